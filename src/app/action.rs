@@ -1,0 +1,36 @@
+//! Everything that can change the state: terminal input and the results of background work.
+
+use crossterm::event::{KeyEvent, MouseEvent};
+
+use crate::checks::StepRun;
+use crate::target::TargetInfo;
+
+#[derive(Debug, Clone)]
+pub enum Action {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Paste(String),
+    Resize(u16, u16),
+    Tick,
+    TargetDetected(TargetInfo),
+    ChecksFinished { exercise: String, step: String, run: StepRun },
+    Saved(Result<(), String>),
+}
+
+/// Work the runtime does for the state: I/O and tasks. `update` never does I/O itself.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Save the progress (the runtime serializes the current state and writes it atomically).
+    Save,
+    /// Run a step's checks; a previous run of the same step is cancelled.
+    RunChecks(crate::checks::CheckRequest),
+    /// Put text on the clipboard through the terminal (OSC 52).
+    Copy(String),
+    Quit,
+}
+
+impl PartialEq for crate::checks::CheckRequest {
+    fn eq(&self, other: &Self) -> bool {
+        self.exercise == other.exercise && self.step == other.step && self.checks == other.checks
+    }
+}

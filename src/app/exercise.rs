@@ -1,0 +1,289 @@
+//! The exercise screen: steps in order, the selected step's text, hints, solution and results.
+
+use super::overlay::{Confirm, Overlay, Pending};
+use super::reader::Reader;
+use super::{App, Effect, Geometry, Level, Screen, now};
+use crate::checks::CheckRequest;
+use crate::content::{CheckSpec, Exercise, ItemRef, PackFiles, ParamValue};
+use crate::input::{Command, Context};
+use crate::progress::{Completion, Position, StepProgress};
+
+pub struct ExerciseView {
+    pub index: usize,
+    pub step: usize,
+    pub reader: Reader,
+}
+
+/// The step pane's markdown: instructions, the hints revealed so far, the solution if revealed.
+pub fn step_markdown(ex: &Exercise, step_index: usize, sp: Option<&StepProgress>, files: &PackFiles, hint_key: &str) -> String {
+    let step = &ex.steps[step_index];
+    let mut md = String::new();
+    if step_index == 0 && !ex.summary.text.trim().is_empty() {
+        md.push_str(&format!("# {}\n\n{}\n\n---\n\n", ex.title, ex.expand(&ex.summary.text)));
+    }
+    md.push_str(&format!("## Step {} of {}: {}\n\n", step_index + 1, ex.steps.len(), step.title));
+    md.push_str(&ex.expand(&step.instructions.text));
+    let revealed = usize::from(sp.map_or(0, |s| s.hints_revealed)).min(step.hints.len());
+    if revealed > 0 {
+        md.push_str("\n\n### Hints\n\n");
+        for (i, hint) in step.hints.iter().take(revealed).enumerate() {
+            md.push_str(&format!("> **Hint {} of {}.** {}\n\n", i + 1, step.hints.len(), ex.expand(hint.text.trim())));
+        }
+    }
+    if revealed < step.hints.len() {
+        let left = step.hints.len() - revealed;
+        md.push_str(&format!("\n\n*{left} more hint{} — press {hint_key}.*\n", if left == 1 { "" } else { "s" }));
+    }
+    if sp.is_some_and(|s| s.solution_revealed) {
+        md.push_str("\n\n### Solution\n\n");
+        md.push_str(&ex.expand(&step.solution.text.text));
+        for file in &step.solution.files {
+            let lang = file.rsplit('.').next().unwrap_or("");
+            let content = files.get(&format!("assets/{file}")).map(String::from_utf8_lossy).unwrap_or_default();
+            md.push_str(&format!("\n\n`assets/{file}`\n\n```{lang}\n{}\n```\n", content.trim_end()));
+        }
+    }
+    md
+}
+
+/// Lines the results box needs: one per result, one more for found/expected.
+pub fn result_lines(sp: Option<&StepProgress>) -> u16 {
+    sp.and_then(|s| s.last_run.as_ref())
+        .map_or(1, |r| r.results.iter().map(|c| 1 + u16::from(c.found.is_some() || c.expected.is_some())).sum())
+}
+
+impl App {
+    pub fn exercise_view(&self) -> Option<(&Exercise, &ExerciseView)> {
+        match &self.screen {
+            Screen::Exercise(v) => Some((&self.pack.exercises[v.index], v)),
+            _ => None,
+        }
+    }
+
+    pub fn step_progress(&self, ex: &Exercise, step: usize) -> Option<&StepProgress> {
+        self.pp()?.step(&ex.id, &ex.steps[step].id)
+    }
+
+    /// Rebuild the step pane after its text or the results changed.
+    pub fn refresh_step(&mut self, reset_scroll: bool) {
+        let files = self.files.clone();
+        let hint_key = self.key_for(Context::Exercise, Command::Hint);
+        let Screen::Exercise(view) = &self.screen else { return };
+        let ex = &self.pack.exercises[view.index];
+        let sp = self.pp().and_then(|p| p.step(&ex.id, &ex.steps[view.step].id)).cloned();
+        let md = step_markdown(ex, view.step, sp.as_ref(), &files, &hint_key);
+        let (w, h) = self.geometry.size;
+        self.geometry = Geometry::new(w, h, result_lines(sp.as_ref()));
+        let area = self.geometry.step_text;
+        if let Screen::Exercise(view) = &mut self.screen {
+            view.reader.set_text(&md);
+            view.reader.resize(area.width, area.height);
+            if reset_scroll {
+                view.reader.scroll_to(0);
+                view.reader.selected_block = None;
+            }
+        }
+    }
+}
+
+pub fn open(app: &mut App, index: usize, step: Option<usize>) -> Vec<Effect> {
+    let ex = &app.pack.exercises[index];
+    let pp = app.pp();
+    let last_step = pp
+        .and_then(|p| p.last.as_ref())
+        .filter(|l| l.item == ex.id)
+        .and_then(|l| l.step.as_deref())
+        .and_then(|s| ex.steps.iter().position(|st| st.id == s));
+    let first_open = ex.steps.iter().position(|s| !pp.and_then(|p| p.step(&ex.id, &s.id)).is_some_and(StepProgress::done));
+    let step = step.or(last_step).or(first_open).unwrap_or(0).min(ex.steps.len().saturating_sub(1));
+    app.screen = Screen::Exercise(ExerciseView { index, step, reader: Reader::default() });
+    app.home.select_item(&app.pack.clone(), ItemRef::Exercise(index));
+    select_step(app, step)
+}
+
+fn select_step(app: &mut App, step: usize) -> Vec<Effect> {
+    let Screen::Exercise(view) = &mut app.screen else { return vec![] };
+    view.step = step;
+    let ex = &app.pack.exercises[view.index];
+    let (ex_id, step_id) = (ex.id.clone(), ex.steps[step].id.clone());
+    let pp = app.pp_mut();
+    pp.step_mut(&ex_id, &step_id).opened_at.get_or_insert_with(now);
+    pp.last = Some(Position { item: ex_id, step: Some(step_id) });
+    app.refresh_step(true);
+    vec![Effect::Save]
+}
+
+fn expand_spec(ex: &Exercise, spec: &CheckSpec) -> CheckSpec {
+    let params = spec
+        .params
+        .iter()
+        .map(|(k, v)| {
+            let v = match v {
+                ParamValue::Text(t) => ParamValue::Text(ex.expand(t)),
+                ParamValue::List(l) => ParamValue::List(l.iter().map(|t| ex.expand(t)).collect()),
+            };
+            (k.clone(), v)
+        })
+        .collect();
+    CheckSpec { kind: spec.kind.clone(), params, loc: spec.loc.clone() }
+}
+
+pub fn command(app: &mut App, cmd: Command) -> Vec<Effect> {
+    let Some((ex, view)) = app.exercise_view() else { return vec![] };
+    let (index, step) = (view.index, view.step);
+    let step_def = &ex.steps[step];
+    let (ex_id, step_id) = (ex.id.clone(), step_def.id.clone());
+    let hint_count = step_def.hints.len();
+    match cmd {
+        Command::Down if step + 1 < ex.steps.len() => select_step(app, step + 1),
+        Command::Up if step > 0 => select_step(app, step - 1),
+        Command::RunChecks => {
+            let request = CheckRequest {
+                exercise: ex_id.clone(),
+                step: step_id.clone(),
+                checks: step_def.checks.iter().map(|c| expand_spec(ex, c)).collect(),
+                vars: ex.vars.clone(),
+            };
+            let n = request.checks.len();
+            app.running.insert((ex_id, step_id));
+            app.flash(Level::Info, format!("Running {n} check{}…", if n == 1 { "" } else { "s" }));
+            vec![Effect::RunChecks(request)]
+        }
+        Command::Hint => {
+            let sp = app.pp_mut().step_mut(&ex_id, &step_id);
+            if usize::from(sp.hints_revealed) >= hint_count {
+                let text = if hint_count == 0 { "This step has no hints." } else { "All hints are shown." };
+                app.flash(Level::Info, text);
+                return vec![];
+            }
+            sp.hints_revealed += 1;
+            sp.hint_revealed_at = Some(now());
+            let shown = sp.hints_revealed;
+            app.refresh_step(false);
+            if let Screen::Exercise(v) = &mut app.screen {
+                v.reader.scroll_to(usize::MAX);
+            }
+            app.flash(Level::Info, format!("Hint {shown} of {hint_count}"));
+            vec![Effect::Save]
+        }
+        Command::Solution => {
+            if app.pp().and_then(|p| p.step(&ex_id, &step_id)).is_some_and(|s| s.solution_revealed) {
+                app.flash(Level::Info, "The solution is already shown below.");
+                return vec![];
+            }
+            app.overlay = Some(Overlay::Confirm(Confirm {
+                title: "Reveal the solution?".into(),
+                text: format!(
+                    "Step {}: {}\n\nTrying first teaches more than reading. Revealing is recorded in your progress for this step (and will be shown to a workshop instructor if you joined one).",
+                    step + 1,
+                    step_def.title
+                ),
+                on_yes: Pending::RevealSolution { exercise: ex_id, step: step_id },
+            }));
+            vec![]
+        }
+        Command::MarkDone => {
+            let sp = app.pp_mut().step_mut(&ex_id, &step_id);
+            match sp.completion {
+                Some(Completion::Checks) => {
+                    app.flash(Level::Info, "This step passed its checks; it is done.");
+                    return vec![];
+                }
+                Some(Completion::Manual) => {
+                    sp.completed_at = None;
+                    sp.completion = None;
+                    app.flash(Level::Info, "Step marked not done.");
+                }
+                None => {
+                    sp.completed_at = Some(now());
+                    sp.completion = Some(Completion::Manual);
+                    app.flash(Level::Success, "Step marked done.");
+                }
+            }
+            vec![Effect::Save]
+        }
+        Command::ResetStep => {
+            app.overlay = Some(Overlay::Confirm(Confirm {
+                title: "Reset this step?".into(),
+                text: format!(
+                    "Step {}: {}\n\nForgets its hints and solution reveals, its check results and its completion. Your cluster is not touched.",
+                    step + 1,
+                    step_def.title
+                ),
+                on_yes: Pending::ResetStep { exercise: ex_id, step: step_id },
+            }));
+            vec![]
+        }
+        Command::ResetExercise => {
+            app.overlay = Some(Overlay::Confirm(Confirm {
+                title: "Reset the whole exercise?".into(),
+                text: format!(
+                    "{}\n\nForgets the progress of all {} steps: hints and solutions revealed, check results, completions. Your cluster is not touched.",
+                    ex.title,
+                    ex.steps.len()
+                ),
+                on_yes: Pending::ResetExercise { exercise: ex_id },
+            }));
+            vec![]
+        }
+        Command::CopyBlock => super::update::copy_selected(app),
+        _ => {
+            let Screen::Exercise(view) = &mut app.screen else { return vec![] };
+            let r = &mut view.reader;
+            match cmd {
+                Command::PageDown => r.scroll_by(r.page()),
+                Command::PageUp => r.scroll_by(-r.page()),
+                Command::HalfPageDown => r.scroll_by(r.page() / 2),
+                Command::HalfPageUp => r.scroll_by(-r.page() / 2),
+                Command::Top => r.scroll_to(0),
+                Command::Bottom => r.scroll_to(usize::MAX),
+                Command::Search => r.start_search(),
+                Command::NextMatch => r.next_match(true),
+                Command::PrevMatch => r.next_match(false),
+                Command::NextBlock => r.select_block(true),
+                Command::PrevBlock => r.select_block(false),
+                _ => {}
+            }
+            let _ = index;
+            vec![]
+        }
+    }
+}
+
+/// Record a finished run; a run that passes completes the step.
+pub fn checks_finished(app: &mut App, exercise: &str, step: &str, run: crate::checks::StepRun) -> Vec<Effect> {
+    app.running.remove(&(exercise.to_string(), step.to_string()));
+    if app.pack.exercise(exercise).and_then(|e| e.step(step)).is_none() {
+        return vec![];
+    }
+    let passed = run.passed();
+    let summary = summarize(&run);
+    let sp = app.pp_mut().step_mut(exercise, step);
+    sp.runs += 1;
+    sp.last_run = Some(run);
+    if passed && !sp.done() {
+        sp.completed_at = Some(now());
+        sp.completion = Some(Completion::Checks);
+        app.flash(Level::Success, format!("Step passed ✔ {summary}"));
+    } else if passed {
+        app.flash(Level::Success, format!("Still passing ✔ {summary}"));
+    } else {
+        app.flash(Level::Warning, format!("Checks finished: {summary}"));
+    }
+    if app.exercise_view().is_some_and(|(e, v)| e.id == exercise && e.steps[v.step].id == step) {
+        app.refresh_step(false);
+    }
+    vec![Effect::Save]
+}
+
+fn summarize(run: &crate::checks::StepRun) -> String {
+    use crate::checks::CheckStatus::*;
+    [Pass, Fail, Warn, Skip, Error]
+        .into_iter()
+        .filter_map(|s| match run.count(s) {
+            0 => None,
+            n => Some(format!("{n} {}", s.label())),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}

@@ -1,0 +1,109 @@
+//! The lesson reader screen.
+
+use super::reader::Reader;
+use super::{App, Effect, Level, Screen, now};
+use crate::content::{ItemRef, Lesson};
+use crate::input::Command;
+use crate::progress::Position;
+
+pub struct LessonView {
+    pub index: usize,
+    pub reader: Reader,
+}
+
+/// The lesson as shown: its title, time and objectives, then the body (without a repeated title).
+pub fn lesson_markdown(lesson: &Lesson) -> String {
+    let mut md = format!("# {}\n\n*{} min", lesson.title, lesson.minutes);
+    if !lesson.tags.is_empty() {
+        md.push_str(&format!(" · {}", lesson.tags.join(", ")));
+    }
+    md.push_str("*\n\n");
+    if !lesson.objectives.is_empty() {
+        md.push_str("**After this lesson you can:**\n\n");
+        for o in &lesson.objectives {
+            md.push_str(&format!("- {o}\n"));
+        }
+        md.push_str("\n---\n\n");
+    }
+    let body = lesson.body.text.trim_start();
+    let body = match body.strip_prefix("# ") {
+        Some(rest) if rest.lines().next().is_some_and(|t| t.trim() == lesson.title) => {
+            rest.split_once('\n').map_or("", |(_, b)| b)
+        }
+        _ => body,
+    };
+    md.push_str(body);
+    md
+}
+
+pub fn open(app: &mut App, index: usize) -> Vec<Effect> {
+    let lesson = &app.pack.lessons[index];
+    let id = lesson.id.clone();
+    let area = app.geometry.lesson;
+    let mut reader = Reader::new(&lesson_markdown(lesson), area.width, area.height);
+    let pp = app.pp_mut();
+    let lp = pp.lesson_mut(&id);
+    lp.opened_at.get_or_insert_with(now);
+    reader.scroll_to(lp.scroll);
+    pp.last = Some(Position { item: id, step: None });
+    app.home.select_item(&app.pack.clone(), ItemRef::Lesson(index));
+    app.screen = Screen::Lesson(LessonView { index, reader });
+    mark_read_if_at_end(app);
+    vec![Effect::Save]
+}
+
+/// Reaching the end of a lesson completes it.
+fn mark_read_if_at_end(app: &mut App) -> bool {
+    let Screen::Lesson(view) = &app.screen else { return false };
+    if !view.reader.at_end() {
+        return false;
+    }
+    let id = app.pack.lessons[view.index].id.clone();
+    let lp = app.pp_mut().lesson_mut(&id);
+    if lp.completed_at.is_some() {
+        return false;
+    }
+    lp.completed_at = Some(now());
+    app.flash(Level::Success, "Lesson complete ●");
+    true
+}
+
+/// Remember where the learner was before leaving the lesson.
+pub fn leave(app: &mut App) {
+    if let Screen::Lesson(view) = &app.screen {
+        let (id, scroll) = (app.pack.lessons[view.index].id.clone(), view.reader.scroll);
+        app.pp_mut().lesson_mut(&id).scroll = scroll;
+    }
+}
+
+pub fn command(app: &mut App, cmd: Command) -> Vec<Effect> {
+    let Screen::Lesson(view) = &mut app.screen else { return vec![] };
+    let r = &mut view.reader;
+    match cmd {
+        Command::Down => r.scroll_by(1),
+        Command::Up => r.scroll_by(-1),
+        Command::PageDown => r.scroll_by(r.page()),
+        Command::PageUp => r.scroll_by(-r.page()),
+        Command::HalfPageDown => r.scroll_by(r.page() / 2),
+        Command::HalfPageUp => r.scroll_by(-r.page() / 2),
+        Command::Top => r.scroll_to(0),
+        Command::Bottom => r.scroll_to(usize::MAX),
+        Command::NextSection => r.next_section(true),
+        Command::PrevSection => r.next_section(false),
+        Command::Search => r.start_search(),
+        Command::NextMatch => r.next_match(true),
+        Command::PrevMatch => r.next_match(false),
+        Command::NextBlock => r.select_block(true),
+        Command::PrevBlock => r.select_block(false),
+        Command::CopyBlock => return super::update::copy_selected(app),
+        _ => return vec![],
+    }
+    if mark_read_if_at_end(app) { vec![Effect::Save] } else { vec![] }
+}
+
+pub fn scrolled(app: &mut App, delta: isize) -> Vec<Effect> {
+    if let Screen::Lesson(view) = &mut app.screen {
+        view.reader.scroll_by(delta);
+    }
+    if mark_read_if_at_end(app) { vec![Effect::Save] } else { vec![] }
+}

@@ -1,0 +1,152 @@
+//! The application state and its one owner: the event loop calls [`update`] with each
+//! [`Action`] and runs the [`Effect`]s it returns. Nothing here draws or does I/O.
+
+pub mod action;
+pub mod exercise;
+pub mod geometry;
+pub mod home;
+pub mod lesson;
+pub mod overlay;
+pub mod reader;
+pub mod update;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+pub use action::{Action, Effect};
+pub use geometry::{Area, Geometry};
+pub use overlay::{Confirm, Overlay, Pending};
+pub use update::update;
+
+use crate::content::{ItemRef, Pack, PackFiles};
+use crate::input::{Context, Keymap};
+use crate::progress::{PackProgress, Progress};
+use crate::target::TargetInfo;
+
+pub struct App {
+    pub pack: Arc<Pack>,
+    /// The pack's files, for solution files shown with the solution.
+    pub files: Arc<PackFiles>,
+    pub progress: Progress,
+    pub keymap: Keymap,
+    pub screen: Screen,
+    pub home: home::Home,
+    pub overlay: Option<Overlay>,
+    /// `None` while it is being detected (start-up never waits for it).
+    pub target: Option<TargetInfo>,
+    pub flash: Option<Flash>,
+    pub geometry: Geometry,
+    /// Steps whose checks are running: (exercise id, step id).
+    pub running: HashSet<(String, String)>,
+    pub tick: u64,
+    pub quit: bool,
+}
+
+pub enum Screen {
+    Home,
+    Lesson(lesson::LessonView),
+    Exercise(exercise::ExerciseView),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flash {
+    pub text: String,
+    pub level: Level,
+    pub until_tick: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Success,
+    Warning,
+}
+
+/// Ticks per second of the event loop's timer.
+pub const TICKS_PER_SECOND: u64 = 4;
+
+impl App {
+    pub fn new(pack: Arc<Pack>, files: Arc<PackFiles>, progress: Progress, keymap: Keymap, size: (u16, u16)) -> Self {
+        let mut app = Self {
+            home: home::Home::default(),
+            pack,
+            files,
+            progress,
+            keymap,
+            screen: Screen::Home,
+            overlay: None,
+            target: None,
+            flash: None,
+            geometry: Geometry::new(size.0, size.1, 0),
+            running: HashSet::new(),
+            tick: 0,
+            quit: false,
+        };
+        app.home.select_last_position(&app.pack, app.progress.pack(&app.pack.id));
+        app
+    }
+
+    pub fn pack_progress(&self) -> PackProgress {
+        self.progress.pack(&self.pack.id).cloned().unwrap_or_default()
+    }
+
+    pub fn pp(&self) -> Option<&PackProgress> {
+        self.progress.pack(&self.pack.id)
+    }
+
+    pub fn pp_mut(&mut self) -> &mut PackProgress {
+        let id = self.pack.id.clone();
+        self.progress.pack_mut(&id)
+    }
+
+    /// The key context with the focus.
+    pub fn context(&self) -> Context {
+        match &self.overlay {
+            Some(Overlay::Help { .. }) => return Context::Help,
+            Some(Overlay::Confirm(_) | Overlay::Notice { .. }) => return Context::Confirm,
+            None => {}
+        }
+        match &self.screen {
+            Screen::Home => Context::Home,
+            Screen::Lesson(v) if v.reader.search.input.is_some() => Context::Search,
+            Screen::Exercise(v) if v.reader.search.input.is_some() => Context::Search,
+            Screen::Lesson(_) => Context::Lesson,
+            Screen::Exercise(_) => Context::Exercise,
+        }
+    }
+
+    /// The context whose keys the help overlay lists (the screen under it).
+    pub fn screen_context(&self) -> Context {
+        match &self.screen {
+            Screen::Home => Context::Home,
+            Screen::Lesson(_) => Context::Lesson,
+            Screen::Exercise(_) => Context::Exercise,
+        }
+    }
+
+    pub fn flash(&mut self, level: Level, text: impl Into<String>) {
+        self.flash = Some(Flash { text: text.into(), level, until_tick: self.tick + 4 * TICKS_PER_SECOND });
+    }
+
+    pub fn current_item(&self) -> Option<ItemRef> {
+        match &self.screen {
+            Screen::Home => self.home.selected_item(&self.pack),
+            Screen::Lesson(v) => Some(ItemRef::Lesson(v.index)),
+            Screen::Exercise(v) => Some(ItemRef::Exercise(v.index)),
+        }
+    }
+
+    /// The label of the first key bound to a command in a context, for text that names keys.
+    pub fn key_for(&self, context: Context, command: crate::input::Command) -> String {
+        self.keymap
+            .bindings(context)
+            .iter()
+            .find(|b| b.command == command)
+            .and_then(|b| b.keys.first())
+            .map_or_else(|| "?".to_string(), |k| crate::input::keymap::key_label(*k))
+    }
+}
+
+pub fn now() -> u64 {
+    crate::checks::engine::now_unix()
+}

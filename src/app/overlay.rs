@@ -1,0 +1,28 @@
+//! Things drawn over a screen: help, a question, a notice.
+
+use crate::content::ItemRef;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Overlay {
+    Help { scroll: usize },
+    Confirm(Confirm),
+    Notice { title: String, text: String },
+}
+
+/// A question asked before doing something that cannot be undone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Confirm {
+    pub title: String,
+    /// Exactly what will change.
+    pub text: String,
+    pub on_yes: Pending,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Pending {
+    RevealSolution { exercise: String, step: String },
+    ResetStep { exercise: String, step: String },
+    ResetExercise { exercise: String },
+    ResetItem(ItemRef),
+    ResetAll,
+}

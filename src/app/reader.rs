@@ -1,0 +1,248 @@
+//! A scrollable markdown document: the lesson reader and the exercise's step pane share it.
+//! It owns the parsed document, the layout for the current width (re-laid only when the width
+//! changes), the scroll position, search, and the selected code block.
+
+use crate::markdown::search::{self, Match};
+use crate::markdown::{self, Doc, Rendered};
+
+#[derive(Debug, Clone, Default)]
+pub struct Reader {
+    doc: Doc,
+    pub rendered: Rendered,
+    pub scroll: usize,
+    pub height: u16,
+    pub search: Search,
+    pub selected_block: Option<usize>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Search {
+    /// Being typed (search prompt open).
+    pub input: Option<String>,
+    pub query: String,
+    pub matches: Vec<Match>,
+    pub current: Option<usize>,
+}
+
+impl Reader {
+    pub fn new(markdown_text: &str, width: u16, height: u16) -> Self {
+        let doc = markdown::parse(markdown_text);
+        let rendered = markdown::layout(&doc, width);
+        Self { doc, rendered, height, ..Self::default() }
+    }
+
+    /// Replace the text (e.g. a hint was revealed) keeping the scroll position.
+    pub fn set_text(&mut self, markdown_text: &str) {
+        self.doc = markdown::parse(markdown_text);
+        self.rendered = markdown::layout(&self.doc, self.rendered.width);
+        self.refresh_search();
+        self.clamp();
+        if self.selected_block.is_some_and(|b| b >= self.rendered.code_blocks.len()) {
+            self.selected_block = None;
+        }
+    }
+
+    /// Re-wrap for a new width, keeping the same text at the top of the view.
+    pub fn resize(&mut self, width: u16, height: u16) {
+        self.height = height;
+        if width != self.rendered.width {
+            let fraction = self.scroll as f64 / self.rendered.lines.len().max(1) as f64;
+            self.rendered = markdown::layout(&self.doc, width);
+            self.scroll = (fraction * self.rendered.lines.len() as f64).round() as usize;
+            self.refresh_search();
+        }
+        self.clamp();
+    }
+
+    pub fn max_scroll(&self) -> usize {
+        self.rendered.lines.len().saturating_sub(usize::from(self.height.max(1)))
+    }
+
+    pub fn at_end(&self) -> bool {
+        self.scroll >= self.max_scroll()
+    }
+
+    fn clamp(&mut self) {
+        self.scroll = self.scroll.min(self.max_scroll());
+    }
+
+    pub fn scroll_by(&mut self, delta: isize) {
+        self.scroll = self.scroll.saturating_add_signed(delta).min(self.max_scroll());
+    }
+
+    pub fn scroll_to(&mut self, line: usize) {
+        self.scroll = line.min(self.max_scroll());
+    }
+
+    pub fn page(&self) -> isize {
+        (usize::from(self.height.max(2)) - 1) as isize
+    }
+
+    /// Bring a line into view with some context above it.
+    fn reveal(&mut self, line: usize) {
+        let h = usize::from(self.height.max(1));
+        if line < self.scroll || line >= self.scroll + h {
+            self.scroll_to(line.saturating_sub(h / 4));
+        }
+    }
+
+    pub fn next_section(&mut self, forward: bool) {
+        let target = if forward {
+            self.rendered.headings.iter().find(|&&l| l > self.scroll).copied()
+        } else {
+            self.rendered.headings.iter().rev().find(|&&l| l < self.scroll).copied()
+        };
+        if let Some(line) = target {
+            self.scroll_to(line);
+        } else if forward {
+            self.scroll_to(self.max_scroll());
+        } else {
+            self.scroll_to(0);
+        }
+    }
+
+    // --- search ---
+
+    pub fn start_search(&mut self) {
+        self.search.input = Some(String::new());
+    }
+
+    pub fn search_input(&mut self) -> Option<&mut String> {
+        self.search.input.as_mut()
+    }
+
+    pub fn accept_search(&mut self) {
+        if let Some(query) = self.search.input.take() {
+            self.search.query = query;
+            self.refresh_search();
+            self.search.current = self.search.matches.iter().position(|m| m.line >= self.scroll).or(
+                if self.search.matches.is_empty() { None } else { Some(0) },
+            );
+            if let Some(i) = self.search.current {
+                self.reveal(self.search.matches[i].line);
+            }
+        }
+    }
+
+    pub fn cancel_search(&mut self) {
+        self.search.input = None;
+    }
+
+    fn refresh_search(&mut self) {
+        self.search.matches = search::find(&self.rendered, &self.search.query);
+        if self.search.current.is_some_and(|c| c >= self.search.matches.len()) {
+            self.search.current = None;
+        }
+    }
+
+    pub fn next_match(&mut self, forward: bool) {
+        let n = self.search.matches.len();
+        if n == 0 {
+            return;
+        }
+        let next = match self.search.current {
+            Some(c) if forward => (c + 1) % n,
+            Some(c) => (c + n - 1) % n,
+            None => 0,
+        };
+        self.search.current = Some(next);
+        self.reveal(self.search.matches[next].line);
+    }
+
+    // --- code blocks ---
+
+    /// Select the next/previous code block, starting from what is on screen.
+    pub fn select_block(&mut self, forward: bool) {
+        let blocks = &self.rendered.code_blocks;
+        if blocks.is_empty() {
+            return;
+        }
+        let h = usize::from(self.height.max(1));
+        let visible = |i: usize| {
+            let r = &blocks[i].lines;
+            r.start < self.scroll + h && r.end > self.scroll
+        };
+        let next = match self.selected_block {
+            Some(i) if visible(i) && forward => (i + 1).min(blocks.len() - 1),
+            Some(i) if visible(i) => i.saturating_sub(1),
+            _ if forward => blocks.iter().position(|b| b.lines.end > self.scroll).unwrap_or(blocks.len() - 1),
+            _ => blocks.iter().rposition(|b| b.lines.start < self.scroll + h).unwrap_or(0),
+        };
+        self.selected_block = Some(next);
+        let lines = blocks[next].lines.clone();
+        if lines.start < self.scroll || lines.end > self.scroll + h {
+            self.scroll_to(lines.start.saturating_sub(1));
+        }
+    }
+
+    /// The selected block's text and language, when it is on screen.
+    pub fn selected_code(&self) -> Option<(&str, &str)> {
+        let b = self.rendered.code_blocks.get(self.selected_block?)?;
+        Some((b.text.as_str(), b.lang.as_str()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn long_doc() -> String {
+        let mut s = String::from("# Title\n\n");
+        for i in 0..50 {
+            s.push_str(&format!("Paragraph {i} about IRSA.\n\n"));
+            if i % 10 == 0 {
+                s.push_str(&format!("## Section {i}\n\n```bash\necho {i}\n```\n\n"));
+            }
+        }
+        s
+    }
+
+    #[test]
+    fn scrolling_is_clamped_to_the_document() {
+        let mut r = Reader::new(&long_doc(), 60, 10);
+        r.scroll_by(-5);
+        assert_eq!(r.scroll, 0);
+        r.scroll_by(10_000);
+        assert_eq!(r.scroll, r.max_scroll());
+        assert!(r.at_end());
+    }
+
+    #[test]
+    fn search_moves_between_matches() {
+        let mut r = Reader::new(&long_doc(), 60, 10);
+        r.start_search();
+        r.search_input().unwrap().push_str("paragraph 3");
+        r.accept_search();
+        // "Paragraph 3" and "Paragraph 30".."39"
+        assert_eq!(r.search.matches.len(), 11);
+        let first = r.search.current.unwrap();
+        r.next_match(true);
+        assert_eq!(r.search.current, Some(first + 1));
+        r.next_match(false);
+        r.next_match(false);
+        assert_eq!(r.search.current, Some((first + 10) % 11));
+        let line = r.search.matches[r.search.current.unwrap()].line;
+        assert!(line >= r.scroll && line < r.scroll + 10);
+    }
+
+    #[test]
+    fn blocks_are_selected_in_order_and_scrolled_into_view() {
+        let mut r = Reader::new(&long_doc(), 60, 10);
+        r.select_block(true);
+        assert_eq!(r.selected_code(), Some(("echo 0", "bash")));
+        r.select_block(true);
+        assert_eq!(r.selected_code(), Some(("echo 10", "bash")));
+        let lines = r.rendered.code_blocks[1].lines.clone();
+        assert!(lines.start >= r.scroll && lines.end <= r.scroll + 10);
+    }
+
+    #[test]
+    fn resize_rewraps_and_keeps_position() {
+        let mut r = Reader::new(&long_doc(), 60, 10);
+        r.scroll_to(40);
+        let before = r.rendered.lines.len();
+        r.resize(20, 10);
+        assert!(r.rendered.lines.len() > before);
+        assert!(r.scroll > 40);
+    }
+}

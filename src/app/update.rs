@@ -1,0 +1,314 @@
+//! `update(state, action) -> effects`: the only place the state changes.
+
+use crossterm::event::{KeyCode, KeyEventKind, KeyModifiers, MouseEventKind};
+
+use super::overlay::{Confirm, Overlay, Pending};
+use super::{App, Effect, Geometry, Level, Screen, exercise, lesson, now};
+use crate::content::ItemRef;
+use crate::input::{Command, Context};
+
+pub fn update(app: &mut App, action: super::Action) -> Vec<Effect> {
+    use super::Action;
+    match action {
+        Action::Key(key) if key.kind != KeyEventKind::Release => key_event(app, key),
+        Action::Key(_) => vec![],
+        Action::Mouse(m) => mouse(app, m),
+        Action::Paste(text) => {
+            if let Some(input) = search_input(app) {
+                input.push_str(text.lines().next().unwrap_or_default());
+            }
+            vec![]
+        }
+        Action::Resize(w, h) => {
+            resize(app, w, h);
+            vec![]
+        }
+        Action::Tick => {
+            app.tick += 1;
+            if app.flash.as_ref().is_some_and(|f| f.until_tick <= app.tick) {
+                app.flash = None;
+            }
+            vec![]
+        }
+        Action::TargetDetected(info) => {
+            app.target = Some(info);
+            vec![]
+        }
+        Action::ChecksFinished { exercise, step, run } => exercise::checks_finished(app, &exercise, &step, run),
+        Action::Saved(Ok(())) => vec![],
+        Action::Saved(Err(e)) => {
+            app.flash(Level::Warning, format!("Could not save progress: {e}"));
+            vec![]
+        }
+    }
+}
+
+fn resize(app: &mut App, w: u16, h: u16) {
+    let lines = app
+        .exercise_view()
+        .map_or(0, |(ex, v)| exercise::result_lines(app.step_progress(ex, v.step)));
+    app.geometry = Geometry::new(w, h, lines);
+    let g = app.geometry;
+    match &mut app.screen {
+        Screen::Lesson(v) => v.reader.resize(g.lesson.width, g.lesson.height),
+        Screen::Exercise(v) => v.reader.resize(g.step_text.width, g.step_text.height),
+        Screen::Home => {}
+    }
+}
+
+fn search_input(app: &mut App) -> Option<&mut String> {
+    match &mut app.screen {
+        Screen::Lesson(v) => v.reader.search_input(),
+        Screen::Exercise(v) => v.reader.search_input(),
+        Screen::Home => None,
+    }
+}
+
+fn reader(app: &mut App) -> Option<&mut super::reader::Reader> {
+    match &mut app.screen {
+        Screen::Lesson(v) => Some(&mut v.reader),
+        Screen::Exercise(v) => Some(&mut v.reader),
+        Screen::Home => None,
+    }
+}
+
+fn key_event(app: &mut App, key: crossterm::event::KeyEvent) -> Vec<Effect> {
+    let context = app.context();
+    let command = app.keymap.lookup(context, key);
+    if context == Context::Search && command.is_none() {
+        // typed text goes into the search prompt
+        if let KeyCode::Char(c) = key.code
+            && !key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+            && let Some(input) = search_input(app)
+        {
+            input.push(c);
+        }
+        return vec![];
+    }
+    match command {
+        Some(cmd) => command_in(app, context, cmd),
+        None => vec![],
+    }
+}
+
+fn command_in(app: &mut App, context: Context, cmd: Command) -> Vec<Effect> {
+    match (context, cmd) {
+        (_, Command::ForceQuit) => quit(app),
+        (Context::Help, Command::Back) => {
+            app.overlay = None;
+            vec![]
+        }
+        (Context::Help, Command::Down | Command::Up) => {
+            if let Some(Overlay::Help { scroll }) = &mut app.overlay {
+                *scroll = if cmd == Command::Down { *scroll + 1 } else { scroll.saturating_sub(1) };
+            }
+            vec![]
+        }
+        (_, Command::Help) => {
+            app.overlay = Some(Overlay::Help { scroll: 0 });
+            vec![]
+        }
+        (Context::Confirm, Command::Yes) => match app.overlay.take() {
+            Some(Overlay::Confirm(c)) => confirmed(app, c),
+            _ => vec![],
+        },
+        (Context::Confirm, Command::No) => {
+            app.overlay = None;
+            vec![]
+        }
+        (Context::Search, Command::Accept) => {
+            if let Some(r) = reader(app) {
+                r.accept_search();
+                let n = r.search.matches.len();
+                let q = r.search.query.clone();
+                if n == 0 && !q.is_empty() {
+                    app.flash(Level::Warning, format!("No match for “{q}”"));
+                } else if n > 0 {
+                    app.flash(Level::Info, format!("{n} match{} for “{q}” — n/N to move", if n == 1 { "" } else { "es" }));
+                }
+            }
+            vec![]
+        }
+        (Context::Search, Command::Cancel) => {
+            if let Some(r) = reader(app) {
+                r.cancel_search();
+            }
+            vec![]
+        }
+        (Context::Search, Command::DeleteChar) => {
+            if let Some(input) = search_input(app) {
+                input.pop();
+            }
+            vec![]
+        }
+        (Context::Home, cmd) => home_command(app, cmd),
+        (Context::Lesson | Context::Exercise, Command::Back) => back_home(app),
+        (Context::Lesson | Context::Exercise, Command::NextItem) => step_item(app, 1),
+        (Context::Lesson | Context::Exercise, Command::PrevItem) => step_item(app, -1),
+        (Context::Lesson, cmd) => lesson::command(app, cmd),
+        (Context::Exercise, cmd) => exercise::command(app, cmd),
+        _ => vec![],
+    }
+}
+
+fn quit(app: &mut App) -> Vec<Effect> {
+    lesson::leave(app);
+    app.quit = true;
+    vec![Effect::Save, Effect::Quit]
+}
+
+fn back_home(app: &mut App) -> Vec<Effect> {
+    lesson::leave(app);
+    app.screen = Screen::Home;
+    vec![Effect::Save]
+}
+
+pub fn open_item(app: &mut App, item: ItemRef) -> Vec<Effect> {
+    lesson::leave(app);
+    match item {
+        ItemRef::Lesson(i) => lesson::open(app, i),
+        ItemRef::Exercise(i) => exercise::open(app, i, None),
+    }
+}
+
+fn step_item(app: &mut App, delta: isize) -> Vec<Effect> {
+    let Some(current) = app.current_item() else { return vec![] };
+    let items: Vec<ItemRef> = app.pack.items().collect();
+    let Some(pos) = items.iter().position(|&i| i == current) else { return vec![] };
+    match pos.checked_add_signed(delta).and_then(|p| items.get(p)) {
+        Some(&next) => open_item(app, next),
+        None => {
+            app.flash(Level::Info, if delta > 0 { "This is the last item of the course." } else { "This is the first item." });
+            vec![]
+        }
+    }
+}
+
+fn home_command(app: &mut App, cmd: Command) -> Vec<Effect> {
+    let pack = app.pack.clone();
+    let page = app.geometry.body.height.max(2) as isize - 1;
+    match cmd {
+        Command::Quit => return quit(app),
+        Command::Down => app.home.move_by(&pack, 1),
+        Command::Up => app.home.move_by(&pack, -1),
+        Command::PageDown => app.home.move_by(&pack, page),
+        Command::PageUp => app.home.move_by(&pack, -page),
+        Command::Top => app.home.selected = 0,
+        Command::Bottom => app.home.move_by(&pack, isize::MAX),
+        Command::Open => {
+            if let Some(item) = app.home.selected_item(&pack) {
+                return open_item(app, item);
+            }
+        }
+        Command::ResetItem => {
+            if let Some(item) = app.home.selected_item(&pack) {
+                let what = match item {
+                    ItemRef::Lesson(_) => "Forgets that you opened and read it, and your place in it.",
+                    ItemRef::Exercise(_) => "Forgets every step's hints and solutions revealed, check results and completion.",
+                };
+                app.overlay = Some(Overlay::Confirm(Confirm {
+                    title: "Reset this item?".into(),
+                    text: format!("{}\n\n{what} Your cluster is not touched.", pack.item_title(item)),
+                    on_yes: Pending::ResetItem(item),
+                }));
+            }
+        }
+        Command::ResetAll => {
+            app.overlay = Some(Overlay::Confirm(Confirm {
+                title: "Reset ALL progress?".into(),
+                text: format!(
+                    "{}\n\nForgets the progress of every lesson and exercise of this course. Other courses and your cluster are not touched.",
+                    pack.title
+                ),
+                on_yes: Pending::ResetAll,
+            }));
+        }
+        _ => {}
+    }
+    vec![]
+}
+
+fn confirmed(app: &mut App, confirm: Confirm) -> Vec<Effect> {
+    let pack = app.pack.clone();
+    match confirm.on_yes {
+        Pending::RevealSolution { exercise, step } => {
+            let sp = app.pp_mut().step_mut(&exercise, &step);
+            sp.solution_revealed = true;
+            sp.solution_revealed_at = Some(now());
+            app.refresh_step(false);
+            if let Screen::Exercise(v) = &mut app.screen {
+                let first_solution_line = v.reader.rendered.headings.last().copied().unwrap_or(0);
+                v.reader.scroll_to(first_solution_line);
+            }
+            app.flash(Level::Info, "Solution shown below (recorded).");
+        }
+        Pending::ResetStep { exercise, step } => {
+            if let Some(e) = app.pp_mut().exercises.get_mut(&exercise) {
+                e.steps.remove(&step);
+            }
+            app.refresh_step(true);
+            app.flash(Level::Info, "Step reset.");
+        }
+        Pending::ResetExercise { exercise } => {
+            app.pp_mut().exercises.remove(&exercise);
+            app.refresh_step(true);
+            app.flash(Level::Info, "Exercise reset.");
+        }
+        Pending::ResetItem(item) => {
+            let id = pack.item_id(item).to_string();
+            let pp = app.pp_mut();
+            match item {
+                ItemRef::Lesson(_) => pp.lessons.remove(&id),
+                ItemRef::Exercise(_) => pp.exercises.remove(&id).map(|_| Default::default()),
+            };
+            app.flash(Level::Info, format!("Reset: {}", pack.item_title(item)));
+        }
+        Pending::ResetAll => {
+            app.progress.packs.remove(&pack.id);
+            app.flash(Level::Info, "All progress of this course was reset.");
+        }
+    }
+    vec![Effect::Save]
+}
+
+fn mouse(app: &mut App, m: crossterm::event::MouseEvent) -> Vec<Effect> {
+    let delta: isize = match m.kind {
+        MouseEventKind::ScrollDown => 3,
+        MouseEventKind::ScrollUp => -3,
+        _ => return vec![],
+    };
+    if app.overlay.is_some() {
+        return vec![];
+    }
+    match &mut app.screen {
+        Screen::Home => {
+            let pack = app.pack.clone();
+            app.home.move_by(&pack, delta.signum());
+            vec![]
+        }
+        Screen::Lesson(_) => lesson::scrolled(app, delta),
+        Screen::Exercise(v) => {
+            v.reader.scroll_by(delta);
+            vec![]
+        }
+    }
+}
+
+/// Copy the selected code block (OSC 52), or say how to select one.
+pub fn copy_selected(app: &mut App) -> Vec<Effect> {
+    let context = app.screen_context();
+    let next = app.key_for(context, Command::NextBlock);
+    let Some(r) = reader(app) else { return vec![] };
+    match r.selected_code().map(|(t, l)| (t.to_string(), l.to_string())) {
+        Some((text, lang)) => {
+            let lines = text.lines().count();
+            let lang = if lang.is_empty() { String::new() } else { format!(" {lang}") };
+            app.flash(Level::Success, format!("Copied {lines} line{}{lang} to the clipboard", if lines == 1 { "" } else { "s" }));
+            vec![Effect::Copy(text)]
+        }
+        None => {
+            app.flash(Level::Info, format!("No code block selected: press {next} to select one"));
+            vec![]
+        }
+    }
+}

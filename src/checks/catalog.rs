@@ -1,0 +1,129 @@
+//! The check kinds content may declare, with their parameters. The ids are the stable public ids
+//! of `shared/spec/check-catalogue.md`: they appear in exercise files and in `--json` output.
+//! Add new kinds here; never rename one.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    Preflight,
+    Cluster,
+    NodeGroups,
+    Autoscaling,
+    LoadBalancing,
+    Irsa,
+    Logging,
+    Rollouts,
+    Practices,
+    Kubernetes,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamKind {
+    Text,
+    List,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Param {
+    pub name: &'static str,
+    pub kind: ParamKind,
+    pub about: &'static str,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct CheckKind {
+    pub id: &'static str,
+    pub family: Family,
+    pub about: &'static str,
+    pub params: &'static [Param],
+}
+
+const fn text(name: &'static str, about: &'static str) -> Param {
+    Param { name, kind: ParamKind::Text, about }
+}
+
+const fn list(name: &'static str, about: &'static str) -> Param {
+    Param { name, kind: ParamKind::List, about }
+}
+
+const NS: Param = text("namespace", "namespace of the object (default from the exercise vars)");
+const NAME: Param = text("name", "name of the object");
+const SA: Param = text("serviceAccount", "service account name (default {{irsaSa}})");
+const NODEGROUP: Param = text("nodegroup", "node group name");
+const NODEGROUPS: Param = list("nodegroups", "node group names");
+
+macro_rules! kinds {
+    ($( $id:literal, $family:ident, $about:literal, [$($p:expr),*] ;)*) => {
+        pub static KINDS: &[CheckKind] = &[
+            $( CheckKind { id: $id, family: Family::$family, about: $about, params: &[$($p),*] }, )*
+        ];
+    };
+}
+
+kinds! {
+    "preflight.identity", Preflight, "AWS credentials resolve to the lab account", [text("account", "expected AWS account id")];
+    "cluster.active", Cluster, "the EKS cluster is ACTIVE at a minimum version", [text("minVersion", "lowest accepted Kubernetes version, e.g. 1.31")];
+    "cluster.multi-az", Cluster, "subnets and Ready nodes span two or more AZs", [];
+    "nodegroup.present", NodeGroups, "the node groups exist, ACTIVE, without health issues", [NODEGROUPS];
+    "nodes.ready", NodeGroups, "each node group has at least minSize Ready nodes", [NODEGROUPS];
+    "nodegroup.critical-taint", NodeGroups, "the critical node group and its nodes carry the taint", [NODEGROUP, text("taint", "key=value:Effect")];
+    "nodegroup.spot", NodeGroups, "the spot node group is SPOT, diversified, with capacity rebalancing", [NODEGROUP];
+    "ca.deployed", Autoscaling, "Cluster Autoscaler runs and reports status", [];
+    "ca.autodiscovery", Autoscaling, "Cluster Autoscaler discovers this cluster's ASGs by tag", [];
+    "ca.iam", Autoscaling, "Cluster Autoscaler's role may scale the ASGs", [];
+    "karpenter.ready", Autoscaling, "Karpenter runs with a NodePool and an interruption queue", [];
+    "lbc.deployed", LoadBalancing, "AWS Load Balancer Controller runs for this cluster with a role", [];
+    "lbc.ingressclass", LoadBalancing, "IngressClass alb points at the controller", [];
+    "ingress.tls-spec", LoadBalancing, "the Ingress asks for an ALB with HTTPS and a certificate", [NS, NAME];
+    "ingress.alb-ready", LoadBalancing, "the Ingress has an ALB address", [NS, NAME];
+    "irsa.oidc-provider", Irsa, "an IAM OIDC provider exists for the cluster issuer", [];
+    "irsa.sa-annotation", Irsa, "the ServiceAccount names an existing IAM role", [NS, SA];
+    "irsa.trust-policy", Irsa, "the role trusts exactly this ServiceAccount", [NS, SA];
+    "irsa.pod-injection", Irsa, "running pods got the web identity token and env", [NS, SA];
+    "irsa.s3-access", Irsa, "the role may read the bucket and the app did", [NS, SA, text("bucket", "bucket name"), text("marker", "log line the app prints on success")];
+    "logs.fluentbit-ds", Logging, "the Fluent Bit DaemonSet is ready on every node", [NS, NAME];
+    "logs.fluentbit-config", Logging, "Fluent Bit ships application logs for this cluster and region", [NS];
+    "logs.fluentbit-iam", Logging, "Fluent Bit's principal may write to CloudWatch Logs", [NS];
+    "logs.cw-ingest", Logging, "log events reached CloudWatch in the last 15 minutes", [];
+    "rollouts.controller", Rollouts, "the Argo Rollouts CRD and controller are available", [];
+    "rollouts.bluegreen-spec", Rollouts, "the Rollout is blue-green with active and preview Services", [NS, NAME];
+    "rollouts.services-wired", Rollouts, "the Services select the pods the Rollout says", [NS, NAME];
+    "rollouts.promoted", Rollouts, "the new version is promoted and healthy", [NS, NAME, text("image", "image the active pods must run")];
+    "pdb.critical", Practices, "critical Deployments are covered by a PDB that allows a disruption", [NS, list("deployments", "Deployment names")];
+    "netpol.isolation", Practices, "namespaces default-deny ingress and policies are enforced", [list("namespaces", "tenant namespaces")];
+    "cluster.private-endpoint", Practices, "the API endpoint is private or CIDR-restricted", [];
+    "secrets.kms", Practices, "Secrets are envelope-encrypted with a KMS key", [];
+    "csi.ebs", Practices, "the EBS CSI driver is installed with a role", [];
+    "csi.efs", Practices, "the EFS CSI driver is installed with a role", [];
+    "cni.prefix-delegation", Practices, "the VPC CNI hands out /28 prefixes", [];
+    "spot.interruption", Practices, "spot capacity has interruption handling", [NODEGROUP];
+    "dev.scale-to-zero", Practices, "the dev node group can scale to zero", [NODEGROUP];
+    "k8s.namespace", Kubernetes, "a namespace exists", [NAME];
+    "k8s.deployment-ready", Kubernetes, "a Deployment has all replicas available", [NS, NAME];
+    "k8s.daemonset-ready", Kubernetes, "a DaemonSet is ready on every scheduled node", [NS, NAME];
+    "k8s.service-account", Kubernetes, "a ServiceAccount exists", [NS, NAME];
+}
+
+pub fn find(id: &str) -> Option<&'static CheckKind> {
+    KINDS.iter().find(|k| k.id == id)
+}
+
+impl CheckKind {
+    pub fn param(&self, name: &str) -> Option<&'static Param> {
+        self.params.iter().find(|p| p.name == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn ids_are_unique_and_dotted() {
+        let mut seen = HashSet::new();
+        for k in KINDS {
+            assert!(seen.insert(k.id), "duplicate kind {}", k.id);
+            assert!(k.id.contains('.'), "{} has no family prefix", k.id);
+        }
+    }
+}

@@ -1,0 +1,159 @@
+//! `kubedojo lint`: everything `load` finds, plus what needs a look inside the markdown:
+//! internal links that lead nowhere, fenced YAML that does not parse, asset files that do not parse.
+
+use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag, TagEnd};
+
+use super::diag::{self, Diagnostic, line_col};
+use super::files::PackFiles;
+use super::load::{Loaded, load};
+use super::model::{Markdown, Pack};
+
+pub fn lint(files: &PackFiles) -> Loaded {
+    let mut loaded = load(files);
+    let mut diags = Vec::new();
+    let pack = &loaded.pack;
+    for lesson in &pack.lessons {
+        check_markdown(files, pack, &lesson.body, &mut diags);
+    }
+    for ex in &pack.exercises {
+        check_markdown(files, pack, &ex.summary, &mut diags);
+        for step in &ex.steps {
+            check_markdown(files, pack, &step.instructions, &mut diags);
+            for h in &step.hints {
+                check_markdown(files, pack, h, &mut diags);
+            }
+            check_markdown(files, pack, &step.solution.text, &mut diags);
+        }
+    }
+    check_assets(files, &mut diags);
+    loaded.diagnostics.extend(diags);
+    diag::sort(&mut loaded.diagnostics);
+    loaded
+}
+
+fn check_markdown(files: &PackFiles, pack: &Pack, md: &Markdown, diags: &mut Vec<Diagnostic>) {
+    let at = |offset: usize| md.map(line_col(&md.text, offset));
+    let mut yaml_block: Option<(usize, String)> = None;
+    for (event, range) in Parser::new_ext(&md.text, super::super::markdown::options()).into_offset_iter() {
+        match event {
+            Event::Start(Tag::Link { dest_url, .. }) | Event::Start(Tag::Image { dest_url, .. }) => {
+                if let Err((msg, hint)) = check_link(files, pack, &md.loc.file, &dest_url) {
+                    diags.push(Diagnostic::error(&md.loc.file, at(range.start), msg).hint(hint));
+                }
+            }
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(lang))) => {
+                let lang = lang.split(|c: char| c == ',' || c.is_whitespace()).next().unwrap_or("");
+                if matches!(lang, "yaml" | "yml") {
+                    yaml_block = Some((usize::MAX, String::new()));
+                }
+            }
+            Event::Text(text) => {
+                if let Some((start, buf)) = yaml_block.as_mut() {
+                    *start = (*start).min(range.start);
+                    buf.push_str(&text);
+                }
+            }
+            Event::End(TagEnd::CodeBlock) => {
+                if let Some((start, yaml)) = yaml_block.take()
+                    && let Err(e) = serde_saphyr::from_multiple::<serde::de::IgnoredAny>(&yaml)
+                {
+                    let (line, col) = e.location().map_or((1, 1), |l| (l.line() as usize, l.column() as usize));
+                    let (block_line, _) = at(start.min(md.text.len()));
+                    diags.push(
+                        Diagnostic::error(&md.loc.file, (block_line + line - 1, col), format!(
+                            "yaml block does not parse: {}",
+                            super::lesson::short_yaml_error(&e)
+                        ))
+                        .hint("fix the YAML, or mark the block ```text if it is not meant to be YAML"),
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+type LinkError = (String, String);
+
+fn check_link(files: &PackFiles, pack: &Pack, from: &str, dest: &str) -> Result<(), LinkError> {
+    if let Some(id) = dest.strip_prefix("lesson:") {
+        return match pack.lesson(id) {
+            Some(_) => Ok(()),
+            None => Err((format!("link to unknown lesson {id:?}"), near(id, pack.lessons.iter().map(|l| l.id.as_str())))),
+        };
+    }
+    if let Some(target) = dest.strip_prefix("exercise:") {
+        let (id, step) = target.split_once('/').map_or((target, None), |(a, b)| (a, Some(b)));
+        let Some(ex) = pack.exercise(id) else {
+            return Err((format!("link to unknown exercise {id:?}"), near(id, pack.exercises.iter().map(|e| e.id.as_str()))));
+        };
+        return match step {
+            Some(step) if ex.step(step).is_none() => Err((
+                format!("exercise {id:?} has no step {step:?}"),
+                near(step, ex.steps.iter().map(|s| s.id.as_str())),
+            )),
+            _ => Ok(()),
+        };
+    }
+    if dest.is_empty() || dest.starts_with('#') || dest.contains("://") || dest.starts_with("mailto:") {
+        return Ok(());
+    }
+    let path = dest.split('#').next().unwrap_or(dest);
+    let resolved = resolve(from, path);
+    match resolved {
+        Some(p) if files.contains(&p) => Ok(()),
+        _ => Err((
+            format!("link target {dest:?} does not exist in this pack"),
+            "use lesson:ID, exercise:ID[/STEP], or a path relative to this file".to_string(),
+        )),
+    }
+}
+
+fn near<'a>(id: &str, ids: impl IntoIterator<Item = &'a str>) -> String {
+    super::suggest::closest(id, ids).map_or_else(|| "check the id".to_string(), |n| format!("did you mean {n:?}?"))
+}
+
+/// Resolve `rel` against the folder of `from` (both pack-relative, `/`-separated).
+fn resolve(from: &str, rel: &str) -> Option<String> {
+    let mut parts: Vec<&str> = from.split('/').collect();
+    parts.pop();
+    for seg in rel.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            s => parts.push(s),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+fn check_assets(files: &PackFiles, diags: &mut Vec<Diagnostic>) {
+    for path in files.under("assets") {
+        let Some(bytes) = files.get(path) else { continue };
+        let Ok(text) = std::str::from_utf8(bytes) else { continue };
+        if path.ends_with(".yaml") || path.ends_with(".yml") {
+            if let Err(e) = serde_saphyr::from_multiple::<serde::de::IgnoredAny>(text) {
+                let at = e.location().map_or((1, 1), |l| (l.line() as usize, l.column() as usize));
+                diags.push(Diagnostic::error(path, at, format!("does not parse as YAML: {}", super::lesson::short_yaml_error(&e))));
+            }
+        } else if path.ends_with(".json")
+            && let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(text)
+        {
+            diags.push(Diagnostic::error(path, (e.line(), e.column()), format!("does not parse as JSON: {e}")));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolves_relative_paths() {
+        assert_eq!(resolve("lessons/01-a.md", "02-b.md").as_deref(), Some("lessons/02-b.md"));
+        assert_eq!(resolve("lessons/01-a.md", "../assets/x/y.yaml").as_deref(), Some("assets/x/y.yaml"));
+        assert_eq!(resolve("a.md", "../../x"), None);
+    }
+}

@@ -1,0 +1,18 @@
+//! Course content as data: files -> parsed model -> diagnostics. No UI, no network.
+
+pub mod course;
+pub mod diag;
+pub mod exercise;
+pub mod files;
+pub mod lesson;
+pub mod lint;
+pub mod load;
+pub mod model;
+pub mod suggest;
+pub mod toml_src;
+pub mod vars;
+
+pub use diag::Diagnostic;
+pub use files::PackFiles;
+pub use load::{Loaded, load};
+pub use model::*;

@@ -1,0 +1,154 @@
+//! The loaded course: what the engine, the TUI and the CLI read. Plain data, no I/O.
+
+use std::collections::BTreeMap;
+
+/// A place in a pack file, kept so later checks (lint, links) can point at it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Loc {
+    pub file: String,
+    pub line: usize,
+    pub col: usize,
+}
+
+/// Markdown text and where its first character sits in its file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Markdown {
+    pub text: String,
+    pub loc: Loc,
+}
+
+impl Markdown {
+    /// The file position of (line, col) inside this text, both 1-based.
+    pub fn map(&self, (line, col): (usize, usize)) -> (usize, usize) {
+        if line == 1 {
+            (self.loc.line, self.loc.col + col - 1)
+        } else {
+            (self.loc.line + line - 1, col)
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Pack {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub parts: Vec<Part>,
+    pub lessons: Vec<Lesson>,
+    pub exercises: Vec<Exercise>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Part {
+    pub title: String,
+    pub items: Vec<ItemRef>,
+}
+
+/// An entry of the course tree: an index into `Pack::lessons` or `Pack::exercises`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ItemRef {
+    Lesson(usize),
+    Exercise(usize),
+}
+
+#[derive(Debug, Clone)]
+pub struct Lesson {
+    pub id: String,
+    pub title: String,
+    pub minutes: u32,
+    pub objectives: Vec<String>,
+    pub tags: Vec<String>,
+    /// Markdown after the front matter.
+    pub body: Markdown,
+    pub file: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Exercise {
+    pub id: String,
+    pub title: String,
+    pub minutes: u32,
+    pub summary: Markdown,
+    pub lessons: Vec<String>,
+    pub tags: Vec<String>,
+    pub vars: BTreeMap<String, String>,
+    pub steps: Vec<Step>,
+    pub loc: Loc,
+}
+
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub id: String,
+    pub title: String,
+    pub instructions: Markdown,
+    pub hints: Vec<Markdown>,
+    pub solution: Solution,
+    pub checks: Vec<CheckSpec>,
+    pub loc: Loc,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Solution {
+    pub text: Markdown,
+    /// Paths relative to the pack's `assets/` folder.
+    pub files: Vec<String>,
+}
+
+/// A check as the content declares it: a kind from the catalogue and its parameters.
+/// Typed and executed by the check engine; here it is data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckSpec {
+    pub kind: String,
+    pub params: BTreeMap<String, ParamValue>,
+    pub loc: Loc,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ParamValue {
+    Text(String),
+    List(Vec<String>),
+}
+
+impl Pack {
+    pub fn lesson(&self, id: &str) -> Option<&Lesson> {
+        self.lessons.iter().find(|l| l.id == id)
+    }
+
+    pub fn exercise(&self, id: &str) -> Option<&Exercise> {
+        self.exercises.iter().find(|e| e.id == id)
+    }
+
+    /// Every item in course order.
+    pub fn items(&self) -> impl Iterator<Item = ItemRef> + '_ {
+        self.parts.iter().flat_map(|p| p.items.iter().copied())
+    }
+
+    pub fn item_id(&self, item: ItemRef) -> &str {
+        match item {
+            ItemRef::Lesson(i) => &self.lessons[i].id,
+            ItemRef::Exercise(i) => &self.exercises[i].id,
+        }
+    }
+
+    pub fn item_title(&self, item: ItemRef) -> &str {
+        match item {
+            ItemRef::Lesson(i) => &self.lessons[i].title,
+            ItemRef::Exercise(i) => &self.exercises[i].title,
+        }
+    }
+
+    pub fn find_item(&self, id: &str) -> Option<ItemRef> {
+        self.items().find(|&it| self.item_id(it) == id)
+    }
+}
+
+impl Exercise {
+    pub fn step(&self, id: &str) -> Option<&Step> {
+        self.steps.iter().find(|s| s.id == id)
+    }
+
+    /// Replace `{{var}}` with the exercise's variable values; unknown names stay as written.
+    pub fn expand(&self, text: &str) -> String {
+        super::vars::expand(text, &self.vars)
+    }
+}

@@ -1,0 +1,74 @@
+//! What a key can ask for. Key bindings (data, `keymap.toml`) name these in kebab-case.
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Command {
+    Help,
+    ForceQuit,
+    Quit,
+    Back,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    HalfPageUp,
+    HalfPageDown,
+    Top,
+    Bottom,
+    Open,
+    NextSection,
+    PrevSection,
+    Search,
+    NextMatch,
+    PrevMatch,
+    NextBlock,
+    PrevBlock,
+    CopyBlock,
+    NextItem,
+    PrevItem,
+    RunChecks,
+    Hint,
+    Solution,
+    MarkDone,
+    ResetItem,
+    ResetAll,
+    ResetStep,
+    ResetExercise,
+    Yes,
+    No,
+    Accept,
+    Cancel,
+    DeleteChar,
+}
+
+/// Where keys are looked up: the screen or overlay that has the focus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Context {
+    Global,
+    Home,
+    Lesson,
+    Exercise,
+    Help,
+    Confirm,
+    Search,
+}
+
+impl Context {
+    pub const ALL: [Context; 7] =
+        [Self::Global, Self::Home, Self::Lesson, Self::Exercise, Self::Help, Self::Confirm, Self::Search];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Global => "global",
+            Self::Home => "home",
+            Self::Lesson => "lesson",
+            Self::Exercise => "exercise",
+            Self::Help => "help",
+            Self::Confirm => "confirm",
+            Self::Search => "search",
+        }
+    }
+}

@@ -1,0 +1,27 @@
+//! kubedojo: an interactive terminal lab for running Kubernetes in production on AWS EKS.
+//!
+//! The folders are the architecture:
+//! - `content/`  course packs as data: files -> model -> diagnostics (`lint`)
+//! - `markdown/` markdown -> blocks -> lines for a width (no ratatui)
+//! - `checks/`   check catalogue, engine interface, result model
+//! - `progress/` the learner's progress and its atomic store
+//! - `input/`    key bindings as data, terminal events -> commands
+//! - `app/`      the state, `update(state, action) -> effects`
+//! - `ui/`       rendering, a pure function of the state
+//! - `tui.rs`    the runtime: terminal, event loop, effects in tokio tasks
+
+#![deny(clippy::unwrap_used)]
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
+pub mod app;
+pub mod checks;
+pub mod cli;
+pub mod commands;
+pub mod content;
+pub mod input;
+pub mod markdown;
+pub mod progress;
+pub mod session;
+pub mod target;
+pub mod tui;
+pub mod ui;

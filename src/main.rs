@@ -1,0 +1,71 @@
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Parser;
+use kubedojo::checks::UnimplementedEngine;
+use kubedojo::cli::{Cli, Command};
+use kubedojo::commands::{self, EXIT_USAGE};
+use kubedojo::session;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code as u8),
+        Err(message) => {
+            eprintln!("kubedojo: {message}");
+            ExitCode::from(EXIT_USAGE as u8)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<i32, String> {
+    match cli.command {
+        Some(Command::Lint { kinds: true, .. }) => {
+            print!("{}", commands::kinds());
+            Ok(0)
+        }
+        Some(Command::Lint { dir, strict, .. }) => {
+            let dir = dir.or(cli.pack).or_else(|| std::path::Path::new("course.toml").is_file().then(|| ".".into()));
+            let files = commands::pack_files(dir.as_deref())?;
+            let (text, code) = commands::lint(&files, strict);
+            print!("{text}");
+            Ok(code)
+        }
+        Some(Command::List) => {
+            let start = session::start(commands::pack_files(cli.pack.as_deref())?)?;
+            if let Some(w) = start.progress.warning() {
+                eprintln!("kubedojo: {w}");
+            }
+            let pp = start.progress.progress().pack(&start.pack.id).cloned().unwrap_or_default();
+            print!("{}", commands::list(&start.pack, &pp));
+            Ok(0)
+        }
+        None => tui(cli),
+    }
+}
+
+fn tui(cli: Cli) -> Result<i32, String> {
+    init_logging();
+    let start = session::start(commands::pack_files(cli.pack.as_deref())?)?;
+    let size = crossterm::terminal::size().unwrap_or((80, 24));
+    let (app, store) = start.into_app(size);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    let session = kubedojo::tui::Session { app, store, engine: Arc::new(UnimplementedEngine) };
+    runtime.block_on(kubedojo::tui::run(session)).map_err(|e| format!("{e:#}"))?;
+    Ok(0)
+}
+
+/// Logs go to a file in the state folder (never to the screen): `KUBEDOJO_LOG=debug` for more.
+fn init_logging() {
+    let Some(dir) = kubedojo::progress::store::state_dir() else { return };
+    if std::fs::create_dir_all(&dir).is_err() {
+        return;
+    }
+    let Ok(file) = std::fs::OpenOptions::new().create(true).append(true).open(dir.join("kubedojo.log")) else { return };
+    let level = std::env::var("KUBEDOJO_LOG").ok().and_then(|l| l.parse().ok()).unwrap_or(tracing::Level::WARN);
+    let _ = tracing_subscriber::fmt().with_writer(std::sync::Mutex::new(file)).with_max_level(level).with_ansi(false).try_init();
+}

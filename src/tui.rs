@@ -1,0 +1,179 @@
+//! The runtime: terminal set-up and restore, the event loop that owns the state, and the
+//! effects (saving, check runs, clipboard) carried out in tokio tasks.
+
+use std::collections::HashMap;
+use std::io::{self, Write};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossterm::event::{DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture, Event, EventStream};
+use futures::StreamExt;
+use ratatui::DefaultTerminal;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+
+use crate::app::{self, Action, App, Effect};
+use crate::checks::CheckEngine;
+use crate::progress::store::Store;
+
+pub struct Session {
+    pub app: App,
+    pub store: Store,
+    pub engine: Arc<dyn CheckEngine>,
+}
+
+/// Run the TUI until the learner quits. The terminal is restored on every path out:
+/// return, error, and panic (ratatui's hook, with ours chained before it).
+pub async fn run(session: Session) -> anyhow::Result<()> {
+    let mut terminal = ratatui::init();
+    install_panic_hook();
+    let _ = crossterm::execute!(io::stdout(), EnableMouseCapture, EnableBracketedPaste);
+    let result = event_loop(&mut terminal, session).await;
+    restore();
+    result
+}
+
+fn restore() {
+    let _ = crossterm::execute!(io::stdout(), DisableMouseCapture, DisableBracketedPaste);
+    ratatui::restore();
+}
+
+fn install_panic_hook() {
+    let ratatui_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = crossterm::execute!(io::stdout(), DisableMouseCapture, DisableBracketedPaste);
+        ratatui_hook(info);
+    }));
+}
+
+fn map_event(event: Event) -> Option<Action> {
+    match event {
+        Event::Key(k) => Some(Action::Key(k)),
+        Event::Mouse(m) => Some(Action::Mouse(m)),
+        Event::Paste(p) => Some(Action::Paste(p)),
+        Event::Resize(w, h) => Some(Action::Resize(w, h)),
+        _ => None,
+    }
+}
+
+async fn event_loop(terminal: &mut DefaultTerminal, session: Session) -> anyhow::Result<()> {
+    let Session { mut app, store, engine } = session;
+    let size = terminal.size()?;
+    app::update(&mut app, Action::Resize(size.width, size.height));
+    terminal.draw(|f| crate::ui::draw(f, &app))?;
+
+    // Everything slow starts after the first frame.
+    let (tx, mut rx) = mpsc::unbounded_channel::<Action>();
+    tokio::task::spawn_blocking(crate::markdown::highlight::warm_up);
+    {
+        let tx = tx.clone();
+        tokio::task::spawn_blocking(move || {
+            let _ = tx.send(Action::TargetDetected(crate::target::detect(&crate::target::ProcessEnv)));
+        });
+    }
+    let saver = Saver::spawn(store.clone(), tx.clone());
+    let mut runs: HashMap<(String, String), JoinHandle<()>> = HashMap::new();
+    let mut events = EventStream::new();
+    let mut ticker = tokio::time::interval(Duration::from_millis(1000 / app::TICKS_PER_SECOND));
+    let mut terminate = signal(tokio::signal::unix::SignalKind::terminate());
+    let mut hangup = signal(tokio::signal::unix::SignalKind::hangup());
+
+    loop {
+        let first = tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(ev)) => map_event(ev),
+                Some(Err(e)) => return Err(anyhow::anyhow!("reading the terminal failed: {e}")),
+                None => Some(Action::Key(crossterm::event::KeyEvent::new(crossterm::event::KeyCode::Char('c'), crossterm::event::KeyModifiers::CONTROL))),
+            },
+            Some(a) = rx.recv() => Some(a),
+            _ = ticker.tick() => Some(Action::Tick),
+            _ = terminate.recv() => { app.quit = true; None }
+            _ = hangup.recv() => { app.quit = true; None }
+        };
+        // handle everything already waiting, then draw once
+        let mut pending: Vec<Action> = first.into_iter().collect();
+        while let Ok(a) = rx.try_recv() {
+            pending.push(a);
+        }
+        for action in pending {
+            for effect in app::update(&mut app, action) {
+                match effect {
+                    Effect::Save => saver.save(&app.progress),
+                    Effect::RunChecks(request) => {
+                        let key = (request.exercise.clone(), request.step.clone());
+                        if let Some(previous) = runs.remove(&key) {
+                            previous.abort();
+                        }
+                        let (engine, tx) = (engine.clone(), tx.clone());
+                        runs.insert(key, tokio::spawn(async move {
+                            let (exercise, step) = (request.exercise.clone(), request.step.clone());
+                            let run = engine.run(request).await;
+                            let _ = tx.send(Action::ChecksFinished { exercise, step, run });
+                        }));
+                    }
+                    Effect::Copy(text) => {
+                        let mut out = io::stdout();
+                        let _ = crossterm::execute!(out, crossterm::clipboard::CopyToClipboard::to_clipboard_from(text));
+                        let _ = out.flush();
+                    }
+                    Effect::Quit => app.quit = true,
+                }
+            }
+        }
+        if app.quit {
+            break;
+        }
+        runs.retain(|_, h| !h.is_finished());
+        terminal.draw(|f| crate::ui::draw(f, &app))?;
+    }
+    for (_, h) in runs {
+        h.abort();
+    }
+    // wait for a background write in flight, then write the final state: nothing is lost
+    saver.finish().await;
+    store.save(&app.progress).map_err(|e| anyhow::anyhow!("saving progress to {}: {e}", store.path().display()))
+}
+
+fn signal(kind: tokio::signal::unix::SignalKind) -> tokio::signal::unix::Signal {
+    tokio::signal::unix::signal(kind).expect("signal handlers can be installed")
+}
+
+/// Writes progress in the background; a newer snapshot replaces one not yet written.
+struct Saver {
+    latest: watch::Sender<Option<Vec<u8>>>,
+    task: JoinHandle<()>,
+}
+
+impl Saver {
+    fn spawn(store: Store, tx: mpsc::UnboundedSender<Action>) -> Self {
+        let (latest, mut rx) = watch::channel::<Option<Vec<u8>>>(None);
+        let task = tokio::spawn(async move {
+            while rx.changed().await.is_ok() {
+                let Some(bytes) = rx.borrow_and_update().clone() else { continue };
+                let store = store.clone();
+                let result = tokio::task::spawn_blocking(move || store.save_bytes(&bytes)).await;
+                let outcome = match result {
+                    Ok(Ok(())) => Ok(()),
+                    Ok(Err(e)) => Err(e.to_string()),
+                    Err(e) => Err(e.to_string()),
+                };
+                let _ = tx.send(Action::Saved(outcome));
+            }
+        });
+        Self { latest, task }
+    }
+
+    async fn finish(self) {
+        drop(self.latest);
+        let _ = self.task.await;
+    }
+
+    fn save(&self, progress: &crate::progress::Progress) {
+        match serde_json::to_vec_pretty(progress) {
+            Ok(bytes) => {
+                let _ = self.latest.send(Some(bytes));
+            }
+            Err(e) => tracing::error!("serializing progress: {e}"),
+        }
+    }
+}

@@ -1,0 +1,36 @@
+//! Rendering: a pure function of the state. Each screen and overlay has its own file.
+
+pub mod bars;
+pub mod exercise;
+pub mod home;
+pub mod lesson;
+pub mod overlay;
+pub mod reader;
+pub mod theme;
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+
+use crate::app::{App, Area, Screen};
+
+pub fn draw(frame: &mut Frame, app: &App) {
+    let area = frame.area();
+    if area.width < 20 || area.height < 5 {
+        frame.render_widget(ratatui::widgets::Paragraph::new("kubedojo needs at least 20x5"), area);
+        return;
+    }
+    bars::title(frame, Rect { height: 1, ..area }, app);
+    match &app.screen {
+        Screen::Home => home::draw(frame, rect(app.geometry.body), app),
+        Screen::Lesson(view) => lesson::draw(frame, app, view),
+        Screen::Exercise(view) => exercise::draw(frame, app, view),
+    }
+    bars::status(frame, Rect { y: area.height - 1, height: 1, ..area }, app);
+    if let Some(overlay) = &app.overlay {
+        overlay::draw(frame, app, overlay);
+    }
+}
+
+pub fn rect(a: Area) -> Rect {
+    Rect { x: a.x, y: a.y, width: a.width, height: a.height }
+}

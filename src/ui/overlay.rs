@@ -1,0 +1,84 @@
+//! Overlays: the help (generated from the key map), a confirmation, a notice.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
+
+use super::theme;
+use crate::app::{App, Overlay};
+use crate::input::Context;
+use crate::input::keymap::key_label;
+
+pub fn draw(frame: &mut Frame, app: &App, overlay: &Overlay) {
+    match overlay {
+        Overlay::Help { scroll } => help(frame, app, *scroll),
+        Overlay::Confirm(c) => dialog(frame, app, &c.title, &c.text, Context::Confirm),
+        Overlay::Notice { title, text } => dialog(frame, app, title, text, Context::Confirm),
+    }
+}
+
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let [v] = Layout::vertical([Constraint::Length(height.min(area.height))]).flex(Flex::Center).areas(area);
+    let [h] = Layout::horizontal([Constraint::Length(width.min(area.width))]).flex(Flex::Center).areas(v);
+    h
+}
+
+fn help(frame: &mut Frame, app: &App, scroll: usize) {
+    let context = app.screen_context();
+    let mut lines = Vec::new();
+    let section = |title: &str, ctx: Context, lines: &mut Vec<Line>| {
+        lines.push(Line::styled(title.to_string(), theme::part_title()));
+        for b in app.keymap.bindings(ctx) {
+            let keys = b.keys.iter().map(|k| key_label(*k)).collect::<Vec<_>>().join(", ");
+            lines.push(Line::from(vec![Span::styled(format!("  {keys:<22}"), theme::key_hint()), Span::raw(b.desc.clone())]));
+        }
+        lines.push(Line::raw(""));
+    };
+    let name = match context {
+        Context::Home => "Course",
+        Context::Lesson => "Lesson",
+        _ => "Exercise",
+    };
+    section(name, context, &mut lines);
+    if matches!(context, Context::Lesson | Context::Exercise) {
+        section("Search prompt", Context::Search, &mut lines);
+    }
+    section("Everywhere", Context::Global, &mut lines);
+    let area = centered(frame.area(), 72, lines.len() as u16 + 2);
+    let block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(theme::border_focus())
+        .title(Span::styled(" Keys ", theme::part_title()))
+        .title_bottom(Span::styled(" esc closes ", theme::muted()));
+    frame.render_widget(Clear, area);
+    let max = lines.len().saturating_sub(usize::from(area.height.saturating_sub(2)));
+    frame.render_widget(Paragraph::new(lines).scroll((scroll.min(max) as u16, 0)).block(block), area);
+}
+
+fn dialog(frame: &mut Frame, app: &App, title: &str, text: &str, ctx: Context) {
+    let width = 64u16.min(frame.area().width.saturating_sub(4));
+    let inner_w = usize::from(width.saturating_sub(4)).max(1);
+    let text_lines: usize = text.lines().map(|l| l.chars().count().max(1).div_ceil(inner_w)).sum();
+    let height = text_lines as u16 + 5;
+    let area = centered(frame.area(), width, height);
+    let keys: Vec<Span> = app
+        .keymap
+        .bindings(ctx)
+        .iter()
+        .flat_map(|b| {
+            let k = b.keys.first().map(|k| key_label(*k)).unwrap_or_default();
+            [Span::styled(k, theme::key_hint()), Span::styled(format!(" {}   ", b.desc), theme::muted())]
+        })
+        .collect();
+    let mut lines: Vec<Line> = text.lines().map(|l| Line::raw(l.to_string())).collect();
+    lines.push(Line::raw(""));
+    lines.push(Line::from(keys));
+    let block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(theme::border_focus())
+        .padding(ratatui::widgets::Padding::horizontal(1))
+        .title(Span::styled(format!(" {title} "), theme::part_title()));
+    frame.render_widget(Clear, area);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(block), area);
+}
