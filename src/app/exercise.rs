@@ -21,7 +21,7 @@ pub fn step_markdown(ex: &Exercise, step_index: usize, sp: Option<&StepProgress>
     if step_index == 0 && !ex.summary.text.trim().is_empty() {
         md.push_str(&format!("# {}\n\n{}\n\n---\n\n", ex.title, ex.expand(&ex.summary.text)));
     }
-    md.push_str(&format!("## Step {} of {}: {}\n\n", step_index + 1, ex.steps.len(), step.title));
+    md.push_str(&format!("## Step {} of {}: {}\n\n", step_index + 1, ex.steps.len(), ex.expand(&step.title)));
     md.push_str(&ex.expand(&step.instructions.text));
     let revealed = usize::from(sp.map_or(0, |s| s.hints_revealed)).min(step.hints.len());
     if revealed > 0 {
@@ -46,10 +46,24 @@ pub fn step_markdown(ex: &Exercise, step_index: usize, sp: Option<&StepProgress>
     md
 }
 
-/// Lines the results box needs: one per result, one more for found/expected.
-pub fn result_lines(sp: Option<&StepProgress>) -> u16 {
-    sp.and_then(|s| s.last_run.as_ref())
-        .map_or(1, |r| r.results.iter().map(|c| 1 + u16::from(c.found.is_some() || c.expected.is_some())).sum())
+/// Lines the results box needs at a terminal width, wrapped as the UI wraps them.
+pub fn result_lines(sp: Option<&StepProgress>, terminal_width: u16) -> u16 {
+    let width = super::geometry::result_text_width(terminal_width);
+    let lines = |text: String| crate::markdown::wrap::wrap(&[crate::markdown::StyledSpan::new(text, Default::default())], width).len();
+    let Some(run) = sp.and_then(|s| s.last_run.as_ref()) else { return 1 };
+    run.results
+        .iter()
+        .map(|r| {
+            let found = if r.found.is_some() || r.expected.is_some() {
+                lines(format!("found {} · expected {}", r.found.as_deref().unwrap_or("nothing"), r.expected.as_deref().unwrap_or_default()))
+            } else {
+                0
+            };
+            lines(format!("{} {}", r.check, r.message)) + found
+        })
+        .sum::<usize>()
+        .try_into()
+        .unwrap_or(u16::MAX)
 }
 
 impl App {
@@ -73,7 +87,7 @@ impl App {
         let sp = self.pp().and_then(|p| p.step(&ex.id, &ex.steps[view.step].id)).cloned();
         let md = step_markdown(ex, view.step, sp.as_ref(), &files, &hint_key);
         let (w, h) = self.geometry.size;
-        self.geometry = Geometry::new(w, h, result_lines(sp.as_ref()));
+        self.geometry = Geometry::new(w, h, result_lines(sp.as_ref(), w));
         let area = self.geometry.step_text;
         if let Screen::Exercise(view) = &mut self.screen {
             view.reader.set_text(&md);

@@ -38,7 +38,7 @@ impl Geometry {
             width: text_w,
             height: body.height,
         };
-        let list_w = (width / 3).clamp(18, 36).min(width);
+        let list_w = steps_width(width);
         let steps = Area { x: 0, y: body.y, width: list_w, height: body.height };
         let right_w = width.saturating_sub(list_w);
         let results_h = (result_lines + 2).clamp(3, (body.height / 2).max(3)).min(body.height);
@@ -53,6 +53,19 @@ impl Geometry {
         Self { size: (width, height), body, lesson, steps, step_text, results }
     }
 }
+
+/// Width of the exercise's step list for a terminal width.
+pub fn steps_width(width: u16) -> u16 {
+    (width / 3).clamp(18, 36).min(width)
+}
+
+/// Width of the text of a check result (results box minus padding and the status column).
+pub fn result_text_width(width: u16) -> usize {
+    usize::from(width.saturating_sub(steps_width(width))).saturating_sub(2 + RESULT_INDENT).max(10)
+}
+
+/// Columns taken by a result's status ("✔ pass  ").
+pub const RESULT_INDENT: usize = 8;
 
 #[cfg(test)]
 mod tests {

@@ -163,6 +163,7 @@ fn check_vars(ex: &super::model::Exercise, diags: &mut Vec<Diagnostic>) {
     };
     report(&ex.summary);
     for step in &ex.steps {
+        report(&super::model::Markdown { text: step.title.clone(), loc: step.loc.clone() });
         report(&step.instructions);
         step.hints.iter().for_each(&mut report);
         report(&step.solution.text);

@@ -20,7 +20,8 @@ pub struct Binding {
     pub command: Command,
     pub keys: Vec<KeyCombination>,
     pub desc: String,
-    pub bar: bool,
+    /// Short label when the binding is shown in the status bar.
+    pub bar: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -36,7 +37,7 @@ struct RawBinding {
     #[serde(default)]
     desc: Option<String>,
     #[serde(default)]
-    bar: Option<bool>,
+    bar: Option<String>,
 }
 
 type RawKeymap = HashMap<Context, Vec<RawBinding>>;
@@ -87,15 +88,15 @@ impl Keymap {
                         if let Some(desc) = &rb.desc {
                             existing.desc.clone_from(desc);
                         }
-                        if let Some(bar) = rb.bar {
-                            existing.bar = bar;
+                        if rb.bar.is_some() {
+                            existing.bar.clone_from(&rb.bar);
                         }
                     }
                     None => list.push(Binding {
                         command: *rb.action.get_ref(),
                         keys,
                         desc: rb.desc.clone().unwrap_or_default(),
-                        bar: rb.bar.unwrap_or(false),
+                        bar: rb.bar.clone(),
                     }),
                 }
             }
@@ -158,8 +159,7 @@ impl Keymap {
     pub fn bar(&self, context: Context) -> Vec<(String, &str)> {
         self.help(context)
             .into_iter()
-            .filter(|b| b.bar)
-            .filter_map(|b| b.keys.first().map(|k| (key_label(*k), short(&b.desc))))
+            .filter_map(|b| Some((key_label(*b.keys.first()?), b.bar.as_deref()?)))
             .collect()
     }
 }
@@ -175,25 +175,18 @@ fn normalize(combo: KeyCombination) -> KeyCombination {
     combo
 }
 
+/// How a key is written for people: `G` for shift-g, `C-d` for ctrl-d, `pagedown`.
 pub fn key_label(k: KeyCombination) -> String {
+    if let KeyCode::Char(c) = *k.codes.first()
+        && k.modifiers == KeyModifiers::SHIFT
+        && c.is_alphabetic()
+    {
+        return c.to_uppercase().to_string();
+    }
     let s = k.to_string();
     match s.as_str() {
         "Space" => "space".into(),
         _ => s.to_lowercase().replace("shift-", "S-").replace("ctrl-", "C-"),
-    }
-}
-
-fn short(desc: &str) -> &str {
-    let first = desc.split([' ', '(']).find(|w| !w.is_empty()).unwrap_or(desc);
-    match first {
-        "show" => "help",
-        "reveal" => desc.split(' ').nth(3).unwrap_or(first),
-        "run" => "check",
-        "back" | "close" => "back",
-        "select" => "next block",
-        "copy" => "copy",
-        "search" => "search",
-        _ => first,
     }
 }
 

@@ -3,14 +3,17 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::{home::spinner, reader, rect, theme};
 use crate::app::App;
 use crate::app::exercise::ExerciseView;
 use crate::checks::CheckStatus;
 use crate::input::{Command, Context};
+use crate::markdown::wrap::wrap;
+use crate::markdown::{Kind, SpanStyle, StyledSpan};
 use crate::progress::Completion;
+use unicode_width::UnicodeWidthStr;
 
 pub fn draw(frame: &mut Frame, app: &App, view: &ExerciseView) {
     let ex = &app.pack.exercises[view.index];
@@ -28,36 +31,49 @@ pub fn draw(frame: &mut Frame, app: &App, view: &ExerciseView) {
             match sp {
                 Some(s) if s.completion == Some(Completion::Manual) => ("✓", theme::item_status(crate::progress::ItemStatus::Done)),
                 Some(s) if s.done() => ("●", theme::item_status(crate::progress::ItemStatus::Done)),
-                Some(s) if s.last_run.is_some() => ("✘", theme::check_status(CheckStatus::Fail)),
+                Some(s) if s.last_run.as_ref().is_some_and(|r| r.count(CheckStatus::Fail) + r.count(CheckStatus::Error) > 0) => {
+                    ("✘", theme::check_status(CheckStatus::Fail))
+                }
                 Some(s) if s.opened_at.is_some() => ("◐", theme::item_status(crate::progress::ItemStatus::InProgress)),
                 _ => ("○", theme::muted()),
             }
         };
         let selected = i == view.step;
-        let mut spans = vec![
-            Span::raw(if selected { "▶ " } else { "  " }),
-            Span::styled(symbol, style),
-            Span::raw(format!(" {}. {}", i + 1, step.title)),
-        ];
-        if let Some(s) = sp.filter(|s| s.hints_revealed > 0 || s.solution_revealed) {
-            let mut marks = String::from(" ");
+        let mut title = ex.expand(&step.title);
+        if let Some(s) = sp {
+            // the help used, recorded as the instructor board will show it
+            let mut used = Vec::new();
             if s.hints_revealed > 0 {
-                marks.push_str(&format!("h{}", s.hints_revealed));
+                used.push(format!("{} hint{}", s.hints_revealed, if s.hints_revealed == 1 { "" } else { "s" }));
             }
             if s.solution_revealed {
-                marks.push_str(" sol");
+                used.push("solution".to_string());
             }
-            spans.push(Span::styled(marks, theme::muted()));
+            if !used.is_empty() {
+                title.push_str(&format!(" · {}", used.join(" · ")));
+            }
         }
-        if selected {
+        let head = format!("{}. ", i + 1);
+        let indent = 4 + head.width();
+        let width = usize::from(g.steps.width).saturating_sub(indent + 1).max(4);
+        let wrapped = wrap(&[StyledSpan::new(title, SpanStyle::default())], width);
+        let base = if selected { theme::selected() } else { ratatui::style::Style::new() };
+        for (n, piece) in wrapped.into_iter().enumerate() {
+            let text: String = piece.iter().map(|p| p.text.as_str()).collect();
+            let mut spans = if n == 0 {
+                vec![Span::raw(if selected { "▶ " } else { "  " }), Span::styled(symbol, style), Span::raw(format!(" {head}"))]
+            } else {
+                vec![Span::raw(" ".repeat(indent))]
+            };
+            spans.push(Span::raw(text));
             for s in &mut spans {
-                s.style = s.style.patch(theme::selected());
+                s.style = s.style.patch(base);
             }
+            lines.push(Line::from(spans));
         }
-        lines.push(Line::from(spans));
     }
     let steps_block = Block::new().borders(Borders::RIGHT).border_style(theme::border()).title(Span::styled(" Steps ", theme::part_title()));
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(steps_block), rect(g.steps));
+    frame.render_widget(Paragraph::new(lines).block(steps_block), rect(g.steps));
 
     // step text
     let copy = app.key_for(Context::Exercise, Command::CopyBlock);
@@ -75,7 +91,11 @@ fn draw_results(frame: &mut Frame, area: Rect, app: &App, sp: Option<&crate::pro
         Some(run) => format!(" Checks · last run {} ", ago(run.at)),
         None => " Checks ".to_string(),
     };
-    let block = Block::new().borders(Borders::TOP).border_style(theme::border()).title(Span::styled(title, theme::part_title()));
+    let block = Block::new()
+        .borders(Borders::TOP)
+        .border_style(theme::border())
+        .padding(ratatui::widgets::Padding::horizontal(1))
+        .title(Span::styled(title, theme::part_title()));
     let mut lines = Vec::new();
     match sp.and_then(|s| s.last_run.as_ref()) {
         None => lines.push(Line::from(vec![
@@ -84,25 +104,41 @@ fn draw_results(frame: &mut Frame, area: Rect, app: &App, sp: Option<&crate::pro
             Span::styled(" to check your work", theme::muted()),
         ])),
         Some(run) => {
+            // hanging indent: continuation lines start under the message
+            let indent = crate::app::geometry::RESULT_INDENT;
+            let width = crate::app::geometry::result_text_width(app.geometry.size.0);
+            let pad = " ".repeat(indent);
             for r in &run.results {
-                lines.push(Line::from(vec![
-                    Span::styled(format!("{} {:<5} ", r.status.symbol(), r.status.label()), theme::check_status(r.status)),
-                    Span::styled(format!("{} ", r.check), theme::muted()),
-                    Span::raw(r.message.clone()),
-                ]));
+                let text = vec![
+                    StyledSpan::new(format!("{} ", r.check), SpanStyle::of(Kind::Dim)),
+                    StyledSpan::new(r.message.clone(), SpanStyle::default()),
+                ];
+                for (n, piece) in wrap(&text, width).into_iter().enumerate() {
+                    let mut spans = if n == 0 {
+                        vec![Span::styled(format!("{} {:<5} ", r.status.symbol(), r.status.label()), theme::check_status(r.status))]
+                    } else {
+                        vec![Span::raw(pad.clone())]
+                    };
+                    spans.extend(piece.into_iter().map(|p| Span::styled(p.text, theme::span(p.style))));
+                    lines.push(Line::from(spans));
+                }
                 if r.found.is_some() || r.expected.is_some() {
-                    lines.push(Line::from(vec![
-                        Span::raw("          "),
-                        Span::styled("found ", theme::muted()),
-                        Span::raw(r.found.clone().unwrap_or_else(|| "nothing".into())),
-                        Span::styled(" · expected ", theme::muted()),
-                        Span::raw(r.expected.clone().unwrap_or_default()),
-                    ]));
+                    let fe = vec![
+                        StyledSpan::new("found ", SpanStyle::of(Kind::Dim)),
+                        StyledSpan::new(r.found.clone().unwrap_or_else(|| "nothing".into()), SpanStyle::default()),
+                        StyledSpan::new(" · expected ", SpanStyle::of(Kind::Dim)),
+                        StyledSpan::new(r.expected.clone().unwrap_or_default(), SpanStyle::default()),
+                    ];
+                    for piece in wrap(&fe, width) {
+                        let mut spans = vec![Span::raw(pad.clone())];
+                        spans.extend(piece.into_iter().map(|p| Span::styled(p.text, theme::span(p.style))));
+                        lines.push(Line::from(spans));
+                    }
                 }
             }
         }
     }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(block), area);
+    frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 
 fn ago(at: u64) -> String {

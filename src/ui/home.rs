@@ -72,7 +72,7 @@ fn item_line<'a>(app: &'a App, pp: &PackProgress, item: ItemRef, lesson_no: usiz
     let running = matches!(item, ItemRef::Exercise(i) if app.running.iter().any(|(e, _)| *e == pack.exercises[i].id));
     let symbol = if running { spinner(app.tick) } else { status.symbol() };
     let title = pack.item_title(item);
-    let fixed = 4 + label.width() + meta.width() + 2;
+    let fixed = 7 + label.width() + meta.width();
     let room = width.saturating_sub(fixed);
     let title: String = if title.width() > room { format!("{}…", truncate(title, room.saturating_sub(1))) } else { title.to_string() };
     let pad = width.saturating_sub(fixed + title.width());

@@ -1,0 +1,7 @@
+// The built-in course is embedded with include_dir!, which cargo does not track: rebuild when
+// any content file changes.
+fn main() {
+    for path in ["lessons", "exercises", "assets", "course.toml", "src/input/keymap.toml"] {
+        println!("cargo:rerun-if-changed={path}");
+    }
+}
