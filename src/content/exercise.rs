@@ -133,8 +133,7 @@ pub fn parse(src: &TomlFile<'_>, diags: &mut Vec<Diagnostic>) -> Option<(Exercis
 fn check_spec(src: &TomlFile<'_>, table: &Spanned<toml::Table>, diags: &mut Vec<Diagnostic>) -> Option<CheckSpec> {
     // Point at the `kind = ...` line when we can find it inside the table's span.
     let span = table.span();
-    let body = &src.text[span.start..span.end.min(src.text.len())];
-    let kind_at = body.find("kind").map_or(span.start, |i| span.start + i);
+    let kind_at = kind_offset(src.text, span.start).unwrap_or(span.start);
     let at = src.at(kind_at);
     let mut loc = src.loc(table);
     (loc.line, loc.col) = at;
@@ -189,4 +188,21 @@ fn check_spec(src: &TomlFile<'_>, table: &Spanned<toml::Table>, diags: &mut Vec<
         }
     }
     Some(CheckSpec { kind: kind.to_string(), params, loc })
+}
+
+/// The offset of the `kind = ...` line of a check table starting at `start` (its header),
+/// looking no further than the next table header.
+fn kind_offset(text: &str, start: usize) -> Option<usize> {
+    let mut offset = start;
+    for (n, line) in text.get(start..)?.split_inclusive('\n').enumerate() {
+        let trimmed = line.trim_start();
+        if n > 0 && trimmed.starts_with('[') {
+            return None;
+        }
+        if trimmed.starts_with("kind") && trimmed[4..].trim_start().starts_with('=') {
+            return Some(offset + line.len() - trimmed.len());
+        }
+        offset += line.len();
+    }
+    None
 }

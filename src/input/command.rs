@@ -60,6 +60,18 @@ impl Context {
     pub const ALL: [Context; 7] =
         [Self::Global, Self::Home, Self::Lesson, Self::Exercise, Self::Help, Self::Confirm, Self::Search];
 
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Global => "Everywhere",
+            Self::Home => "Course (home screen)",
+            Self::Lesson => "Lesson reader",
+            Self::Exercise => "Exercise",
+            Self::Help => "Help overlay",
+            Self::Confirm => "Questions and notices",
+            Self::Search => "Search prompt (type to search)",
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Self::Global => "global",

@@ -155,6 +155,20 @@ impl Keymap {
         self.bindings(context).iter().chain(self.bindings(Context::Global)).collect()
     }
 
+    /// The key map as markdown tables, one per context (the README's key map is this text).
+    pub fn markdown(&self) -> String {
+        let mut out = String::new();
+        for context in Context::ALL {
+            out.push_str(&format!("**{}**\n\n| keys | action |\n|---|---|\n", context.title()));
+            for b in self.bindings(context) {
+                let keys = b.keys.iter().map(|k| format!("`{}`", key_label(*k))).collect::<Vec<_>>().join(" ");
+                out.push_str(&format!("| {keys} | {} |\n", b.desc));
+            }
+            out.push('\n');
+        }
+        out
+    }
+
     /// Short hints for the status bar: "enter open · / search · ? help".
     pub fn bar(&self, context: Context) -> Vec<(String, &str)> {
         self.help(context)

@@ -75,7 +75,7 @@ fn item_line<'a>(app: &'a App, pp: &PackProgress, item: ItemRef, lesson_no: usiz
     let fixed = 7 + label.width() + meta.width();
     let room = width.saturating_sub(fixed);
     let title: String = if title.width() > room { format!("{}…", truncate(title, room.saturating_sub(1))) } else { title.to_string() };
-    let pad = width.saturating_sub(fixed + title.width());
+    let pad = width.saturating_sub(fixed - 1 + title.width());
     let mut spans = vec![
         Span::raw(if selected { " ▶ " } else { "   " }),
         Span::styled(symbol, theme::item_status(status)),

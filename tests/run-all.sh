@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The whole test suite, on a fresh machine or a warm one: checks the toolchain, builds,
+# lints the built-in course and runs every test. Slow builds are cached outside the repo
+# (CARGO_TARGET_DIR, default ~/.cache/kubedojo/target), so a second run is fast.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/kubedojo/target}"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+export CARGO_INCREMENTAL=0
+
+timings=()
+phase() {
+    local name=$1
+    shift
+    echo "==> $name"
+    local start=$SECONDS
+    if ! "$@"; then
+        echo "FAILED in phase: $name" >&2
+        exit 1
+    fi
+    timings+=("$(printf '%-22s %4ds' "$name" $((SECONDS - start)))")
+}
+
+require() {
+    # a missing component fails the run with its name
+    command -v "$1" >/dev/null 2>&1 || { echo "missing component: $1 ($2)" >&2; exit 1; }
+}
+
+[ -x "$HOME/.cargo/bin/cargo" ] && export PATH="$HOME/.cargo/bin:$PATH"
+require cargo "install Rust with rustup: https://rustup.rs"
+require rustc "install Rust with rustup"
+echo "rust: $(rustc --version)"
+echo "cache: $CARGO_TARGET_DIR"
+
+phase "build"        cargo build --locked --all-targets
+phase "lint course"  cargo run --locked --quiet -- lint --strict
+phase "tests"        cargo test --locked --no-fail-fast
+
+echo
+echo "timings:"
+printf '  %s\n' "${timings[@]}"
