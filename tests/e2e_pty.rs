@@ -59,6 +59,27 @@ impl Tty {
         }
     }
 
+    fn wait_exit(&mut self) -> portable_pty::ExitStatus {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "kubedojo did not exit; screen:\n{}", self.contents());
+            std::thread::sleep(Duration::from_millis(30));
+        }
+    }
+
+    /// After exit: the main screen is back, the mouse released, the cursor shown.
+    fn assert_restored(&self) {
+        std::thread::sleep(Duration::from_millis(100));
+        let parser = self.screen.lock().expect("screen");
+        let screen = parser.screen();
+        assert!(!screen.alternate_screen(), "still on the alternate screen");
+        assert_eq!(screen.mouse_protocol_mode(), vt100::MouseProtocolMode::None, "mouse still captured");
+        assert!(!screen.hide_cursor(), "cursor still hidden");
+    }
+
     fn send(&mut self, bytes: &str) {
         self.writer.write_all(bytes.as_bytes()).expect("write");
         self.writer.flush().expect("flush");
@@ -96,15 +117,9 @@ fn a_learner_reads_scrolls_takes_a_hint_and_progress_is_saved() {
     // quit from the exercise: back, then quit
     tty.send("q");
     tty.send("q");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let status = loop {
-        if let Some(status) = tty.child.try_wait().expect("wait") {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "kubedojo did not exit; screen:\n{}", tty.contents());
-        std::thread::sleep(Duration::from_millis(30));
-    };
+    let status = tty.wait_exit();
     assert!(status.success(), "exit status {status:?}");
+    tty.assert_restored();
 
     let saved = std::fs::read_to_string(state.path().join("progress.json")).expect("progress.json written");
     let progress: serde_json::Value = serde_json::from_str(&saved).expect("valid JSON");
@@ -116,4 +131,35 @@ fn a_learner_reads_scrolls_takes_a_hint_and_progress_is_saved() {
     let first = steps.values().find(|s| s["hints_revealed"] == 1).unwrap_or_else(|| panic!("no step with a hint: {saved}"));
     assert!(first["hint_revealed_at"].as_u64().is_some());
     assert_eq!(pack["last"]["item"], "eks-cluster");
+}
+
+#[test]
+fn ctrl_c_quits_from_a_lesson_and_restores_the_terminal() {
+    let state = tempfile::tempdir().expect("tempdir");
+    let home = tempfile::tempdir().expect("tempdir");
+    let mut tty = Tty::spawn(state.path(), home.path());
+    tty.wait_for("Production Kubernetes on AWS EKS");
+    tty.send("\r");
+    tty.wait_for("Lesson · ");
+    tty.send("\x03");
+    assert!(tty.wait_exit().success());
+    tty.assert_restored();
+    assert!(state.path().join("progress.json").exists(), "progress saved on Ctrl-C");
+}
+
+#[test]
+fn sigterm_saves_and_restores_the_terminal() {
+    let state = tempfile::tempdir().expect("tempdir");
+    let home = tempfile::tempdir().expect("tempdir");
+    let mut tty = Tty::spawn(state.path(), home.path());
+    tty.wait_for("Production Kubernetes on AWS EKS");
+    tty.send("jj\r");
+    tty.wait_for("Lesson · ");
+    let pid = tty.child.process_id().expect("pid");
+    let status = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().expect("kill");
+    assert!(status.success());
+    assert!(tty.wait_exit().success());
+    tty.assert_restored();
+    let saved = std::fs::read_to_string(state.path().join("progress.json")).expect("saved");
+    assert!(saved.contains("eks-architecture"), "{saved}");
 }
