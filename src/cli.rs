@@ -31,4 +31,48 @@ pub enum Command {
     },
     /// Print the course and your progress as plain text.
     List,
+    /// Run exercise checks against the target and report (exit 1: a check failed, 3: a check
+    /// could not be evaluated, 2: usage or configuration error).
+    Check(CheckArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// EXERCISE or EXERCISE/STEP; none checks every exercise.
+    pub select: Vec<String>,
+    /// One JSON document instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// What the target is; default: detect from the nodes.
+    #[arg(long, value_enum)]
+    pub target: Option<crate::checks::backend::TargetKind>,
+    /// Kube context (default: the current context).
+    #[arg(long)]
+    pub context: Option<String>,
+    /// Kubeconfig file (default: KUBECONFIG or ~/.kube/config).
+    #[arg(long)]
+    pub kubeconfig: Option<PathBuf>,
+    #[arg(long)]
+    pub aws_profile: Option<String>,
+    #[arg(long)]
+    pub aws_region: Option<String>,
+    /// An AWS emulator endpoint, e.g. http://127.0.0.1:5000 (moto).
+    #[arg(long)]
+    pub aws_endpoint_url: Option<String>,
+    /// Override an exercise variable, e.g. --var cluster=my-lab (repeatable).
+    #[arg(long = "var", value_name = "KEY=VALUE")]
+    pub vars: Vec<String>,
+}
+
+impl CheckArgs {
+    pub fn target_options(&self) -> crate::checks::backend::TargetOptions {
+        crate::checks::backend::TargetOptions {
+            kind: self.target,
+            kubeconfig: self.kubeconfig.clone(),
+            context: self.context.clone(),
+            aws_profile: self.aws_profile.clone(),
+            aws_region: self.aws_region.clone(),
+            aws_endpoint: self.aws_endpoint_url.clone().or_else(|| std::env::var("AWS_ENDPOINT_URL").ok().filter(|v| !v.is_empty())),
+        }
+    }
 }

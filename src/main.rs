@@ -2,7 +2,6 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
-use kubedojo::checks::UnimplementedEngine;
 use kubedojo::cli::{Cli, Command};
 use kubedojo::commands::{self, EXIT_USAGE};
 use kubedojo::session;
@@ -21,13 +20,13 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<i32, String> {
     match cli.command {
         Some(Command::Lint { kinds: true, .. }) => {
-            print!("{}", commands::kinds());
+            print!("{}", commands::lint::kinds());
             Ok(0)
         }
         Some(Command::Lint { dir, strict, .. }) => {
             let dir = dir.or(cli.pack).or_else(|| std::path::Path::new("course.toml").is_file().then(|| ".".into()));
             let files = commands::pack_files(dir.as_deref())?;
-            let (text, code) = commands::lint(&files, strict);
+            let (text, code) = commands::lint::lint(&files, strict);
             print!("{text}");
             Ok(code)
         }
@@ -37,9 +36,10 @@ fn run(cli: Cli) -> Result<i32, String> {
                 eprintln!("kubedojo: {w}");
             }
             let pp = start.progress.progress().pack(&start.pack.id).cloned().unwrap_or_default();
-            print!("{}", commands::list(&start.pack, &pp));
+            print!("{}", commands::list::list(&start.pack, &pp));
             Ok(0)
         }
+        Some(Command::Check(args)) => check(cli.pack.as_deref(), &args),
         None => tui(cli),
     }
 }
@@ -54,9 +54,31 @@ fn tui(cli: Cli) -> Result<i32, String> {
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
-    let session = kubedojo::tui::Session { app, store, engine: Arc::new(UnimplementedEngine) };
+    let engine = Arc::new(kubedojo::checks::lazy::LazyEngine::new(kubedojo::checks::backend::TargetOptions::from_env()));
+    let session = kubedojo::tui::Session { app, store, engine };
     runtime.block_on(kubedojo::tui::run(session)).map_err(|e| format!("{e:#}"))?;
     Ok(0)
+}
+
+fn check(pack: Option<&std::path::Path>, args: &kubedojo::cli::CheckArgs) -> Result<i32, String> {
+    let (pack, _) = session::load_pack(commands::pack_files(pack)?)?;
+    let selection = commands::check::select(&pack, &args.select)?;
+    let vars = commands::check::parse_vars(&args.vars)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    let report = runtime.block_on(async {
+        let backend = kubedojo::checks::backend::Backend::connect(&args.target_options()).await;
+        commands::check::run(&backend, &selection, &vars).await
+    });
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?);
+    } else {
+        print!("{}", report.human());
+    }
+    Ok(report.exit_code())
 }
 
 /// Logs go to a file in the state folder (never to the screen): `KUBEDOJO_LOG=debug` for more.

@@ -71,6 +71,7 @@ async fn event_loop(terminal: &mut DefaultTerminal, session: Session) -> anyhow:
             let _ = tx.send(Action::TargetDetected(crate::target::detect(&crate::target::ProcessEnv)));
         });
     }
+    tokio::spawn(engine.warm_up());
     let saver = Saver::spawn(store.clone(), tx.clone());
     let mut runs: HashMap<(String, String), JoinHandle<()>> = HashMap::new();
     let mut events = EventStream::new();

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The whole test suite, on a fresh machine or a warm one: checks the toolchain, builds,
-# lints the built-in course and runs every test. Slow builds are cached outside the repo
-# (CARGO_TARGET_DIR, default ~/.cache/kubedojo/target), so a second run is fast.
+# The whole test suite, on a fresh machine or a warm one: checks the toolchains, builds the
+# test environment (a real Kubernetes control plane from Go modules, the moto AWS emulator
+# from PyPI) and starts it, builds kubedojo, lints the built-in course and runs every test.
+# Slow builds are cached outside the repo (~/.cache/kubedojo: Rust target dir, Kubernetes
+# binaries, the emulator's virtualenv), so a second run is fast.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,10 +32,22 @@ require() {
 [ -x "$HOME/.cargo/bin/cargo" ] && export PATH="$HOME/.cargo/bin:$PATH"
 require cargo "install Rust with rustup: https://rustup.rs"
 require rustc "install Rust with rustup"
+require go "install Go 1.26+ (the test cluster is built from Go modules)"
+require python3 "install Python 3 (the AWS emulator)"
+cargo clippy --version >/dev/null 2>&1 || { echo "missing component: clippy (rustup component add clippy)" >&2; exit 1; }
 echo "rust: $(rustc --version)"
 echo "cache: $CARGO_TARGET_DIR"
 
+start_testenv() {
+    local env
+    env=$(bash tests/testenv.sh up) || return 1
+    eval "$env"
+    trap 'bash tests/testenv.sh down >/dev/null 2>&1 || true' EXIT
+}
+
+phase "test environment" start_testenv
 phase "build"        cargo build --locked --all-targets
+phase "clippy"       cargo clippy --locked --all-targets -- -D warnings
 phase "lint course"  cargo run --locked --quiet -- lint --strict
 phase "tests"        cargo test --locked --no-fail-fast
 

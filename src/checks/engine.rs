@@ -1,14 +1,18 @@
-//! The engine interface: the app hands it a step's checks, it answers with a [`StepRun`].
-//! The runner calls it in a tokio task and aborts the task when the step is re-run, so an
-//! engine only has to be cancel-safe (drop-safe), not to track runs itself.
+//! The engine: runs a step's checks concurrently against one backend, each with a timeout,
+//! and stamps id and duration on every result. The runner aborts a run when the step is run
+//! again, so an engine only has to be cancel-safe (drop-safe), not to track runs itself.
 
 use std::collections::BTreeMap;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use futures::future::BoxFuture;
 
-use super::catalog;
+use super::backend::Backend;
+use super::context::Ctx;
+use super::outcome::{Outcome, error, skip};
 use super::result::{CheckResult, CheckStatus, StepRun};
+use super::{catalog, families};
 use crate::content::CheckSpec;
 
 #[derive(Debug, Clone)]
@@ -22,46 +26,65 @@ pub struct CheckRequest {
 
 pub trait CheckEngine: Send + Sync + 'static {
     fn run(&self, request: CheckRequest) -> BoxFuture<'static, StepRun>;
+
+    /// Prepare (connect to the target) ahead of the first run; called after the first frame.
+    fn warm_up(&self) -> BoxFuture<'static, ()> {
+        Box::pin(async {})
+    }
 }
 
 /// The id reported for a step that declares no checks.
 pub const NO_CHECKS: &str = "step.no-checks";
 
-/// The engine of a build without check families: every declared check is skipped with its
-/// reason, and a step without checks says so. The flow from key to result works end to end.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct UnimplementedEngine;
+/// A whole check (all its calls) gives up after this long.
+pub const CHECK_TIMEOUT: Duration = Duration::from_secs(30);
 
-impl CheckEngine for UnimplementedEngine {
-    fn run(&self, request: CheckRequest) -> BoxFuture<'static, StepRun> {
-        Box::pin(async move {
-            let started = Instant::now();
-            let mut results: Vec<CheckResult> = request
-                .checks
-                .iter()
-                .map(|spec| {
-                    let about = catalog::find(&spec.kind).map_or("", |k| k.about);
-                    CheckResult::new(
-                        &spec.kind,
-                        CheckStatus::Skip,
-                        format!("not evaluated: this build has no implementation of {} ({about})", spec.kind),
-                    )
-                })
-                .collect();
-            if results.is_empty() {
-                results.push(CheckResult::new(
-                    NO_CHECKS,
-                    CheckStatus::Skip,
-                    "no checks defined for this step: mark it done yourself when you have finished",
-                ));
-            }
-            let ms = started.elapsed().as_millis() as u64;
-            for r in &mut results {
-                r.duration_ms = ms;
-            }
-            StepRun { at: now_unix(), results }
-        })
+pub struct Engine {
+    backend: Arc<Backend>,
+}
+
+impl Engine {
+    pub fn new(backend: Arc<Backend>) -> Self {
+        Self { backend }
     }
+
+    pub fn backend(&self) -> &Backend {
+        &self.backend
+    }
+}
+
+impl CheckEngine for Engine {
+    fn run(&self, request: CheckRequest) -> BoxFuture<'static, StepRun> {
+        let backend = self.backend.clone();
+        Box::pin(async move { run_checks(&backend, &request.checks, &request.vars).await })
+    }
+}
+
+pub async fn run_checks(backend: &Backend, checks: &[CheckSpec], vars: &BTreeMap<String, String>) -> StepRun {
+    let mut results: Vec<CheckResult> =
+        futures::future::join_all(checks.iter().map(|spec| run_one(backend, spec, vars))).await;
+    if results.is_empty() {
+        results.push(CheckResult::new(
+            NO_CHECKS,
+            CheckStatus::Skip,
+            "no checks defined for this step: mark it done yourself when you have finished",
+        ));
+    }
+    StepRun { at: now_unix(), results }
+}
+
+pub async fn run_one(backend: &Backend, spec: &CheckSpec, vars: &BTreeMap<String, String>) -> CheckResult {
+    let started = Instant::now();
+    let ctx = Ctx { backend, spec, vars };
+    let outcome: Outcome = match catalog::find(&spec.kind) {
+        None => error(format!("unknown check kind {} (run kubedojo lint)", spec.kind)),
+        Some(_) => match tokio::time::timeout(CHECK_TIMEOUT, families::run(&ctx)).await {
+            Ok(Some(outcome)) => outcome,
+            Ok(None) => skip(format!("{} is not implemented in this build yet", spec.kind)),
+            Err(_) => error(format!("{} did not finish within {}s", spec.kind, CHECK_TIMEOUT.as_secs())),
+        },
+    };
+    CheckResult { check: spec.kind.clone(), duration_ms: started.elapsed().as_millis() as u64, ..outcome }
 }
 
 pub fn now_unix() -> u64 {

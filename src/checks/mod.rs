@@ -1,9 +1,17 @@
-//! Checks against live state: definitions (content) -> engine (runs them) -> results (this model).
-//! The result model and the engine interface live here; the check families plug in behind them.
+//! Checks against live state: definitions (content) -> engine (runs them) -> results.
+//! `catalog` lists the kinds; `families/` implements them against a `backend` (one Kubernetes
+//! client and one AWS config per target); `outcome` turns errors into results that never blame
+//! the learner.
 
+pub mod backend;
 pub mod catalog;
+pub mod context;
 pub mod engine;
+pub mod families;
+pub mod iam_policy;
+pub mod lazy;
+pub mod outcome;
 pub mod result;
 
-pub use engine::{CheckEngine, CheckRequest, UnimplementedEngine};
+pub use engine::{CheckEngine, CheckRequest, Engine};
 pub use result::{CheckResult, CheckStatus, StepRun};

@@ -33,7 +33,7 @@ fn draw_tree(frame: &mut Frame, area: Rect, app: &App, pp: &PackProgress) {
     let sel_row = rows.iter().position(|r| Some(*r) == selected.map(Row::Item)).unwrap_or(0);
     let height = usize::from(area.height);
     // keep the selection in view, with its part title when possible
-    let offset = if sel_row + 2 > height { sel_row + 2 - height } else { 0 };
+    let offset = (sel_row + 2).saturating_sub(height);
     let width = usize::from(area.width);
     let mut lesson_no = 0;
     let mut lines = Vec::new();

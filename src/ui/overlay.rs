@@ -13,8 +13,26 @@ use crate::input::keymap::key_label;
 pub fn draw(frame: &mut Frame, app: &App, overlay: &Overlay) {
     match overlay {
         Overlay::Help { scroll } => help(frame, app, *scroll),
-        Overlay::Confirm(c) => dialog(frame, app, &c.title, &c.text, Context::Confirm),
-        Overlay::Notice { title, text } => dialog(frame, app, title, text, Context::Confirm),
+        Overlay::Confirm(c) => {
+            let keys: Vec<(String, String)> = app
+                .keymap
+                .bindings(Context::Confirm)
+                .iter()
+                .filter_map(|b| Some((key_label(*b.keys.first()?), b.desc.clone())))
+                .collect();
+            dialog(frame, &c.title, &c.text, &keys);
+        }
+        Overlay::Notice { title, text } => {
+            // any answer closes a notice: show the answer keys that are not letters
+            let keys: Vec<String> = app
+                .keymap
+                .bindings(Context::Confirm)
+                .iter()
+                .flat_map(|b| b.keys.iter().map(|k| key_label(*k)))
+                .filter(|k| k.chars().count() > 1)
+                .collect();
+            dialog(frame, title, text, &[(keys.join("/"), "close".to_string())]);
+        }
     }
 }
 
@@ -56,20 +74,15 @@ fn help(frame: &mut Frame, app: &App, scroll: usize) {
     frame.render_widget(Paragraph::new(lines).scroll((scroll.min(max) as u16, 0)).block(block), area);
 }
 
-fn dialog(frame: &mut Frame, app: &App, title: &str, text: &str, ctx: Context) {
+fn dialog(frame: &mut Frame, title: &str, text: &str, keys: &[(String, String)]) {
     let width = 64u16.min(frame.area().width.saturating_sub(4));
     let inner_w = usize::from(width.saturating_sub(4)).max(1);
     let text_lines: usize = text.lines().map(|l| l.chars().count().max(1).div_ceil(inner_w)).sum();
     let height = text_lines as u16 + 5;
     let area = centered(frame.area(), width, height);
-    let keys: Vec<Span> = app
-        .keymap
-        .bindings(ctx)
+    let keys: Vec<Span> = keys
         .iter()
-        .flat_map(|b| {
-            let k = b.keys.first().map(|k| key_label(*k)).unwrap_or_default();
-            [Span::styled(k, theme::key_hint()), Span::styled(format!(" {}   ", b.desc), theme::muted())]
-        })
+        .flat_map(|(k, label)| [Span::styled(k.clone(), theme::key_hint()), Span::styled(format!(" {label}   "), theme::muted())])
         .collect();
     let mut lines: Vec<Line> = text.lines().map(|l| Line::raw(l.to_string())).collect();
     lines.push(Line::raw(""));

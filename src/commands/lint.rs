@@ -1,21 +1,9 @@
-//! The non-interactive commands: `lint` and `list`.
+//! `kubedojo lint`.
 
 use std::fmt::Write as _;
-use std::path::Path;
 
 use crate::checks::catalog;
-use crate::content::{self, ItemRef, Pack, PackFiles};
-use crate::progress::{ItemStatus, PackProgress};
-
-/// Exit code for content or usage problems.
-pub const EXIT_USAGE: i32 = 2;
-
-pub fn pack_files(dir: Option<&Path>) -> Result<PackFiles, String> {
-    match dir {
-        Some(d) => PackFiles::from_dir(d).map_err(|e| format!("cannot read pack: {e}")),
-        None => Ok(PackFiles::embedded()),
-    }
-}
+use crate::content::{self, PackFiles};
 
 /// Run lint; returns the text to print and the exit code.
 pub fn lint(files: &PackFiles, strict: bool) -> (String, i32) {
@@ -60,33 +48,3 @@ pub fn kinds() -> String {
     out
 }
 
-pub fn list(pack: &Pack, pp: &PackProgress) -> String {
-    let mut out = String::new();
-    let done = pack.items().filter(|&i| pp.status(pack, i) == ItemStatus::Done).count();
-    let _ = writeln!(out, "{} ({}): {done}/{} done", pack.title, pack.id, pack.items().count());
-    let mut lesson_no = 0;
-    for part in &pack.parts {
-        let _ = writeln!(out, "\n{}", part.title);
-        for &item in &part.items {
-            let status = pp.status(pack, item);
-            let (label, meta) = match item {
-                ItemRef::Lesson(i) => {
-                    lesson_no += 1;
-                    (format!("{lesson_no:>2}."), format!("{} min", pack.lessons[i].minutes))
-                }
-                ItemRef::Exercise(i) => {
-                    let (d, t) = pp.exercise_counts(&pack.exercises[i]);
-                    ("lab".to_string(), format!("{d}/{t} steps"))
-                }
-            };
-            let _ = writeln!(
-                out,
-                "  {} {label:<3} {:<56} {meta:<11} {}",
-                status.symbol(),
-                pack.item_title(item),
-                status.label()
-            );
-        }
-    }
-    out
-}

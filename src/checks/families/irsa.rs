@@ -1,0 +1,229 @@
+//! IRSA: the OIDC provider, the ServiceAccount's role, the role's trust policy, and what the
+//! pod identity webhook injected into running pods.
+
+use k8s_openapi::api::core::v1::{Pod, ServiceAccount};
+use kube::Api;
+use kube::api::ListParams;
+
+use crate::checks::backend::TargetKind;
+use crate::checks::context::{Ctx, kube_call, timed};
+use crate::checks::iam_policy::{self, issuer_host_path};
+use crate::checks::outcome::{Outcome, Step, aws_code, aws_error, error, fail, pass, warn};
+
+pub const ROLE_ANNOTATION: &str = "eks.amazonaws.com/role-arn";
+pub const AUDIENCE: &str = "sts.amazonaws.com";
+pub const TOKEN_FILE: &str = "/var/run/secrets/eks.amazonaws.com/serviceaccount/token";
+
+/// The cluster's OIDC issuer (`https://...`), from `DescribeCluster`.
+async fn issuer(ctx: &Ctx<'_>) -> Step<String> {
+    let aws = ctx.aws()?;
+    let name = ctx.cluster();
+    let out = timed("eks:DescribeCluster", aws.eks.describe_cluster().name(&name).send()).await?;
+    let cluster = match out {
+        Ok(o) => o.cluster,
+        Err(e) if aws_code(&e) == Some("ResourceNotFoundException") => {
+            return Err(fail(format!("Cluster {name} not found: check the cluster var")).found_expected("no cluster", name));
+        }
+        Err(e) => return Err(aws_error(&e, "eks:DescribeCluster")),
+    };
+    cluster
+        .and_then(|c| c.identity?.oidc?.issuer)
+        .ok_or_else(|| fail(format!("cluster {name} has no OIDC issuer")).found_expected("no issuer", "an OIDC issuer URL"))
+}
+
+/// The ARN of the provider for an issuer, when it exists.
+async fn provider_arn(ctx: &Ctx<'_>, issuer: &str) -> Step<Option<String>> {
+    let aws = ctx.aws()?;
+    let host_path = issuer_host_path(issuer);
+    let out = timed("iam:ListOpenIDConnectProviders", aws.iam.list_open_id_connect_providers().send()).await?;
+    let list = out.map_err(|e| aws_error(&e, "iam:ListOpenIDConnectProviders"))?;
+    Ok(list
+        .open_id_connect_provider_list
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|p| p.arn)
+        .find(|arn| arn.split_once(":oidc-provider/").is_some_and(|(_, hp)| hp == host_path)))
+}
+
+pub async fn oidc_provider(ctx: &Ctx<'_>) -> Step<Outcome> {
+    let aws = ctx.aws()?;
+    let issuer = issuer(ctx).await?;
+    let Some(arn) = provider_arn(ctx, &issuer).await? else {
+        return Ok(fail(format!(
+            "No IAM OIDC provider for {issuer}: `iam.withOIDC: true` or `eksctl utils associate-iam-oidc-provider --approve`"
+        ))
+        .found_expected("no provider", format!("oidc-provider/{}", issuer_host_path(&issuer))));
+    };
+    let out = timed("iam:GetOpenIDConnectProvider", aws.iam.get_open_id_connect_provider().open_id_connect_provider_arn(&arn).send()).await?;
+    let provider = out.map_err(|e| aws_error(&e, "iam:GetOpenIDConnectProvider"))?;
+    let audiences = provider.client_id_list.unwrap_or_default();
+    if !audiences.iter().any(|a| a == AUDIENCE) {
+        return Ok(fail(format!("audiences [{}] lack {AUDIENCE}", audiences.join(", "))).found_expected(audiences.join(", "), AUDIENCE));
+    }
+    Ok(pass(format!("IAM OIDC provider {arn} trusts {AUDIENCE}")))
+}
+
+/// The role ARN the ServiceAccount names, or the learner's fail.
+async fn annotated_role(ctx: &Ctx<'_>) -> Step<(String, String, String)> {
+    let ns = ctx.text("namespace", "appNs", "default");
+    let sa = ctx.text("serviceAccount", "irsaSa", "default");
+    let api: Api<ServiceAccount> = Api::namespaced(ctx.kube()?.clone(), &ns);
+    let Some(obj) = kube_call(&format!("get serviceaccount {ns}/{sa}"), api.get_opt(&sa)).await? else {
+        return Err(fail(format!("ServiceAccount {ns}/{sa} not found")).found_expected("no ServiceAccount", format!("{ns}/{sa}")));
+    };
+    let Some(arn) = obj.metadata.annotations.unwrap_or_default().get(ROLE_ANNOTATION).cloned() else {
+        return Err(fail(format!("ServiceAccount {ns}/{sa} has no {ROLE_ANNOTATION} annotation"))
+            .found_expected("no annotation", format!("{ROLE_ANNOTATION}: arn:aws:iam::<account>:role/<name>")));
+    };
+    Ok((ns, sa, arn))
+}
+
+/// `arn:aws:iam::111122223333:role/path/name` -> `name`, when it is a role ARN.
+fn role_name(arn: &str) -> Option<&str> {
+    let rest = arn.strip_prefix("arn:")?;
+    let mut parts = rest.splitn(5, ':');
+    let (_partition, service, _region, account, resource) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    if service != "iam" || account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    resource.strip_prefix("role/")?.rsplit('/').next().filter(|n| !n.is_empty())
+}
+
+fn role_account(arn: &str) -> Option<&str> {
+    arn.split(':').nth(4)
+}
+
+pub async fn sa_annotation(ctx: &Ctx<'_>) -> Step<Outcome> {
+    let (ns, sa, arn) = annotated_role(ctx).await?;
+    let Some(name) = role_name(&arn) else {
+        return Ok(fail(format!("{ROLE_ANNOTATION} is not a role ARN: {arn}")).found_expected(arn, "arn:aws:iam::<12-digit account>:role/<name>"));
+    };
+    let Some(aws) = ctx.backend.aws.as_ref() else {
+        return Ok(pass(format!("ServiceAccount {ns}/{sa} names role {arn} (not looked up: no AWS on this target)")));
+    };
+    let out = timed("iam:GetRole", aws.iam.get_role().role_name(name).send()).await?;
+    match out {
+        Ok(_) => Ok(pass(format!("ServiceAccount {ns}/{sa} names role {arn}, which exists"))),
+        Err(e) if aws_code(&e) == Some("NoSuchEntity") => Ok(fail(format!("role {arn}: NoSuchEntity (create it, or fix the annotation)")).found_expected("no such role", arn)),
+        Err(e) => Err(aws_error(&e, "iam:GetRole")),
+    }
+}
+
+pub async fn trust_policy(ctx: &Ctx<'_>) -> Step<Outcome> {
+    let aws = ctx.aws()?;
+    let (ns, sa, arn) = annotated_role(ctx).await?;
+    let Some(name) = role_name(&arn) else {
+        return Ok(fail(format!("{ROLE_ANNOTATION} is not a role ARN: {arn}")).found_expected(arn, "a role ARN"));
+    };
+    let out = timed("iam:GetRole", aws.iam.get_role().role_name(name).send()).await?;
+    let role = match out {
+        Ok(o) => o.role.ok_or_else(|| error("iam:GetRole returned no role"))?,
+        Err(e) if aws_code(&e) == Some("NoSuchEntity") => return Ok(fail(format!("role {arn} does not exist")).found_expected("no such role", arn)),
+        Err(e) => return Err(aws_error(&e, "iam:GetRole")),
+    };
+    let doc = role.assume_role_policy_document.unwrap_or_default();
+    let policy = iam_policy::parse(&doc).map_err(|e| fail(format!("trust policy of {name}: {e}")))?;
+    let issuer = issuer(ctx).await?;
+    let host_path = issuer_host_path(&issuer);
+    let partition = iam_policy::partition(&arn).unwrap_or("aws");
+    let account = role_account(&arn).unwrap_or_default();
+    let expected_provider = format!("arn:{partition}:iam::{account}:oidc-provider/{host_path}");
+    let subject = format!("system:serviceaccount:{ns}:{sa}");
+
+    let web_identity: Vec<_> = policy.statements.iter().filter(|s| s.allows_action("sts:AssumeRoleWithWebIdentity")).collect();
+    if web_identity.is_empty() {
+        return Ok(fail(format!("role {name} has no Allow statement for sts:AssumeRoleWithWebIdentity"))
+            .found_expected("no web identity statement", "Action sts:AssumeRoleWithWebIdentity"));
+    }
+    let Some(stmt) = web_identity.iter().find(|s| s.principal("Federated").contains(&expected_provider.as_str())) else {
+        let found = web_identity.iter().flat_map(|s| s.principal("Federated")).collect::<Vec<_>>().join(", ");
+        return Ok(fail(format!("Federated {found} ≠ this cluster's provider {expected_provider} (role built for another cluster)"))
+            .found_expected(found, expected_provider));
+    };
+    let sub = stmt.conditions_on(&format!("{host_path}:sub"));
+    let aud = stmt.conditions_on(&format!("{host_path}:aud"));
+    if let Some(c) = aud.iter().find(|c| c.is_string_match())
+        && !c.accepts(AUDIENCE)
+    {
+        return Ok(fail(format!("aud {}, expected {AUDIENCE}", c.values.join(", "))).found_expected(c.values.join(", "), AUDIENCE));
+    }
+    let Some(sub_cond) = sub.iter().find(|c| c.is_string_match()) else {
+        return Ok(warn(format!("no {host_path}:sub condition: every ServiceAccount in the cluster can assume {name}")));
+    };
+    if !sub_cond.accepts(&subject) {
+        return Ok(fail(format!("sub {} ≠ {subject}", sub_cond.values.join(", "))).found_expected(sub_cond.values.join(", "), subject));
+    }
+    if aud.is_empty() {
+        return Ok(warn(format!("trusts {subject} but sets no :aud condition (expected {AUDIENCE})")));
+    }
+    Ok(pass(format!("role {name} trusts exactly {subject} through {expected_provider}")))
+}
+
+pub async fn pod_injection(ctx: &Ctx<'_>) -> Step<Outcome> {
+    let (ns, sa, arn) = annotated_role(ctx).await?;
+    let pods: Api<Pod> = Api::namespaced(ctx.kube()?.clone(), &ns);
+    let list = kube_call(&format!("list pods in {ns}"), pods.list(&ListParams::default())).await?;
+    let running: Vec<&Pod> = list
+        .items
+        .iter()
+        .filter(|p| p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running"))
+        .filter(|p| p.metadata.deletion_timestamp.is_none())
+        .collect();
+    let using: Vec<&&Pod> = running.iter().filter(|p| p.spec.as_ref().and_then(|s| s.service_account_name.as_deref()) == Some(sa.as_str())).collect();
+    if using.is_empty() {
+        let others: Vec<String> = running.iter().filter_map(|p| p.spec.as_ref()?.service_account_name.clone()).collect();
+        let found = if others.is_empty() { "no running pod".to_string() } else { format!("pods use SA {}", others.join(", ")) };
+        return Ok(fail(format!("no running pod in {ns} uses ServiceAccount {sa} (set spec.serviceAccountName)")).found_expected(found, format!("serviceAccountName: {sa}")));
+    }
+    let local = matches!(ctx.kind(), Some(TargetKind::Kind | TargetKind::Kwok));
+    for pod in using {
+        let name = pod.metadata.name.clone().unwrap_or_default();
+        let spec = pod.spec.as_ref().expect("filtered on spec");
+        let env: Vec<(String, String)> = spec
+            .containers
+            .iter()
+            .flat_map(|c| c.env.clone().unwrap_or_default())
+            .map(|e| (e.name, e.value.unwrap_or_default()))
+            .collect();
+        let get = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+        if get("AWS_CONTAINER_CREDENTIALS_FULL_URI").is_some() && get("AWS_ROLE_ARN").is_none() {
+            return Ok(fail(format!("pod {name} uses EKS Pod Identity (AWS_CONTAINER_CREDENTIALS_FULL_URI); this exercise requires IRSA")));
+        }
+        let Some(role) = get("AWS_ROLE_ARN") else {
+            if local {
+                return Ok(warn(format!("pod {name} has no AWS_ROLE_ARN: a {} cluster has no pod identity webhook to inject it", if ctx.kind() == Some(TargetKind::Kind) { "kind" } else { "kwok" })));
+            }
+            let created = pod.metadata.creation_timestamp.as_ref().map(|t| t.0.to_string()).unwrap_or_default();
+            return Ok(fail(format!("pod {name} lacks AWS_ROLE_ARN: created {created} before the annotation, kubectl rollout restart")).found_expected("no AWS_ROLE_ARN", arn));
+        };
+        if role != arn {
+            return Ok(fail(format!("pod {name}: AWS_ROLE_ARN {role} ≠ {arn}: restart the pods after changing the annotation")).found_expected(role, arn));
+        }
+        if get("AWS_WEB_IDENTITY_TOKEN_FILE").as_deref() != Some(TOKEN_FILE) {
+            return Ok(fail(format!("pod {name}: AWS_WEB_IDENTITY_TOKEN_FILE is not {TOKEN_FILE}")).found_expected(get("AWS_WEB_IDENTITY_TOKEN_FILE").unwrap_or_else(|| "unset".into()), TOKEN_FILE));
+        }
+        let audience = spec.volumes.as_ref().and_then(|vs| {
+            vs.iter().find(|v| v.name == "aws-iam-token").and_then(|v| {
+                v.projected.as_ref()?.sources.as_ref()?.iter().find_map(|s| s.service_account_token.as_ref()?.audience.clone())
+            })
+        });
+        match audience {
+            Some(a) if a == AUDIENCE => {}
+            Some(a) => return Ok(fail(format!("pod {name}: token audience {a}")).found_expected(a, AUDIENCE)),
+            None => return Ok(fail(format!("pod {name} has no projected aws-iam-token volume")).found_expected("no token volume", "projected aws-iam-token")),
+        }
+    }
+    Ok(pass(format!("running pods of {ns}/{sa} carry AWS_ROLE_ARN={arn} and a web identity token for {AUDIENCE}")))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn role_names_from_arns() {
+        assert_eq!(super::role_name("arn:aws:iam::111122223333:role/s3-reader"), Some("s3-reader"));
+        assert_eq!(super::role_name("arn:aws:iam::111122223333:role/team/s3-reader"), Some("s3-reader"));
+        assert_eq!(super::role_name("arn:aws:iam::1111:role/x"), None);
+        assert_eq!(super::role_name("arn:aws:iam::111122223333:user/x"), None);
+        assert_eq!(super::role_name("s3-reader"), None);
+    }
+}

@@ -1,0 +1,49 @@
+//! The check families, one module each. `run` dispatches a check to its implementation;
+//! `None` means the kind is in the catalogue but not implemented in this build.
+
+mod cluster;
+mod irsa;
+mod k8s;
+
+use super::context::Ctx;
+use super::outcome::Outcome;
+
+pub async fn run(ctx: &Ctx<'_>) -> Option<Outcome> {
+    let outcome = match ctx.spec.kind.as_str() {
+        "k8s.namespace" => k8s::namespace(ctx).await,
+        "k8s.deployment-ready" => k8s::deployment_ready(ctx).await,
+        "k8s.daemonset-ready" => k8s::daemonset_ready(ctx).await,
+        "k8s.service-account" => k8s::service_account(ctx).await,
+        "preflight.identity" => cluster::identity(ctx).await,
+        "cluster.active" => cluster::active(ctx).await,
+        "cluster.multi-az" => cluster::multi_az(ctx).await,
+        "cluster.private-endpoint" => cluster::private_endpoint(ctx).await,
+        "secrets.kms" => cluster::secrets_kms(ctx).await,
+        "irsa.oidc-provider" => irsa::oidc_provider(ctx).await,
+        "irsa.sa-annotation" => irsa::sa_annotation(ctx).await,
+        "irsa.trust-policy" => irsa::trust_policy(ctx).await,
+        "irsa.pod-injection" => irsa::pod_injection(ctx).await,
+        _ => return None,
+    };
+    Some(outcome.unwrap_or_else(|e| e))
+}
+
+/// Whether a kind has an implementation in this build.
+pub fn implemented(kind: &str) -> bool {
+    matches!(
+        kind,
+        "k8s.namespace"
+            | "k8s.deployment-ready"
+            | "k8s.daemonset-ready"
+            | "k8s.service-account"
+            | "preflight.identity"
+            | "cluster.active"
+            | "cluster.multi-az"
+            | "cluster.private-endpoint"
+            | "secrets.kms"
+            | "irsa.oidc-provider"
+            | "irsa.sa-annotation"
+            | "irsa.trust-policy"
+            | "irsa.pod-injection"
+    )
+}

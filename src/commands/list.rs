@@ -1,0 +1,37 @@
+//! `kubedojo list`.
+
+use std::fmt::Write as _;
+
+use crate::content::{ItemRef, Pack};
+use crate::progress::{ItemStatus, PackProgress};
+
+pub fn list(pack: &Pack, pp: &PackProgress) -> String {
+    let mut out = String::new();
+    let done = pack.items().filter(|&i| pp.status(pack, i) == ItemStatus::Done).count();
+    let _ = writeln!(out, "{} ({}): {done}/{} done", pack.title, pack.id, pack.items().count());
+    let mut lesson_no = 0;
+    for part in &pack.parts {
+        let _ = writeln!(out, "\n{}", part.title);
+        for &item in &part.items {
+            let status = pp.status(pack, item);
+            let (label, meta) = match item {
+                ItemRef::Lesson(i) => {
+                    lesson_no += 1;
+                    (format!("{lesson_no:>2}."), format!("{} min", pack.lessons[i].minutes))
+                }
+                ItemRef::Exercise(i) => {
+                    let (d, t) = pp.exercise_counts(&pack.exercises[i]);
+                    ("lab".to_string(), format!("{d}/{t} steps"))
+                }
+            };
+            let _ = writeln!(
+                out,
+                "  {} {label:<3} {:<56} {meta:<11} {}",
+                status.symbol(),
+                pack.item_title(item),
+                status.label()
+            );
+        }
+    }
+    out
+}

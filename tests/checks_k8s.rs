@@ -1,0 +1,134 @@
+//! Generic Kubernetes checks against the real API server (kwok nodes run the pods).
+
+mod live;
+
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment};
+use k8s_openapi::api::core::v1::ServiceAccount;
+use kubedojo::checks::CheckStatus::*;
+use live::*;
+use serde_json::json;
+
+#[tokio::test]
+async fn namespace_exists_or_not() {
+    let b = backend(None, false).await;
+    let ns = namespace(&client(&b), "k8s-ns").await;
+    let r = run(&b, &spec("k8s.namespace", &[("name", &ns)]), &vars(&[])).await;
+    assert_status(&r, Pass, &format!("namespace {ns} exists"));
+    let r = run(&b, &spec("k8s.namespace", &[("name", "does-not-exist-x")]), &vars(&[])).await;
+    assert_status(&r, Fail, "namespace does-not-exist-x not found");
+    assert_eq!(r.expected.as_deref(), Some("does-not-exist-x"));
+}
+
+#[tokio::test]
+async fn service_account_exists_or_not() {
+    let b = backend(None, false).await;
+    let c = client(&b);
+    let ns = namespace(&c, "k8s-sa").await;
+    let _: ServiceAccount = create(&c, &ns, json!({"metadata": {"name": "reader"}})).await;
+    let r = run(&b, &spec("k8s.service-account", &[("namespace", &ns), ("name", "reader")]), &vars(&[])).await;
+    assert_status(&r, Pass, "exists");
+    let r = run(&b, &spec("k8s.service-account", &[("namespace", &ns), ("name", "writer")]), &vars(&[])).await;
+    assert_status(&r, Fail, &format!("ServiceAccount {ns}/writer not found"));
+}
+
+fn deployment(name: &str, replicas: i32, node_selector: Option<serde_json::Value>) -> serde_json::Value {
+    json!({
+        "metadata": {"name": name},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": {"app": name}},
+            "template": {
+                "metadata": {"labels": {"app": name}},
+                "spec": {
+                    "nodeSelector": node_selector,
+                    "tolerations": [{"key": "kwok.x-k8s.io/node", "operator": "Exists", "effect": "NoSchedule"}],
+                    "containers": [{"name": "app", "image": "public.ecr.aws/nginx/nginx:1.27"}]
+                }
+            }
+        }
+    })
+}
+
+#[tokio::test]
+async fn deployment_becomes_available_on_kwok_nodes() {
+    let b = backend(None, false).await;
+    let c = client(&b);
+    let ns = namespace(&c, "k8s-deploy").await;
+    let _: Deployment = create(&c, &ns, deployment("web", 2, None)).await;
+    let r = run_until(&b, &spec("k8s.deployment-ready", &[("namespace", &ns), ("name", "web")]), &vars(&[]), Pass, "2/2").await;
+    assert_status(&r, Pass, "2/2 available");
+}
+
+#[tokio::test]
+async fn deployment_that_cannot_schedule_names_the_pod_problem() {
+    let b = backend(None, false).await;
+    let c = client(&b);
+    let ns = namespace(&c, "k8s-pending").await;
+    let _: Deployment = create(&c, &ns, deployment("stuck", 1, Some(json!({"no-such-label": "x"})))).await;
+    // wait until the scheduler has looked at the pod
+    let s = spec("k8s.deployment-ready", &[("namespace", &ns), ("name", "stuck")]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let r = loop {
+        let r = run(&b, &s, &vars(&[])).await;
+        if r.message.contains("; pod ") || std::time::Instant::now() > deadline {
+            break r;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    };
+    assert_status(&r, Fail, "0/1 available; pod stuck-");
+    assert!(r.message.contains("node(s) didn't match") || r.message.contains("nodes are available"), "{r:?}");
+    let r = run(&b, &spec("k8s.deployment-ready", &[("namespace", &ns), ("name", "absent")]), &vars(&[])).await;
+    assert_status(&r, Fail, &format!("Deployment {ns}/absent not found"));
+}
+
+fn daemonset(name: &str, node_selector: Option<serde_json::Value>) -> serde_json::Value {
+    json!({
+        "metadata": {"name": name},
+        "spec": {
+            "selector": {"matchLabels": {"app": name}},
+            "template": {
+                "metadata": {"labels": {"app": name}},
+                "spec": {
+                    "nodeSelector": node_selector,
+                    "tolerations": [{"operator": "Exists"}],
+                    "containers": [{"name": "agent", "image": "public.ecr.aws/aws-observability/aws-for-fluent-bit:2.32.0"}]
+                }
+            }
+        }
+    })
+}
+
+#[tokio::test]
+async fn daemonset_ready_on_every_node_or_on_none() {
+    let b = backend(None, false).await;
+    let c = client(&b);
+    let ns = namespace(&c, "k8s-ds").await;
+    let _: DaemonSet = create(&c, &ns, daemonset("agent", None)).await;
+    let r = run_until(&b, &spec("k8s.daemonset-ready", &[("namespace", &ns), ("name", "agent")]), &vars(&[]), Pass, "2/2").await;
+    assert_status(&r, Pass, "2/2 ready");
+    let _: DaemonSet = create(&c, &ns, daemonset("nowhere", Some(json!({"no-such-label": "x"})))).await;
+    let s = spec("k8s.daemonset-ready", &[("namespace", &ns), ("name", "nowhere")]);
+    let r = run(&b, &s, &vars(&[])).await;
+    assert_status(&r, Fail, "is scheduled on no node");
+    let r = run(&b, &spec("k8s.daemonset-ready", &[("namespace", &ns), ("name", "absent")]), &vars(&[])).await;
+    assert_status(&r, Fail, "not found");
+}
+
+#[tokio::test]
+async fn an_unreachable_api_server_is_an_error_not_a_fail() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("kubeconfig");
+    std::fs::write(
+        &path,
+        "apiVersion: v1\nkind: Config\ncurrent-context: gone\ncontexts:\n- name: gone\n  context: {cluster: gone, user: u}\nclusters:\n- name: gone\n  cluster: {server: 'https://127.0.0.1:1'}\nusers:\n- name: u\n  user: {token: x}\n",
+    )
+    .expect("write");
+    let b = kubedojo::checks::backend::Backend::connect(&kubedojo::checks::backend::TargetOptions {
+        kind: Some(kubedojo::checks::backend::TargetKind::Kwok),
+        kubeconfig: Some(path),
+        ..Default::default()
+    })
+    .await;
+    let r = run(&b, &spec("k8s.namespace", &[("name", "x")]), &vars(&[])).await;
+    assert_status(&r, Error, "cannot reach the Kubernetes API server");
+}

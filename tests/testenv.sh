@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# The test environment: a real Kubernetes control plane (etcd, kube-apiserver,
+# kube-controller-manager, kube-scheduler, and kwok simulating nodes and pods), built from Go
+# modules, and the moto AWS emulator from PyPI. Nothing is downloaded but Go modules and PyPI
+# packages; binaries are cached by version outside the repository.
+#
+#   tests/testenv.sh build    build or reuse the binaries and the emulator's virtualenv
+#   tests/testenv.sh up       build, then start the cluster and the emulator; print the env
+#   tests/testenv.sh env      print the environment (eval "$(tests/testenv.sh env)")
+#   tests/testenv.sh status   what is running
+#   tests/testenv.sh down     stop both
+#
+# Folders: KUBEDOJO_CACHE (default ~/.cache/kubedojo) holds binaries and the virtualenv;
+# KUBEDOJO_TESTENV_DIR (default $KUBEDOJO_CACHE/testenv/run) holds the kubeconfig, logs, pids.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")/testenv" && pwd)
+CACHE=${KUBEDOJO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubedojo}
+RUN=${KUBEDOJO_TESTENV_DIR:-$CACHE/testenv/run}
+CLUSTER=kubedojo-test
+REGION=eu-west-1
+
+# Versions live in the tools modules' go.mod files: one place each.
+K8S_VERSION=$(awk '$1 == "require" && $2 == "k8s.io/kubernetes" {print $3}' "$HERE/k8s/go.mod")
+ETCD_VERSION=$(awk '$1 == "require" && $2 == "go.etcd.io/etcd/server/v3" {print $3}' "$HERE/etcd/go.mod")
+KWOK_VERSION=$(awk '$1 == "require" && $2 == "sigs.k8s.io/kwok" {print $3}' "$HERE/kwok/go.mod")
+BIN=$CACHE/testenv/bin/k8s-$K8S_VERSION-etcd-$ETCD_VERSION-kwok-$KWOK_VERSION
+MOTO_REQ_HASH=$(sha256sum "$HERE/requirements.txt" | cut -c1-12)
+VENV=$CACHE/testenv/moto-$MOTO_REQ_HASH
+
+say() { printf '[testenv] %s\n' "$*" >&2; }
+die() { printf '[testenv] error: %s\n' "$*" >&2; exit 1; }
+require() { command -v "$1" >/dev/null 2>&1 || die "missing component: $1 ($2)"; }
+
+go_build() {
+    # go_build MODULE_DIR LDFLAGS PACKAGE...
+    local dir=$1 ldflags=$2
+    shift 2
+    local started=$SECONDS
+    say "building $* (from $dir; the first build takes minutes, later ones reuse the Go cache)"
+    (cd "$HERE/$dir" && go build -trimpath -ldflags "$ldflags" -o "$BIN/" "$@") \
+        || die "go build failed for $* (see the messages above)"
+    say "built $* in $((SECONDS - started))s"
+}
+
+build() {
+    require go "install Go 1.26+ (Debian: golang, or the machine's Go)"
+    require python3 "install Python 3"
+    mkdir -p "$BIN"
+    local v=${K8S_VERSION#v} minor
+    minor=$(echo "$v" | cut -d. -f2)
+    if [ ! -x "$BIN/kube-apiserver" ] || [ ! -x "$BIN/kube-controller-manager" ] || [ ! -x "$BIN/kube-scheduler" ]; then
+        go_build k8s "-s -w -X k8s.io/component-base/version.gitVersion=$K8S_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/component-base/version.gitTreeState=clean" \
+            k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler
+    fi
+    if [ ! -x "$BIN/etcd" ]; then
+        go_build etcd "-s -w" go.etcd.io/etcd/server/v3
+        mv "$BIN/server" "$BIN/etcd"   # go names the binary after the path before /v3
+    fi
+    if [ ! -x "$BIN/kwok" ] || [ ! -x "$BIN/kwokctl" ]; then
+        go_build kwok "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwok sigs.k8s.io/kwok/cmd/kwokctl
+    fi
+    if [ ! -x "$VENV/bin/moto_server" ]; then
+        say "installing moto into $VENV"
+        python3 -m venv "$VENV" || die "python3 -m venv failed (Debian: apt-get install python3-venv)"
+        "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$HERE/requirements.txt" || die "pip install of moto failed"
+    fi
+    say "binaries: $BIN"
+}
+
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+wait_http() {
+    # wait_http URL SECONDS WHAT
+    local url=$1 limit=$2 what=$3 i
+    for ((i = 0; i < limit * 10; i++)); do
+        if python3 -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)" "$url" 2>/dev/null; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    die "$what did not answer at $url within ${limit}s"
+}
+
+env_text() {
+    cat <<ENV
+export KUBECONFIG='$RUN/kubeconfig'
+export KUBEDOJO_TEST_KUBECONFIG='$RUN/kubeconfig'
+export KUBEDOJO_TEST_AWS_ENDPOINT='$(cat "$RUN/moto.url" 2>/dev/null)'
+export KUBEDOJO_TEST_BIN='$BIN'
+export AWS_ACCESS_KEY_ID=testing
+export AWS_SECRET_ACCESS_KEY=testing
+export AWS_REGION=$REGION
+ENV
+}
+
+kwokctl_() {
+    KWOK_WORKDIR="$RUN/kwok" "$BIN/kwokctl" "$@"
+}
+
+up() {
+    build
+    mkdir -p "$RUN"
+    if [ -f "$RUN/moto.pid" ] && kill -0 "$(cat "$RUN/moto.pid")" 2>/dev/null; then
+        say "moto already running at $(cat "$RUN/moto.url")"
+    else
+        local port
+        port=$(free_port)
+        say "starting moto on 127.0.0.1:$port"
+        MOTO_IAM_LOAD_MANAGED_POLICIES=true nohup "$VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >"$RUN/moto.log" 2>&1 &
+        echo $! >"$RUN/moto.pid"
+        echo "http://127.0.0.1:$port" >"$RUN/moto.url"
+        wait_http "http://127.0.0.1:$port/moto-api/" 30 "moto"
+    fi
+    if kwokctl_ get clusters 2>/dev/null | grep -qx "$CLUSTER"; then
+        # a cluster left by an earlier run may have lost its processes: start clean
+        say "replacing the existing cluster $CLUSTER"
+        kwokctl_ delete cluster --name "$CLUSTER" >/dev/null 2>&1 || true
+    fi
+    {
+        say "starting cluster $CLUSTER (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok)"
+        kwokctl_ create cluster --name "$CLUSTER" --runtime binary \
+            --kube-apiserver-binary "$BIN/kube-apiserver" \
+            --kube-controller-manager-binary "$BIN/kube-controller-manager" \
+            --kube-scheduler-binary "$BIN/kube-scheduler" \
+            --kwok-controller-binary "$BIN/kwok" \
+            --etcd-binary "$BIN/etcd" \
+            --kubeconfig "$RUN/kubeconfig" \
+            --wait 3m >"$RUN/kwokctl.log" 2>&1 || { cat "$RUN/kwokctl.log" >&2; die "kwokctl create cluster failed"; }
+        kwokctl_ scale node --replicas 2 --name "$CLUSTER" >>"$RUN/kwokctl.log" 2>&1 || die "kwokctl scale node failed"
+    }
+    env_text
+}
+
+down() {
+    if [ -x "$BIN/kwokctl" ] && kwokctl_ get clusters 2>/dev/null | grep -qx "$CLUSTER"; then
+        say "deleting cluster $CLUSTER"
+        kwokctl_ delete cluster --name "$CLUSTER" >/dev/null 2>&1 || say "kwokctl delete cluster failed"
+    fi
+    if [ -f "$RUN/moto.pid" ]; then
+        kill "$(cat "$RUN/moto.pid")" 2>/dev/null || true
+        rm -f "$RUN/moto.pid" "$RUN/moto.url"
+        say "stopped moto"
+    fi
+}
+
+status() {
+    if [ -x "$BIN/kwokctl" ]; then kwokctl_ get clusters 2>/dev/null | sed 's/^/cluster: /'; fi
+    if [ -f "$RUN/moto.pid" ] && kill -0 "$(cat "$RUN/moto.pid")" 2>/dev/null; then echo "moto: $(cat "$RUN/moto.url")"; else echo "moto: stopped"; fi
+}
+
+case "${1:-}" in
+    build) build ;;
+    up) up ;;
+    down) down ;;
+    env) env_text ;;
+    status) status ;;
+    *) echo "usage: $0 build|up|down|env|status" >&2; exit 2 ;;
+esac
