@@ -103,7 +103,8 @@ async fn daemonset_ready_on_every_node_or_on_none() {
     let b = backend(None, false).await;
     let c = client(&b);
     let ns = namespace(&c, "k8s-ds").await;
-    let _: DaemonSet = create(&c, &ns, daemonset("agent", None)).await;
+    // the cluster's two base nodes (kwokctl labels them type=kwok); tests may add others
+    let _: DaemonSet = create(&c, &ns, daemonset("agent", Some(json!({"type": "kwok"})))).await;
     let r = run_until(&b, &spec("k8s.daemonset-ready", &[("namespace", &ns), ("name", "agent")]), &vars(&[]), Pass, "2/2").await;
     assert_status(&r, Pass, "2/2 ready");
     let _: DaemonSet = create(&c, &ns, daemonset("nowhere", Some(json!({"no-such-label": "x"})))).await;

@@ -49,9 +49,9 @@ build() {
     mkdir -p "$BIN"
     local v=${K8S_VERSION#v} minor
     minor=$(echo "$v" | cut -d. -f2)
-    if [ ! -x "$BIN/kube-apiserver" ] || [ ! -x "$BIN/kube-controller-manager" ] || [ ! -x "$BIN/kube-scheduler" ]; then
+    if [ ! -x "$BIN/kube-apiserver" ] || [ ! -x "$BIN/kube-controller-manager" ] || [ ! -x "$BIN/kube-scheduler" ] || [ ! -x "$BIN/kubectl" ]; then
         go_build k8s "-s -w -X k8s.io/component-base/version.gitVersion=$K8S_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/component-base/version.gitTreeState=clean" \
-            k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler
+            k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl
     fi
     if [ ! -x "$BIN/etcd" ]; then
         go_build etcd "-s -w" go.etcd.io/etcd/server/v3
@@ -90,6 +90,7 @@ export KUBECONFIG='$RUN/kubeconfig'
 export KUBEDOJO_TEST_KUBECONFIG='$RUN/kubeconfig'
 export KUBEDOJO_TEST_AWS_ENDPOINT='$(cat "$RUN/moto.url" 2>/dev/null)'
 export KUBEDOJO_TEST_BIN='$BIN'
+export PATH='$BIN':"\$PATH"
 export AWS_ACCESS_KEY_ID=testing
 export AWS_SECRET_ACCESS_KEY=testing
 export AWS_REGION=$REGION
@@ -121,7 +122,7 @@ up() {
     fi
     {
         say "starting cluster $CLUSTER (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok)"
-        kwokctl_ create cluster --name "$CLUSTER" --runtime binary \
+        kwokctl_ create cluster --name "$CLUSTER" --runtime binary --config "$HERE/kwok.yaml" \
             --kube-apiserver-binary "$BIN/kube-apiserver" \
             --kube-controller-manager-binary "$BIN/kube-controller-manager" \
             --kube-scheduler-binary "$BIN/kube-scheduler" \
@@ -130,6 +131,16 @@ up() {
             --kubeconfig "$RUN/kubeconfig" \
             --wait 3m >"$RUN/kwokctl.log" 2>&1 || { cat "$RUN/kwokctl.log" >&2; die "kwokctl create cluster failed"; }
         kwokctl_ scale node --replicas 2 --name "$CLUSTER" >>"$RUN/kwokctl.log" 2>&1 || die "kwokctl scale node failed"
+        # ready means: kwok runs (nodes Ready) and the controller manager runs (default SA)
+        "$BIN/kubectl" --kubeconfig "$RUN/kubeconfig" wait --for=condition=Ready node --all --timeout=60s >/dev/null \
+            || die "the nodes did not turn Ready (kwok controller log: $RUN/kwok/clusters/$CLUSTER/logs/kwok-controller.log)"
+        local i
+        for ((i = 0; i < 600; i++)); do
+            "$BIN/kubectl" --kubeconfig "$RUN/kubeconfig" -n default get serviceaccount default >/dev/null 2>&1 && break
+            sleep 0.1
+        done
+        [ "$i" -lt 600 ] || die "no default ServiceAccount after 60s (controller manager log: $RUN/kwok/clusters/$CLUSTER/logs/kube-controller-manager.log)"
+        say "cluster ready: $("$BIN/kubectl" --kubeconfig "$RUN/kubeconfig" version 2>/dev/null | tail -1)"
     }
     env_text
 }

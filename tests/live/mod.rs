@@ -113,3 +113,27 @@ pub fn assert_status(r: &CheckResult, status: CheckStatus, message_part: &str) {
     assert_eq!(r.status, status, "{r:#?}");
     assert!(r.message.contains(message_part), "message {:?} lacks {message_part:?}", r.message);
 }
+
+/// A node that kwok manages (so it turns Ready), with labels and taints; deleted by the caller.
+pub async fn kwok_node(client: &Client, name: &str, labels: serde_json::Value, taints: serde_json::Value, managed: bool) {
+    use k8s_openapi::api::core::v1::Node;
+    let api: Api<Node> = Api::all(client.clone());
+    let mut annotations = serde_json::json!({});
+    if managed {
+        annotations = serde_json::json!({"kwok.x-k8s.io/node": "fake"});
+    }
+    let node: Node = serde_json::from_value(serde_json::json!({
+        "metadata": {"name": name, "labels": labels, "annotations": annotations},
+        "spec": {"taints": taints}
+    }))
+    .expect("node");
+    api.create(&PostParams::default(), &node).await.expect("create node");
+}
+
+pub async fn delete_nodes(client: &Client, names: &[String]) {
+    use k8s_openapi::api::core::v1::Node;
+    let api: Api<Node> = Api::all(client.clone());
+    for n in names {
+        let _ = api.delete(n, &DeleteParams::default()).await;
+    }
+}

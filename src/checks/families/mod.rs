@@ -4,6 +4,7 @@
 mod cluster;
 mod irsa;
 mod k8s;
+mod nodegroups;
 
 use super::context::Ctx;
 use super::outcome::Outcome;
@@ -19,6 +20,10 @@ pub async fn run(ctx: &Ctx<'_>) -> Option<Outcome> {
         "cluster.multi-az" => cluster::multi_az(ctx).await,
         "cluster.private-endpoint" => cluster::private_endpoint(ctx).await,
         "secrets.kms" => cluster::secrets_kms(ctx).await,
+        "nodegroup.present" => nodegroups::present(ctx).await,
+        "nodes.ready" => nodegroups::ready(ctx).await,
+        "nodegroup.critical-taint" => nodegroups::critical_taint(ctx).await,
+        "nodegroup.spot" => nodegroups::spot(ctx).await,
         "irsa.oidc-provider" => irsa::oidc_provider(ctx).await,
         "irsa.sa-annotation" => irsa::sa_annotation(ctx).await,
         "irsa.trust-policy" => irsa::trust_policy(ctx).await,
@@ -26,24 +31,4 @@ pub async fn run(ctx: &Ctx<'_>) -> Option<Outcome> {
         _ => return None,
     };
     Some(outcome.unwrap_or_else(|e| e))
-}
-
-/// Whether a kind has an implementation in this build.
-pub fn implemented(kind: &str) -> bool {
-    matches!(
-        kind,
-        "k8s.namespace"
-            | "k8s.deployment-ready"
-            | "k8s.daemonset-ready"
-            | "k8s.service-account"
-            | "preflight.identity"
-            | "cluster.active"
-            | "cluster.multi-az"
-            | "cluster.private-endpoint"
-            | "secrets.kms"
-            | "irsa.oidc-provider"
-            | "irsa.sa-annotation"
-            | "irsa.trust-policy"
-            | "irsa.pod-injection"
-    )
 }

@@ -1,0 +1,237 @@
+//! Managed node groups: present and healthy, enough Ready nodes, the critical taint, Spot.
+//! On a local cluster the node label `eks.amazonaws.com/nodegroup` (or the lab's `lab/pool`)
+//! stands in for the EKS API.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_eks::types::Nodegroup;
+use k8s_openapi::api::core::v1::Node;
+use kube::Api;
+use kube::api::ListParams;
+
+use super::cluster::node_ready;
+use crate::checks::context::{Ctx, kube_call, timed};
+use crate::checks::outcome::{Outcome, Step, aws_code, aws_error, error, fail, pass, warn};
+
+pub const NODEGROUP_LABEL: &str = "eks.amazonaws.com/nodegroup";
+pub const LAB_POOL_LABEL: &str = "lab/pool";
+pub const CAPACITY_LABEL: &str = "eks.amazonaws.com/capacityType";
+
+fn group_of(n: &Node) -> Option<String> {
+    let labels = n.metadata.labels.as_ref()?;
+    labels.get(NODEGROUP_LABEL).or_else(|| labels.get(LAB_POOL_LABEL)).cloned()
+}
+
+/// Nodes by node group.
+async fn nodes_by_group(ctx: &Ctx<'_>) -> Step<BTreeMap<String, Vec<Node>>> {
+    let api: Api<Node> = Api::all(ctx.kube()?.clone());
+    let list = kube_call("list nodes", api.list(&ListParams::default())).await?;
+    let mut groups: BTreeMap<String, Vec<Node>> = BTreeMap::new();
+    for n in list.items {
+        if let Some(g) = group_of(&n) {
+            groups.entry(g).or_default().push(n);
+        }
+    }
+    Ok(groups)
+}
+
+pub async fn describe(ctx: &Ctx<'_>, name: &str) -> Step<Option<Nodegroup>> {
+    let aws = ctx.aws()?;
+    let out = timed("eks:DescribeNodegroup", aws.eks.describe_nodegroup().cluster_name(ctx.cluster()).nodegroup_name(name).send()).await?;
+    match out {
+        Ok(o) => Ok(o.nodegroup),
+        Err(e) if aws_code(&e) == Some("ResourceNotFoundException") => Ok(None),
+        Err(e) => Err(aws_error(&e, "eks:DescribeNodegroup")),
+    }
+}
+
+async fn list_names(ctx: &Ctx<'_>) -> Step<Vec<String>> {
+    let aws = ctx.aws()?;
+    let cluster = ctx.cluster();
+    let out = timed("eks:ListNodegroups", aws.eks.list_nodegroups().cluster_name(&cluster).send()).await?;
+    match out {
+        Ok(o) => Ok(o.nodegroups.unwrap_or_default()),
+        Err(e) if aws_code(&e) == Some("ResourceNotFoundException") => {
+            Err(fail(format!("Cluster {cluster} not found: check the cluster var")).found_expected("no cluster", cluster))
+        }
+        Err(e) => Err(aws_error(&e, "eks:ListNodegroups")),
+    }
+}
+
+fn wanted(ctx: &Ctx<'_>) -> Vec<String> {
+    ctx.list("nodegroups", &["general", "critical", "spot"])
+}
+
+pub async fn present(ctx: &Ctx<'_>) -> Step<Outcome> {
+    let want = wanted(ctx);
+    if ctx.backend.aws.is_none() {
+        let groups = nodes_by_group(ctx).await?;
+        let found: Vec<&String> = groups.keys().collect();
+        for ng in &want {
+            if !groups.contains_key(ng) {
+                return Ok(fail(format!("Node group {ng} missing: no node labelled {LAB_POOL_LABEL}={ng} (or {NODEGROUP_LABEL}); found {found:?}"))
+                    .found_expected(format!("{found:?}"), format!("{want:?}")));
+            }
+        }
+        return Ok(pass(format!("nodes of {} are present (node labels; no EKS API on this target)", want.join(", "))));
+    }
+    let names = list_names(ctx).await?;
+    for ng in &want {
+        if !names.contains(ng) {
+            return Ok(fail(format!("Node group {ng} missing; found [{}]", names.join(", "))).found_expected(format!("[{}]", names.join(", ")), format!("[{}]", want.join(", "))));
+        }
+    }
+    for ng in &want {
+        let Some(group) = describe(ctx, ng).await? else { continue };
+        let status = group.status.as_ref().map(|s| s.as_str().to_string()).unwrap_or_default();
+        let issues = group.health.and_then(|h| h.issues).unwrap_or_default();
+        if let Some(issue) = issues.first() {
+            let code = issue.code.as_ref().map(|c| c.as_str().to_string()).unwrap_or_default();
+            return Ok(fail(format!("{ng} status {status}: {code} {}", issue.message.clone().unwrap_or_default())).found_expected(code, "no health issues"));
+        }
+        if status != "ACTIVE" {
+            return Ok(fail(format!("{ng} status {status}, expected ACTIVE")).found_expected(status, "ACTIVE"));
+        }
+    }
+    Ok(pass(format!("node groups {} are ACTIVE without health issues", want.join(", "))))
+}
+
+fn not_ready_reason(n: &Node) -> String {
+    n.status
+        .as_ref()
+        .and_then(|s| s.conditions.as_ref())
+        .and_then(|c| c.iter().find(|c| c.type_ == "Ready"))
+        .map_or_else(|| "no Ready condition".to_string(), |c| c.reason.clone().unwrap_or_else(|| c.status.clone()))
+}
+
+pub async fn ready(ctx: &Ctx<'_>) -> Step<Outcome> {
+    let want = wanted(ctx);
+    let groups = nodes_by_group(ctx).await?;
+    let mut summary = Vec::new();
+    for ng in &want {
+        let min = match ctx.backend.aws.as_ref() {
+            Some(_) => describe(ctx, ng).await?.and_then(|g| g.scaling_config?.min_size).unwrap_or(1).max(1),
+            None => 1,
+        };
+        let nodes = groups.get(ng).map(Vec::as_slice).unwrap_or_default();
+        let ready = nodes.iter().filter(|n| node_ready(n)).count() as i32;
+        if ready < min {
+            let detail = nodes
+                .iter()
+                .find(|n| !node_ready(n))
+                .map(|n| format!("; {} NotReady ({})", n.metadata.name.clone().unwrap_or_default(), not_ready_reason(n)))
+                .unwrap_or_default();
+            return Ok(fail(format!("{ng}: {ready}/{min} Ready{detail}")).found_expected(format!("{ready} Ready"), format!("{min} Ready")));
+        }
+        summary.push(format!("{ng} {ready}/{min}"));
+    }
+    Ok(pass(format!("Ready nodes per group (ready/min): {}", summary.join(", "))))
+}
+
+/// `key=value:Effect` -> (key, value, effect)
+fn parse_taint(t: &str) -> Option<(String, String, String)> {
+    let (kv, effect) = t.rsplit_once(':')?;
+    let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+    Some((k.to_string(), v.to_string(), effect.to_string()))
+}
+
+/// `NoSchedule` -> `NO_SCHEDULE`
+fn eks_effect(effect: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in effect.chars().enumerate() {
+        if c.is_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.push(c.to_ascii_uppercase());
+    }
+    out
+}
+
+pub async fn critical_taint(ctx: &Ctx<'_>) -> Step<Outcome> {
+    let ng = ctx.text("nodegroup", "criticalNodegroup", "critical");
+    let taint = ctx.text("taint", "criticalTaint", "dedicated=critical:NoSchedule");
+    let Some((key, value, effect)) = parse_taint(&taint) else {
+        return Err(error(format!("taint parameter {taint:?} is not key=value:Effect")));
+    };
+    if ctx.backend.aws.is_some() {
+        let Some(group) = describe(ctx, &ng).await? else {
+            return Ok(fail(format!("Node group {ng} missing")).found_expected("no node group", ng));
+        };
+        let taints = group.taints.unwrap_or_default();
+        if taints.is_empty() {
+            return Ok(fail(format!("{ng} has no taints; expected {taint}")).found_expected("no taints", taint));
+        }
+        let Some(t) = taints.iter().find(|t| t.key.as_deref() == Some(key.as_str())) else {
+            let found: Vec<String> = taints.iter().map(|t| t.key.clone().unwrap_or_default()).collect();
+            return Ok(fail(format!("{ng} has no taint {key}; expected {taint}")).found_expected(found.join(", "), taint));
+        };
+        let found_effect = t.effect.as_ref().map(|e| e.as_str().to_string()).unwrap_or_default();
+        if found_effect != eks_effect(&effect) {
+            return Ok(fail(format!("effect {found_effect}, expected {}", eks_effect(&effect))).found_expected(found_effect, eks_effect(&effect)));
+        }
+        if t.value.as_deref().unwrap_or_default() != value {
+            let v = t.value.clone().unwrap_or_default();
+            return Ok(fail(format!("taint {key}={v}, expected {key}={value}")).found_expected(v, value));
+        }
+    }
+    let groups = nodes_by_group(ctx).await?;
+    let nodes = groups.get(&ng).map(Vec::as_slice).unwrap_or_default();
+    if nodes.is_empty() && ctx.backend.aws.is_none() {
+        return Ok(fail(format!("no node labelled {LAB_POOL_LABEL}={ng} (or {NODEGROUP_LABEL}={ng})")).found_expected("no nodes", format!("nodes of {ng}")));
+    }
+    for n in nodes {
+        let has = n.spec.as_ref().and_then(|s| s.taints.as_ref()).is_some_and(|ts| {
+            ts.iter().any(|t| t.key == key && t.value.as_deref().unwrap_or_default() == value && t.effect == effect)
+        });
+        if !has {
+            let name = n.metadata.name.clone().unwrap_or_default();
+            return Ok(fail(format!("node {name} lacks the taint {taint} (predates the update: recycle the node group)")).found_expected("no taint", taint));
+        }
+    }
+    Ok(pass(format!("{ng} and its {} node(s) carry {taint}", nodes.len())))
+}
+
+pub async fn spot(ctx: &Ctx<'_>) -> Step<Outcome> {
+    let aws = ctx.aws()?;
+    let ng = ctx.text("nodegroup", "spotNodegroup", "spot");
+    let Some(group) = describe(ctx, &ng).await? else {
+        return Ok(fail(format!("Node group {ng} missing")).found_expected("no node group", ng));
+    };
+    let capacity = group.capacity_type.as_ref().map(|c| c.as_str().to_string()).unwrap_or_else(|| "ON_DEMAND".into());
+    if capacity != "SPOT" {
+        return Ok(fail(format!("capacityType {capacity}, expected SPOT (eksctl `spot: true`)")).found_expected(capacity, "SPOT"));
+    }
+    let asgs: Vec<String> = group.resources.and_then(|r| r.auto_scaling_groups).unwrap_or_default().into_iter().filter_map(|a| a.name).collect();
+    if !asgs.is_empty() {
+        let out = timed("autoscaling:DescribeAutoScalingGroups", aws.autoscaling.describe_auto_scaling_groups().set_auto_scaling_group_names(Some(asgs.clone())).send()).await?;
+        let found = out.map_err(|e| aws_error(&e, "autoscaling:DescribeAutoScalingGroups"))?.auto_scaling_groups.unwrap_or_default();
+        for asg in &found {
+            if asg.capacity_rebalance != Some(true) {
+                let name = asg.auto_scaling_group_name.clone().unwrap_or_default();
+                return Ok(fail(format!("ASG {name} CapacityRebalance=false: Spot nodes are not replaced before interruption")).found_expected("false", "true"));
+            }
+        }
+    }
+    let groups = nodes_by_group(ctx).await?;
+    if let Some(n) = groups.get(&ng).into_iter().flatten().find(|n| n.metadata.labels.as_ref().and_then(|l| l.get(CAPACITY_LABEL)).map(String::as_str) != Some("SPOT")) {
+        let name = n.metadata.name.clone().unwrap_or_default();
+        return Ok(fail(format!("node {name} of {ng} is not labelled {CAPACITY_LABEL}=SPOT")).found_expected("not SPOT", "SPOT"));
+    }
+    let types = group.instance_types.unwrap_or_default();
+    if types.len() < 2 {
+        return Ok(warn(format!("{ng} uses 1 instance type ({}): diversify to lower interruption risk", types.join(", "))));
+    }
+    Ok(pass(format!("{ng} is SPOT over {} instance types with capacity rebalancing", types.len())))
+}
+
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn taints_parse_and_effects_translate() {
+        assert_eq!(super::parse_taint("dedicated=critical:NoSchedule"), Some(("dedicated".into(), "critical".into(), "NoSchedule".into())));
+        assert_eq!(super::eks_effect("NoSchedule"), "NO_SCHEDULE");
+        assert_eq!(super::eks_effect("PreferNoSchedule"), "PREFER_NO_SCHEDULE");
+        assert_eq!(super::eks_effect("NoExecute"), "NO_EXECUTE");
+    }
+}
