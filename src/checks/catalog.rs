@@ -71,8 +71,8 @@ kinds! {
     "ca.autodiscovery", Autoscaling, "Cluster Autoscaler discovers this cluster's ASGs by tag", [];
     "ca.iam", Autoscaling, "Cluster Autoscaler's role may scale the ASGs", [];
     "karpenter.ready", Autoscaling, "Karpenter runs with a NodePool and an interruption queue", [];
-    "lbc.deployed", LoadBalancing, "AWS Load Balancer Controller runs for this cluster with a role", [];
-    "lbc.ingressclass", LoadBalancing, "IngressClass alb points at the controller", [];
+    "lbc.deployed", LoadBalancing, "AWS Load Balancer Controller runs for this cluster with a role", [text("namespace", "namespace of the controller (default kube-system)")];
+    "lbc.ingressclass", LoadBalancing, "IngressClass alb points at the controller", [text("name", "IngressClass name (default alb)")];
     "ingress.tls-spec", LoadBalancing, "the Ingress asks for an ALB with HTTPS and a certificate", [NS, NAME];
     "ingress.alb-ready", LoadBalancing, "the Ingress has an ALB address", [NS, NAME];
     "irsa.oidc-provider", Irsa, "an IAM OIDC provider exists for the cluster issuer", [];

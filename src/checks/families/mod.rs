@@ -4,6 +4,7 @@
 mod cluster;
 mod irsa;
 mod k8s;
+mod loadbalancing;
 mod nodegroups;
 
 use super::context::Ctx;
@@ -24,6 +25,10 @@ pub async fn run(ctx: &Ctx<'_>) -> Option<Outcome> {
         "nodes.ready" => nodegroups::ready(ctx).await,
         "nodegroup.critical-taint" => nodegroups::critical_taint(ctx).await,
         "nodegroup.spot" => nodegroups::spot(ctx).await,
+        "lbc.deployed" => loadbalancing::deployed(ctx).await,
+        "lbc.ingressclass" => loadbalancing::ingress_class(ctx).await,
+        "ingress.tls-spec" => loadbalancing::tls_spec(ctx).await,
+        "ingress.alb-ready" => loadbalancing::alb_ready(ctx).await,
         "irsa.oidc-provider" => irsa::oidc_provider(ctx).await,
         "irsa.sa-annotation" => irsa::sa_annotation(ctx).await,
         "irsa.trust-policy" => irsa::trust_policy(ctx).await,
