@@ -84,7 +84,7 @@ kinds! {
     "logs.fluentbit-config", Logging, "Fluent Bit ships application logs for this cluster and region", [NS];
     "logs.fluentbit-iam", Logging, "Fluent Bit's principal may write to CloudWatch Logs", [NS];
     "logs.cw-ingest", Logging, "log events reached CloudWatch in the last 15 minutes", [];
-    "rollouts.controller", Rollouts, "the Argo Rollouts CRD and controller are available", [];
+    "rollouts.controller", Rollouts, "the Argo Rollouts CRD and controller are available", [text("namespace", "namespace of the controller (default argo-rollouts)")];
     "rollouts.bluegreen-spec", Rollouts, "the Rollout is blue-green with active and preview Services", [NS, NAME];
     "rollouts.services-wired", Rollouts, "the Services select the pods the Rollout says", [NS, NAME];
     "rollouts.promoted", Rollouts, "the new version is promoted and healthy", [NS, NAME, text("image", "image the active pods must run")];

@@ -6,6 +6,7 @@ mod irsa;
 mod k8s;
 mod loadbalancing;
 mod nodegroups;
+mod rollouts;
 
 use super::context::Ctx;
 use super::outcome::Outcome;
@@ -29,6 +30,10 @@ pub async fn run(ctx: &Ctx<'_>) -> Option<Outcome> {
         "lbc.ingressclass" => loadbalancing::ingress_class(ctx).await,
         "ingress.tls-spec" => loadbalancing::tls_spec(ctx).await,
         "ingress.alb-ready" => loadbalancing::alb_ready(ctx).await,
+        "rollouts.controller" => rollouts::controller(ctx).await,
+        "rollouts.bluegreen-spec" => rollouts::bluegreen_spec(ctx).await,
+        "rollouts.services-wired" => rollouts::services_wired(ctx).await,
+        "rollouts.promoted" => rollouts::promoted(ctx).await,
         "irsa.oidc-provider" => irsa::oidc_provider(ctx).await,
         "irsa.sa-annotation" => irsa::sa_annotation(ctx).await,
         "irsa.trust-policy" => irsa::trust_policy(ctx).await,
