@@ -93,7 +93,8 @@ impl Aws {
             loader = loader.region(Region::new(r.to_string()));
         }
         if let Some(e) = endpoint {
-            loader = loader.endpoint_url(e);
+            // a local emulator: an error is an answer, retrying it only makes the learner wait
+            loader = loader.endpoint_url(e).retry_config(aws_config::retry::RetryConfig::disabled());
         }
         let config = loader.load().await;
         Self::from_config(config, endpoint.is_some())

@@ -5,6 +5,7 @@ mod cluster;
 mod irsa;
 mod k8s;
 mod loadbalancing;
+mod logging;
 mod nodegroups;
 mod rollouts;
 
@@ -34,6 +35,10 @@ pub async fn run(ctx: &Ctx<'_>) -> Option<Outcome> {
         "rollouts.bluegreen-spec" => rollouts::bluegreen_spec(ctx).await,
         "rollouts.services-wired" => rollouts::services_wired(ctx).await,
         "rollouts.promoted" => rollouts::promoted(ctx).await,
+        "logs.fluentbit-ds" => logging::ds(ctx).await,
+        "logs.fluentbit-config" => logging::config(ctx).await,
+        "logs.fluentbit-iam" => logging::iam(ctx).await,
+        "logs.cw-ingest" => logging::cw_ingest(ctx).await,
         "irsa.oidc-provider" => irsa::oidc_provider(ctx).await,
         "irsa.sa-annotation" => irsa::sa_annotation(ctx).await,
         "irsa.trust-policy" => irsa::trust_policy(ctx).await,

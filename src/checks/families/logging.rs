@@ -1,0 +1,186 @@
+//! Fluent Bit to CloudWatch Logs: the DaemonSet, its output configuration, its permissions,
+//! and log events that actually arrived.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::apps::v1::DaemonSet;
+use k8s_openapi::api::core::v1::{ConfigMap, ServiceAccount};
+use kube::Api;
+
+use crate::checks::context::{Ctx, kube_call, timed};
+use crate::checks::outcome::{Outcome, Step, aws_error, fail, pass};
+use crate::checks::simulate;
+
+fn ns(ctx: &Ctx<'_>) -> String {
+    ctx.text("namespace", "logsNamespace", "amazon-cloudwatch")
+}
+
+async fn daemonset(ctx: &Ctx<'_>) -> Step<DaemonSet> {
+    let ns = ns(ctx);
+    let name = ctx.text("name", "fluentBit", "fluent-bit");
+    let api: Api<DaemonSet> = Api::namespaced(ctx.kube()?.clone(), &ns);
+    kube_call(&format!("get daemonset {ns}/{name}"), api.get_opt(&name))
+        .await?
+        .ok_or_else(|| fail(format!("DaemonSet {ns}/{name} missing: apply the Fluent Bit manifest")).found_expected("no DaemonSet", format!("{ns}/{name}")))
+}
+
+pub async fn ds(ctx: &Ctx<'_>) -> Step<Outcome> {
+    let d = daemonset(ctx).await?;
+    super::k8s::daemonset_outcome(ctx.kube()?, &d).await
+}
+
+/// `[OUTPUT]` sections of Fluent Bit's classic config: key (lower-case) -> value.
+fn outputs(text: &str) -> Vec<BTreeMap<String, String>> {
+    let mut out = Vec::new();
+    let mut current: Option<BTreeMap<String, String>> = None;
+    for line in text.lines().map(str::trim) {
+        if line.starts_with('[') {
+            if let Some(section) = current.take() {
+                out.push(section);
+            }
+            if line.eq_ignore_ascii_case("[OUTPUT]") {
+                current = Some(BTreeMap::new());
+            }
+        } else if let Some(section) = current.as_mut()
+            && let Some((k, v)) = line.split_once(char::is_whitespace)
+            && !k.starts_with('#')
+        {
+            section.insert(k.to_ascii_lowercase(), v.trim().to_string());
+        }
+    }
+    out.extend(current);
+    out
+}
+
+/// The cluster name and region Fluent Bit will use: the quickstart's ConfigMap, or the
+/// DaemonSet's env (literal or from a ConfigMap key).
+async fn resolved_names(ctx: &Ctx<'_>, d: &DaemonSet) -> Step<(Option<String>, Option<String>)> {
+    let ns = ns(ctx);
+    let maps: Api<ConfigMap> = Api::namespaced(ctx.kube()?.clone(), &ns);
+    let info = kube_call(&format!("get configmap {ns}/fluent-bit-cluster-info"), maps.get_opt("fluent-bit-cluster-info")).await?.and_then(|m| m.data).unwrap_or_default();
+    let mut cluster = info.get("cluster.name").cloned();
+    let mut region = info.get("logs.region").cloned();
+    let env = d.spec.template.spec.as_ref().map(|s| s.containers.iter().flat_map(|c| c.env.clone().unwrap_or_default()).collect::<Vec<_>>()).unwrap_or_default();
+    for e in env {
+        let value = match (&e.value, e.value_from.as_ref().and_then(|v| v.config_map_key_ref.as_ref())) {
+            (Some(v), _) => Some(v.clone()),
+            (None, Some(r)) => {
+                let m = kube_call(&format!("get configmap {ns}/{}", r.name), maps.get_opt(&r.name)).await?;
+                m.and_then(|m| m.data?.get(&r.key).cloned())
+            }
+            _ => None,
+        };
+        match e.name.as_str() {
+            "CLUSTER_NAME" if value.is_some() => cluster = value,
+            "AWS_REGION" if value.is_some() => region = value,
+            _ => {}
+        }
+    }
+    Ok((cluster, region))
+}
+
+pub async fn config(ctx: &Ctx<'_>) -> Step<Outcome> {
+    let d = daemonset(ctx).await?;
+    let ns = ns(ctx);
+    let maps: Api<ConfigMap> = Api::namespaced(ctx.kube()?.clone(), &ns);
+    let name = ctx.text("configMap", "fluentBitConfig", "fluent-bit-config");
+    let Some(map) = kube_call(&format!("get configmap {ns}/{name}"), maps.get_opt(&name)).await? else {
+        return Ok(fail(format!("ConfigMap {ns}/{name} missing")).found_expected("no ConfigMap", format!("{ns}/{name}")));
+    };
+    let all: String = map.data.unwrap_or_default().values().cloned().collect::<Vec<_>>().join("\n");
+    let app_output = outputs(&all).into_iter().find(|o| {
+        o.get("name").is_some_and(|n| n == "cloudwatch_logs") && o.get("match").is_some_and(|m| m.contains("application"))
+    });
+    let Some(output) = app_output else {
+        return Ok(fail("no cloudwatch_logs OUTPUT for application.* in the Fluent Bit config").found_expected("no such OUTPUT", "[OUTPUT] Name cloudwatch_logs, Match application.*"));
+    };
+    let group = output.get("log_group_name").cloned().unwrap_or_default();
+    let (found_cluster, found_region) = resolved_names(ctx, &d).await?;
+    let cluster = ctx.cluster();
+    let resolved_group = group.replace("${CLUSTER_NAME}", found_cluster.as_deref().unwrap_or("${CLUSTER_NAME}"));
+    let expected_group = format!("/aws/containerinsights/{cluster}/application");
+    if group.contains("${CLUSTER_NAME}") {
+        match found_cluster.as_deref() {
+            Some(c) if c == cluster => {}
+            Some(c) => {
+                return Ok(fail(format!("cluster.name={c}: logs land in /aws/containerinsights/{c}/application")).found_expected(c, cluster));
+            }
+            None => return Ok(fail("CLUSTER_NAME is not set: fluent-bit-cluster-info has no cluster.name").found_expected("unset", cluster)),
+        }
+    }
+    if resolved_group != expected_group {
+        return Ok(fail(format!("log_group_name resolves to {resolved_group}")).found_expected(resolved_group, expected_group));
+    }
+    let region = ctx.var("region", "");
+    if let Some(r) = found_region.as_deref().filter(|r| !region.is_empty() && *r != region) {
+        return Ok(fail(format!("logs.region={r}: logs go to another region than the cluster's {region}")).found_expected(r, region));
+    }
+    Ok(pass(format!("application logs go to {expected_group}{}", found_region.map(|r| format!(" in {r}")).unwrap_or_default())))
+}
+
+pub async fn iam(ctx: &Ctx<'_>) -> Step<Outcome> {
+    let aws = ctx.aws()?;
+    let d = daemonset(ctx).await?;
+    let ns = ns(ctx);
+    let pod = d.spec.template.spec.clone().unwrap_or_default();
+    let sa_name = pod.service_account_name.unwrap_or_else(|| "default".into());
+    let sas: Api<ServiceAccount> = Api::namespaced(ctx.kube()?.clone(), &ns);
+    let sa = kube_call(&format!("get serviceaccount {ns}/{sa_name}"), sas.get_opt(&sa_name)).await?;
+    let role = match sa.and_then(|s| s.metadata.annotations?.get(super::irsa::ROLE_ANNOTATION).cloned()) {
+        Some(arn) => arn,
+        None => {
+            // no IRSA: the pods use the node role
+            let groups = aws.eks.list_nodegroups().cluster_name(ctx.cluster()).send();
+            let names = timed("eks:ListNodegroups", groups).await?.map_err(|e| aws_error(&e, "eks:ListNodegroups"))?.nodegroups.unwrap_or_default();
+            let Some(first) = names.first() else {
+                return Ok(fail(format!("ServiceAccount {ns}/{sa_name} has no IAM role and the cluster has no node group to fall back on")).found_expected("no principal", "an IRSA role or a node role"));
+            };
+            match super::nodegroups::describe(ctx, first).await?.and_then(|g| g.node_role) {
+                Some(r) => r,
+                None => return Ok(fail(format!("node group {first} has no node role")).found_expected("no role", "a node role")),
+            }
+        }
+    };
+    let mut actions = vec!["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"];
+    let maps: Api<ConfigMap> = Api::namespaced(ctx.kube()?.clone(), &ns);
+    let config = kube_call(&format!("get configmap {ns}/fluent-bit-config"), maps.get_opt("fluent-bit-config")).await?.and_then(|m| m.data).unwrap_or_default();
+    if config.values().any(|v| outputs(v).iter().any(|o| o.get("auto_create_group").is_some_and(|a| a.eq_ignore_ascii_case("on") || a == "true"))) {
+        actions.push("logs:CreateLogGroup");
+    }
+    let group_arn = format!("arn:aws:logs:{}:*:log-group:/aws/containerinsights/{}/application:*", ctx.var("region", "*"), ctx.cluster());
+    let checks: Vec<(&str, &str)> = actions.iter().map(|a| (*a, group_arn.as_str())).collect();
+    let answer = simulate::simulate(aws, &role, &checks, &BTreeMap::new()).await?;
+    if let Some(d) = answer.denied().first() {
+        return Ok(fail(format!("{role} denied {}: attach CloudWatchAgentServerPolicy{}", d.action, answer.note())).found_expected(d.decision.clone(), "allowed"));
+    }
+    Ok(pass(format!("{role} may write to CloudWatch Logs ({}){}", actions.join(", "), answer.note())))
+}
+
+pub async fn cw_ingest(ctx: &Ctx<'_>) -> Step<Outcome> {
+    let aws = ctx.aws()?;
+    let group = format!("/aws/containerinsights/{}/application", ctx.cluster());
+    let out = timed("logs:DescribeLogGroups", aws.logs.describe_log_groups().log_group_name_prefix(&group).send()).await?;
+    let groups = out.map_err(|e| aws_error(&e, "logs:DescribeLogGroups"))?.log_groups.unwrap_or_default();
+    if !groups.iter().any(|g| g.log_group_name.as_deref() == Some(group.as_str())) {
+        return Ok(fail(format!("log group {group} absent: Fluent Bit has not written yet (or writes elsewhere)")).found_expected("no log group", group));
+    }
+    let since = (crate::checks::engine::now_unix().saturating_sub(15 * 60) * 1000) as i64;
+    let out = timed("logs:FilterLogEvents", aws.logs.filter_log_events().log_group_name(&group).start_time(since).limit(1).send()).await?;
+    let events = out.map_err(|e| aws_error(&e, "logs:FilterLogEvents"))?.events.unwrap_or_default();
+    if events.is_empty() {
+        return Ok(fail(format!("0 events in {group} in the last 15 min: check the Fluent Bit pods' logs")).found_expected("0 events", "1 or more events"));
+    }
+    Ok(pass(format!("log events reached {group} in the last 15 minutes")))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn output_sections_are_read() {
+        let conf = "[INPUT]\n    Name tail\n[OUTPUT]\n    Name                cloudwatch_logs\n    Match               application.*\n    region              ${AWS_REGION}\n    log_group_name      /aws/containerinsights/${CLUSTER_NAME}/application\n    auto_create_group   true\n";
+        let outs = super::outputs(conf);
+        assert_eq!(outs.len(), 1);
+        assert_eq!(outs[0]["name"], "cloudwatch_logs");
+        assert_eq!(outs[0]["log_group_name"], "/aws/containerinsights/${CLUSTER_NAME}/application");
+    }
+}

@@ -1,0 +1,153 @@
+//! May this role do that? `iam:SimulatePrincipalPolicy` answers on AWS. Where the simulator is
+//! unavailable (the emulator has none), the role's own policies are evaluated here: explicit
+//! deny wins, then an allow whose action, resource and string conditions match.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_iam::types::{ContextEntry, ContextKeyTypeEnum, PolicyEvaluationDecisionType};
+
+use super::backend::Aws;
+use super::context::timed;
+use super::iam_policy::{self, Policy};
+use super::outcome::{Step, aws_code, aws_error};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    pub action: String,
+    pub resource: String,
+    pub allowed: bool,
+    /// `allowed`, `implicitDeny` or `explicitDeny`
+    pub decision: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub decisions: Vec<Decision>,
+    /// Evaluated from the role's policies because the simulator did not answer.
+    pub local: bool,
+}
+
+impl Answer {
+    pub fn denied(&self) -> Vec<&Decision> {
+        self.decisions.iter().filter(|d| !d.allowed).collect()
+    }
+
+    pub fn note(&self) -> &'static str {
+        if self.local { " (evaluated from the role's policies: no policy simulator here)" } else { "" }
+    }
+}
+
+/// `arn:aws:iam::1:role/path/name` -> `name`
+pub fn role_name(arn: &str) -> Option<&str> {
+    arn.split_once(":role/").map(|(_, r)| r.rsplit('/').next().unwrap_or(r)).filter(|n| !n.is_empty())
+}
+
+pub async fn simulate(aws: &Aws, role_arn: &str, checks: &[(&str, &str)], context: &BTreeMap<String, String>) -> Step<Answer> {
+    let mut decisions = Vec::new();
+    for (action, resource) in checks {
+        let mut req = aws.iam.simulate_principal_policy().policy_source_arn(role_arn).action_names(*action).resource_arns(*resource);
+        for (k, v) in context {
+            req = req.context_entries(ContextEntry::builder().context_key_name(k).context_key_values(v).context_key_type(ContextKeyTypeEnum::String).build());
+        }
+        match timed("iam:SimulatePrincipalPolicy", req.send()).await? {
+            Ok(out) => {
+                let r = out.evaluation_results.unwrap_or_default().into_iter().next();
+                let decision = r.map_or_else(|| "implicitDeny".to_string(), |r| r.eval_decision.as_str().to_string());
+                decisions.push(Decision {
+                    action: action.to_string(),
+                    resource: resource.to_string(),
+                    allowed: decision == PolicyEvaluationDecisionType::Allowed.as_str(),
+                    decision,
+                });
+            }
+            Err(e) if matches!(aws_code(&e), Some("AccessDenied" | "AccessDeniedException")) => {
+                return Err(aws_error(&e, "iam:SimulatePrincipalPolicy"));
+            }
+            Err(e) if aws_code(&e) == Some("NoSuchEntity") => {
+                return Err(super::outcome::fail(format!("role {role_arn} does not exist")).found_expected("no such role", role_arn));
+            }
+            // no simulator (the emulator answers 500): evaluate the role's policies here
+            Err(_) => return evaluate_locally(aws, role_arn, checks, context).await,
+        }
+    }
+    Ok(Answer { decisions, local: false })
+}
+
+async fn role_policies(aws: &Aws, role_arn: &str) -> Step<Vec<Policy>> {
+    let name = role_name(role_arn).ok_or_else(|| super::outcome::fail(format!("{role_arn} is not a role ARN")))?;
+    let mut docs = Vec::new();
+    let attached = timed("iam:ListAttachedRolePolicies", aws.iam.list_attached_role_policies().role_name(name).send()).await?;
+    let attached = match attached {
+        Ok(a) => a.attached_policies.unwrap_or_default(),
+        Err(e) if aws_code(&e) == Some("NoSuchEntity") => {
+            return Err(super::outcome::fail(format!("role {role_arn} does not exist")).found_expected("no such role", role_arn));
+        }
+        Err(e) => return Err(aws_error(&e, "iam:ListAttachedRolePolicies")),
+    };
+    for p in attached {
+        let Some(arn) = p.policy_arn else { continue };
+        let policy = timed("iam:GetPolicy", aws.iam.get_policy().policy_arn(&arn).send()).await?.map_err(|e| aws_error(&e, "iam:GetPolicy"))?;
+        let version = policy.policy.and_then(|p| p.default_version_id).unwrap_or_else(|| "v1".into());
+        let doc = timed("iam:GetPolicyVersion", aws.iam.get_policy_version().policy_arn(&arn).version_id(version).send())
+            .await?
+            .map_err(|e| aws_error(&e, "iam:GetPolicyVersion"))?
+            .policy_version
+            .and_then(|v| v.document)
+            .unwrap_or_default();
+        docs.push(doc);
+    }
+    let inline = timed("iam:ListRolePolicies", aws.iam.list_role_policies().role_name(name).send()).await?.map_err(|e| aws_error(&e, "iam:ListRolePolicies"))?;
+    for policy_name in inline.policy_names {
+        let doc = timed("iam:GetRolePolicy", aws.iam.get_role_policy().role_name(name).policy_name(&policy_name).send())
+            .await?
+            .map_err(|e| aws_error(&e, "iam:GetRolePolicy"))?
+            .policy_document;
+        docs.push(doc);
+    }
+    docs.iter().map(|d| iam_policy::parse(d).map_err(|e| super::outcome::error(format!("a policy of {role_arn}: {e}")))).collect()
+}
+
+async fn evaluate_locally(aws: &Aws, role_arn: &str, checks: &[(&str, &str)], context: &BTreeMap<String, String>) -> Step<Answer> {
+    let policies = role_policies(aws, role_arn).await?;
+    let decisions = checks.iter().map(|(action, resource)| evaluate(&policies, action, resource, context)).collect();
+    Ok(Answer { decisions, local: true })
+}
+
+/// Identity-policy evaluation: explicit deny, then allow, else implicit deny.
+pub fn evaluate(policies: &[Policy], action: &str, resource: &str, context: &BTreeMap<String, String>) -> Decision {
+    let applies = |s: &iam_policy::Statement| {
+        s.actions.iter().any(|a| iam_policy::wildcard(a, action, true))
+            && (s.resources.is_empty() || s.resources.iter().any(|r| iam_policy::wildcard(r, resource, false)))
+            && s.conditions.iter().all(|c| context.get(&c.key).is_some_and(|v| c.accepts(v)))
+    };
+    let statements: Vec<&iam_policy::Statement> = policies.iter().flat_map(|p| &p.statements).collect();
+    let decision = if statements.iter().any(|s| !s.allow && applies(s)) {
+        "explicitDeny"
+    } else if statements.iter().any(|s| s.allow && applies(s)) {
+        "allowed"
+    } else {
+        "implicitDeny"
+    };
+    Decision { action: action.to_string(), resource: resource.to_string(), allowed: decision == "allowed", decision: decision.to_string() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deny_wins_and_conditions_need_context() {
+        let allow = iam_policy::parse(r#"{"Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:ListBucket"],"Resource":["arn:aws:s3:::b","arn:aws:s3:::b/*"]}]}"#).unwrap();
+        let deny = iam_policy::parse(r#"{"Statement":{"Effect":"Deny","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/secret/*"}}"#).unwrap();
+        let tagged = iam_policy::parse(r#"{"Statement":[{"Effect":"Allow","Action":"autoscaling:SetDesiredCapacity","Resource":"*","Condition":{"StringEquals":{"aws:ResourceTag/k8s.io/cluster-autoscaler/lab":"owned"}}}]}"#).unwrap();
+        let none = BTreeMap::new();
+        let policies = vec![allow, deny, tagged];
+        assert_eq!(evaluate(&policies, "s3:GetObject", "arn:aws:s3:::b/x", &none).decision, "allowed");
+        assert_eq!(evaluate(&policies, "s3:GetObject", "arn:aws:s3:::b/secret/x", &none).decision, "explicitDeny");
+        assert_eq!(evaluate(&policies, "s3:PutObject", "arn:aws:s3:::b/x", &none).decision, "implicitDeny");
+        assert_eq!(evaluate(&policies, "autoscaling:SetDesiredCapacity", "*", &none).decision, "implicitDeny");
+        let ctx = BTreeMap::from([("aws:ResourceTag/k8s.io/cluster-autoscaler/lab".to_string(), "owned".to_string())]);
+        assert_eq!(evaluate(&policies, "autoscaling:SetDesiredCapacity", "*", &ctx).decision, "allowed");
+        assert_eq!(role_name("arn:aws:iam::1:role/a/b"), Some("b"));
+    }
+}
