@@ -49,6 +49,7 @@ const NS: Param = text("namespace", "namespace of the object (default from the e
 const NAME: Param = text("name", "name of the object");
 const SA: Param = text("serviceAccount", "service account name (default {{irsaSa}})");
 const NODEGROUP: Param = text("nodegroup", "node group name");
+const CA_NS: Param = text("namespace", "namespace of Cluster Autoscaler (default kube-system)");
 const NODEGROUPS: Param = list("nodegroups", "node group names");
 
 macro_rules! kinds {
@@ -67,10 +68,10 @@ kinds! {
     "nodes.ready", NodeGroups, "each node group has at least minSize Ready nodes", [NODEGROUPS];
     "nodegroup.critical-taint", NodeGroups, "the critical node group and its nodes carry the taint", [NODEGROUP, text("taint", "key=value:Effect")];
     "nodegroup.spot", NodeGroups, "the spot node group is SPOT, diversified, with capacity rebalancing", [NODEGROUP];
-    "ca.deployed", Autoscaling, "Cluster Autoscaler runs and reports status", [];
-    "ca.autodiscovery", Autoscaling, "Cluster Autoscaler discovers this cluster's ASGs by tag", [];
-    "ca.iam", Autoscaling, "Cluster Autoscaler's role may scale the ASGs", [];
-    "karpenter.ready", Autoscaling, "Karpenter runs with a NodePool and an interruption queue", [];
+    "ca.deployed", Autoscaling, "Cluster Autoscaler runs and reports status", [CA_NS];
+    "ca.autodiscovery", Autoscaling, "Cluster Autoscaler discovers this cluster's ASGs by tag", [CA_NS];
+    "ca.iam", Autoscaling, "Cluster Autoscaler's role may scale the ASGs", [CA_NS];
+    "karpenter.ready", Autoscaling, "Karpenter runs with a NodePool and an interruption queue", [text("namespace", "namespace of Karpenter (default kube-system)")];
     "lbc.deployed", LoadBalancing, "AWS Load Balancer Controller runs for this cluster with a role", [text("namespace", "namespace of the controller (default kube-system)")];
     "lbc.ingressclass", LoadBalancing, "IngressClass alb points at the controller", [text("name", "IngressClass name (default alb)")];
     "ingress.tls-spec", LoadBalancing, "the Ingress asks for an ALB with HTTPS and a certificate", [NS, NAME];
@@ -89,12 +90,12 @@ kinds! {
     "rollouts.services-wired", Rollouts, "the Services select the pods the Rollout says", [NS, NAME];
     "rollouts.promoted", Rollouts, "the new version is promoted and healthy", [NS, NAME, text("image", "image the active pods must run")];
     "pdb.critical", Practices, "critical Deployments are covered by a PDB that allows a disruption", [NS, list("deployments", "Deployment names")];
-    "netpol.isolation", Practices, "namespaces default-deny ingress and policies are enforced", [list("namespaces", "tenant namespaces")];
+    "netpol.isolation", Practices, "namespaces default-deny ingress and policies are enforced", [list("namespaces", "tenant namespaces"), text("cniNamespace", "where the CNI's DaemonSets run (default kube-system)")];
     "cluster.private-endpoint", Practices, "the API endpoint is private or CIDR-restricted", [];
     "secrets.kms", Practices, "Secrets are envelope-encrypted with a KMS key", [];
-    "csi.ebs", Practices, "the EBS CSI driver is installed with a role", [];
-    "csi.efs", Practices, "the EFS CSI driver is installed with a role", [];
-    "cni.prefix-delegation", Practices, "the VPC CNI hands out /28 prefixes", [];
+    "csi.ebs", Practices, "the EBS CSI driver is installed with a role", [text("namespace", "namespace of the controller (default kube-system)")];
+    "csi.efs", Practices, "the EFS CSI driver is installed with a role", [text("namespace", "namespace of the controller (default kube-system)")];
+    "cni.prefix-delegation", Practices, "the VPC CNI hands out /28 prefixes", [text("namespace", "namespace of aws-node (default kube-system)")];
     "spot.interruption", Practices, "spot capacity has interruption handling", [NODEGROUP];
     "dev.scale-to-zero", Practices, "the dev node group can scale to zero", [NODEGROUP];
     "k8s.namespace", Kubernetes, "a namespace exists", [NAME];

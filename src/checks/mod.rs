@@ -12,6 +12,7 @@ pub mod iam_policy;
 pub mod lazy;
 pub mod outcome;
 pub mod result;
+pub mod selector;
 pub mod simulate;
 
 pub use engine::{CheckEngine, CheckRequest, Engine};

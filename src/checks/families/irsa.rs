@@ -227,3 +227,73 @@ mod tests {
         assert_eq!(super::role_name("s3-reader"), None);
     }
 }
+
+/// What the app's own log says: the lab marker, or the first credential error.
+enum AppLog {
+    Marker,
+    Problem(String),
+    Silent,
+    Unreadable(String),
+}
+
+async fn app_log(ctx: &Ctx<'_>, ns: &str, sa: &str, marker: &str) -> Step<AppLog> {
+    let pods: Api<Pod> = Api::namespaced(ctx.kube()?.clone(), ns);
+    let list = kube_call(&format!("list pods in {ns}"), pods.list(&ListParams::default())).await?;
+    let running: Vec<String> = list
+        .items
+        .iter()
+        .filter(|p| p.spec.as_ref().and_then(|s| s.service_account_name.as_deref()) == Some(sa))
+        .filter(|p| p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running"))
+        .filter_map(|p| p.metadata.name.clone())
+        .collect();
+    let Some(pod) = running.first() else { return Ok(AppLog::Unreadable(format!("no running pod uses {sa}"))) };
+    let params = kube::api::LogParams { tail_lines: Some(200), ..Default::default() };
+    let text = match timed("read pod logs", pods.logs(pod, &params)).await? {
+        Ok(t) => t,
+        Err(e) => return Ok(AppLog::Unreadable(format!("logs of {pod}: {e}"))),
+    };
+    if let Some(line) = text.lines().find(|l| l.contains("AccessDenied") || l.contains("InvalidIdentityToken")) {
+        return Ok(AppLog::Problem(line.trim().to_string()));
+    }
+    Ok(if text.contains(marker) { AppLog::Marker } else { AppLog::Silent })
+}
+
+pub async fn s3_access(ctx: &Ctx<'_>) -> Step<Outcome> {
+    let (ns, sa, arn) = annotated_role(ctx).await?;
+    let bucket = ctx.text("bucket", "bucket", "kubedojo-lab-assets");
+    let marker = ctx.text("marker", "marker", "S3_READ_OK");
+    let log = app_log(ctx, &ns, &sa, &marker).await?;
+    if let AppLog::Problem(line) = &log {
+        return Ok(fail(format!("app log: {line}")).found_expected(line.clone(), marker));
+    }
+    let Some(aws) = ctx.backend.aws.as_ref() else {
+        // no AWS: the app's log is all there is
+        return Ok(match log {
+            AppLog::Marker => pass(format!("the app logged {marker}")),
+            AppLog::Silent => fail(format!("app log has no {marker} yet")).found_expected("no marker", marker),
+            AppLog::Unreadable(why) => crate::checks::outcome::skip(format!("needs AWS or the app's log, and neither is available ({why})")),
+            AppLog::Problem(line) => fail(format!("app log: {line}")),
+        });
+    };
+    let bucket_arn = format!("arn:aws:s3:::{bucket}");
+    let objects = format!("{bucket_arn}/*");
+    let answer = crate::checks::simulate::simulate(aws, &arn, &[("s3:ListBucket", &bucket_arn), ("s3:GetObject", &objects)], &Default::default()).await?;
+    if let Some(d) = answer.denied().first() {
+        return Ok(fail(format!("{} on {}: {}{}", d.action, d.resource, d.decision, answer.note())).found_expected(d.decision.clone(), "allowed"));
+    }
+    let head = timed("s3:HeadBucket", aws.s3.head_bucket().bucket(&bucket).send()).await?;
+    if let Err(e) = head {
+        let status = e.raw_response().map(|r| r.status().as_u16());
+        return match status {
+            Some(404) => Ok(fail(format!("bucket {bucket} missing")).found_expected("no bucket", bucket)),
+            Some(301) => Ok(fail(format!("bucket {bucket} is in another region than the checker's")).found_expected("another region", ctx.var("region", ""))),
+            _ => Err(aws_error(&e, "s3:ListBucket (HeadBucket)")),
+        };
+    }
+    Ok(match log {
+        AppLog::Marker => pass(format!("role {arn} may read {bucket}, and the app logged {marker}{}", answer.note())),
+        AppLog::Silent => fail(format!("role {arn} may read {bucket}, but the app log has no {marker} yet: check the app")).found_expected("no marker", marker),
+        AppLog::Unreadable(why) => pass(format!("role {arn} may read {bucket}{} (app log not read: {why})", answer.note())),
+        AppLog::Problem(line) => fail(format!("app log: {line}")),
+    })
+}

@@ -1,12 +1,14 @@
 //! The check families, one module each. `run` dispatches a check to its implementation;
 //! `None` means the kind is in the catalogue but not implemented in this build.
 
+mod autoscaling;
 mod cluster;
 mod irsa;
 mod k8s;
 mod loadbalancing;
 mod logging;
 mod nodegroups;
+mod practices;
 mod rollouts;
 
 use super::context::Ctx;
@@ -39,10 +41,22 @@ pub async fn run(ctx: &Ctx<'_>) -> Option<Outcome> {
         "logs.fluentbit-config" => logging::config(ctx).await,
         "logs.fluentbit-iam" => logging::iam(ctx).await,
         "logs.cw-ingest" => logging::cw_ingest(ctx).await,
+        "ca.deployed" => autoscaling::deployed(ctx).await,
+        "ca.autodiscovery" => autoscaling::autodiscovery(ctx).await,
+        "ca.iam" => autoscaling::iam(ctx).await,
+        "karpenter.ready" => autoscaling::karpenter(ctx).await,
+        "pdb.critical" => practices::pdb(ctx).await,
+        "netpol.isolation" => practices::netpol(ctx).await,
+        "csi.ebs" => practices::csi(ctx, false).await,
+        "csi.efs" => practices::csi(ctx, true).await,
+        "cni.prefix-delegation" => practices::prefix_delegation(ctx).await,
+        "spot.interruption" => practices::spot_interruption(ctx).await,
+        "dev.scale-to-zero" => practices::scale_to_zero(ctx).await,
         "irsa.oidc-provider" => irsa::oidc_provider(ctx).await,
         "irsa.sa-annotation" => irsa::sa_annotation(ctx).await,
         "irsa.trust-policy" => irsa::trust_policy(ctx).await,
         "irsa.pod-injection" => irsa::pod_injection(ctx).await,
+        "irsa.s3-access" => irsa::s3_access(ctx).await,
         _ => return None,
     };
     Some(outcome.unwrap_or_else(|e| e))

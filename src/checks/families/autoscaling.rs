@@ -1,0 +1,177 @@
+//! Cluster Autoscaler (found by behaviour: a container with --cloud-provider=aws) or Karpenter.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::{ConfigMap, ServiceAccount};
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use kube::Api;
+use kube::api::{ApiResource, DynamicObject, GroupVersionKind, ListParams};
+
+use crate::checks::context::{Ctx, kube_call, timed};
+use crate::checks::outcome::{Outcome, Step, aws_error, fail, pass, warn};
+use crate::checks::simulate;
+
+fn ns(ctx: &Ctx<'_>) -> String {
+    ctx.text("namespace", "caNamespace", "kube-system")
+}
+
+fn args(d: &Deployment) -> Vec<String> {
+    d.spec
+        .template
+        .spec
+        .as_ref()
+        .map(|p| p.containers.iter().flat_map(|c| c.command.clone().unwrap_or_default().into_iter().chain(c.args.clone().unwrap_or_default())).collect())
+        .unwrap_or_default()
+}
+
+async fn find_ca(ctx: &Ctx<'_>) -> Step<Option<Deployment>> {
+    let ns = ns(ctx);
+    let api: Api<Deployment> = Api::namespaced(ctx.kube()?.clone(), &ns);
+    let list = kube_call(&format!("list deployments in {ns}"), api.list(&ListParams::default())).await?;
+    Ok(list.items.into_iter().find(|d| args(d).iter().any(|a| a == "--cloud-provider=aws")))
+}
+
+/// The IAM role of Cluster Autoscaler's ServiceAccount, when it has one.
+pub async fn ca_role(ctx: &Ctx<'_>) -> Step<Option<String>> {
+    let Some(d) = find_ca(ctx).await? else { return Ok(None) };
+    let ns = ns(ctx);
+    let sa = d.spec.template.spec.and_then(|p| p.service_account_name).unwrap_or_else(|| "default".into());
+    let api: Api<ServiceAccount> = Api::namespaced(ctx.kube()?.clone(), &ns);
+    Ok(kube_call(&format!("get serviceaccount {ns}/{sa}"), api.get_opt(&sa)).await?.and_then(|s| s.metadata.annotations?.get(super::irsa::ROLE_ANNOTATION).cloned()))
+}
+
+fn not_found(ns: &str) -> Outcome {
+    fail(format!("No Cluster Autoscaler (no container with --cloud-provider=aws in {ns})")).found_expected("none", "cluster-autoscaler Deployment")
+}
+
+pub async fn deployed(ctx: &Ctx<'_>) -> Step<Outcome> {
+    let ns = ns(ctx);
+    let Some(d) = find_ca(ctx).await? else { return Ok(not_found(&ns)) };
+    let name = d.metadata.name.clone().unwrap_or_default();
+    let want = d.spec.replicas.unwrap_or(1);
+    let available = d.status.as_ref().and_then(|s| s.available_replicas).unwrap_or(0);
+    if available < 1 {
+        return Ok(fail(format!("{name} 0/{want} available")).found_expected("0 available", format!("{want} available")));
+    }
+    let maps: Api<ConfigMap> = Api::namespaced(ctx.kube()?.clone(), &ns);
+    let status = kube_call(&format!("get configmap {ns}/cluster-autoscaler-status"), maps.get_opt("cluster-autoscaler-status")).await?;
+    let Some(status) = status else {
+        return Ok(warn(format!("{name} runs, but has not written ConfigMap {ns}/cluster-autoscaler-status yet")));
+    };
+    let updated = status.metadata.annotations.as_ref().and_then(|a| a.get("cluster-autoscaler.kubernetes.io/last-updated").cloned());
+    if let Some(ts) = updated.as_deref()
+        && let Some(age) = age_seconds(ts)
+        && age > 300
+    {
+        return Ok(fail(format!("status ConfigMap stale since {ts}: is {name} crash-looping or unable to reach AWS?")).found_expected(ts, "updated within 5 min"));
+    }
+    Ok(pass(format!("{name} {available}/{want} available, status updated {}", updated.unwrap_or_else(|| "recently".into()))))
+}
+
+/// Age of a `2026-11-26 00:00:00.123 +0000 UTC` (CA) or RFC 3339 timestamp.
+fn age_seconds(ts: &str) -> Option<u64> {
+    let date = ts.get(..19)?.replace(' ', "T");
+    let parsed: k8s_openapi::jiff::Timestamp = format!("{date}Z").parse().ok()?;
+    let now = k8s_openapi::jiff::Timestamp::now();
+    u64::try_from(now.as_second() - parsed.as_second()).ok()
+}
+
+pub async fn autodiscovery(ctx: &Ctx<'_>) -> Step<Outcome> {
+    let aws = ctx.aws()?;
+    let ns = ns(ctx);
+    let Some(d) = find_ca(ctx).await? else { return Ok(not_found(&ns)) };
+    let cluster = ctx.cluster();
+    let flag = args(&d).into_iter().find_map(|a| a.strip_prefix("--node-group-auto-discovery=").map(str::to_string));
+    let Some(flag) = flag else {
+        return Ok(fail("no --node-group-auto-discovery flag: CA manages no node group").found_expected("no flag", format!("asg:tag=k8s.io/cluster-autoscaler/enabled,k8s.io/cluster-autoscaler/{cluster}")));
+    };
+    let named = flag.split(',').find_map(|p| p.strip_prefix("k8s.io/cluster-autoscaler/").filter(|c| *c != "enabled").map(|c| c.split('=').next().unwrap_or(c).to_string()));
+    match named {
+        Some(c) if c == cluster => {}
+        Some(c) => return Ok(fail(format!("flag names cluster {c}, expected {cluster}")).found_expected(c, cluster)),
+        None => return Ok(fail(format!("--node-group-auto-discovery={flag} names no cluster")).found_expected(flag, format!("…,k8s.io/cluster-autoscaler/{cluster}"))),
+    }
+    let names = timed("eks:ListNodegroups", aws.eks.list_nodegroups().cluster_name(&cluster).send()).await?.map_err(|e| aws_error(&e, "eks:ListNodegroups"))?.nodegroups.unwrap_or_default();
+    let keys = ["k8s.io/cluster-autoscaler/enabled".to_string(), format!("k8s.io/cluster-autoscaler/{cluster}")];
+    for ng in names {
+        let Some(group) = super::nodegroups::describe(ctx, &ng).await? else { continue };
+        let asgs: Vec<String> = group.resources.and_then(|r| r.auto_scaling_groups).unwrap_or_default().into_iter().filter_map(|a| a.name).collect();
+        if asgs.is_empty() {
+            continue;
+        }
+        let out = timed("autoscaling:DescribeAutoScalingGroups", aws.autoscaling.describe_auto_scaling_groups().set_auto_scaling_group_names(Some(asgs)).send()).await?;
+        for asg in out.map_err(|e| aws_error(&e, "autoscaling:DescribeAutoScalingGroups"))?.auto_scaling_groups.unwrap_or_default() {
+            let tags: Vec<String> = asg.tags.unwrap_or_default().into_iter().filter_map(|t| t.key).collect();
+            if let Some(missing) = keys.iter().find(|k| !tags.contains(k)) {
+                let name = asg.auto_scaling_group_name.unwrap_or_default();
+                return Ok(fail(format!("ASG {name} ({ng}) lacks tag {missing}: CA ignores it")).found_expected("no tag", missing.clone()));
+            }
+        }
+    }
+    Ok(pass(format!("CA discovers {cluster}'s tagged ASGs")))
+}
+
+pub async fn iam(ctx: &Ctx<'_>) -> Step<Outcome> {
+    let aws = ctx.aws()?;
+    let ns = ns(ctx);
+    if find_ca(ctx).await?.is_none() {
+        return Ok(not_found(&ns));
+    }
+    let Some(role) = ca_role(ctx).await? else {
+        return Ok(fail("Cluster Autoscaler's ServiceAccount has no IAM role: it cannot change ASG sizes").found_expected("no role", "eks.amazonaws.com/role-arn"));
+    };
+    let cluster = ctx.cluster();
+    // the ASGs carry the discovery tags: simulate with them, as the upstream policy conditions on them
+    let context = BTreeMap::from([
+        (format!("aws:ResourceTag/k8s.io/cluster-autoscaler/{cluster}"), "owned".to_string()),
+        ("aws:ResourceTag/k8s.io/cluster-autoscaler/enabled".to_string(), "true".to_string()),
+    ]);
+    let required = ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup", "autoscaling:DescribeAutoScalingGroups", "ec2:DescribeLaunchTemplateVersions"];
+    let checks: Vec<(&str, &str)> = required.iter().map(|a| (*a, "*")).chain([("eks:DescribeNodegroup", "*")]).collect();
+    let answer = simulate::simulate(aws, &role, &checks, &context).await?;
+    if let Some(d) = answer.denied().into_iter().find(|d| d.action != "eks:DescribeNodegroup") {
+        return Ok(fail(format!("role {role}: {} → {}{}", d.action, d.decision, answer.note())).found_expected(d.decision.clone(), "allowed"));
+    }
+    if !answer.denied().is_empty() {
+        return Ok(warn(format!("role {role} may scale the ASGs, but not eks:DescribeNodegroup: groups at 0 with labels or taints cannot be modelled{}", answer.note())));
+    }
+    Ok(pass(format!("role {role} may scale the node groups' ASGs{}", answer.note())))
+}
+
+pub async fn karpenter(ctx: &Ctx<'_>) -> Step<Outcome> {
+    let client = ctx.kube()?.clone();
+    let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
+    for crd in ["nodepools.karpenter.sh", "ec2nodeclasses.karpenter.k8s.aws"] {
+        if kube_call(&format!("get customresourcedefinition {crd}"), crds.get_opt(crd)).await?.is_none() {
+            return Ok(fail(format!("CRD {crd} missing: install Karpenter's chart (it ships the CRDs)")).found_expected("no CRD", crd));
+        }
+    }
+    let ns = ctx.text("namespace", "karpenterNamespace", "kube-system");
+    let deployments: Api<Deployment> = Api::namespaced(client.clone(), &ns);
+    let Some(d) = kube_call(&format!("get deployment {ns}/karpenter"), deployments.get_opt("karpenter")).await? else {
+        return Ok(fail(format!("Deployment {ns}/karpenter not found")).found_expected("no controller", format!("{ns}/karpenter")));
+    };
+    if d.status.as_ref().and_then(|s| s.available_replicas).unwrap_or(0) < 1 {
+        return Ok(fail("karpenter has no available replica").found_expected("0 available", "1 or more"));
+    }
+    let pools: Api<DynamicObject> = Api::all_with(client, &ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk("karpenter.sh", "v1", "NodePool"), "nodepools"));
+    let count = kube_call("list nodepools", pools.list(&ListParams::default())).await?.items.len();
+    if count == 0 {
+        return Ok(fail("Karpenter present but 0 NodePools: it will launch nothing").found_expected("0 NodePools", "1 or more"));
+    }
+    let queue = d.spec.template.spec.as_ref().is_some_and(|p| p.containers.iter().any(|c| c.env.clone().unwrap_or_default().iter().any(|e| e.name == "INTERRUPTION_QUEUE" && e.value.as_deref().is_some_and(|v| !v.is_empty()))));
+    if !queue {
+        return Ok(warn(format!("Karpenter runs with {count} NodePool(s), but settings.interruptionQueue is unset: Spot interruptions are not handled ahead of time")));
+    }
+    Ok(pass(format!("Karpenter runs with {count} NodePool(s) and an interruption queue")))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ages_of_ca_timestamps() {
+        assert!(super::age_seconds("2020-01-01 00:00:00.000 +0000 UTC").is_some_and(|a| a > 300));
+        assert!(super::age_seconds("garbage").is_none());
+    }
+}

@@ -1,0 +1,307 @@
+//! Production practices: disruption budgets, network isolation that is enforced, storage
+//! drivers, VPC CNI prefix delegation, Spot interruption handling, scale to zero.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment};
+use k8s_openapi::api::core::v1::{Node, ServiceAccount};
+use k8s_openapi::api::networking::v1::NetworkPolicy;
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
+use k8s_openapi::api::storage::v1::{CSIDriver, StorageClass};
+use kube::Api;
+use kube::api::ListParams;
+
+use super::nodegroups;
+use crate::checks::backend::TargetKind;
+use crate::checks::context::{Ctx, kube_call, timed};
+use crate::checks::outcome::{Outcome, Step, aws_error, fail, pass, skip, warn};
+use crate::checks::selector;
+
+fn pod_labels(d: &Deployment) -> BTreeMap<String, String> {
+    d.spec.template.metadata.as_ref().and_then(|m| m.labels.clone()).unwrap_or_default()
+}
+
+pub async fn pdb(ctx: &Ctx<'_>) -> Step<Outcome> {
+    let ns = ctx.text("namespace", "appNs", "default");
+    let names = ctx.list("deployments", &["payments"]);
+    let client = ctx.kube()?.clone();
+    let deployments: Api<Deployment> = Api::namespaced(client.clone(), &ns);
+    let pdbs: Api<PodDisruptionBudget> = Api::namespaced(client, &ns);
+    let budgets = kube_call(&format!("list poddisruptionbudgets in {ns}"), pdbs.list(&ListParams::default())).await?.items;
+    let mut covered = Vec::new();
+    for name in &names {
+        let Some(d) = kube_call(&format!("get deployment {ns}/{name}"), deployments.get_opt(name)).await? else {
+            return Ok(fail(format!("Deployment {ns}/{name} not found")).found_expected("no Deployment", format!("{ns}/{name}")));
+        };
+        let labels = pod_labels(&d);
+        let Some(p) = budgets.iter().find(|p| p.spec.as_ref().and_then(|s| s.selector.as_ref()).is_some_and(|s| selector::matches(s, &labels))) else {
+            return Ok(fail(format!("no PDB selects {name}: node drains and upgrades may take every replica at once")).found_expected("no PDB", format!("a PDB selecting {name}")));
+        };
+        let pname = p.metadata.name.clone().unwrap_or_default();
+        let status = p.status.clone().unwrap_or_default();
+        let (expected, allowed, healthy) = (status.expected_pods.unwrap_or(0), status.disruptions_allowed.unwrap_or(0), status.current_healthy.unwrap_or(0));
+        if expected == 0 {
+            return Ok(fail(format!("PDB {pname} matches 0 pods")).found_expected("0 pods", format!("the pods of {name}")));
+        }
+        if expected < 2 {
+            return Ok(fail(format!("PDB {pname} protects {expected} pod: run 2 or more replicas of {name}")).found_expected(format!("{expected} pod"), "2 or more pods"));
+        }
+        if allowed == 0 {
+            let spec = p.spec.clone().unwrap_or_default();
+            let rule = spec
+                .min_available
+                .map(|m| format!("minAvailable {}", int_or_string(&m)))
+                .or(spec.max_unavailable.map(|m| format!("maxUnavailable {}", int_or_string(&m))))
+                .unwrap_or_default();
+            return Ok(fail(format!("disruptionsAllowed=0 ({rule} of {healthy} healthy): drains will hang")).found_expected("0", "1 or more"));
+        }
+        covered.push(format!("{name} by {pname} ({allowed} may go)"));
+    }
+    Ok(pass(format!("covered: {}", covered.join(", "))))
+}
+
+fn int_or_string(v: &k8s_openapi::apimachinery::pkg::util::intstr::IntOrString) -> String {
+    match v {
+        k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::Int(i) => i.to_string(),
+        k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::String(s) => s.clone(),
+    }
+}
+
+/// What enforces NetworkPolicies: the VPC CNI's network policy agent, Calico, Cilium, kindnet.
+async fn enforcer(ctx: &Ctx<'_>, ns: &str) -> Step<Result<String, String>> {
+    let api: Api<DaemonSet> = Api::namespaced(ctx.kube()?.clone(), ns);
+    let sets = kube_call(&format!("list daemonsets in {ns}"), api.list(&ListParams::default())).await?.items;
+    let mut vpc_cni_off = false;
+    for ds in &sets {
+        let name = ds.metadata.name.clone().unwrap_or_default();
+        let containers = ds.spec.template.spec.as_ref().map(|p| p.containers.clone()).unwrap_or_default();
+        if name == "aws-node" {
+            let agent = containers.iter().find(|c| c.name == "aws-eks-nodeagent");
+            let enabled = agent.is_some_and(|c| c.args.clone().unwrap_or_default().iter().any(|a| a == "--enable-network-policy=true"));
+            if enabled {
+                return Ok(Ok("the VPC CNI network policy agent".into()));
+            }
+            vpc_cni_off = true;
+        }
+        if name.starts_with("calico-node") || name == "cilium" || (name == "kindnet" && ctx.kind() == Some(TargetKind::Kind)) {
+            return Ok(Ok(name));
+        }
+    }
+    Ok(Err(if vpc_cni_off { "policies not enforced: --enable-network-policy=false on aws-node's aws-eks-nodeagent".into() } else { "policies not enforced: no network policy agent (VPC CNI agent, Calico, Cilium) found".into() }))
+}
+
+pub async fn netpol(ctx: &Ctx<'_>) -> Step<Outcome> {
+    let namespaces = ctx.list("namespaces", &[]);
+    let namespaces = if namespaces.is_empty() { vec![ctx.var("appNs", "default")] } else { namespaces };
+    let client = ctx.kube()?.clone();
+    for ns in &namespaces {
+        let api: Api<NetworkPolicy> = Api::namespaced(client.clone(), ns);
+        let policies = kube_call(&format!("list networkpolicies in {ns}"), api.list(&ListParams::default())).await?.items;
+        for p in &policies {
+            let spec = p.spec.clone().unwrap_or_default();
+            let all_ns = spec.ingress.unwrap_or_default().iter().flat_map(|r| r.from.clone().unwrap_or_default()).any(|peer| {
+                peer.namespace_selector.as_ref().is_some_and(selector::is_empty)
+            });
+            if all_ns {
+                let name = p.metadata.name.clone().unwrap_or_default();
+                return Ok(fail(format!("{ns}/{name} allows all namespaces (namespaceSelector: {{}})")).found_expected("namespaceSelector: {}", "podSelector within the namespace"));
+            }
+        }
+        let default_deny = policies.iter().any(|p| {
+            let spec = p.spec.clone().unwrap_or_default();
+            spec.pod_selector.as_ref().is_none_or(selector::is_empty)
+                && spec.policy_types.unwrap_or_default().iter().any(|t| t == "Ingress")
+                && spec.ingress.as_ref().is_none_or(Vec::is_empty)
+        });
+        if !default_deny {
+            return Ok(fail(format!("{ns}: no default-deny (podSelector: {{}}, policyTypes: [Ingress], no rules)")).found_expected("no default deny", "a default-deny ingress policy"));
+        }
+        let same_ns = policies.iter().any(|p| {
+            p.spec.clone().unwrap_or_default().ingress.unwrap_or_default().iter().any(|r| {
+                r.from.clone().unwrap_or_default().iter().any(|peer| peer.namespace_selector.is_none() && peer.pod_selector.as_ref().is_some_and(selector::is_empty))
+            })
+        });
+        if !same_ns {
+            return Ok(fail(format!("{ns}: default-deny without a same-namespace allow: the app's own pods cannot talk")).found_expected("no same-namespace allow", "from: [podSelector: {}]"));
+        }
+    }
+    let cni_ns = ctx.text("cniNamespace", "cniNamespace", "kube-system");
+    match enforcer(ctx, &cni_ns).await? {
+        Ok(by) => Ok(pass(format!("{} default-deny ingress with a same-namespace allow, enforced by {by}", namespaces.join(", ")))),
+        Err(why) => Ok(fail(why).found_expected("not enforced", "--enable-network-policy=true")),
+    }
+}
+
+pub async fn csi(ctx: &Ctx<'_>, efs: bool) -> Step<Outcome> {
+    let (driver, addon, controller, sa_name, provisioner) = if efs {
+        ("efs.csi.aws.com", "aws-efs-csi-driver", "efs-csi-controller", "efs-csi-controller-sa", "efs.csi.aws.com")
+    } else {
+        ("ebs.csi.aws.com", "aws-ebs-csi-driver", "ebs-csi-controller", "ebs-csi-controller-sa", "ebs.csi.aws.com")
+    };
+    let client = ctx.kube()?.clone();
+    let drivers: Api<CSIDriver> = Api::all(client.clone());
+    if kube_call(&format!("get csidriver {driver}"), drivers.get_opt(driver)).await?.is_none() {
+        return Ok(fail(format!("CSIDriver {driver} missing: install the {addon} add-on")).found_expected("no CSIDriver", driver));
+    }
+    let classes: Api<StorageClass> = Api::all(client.clone());
+    let list = kube_call("list storageclasses", classes.list(&ListParams::default())).await?.items;
+    let ours: Vec<&StorageClass> = list.iter().filter(|c| c.provisioner == provisioner).collect();
+    if efs
+        && let Some(c) = ours.iter().find(|c| !c.parameters.as_ref().is_some_and(|p| p.contains_key("fileSystemId")))
+    {
+        let name = c.metadata.name.clone().unwrap_or_default();
+        return Ok(fail(format!("EFS StorageClass {name} lacks fileSystemId")).found_expected("no fileSystemId", "parameters.fileSystemId (and provisioningMode: efs-ap)"));
+    }
+    if ctx.backend.aws.is_none() {
+        return Ok(pass(format!("CSIDriver {driver} is registered (no EKS API on this target)")));
+    }
+    let ns = ctx.text("namespace", "csiNamespace", "kube-system");
+    let sas: Api<ServiceAccount> = Api::namespaced(client.clone(), &ns);
+    let role = kube_call(&format!("get serviceaccount {ns}/{sa_name}"), sas.get_opt(sa_name)).await?.and_then(|s| s.metadata.annotations?.get(super::irsa::ROLE_ANNOTATION).cloned());
+    let deployments: Api<Deployment> = Api::namespaced(client, &ns);
+    let available = kube_call(&format!("get deployment {ns}/{controller}"), deployments.get_opt(controller)).await?.and_then(|d| d.status?.available_replicas).unwrap_or(0);
+    if available < 1 {
+        return Ok(fail(format!("{controller} has no available replica: volumes will not be provisioned")).found_expected("0 available", "1 or more"));
+    }
+    // the add-on's own status, where the add-on API answers
+    let aws = ctx.aws()?;
+    let out = timed("eks:DescribeAddon", aws.eks.describe_addon().cluster_name(ctx.cluster()).addon_name(addon).send()).await?;
+    if let Ok(o) = out {
+        let a = o.addon.unwrap_or_else(|| aws_sdk_eks::types::Addon::builder().build());
+        let status = a.status.as_ref().map(|s| s.as_str().to_string()).unwrap_or_default();
+        if status != "ACTIVE" {
+            let issues: Vec<String> = a.health.and_then(|h| h.issues).unwrap_or_default().into_iter().map(|i| i.message.unwrap_or_default()).collect();
+            return Ok(fail(format!("addon {addon} {status}: {}", issues.join("; "))).found_expected(status, "ACTIVE"));
+        }
+    }
+    match role {
+        Some(r) => Ok(pass(format!("{driver}: CSIDriver, {controller} available, {sa_name} uses {r}"))),
+        None => Ok(fail(format!("controller SA {sa_name} has no role: PVCs stay Pending")).found_expected("no role", "eks.amazonaws.com/role-arn")),
+    }
+}
+
+pub async fn prefix_delegation(ctx: &Ctx<'_>) -> Step<Outcome> {
+    let ns = ctx.text("namespace", "cniNamespace", "kube-system");
+    let client = ctx.kube()?.clone();
+    let api: Api<DaemonSet> = Api::namespaced(client.clone(), &ns);
+    let Some(ds) = kube_call(&format!("get daemonset {ns}/aws-node"), api.get_opt("aws-node")).await? else {
+        if matches!(ctx.kind(), Some(TargetKind::Kind | TargetKind::Kwok)) {
+            return Ok(skip("no VPC CNI (aws-node) on a local cluster"));
+        }
+        return Ok(fail(format!("DaemonSet {ns}/aws-node not found: is the VPC CNI installed?")).found_expected("no aws-node", "aws-node"));
+    };
+    let env = ds.spec.template.spec.map(|p| p.containers).unwrap_or_default().into_iter().find(|c| c.name == "aws-node").and_then(|c| c.env).unwrap_or_default();
+    let value = env.iter().find(|e| e.name == "ENABLE_PREFIX_DELEGATION").and_then(|e| e.value.clone()).unwrap_or_else(|| "unset".into());
+    if value != "true" {
+        return Ok(fail(format!("ENABLE_PREFIX_DELEGATION={value}")).found_expected(value, "true"));
+    }
+    let nodes: Api<Node> = Api::all(client);
+    let list = kube_call("list nodes", nodes.list(&ListParams::default())).await?.items;
+    let eks_nodes = list.iter().filter(|n| n.spec.as_ref().and_then(|s| s.provider_id.as_deref()).is_some_and(|p| p.starts_with("aws:///")));
+    for n in eks_nodes {
+        let pods = n.status.as_ref().and_then(|s| s.capacity.as_ref()).and_then(|c| c.get("pods")).map(|q| q.0.clone()).unwrap_or_default();
+        if pods.parse::<u32>().is_ok_and(|p| p < 110) {
+            let name = n.metadata.name.clone().unwrap_or_default();
+            return Ok(warn(format!("prefix delegation is on, but node {name} has max pods {pods}: nodes that predate the change keep the old maxPods (recycle them)")));
+        }
+    }
+    Ok(pass("ENABLE_PREFIX_DELEGATION=true: nodes get /28 prefixes"))
+}
+
+pub async fn spot_interruption(ctx: &Ctx<'_>) -> Step<Outcome> {
+    let aws = ctx.aws()?;
+    let ng = ctx.text("nodegroup", "spotNodegroup", "spot");
+    let client = ctx.kube()?.clone();
+    let mut mechanism = None;
+    if let Some(group) = nodegroups::describe(ctx, &ng).await?
+        && group.capacity_type.as_ref().map(|c| c.as_str()) == Some("SPOT")
+    {
+        let asgs: Vec<String> = group.resources.and_then(|r| r.auto_scaling_groups).unwrap_or_default().into_iter().filter_map(|a| a.name).collect();
+        if !asgs.is_empty() {
+            let out = timed("autoscaling:DescribeAutoScalingGroups", aws.autoscaling.describe_auto_scaling_groups().set_auto_scaling_group_names(Some(asgs)).send()).await?;
+            let groups = out.map_err(|e| aws_error(&e, "autoscaling:DescribeAutoScalingGroups"))?.auto_scaling_groups.unwrap_or_default();
+            if !groups.is_empty() && groups.iter().all(|g| g.capacity_rebalance == Some(true)) {
+                mechanism = Some("managed Spot with capacity rebalancing".to_string());
+            }
+        }
+    }
+    if mechanism.is_none() {
+        let sets: Api<DaemonSet> = Api::all(client.clone());
+        let list = kube_call("list daemonsets", sets.list(&ListParams::default())).await?.items;
+        if list.iter().any(|d| d.metadata.name.as_deref().is_some_and(|n| n.contains("aws-node-termination-handler")) && d.status.as_ref().is_some_and(|s| s.number_ready > 0)) {
+            mechanism = Some("aws-node-termination-handler".into());
+        }
+    }
+    if mechanism.is_none() {
+        let karpenter_ns = ctx.var("karpenterNamespace", "kube-system");
+        let deployments: Api<Deployment> = Api::namespaced(client.clone(), &karpenter_ns);
+        let list = kube_call(&format!("list deployments in {karpenter_ns}"), deployments.list(&ListParams::default())).await?.items;
+        let karpenter_queue = list.iter().filter(|d| d.metadata.name.as_deref() == Some("karpenter")).any(|d| {
+            d.spec.template.spec.as_ref().is_some_and(|p| p.containers.iter().any(|c| c.env.clone().unwrap_or_default().iter().any(|e| e.name == "INTERRUPTION_QUEUE" && e.value.as_deref().is_some_and(|v| !v.is_empty()))))
+        });
+        if karpenter_queue {
+            mechanism = Some("Karpenter's interruption queue".into());
+        }
+    }
+    let Some(by) = mechanism else {
+        return Ok(fail(format!("no interruption handling for {ng}: enable capacity rebalancing, or run aws-node-termination-handler or Karpenter with a queue")).found_expected("none", "a Spot interruption mechanism"));
+    };
+    // workloads pinned to Spot must survive losing a node
+    let ns = ctx.var("appNs", "default");
+    let deployments: Api<Deployment> = Api::namespaced(client, &ns);
+    for d in kube_call(&format!("list deployments in {ns}"), deployments.list(&ListParams::default())).await?.items {
+        let on_spot = d.spec.template.spec.as_ref().and_then(|p| p.node_selector.as_ref()).is_some_and(|s| {
+            s.get(nodegroups::CAPACITY_LABEL).map(String::as_str) == Some("SPOT") || s.get(nodegroups::NODEGROUP_LABEL) == Some(&ng)
+        });
+        if on_spot && d.spec.replicas.unwrap_or(1) < 2 {
+            let name = d.metadata.name.unwrap_or_default();
+            return Ok(fail(format!("{name} on Spot with 1 replica: one interruption takes it down")).found_expected("1 replica", "2 or more replicas"));
+        }
+    }
+    Ok(pass(format!("Spot interruptions handled by {by}")))
+}
+
+pub async fn scale_to_zero(ctx: &Ctx<'_>) -> Step<Outcome> {
+    let ng = ctx.text("nodegroup", "devNodegroup", "dev");
+    let Some(aws) = ctx.backend.aws.as_ref() else {
+        // local stand-in: the dev workloads are scaled to zero
+        let ns = ctx.var("devNs", "dev");
+        let api: Api<Deployment> = Api::namespaced(ctx.kube()?.clone(), &ns);
+        let list = kube_call(&format!("list deployments in {ns}"), api.list(&ListParams::default())).await?.items;
+        if let Some(d) = list.iter().find(|d| d.spec.replicas.unwrap_or(1) > 0) {
+            let name = d.metadata.name.clone().unwrap_or_default();
+            return Ok(fail(format!("{ns}/{name} still has replicas (no EKS API here: scale dev workloads to 0)")).found_expected(d.spec.replicas.unwrap_or(1).to_string(), "0"));
+        }
+        return Ok(pass(format!("dev workloads in {ns} are scaled to 0 (no EKS API on this target)")));
+    };
+    let Some(group) = nodegroups::describe(ctx, &ng).await? else {
+        return Ok(fail(format!("Node group {ng} missing")).found_expected("no node group", ng));
+    };
+    let min = group.scaling_config.as_ref().and_then(|s| s.min_size).unwrap_or(-1);
+    if min != 0 {
+        return Ok(fail(format!("minSize {min}, expected 0")).found_expected(min.to_string(), "0"));
+    }
+    let taints = group.taints.clone().unwrap_or_default();
+    if taints.is_empty() {
+        return Ok(pass(format!("{ng} can scale to 0 (minSize 0)")));
+    }
+    // at zero there is no node to read taints from: ASG node-template tags, or eks:DescribeNodegroup
+    let asgs: Vec<String> = group.resources.and_then(|r| r.auto_scaling_groups).unwrap_or_default().into_iter().filter_map(|a| a.name).collect();
+    let out = timed("autoscaling:DescribeAutoScalingGroups", aws.autoscaling.describe_auto_scaling_groups().set_auto_scaling_group_names(Some(asgs)).send()).await?;
+    let groups = out.map_err(|e| aws_error(&e, "autoscaling:DescribeAutoScalingGroups"))?.auto_scaling_groups.unwrap_or_default();
+    let tagged = groups.iter().all(|g| {
+        let keys: Vec<String> = g.tags.clone().unwrap_or_default().into_iter().filter_map(|t| t.key).collect();
+        taints.iter().all(|t| keys.contains(&format!("k8s.io/cluster-autoscaler/node-template/taint/{}", t.key.clone().unwrap_or_default())))
+    });
+    if tagged && !groups.is_empty() {
+        return Ok(pass(format!("{ng} can scale to 0; its ASG tags tell Cluster Autoscaler its taints")));
+    }
+    if let Some(role) = super::autoscaling::ca_role(ctx).await? {
+        let answer = crate::checks::simulate::simulate(aws, &role, &[("eks:DescribeNodegroup", "*")], &Default::default()).await?;
+        if answer.denied().is_empty() {
+            return Ok(pass(format!("{ng} can scale to 0; Cluster Autoscaler reads its taints with eks:DescribeNodegroup{}", answer.note())));
+        }
+    }
+    Ok(fail("tainted group at 0 but CA cannot learn its taints: tag the ASG k8s.io/cluster-autoscaler/node-template/taint/<key> or allow eks:DescribeNodegroup")
+        .found_expected("no node-template tags", "node-template taint tags"))
+}
