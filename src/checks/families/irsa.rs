@@ -216,18 +216,6 @@ pub async fn pod_injection(ctx: &Ctx<'_>) -> Step<Outcome> {
     Ok(pass(format!("running pods of {ns}/{sa} carry AWS_ROLE_ARN={arn} and a web identity token for {AUDIENCE}")))
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn role_names_from_arns() {
-        assert_eq!(super::role_name("arn:aws:iam::111122223333:role/s3-reader"), Some("s3-reader"));
-        assert_eq!(super::role_name("arn:aws:iam::111122223333:role/team/s3-reader"), Some("s3-reader"));
-        assert_eq!(super::role_name("arn:aws:iam::1111:role/x"), None);
-        assert_eq!(super::role_name("arn:aws:iam::111122223333:user/x"), None);
-        assert_eq!(super::role_name("s3-reader"), None);
-    }
-}
-
 /// What the app's own log says: the lab marker, or the first credential error.
 enum AppLog {
     Marker,
@@ -296,4 +284,16 @@ pub async fn s3_access(ctx: &Ctx<'_>) -> Step<Outcome> {
         AppLog::Unreadable(why) => pass(format!("role {arn} may read {bucket}{} (app log not read: {why})", answer.note())),
         AppLog::Problem(line) => fail(format!("app log: {line}")),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn role_names_from_arns() {
+        assert_eq!(super::role_name("arn:aws:iam::111122223333:role/s3-reader"), Some("s3-reader"));
+        assert_eq!(super::role_name("arn:aws:iam::111122223333:role/team/s3-reader"), Some("s3-reader"));
+        assert_eq!(super::role_name("arn:aws:iam::1111:role/x"), None);
+        assert_eq!(super::role_name("arn:aws:iam::111122223333:user/x"), None);
+        assert_eq!(super::role_name("s3-reader"), None);
+    }
 }
