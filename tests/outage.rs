@@ -1,0 +1,74 @@
+//! The API server dies in the middle of a run: the checks report `error` (never `fail`), and
+//! the same engine works again once the server is back. This test stops and restarts the
+//! shared test cluster, so it lives alone in its own test binary (cargo runs binaries one at
+//! a time).
+
+mod live;
+
+use std::process::Command;
+use std::time::Duration;
+
+use kubedojo::checks::CheckStatus;
+use live::*;
+
+fn kwokctl(args: &[&str]) {
+    let bin = std::env::var("KUBEDOJO_TEST_BIN").expect("KUBEDOJO_TEST_BIN (tests/testenv.sh env)");
+    let workdir = std::env::var("KUBEDOJO_TEST_KWOK_WORKDIR").expect("KUBEDOJO_TEST_KWOK_WORKDIR");
+    let cluster = std::env::var("KUBEDOJO_TEST_CLUSTER").expect("KUBEDOJO_TEST_CLUSTER");
+    let status = Command::new(format!("{bin}/kwokctl")).args(args).args(["--name", &cluster]).env("KWOK_WORKDIR", workdir).status().expect("kwokctl");
+    assert!(status.success(), "kwokctl {args:?} failed");
+}
+
+fn apiserver_pid() -> String {
+    let workdir = std::env::var("KUBEDOJO_TEST_KWOK_WORKDIR").expect("KUBEDOJO_TEST_KWOK_WORKDIR");
+    let cluster = std::env::var("KUBEDOJO_TEST_CLUSTER").expect("KUBEDOJO_TEST_CLUSTER");
+    std::fs::read_to_string(format!("{workdir}/clusters/{cluster}/pids/kube-apiserver.pid")).expect("apiserver pid").trim().to_string()
+}
+
+fn signal(sig: &str, pid: &str) {
+    assert!(Command::new("kill").args([sig, pid]).status().expect("kill").success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_server_outage_mid_run_gives_errors_and_the_engine_recovers() {
+    let b = std::sync::Arc::new(backend(None, false).await);
+    let ns = namespace(&client(&b), "outage").await;
+    let checks = vec![
+        spec("k8s.namespace", &[("name", &ns)]),
+        spec("k8s.service-account", &[("namespace", &ns), ("name", "default")]),
+        spec("k8s.deployment-ready", &[("namespace", &ns), ("name", "web")]),
+    ];
+    let v = vars(&[]);
+    let before = kubedojo::checks::engine::run_checks(&b, &checks[..1], &v).await;
+    assert_eq!(before.results[0].status, CheckStatus::Pass, "{before:?}");
+
+    // freeze the API server, start a run, then kill the server under it
+    let pid = apiserver_pid();
+    signal("-STOP", &pid);
+    let run = {
+        let (b, checks, v) = (b.clone(), checks.clone(), v.clone());
+        tokio::spawn(async move { kubedojo::checks::engine::run_checks(&b, &checks, &v).await })
+    };
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(!run.is_finished(), "the run should be waiting on the frozen server");
+    signal("-KILL", &pid);
+    let during = tokio::time::timeout(Duration::from_secs(30), run).await.expect("the run ends").expect("join");
+    for r in &during.results {
+        assert_eq!(r.status, CheckStatus::Error, "{r:?}");
+        assert!(!r.message.to_lowercase().contains("not found"), "an outage must not read as the learner's fault: {r:?}");
+    }
+
+    // bring the cluster back; the same backend (same client) works again
+    kwokctl(&["stop", "cluster"]);
+    kwokctl(&["start", "cluster"]);
+    let mut after = None;
+    for _ in 0..120 {
+        let r = kubedojo::checks::engine::run_checks(&b, &checks[..1], &v).await;
+        if r.results[0].status == CheckStatus::Pass {
+            after = Some(r);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert!(after.is_some(), "the engine did not recover after the API server came back");
+}
