@@ -65,12 +65,13 @@ async fn deployment_that_cannot_schedule_names_the_pod_problem() {
     let c = client(&b);
     let ns = namespace(&c, "k8s-pending").await;
     let _: Deployment = create(&c, &ns, deployment("stuck", 1, Some(json!({"no-such-label": "x"})))).await;
-    // wait until the scheduler has looked at the pod
+    // wait until the scheduler has looked at the pod and said why it cannot place it
     let s = spec("k8s.deployment-ready", &[("namespace", &ns), ("name", "stuck")]);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     let r = loop {
         let r = run(&b, &s, &vars(&[])).await;
-        if r.message.contains("; pod ") || std::time::Instant::now() > deadline {
+        let scheduled = r.message.contains("node(s) didn't match") || r.message.contains("nodes are available");
+        if scheduled || std::time::Instant::now() > deadline {
             break r;
         }
         tokio::time::sleep(std::time::Duration::from_millis(250)).await;

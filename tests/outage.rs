@@ -1,7 +1,6 @@
 //! The API server dies in the middle of a run: the checks report `error` (never `fail`), and
-//! the same engine works again once the server is back. This test stops and restarts the
-//! shared test cluster, so it lives alone in its own test binary (cargo runs binaries one at
-//! a time).
+//! the same engine works again once the server is back. The test kills and restarts an API
+//! server, so it starts a cluster of its own (same binaries as the shared one) and deletes it.
 
 mod live;
 
@@ -11,18 +10,61 @@ use std::time::Duration;
 use kubedojo::checks::CheckStatus;
 use live::*;
 
-fn kwokctl(args: &[&str]) {
-    let bin = std::env::var("KUBEDOJO_TEST_BIN").expect("KUBEDOJO_TEST_BIN (tests/testenv.sh env)");
-    let workdir = std::env::var("KUBEDOJO_TEST_KWOK_WORKDIR").expect("KUBEDOJO_TEST_KWOK_WORKDIR");
-    let cluster = std::env::var("KUBEDOJO_TEST_CLUSTER").expect("KUBEDOJO_TEST_CLUSTER");
-    let status = Command::new(format!("{bin}/kwokctl")).args(args).args(["--name", &cluster]).env("KWOK_WORKDIR", workdir).status().expect("kwokctl");
-    assert!(status.success(), "kwokctl {args:?} failed");
+struct Cluster {
+    name: String,
+    workdir: tempfile::TempDir,
+    bin: String,
 }
 
-fn apiserver_pid() -> String {
-    let workdir = std::env::var("KUBEDOJO_TEST_KWOK_WORKDIR").expect("KUBEDOJO_TEST_KWOK_WORKDIR");
-    let cluster = std::env::var("KUBEDOJO_TEST_CLUSTER").expect("KUBEDOJO_TEST_CLUSTER");
-    std::fs::read_to_string(format!("{workdir}/clusters/{cluster}/pids/kube-apiserver.pid")).expect("apiserver pid").trim().to_string()
+impl Cluster {
+    /// etcd + kube-apiserver only: all this test needs.
+    fn start() -> Self {
+        let bin = std::env::var("KUBEDOJO_TEST_BIN").expect("KUBEDOJO_TEST_BIN: start the test environment (tests/testenv.sh up)");
+        let cluster = Self { name: unique("outage"), workdir: tempfile::tempdir().expect("tempdir"), bin };
+        let b = &cluster.bin;
+        cluster.kwokctl(&[
+            "create", "cluster", "--runtime", "binary", "--wait", "2m",
+            "--kube-apiserver-binary", &format!("{b}/kube-apiserver"),
+            "--kube-controller-manager-binary", &format!("{b}/kube-controller-manager"),
+            "--kube-scheduler-binary", &format!("{b}/kube-scheduler"),
+            "--kwok-controller-binary", &format!("{b}/kwok"),
+            "--etcd-binary", &format!("{b}/etcd"),
+            "--kubeconfig", &cluster.kubeconfig(),
+        ]);
+        cluster
+    }
+
+    fn kubeconfig(&self) -> String {
+        self.workdir.path().join("kubeconfig").display().to_string()
+    }
+
+    fn kwokctl(&self, args: &[&str]) {
+        let status = Command::new(format!("{}/kwokctl", self.bin))
+            .args(args)
+            .args(["--name", &self.name])
+            .env("KWOK_WORKDIR", self.workdir.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .expect("kwokctl");
+        assert!(status.success(), "kwokctl {args:?} failed");
+    }
+
+    fn apiserver_pid(&self) -> String {
+        let path = self.workdir.path().join(format!("clusters/{}/pids/kube-apiserver.pid", self.name));
+        std::fs::read_to_string(path).expect("apiserver pid").trim().to_string()
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let _ = Command::new(format!("{}/kwokctl", self.bin))
+            .args(["delete", "cluster", "--name", &self.name])
+            .env("KWOK_WORKDIR", self.workdir.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status();
+    }
 }
 
 fn signal(sig: &str, pid: &str) {
@@ -31,7 +73,15 @@ fn signal(sig: &str, pid: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn api_server_outage_mid_run_gives_errors_and_the_engine_recovers() {
-    let b = std::sync::Arc::new(backend(None, false).await);
+    let cluster = Cluster::start();
+    let b = std::sync::Arc::new(
+        kubedojo::checks::backend::Backend::connect(&kubedojo::checks::backend::TargetOptions {
+            kind: Some(kubedojo::checks::backend::TargetKind::Kwok),
+            kubeconfig: Some(cluster.kubeconfig().into()),
+            ..Default::default()
+        })
+        .await,
+    );
     let ns = namespace(&client(&b), "outage").await;
     let checks = vec![
         spec("k8s.namespace", &[("name", &ns)]),
@@ -43,7 +93,7 @@ async fn api_server_outage_mid_run_gives_errors_and_the_engine_recovers() {
     assert_eq!(before.results[0].status, CheckStatus::Pass, "{before:?}");
 
     // freeze the API server, start a run, then kill the server under it
-    let pid = apiserver_pid();
+    let pid = cluster.apiserver_pid();
     signal("-STOP", &pid);
     let run = {
         let (b, checks, v) = (b.clone(), checks.clone(), v.clone());
@@ -59,8 +109,8 @@ async fn api_server_outage_mid_run_gives_errors_and_the_engine_recovers() {
     }
 
     // bring the cluster back; the same backend (same client) works again
-    kwokctl(&["stop", "cluster"]);
-    kwokctl(&["start", "cluster"]);
+    cluster.kwokctl(&["stop", "cluster"]);
+    cluster.kwokctl(&["start", "cluster"]);
     let mut after = None;
     for _ in 0..120 {
         let r = kubedojo::checks::engine::run_checks(&b, &checks[..1], &v).await;
