@@ -74,6 +74,7 @@ async fn event_loop(terminal: &mut DefaultTerminal, session: Session) -> anyhow:
     tokio::spawn(engine.warm_up());
     let saver = Saver::spawn(store.clone(), tx.clone());
     let mut runs: HashMap<(String, String), JoinHandle<()>> = HashMap::new();
+    let mut watching: Option<JoinHandle<()>> = None;
     let mut events = EventStream::new();
     let mut ticker = tokio::time::interval(Duration::from_millis(1000 / app::TICKS_PER_SECOND));
     let mut terminate = signal(tokio::signal::unix::SignalKind::terminate());
@@ -112,6 +113,23 @@ async fn event_loop(terminal: &mut DefaultTerminal, session: Session) -> anyhow:
                             let _ = tx.send(Action::ChecksFinished { exercise, step, run });
                         }));
                     }
+                    Effect::Watch(request) => {
+                        if let Some(previous) = watching.take() {
+                            previous.abort();
+                        }
+                        if let Some(request) = request {
+                            let mut changes = engine.watch(&request);
+                            let tx = tx.clone();
+                            watching = Some(tokio::spawn(async move {
+                                while changes.next().await.is_some() {
+                                    let action = Action::Changed { exercise: request.exercise.clone(), step: request.step.clone() };
+                                    if tx.send(action).is_err() {
+                                        break;
+                                    }
+                                }
+                            }));
+                        }
+                    }
                     Effect::Copy(text) => {
                         let mut out = io::stdout();
                         let _ = crossterm::execute!(out, crossterm::clipboard::CopyToClipboard::to_clipboard_from(text));
@@ -127,7 +145,7 @@ async fn event_loop(terminal: &mut DefaultTerminal, session: Session) -> anyhow:
         runs.retain(|_, h| !h.is_finished());
         terminal.draw(|f| crate::ui::draw(f, &app))?;
     }
-    for (_, h) in runs {
+    for (_, h) in runs.into_iter().chain(watching.map(|w| ((String::new(), String::new()), w))) {
         h.abort();
     }
     // wait for a background write in flight, then write the final state: nothing is lost

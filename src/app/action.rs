@@ -14,6 +14,8 @@ pub enum Action {
     Tick,
     TargetDetected(TargetInfo),
     ChecksFinished { exercise: String, step: String, run: StepRun },
+    /// What the open step's checks read changed: run them again.
+    Changed { exercise: String, step: String },
     Saved(Result<(), String>),
 }
 
@@ -24,6 +26,8 @@ pub enum Effect {
     Save,
     /// Run a step's checks; a previous run of the same step is cancelled.
     RunChecks(crate::checks::CheckRequest),
+    /// Watch what this step's checks read (None: stop watching).
+    Watch(Option<crate::checks::CheckRequest>),
     /// Put text on the clipboard through the terminal (OSC 52).
     Copy(String),
     Quit,

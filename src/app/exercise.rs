@@ -124,7 +124,28 @@ fn select_step(app: &mut App, step: usize) -> Vec<Effect> {
     pp.step_mut(&ex_id, &step_id).opened_at.get_or_insert_with(now);
     pp.last = Some(Position { item: ex_id, step: Some(step_id) });
     app.refresh_step(true);
-    vec![Effect::Save]
+    let index = match &app.screen {
+        Screen::Exercise(v) => v.index,
+        _ => return vec![Effect::Save],
+    };
+    vec![Effect::Save, Effect::Watch(Some(check_request(&app.pack.exercises[index], step)))]
+}
+
+/// The checks of a step, with the exercise's variables filled in.
+pub fn check_request(ex: &Exercise, step: usize) -> CheckRequest {
+    let s = &ex.steps[step];
+    CheckRequest { exercise: ex.id.clone(), step: s.id.clone(), checks: s.checks.iter().map(|c| expand_spec(ex, c)).collect(), vars: ex.vars.clone() }
+}
+
+/// Something the open step's checks read changed: run them again, quietly.
+pub fn changed(app: &mut App, exercise: &str, step: &str) -> Vec<Effect> {
+    let Some((ex, view)) = app.exercise_view() else { return vec![] };
+    if ex.id != exercise || ex.steps[view.step].id != step {
+        return vec![];
+    }
+    let request = check_request(ex, view.step);
+    app.running.insert((exercise.to_string(), step.to_string()));
+    vec![Effect::RunChecks(request)]
 }
 
 fn expand_spec(ex: &Exercise, spec: &CheckSpec) -> CheckSpec {
@@ -152,12 +173,7 @@ pub fn command(app: &mut App, cmd: Command) -> Vec<Effect> {
         Command::Down if step + 1 < ex.steps.len() => select_step(app, step + 1),
         Command::Up if step > 0 => select_step(app, step - 1),
         Command::RunChecks => {
-            let request = CheckRequest {
-                exercise: ex_id.clone(),
-                step: step_id.clone(),
-                checks: step_def.checks.iter().map(|c| expand_spec(ex, c)).collect(),
-                vars: ex.vars.clone(),
-            };
+            let request = check_request(ex, step);
             let n = request.checks.len();
             app.running.insert((ex_id, step_id));
             app.flash(Level::Info, format!("Running {n} check{}…", if n == 1 { "" } else { "s" }));

@@ -35,6 +35,7 @@ pub fn update(app: &mut App, action: super::Action) -> Vec<Effect> {
             vec![]
         }
         Action::ChecksFinished { exercise, step, run } => exercise::checks_finished(app, &exercise, &step, run),
+        Action::Changed { exercise, step } => exercise::changed(app, &exercise, &step),
         Action::Saved(Ok(())) => vec![],
         Action::Saved(Err(e)) => {
             app.flash(Level::Warning, format!("Could not save progress: {e}"));
@@ -157,18 +158,29 @@ fn quit(app: &mut App) -> Vec<Effect> {
     vec![Effect::Save, Effect::Quit]
 }
 
-fn back_home(app: &mut App) -> Vec<Effect> {
+/// Leaving a screen: remember the lesson's place, stop watching an exercise's step.
+fn leave(app: &mut App) -> Vec<Effect> {
     lesson::leave(app);
+    match app.screen {
+        Screen::Exercise(_) => vec![Effect::Watch(None)],
+        _ => vec![],
+    }
+}
+
+fn back_home(app: &mut App) -> Vec<Effect> {
+    let mut effects = leave(app);
     app.screen = Screen::Home;
-    vec![Effect::Save]
+    effects.push(Effect::Save);
+    effects
 }
 
 pub fn open_item(app: &mut App, item: ItemRef) -> Vec<Effect> {
-    lesson::leave(app);
-    match item {
+    let mut effects = leave(app);
+    effects.extend(match item {
         ItemRef::Lesson(i) => lesson::open(app, i),
         ItemRef::Exercise(i) => exercise::open(app, i, None),
-    }
+    });
+    effects
 }
 
 fn step_item(app: &mut App, delta: isize) -> Vec<Effect> {

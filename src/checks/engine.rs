@@ -31,6 +31,11 @@ pub trait CheckEngine: Send + Sync + 'static {
     fn warm_up(&self) -> BoxFuture<'static, ()> {
         Box::pin(async {})
     }
+
+    /// One item per (debounced) change of what the request's checks read; ends never.
+    fn watch(&self, _request: &CheckRequest) -> futures::stream::BoxStream<'static, ()> {
+        Box::pin(futures::stream::pending())
+    }
 }
 
 /// The id reported for a step that declares no checks.

@@ -32,6 +32,16 @@ impl CheckEngine for LazyEngine {
         })
     }
 
+    fn watch(&self, request: &CheckRequest) -> futures::stream::BoxStream<'static, ()> {
+        use futures::StreamExt;
+        let options = self.options.clone();
+        let cell = self.backend.clone();
+        let checks = request.checks.clone();
+        futures::stream::once(async move { cell.get_or_init(|| async move { Arc::new(Backend::connect(&options).await) }).await.clone() })
+            .flat_map(move |backend| super::watch::changes(backend, &checks))
+            .boxed()
+    }
+
     fn warm_up(&self) -> BoxFuture<'static, ()> {
         let options = self.options.clone();
         let cell = self.backend.clone();

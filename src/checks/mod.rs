@@ -14,6 +14,7 @@ pub mod outcome;
 pub mod result;
 pub mod selector;
 pub mod simulate;
+pub mod watch;
 
 pub use engine::{CheckEngine, CheckRequest, Engine};
 pub use result::{CheckResult, CheckStatus, StepRun};

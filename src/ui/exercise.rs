@@ -88,8 +88,8 @@ fn draw_results(frame: &mut Frame, area: Rect, app: &App, sp: Option<&crate::pro
     let run_key = app.key_for(Context::Exercise, Command::RunChecks);
     let title = match sp.and_then(|s| s.last_run.as_ref()) {
         _ if running => format!(" Checks {} running ", spinner(app.tick)),
-        Some(run) => format!(" Checks · last run {} ", ago(run.at)),
-        None => " Checks ".to_string(),
+        Some(run) => format!(" Checks · live · last run {} ", ago(run.at)),
+        None => " Checks · live ".to_string(),
     };
     let block = Block::new()
         .borders(Borders::TOP)
