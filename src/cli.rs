@@ -34,6 +34,62 @@ pub enum Command {
     /// Run exercise checks against the target and report (exit 1: a check failed, 3: a check
     /// could not be evaluated, 2: usage or configuration error).
     Check(CheckArgs),
+    /// What the lab is pointed at (kube context, server, EKS or not, AWS identity) and which
+    /// tools are missing, each with its fix.
+    Doctor(TargetArgs),
+    /// A local practice environment: a kwok (or kind) cluster and the AWS emulator.
+    Sandbox {
+        #[command(subcommand)]
+        action: SandboxAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SandboxAction {
+    /// Create the cluster (and start the emulator when moto is installed); prints the env.
+    Up {
+        #[arg(long, default_value = crate::commands::sandbox::DEFAULT_NAME)]
+        name: String,
+    },
+    /// Delete what `up` created, and nothing else (asks first).
+    Down {
+        /// Do not ask.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// What the sandbox is and whether it runs.
+    Status,
+}
+
+/// Where to look, for `doctor`.
+#[derive(Debug, clap::Args)]
+pub struct TargetArgs {
+    #[arg(long, value_enum)]
+    pub target: Option<crate::checks::backend::TargetKind>,
+    #[arg(long)]
+    pub context: Option<String>,
+    #[arg(long)]
+    pub kubeconfig: Option<PathBuf>,
+    #[arg(long)]
+    pub aws_profile: Option<String>,
+    #[arg(long)]
+    pub aws_region: Option<String>,
+    #[arg(long)]
+    pub aws_endpoint_url: Option<String>,
+}
+
+impl TargetArgs {
+    pub fn target_options(&self, lab: &crate::labconfig::TargetDefaults) -> crate::checks::backend::TargetOptions {
+        let base = crate::checks::backend::TargetOptions::from_lab(lab);
+        crate::checks::backend::TargetOptions {
+            kind: self.target,
+            kubeconfig: self.kubeconfig.clone().or(base.kubeconfig),
+            context: self.context.clone().or(base.context),
+            aws_profile: self.aws_profile.clone().or(base.aws_profile),
+            aws_region: self.aws_region.clone().or(base.aws_region),
+            aws_endpoint: self.aws_endpoint_url.clone().or(base.aws_endpoint),
+        }
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -59,20 +115,26 @@ pub struct CheckArgs {
     /// An AWS emulator endpoint, e.g. http://127.0.0.1:5000 (moto).
     #[arg(long)]
     pub aws_endpoint_url: Option<String>,
-    /// Override an exercise variable, e.g. --var cluster=my-lab (repeatable).
+    /// Override an exercise variable, e.g. --var cluster=my-lab (repeatable; wins over the
+    /// lab config's [vars]).
     #[arg(long = "var", value_name = "KEY=VALUE")]
     pub vars: Vec<String>,
+    /// Keep watching: re-run and print again whenever what the checks read changes.
+    #[arg(long)]
+    pub watch: bool,
 }
 
 impl CheckArgs {
-    pub fn target_options(&self) -> crate::checks::backend::TargetOptions {
+    /// Flags win over the lab config, which wins over the environment.
+    pub fn target_options(&self, lab: &crate::labconfig::TargetDefaults) -> crate::checks::backend::TargetOptions {
+        let base = crate::checks::backend::TargetOptions::from_lab(lab);
         crate::checks::backend::TargetOptions {
             kind: self.target,
-            kubeconfig: self.kubeconfig.clone(),
-            context: self.context.clone(),
-            aws_profile: self.aws_profile.clone(),
-            aws_region: self.aws_region.clone(),
-            aws_endpoint: self.aws_endpoint_url.clone().or_else(|| std::env::var("AWS_ENDPOINT_URL").ok().filter(|v| !v.is_empty())),
+            kubeconfig: self.kubeconfig.clone().or(base.kubeconfig),
+            context: self.context.clone().or(base.context),
+            aws_profile: self.aws_profile.clone().or(base.aws_profile),
+            aws_region: self.aws_region.clone().or(base.aws_region),
+            aws_endpoint: self.aws_endpoint_url.clone().or(base.aws_endpoint),
         }
     }
 }

@@ -19,6 +19,7 @@ pub mod cli;
 pub mod commands;
 pub mod content;
 pub mod input;
+pub mod labconfig;
 pub mod markdown;
 pub mod progress;
 pub mod session;

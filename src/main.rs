@@ -40,6 +40,23 @@ fn run(cli: Cli) -> Result<i32, String> {
             Ok(0)
         }
         Some(Command::Check(args)) => check(cli.pack.as_deref(), &args),
+        Some(Command::Sandbox { action }) => {
+            use kubedojo::cli::SandboxAction;
+            let dir = kubedojo::progress::store::state_dir().ok_or("no state folder: set KUBEDOJO_STATE_DIR")?;
+            let text = match action {
+                SandboxAction::Up { name } => commands::sandbox::up(&dir, &name)?,
+                SandboxAction::Down { yes } => commands::sandbox::down(&dir, yes)?,
+                SandboxAction::Status => commands::sandbox::status(&dir),
+            };
+            print!("{text}");
+            Ok(0)
+        }
+        Some(Command::Doctor(args)) => {
+            let lab = session::lab_config()?;
+            let (text, code) = runtime()?.block_on(commands::doctor::doctor(&args.target_options(&lab.target)));
+            print!("{text}");
+            Ok(code)
+        }
         None => tui(cli),
     }
 }
@@ -48,37 +65,59 @@ fn tui(cli: Cli) -> Result<i32, String> {
     init_logging();
     let start = session::start(commands::pack_files(cli.pack.as_deref())?)?;
     let size = crossterm::terminal::size().unwrap_or((80, 24));
+    let target = kubedojo::checks::backend::TargetOptions::from_lab(&start.lab.target);
     let (app, store) = start.into_app(size);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
-    let engine = Arc::new(kubedojo::checks::lazy::LazyEngine::new(kubedojo::checks::backend::TargetOptions::from_env()));
+    let runtime = runtime()?;
+    let engine = Arc::new(kubedojo::checks::lazy::LazyEngine::new(target));
     let session = kubedojo::tui::Session { app, store, engine };
     runtime.block_on(kubedojo::tui::run(session)).map_err(|e| format!("{e:#}"))?;
     Ok(0)
 }
 
 fn check(pack: Option<&std::path::Path>, args: &kubedojo::cli::CheckArgs) -> Result<i32, String> {
-    let (pack, _) = session::load_pack(commands::pack_files(pack)?)?;
+    let (mut pack, _) = session::load_pack(commands::pack_files(pack)?)?;
+    let lab = session::lab_config()?;
+    lab.apply(Arc::make_mut(&mut pack));
     let selection = commands::check::select(&pack, &args.select)?;
     let vars = commands::check::parse_vars(&args.vars)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    runtime()?.block_on(async {
+        let backend = Arc::new(kubedojo::checks::backend::Backend::connect(&args.target_options(&lab.target)).await);
+        let print = |report: &commands::check::Report| -> Result<(), String> {
+            if args.json && args.watch {
+                // one document per line, so a consumer can read a stream
+                println!("{}", serde_json::to_string(report).map_err(|e| e.to_string())?);
+            } else if args.json {
+                println!("{}", serde_json::to_string_pretty(report).map_err(|e| e.to_string())?);
+            } else {
+                print!("{}", report.human());
+            }
+            Ok(())
+        };
+        let report = commands::check::run(&backend, &selection, &vars).await;
+        print(&report)?;
+        if !args.watch {
+            return Ok(report.exit_code());
+        }
+        let checks: Vec<_> = selection.iter().flat_map(|(ex, steps)| steps.iter().flat_map(|&i| ex.steps[i].checks.clone())).collect();
+        let mut changes = kubedojo::checks::watch::changes(backend.clone(), &checks);
+        use futures::StreamExt;
+        while changes.next().await.is_some() {
+            let report = commands::check::run(&backend, &selection, &vars).await;
+            if !args.json {
+                println!("\n--- {} ---", kubedojo::checks::engine::now_unix());
+            }
+            print(&report)?;
+        }
+        Ok(report.exit_code())
+    })
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
-    let report = runtime.block_on(async {
-        let backend = kubedojo::checks::backend::Backend::connect(&args.target_options()).await;
-        commands::check::run(&backend, &selection, &vars).await
-    });
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?);
-    } else {
-        print!("{}", report.human());
-    }
-    Ok(report.exit_code())
+        .map_err(|e| format!("cannot start the async runtime: {e}"))
 }
 
 /// Logs go to a file in the state folder (never to the screen): `KUBEDOJO_LOG=debug` for more.

@@ -13,6 +13,15 @@ pub struct Start {
     pub files: Arc<PackFiles>,
     pub store: Store,
     pub progress: Loaded,
+    pub lab: crate::labconfig::LabConfig,
+}
+
+/// The lab config (`~/.config/kubedojo/lab.toml`), or its located error.
+pub fn lab_config() -> Result<crate::labconfig::LabConfig, String> {
+    match crate::labconfig::default_path() {
+        Some(path) => crate::labconfig::load(&path).map_err(|d| format!("lab config: {d}")),
+        None => Ok(Default::default()),
+    }
 }
 
 /// Load a pack for use. Errors in the pack are returned as printable text (file:line:col).
@@ -31,11 +40,13 @@ pub fn load_pack(files: PackFiles) -> Result<(Arc<Pack>, Arc<PackFiles>), String
 }
 
 pub fn start(files: PackFiles) -> Result<Start, String> {
-    let (pack, files) = load_pack(files)?;
+    let (mut pack, files) = load_pack(files)?;
+    let lab = lab_config()?;
+    lab.apply(Arc::make_mut(&mut pack));
     let mut store = Store::default_location()
         .ok_or_else(|| "cannot find a home folder for the progress file: set KUBEDOJO_STATE_DIR".to_string())?;
     let progress = store.load();
-    Ok(Start { pack, files, store, progress })
+    Ok(Start { pack, files, store, progress, lab })
 }
 
 /// The key map, with the user's overrides when they are valid; otherwise a notice.

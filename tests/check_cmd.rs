@@ -76,3 +76,30 @@ fn unknown_exercise_or_step_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("has no step \"nope\""));
 }
+
+#[tokio::test]
+async fn watch_prints_a_new_report_when_the_cluster_changes() {
+    use std::io::BufRead;
+    let b = backend(None, false).await;
+    let name = unique("cmd-watch");
+    let kubeconfig = kubeconfig();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("kubedojo"))
+        .args(["check", "demo/namespace", "--pack", concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/pack"), "--json", "--watch", "--target", "kwok", "--kubeconfig", &kubeconfig, "--var", &format!("ns={name}")])
+        .env_remove("AWS_ENDPOINT_URL")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut lines = std::io::BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let first: serde_json::Value = serde_json::from_str(&lines.next().expect("a report").expect("line")).expect("json");
+    assert_eq!(first["results"][0]["status"], "fail");
+    // let the watch establish, then make the change the step asks for
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    let api: kube::Api<k8s_openapi::api::core::v1::Namespace> = kube::Api::all(client(&b));
+    let ns: k8s_openapi::api::core::v1::Namespace = serde_json::from_value(serde_json::json!({"metadata": {"name": name}})).expect("ns");
+    api.create(&Default::default(), &ns).await.expect("create");
+    let reader = std::thread::spawn(move || lines.next().map(|l| l.expect("line")));
+    let second = tokio::task::spawn_blocking(move || reader.join().expect("join")).await.expect("join").expect("a second report");
+    let second: serde_json::Value = serde_json::from_str(&second).expect("json");
+    assert_eq!(second["results"][0]["status"], "pass", "{second:#}");
+    let _ = child.kill();
+}

@@ -90,6 +90,7 @@ export KUBECONFIG='$RUN/kubeconfig'
 export KUBEDOJO_TEST_KUBECONFIG='$RUN/kubeconfig'
 export KUBEDOJO_TEST_AWS_ENDPOINT='$(cat "$RUN/moto.url" 2>/dev/null)'
 export KUBEDOJO_TEST_BIN='$BIN'
+export KUBEDOJO_TEST_MOTO_BIN='$VENV/bin'
 export PATH='$BIN':"\$PATH"
 export AWS_ACCESS_KEY_ID=testing
 export AWS_SECRET_ACCESS_KEY=testing

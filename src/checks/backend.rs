@@ -37,10 +37,17 @@ pub struct TargetOptions {
 }
 
 impl TargetOptions {
-    /// Defaults from the environment: the current kube context, the default AWS chain, and
-    /// `AWS_ENDPOINT_URL` as the emulator endpoint.
-    pub fn from_env() -> Self {
-        Self { aws_endpoint: std::env::var("AWS_ENDPOINT_URL").ok().filter(|v| !v.is_empty()), ..Self::default() }
+    /// Defaults from the lab config, then the environment (`AWS_ENDPOINT_URL` as the emulator
+    /// endpoint); the kube context and AWS chain otherwise resolve as kubectl and the aws CLI do.
+    pub fn from_lab(lab: &crate::labconfig::TargetDefaults) -> Self {
+        Self {
+            kind: None,
+            kubeconfig: lab.kubeconfig.clone(),
+            context: lab.context.clone(),
+            aws_profile: lab.aws_profile.clone(),
+            aws_region: lab.aws_region.clone(),
+            aws_endpoint: lab.aws_endpoint_url.clone().or_else(|| std::env::var("AWS_ENDPOINT_URL").ok().filter(|v| !v.is_empty())),
+        }
     }
 }
 

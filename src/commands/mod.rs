@@ -1,8 +1,10 @@
 //! The non-interactive commands.
 
 pub mod check;
+pub mod doctor;
 pub mod lint;
 pub mod list;
+pub mod sandbox;
 
 use std::path::Path;
 

@@ -1,0 +1,189 @@
+//! `kubedojo sandbox up|down|status`: a local practice environment. A kwok cluster (kwokctl,
+//! no Docker needed) or a kind cluster (with Docker), plus the moto AWS emulator when it is
+//! installed. Only what `up` created is ever stopped or deleted: it is recorded in the state
+//! folder, and `down` touches nothing else.
+
+use std::fmt::Write as _;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde::{Deserialize, Serialize};
+
+use super::doctor::find_on_path;
+
+pub const DEFAULT_NAME: &str = "kubedojo-sandbox";
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Sandbox {
+    pub cluster: String,
+    /// `kwok` or `kind`
+    pub runtime: String,
+    pub kubeconfig: PathBuf,
+    #[serde(default)]
+    pub emulator: Option<Emulator>,
+    pub created_at: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Emulator {
+    pub pid: u32,
+    pub url: String,
+}
+
+fn state_file(dir: &Path) -> PathBuf {
+    dir.join("sandbox.json")
+}
+
+fn kwok_workdir(dir: &Path) -> PathBuf {
+    dir.join("kwok")
+}
+
+pub fn load(dir: &Path) -> Option<Sandbox> {
+    serde_json::from_slice(&std::fs::read(state_file(dir)).ok()?).ok()
+}
+
+fn run(cmd: &mut Command, what: &str) -> Result<(), String> {
+    let out = cmd.stdin(Stdio::null()).output().map_err(|e| format!("{what}: {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!("{what} failed:\n{}", String::from_utf8_lossy(&out.stderr).trim()))
+    }
+}
+
+fn free_port() -> Result<u16, String> {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    Ok(l.local_addr().map_err(|e| e.to_string())?.port())
+}
+
+fn env_text(s: &Sandbox) -> String {
+    let mut out = format!("export KUBECONFIG='{}'\n", s.kubeconfig.display());
+    if let Some(e) = &s.emulator {
+        let _ = writeln!(out, "export AWS_ENDPOINT_URL='{}'", e.url);
+        out.push_str("export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=eu-west-1\n");
+    }
+    out
+}
+
+/// Create the sandbox; returns what to print (steps taken, then the environment).
+pub fn up(dir: &Path, name: &str) -> Result<String, String> {
+    let mut out = String::new();
+    if let Some(s) = load(dir) {
+        let _ = writeln!(out, "sandbox {} ({}) already exists; `kubedojo sandbox down` removes it.", s.cluster, s.runtime);
+        out.push_str(&env_text(&s));
+        return Ok(out);
+    }
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let kubeconfig = dir.join("sandbox-kubeconfig");
+    let runtime = if let Some(kwokctl) = find_on_path("kwokctl") {
+        let _ = writeln!(out, "creating kwok cluster {name} with {} (simulated nodes, no Docker)", kwokctl.display());
+        let mut cmd = Command::new(&kwokctl);
+        cmd.args(["create", "cluster", "--name", name, "--kubeconfig"]).arg(&kubeconfig).args(["--wait", "3m"]).env("KWOK_WORKDIR", kwok_workdir(dir));
+        if std::env::var_os("KWOK_RUNTIME").is_none() && find_on_path("docker").is_none() {
+            cmd.args(["--runtime", "binary"]);
+        }
+        run(&mut cmd, "kwokctl create cluster")?;
+        run(Command::new(&kwokctl).args(["scale", "node", "--replicas", "2", "--name", name]).env("KWOK_WORKDIR", kwok_workdir(dir)), "kwokctl scale node")?;
+        "kwok"
+    } else if let (Some(kind), Some(_)) = (find_on_path("kind"), find_on_path("docker")) {
+        let _ = writeln!(out, "creating kind cluster {name} with {}", kind.display());
+        run(Command::new(kind).args(["create", "cluster", "--name", name, "--kubeconfig"]).arg(&kubeconfig), "kind create cluster")?;
+        "kind"
+    } else {
+        return Err("no way to create a local cluster: install kwokctl (go install sigs.k8s.io/kwok/cmd/kwokctl@v0.8.0, with kube-apiserver and etcd binaries given by KWOK_*_BINARY) or kind with Docker".into());
+    };
+    let emulator = match find_on_path("moto_server") {
+        Some(moto) => {
+            let port = free_port()?;
+            let log = std::fs::File::create(dir.join("moto.log")).map_err(|e| e.to_string())?;
+            let child = Command::new(moto)
+                .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+                .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+                .stdin(Stdio::null())
+                .stdout(log.try_clone().map_err(|e| e.to_string())?)
+                .stderr(log)
+                .spawn()
+                .map_err(|e| format!("starting moto_server: {e}"))?;
+            let url = format!("http://127.0.0.1:{port}");
+            let _ = writeln!(out, "started the AWS emulator (moto) at {url}, pid {}", child.id());
+            Some(Emulator { pid: child.id(), url })
+        }
+        None => {
+            out.push_str("AWS emulator not started: `pip install 'moto[server]'` to practise the AWS checks locally\n");
+            None
+        }
+    };
+    let sandbox = Sandbox { cluster: name.to_string(), runtime: runtime.to_string(), kubeconfig, emulator, created_at: crate::checks::engine::now_unix() };
+    std::fs::write(state_file(dir), serde_json::to_vec_pretty(&sandbox).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+    out.push_str("\nuse it in this shell:\n");
+    out.push_str(&env_text(&sandbox));
+    Ok(out)
+}
+
+pub fn status(dir: &Path) -> String {
+    match load(dir) {
+        None => "no sandbox: `kubedojo sandbox up` creates one\n".into(),
+        Some(s) => {
+            let alive = s.emulator.as_ref().map(|e| Path::new(&format!("/proc/{}", e.pid)).exists());
+            let mut out = format!("sandbox {} ({}) created at {}\nkubeconfig {}\n", s.cluster, s.runtime, s.created_at, s.kubeconfig.display());
+            match (&s.emulator, alive) {
+                (Some(e), Some(true)) => {
+                    let _ = writeln!(out, "AWS emulator {} (pid {})", e.url, e.pid);
+                }
+                (Some(e), _) => {
+                    let _ = writeln!(out, "AWS emulator {} is not running any more", e.url);
+                }
+                (None, _) => out.push_str("no AWS emulator\n"),
+            }
+            out
+        }
+    }
+}
+
+/// Ask before deleting, unless `yes`; without a terminal to ask on, `--yes` is required.
+pub fn confirm(question: &str, yes: bool) -> Result<bool, String> {
+    if yes {
+        return Ok(true);
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(format!("{question}: pass --yes to confirm (no terminal to ask on)"));
+    }
+    print!("{question} [y/N] ");
+    std::io::stdout().flush().map_err(|e| e.to_string())?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer).map_err(|e| e.to_string())?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
+}
+
+pub fn down(dir: &Path, yes: bool) -> Result<String, String> {
+    let Some(s) = load(dir) else { return Ok("no sandbox to remove (nothing was touched)\n".into()) };
+    let what = format!(
+        "Delete the {} cluster {} created by `kubedojo sandbox up`{}?",
+        s.runtime,
+        s.cluster,
+        if s.emulator.is_some() { " and stop its AWS emulator" } else { "" }
+    );
+    if !confirm(&what, yes)? {
+        return Ok("left as it is\n".into());
+    }
+    let mut out = String::new();
+    match s.runtime.as_str() {
+        "kwok" => {
+            let kwokctl = find_on_path("kwokctl").ok_or("kwokctl is no longer on PATH: cannot delete the sandbox cluster")?;
+            run(Command::new(kwokctl).args(["delete", "cluster", "--name", &s.cluster]).env("KWOK_WORKDIR", kwok_workdir(dir)), "kwokctl delete cluster")?;
+        }
+        _ => {
+            let kind = find_on_path("kind").ok_or("kind is no longer on PATH: cannot delete the sandbox cluster")?;
+            run(Command::new(kind).args(["delete", "cluster", "--name", &s.cluster]), "kind delete cluster")?;
+        }
+    }
+    let _ = writeln!(out, "deleted {} cluster {}", s.runtime, s.cluster);
+    if let Some(e) = &s.emulator {
+        let _ = Command::new("kill").arg(e.pid.to_string()).status();
+        let _ = writeln!(out, "stopped the AWS emulator (pid {})", e.pid);
+    }
+    let _ = std::fs::remove_file(state_file(dir));
+    let _ = std::fs::remove_file(&s.kubeconfig);
+    Ok(out)
+}
