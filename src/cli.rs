@@ -44,36 +44,41 @@ pub enum Command {
     },
 }
 
-#[derive(Debug, Subcommand)]
-pub enum SandboxAction {
-    /// Create the cluster (and start the emulator when moto is installed); prints the env.
-    Up {
-        #[arg(long, default_value = crate::commands::sandbox::DEFAULT_NAME)]
-        name: String,
-    },
-    /// Delete what `up` created, and nothing else (asks first).
-    Down {
-        /// Do not ask.
-        #[arg(long)]
-        yes: bool,
-    },
-    /// What the sandbox is and whether it runs.
-    Status,
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// EXERCISE or EXERCISE/STEP; none checks every exercise.
+    pub select: Vec<String>,
+    /// One JSON document instead of text.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Override an exercise variable, e.g. --var cluster=my-lab (repeatable; wins over the
+    /// lab config's [vars]).
+    #[arg(long = "var", value_name = "KEY=VALUE")]
+    pub vars: Vec<String>,
+    /// Keep watching: re-run and print again whenever what the checks read changes.
+    #[arg(long)]
+    pub watch: bool,
 }
 
-/// Where to look, for `doctor`.
+/// Where the checks look (`check`, `doctor`); flags win over the lab config.
 #[derive(Debug, clap::Args)]
 pub struct TargetArgs {
+    /// What the target is; default: detect from the nodes.
     #[arg(long, value_enum)]
     pub target: Option<crate::checks::backend::TargetKind>,
+    /// Kube context (default: the current context).
     #[arg(long)]
     pub context: Option<String>,
+    /// Kubeconfig file (default: KUBECONFIG or ~/.kube/config).
     #[arg(long)]
     pub kubeconfig: Option<PathBuf>,
     #[arg(long)]
     pub aws_profile: Option<String>,
     #[arg(long)]
     pub aws_region: Option<String>,
+    /// An AWS emulator endpoint, e.g. http://127.0.0.1:5000 (moto).
     #[arg(long)]
     pub aws_endpoint_url: Option<String>,
 }
@@ -92,49 +97,19 @@ impl TargetArgs {
     }
 }
 
-#[derive(Debug, clap::Args)]
-pub struct CheckArgs {
-    /// EXERCISE or EXERCISE/STEP; none checks every exercise.
-    pub select: Vec<String>,
-    /// One JSON document instead of text.
-    #[arg(long)]
-    pub json: bool,
-    /// What the target is; default: detect from the nodes.
-    #[arg(long, value_enum)]
-    pub target: Option<crate::checks::backend::TargetKind>,
-    /// Kube context (default: the current context).
-    #[arg(long)]
-    pub context: Option<String>,
-    /// Kubeconfig file (default: KUBECONFIG or ~/.kube/config).
-    #[arg(long)]
-    pub kubeconfig: Option<PathBuf>,
-    #[arg(long)]
-    pub aws_profile: Option<String>,
-    #[arg(long)]
-    pub aws_region: Option<String>,
-    /// An AWS emulator endpoint, e.g. http://127.0.0.1:5000 (moto).
-    #[arg(long)]
-    pub aws_endpoint_url: Option<String>,
-    /// Override an exercise variable, e.g. --var cluster=my-lab (repeatable; wins over the
-    /// lab config's [vars]).
-    #[arg(long = "var", value_name = "KEY=VALUE")]
-    pub vars: Vec<String>,
-    /// Keep watching: re-run and print again whenever what the checks read changes.
-    #[arg(long)]
-    pub watch: bool,
-}
-
-impl CheckArgs {
-    /// Flags win over the lab config, which wins over the environment.
-    pub fn target_options(&self, lab: &crate::labconfig::TargetDefaults) -> crate::checks::backend::TargetOptions {
-        let base = crate::checks::backend::TargetOptions::from_lab(lab);
-        crate::checks::backend::TargetOptions {
-            kind: self.target,
-            kubeconfig: self.kubeconfig.clone().or(base.kubeconfig),
-            context: self.context.clone().or(base.context),
-            aws_profile: self.aws_profile.clone().or(base.aws_profile),
-            aws_region: self.aws_region.clone().or(base.aws_region),
-            aws_endpoint: self.aws_endpoint_url.clone().or(base.aws_endpoint),
-        }
-    }
+#[derive(Debug, Subcommand)]
+pub enum SandboxAction {
+    /// Create the cluster (and start the emulator when moto is installed); prints the env.
+    Up {
+        #[arg(long, default_value = crate::commands::sandbox::DEFAULT_NAME)]
+        name: String,
+    },
+    /// Delete what `up` created, and nothing else (asks first).
+    Down {
+        /// Do not ask.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// What the sandbox is and whether it runs.
+    Status,
 }

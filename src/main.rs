@@ -65,11 +65,12 @@ fn tui(cli: Cli) -> Result<i32, String> {
     init_logging();
     let start = session::start(commands::pack_files(cli.pack.as_deref())?)?;
     let size = crossterm::terminal::size().unwrap_or((80, 24));
-    let target = kubedojo::checks::backend::TargetOptions::from_lab(&start.lab.target);
+    let lab_target = start.lab.target.clone();
+    let target = kubedojo::checks::backend::TargetOptions::from_lab(&lab_target);
     let (app, store) = start.into_app(size);
     let runtime = runtime()?;
     let engine = Arc::new(kubedojo::checks::lazy::LazyEngine::new(target));
-    let session = kubedojo::tui::Session { app, store, engine };
+    let session = kubedojo::tui::Session { app, store, engine, target: lab_target };
     runtime.block_on(kubedojo::tui::run(session)).map_err(|e| format!("{e:#}"))?;
     Ok(0)
 }
@@ -81,7 +82,7 @@ fn check(pack: Option<&std::path::Path>, args: &kubedojo::cli::CheckArgs) -> Res
     let selection = commands::check::select(&pack, &args.select)?;
     let vars = commands::check::parse_vars(&args.vars)?;
     runtime()?.block_on(async {
-        let backend = Arc::new(kubedojo::checks::backend::Backend::connect(&args.target_options(&lab.target)).await);
+        let backend = Arc::new(kubedojo::checks::backend::Backend::connect(&args.target.target_options(&lab.target)).await);
         let print = |report: &commands::check::Report| -> Result<(), String> {
             if args.json && args.watch {
                 // one document per line, so a consumer can read a stream

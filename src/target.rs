@@ -91,34 +91,55 @@ impl Env for ProcessEnv {
 }
 
 pub fn detect(env: &dyn Env) -> TargetInfo {
+    detect_with(env, &Default::default())
+}
+
+/// What the lab points at, with the lab config's `[target]` defaults applied as the checks
+/// apply them.
+pub fn detect_with(env: &dyn Env, lab: &crate::labconfig::TargetDefaults) -> TargetInfo {
     let mut info = TargetInfo::default();
-    match kube_target(env) {
+    match kube_target(env, lab) {
         Ok(k) => info.kube = k,
         Err(problem) => info.problem = Some(problem),
     }
-    info.aws = aws_target(env);
+    info.aws = aws_target(env).map(|a| AwsTarget {
+        profile: lab.aws_profile.clone().unwrap_or(a.profile),
+        region: lab.aws_region.clone().or(a.region),
+        endpoint: lab.aws_endpoint_url.clone().or(a.endpoint),
+    });
+    if info.aws.is_none() && (lab.aws_profile.is_some() || lab.aws_endpoint_url.is_some()) {
+        info.aws = Some(AwsTarget {
+            profile: lab.aws_profile.clone().unwrap_or_else(|| "default".into()),
+            region: lab.aws_region.clone(),
+            endpoint: lab.aws_endpoint_url.clone(),
+        });
+    }
     info
 }
 
-fn kubeconfig_paths(env: &dyn Env) -> Vec<PathBuf> {
+fn kubeconfig_paths(env: &dyn Env, lab: &crate::labconfig::TargetDefaults) -> Vec<PathBuf> {
+    if let Some(path) = &lab.kubeconfig {
+        return vec![path.clone()];
+    }
     match env.var("KUBECONFIG") {
         Some(list) => std::env::split_paths(&list).filter(|p| !p.as_os_str().is_empty()).collect(),
         None => env.home().map(|h| vec![h.join(".kube").join("config")]).unwrap_or_default(),
     }
 }
 
-fn kube_target(env: &dyn Env) -> Result<Option<KubeTarget>, String> {
+fn kube_target(env: &dyn Env, lab: &crate::labconfig::TargetDefaults) -> Result<Option<KubeTarget>, String> {
     // Merge as kubectl does: the first file that sets current-context wins; contexts and
     // clusters are looked up across all files, first definition wins.
     let mut configs = Vec::new();
-    for path in kubeconfig_paths(env) {
+    for path in kubeconfig_paths(env, lab) {
         match read_kubeconfig(&path) {
             Ok(Some(c)) => configs.push(c),
             Ok(None) => {}
             Err(e) => return Err(e),
         }
     }
-    let Some(context) = configs.iter().find_map(|c| c.current_context.clone()).filter(|c| !c.is_empty()) else {
+    let current = || configs.iter().find_map(|c| c.current_context.clone()).filter(|c| !c.is_empty());
+    let Some(context) = lab.context.clone().or_else(current) else {
         return Ok(None);
     };
     let cluster = configs

@@ -20,6 +20,8 @@ pub struct Session {
     pub app: App,
     pub store: Store,
     pub engine: Arc<dyn CheckEngine>,
+    /// The lab config's target defaults, for the status bar.
+    pub target: crate::labconfig::TargetDefaults,
 }
 
 /// Run the TUI until the learner quits. The terminal is restored on every path out:
@@ -57,7 +59,7 @@ fn map_event(event: Event) -> Option<Action> {
 }
 
 async fn event_loop(terminal: &mut DefaultTerminal, session: Session) -> anyhow::Result<()> {
-    let Session { mut app, store, engine } = session;
+    let Session { mut app, store, engine, target } = session;
     let size = terminal.size()?;
     app::update(&mut app, Action::Resize(size.width, size.height));
     terminal.draw(|f| crate::ui::draw(f, &app))?;
@@ -68,7 +70,7 @@ async fn event_loop(terminal: &mut DefaultTerminal, session: Session) -> anyhow:
     {
         let tx = tx.clone();
         tokio::task::spawn_blocking(move || {
-            let _ = tx.send(Action::TargetDetected(crate::target::detect(&crate::target::ProcessEnv)));
+            let _ = tx.send(Action::TargetDetected(crate::target::detect_with(&crate::target::ProcessEnv, &target)));
         });
     }
     tokio::spawn(engine.warm_up());
@@ -85,12 +87,12 @@ async fn event_loop(terminal: &mut DefaultTerminal, session: Session) -> anyhow:
             ev = events.next() => match ev {
                 Some(Ok(ev)) => map_event(ev),
                 Some(Err(e)) => return Err(anyhow::anyhow!("reading the terminal failed: {e}")),
-                None => Some(Action::Key(crossterm::event::KeyEvent::new(crossterm::event::KeyCode::Char('c'), crossterm::event::KeyModifiers::CONTROL))),
+                None => Some(Action::Terminate),
             },
             Some(a) = rx.recv() => Some(a),
             _ = ticker.tick() => Some(Action::Tick),
-            _ = terminate.recv() => { app.quit = true; None }
-            _ = hangup.recv() => { app.quit = true; None }
+            _ = terminate.recv() => Some(Action::Terminate),
+            _ = hangup.recv() => Some(Action::Terminate),
         };
         // handle everything already waiting, then draw once
         let mut pending: Vec<Action> = first.into_iter().collect();
@@ -101,7 +103,7 @@ async fn event_loop(terminal: &mut DefaultTerminal, session: Session) -> anyhow:
             for effect in app::update(&mut app, action) {
                 match effect {
                     Effect::Save => saver.save(&app.progress),
-                    Effect::RunChecks(request) => {
+                    Effect::RunChecks(request, id) => {
                         let key = (request.exercise.clone(), request.step.clone());
                         if let Some(previous) = runs.remove(&key) {
                             previous.abort();
@@ -110,7 +112,7 @@ async fn event_loop(terminal: &mut DefaultTerminal, session: Session) -> anyhow:
                         runs.insert(key, tokio::spawn(async move {
                             let (exercise, step) = (request.exercise.clone(), request.step.clone());
                             let run = engine.run(request).await;
-                            let _ = tx.send(Action::ChecksFinished { exercise, step, run });
+                            let _ = tx.send(Action::ChecksFinished { exercise, step, run, id });
                         }));
                     }
                     Effect::Watch(request) => {

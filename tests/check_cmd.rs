@@ -102,4 +102,5 @@ async fn watch_prints_a_new_report_when_the_cluster_changes() {
     let second: serde_json::Value = serde_json::from_str(&second).expect("json");
     assert_eq!(second["results"][0]["status"], "pass", "{second:#}");
     let _ = child.kill();
+    let _ = child.wait();
 }

@@ -275,7 +275,10 @@ async fn s3_access_by_policy_and_bucket() {
         .send()
         .await
         .expect("bucket");
-    let r = run(&b, &check("s3-reader"), &v).await;
+    // allowed and the bucket exists, but the app is not deployed yet
+    assert_status(&run(&b, &check("s3-reader"), &v).await, Fail, "no running pod in");
+    let _: Pod = create(&c, &ns, pod("app", "s3-reader", json!([]), false)).await;
+    let r = run_until(&b, &check("s3-reader"), &v, Pass, "may read").await;
     assert_status(&r, Pass, &format!("may read {bucket}"));
     // kwok serves no container logs: the result says so instead of guessing
     assert!(r.message.contains("app log not read"), "{r:?}");

@@ -110,7 +110,7 @@ async fn daemonset_ready_on_every_node_or_on_none() {
     assert_status(&r, Pass, "2/2 ready");
     let _: DaemonSet = create(&c, &ns, daemonset("nowhere", Some(json!({"no-such-label": "x"})))).await;
     let s = spec("k8s.daemonset-ready", &[("namespace", &ns), ("name", "nowhere")]);
-    let r = run(&b, &s, &vars(&[])).await;
+    let r = run_until(&b, &s, &vars(&[]), Fail, "scheduled on no node").await;
     assert_status(&r, Fail, "is scheduled on no node");
     let r = run(&b, &spec("k8s.daemonset-ready", &[("namespace", &ns), ("name", "absent")]), &vars(&[])).await;
     assert_status(&r, Fail, "not found");

@@ -8,6 +8,9 @@ fn readme_key_map_is_the_keymap() {
         readme.contains(&table),
         "README.md's key map is out of date; replace it with:\n\n{table}"
     );
+    // the key map section holds the tables and nothing pasted after them
+    let section = readme.split("## Key map").nth(1).and_then(|s| s.split("\n## ").next()).unwrap_or_default();
+    assert!(!section.contains("stack backtrace"), "README's key map section has stray text");
 }
 
 #[test]

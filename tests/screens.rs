@@ -83,7 +83,7 @@ fn exercise_with_results_hints_and_solution() {
         keys(&mut app, "j");
         key(&mut app, KeyCode::Enter);
         snap("exercise_open", size, &app);
-        app::update(&mut app, Action::ChecksFinished { exercise: "demo".into(), step: "namespace".into(), run: results_run() });
+        app::update(&mut app, Action::ChecksFinished { exercise: "demo".into(), step: "namespace".into(), run: results_run(), id: 0 });
         snap("exercise_results", size, &app);
         keys(&mut app, "hh");
         snap("exercise_two_hints", size, &app);
@@ -123,7 +123,7 @@ fn styled_results_and_code() {
     let mut app = app_with(fixture_pack(), Progress::default(), size);
     keys(&mut app, "j");
     key(&mut app, KeyCode::Enter);
-    app::update(&mut app, Action::ChecksFinished { exercise: "demo".into(), step: "namespace".into(), run: results_run() });
+    app::update(&mut app, Action::ChecksFinished { exercise: "demo".into(), step: "namespace".into(), run: results_run(), id: 0 });
     let terminal = render(&app);
     insta::assert_debug_snapshot!("styled_exercise_80x24", terminal.backend().buffer());
 }

@@ -13,10 +13,12 @@ pub enum Action {
     Resize(u16, u16),
     Tick,
     TargetDetected(TargetInfo),
-    ChecksFinished { exercise: String, step: String, run: StepRun },
+    ChecksFinished { exercise: String, step: String, run: StepRun, id: u64 },
     /// What the open step's checks read changed: run them again.
     Changed { exercise: String, step: String },
     Saved(Result<(), String>),
+    /// SIGTERM, SIGHUP, or the terminal went away: leave as `quit` does.
+    Terminate,
 }
 
 /// Work the runtime does for the state: I/O and tasks. `update` never does I/O itself.
@@ -24,8 +26,8 @@ pub enum Action {
 pub enum Effect {
     /// Save the progress (the runtime serializes the current state and writes it atomically).
     Save,
-    /// Run a step's checks; a previous run of the same step is cancelled.
-    RunChecks(crate::checks::CheckRequest),
+    /// Run a step's checks (with the run's id); a previous run of the same step is cancelled.
+    RunChecks(crate::checks::CheckRequest, u64),
     /// Watch what this step's checks read (None: stop watching).
     Watch(Option<crate::checks::CheckRequest>),
     /// Put text on the clipboard through the terminal (OSC 52).

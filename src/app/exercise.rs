@@ -4,7 +4,7 @@ use super::overlay::{Confirm, Overlay, Pending};
 use super::reader::Reader;
 use super::{App, Effect, Geometry, Level, Screen, now};
 use crate::checks::CheckRequest;
-use crate::content::{CheckSpec, Exercise, ItemRef, PackFiles, ParamValue};
+use crate::content::{Exercise, ItemRef, PackFiles};
 use crate::input::{Command, Context};
 use crate::progress::{Completion, Position, StepProgress};
 
@@ -134,7 +134,7 @@ fn select_step(app: &mut App, step: usize) -> Vec<Effect> {
 /// The checks of a step, with the exercise's variables filled in.
 pub fn check_request(ex: &Exercise, step: usize) -> CheckRequest {
     let s = &ex.steps[step];
-    CheckRequest { exercise: ex.id.clone(), step: s.id.clone(), checks: s.checks.iter().map(|c| expand_spec(ex, c)).collect(), vars: ex.vars.clone() }
+    CheckRequest { exercise: ex.id.clone(), step: s.id.clone(), checks: s.checks.iter().map(|c| c.expand(&ex.vars)).collect(), vars: ex.vars.clone() }
 }
 
 /// Something the open step's checks read changed: run them again, quietly.
@@ -144,23 +144,7 @@ pub fn changed(app: &mut App, exercise: &str, step: &str) -> Vec<Effect> {
         return vec![];
     }
     let request = check_request(ex, view.step);
-    app.running.insert((exercise.to_string(), step.to_string()));
-    vec![Effect::RunChecks(request)]
-}
-
-fn expand_spec(ex: &Exercise, spec: &CheckSpec) -> CheckSpec {
-    let params = spec
-        .params
-        .iter()
-        .map(|(k, v)| {
-            let v = match v {
-                ParamValue::Text(t) => ParamValue::Text(ex.expand(t)),
-                ParamValue::List(l) => ParamValue::List(l.iter().map(|t| ex.expand(t)).collect()),
-            };
-            (k.clone(), v)
-        })
-        .collect();
-    CheckSpec { kind: spec.kind.clone(), params, loc: spec.loc.clone() }
+    vec![app.start_run(request)]
 }
 
 pub fn command(app: &mut App, cmd: Command) -> Vec<Effect> {
@@ -175,9 +159,8 @@ pub fn command(app: &mut App, cmd: Command) -> Vec<Effect> {
         Command::RunChecks => {
             let request = check_request(ex, step);
             let n = request.checks.len();
-            app.running.insert((ex_id, step_id));
             app.flash(Level::Info, format!("Running {n} check{}…", if n == 1 { "" } else { "s" }));
-            vec![Effect::RunChecks(request)]
+            vec![app.start_run(request)]
         }
         Command::Hint => {
             let sp = app.pp_mut().step_mut(&ex_id, &step_id);
@@ -281,8 +264,15 @@ pub fn command(app: &mut App, cmd: Command) -> Vec<Effect> {
 }
 
 /// Record a finished run; a run that passes completes the step.
-pub fn checks_finished(app: &mut App, exercise: &str, step: &str, run: crate::checks::StepRun) -> Vec<Effect> {
-    app.running.remove(&(exercise.to_string(), step.to_string()));
+pub fn checks_finished(app: &mut App, exercise: &str, step: &str, run: crate::checks::StepRun, id: u64) -> Vec<Effect> {
+    let key = (exercise.to_string(), step.to_string());
+    match app.running.get(&key) {
+        // a run that was replaced by a newer one: its answer is stale
+        Some(current) if *current != id => return vec![],
+        _ => {
+            app.running.remove(&key);
+        }
+    }
     if app.pack.exercise(exercise).and_then(|e| e.step(step)).is_none() {
         return vec![];
     }

@@ -10,7 +10,7 @@ pub mod overlay;
 pub mod reader;
 pub mod update;
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 pub use action::{Action, Effect};
@@ -36,8 +36,10 @@ pub struct App {
     pub target: Option<TargetInfo>,
     pub flash: Option<Flash>,
     pub geometry: Geometry,
-    /// Steps whose checks are running: (exercise id, step id).
-    pub running: HashSet<(String, String)>,
+    /// Steps whose checks are running: (exercise id, step id) -> the id of the newest run.
+    /// A result of an older run (one that was replaced) is ignored.
+    pub running: HashMap<(String, String), u64>,
+    pub next_run: u64,
     pub tick: u64,
     pub quit: bool,
 }
@@ -78,7 +80,8 @@ impl App {
             target: None,
             flash: None,
             geometry: Geometry::new(size.0, size.1, 0),
-            running: HashSet::new(),
+            running: HashMap::new(),
+            next_run: 1,
             tick: 0,
             quit: false,
         };
@@ -122,6 +125,18 @@ impl App {
             Screen::Lesson(_) => Context::Lesson,
             Screen::Exercise(_) => Context::Exercise,
         }
+    }
+
+    /// Start a run of a step's checks: the effect to return, with a fresh run id.
+    pub fn start_run(&mut self, request: crate::checks::CheckRequest) -> Effect {
+        let id = self.next_run;
+        self.next_run += 1;
+        self.running.insert((request.exercise.clone(), request.step.clone()), id);
+        Effect::RunChecks(request, id)
+    }
+
+    pub fn is_running(&self, exercise: &str, step: &str) -> bool {
+        self.running.contains_key(&(exercise.to_string(), step.to_string()))
     }
 
     pub fn flash(&mut self, level: Level, text: impl Into<String>) {

@@ -34,7 +34,8 @@ pub fn update(app: &mut App, action: super::Action) -> Vec<Effect> {
             app.target = Some(info);
             vec![]
         }
-        Action::ChecksFinished { exercise, step, run } => exercise::checks_finished(app, &exercise, &step, run),
+        Action::ChecksFinished { exercise, step, run, id } => exercise::checks_finished(app, &exercise, &step, run, id),
+        Action::Terminate => quit(app),
         Action::Changed { exercise, step } => exercise::changed(app, &exercise, &step),
         Action::Saved(Ok(())) => vec![],
         Action::Saved(Err(e)) => {
@@ -75,7 +76,10 @@ fn reader(app: &mut App) -> Option<&mut super::reader::Reader> {
 
 fn key_event(app: &mut App, key: crossterm::event::KeyEvent) -> Vec<Effect> {
     let context = app.context();
-    let command = app.keymap.lookup(context, key);
+    let mut command = app.keymap.lookup(context, key);
+    if context == Context::Search && !matches!(command, Some(Command::Accept | Command::Cancel | Command::DeleteChar | Command::ForceQuit)) {
+        command = None;
+    }
     if context == Context::Search && command.is_none() {
         // typed text goes into the search prompt
         if let KeyCode::Char(c) = key.code
@@ -100,8 +104,11 @@ fn command_in(app: &mut App, context: Context, cmd: Command) -> Vec<Effect> {
             vec![]
         }
         (Context::Help, Command::Down | Command::Up) => {
+            // the overlay lists the screen's keys, the search prompt's and the global ones
+            let ctx = app.screen_context();
+            let lines = [ctx, Context::Search, Context::Global].iter().map(|c| app.keymap.bindings(*c).len() + 2).sum::<usize>();
             if let Some(Overlay::Help { scroll }) = &mut app.overlay {
-                *scroll = if cmd == Command::Down { *scroll + 1 } else { scroll.saturating_sub(1) };
+                *scroll = if cmd == Command::Down { (*scroll + 1).min(lines) } else { scroll.saturating_sub(1) };
             }
             vec![]
         }

@@ -179,8 +179,9 @@ async fn kube_client(opts: &TargetOptions, report: &mut TargetReport) -> Result<
         .map_err(|e| format!("kube context {}: {e}", context.as_deref().unwrap_or("(none)")))?;
     report.server = Some(config.cluster_url.to_string());
     let mut config = config;
+    // one-shot calls carry their own timeout (context::timed); watches must be able to idle
     config.connect_timeout = Some(CALL_TIMEOUT);
-    config.read_timeout = Some(CALL_TIMEOUT);
+    config.read_timeout = None;
     Client::try_from(config).map_err(|e| format!("cannot build a Kubernetes client: {e}"))
 }
 

@@ -83,7 +83,7 @@ kinds! {
     "irsa.s3-access", Irsa, "the role may read the bucket and the app did", [NS, SA, text("bucket", "bucket name"), text("marker", "log line the app prints on success")];
     "logs.fluentbit-ds", Logging, "the Fluent Bit DaemonSet is ready on every node", [NS, NAME];
     "logs.fluentbit-config", Logging, "Fluent Bit ships application logs for this cluster and region", [NS, NAME, text("configMap", "the Fluent Bit config ConfigMap (default fluent-bit-config)")];
-    "logs.fluentbit-iam", Logging, "Fluent Bit's principal may write to CloudWatch Logs", [NS, NAME];
+    "logs.fluentbit-iam", Logging, "Fluent Bit's principal may write to CloudWatch Logs", [NS, NAME, text("configMap", "the Fluent Bit config ConfigMap (default fluent-bit-config)")];
     "logs.cw-ingest", Logging, "log events reached CloudWatch in the last 15 minutes", [];
     "rollouts.controller", Rollouts, "the Argo Rollouts CRD and controller are available", [text("namespace", "namespace of the controller (default argo-rollouts)")];
     "rollouts.bluegreen-spec", Rollouts, "the Rollout is blue-green with active and preview Services", [NS, NAME];

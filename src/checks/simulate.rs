@@ -37,11 +37,6 @@ impl Answer {
     }
 }
 
-/// `arn:aws:iam::1:role/path/name` -> `name`
-pub fn role_name(arn: &str) -> Option<&str> {
-    arn.split_once(":role/").map(|(_, r)| r.rsplit('/').next().unwrap_or(r)).filter(|n| !n.is_empty())
-}
-
 pub async fn simulate(aws: &Aws, role_arn: &str, checks: &[(&str, &str)], context: &BTreeMap<String, String>) -> Step<Answer> {
     let mut decisions = Vec::new();
     for (action, resource) in checks {
@@ -66,15 +61,31 @@ pub async fn simulate(aws: &Aws, role_arn: &str, checks: &[(&str, &str)], contex
             Err(e) if aws_code(&e) == Some("NoSuchEntity") => {
                 return Err(super::outcome::fail(format!("role {role_arn} does not exist")).found_expected("no such role", role_arn));
             }
-            // no simulator (the emulator answers 500): evaluate the role's policies here
-            Err(_) => return evaluate_locally(aws, role_arn, checks, context).await,
+            // no simulator (the emulator answers 500 without an error code, or "not implemented"):
+            // evaluate the role's policies here; any other failure is the checker's error
+            Err(e) if no_simulator(&e) => return evaluate_locally(aws, role_arn, checks, context).await,
+            Err(e) => return Err(aws_error(&e, "iam:SimulatePrincipalPolicy")),
         }
     }
     Ok(Answer { decisions, local: false })
 }
 
+fn no_simulator<E: aws_sdk_iam::error::ProvideErrorMetadata, R>(e: &aws_sdk_iam::error::SdkError<E, R>) -> bool
+where
+    R: std::fmt::Debug,
+{
+    use aws_sdk_iam::error::SdkError;
+    match e {
+        SdkError::ServiceError(se) => {
+            matches!(se.err().code(), None | Some("NotImplemented" | "InvalidAction" | "UnknownOperationException"))
+        }
+        SdkError::ResponseError(_) => true,
+        _ => false,
+    }
+}
+
 async fn role_policies(aws: &Aws, role_arn: &str) -> Step<Vec<Policy>> {
-    let name = role_name(role_arn).ok_or_else(|| super::outcome::fail(format!("{role_arn} is not a role ARN")))?;
+    let name = super::families::role_name(role_arn).ok_or_else(|| super::outcome::fail(format!("{role_arn} is not a role ARN")))?;
     let mut docs = Vec::new();
     let attached = timed("iam:ListAttachedRolePolicies", aws.iam.list_attached_role_policies().role_name(name).send()).await?;
     let attached = match attached {
@@ -148,6 +159,5 @@ mod tests {
         assert_eq!(evaluate(&policies, "autoscaling:SetDesiredCapacity", "*", &none).decision, "implicitDeny");
         let ctx = BTreeMap::from([("aws:ResourceTag/k8s.io/cluster-autoscaler/lab".to_string(), "owned".to_string())]);
         assert_eq!(evaluate(&policies, "autoscaling:SetDesiredCapacity", "*", &ctx).decision, "allowed");
-        assert_eq!(role_name("arn:aws:iam::1:role/a/b"), Some("b"));
     }
 }

@@ -14,7 +14,7 @@ use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::api::storage::v1::{CSIDriver, StorageClass};
 use kube::Api;
 use kube::api::{ApiResource, DynamicObject, GroupVersionKind};
-use kube::runtime::watcher;
+use kube::runtime::{WatchStreamExt, watcher};
 
 use super::backend::Backend;
 use super::catalog::{self, Family};
@@ -81,6 +81,7 @@ where
     K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug + Send + 'static,
 {
     watcher(api, watcher::Config::default())
+        .default_backoff()
         .filter_map(|e| async move {
             match e {
                 Ok(watcher::Event::Apply(_) | watcher::Event::Delete(_)) => Some(()),

@@ -8,9 +8,9 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::checks::backend::{Backend, TargetReport};
-use crate::checks::engine::run_one;
-use crate::checks::{CheckResult, CheckStatus};
-use crate::content::{CheckSpec, Exercise, Pack, ParamValue};
+use crate::checks::engine::run_checks;
+use crate::checks::CheckStatus;
+use crate::content::{CheckSpec, Exercise, Pack};
 
 /// One line of the report: a check of a step of an exercise.
 #[derive(Debug, Clone, Serialize)]
@@ -140,25 +140,6 @@ pub fn parse_vars(pairs: &[String]) -> Result<BTreeMap<String, String>, String> 
         .collect()
 }
 
-fn expand(spec: &CheckSpec, vars: &BTreeMap<String, String>) -> CheckSpec {
-    let x = |t: &str| crate::content::vars::expand(t, vars);
-    CheckSpec {
-        kind: spec.kind.clone(),
-        params: spec
-            .params
-            .iter()
-            .map(|(k, v)| {
-                let v = match v {
-                    ParamValue::Text(t) => ParamValue::Text(x(t)),
-                    ParamValue::List(l) => ParamValue::List(l.iter().map(|t| x(t)).collect()),
-                };
-                (k.clone(), v)
-            })
-            .collect(),
-        loc: spec.loc.clone(),
-    }
-}
-
 /// Run the selected checks: steps one after another (their order matters to a reader), the
 /// checks of a step concurrently.
 pub async fn run(backend: &Backend, selection: &[(&Exercise, Vec<usize>)], overrides: &BTreeMap<String, String>) -> Report {
@@ -169,9 +150,8 @@ pub async fn run(backend: &Backend, selection: &[(&Exercise, Vec<usize>)], overr
         vars.extend(overrides.clone());
         for &i in steps {
             let step = &ex.steps[i];
-            let specs: Vec<CheckSpec> = step.checks.iter().map(|c| expand(c, &vars)).collect();
-            let outcomes: Vec<CheckResult> = futures::future::join_all(specs.iter().map(|s| run_one(backend, s, &vars))).await;
-            for r in outcomes {
+            let specs: Vec<CheckSpec> = step.checks.iter().map(|c| c.expand(&vars)).collect();
+            for r in run_checks(backend, &specs, &vars).await.results {
                 summary.add(r.status);
                 results.push(Row {
                     exercise: ex.id.clone(),

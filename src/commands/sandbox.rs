@@ -43,6 +43,15 @@ pub fn load(dir: &Path) -> Option<Sandbox> {
     serde_json::from_slice(&std::fs::read(state_file(dir)).ok()?).ok()
 }
 
+fn save(dir: &Path, s: &Sandbox) -> Result<(), String> {
+    std::fs::write(state_file(dir), serde_json::to_vec_pretty(s).map_err(|e| e.to_string())?).map_err(|e| format!("{}: {e}", state_file(dir).display()))
+}
+
+/// Whether a pid is still the emulator we started (a pid can be reused after a reboot).
+fn is_our_emulator(pid: u32) -> bool {
+    std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| String::from_utf8_lossy(&c).contains("moto_server"))
+}
+
 fn run(cmd: &mut Command, what: &str) -> Result<(), String> {
     let out = cmd.stdin(Stdio::null()).output().map_err(|e| format!("{what}: {e}"))?;
     if out.status.success() {
@@ -93,7 +102,10 @@ pub fn up(dir: &Path, name: &str) -> Result<String, String> {
     } else {
         return Err("no way to create a local cluster: install kwokctl (go install sigs.k8s.io/kwok/cmd/kwokctl@v0.8.0, with kube-apiserver and etcd binaries given by KWOK_*_BINARY) or kind with Docker".into());
     };
-    let emulator = match find_on_path("moto_server") {
+    // record the cluster at once: if anything below fails, `down` can still remove it
+    let mut sandbox = Sandbox { cluster: name.to_string(), runtime: runtime.to_string(), kubeconfig, emulator: None, created_at: crate::checks::engine::now_unix() };
+    save(dir, &sandbox)?;
+    sandbox.emulator = match find_on_path("moto_server") {
         Some(moto) => {
             let port = free_port()?;
             let log = std::fs::File::create(dir.join("moto.log")).map_err(|e| e.to_string())?;
@@ -114,8 +126,7 @@ pub fn up(dir: &Path, name: &str) -> Result<String, String> {
             None
         }
     };
-    let sandbox = Sandbox { cluster: name.to_string(), runtime: runtime.to_string(), kubeconfig, emulator, created_at: crate::checks::engine::now_unix() };
-    std::fs::write(state_file(dir), serde_json::to_vec_pretty(&sandbox).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+    save(dir, &sandbox)?;
     out.push_str("\nuse it in this shell:\n");
     out.push_str(&env_text(&sandbox));
     Ok(out)
@@ -125,7 +136,7 @@ pub fn status(dir: &Path) -> String {
     match load(dir) {
         None => "no sandbox: `kubedojo sandbox up` creates one\n".into(),
         Some(s) => {
-            let alive = s.emulator.as_ref().map(|e| Path::new(&format!("/proc/{}", e.pid)).exists());
+            let alive = s.emulator.as_ref().map(|e| is_our_emulator(e.pid));
             let mut out = format!("sandbox {} ({}) created at {}\nkubeconfig {}\n", s.cluster, s.runtime, s.created_at, s.kubeconfig.display());
             match (&s.emulator, alive) {
                 (Some(e), Some(true)) => {
@@ -180,8 +191,12 @@ pub fn down(dir: &Path, yes: bool) -> Result<String, String> {
     }
     let _ = writeln!(out, "deleted {} cluster {}", s.runtime, s.cluster);
     if let Some(e) = &s.emulator {
-        let _ = Command::new("kill").arg(e.pid.to_string()).status();
-        let _ = writeln!(out, "stopped the AWS emulator (pid {})", e.pid);
+        if is_our_emulator(e.pid) {
+            let _ = Command::new("kill").arg(e.pid.to_string()).status();
+            let _ = writeln!(out, "stopped the AWS emulator (pid {})", e.pid);
+        } else {
+            let _ = writeln!(out, "the AWS emulator (pid {}) was no longer running", e.pid);
+        }
     }
     let _ = std::fs::remove_file(state_file(dir));
     let _ = std::fs::remove_file(&s.kubeconfig);

@@ -109,6 +109,25 @@ pub enum ParamValue {
     List(Vec<String>),
 }
 
+impl CheckSpec {
+    /// The spec with `{{vars}}` in its parameters replaced.
+    pub fn expand(&self, vars: &BTreeMap<String, String>) -> CheckSpec {
+        let x = |t: &str| super::vars::expand(t, vars);
+        let params = self
+            .params
+            .iter()
+            .map(|(k, v)| {
+                let v = match v {
+                    ParamValue::Text(t) => ParamValue::Text(x(t)),
+                    ParamValue::List(l) => ParamValue::List(l.iter().map(|t| x(t)).collect()),
+                };
+                (k.clone(), v)
+            })
+            .collect();
+        CheckSpec { kind: self.kind.clone(), params, loc: self.loc.clone() }
+    }
+}
+
 impl Pack {
     pub fn lesson(&self, id: &str) -> Option<&Lesson> {
         self.lessons.iter().find(|l| l.id == id)

@@ -86,14 +86,21 @@ impl Store {
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Loaded::Fresh(Progress::default()),
             Err(e) => return self.set_aside(format!("cannot read {}: {e}", self.path.display())),
         };
+        #[derive(serde::Deserialize)]
+        struct VersionOnly {
+            version: u32,
+        }
+        // a newer format may not parse as ours: look at its version alone first
+        if let Ok(v) = serde_json::from_slice::<VersionOnly>(&bytes)
+            && v.version > VERSION
+        {
+            self.read_only = true;
+            return Loaded::Untouchable {
+                progress: Progress::default(),
+                reason: format!("it was written by a newer kubedojo (format {} > {VERSION}); update kubedojo", v.version),
+            };
+        }
         match serde_json::from_slice::<Progress>(&bytes) {
-            Ok(p) if p.version > VERSION => {
-                self.read_only = true;
-                Loaded::Untouchable {
-                    progress: Progress::default(),
-                    reason: format!("it was written by a newer kubedojo (format {} > {VERSION}); update kubedojo", p.version),
-                }
-            }
             Ok(p) => Loaded::Existing(p),
             Err(e) => self.set_aside(format!("{}: line {} column {}: {e}", self.path.display(), e.line(), e.column())),
         }
@@ -179,11 +186,12 @@ mod tests {
     fn a_newer_format_is_never_overwritten() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("progress.json");
-        fs::write(&path, r#"{"version": 99, "packs": {}}"#).unwrap();
+        let newer = r#"{"version": 99, "packs": {"eks": {"lessons": "a new shape"}}}"#;
+        fs::write(&path, newer).unwrap();
         let mut store = Store::at(&path);
         assert!(matches!(store.load(), Loaded::Untouchable { .. }));
         store.save(&Progress::default()).unwrap();
-        assert_eq!(fs::read_to_string(&path).unwrap(), r#"{"version": 99, "packs": {}}"#);
+        assert_eq!(fs::read_to_string(&path).unwrap(), newer);
     }
 
     #[test]

@@ -24,16 +24,16 @@ pub fn draw(frame: &mut Frame, app: &App, view: &ExerciseView) {
     let mut lines = Vec::new();
     for (i, step) in ex.steps.iter().enumerate() {
         let sp = pp.step(&ex.id, &step.id);
-        let running = app.running.contains(&(ex.id.clone(), step.id.clone()));
+        let running = app.is_running(&ex.id, &step.id);
         let (symbol, style) = if running {
             (spinner(app.tick), theme::key_hint())
         } else {
             match sp {
                 Some(s) if s.completion == Some(Completion::Manual) => ("✓", theme::item_status(crate::progress::ItemStatus::Done)),
                 Some(s) if s.done() => ("●", theme::item_status(crate::progress::ItemStatus::Done)),
-                Some(s) if s.last_run.as_ref().is_some_and(|r| r.count(CheckStatus::Fail) + r.count(CheckStatus::Error) > 0) => {
-                    ("✘", theme::check_status(CheckStatus::Fail))
-                }
+                Some(s) if s.last_run.as_ref().is_some_and(|r| r.count(CheckStatus::Fail) > 0) => ("✘", theme::check_status(CheckStatus::Fail)),
+                // only errors: the checker could not evaluate, which is not the learner's failure
+                Some(s) if s.last_run.as_ref().is_some_and(|r| r.count(CheckStatus::Error) > 0) => ("!", theme::check_status(CheckStatus::Error)),
                 Some(s) if s.opened_at.is_some() => ("◐", theme::item_status(crate::progress::ItemStatus::InProgress)),
                 _ => ("○", theme::muted()),
             }
@@ -81,7 +81,7 @@ pub fn draw(frame: &mut Frame, app: &App, view: &ExerciseView) {
 
     // results
     let step = &ex.steps[view.step];
-    draw_results(frame, rect(g.results), app, pp.step(&ex.id, &step.id), step.checks.len(), app.running.contains(&(ex.id.clone(), step.id.clone())));
+    draw_results(frame, rect(g.results), app, pp.step(&ex.id, &step.id), step.checks.len(), app.is_running(&ex.id, &step.id));
 }
 
 fn draw_results(frame: &mut Frame, area: Rect, app: &App, sp: Option<&crate::progress::StepProgress>, declared: usize, running: bool) {

@@ -69,7 +69,7 @@ fn item_line<'a>(app: &'a App, pp: &PackProgress, item: ItemRef, lesson_no: usiz
             ("Lab ".to_string(), format!("{done}/{total} steps"))
         }
     };
-    let running = matches!(item, ItemRef::Exercise(i) if app.running.iter().any(|(e, _)| *e == pack.exercises[i].id));
+    let running = matches!(item, ItemRef::Exercise(i) if app.running.keys().any(|(e, _)| *e == pack.exercises[i].id));
     let symbol = if running { spinner(app.tick) } else { status.symbol() };
     let title = pack.item_title(item);
     let fixed = 7 + label.width() + meta.width();
@@ -124,7 +124,7 @@ fn draw_details(frame: &mut Frame, area: Rect, app: &App, pp: &PackProgress, ite
                 };
                 lines.push(Line::from(vec![
                     Span::styled(st.symbol(), theme::item_status(st)),
-                    Span::raw(format!(" {}. {}", n + 1, step.title)),
+                    Span::raw(format!(" {}. {}", n + 1, ex.expand(&step.title))),
                 ]));
             }
         }

@@ -8,8 +8,8 @@ use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomRe
 use kube::Api;
 use kube::api::{ApiResource, DynamicObject, GroupVersionKind, ListParams};
 
-use crate::checks::context::{Ctx, kube_call, timed};
-use crate::checks::outcome::{Outcome, Step, aws_error, fail, pass, warn};
+use crate::checks::context::{Ctx, kube_call};
+use crate::checks::outcome::{Outcome, Step, fail, pass, warn};
 use crate::checks::simulate;
 
 fn ns(ctx: &Ctx<'_>) -> String {
@@ -78,7 +78,7 @@ fn age_seconds(ts: &str) -> Option<u64> {
 }
 
 pub async fn autodiscovery(ctx: &Ctx<'_>) -> Step<Outcome> {
-    let aws = ctx.aws()?;
+    ctx.aws()?;
     let ns = ns(ctx);
     let Some(d) = find_ca(ctx).await? else { return Ok(not_found(&ns)) };
     let cluster = ctx.cluster();
@@ -86,22 +86,21 @@ pub async fn autodiscovery(ctx: &Ctx<'_>) -> Step<Outcome> {
     let Some(flag) = flag else {
         return Ok(fail("no --node-group-auto-discovery flag: CA manages no node group").found_expected("no flag", format!("asg:tag=k8s.io/cluster-autoscaler/enabled,k8s.io/cluster-autoscaler/{cluster}")));
     };
-    let named = flag.split(',').find_map(|p| p.strip_prefix("k8s.io/cluster-autoscaler/").filter(|c| *c != "enabled").map(|c| c.split('=').next().unwrap_or(c).to_string()));
+    // asg:tag=<key>[=value],<key>[=value]: either key may come first
+    let named = flag
+        .split(',')
+        .map(|p| p.strip_prefix("asg:tag=").unwrap_or(p))
+        .find_map(|p| p.strip_prefix("k8s.io/cluster-autoscaler/").map(|c| c.split('=').next().unwrap_or(c)).filter(|c| *c != "enabled").map(str::to_string));
     match named {
         Some(c) if c == cluster => {}
         Some(c) => return Ok(fail(format!("flag names cluster {c}, expected {cluster}")).found_expected(c, cluster)),
         None => return Ok(fail(format!("--node-group-auto-discovery={flag} names no cluster")).found_expected(flag, format!("…,k8s.io/cluster-autoscaler/{cluster}"))),
     }
-    let names = timed("eks:ListNodegroups", aws.eks.list_nodegroups().cluster_name(&cluster).send()).await?.map_err(|e| aws_error(&e, "eks:ListNodegroups"))?.nodegroups.unwrap_or_default();
+    let names = super::nodegroups::list_names(ctx).await?;
     let keys = ["k8s.io/cluster-autoscaler/enabled".to_string(), format!("k8s.io/cluster-autoscaler/{cluster}")];
     for ng in names {
         let Some(group) = super::nodegroups::describe(ctx, &ng).await? else { continue };
-        let asgs: Vec<String> = group.resources.and_then(|r| r.auto_scaling_groups).unwrap_or_default().into_iter().filter_map(|a| a.name).collect();
-        if asgs.is_empty() {
-            continue;
-        }
-        let out = timed("autoscaling:DescribeAutoScalingGroups", aws.autoscaling.describe_auto_scaling_groups().set_auto_scaling_group_names(Some(asgs)).send()).await?;
-        for asg in out.map_err(|e| aws_error(&e, "autoscaling:DescribeAutoScalingGroups"))?.auto_scaling_groups.unwrap_or_default() {
+        for asg in super::nodegroups::asgs(ctx, &group).await? {
             let tags: Vec<String> = asg.tags.unwrap_or_default().into_iter().filter_map(|t| t.key).collect();
             if let Some(missing) = keys.iter().find(|k| !tags.contains(k)) {
                 let name = asg.auto_scaling_group_name.unwrap_or_default();

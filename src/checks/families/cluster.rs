@@ -98,6 +98,9 @@ pub async fn multi_az(ctx: &Ctx<'_>) -> Step<Outcome> {
     };
     let cluster = describe(ctx).await?;
     let subnets: Vec<String> = cluster.resources_vpc_config.and_then(|v| v.subnet_ids).unwrap_or_default();
+    if subnets.is_empty() {
+        return Ok(fail("the cluster lists no subnets").found_expected("0 subnets", "subnets in 2 or more AZs"));
+    }
     let out = timed("ec2:DescribeSubnets", aws.ec2.describe_subnets().set_subnet_ids(Some(subnets.clone())).send()).await?;
     let subnet_zones: std::collections::BTreeSet<String> = match out {
         Ok(o) => o.subnets.unwrap_or_default().into_iter().filter_map(|s| s.availability_zone).collect(),

@@ -79,7 +79,7 @@ async fn annotated_role(ctx: &Ctx<'_>) -> Step<(String, String, String)> {
 }
 
 /// `arn:aws:iam::111122223333:role/path/name` -> `name`, when it is a role ARN.
-fn role_name(arn: &str) -> Option<&str> {
+pub fn role_name(arn: &str) -> Option<&str> {
     let rest = arn.strip_prefix("arn:")?;
     let mut parts = rest.splitn(5, ':');
     let (_partition, service, _region, account, resource) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?);
@@ -122,7 +122,7 @@ pub async fn trust_policy(ctx: &Ctx<'_>) -> Step<Outcome> {
         Err(e) => return Err(aws_error(&e, "iam:GetRole")),
     };
     let doc = role.assume_role_policy_document.unwrap_or_default();
-    let policy = iam_policy::parse(&doc).map_err(|e| fail(format!("trust policy of {name}: {e}")))?;
+    let policy = iam_policy::parse(&doc).map_err(|e| error(format!("the checker could not read the trust policy of {name}: {e}")))?;
     let issuer = issuer(ctx).await?;
     let host_path = issuer_host_path(&issuer);
     let partition = iam_policy::partition(&arn).unwrap_or("aws");
@@ -221,6 +221,8 @@ enum AppLog {
     Marker,
     Problem(String),
     Silent,
+    /// No running pod uses the ServiceAccount: the app is not deployed.
+    NoPod,
     Unreadable(String),
 }
 
@@ -234,16 +236,23 @@ async fn app_log(ctx: &Ctx<'_>, ns: &str, sa: &str, marker: &str) -> Step<AppLog
         .filter(|p| p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running"))
         .filter_map(|p| p.metadata.name.clone())
         .collect();
-    let Some(pod) = running.first() else { return Ok(AppLog::Unreadable(format!("no running pod uses {sa}"))) };
+    let Some(pod) = running.first() else { return Ok(AppLog::NoPod) };
     let params = kube::api::LogParams { tail_lines: Some(200), ..Default::default() };
     let text = match timed("read pod logs", pods.logs(pod, &params)).await? {
         Ok(t) => t,
         Err(e) => return Ok(AppLog::Unreadable(format!("logs of {pod}: {e}"))),
     };
-    if let Some(line) = text.lines().find(|l| l.contains("AccessDenied") || l.contains("InvalidIdentityToken")) {
-        return Ok(AppLog::Problem(line.trim().to_string()));
-    }
-    Ok(if text.contains(marker) { AppLog::Marker } else { AppLog::Silent })
+    // the newest line that says how it went wins: an old error before the fix does not count
+    let last = text.lines().rev().find(|l| l.contains(marker) || l.contains("AccessDenied") || l.contains("InvalidIdentityToken"));
+    Ok(match last {
+        Some(l) if l.contains(marker) => AppLog::Marker,
+        Some(l) => AppLog::Problem(l.trim().to_string()),
+        None => AppLog::Silent,
+    })
+}
+
+fn no_pod(ns: &str, sa: &str) -> Outcome {
+    fail(format!("no running pod in {ns} uses ServiceAccount {sa}: deploy the app")).found_expected("no running pod", format!("serviceAccountName: {sa}"))
 }
 
 pub async fn s3_access(ctx: &Ctx<'_>) -> Step<Outcome> {
@@ -251,6 +260,7 @@ pub async fn s3_access(ctx: &Ctx<'_>) -> Step<Outcome> {
     let bucket = ctx.text("bucket", "bucket", "kubedojo-lab-assets");
     let marker = ctx.text("marker", "marker", "S3_READ_OK");
     let log = app_log(ctx, &ns, &sa, &marker).await?;
+    // the app's own error is the most precise evidence; a missing app is reported last
     if let AppLog::Problem(line) = &log {
         return Ok(fail(format!("app log: {line}")).found_expected(line.clone(), marker));
     }
@@ -261,6 +271,7 @@ pub async fn s3_access(ctx: &Ctx<'_>) -> Step<Outcome> {
             AppLog::Silent => fail(format!("app log has no {marker} yet")).found_expected("no marker", marker),
             AppLog::Unreadable(why) => crate::checks::outcome::skip(format!("needs AWS or the app's log, and neither is available ({why})")),
             AppLog::Problem(line) => fail(format!("app log: {line}")),
+            AppLog::NoPod => no_pod(&ns, &sa),
         });
     };
     let bucket_arn = format!("arn:aws:s3:::{bucket}");
@@ -283,6 +294,7 @@ pub async fn s3_access(ctx: &Ctx<'_>) -> Step<Outcome> {
         AppLog::Silent => fail(format!("role {arn} may read {bucket}, but the app log has no {marker} yet: check the app")).found_expected("no marker", marker),
         AppLog::Unreadable(why) => pass(format!("role {arn} may read {bucket}{} (app log not read: {why})", answer.note())),
         AppLog::Problem(line) => fail(format!("app log: {line}")),
+        AppLog::NoPod => no_pod(&ns, &sa),
     })
 }
 

@@ -39,13 +39,18 @@ pub async fn deployment_ready(ctx: &Ctx<'_>) -> Step<crate::checks::outcome::Out
         return Ok(fail(format!("Deployment {ns}/{name} not found")).found_expected("no Deployment", format!("Deployment {ns}/{name}")));
     };
     let want = d.spec.replicas.unwrap_or(1);
+    let generation = d.metadata.generation.unwrap_or(0);
     let status = d.status.unwrap_or_default();
+    if status.observed_generation.unwrap_or(0) < generation {
+        return Ok(fail(format!("Deployment {ns}/{name}: the controller has not rolled out the latest change yet")).found_expected("an older generation", "the latest generation"));
+    }
     let available = status.available_replicas.unwrap_or(0);
     let updated = status.updated_replicas.unwrap_or(0);
     if want == 0 {
         return Ok(pass(format!("Deployment {ns}/{name} is scaled to 0")));
     }
-    if available >= want && updated >= want {
+    let total = status.replicas.unwrap_or(0);
+    if available >= want && updated >= want && total <= updated {
         return Ok(pass(format!("Deployment {ns}/{name}: {available}/{want} available")));
     }
     let why = pod_problem(&client, &ns, d.spec.selector.match_labels.clone().unwrap_or_default()).await;
@@ -69,7 +74,11 @@ pub async fn daemonset_outcome(client: &kube::Client, ds: &DaemonSet) -> Step<cr
     let name = ds.metadata.name.clone().unwrap_or_default();
     let status = ds.status.clone().unwrap_or_default();
     let (ready, desired) = (status.number_ready, status.desired_number_scheduled);
-    if desired > 0 && ready == desired {
+    if status.observed_generation.unwrap_or(0) < ds.metadata.generation.unwrap_or(0) {
+        return Ok(fail(format!("DaemonSet {ns}/{name}: the controller has not rolled out the latest change yet")).found_expected("an older generation", "the latest generation"));
+    }
+    let updated = status.updated_number_scheduled.unwrap_or(desired);
+    if desired > 0 && ready == desired && updated == desired {
         return Ok(pass(format!("DaemonSet {ns}/{name}: {ready}/{desired} ready")));
     }
     if desired == 0 {

@@ -130,8 +130,7 @@ pub async fn iam(ctx: &Ctx<'_>) -> Step<Outcome> {
         Some(arn) => arn,
         None => {
             // no IRSA: the pods use the node role
-            let groups = aws.eks.list_nodegroups().cluster_name(ctx.cluster()).send();
-            let names = timed("eks:ListNodegroups", groups).await?.map_err(|e| aws_error(&e, "eks:ListNodegroups"))?.nodegroups.unwrap_or_default();
+            let names = super::nodegroups::list_names(ctx).await?;
             let Some(first) = names.first() else {
                 return Ok(fail(format!("ServiceAccount {ns}/{sa_name} has no IAM role and the cluster has no node group to fall back on")).found_expected("no principal", "an IRSA role or a node role"));
             };
@@ -143,7 +142,8 @@ pub async fn iam(ctx: &Ctx<'_>) -> Step<Outcome> {
     };
     let mut actions = vec!["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"];
     let maps: Api<ConfigMap> = Api::namespaced(ctx.kube()?.clone(), &ns);
-    let config = kube_call(&format!("get configmap {ns}/fluent-bit-config"), maps.get_opt("fluent-bit-config")).await?.and_then(|m| m.data).unwrap_or_default();
+    let config_name = ctx.text("configMap", "fluentBitConfig", "fluent-bit-config");
+    let config = kube_call(&format!("get configmap {ns}/{config_name}"), maps.get_opt(&config_name)).await?.and_then(|m| m.data).unwrap_or_default();
     if config.values().any(|v| outputs(v).iter().any(|o| o.get("auto_create_group").is_some_and(|a| a.eq_ignore_ascii_case("on") || a == "true"))) {
         actions.push("logs:CreateLogGroup");
     }

@@ -12,6 +12,8 @@ mod practices;
 mod rollouts;
 
 use super::context::Ctx;
+
+pub use irsa::role_name;
 use super::outcome::Outcome;
 
 pub async fn run(ctx: &Ctx<'_>) -> Option<Outcome> {

@@ -45,7 +45,19 @@ pub async fn describe(ctx: &Ctx<'_>, name: &str) -> Step<Option<Nodegroup>> {
     }
 }
 
-async fn list_names(ctx: &Ctx<'_>) -> Step<Vec<String>> {
+/// The Auto Scaling groups behind a node group (none asked for when it has none: an empty
+/// name list would describe every ASG of the region).
+pub async fn asgs(ctx: &Ctx<'_>, group: &Nodegroup) -> Step<Vec<aws_sdk_autoscaling::types::AutoScalingGroup>> {
+    let aws = ctx.aws()?;
+    let names: Vec<String> = group.resources.as_ref().and_then(|r| r.auto_scaling_groups.clone()).unwrap_or_default().into_iter().filter_map(|a| a.name).collect();
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    let out = timed("autoscaling:DescribeAutoScalingGroups", aws.autoscaling.describe_auto_scaling_groups().set_auto_scaling_group_names(Some(names)).send()).await?;
+    Ok(out.map_err(|e| aws_error(&e, "autoscaling:DescribeAutoScalingGroups"))?.auto_scaling_groups.unwrap_or_default())
+}
+
+pub async fn list_names(ctx: &Ctx<'_>) -> Step<Vec<String>> {
     let aws = ctx.aws()?;
     let cluster = ctx.cluster();
     let out = timed("eks:ListNodegroups", aws.eks.list_nodegroups().cluster_name(&cluster).send()).await?;
@@ -192,7 +204,7 @@ pub async fn critical_taint(ctx: &Ctx<'_>) -> Step<Outcome> {
 }
 
 pub async fn spot(ctx: &Ctx<'_>) -> Step<Outcome> {
-    let aws = ctx.aws()?;
+    ctx.aws()?;
     let ng = ctx.text("nodegroup", "spotNodegroup", "spot");
     let Some(group) = describe(ctx, &ng).await? else {
         return Ok(fail(format!("Node group {ng} missing")).found_expected("no node group", ng));
@@ -201,15 +213,10 @@ pub async fn spot(ctx: &Ctx<'_>) -> Step<Outcome> {
     if capacity != "SPOT" {
         return Ok(fail(format!("capacityType {capacity}, expected SPOT (eksctl `spot: true`)")).found_expected(capacity, "SPOT"));
     }
-    let asgs: Vec<String> = group.resources.and_then(|r| r.auto_scaling_groups).unwrap_or_default().into_iter().filter_map(|a| a.name).collect();
-    if !asgs.is_empty() {
-        let out = timed("autoscaling:DescribeAutoScalingGroups", aws.autoscaling.describe_auto_scaling_groups().set_auto_scaling_group_names(Some(asgs.clone())).send()).await?;
-        let found = out.map_err(|e| aws_error(&e, "autoscaling:DescribeAutoScalingGroups"))?.auto_scaling_groups.unwrap_or_default();
-        for asg in &found {
-            if asg.capacity_rebalance != Some(true) {
-                let name = asg.auto_scaling_group_name.clone().unwrap_or_default();
-                return Ok(fail(format!("ASG {name} CapacityRebalance=false: Spot nodes are not replaced before interruption")).found_expected("false", "true"));
-            }
+    for asg in asgs(ctx, &group).await? {
+        if asg.capacity_rebalance != Some(true) {
+            let name = asg.auto_scaling_group_name.clone().unwrap_or_default();
+            return Ok(fail(format!("ASG {name} CapacityRebalance=false: Spot nodes are not replaced before interruption")).found_expected("false", "true"));
         }
     }
     let groups = nodes_by_group(ctx).await?;

@@ -14,7 +14,7 @@ use kube::api::ListParams;
 use super::nodegroups;
 use crate::checks::backend::TargetKind;
 use crate::checks::context::{Ctx, kube_call, timed};
-use crate::checks::outcome::{Outcome, Step, aws_error, fail, pass, skip, warn};
+use crate::checks::outcome::{Outcome, Step, fail, pass, skip, warn};
 use crate::checks::selector;
 
 fn pod_labels(d: &Deployment) -> BTreeMap<String, String> {
@@ -209,20 +209,16 @@ pub async fn prefix_delegation(ctx: &Ctx<'_>) -> Step<Outcome> {
 }
 
 pub async fn spot_interruption(ctx: &Ctx<'_>) -> Step<Outcome> {
-    let aws = ctx.aws()?;
+    ctx.aws()?;
     let ng = ctx.text("nodegroup", "spotNodegroup", "spot");
     let client = ctx.kube()?.clone();
     let mut mechanism = None;
     if let Some(group) = nodegroups::describe(ctx, &ng).await?
         && group.capacity_type.as_ref().map(|c| c.as_str()) == Some("SPOT")
     {
-        let asgs: Vec<String> = group.resources.and_then(|r| r.auto_scaling_groups).unwrap_or_default().into_iter().filter_map(|a| a.name).collect();
-        if !asgs.is_empty() {
-            let out = timed("autoscaling:DescribeAutoScalingGroups", aws.autoscaling.describe_auto_scaling_groups().set_auto_scaling_group_names(Some(asgs)).send()).await?;
-            let groups = out.map_err(|e| aws_error(&e, "autoscaling:DescribeAutoScalingGroups"))?.auto_scaling_groups.unwrap_or_default();
-            if !groups.is_empty() && groups.iter().all(|g| g.capacity_rebalance == Some(true)) {
-                mechanism = Some("managed Spot with capacity rebalancing".to_string());
-            }
+        let groups = nodegroups::asgs(ctx, &group).await?;
+        if !groups.is_empty() && groups.iter().all(|g| g.capacity_rebalance == Some(true)) {
+            mechanism = Some("managed Spot with capacity rebalancing".to_string());
         }
     }
     if mechanism.is_none() {
@@ -286,9 +282,7 @@ pub async fn scale_to_zero(ctx: &Ctx<'_>) -> Step<Outcome> {
         return Ok(pass(format!("{ng} can scale to 0 (minSize 0)")));
     }
     // at zero there is no node to read taints from: ASG node-template tags, or eks:DescribeNodegroup
-    let asgs: Vec<String> = group.resources.and_then(|r| r.auto_scaling_groups).unwrap_or_default().into_iter().filter_map(|a| a.name).collect();
-    let out = timed("autoscaling:DescribeAutoScalingGroups", aws.autoscaling.describe_auto_scaling_groups().set_auto_scaling_group_names(Some(asgs)).send()).await?;
-    let groups = out.map_err(|e| aws_error(&e, "autoscaling:DescribeAutoScalingGroups"))?.auto_scaling_groups.unwrap_or_default();
+    let groups = nodegroups::asgs(ctx, &group).await?;
     let tagged = groups.iter().all(|g| {
         let keys: Vec<String> = g.tags.clone().unwrap_or_default().into_iter().filter_map(|t| t.key).collect();
         taints.iter().all(|t| keys.contains(&format!("k8s.io/cluster-autoscaler/node-template/taint/{}", t.key.clone().unwrap_or_default())))

@@ -93,11 +93,15 @@ pub async fn bluegreen_spec(ctx: &Ctx<'_>) -> Step<Outcome> {
 
 pub async fn services_wired(ctx: &Ctx<'_>) -> Step<Outcome> {
     let (ns, name, r) = rollout(ctx).await?;
-    let bg = r.data.get("spec").and_then(|s| s.get("strategy")).and_then(|s| s.get("blueGreen")).cloned().unwrap_or(Value::Null);
+    let Some(bg) = r.data.get("spec").and_then(|s| s.get("strategy")).and_then(|s| s.get("blueGreen")).cloned() else {
+        return Ok(fail(format!("Rollout {ns}/{name} is not blue-green: no Services to wire")).found_expected("no blueGreen strategy", "spec.strategy.blueGreen"));
+    };
     let status = r.data.get("status").and_then(|s| s.get("blueGreen")).cloned().unwrap_or(Value::Null);
     let services: Api<Service> = Api::namespaced(ctx.kube()?.clone(), &ns);
     for (role, service_key, selector_key) in [("active", "activeService", "activeSelector"), ("preview", "previewService", "previewSelector")] {
-        let Some(service) = str_at(&bg, &[service_key]) else { continue };
+        let Some(service) = str_at(&bg, &[service_key]) else {
+            return Ok(fail(format!("Rollout {ns}/{name} names no {service_key}")).found_expected("unset", service_key));
+        };
         let Some(expected) = str_at(&status, &[selector_key]) else {
             return Ok(fail(format!("Rollout {ns}/{name} has no status.blueGreen.{selector_key} yet: is the controller running?")).found_expected("no selector", "a pod template hash"));
         };
@@ -116,6 +120,11 @@ pub async fn services_wired(ctx: &Ctx<'_>) -> Step<Outcome> {
 pub async fn promoted(ctx: &Ctx<'_>) -> Step<Outcome> {
     let (ns, name, r) = rollout(ctx).await?;
     let status = r.data.get("status").cloned().unwrap_or(Value::Null);
+    let generation = r.metadata.generation.unwrap_or(0);
+    let observed = str_at(&status, &["observedGeneration"]).and_then(|g| g.parse::<i64>().ok()).unwrap_or(generation);
+    if observed < generation {
+        return Ok(fail(format!("the controller has not seen the latest change to {name} yet (generation {generation}, observed {observed})")).found_expected(observed.to_string(), generation.to_string()));
+    }
     let phase = str_at(&status, &["phase"]).unwrap_or("Unknown");
     let paused = status.get("pauseConditions").and_then(Value::as_array).and_then(|a| a.first()).and_then(|c| c.get("reason")).and_then(Value::as_str);
     if phase == "Paused" || paused.is_some() {
