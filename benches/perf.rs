@@ -96,6 +96,9 @@ fn binary_figures(state: &std::path::Path) {
         let mut cmd = CommandBuilder::new(&bin);
         cmd.env("KUBEDOJO_STATE_DIR", state);
         cmd.env("TERM", "xterm-256color");
+        // reading only: no cluster to connect to
+        cmd.env_remove("KUBECONFIG");
+        cmd.env("HOME", state);
         let started = Instant::now();
         let mut child = pty.slave.spawn_command(cmd).expect("spawn");
         drop(pty.slave);

@@ -60,8 +60,7 @@ async fn failing_check_exits_one() {
 #[test]
 fn unreachable_cluster_exits_three() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("kubeconfig");
-    std::fs::write(&path, "apiVersion: v1\nkind: Config\ncurrent-context: gone\ncontexts:\n- name: gone\n  context: {cluster: gone, user: u}\nclusters:\n- name: gone\n  cluster: {server: 'https://127.0.0.1:1'}\nusers:\n- name: u\n  user: {token: x}\n").expect("write");
+    let path = live::unreachable_kubeconfig(dir.path());
     let (json, code) = check(&["demo/namespace", "--target", "kwok", "--kubeconfig", path.to_str().expect("path")]);
     assert_eq!(code, 3, "{json:#}");
     assert_eq!(json["summary"]["error"], 2);

@@ -119,12 +119,7 @@ async fn daemonset_ready_on_every_node_or_on_none() {
 #[tokio::test]
 async fn an_unreachable_api_server_is_an_error_not_a_fail() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("kubeconfig");
-    std::fs::write(
-        &path,
-        "apiVersion: v1\nkind: Config\ncurrent-context: gone\ncontexts:\n- name: gone\n  context: {cluster: gone, user: u}\nclusters:\n- name: gone\n  cluster: {server: 'https://127.0.0.1:1'}\nusers:\n- name: u\n  user: {token: x}\n",
-    )
-    .expect("write");
+    let path = live::unreachable_kubeconfig(dir.path());
     let b = kubedojo::checks::backend::Backend::connect(&kubedojo::checks::backend::TargetOptions {
         kind: Some(kubedojo::checks::backend::TargetKind::Kwok),
         kubeconfig: Some(path),

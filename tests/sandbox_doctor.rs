@@ -23,8 +23,7 @@ fn doctor_reports_the_target_and_missing_tools() {
     for tool in ["kubectl", "eksctl", "helm", "aws", "kind", "kwokctl"] {
         assert!(text.lines().any(|l| l[4..].starts_with(tool)), "no line for {tool}: {text}");
     }
-    let bad = state.path().join("bad-kubeconfig");
-    std::fs::write(&bad, "apiVersion: v1\nkind: Config\ncurrent-context: gone\ncontexts:\n- name: gone\n  context: {cluster: gone, user: u}\nclusters:\n- name: gone\n  cluster: {server: 'https://127.0.0.1:1'}\nusers:\n- name: u\n  user: {token: x}\n").expect("write");
+    let bad = live::unreachable_kubeconfig(state.path());
     let out = kubedojo(state.path()).args(["doctor", "--kubeconfig", bad.to_str().expect("path")]).output().expect("run");
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("✘ API server      unreachable"));

@@ -20,6 +20,17 @@ pub fn kubeconfig() -> String {
     })
 }
 
+/// A kubeconfig whose API server cannot be reached (nothing listens on port 1).
+pub fn unreachable_kubeconfig(dir: &std::path::Path) -> std::path::PathBuf {
+    let path = dir.join("unreachable-kubeconfig");
+    std::fs::write(
+        &path,
+        "apiVersion: v1\nkind: Config\ncurrent-context: gone\ncontexts:\n- name: gone\n  context: {cluster: gone, user: u}\nclusters:\n- name: gone\n  cluster: {server: 'https://127.0.0.1:1'}\nusers:\n- name: u\n  user: {token: x}\n",
+    )
+    .expect("write kubeconfig");
+    path
+}
+
 pub fn aws_endpoint() -> String {
     std::env::var("KUBEDOJO_TEST_AWS_ENDPOINT").ok().filter(|e| !e.is_empty()).unwrap_or_else(|| {
         panic!("the AWS emulator is not running: start it with `eval \"$(tests/testenv.sh up)\"` (tests/run-all.sh does this)")
