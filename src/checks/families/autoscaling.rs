@@ -159,11 +159,20 @@ pub async fn karpenter(ctx: &Ctx<'_>) -> Step<Outcome> {
     if count == 0 {
         return Ok(fail("Karpenter present but 0 NodePools: it will launch nothing").found_expected("0 NodePools", "1 or more"));
     }
-    let queue = d.spec.template.spec.as_ref().is_some_and(|p| p.containers.iter().any(|c| c.env.clone().unwrap_or_default().iter().any(|e| e.name == "INTERRUPTION_QUEUE" && e.value.as_deref().is_some_and(|v| !v.is_empty()))));
-    if !queue {
+    if !has_interruption_queue(&d) {
         return Ok(warn(format!("Karpenter runs with {count} NodePool(s), but settings.interruptionQueue is unset: Spot interruptions are not handled ahead of time")));
     }
     Ok(pass(format!("Karpenter runs with {count} NodePool(s) and an interruption queue")))
+}
+
+/// Whether a Karpenter Deployment is configured with an interruption queue
+/// (the chart's `settings.interruptionQueue` becomes the env var INTERRUPTION_QUEUE).
+pub fn has_interruption_queue(d: &Deployment) -> bool {
+    d.spec.template.spec.as_ref().is_some_and(|p| {
+        p.containers
+            .iter()
+            .any(|c| c.env.as_ref().is_some_and(|env| env.iter().any(|e| e.name == "INTERRUPTION_QUEUE" && e.value.as_deref().is_some_and(|v| !v.is_empty()))))
+    })
 }
 
 #[cfg(test)]

@@ -28,7 +28,7 @@ pub async fn identity(ctx: &Ctx<'_>) -> Step<Outcome> {
 }
 
 /// `DescribeCluster`, with a not-found turned into the learner's fail.
-async fn describe(ctx: &Ctx<'_>) -> Step<aws_sdk_eks::types::Cluster> {
+pub async fn describe(ctx: &Ctx<'_>) -> Step<aws_sdk_eks::types::Cluster> {
     let aws = ctx.aws()?;
     let name = ctx.cluster();
     let out = timed("eks:DescribeCluster", aws.eks.describe_cluster().name(&name).send()).await?;

@@ -16,19 +16,9 @@ pub const TOKEN_FILE: &str = "/var/run/secrets/eks.amazonaws.com/serviceaccount/
 
 /// The cluster's OIDC issuer (`https://...`), from `DescribeCluster`.
 async fn issuer(ctx: &Ctx<'_>) -> Step<String> {
-    let aws = ctx.aws()?;
+    let cluster = super::cluster::describe(ctx).await?;
     let name = ctx.cluster();
-    let out = timed("eks:DescribeCluster", aws.eks.describe_cluster().name(&name).send()).await?;
-    let cluster = match out {
-        Ok(o) => o.cluster,
-        Err(e) if aws_code(&e) == Some("ResourceNotFoundException") => {
-            return Err(fail(format!("Cluster {name} not found: check the cluster var")).found_expected("no cluster", name));
-        }
-        Err(e) => return Err(aws_error(&e, "eks:DescribeCluster")),
-    };
-    cluster
-        .and_then(|c| c.identity?.oidc?.issuer)
-        .ok_or_else(|| fail(format!("cluster {name} has no OIDC issuer")).found_expected("no issuer", "an OIDC issuer URL"))
+    cluster.identity.and_then(|i| i.oidc?.issuer).ok_or_else(|| fail(format!("cluster {name} has no OIDC issuer")).found_expected("no issuer", "an OIDC issuer URL"))
 }
 
 /// The ARN of the provider for an issuer, when it exists.

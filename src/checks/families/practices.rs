@@ -232,9 +232,7 @@ pub async fn spot_interruption(ctx: &Ctx<'_>) -> Step<Outcome> {
         let karpenter_ns = ctx.var("karpenterNamespace", "kube-system");
         let deployments: Api<Deployment> = Api::namespaced(client.clone(), &karpenter_ns);
         let list = kube_call(&format!("list deployments in {karpenter_ns}"), deployments.list(&ListParams::default())).await?.items;
-        let karpenter_queue = list.iter().filter(|d| d.metadata.name.as_deref() == Some("karpenter")).any(|d| {
-            d.spec.template.spec.as_ref().is_some_and(|p| p.containers.iter().any(|c| c.env.clone().unwrap_or_default().iter().any(|e| e.name == "INTERRUPTION_QUEUE" && e.value.as_deref().is_some_and(|v| !v.is_empty()))))
-        });
+        let karpenter_queue = list.iter().filter(|d| d.metadata.name.as_deref() == Some("karpenter")).any(super::autoscaling::has_interruption_queue);
         if karpenter_queue {
             mechanism = Some("Karpenter's interruption queue".into());
         }
