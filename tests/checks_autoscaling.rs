@@ -39,7 +39,9 @@ async fn status_map(c: &kube::Client, ns: &str, updated: &str) {
 }
 
 fn now_ca() -> String {
-    k8s_openapi::jiff::Timestamp::now().strftime("%Y-%m-%d %H:%M:%S%.3f +0000 UTC").to_string()
+    k8s_openapi::jiff::Timestamp::now()
+        .strftime("%Y-%m-%d %H:%M:%S%.3f +0000 UTC")
+        .to_string()
 }
 
 #[tokio::test]
@@ -48,36 +50,135 @@ async fn ca_deployed_cases() {
     let c = client(&b);
     let v = vars(&[]);
     let empty = namespace(&c, "ca-none").await;
-    assert_status(&run(&b, &spec("ca.deployed", &[("namespace", &empty)]), &v).await, Fail, "No Cluster Autoscaler (no container with --cloud-provider=aws");
+    assert_status(
+        &run(&b, &spec("ca.deployed", &[("namespace", &empty)]), &v).await,
+        Fail,
+        "No Cluster Autoscaler (no container with --cloud-provider=aws",
+    );
     let ns = namespace(&c, "ca").await;
-    let _: ServiceAccount = create(&c, &ns, json!({"metadata": {"name": "cluster-autoscaler"}})).await;
-    let _: Deployment = create(&c, &ns, ca("lab", "cluster-autoscaler", json!({"type": "kwok"}))).await;
+    let _: ServiceAccount =
+        create(&c, &ns, json!({"metadata": {"name": "cluster-autoscaler"}})).await;
+    let _: Deployment = create(
+        &c,
+        &ns,
+        ca("lab", "cluster-autoscaler", json!({"type": "kwok"})),
+    )
+    .await;
     let s = spec("ca.deployed", &[("namespace", &ns)]);
-    assert_status(&run_until(&b, &s, &v, Warn, "has not written").await, Warn, "has not written ConfigMap");
+    assert_status(
+        &run_until(&b, &s, &v, Warn, "has not written").await,
+        Warn,
+        "has not written ConfigMap",
+    );
     status_map(&c, &ns, &now_ca()).await;
-    assert_status(&run(&b, &s, &v).await, Pass, "cluster-autoscaler 1/1 available, status updated");
+    assert_status(
+        &run(&b, &s, &v).await,
+        Pass,
+        "cluster-autoscaler 1/1 available, status updated",
+    );
     let stale = namespace(&c, "ca-stale").await;
-    let _: ServiceAccount = create(&c, &stale, json!({"metadata": {"name": "cluster-autoscaler"}})).await;
-    let _: Deployment = create(&c, &stale, ca("lab", "cluster-autoscaler", json!({"type": "kwok"}))).await;
+    let _: ServiceAccount = create(
+        &c,
+        &stale,
+        json!({"metadata": {"name": "cluster-autoscaler"}}),
+    )
+    .await;
+    let _: Deployment = create(
+        &c,
+        &stale,
+        ca("lab", "cluster-autoscaler", json!({"type": "kwok"})),
+    )
+    .await;
     status_map(&c, &stale, "2026-01-01 00:00:00.000 +0000 UTC").await;
-    assert_status(&run_until(&b, &spec("ca.deployed", &[("namespace", &stale)]), &v, Fail, "stale").await, Fail, "status ConfigMap stale since 2026-01-01");
+    assert_status(
+        &run_until(
+            &b,
+            &spec("ca.deployed", &[("namespace", &stale)]),
+            &v,
+            Fail,
+            "stale",
+        )
+        .await,
+        Fail,
+        "status ConfigMap stale since 2026-01-01",
+    );
     let down = namespace(&c, "ca-down").await;
-    let _: Deployment = create(&c, &down, ca("lab", "cluster-autoscaler", json!({"no-such-node": "x"}))).await;
-    assert_status(&run(&b, &spec("ca.deployed", &[("namespace", &down)]), &v).await, Fail, "cluster-autoscaler 0/1 available");
+    let _: Deployment = create(
+        &c,
+        &down,
+        ca("lab", "cluster-autoscaler", json!({"no-such-node": "x"})),
+    )
+    .await;
+    assert_status(
+        &run(&b, &spec("ca.deployed", &[("namespace", &down)]), &v).await,
+        Fail,
+        "cluster-autoscaler 0/1 available",
+    );
 }
 
 async fn cluster_and_group(aws: &Aws, tags: &[(&str, &str)]) -> String {
     let cluster = unique("ca");
-    aws.eks.create_cluster().name(&cluster).role_arn("arn:aws:iam::123456789012:role/eks").resources_vpc_config(aws_sdk_eks::types::VpcConfigRequest::builder().subnet_ids("subnet-a").build()).send().await.expect("cluster");
-    let asg = aws.eks.create_nodegroup().cluster_name(&cluster).nodegroup_name("general").node_role("arn:aws:iam::123456789012:role/node").subnets("subnet-a").capacity_type(CapacityTypes::OnDemand)
-        .scaling_config(NodegroupScalingConfig::builder().min_size(1).max_size(3).desired_size(1).build()).send().await.expect("nodegroup")
-        .nodegroup.and_then(|n| n.resources?.auto_scaling_groups?.first()?.name.clone()).unwrap_or_default();
+    aws.eks
+        .create_cluster()
+        .name(&cluster)
+        .role_arn("arn:aws:iam::123456789012:role/eks")
+        .resources_vpc_config(
+            aws_sdk_eks::types::VpcConfigRequest::builder()
+                .subnet_ids("subnet-a")
+                .build(),
+        )
+        .send()
+        .await
+        .expect("cluster");
+    let asg = aws
+        .eks
+        .create_nodegroup()
+        .cluster_name(&cluster)
+        .nodegroup_name("general")
+        .node_role("arn:aws:iam::123456789012:role/node")
+        .subnets("subnet-a")
+        .capacity_type(CapacityTypes::OnDemand)
+        .scaling_config(
+            NodegroupScalingConfig::builder()
+                .min_size(1)
+                .max_size(3)
+                .desired_size(1)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("nodegroup")
+        .nodegroup
+        .and_then(|n| n.resources?.auto_scaling_groups?.first()?.name.clone())
+        .unwrap_or_default();
     let lc = unique("lc");
-    aws.autoscaling.create_launch_configuration().launch_configuration_name(&lc).image_id("ami-12c6146b").instance_type("m6i.large").send().await.expect("lc");
-    let mut req = aws.autoscaling.create_auto_scaling_group().auto_scaling_group_name(&asg).launch_configuration_name(&lc).min_size(1).max_size(3).availability_zones("eu-west-1a");
+    aws.autoscaling
+        .create_launch_configuration()
+        .launch_configuration_name(&lc)
+        .image_id("ami-12c6146b")
+        .instance_type("m6i.large")
+        .send()
+        .await
+        .expect("lc");
+    let mut req = aws
+        .autoscaling
+        .create_auto_scaling_group()
+        .auto_scaling_group_name(&asg)
+        .launch_configuration_name(&lc)
+        .min_size(1)
+        .max_size(3)
+        .availability_zones("eu-west-1a");
     for (k, v) in tags {
         let key = k.replace("{cluster}", &cluster);
-        req = req.tags(aws_sdk_autoscaling::types::Tag::builder().key(key).value(*v).resource_id(&asg).resource_type("auto-scaling-group").propagate_at_launch(false).build());
+        req = req.tags(
+            aws_sdk_autoscaling::types::Tag::builder()
+                .key(key)
+                .value(*v)
+                .resource_id(&asg)
+                .resource_type("auto-scaling-group")
+                .propagate_at_launch(false)
+                .build(),
+        );
     }
     req.send().await.expect("asg");
     cluster
@@ -87,17 +188,42 @@ async fn cluster_and_group(aws: &Aws, tags: &[(&str, &str)]) -> String {
 async fn ca_autodiscovery_cases() {
     let b = backend(None, true).await;
     let c = client(&b);
-    let tagged = cluster_and_group(aws(&b), &[("k8s.io/cluster-autoscaler/enabled", "true"), ("k8s.io/cluster-autoscaler/{cluster}", "owned")]).await;
-    let untagged = cluster_and_group(aws(&b), &[("k8s.io/cluster-autoscaler/enabled", "true")]).await;
+    let tagged = cluster_and_group(
+        aws(&b),
+        &[
+            ("k8s.io/cluster-autoscaler/enabled", "true"),
+            ("k8s.io/cluster-autoscaler/{cluster}", "owned"),
+        ],
+    )
+    .await;
+    let untagged =
+        cluster_and_group(aws(&b), &[("k8s.io/cluster-autoscaler/enabled", "true")]).await;
     let ns = namespace(&c, "ca-disc").await;
     let _: Deployment = create(&c, &ns, ca(&tagged, "default", json!({"type": "kwok"}))).await;
     let s = spec("ca.autodiscovery", &[("namespace", &ns)]);
-    assert_status(&run(&b, &s, &vars(&[("cluster", &tagged)])).await, Pass, &format!("CA discovers {tagged}'s tagged ASGs"));
-    assert_status(&run(&b, &s, &vars(&[("cluster", &untagged)])).await, Fail, &format!("flag names cluster {tagged}, expected {untagged}"));
+    assert_status(
+        &run(&b, &s, &vars(&[("cluster", &tagged)])).await,
+        Pass,
+        &format!("CA discovers {tagged}'s tagged ASGs"),
+    );
+    assert_status(
+        &run(&b, &s, &vars(&[("cluster", &untagged)])).await,
+        Fail,
+        &format!("flag names cluster {tagged}, expected {untagged}"),
+    );
     let ns2 = namespace(&c, "ca-disc").await;
     let _: Deployment = create(&c, &ns2, ca(&untagged, "default", json!({"type": "kwok"}))).await;
-    let r = run(&b, &spec("ca.autodiscovery", &[("namespace", &ns2)]), &vars(&[("cluster", &untagged)])).await;
-    assert_status(&r, Fail, &format!("(general) lacks tag k8s.io/cluster-autoscaler/{untagged}: CA ignores it"));
+    let r = run(
+        &b,
+        &spec("ca.autodiscovery", &[("namespace", &ns2)]),
+        &vars(&[("cluster", &untagged)]),
+    )
+    .await;
+    assert_status(
+        &r,
+        Fail,
+        &format!("(general) lacks tag k8s.io/cluster-autoscaler/{untagged}: CA ignores it"),
+    );
 }
 
 #[tokio::test]
@@ -108,7 +234,10 @@ async fn ca_iam_cases() {
     let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::123456789012:oidc-provider/x"},"Action":"sts:AssumeRoleWithWebIdentity"}]}"#;
     // the upstream policy: scaling actions only on ASGs tagged for this cluster
     let scaling = |cluster: &str, describe_nodegroup: bool| {
-        let mut read = vec!["autoscaling:DescribeAutoScalingGroups", "ec2:DescribeLaunchTemplateVersions"];
+        let mut read = vec![
+            "autoscaling:DescribeAutoScalingGroups",
+            "ec2:DescribeLaunchTemplateVersions",
+        ];
         if describe_nodegroup {
             read.push("eks:DescribeNodegroup");
         }
@@ -121,20 +250,62 @@ async fn ca_iam_cases() {
     };
     let cluster = "kubedojo-lab";
     let mut arns = Vec::new();
-    for (label, doc) in [("full", scaling(cluster, true)), ("nodescribe", scaling(cluster, false)), ("otherlab", scaling("other-lab", true))] {
+    for (label, doc) in [
+        ("full", scaling(cluster, true)),
+        ("nodescribe", scaling(cluster, false)),
+        ("otherlab", scaling("other-lab", true)),
+    ] {
         let name = unique(&format!("ca-{label}"));
-        let arn = iam.create_role().role_name(&name).assume_role_policy_document(trust).send().await.expect("role").role.map(|r| r.arn).unwrap_or_default();
-        iam.put_role_policy().role_name(&name).policy_name("ca").policy_document(doc).send().await.expect("policy");
+        let arn = iam
+            .create_role()
+            .role_name(&name)
+            .assume_role_policy_document(trust)
+            .send()
+            .await
+            .expect("role")
+            .role
+            .map(|r| r.arn)
+            .unwrap_or_default();
+        iam.put_role_policy()
+            .role_name(&name)
+            .policy_name("ca")
+            .policy_document(doc)
+            .send()
+            .await
+            .expect("policy");
         arns.push(arn);
     }
     let v = vars(&[("cluster", cluster)]);
-    let cases = [(Some(&arns[0]), Pass, "may scale the node groups' ASGs"), (Some(&arns[1]), Warn, "not eks:DescribeNodegroup"), (Some(&arns[2]), Fail, "autoscaling:SetDesiredCapacity → implicitDeny"), (None, Fail, "has no IAM role")];
+    let cases = [
+        (Some(&arns[0]), Pass, "may scale the node groups' ASGs"),
+        (Some(&arns[1]), Warn, "not eks:DescribeNodegroup"),
+        (
+            Some(&arns[2]),
+            Fail,
+            "autoscaling:SetDesiredCapacity → implicitDeny",
+        ),
+        (None, Fail, "has no IAM role"),
+    ];
     for (arn, status, part) in cases {
         let ns = namespace(&c, "ca-iam").await;
         let annotations = arn.map(|a| json!({"eks.amazonaws.com/role-arn": a}));
-        let _: ServiceAccount = create(&c, &ns, json!({"metadata": {"name": "cluster-autoscaler", "annotations": annotations}})).await;
-        let _: Deployment = create(&c, &ns, ca(cluster, "cluster-autoscaler", json!({"type": "kwok"}))).await;
-        assert_status(&run(&b, &spec("ca.iam", &[("namespace", &ns)]), &v).await, status, part);
+        let _: ServiceAccount = create(
+            &c,
+            &ns,
+            json!({"metadata": {"name": "cluster-autoscaler", "annotations": annotations}}),
+        )
+        .await;
+        let _: Deployment = create(
+            &c,
+            &ns,
+            ca(cluster, "cluster-autoscaler", json!({"type": "kwok"})),
+        )
+        .await;
+        assert_status(
+            &run(&b, &spec("ca.iam", &[("namespace", &ns)]), &v).await,
+            status,
+            part,
+        );
     }
 }
 
@@ -159,25 +330,73 @@ async fn karpenter_cases() {
     let c = client(&b);
     let crds: Api<CustomResourceDefinition> = Api::all(c.clone());
     // start from no Karpenter (the cluster may keep CRDs from an earlier run)
-    let _ = crds.delete("nodepools.karpenter.sh", &Default::default()).await;
+    let _ = crds
+        .delete("nodepools.karpenter.sh", &Default::default())
+        .await;
     let ns = namespace(&c, "karpenter").await;
     let s = spec("karpenter.ready", &[("namespace", &ns)]);
     let v = vars(&[]);
-    assert_status(&run_until(&b, &s, &v, Fail, "nodepools").await, Fail, "CRD nodepools.karpenter.sh missing");
+    assert_status(
+        &run_until(&b, &s, &v, Fail, "nodepools").await,
+        Fail,
+        "CRD nodepools.karpenter.sh missing",
+    );
     crd(&c, "karpenter.sh", "NodePool", "nodepools", "v1", "Cluster").await;
-    crd(&c, "karpenter.k8s.aws", "EC2NodeClass", "ec2nodeclasses", "v1", "Cluster").await;
-    assert_status(&run_until(&b, &s, &v, Fail, "not found").await, Fail, &format!("Deployment {ns}/karpenter not found"));
+    crd(
+        &c,
+        "karpenter.k8s.aws",
+        "EC2NodeClass",
+        "ec2nodeclasses",
+        "v1",
+        "Cluster",
+    )
+    .await;
+    assert_status(
+        &run_until(&b, &s, &v, Fail, "not found").await,
+        Fail,
+        &format!("Deployment {ns}/karpenter not found"),
+    );
     let karpenter = |queue: Option<&str>| {
-        let env = queue.map(|q| json!([{"name": "INTERRUPTION_QUEUE", "value": q}])).unwrap_or(json!([]));
+        let env = queue
+            .map(|q| json!([{"name": "INTERRUPTION_QUEUE", "value": q}]))
+            .unwrap_or(json!([]));
         json!({"metadata": {"name": "karpenter"}, "spec": {"selector": {"matchLabels": {"app": "karpenter"}}, "template": {"metadata": {"labels": {"app": "karpenter"}}, "spec": {"nodeSelector": {"type": "kwok"}, "containers": [{"name": "controller", "image": "public.ecr.aws/karpenter/controller:1.8.0", "env": env}]}}}})
     };
     let _: Deployment = create(&c, &ns, karpenter(None)).await;
-    assert_status(&run_until(&b, &s, &v, Fail, "0 NodePools").await, Fail, "Karpenter present but 0 NodePools");
-    let pools: Api<DynamicObject> = Api::all_with(c.clone(), &ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk("karpenter.sh", "v1", "NodePool"), "nodepools"));
+    assert_status(
+        &run_until(&b, &s, &v, Fail, "0 NodePools").await,
+        Fail,
+        "Karpenter present but 0 NodePools",
+    );
+    let pools: Api<DynamicObject> = Api::all_with(
+        c.clone(),
+        &ApiResource::from_gvk_with_plural(
+            &GroupVersionKind::gvk("karpenter.sh", "v1", "NodePool"),
+            "nodepools",
+        ),
+    );
     let pool: DynamicObject = serde_json::from_value(json!({"apiVersion": "karpenter.sh/v1", "kind": "NodePool", "metadata": {"name": unique("general")}, "spec": {"template": {"spec": {"nodeClassRef": {"group": "karpenter.k8s.aws", "kind": "EC2NodeClass", "name": "default"}, "requirements": []}}}})).expect("pool");
-    pools.create(&PostParams::default(), &pool).await.expect("nodepool");
-    assert_status(&run(&b, &s, &v).await, Warn, "settings.interruptionQueue is unset");
+    pools
+        .create(&PostParams::default(), &pool)
+        .await
+        .expect("nodepool");
+    assert_status(
+        &run(&b, &s, &v).await,
+        Warn,
+        "settings.interruptionQueue is unset",
+    );
     let ns2 = namespace(&c, "karpenter").await;
     let _: Deployment = create(&c, &ns2, karpenter(Some("kubedojo-lab"))).await;
-    assert_status(&run_until(&b, &spec("karpenter.ready", &[("namespace", &ns2)]), &v, Pass, "queue").await, Pass, "and an interruption queue");
+    assert_status(
+        &run_until(
+            &b,
+            &spec("karpenter.ready", &[("namespace", &ns2)]),
+            &v,
+            Pass,
+            "queue",
+        )
+        .await,
+        Pass,
+        "and an interruption queue",
+    );
 }

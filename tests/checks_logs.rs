@@ -11,11 +11,22 @@ use serde_json::json;
 
 const APP_CONF: &str = "[INPUT]\n    Name tail\n    Tag application.*\n\n[OUTPUT]\n    Name                cloudwatch_logs\n    Match               application.*\n    region              ${AWS_REGION}\n    log_group_name      /aws/containerinsights/${CLUSTER_NAME}/application\n    log_stream_prefix   ${HOST_NAME}-\n    auto_create_group   true\n";
 
-async fn fluent_bit(c: &kube::Client, ns: &str, cluster_name: &str, conf: &str, sa_role: Option<&str>) {
+async fn fluent_bit(
+    c: &kube::Client,
+    ns: &str,
+    cluster_name: &str,
+    conf: &str,
+    sa_role: Option<&str>,
+) {
     let _: ConfigMap = create(c, ns, json!({"metadata": {"name": "fluent-bit-cluster-info"}, "data": {"cluster.name": cluster_name, "logs.region": "eu-west-1", "http.server": "On", "http.port": "2020", "read.head": "Off", "read.tail": "On"}})).await;
     let _: ConfigMap = create(c, ns, json!({"metadata": {"name": "fluent-bit-config"}, "data": {"fluent-bit.conf": "@INCLUDE application-log.conf", "application-log.conf": conf}})).await;
     let annotations = sa_role.map(|r| json!({"eks.amazonaws.com/role-arn": r}));
-    let _: ServiceAccount = create(c, ns, json!({"metadata": {"name": "fluent-bit", "annotations": annotations}})).await;
+    let _: ServiceAccount = create(
+        c,
+        ns,
+        json!({"metadata": {"name": "fluent-bit", "annotations": annotations}}),
+    )
+    .await;
     let env = json!([
         {"name": "AWS_REGION", "valueFrom": {"configMapKeyRef": {"name": "fluent-bit-cluster-info", "key": "logs.region"}}},
         {"name": "CLUSTER_NAME", "valueFrom": {"configMapKeyRef": {"name": "fluent-bit-cluster-info", "key": "cluster.name"}}}
@@ -46,7 +57,11 @@ async fn daemonset_ready_or_missing() {
     let s = spec("logs.fluentbit-ds", &[("namespace", &ns)]);
     assert_status(&run(&b, &s, &vars(&[])).await, Fail, "fluent-bit missing");
     fluent_bit(&c, &ns, "kubedojo-lab", APP_CONF, None).await;
-    assert_status(&run_until(&b, &s, &vars(&[]), Pass, "2/2").await, Pass, "fluent-bit: 2/2 ready");
+    assert_status(
+        &run_until(&b, &s, &vars(&[]), Pass, "2/2").await,
+        Pass,
+        "fluent-bit: 2/2 ready",
+    );
 }
 
 #[tokio::test]
@@ -55,19 +70,52 @@ async fn config_resolves_the_cluster_name_and_region() {
     let c = client(&b);
     let v = vars(&[("cluster", "kubedojo-lab"), ("region", "eu-west-1")]);
     let cases = [
-        ("kubedojo-lab", APP_CONF, Pass, "application logs go to /aws/containerinsights/kubedojo-lab/application in eu-west-1"),
-        ("lab-old", APP_CONF, Fail, "cluster.name=lab-old: logs land in /aws/containerinsights/lab-old/application"),
-        ("kubedojo-lab", "[OUTPUT]\n    Name stdout\n    Match *\n", Fail, "no cloudwatch_logs OUTPUT for application.*"),
+        (
+            "kubedojo-lab",
+            APP_CONF,
+            Pass,
+            "application logs go to /aws/containerinsights/kubedojo-lab/application in eu-west-1",
+        ),
+        (
+            "lab-old",
+            APP_CONF,
+            Fail,
+            "cluster.name=lab-old: logs land in /aws/containerinsights/lab-old/application",
+        ),
+        (
+            "kubedojo-lab",
+            "[OUTPUT]\n    Name stdout\n    Match *\n",
+            Fail,
+            "no cloudwatch_logs OUTPUT for application.*",
+        ),
     ];
     for (cluster_name, conf, status, part) in cases {
         let ns = namespace(&c, "cw-conf").await;
         fluent_bit(&c, &ns, cluster_name, conf, None).await;
-        assert_status(&run(&b, &spec("logs.fluentbit-config", &[("namespace", &ns)]), &v).await, status, part);
+        assert_status(
+            &run(
+                &b,
+                &spec("logs.fluentbit-config", &[("namespace", &ns)]),
+                &v,
+            )
+            .await,
+            status,
+            part,
+        );
     }
     let ns = namespace(&c, "cw-region").await;
     fluent_bit(&c, &ns, "kubedojo-lab", APP_CONF, None).await;
     let other_region = vars(&[("cluster", "kubedojo-lab"), ("region", "us-east-1")]);
-    assert_status(&run(&b, &spec("logs.fluentbit-config", &[("namespace", &ns)]), &other_region).await, Fail, "logs.region=eu-west-1");
+    assert_status(
+        &run(
+            &b,
+            &spec("logs.fluentbit-config", &[("namespace", &ns)]),
+            &other_region,
+        )
+        .await,
+        Fail,
+        "logs.region=eu-west-1",
+    );
 }
 
 #[tokio::test]
@@ -77,17 +125,48 @@ async fn iam_of_the_fluent_bit_role() {
     let iam = &aws(&b).iam;
     let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
     let (good, bare) = (unique("fb-good"), unique("fb-bare"));
-    let good_arn = iam.create_role().role_name(&good).assume_role_policy_document(trust).send().await.expect("role").role.map(|r| r.arn).unwrap_or_default();
-    iam.attach_role_policy().role_name(&good).policy_arn("arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy").send().await.expect("attach managed policy");
-    let bare_arn = iam.create_role().role_name(&bare).assume_role_policy_document(trust).send().await.expect("role").role.map(|r| r.arn).unwrap_or_default();
+    let good_arn = iam
+        .create_role()
+        .role_name(&good)
+        .assume_role_policy_document(trust)
+        .send()
+        .await
+        .expect("role")
+        .role
+        .map(|r| r.arn)
+        .unwrap_or_default();
+    iam.attach_role_policy()
+        .role_name(&good)
+        .policy_arn("arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy")
+        .send()
+        .await
+        .expect("attach managed policy");
+    let bare_arn = iam
+        .create_role()
+        .role_name(&bare)
+        .assume_role_policy_document(trust)
+        .send()
+        .await
+        .expect("role")
+        .role
+        .map(|r| r.arn)
+        .unwrap_or_default();
     iam.put_role_policy().role_name(&bare).policy_name("only-describe").policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"logs:DescribeLogStreams","Resource":"*"}]}"#).send().await.expect("inline policy");
     let v = vars(&[("cluster", "kubedojo-lab"), ("region", "eu-west-1")]);
     let ns = namespace(&c, "cw-iam").await;
     fluent_bit(&c, &ns, "kubedojo-lab", APP_CONF, Some(&good_arn)).await;
-    assert_status(&run(&b, &spec("logs.fluentbit-iam", &[("namespace", &ns)]), &v).await, Pass, "may write to CloudWatch Logs (logs:CreateLogStream, logs:PutLogEvents, logs:DescribeLogStreams, logs:CreateLogGroup)");
+    assert_status(
+        &run(&b, &spec("logs.fluentbit-iam", &[("namespace", &ns)]), &v).await,
+        Pass,
+        "may write to CloudWatch Logs (logs:CreateLogStream, logs:PutLogEvents, logs:DescribeLogStreams, logs:CreateLogGroup)",
+    );
     let ns2 = namespace(&c, "cw-iam").await;
     fluent_bit(&c, &ns2, "kubedojo-lab", APP_CONF, Some(&bare_arn)).await;
-    assert_status(&run(&b, &spec("logs.fluentbit-iam", &[("namespace", &ns2)]), &v).await, Fail, "denied logs:CreateLogStream: attach CloudWatchAgentServerPolicy");
+    assert_status(
+        &run(&b, &spec("logs.fluentbit-iam", &[("namespace", &ns2)]), &v).await,
+        Fail,
+        "denied logs:CreateLogStream: attach CloudWatchAgentServerPolicy",
+    );
 }
 
 #[tokio::test]
@@ -99,14 +178,32 @@ async fn log_events_arrived_recently() {
     let s = spec("logs.cw-ingest", &[]);
     assert_status(&run(&b, &s, &v).await, Fail, "absent");
     let group = format!("/aws/containerinsights/{cluster}/application");
-    logs.create_log_group().log_group_name(&group).send().await.expect("group");
-    logs.create_log_stream().log_group_name(&group).log_stream_name("node-1-app").send().await.expect("stream");
+    logs.create_log_group()
+        .log_group_name(&group)
+        .send()
+        .await
+        .expect("group");
+    logs.create_log_stream()
+        .log_group_name(&group)
+        .log_stream_name("node-1-app")
+        .send()
+        .await
+        .expect("stream");
     assert_status(&run(&b, &s, &v).await, Fail, "0 events");
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_millis() as i64;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_millis() as i64;
     logs.put_log_events()
         .log_group_name(&group)
         .log_stream_name("node-1-app")
-        .log_events(aws_sdk_cloudwatchlogs::types::InputLogEvent::builder().timestamp(now).message("hello from the app").build().expect("event"))
+        .log_events(
+            aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
+                .timestamp(now)
+                .message("hello from the app")
+                .build()
+                .expect("event"),
+        )
         .send()
         .await
         .expect("put");

@@ -16,7 +16,11 @@ async fn cluster(aws: &Aws) -> String {
         .create_cluster()
         .name(&name)
         .role_arn("arn:aws:iam::123456789012:role/eks")
-        .resources_vpc_config(aws_sdk_eks::types::VpcConfigRequest::builder().subnet_ids("subnet-a").build())
+        .resources_vpc_config(
+            aws_sdk_eks::types::VpcConfigRequest::builder()
+                .subnet_ids("subnet-a")
+                .build(),
+        )
         .send()
         .await
         .expect("create cluster");
@@ -40,7 +44,13 @@ async fn nodegroup(aws: &Aws, cluster: &str, g: Group<'_>) -> String {
         .node_role("arn:aws:iam::123456789012:role/node")
         .subnets("subnet-a")
         .capacity_type(g.capacity)
-        .scaling_config(NodegroupScalingConfig::builder().min_size(g.min).max_size(4).desired_size(g.min).build());
+        .scaling_config(
+            NodegroupScalingConfig::builder()
+                .min_size(g.min)
+                .max_size(4)
+                .desired_size(g.min)
+                .build(),
+        );
     for t in g.types {
         req = req.instance_types(*t);
     }
@@ -48,12 +58,15 @@ async fn nodegroup(aws: &Aws, cluster: &str, g: Group<'_>) -> String {
         req = req.taints(Taint::builder().key(k).value(v).effect(e).build());
     }
     let out = req.send().await.expect("create nodegroup");
-    out.nodegroup.and_then(|n| n.resources?.auto_scaling_groups?.first()?.name.clone()).unwrap_or_default()
+    out.nodegroup
+        .and_then(|n| n.resources?.auto_scaling_groups?.first()?.name.clone())
+        .unwrap_or_default()
 }
 
 fn list_spec(kind: &str, name: &str, values: &[String]) -> kubedojo::content::CheckSpec {
     let mut s = spec(kind, &[]);
-    s.params.insert(name.into(), ParamValue::List(values.to_vec()));
+    s.params
+        .insert(name.into(), ParamValue::List(values.to_vec()));
     s
 }
 
@@ -61,15 +74,48 @@ fn list_spec(kind: &str, name: &str, values: &[String]) -> kubedojo::content::Ch
 async fn node_groups_present_and_missing() {
     let b = backend(None, true).await;
     let cl = cluster(aws(&b)).await;
-    let names: Vec<String> = ["general", "critical", "spot"].iter().map(|n| n.to_string()).collect();
+    let names: Vec<String> = ["general", "critical", "spot"]
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
     for n in &names[..2] {
-        nodegroup(aws(&b), &cl, Group { name: n, min: 1, capacity: CapacityTypes::OnDemand, types: &["m6i.large"], taint: None }).await;
+        nodegroup(
+            aws(&b),
+            &cl,
+            Group {
+                name: n,
+                min: 1,
+                capacity: CapacityTypes::OnDemand,
+                types: &["m6i.large"],
+                taint: None,
+            },
+        )
+        .await;
     }
     let v = vars(&[("cluster", &cl)]);
     let s = list_spec("nodegroup.present", "nodegroups", &names);
-    assert_status(&run(&b, &s, &v).await, Fail, "Node group spot missing; found [");
-    nodegroup(aws(&b), &cl, Group { name: "spot", min: 1, capacity: CapacityTypes::Spot, types: &["m6i.large", "m5.large"], taint: None }).await;
-    assert_status(&run(&b, &s, &v).await, Pass, "are ACTIVE without health issues");
+    assert_status(
+        &run(&b, &s, &v).await,
+        Fail,
+        "Node group spot missing; found [",
+    );
+    nodegroup(
+        aws(&b),
+        &cl,
+        Group {
+            name: "spot",
+            min: 1,
+            capacity: CapacityTypes::Spot,
+            types: &["m6i.large", "m5.large"],
+            taint: None,
+        },
+    )
+    .await;
+    assert_status(
+        &run(&b, &s, &v).await,
+        Pass,
+        "are ACTIVE without health issues",
+    );
 }
 
 #[tokio::test]
@@ -78,13 +124,36 @@ async fn node_groups_from_node_labels_without_aws() {
     let c = client(&b);
     let pool = unique("pool");
     let node = unique("node");
-    kwok_node(&c, &node, json!({"lab/pool": pool, "type": "kwok-test"}), json!([]), true).await;
-    let s = list_spec("nodegroup.present", "nodegroups", std::slice::from_ref(&pool));
+    kwok_node(
+        &c,
+        &node,
+        json!({"lab/pool": pool, "type": "kwok-test"}),
+        json!([]),
+        true,
+    )
+    .await;
+    let s = list_spec(
+        "nodegroup.present",
+        "nodegroups",
+        std::slice::from_ref(&pool),
+    );
     assert_status(&run(&b, &s, &vars(&[])).await, Pass, "node labels");
-    let s = list_spec("nodegroup.present", "nodegroups", &[pool.clone(), "absent-pool".into()]);
-    assert_status(&run(&b, &s, &vars(&[])).await, Fail, "Node group absent-pool missing");
+    let s = list_spec(
+        "nodegroup.present",
+        "nodegroups",
+        &[pool.clone(), "absent-pool".into()],
+    );
+    assert_status(
+        &run(&b, &s, &vars(&[])).await,
+        Fail,
+        "Node group absent-pool missing",
+    );
     let s = list_spec("nodes.ready", "nodegroups", std::slice::from_ref(&pool));
-    assert_status(&run_until(&b, &s, &vars(&[]), Pass, "1/1").await, Pass, &format!("{pool} 1/1"));
+    assert_status(
+        &run_until(&b, &s, &vars(&[]), Pass, "1/1").await,
+        Pass,
+        &format!("{pool} 1/1"),
+    );
     delete_nodes(&c, &[node]).await;
 }
 
@@ -94,18 +163,54 @@ async fn ready_nodes_against_min_size() {
     let c = client(&b);
     let cl = cluster(aws(&b)).await;
     let ng = unique("general");
-    nodegroup(aws(&b), &cl, Group { name: &ng, min: 2, capacity: CapacityTypes::OnDemand, types: &["m6i.large"], taint: None }).await;
+    nodegroup(
+        aws(&b),
+        &cl,
+        Group {
+            name: &ng,
+            min: 2,
+            capacity: CapacityTypes::OnDemand,
+            types: &["m6i.large"],
+            taint: None,
+        },
+    )
+    .await;
     let (ready, stuck) = (unique("ready"), unique("stuck"));
-    kwok_node(&c, &ready, json!({"eks.amazonaws.com/nodegroup": ng, "type": "kwok-test"}), json!([]), true).await;
+    kwok_node(
+        &c,
+        &ready,
+        json!({"eks.amazonaws.com/nodegroup": ng, "type": "kwok-test"}),
+        json!([]),
+        true,
+    )
+    .await;
     // not managed by kwok: it never turns Ready
-    kwok_node(&c, &stuck, json!({"eks.amazonaws.com/nodegroup": ng, "type": "kwok-test"}), json!([]), false).await;
+    kwok_node(
+        &c,
+        &stuck,
+        json!({"eks.amazonaws.com/nodegroup": ng, "type": "kwok-test"}),
+        json!([]),
+        false,
+    )
+    .await;
     let v = vars(&[("cluster", &cl)]);
     let s = list_spec("nodes.ready", "nodegroups", std::slice::from_ref(&ng));
     let r = run_until(&b, &s, &v, Fail, "1/2 Ready").await;
     assert_status(&r, Fail, &format!("{ng}: 1/2 Ready; {stuck} NotReady"));
     let other = unique("ready");
-    kwok_node(&c, &other, json!({"eks.amazonaws.com/nodegroup": ng, "type": "kwok-test"}), json!([]), true).await;
-    assert_status(&run_until(&b, &s, &v, Pass, "2/2").await, Pass, &format!("{ng} 2/2"));
+    kwok_node(
+        &c,
+        &other,
+        json!({"eks.amazonaws.com/nodegroup": ng, "type": "kwok-test"}),
+        json!([]),
+        true,
+    )
+    .await;
+    assert_status(
+        &run_until(&b, &s, &v, Pass, "2/2").await,
+        Pass,
+        &format!("{ng} 2/2"),
+    );
     delete_nodes(&c, &[ready, stuck, other]).await;
 }
 
@@ -114,26 +219,99 @@ async fn critical_taint_in_the_api_and_on_every_node() {
     let b = backend(None, true).await;
     let c = client(&b);
     let cl = cluster(aws(&b)).await;
-    let v = vars(&[("cluster", &cl), ("criticalTaint", "dedicated=critical:NoSchedule")]);
+    let v = vars(&[
+        ("cluster", &cl),
+        ("criticalTaint", "dedicated=critical:NoSchedule"),
+    ]);
     let (good, none, effect) = (unique("crit"), unique("crit-none"), unique("crit-effect"));
-    nodegroup(aws(&b), &cl, Group { name: &good, min: 1, capacity: CapacityTypes::OnDemand, types: &["m6i.large"], taint: Some(("dedicated", "critical", TaintEffect::NoSchedule)) }).await;
-    nodegroup(aws(&b), &cl, Group { name: &none, min: 1, capacity: CapacityTypes::OnDemand, types: &["m6i.large"], taint: None }).await;
-    nodegroup(aws(&b), &cl, Group { name: &effect, min: 1, capacity: CapacityTypes::OnDemand, types: &["m6i.large"], taint: Some(("dedicated", "critical", TaintEffect::NoExecute)) }).await;
+    nodegroup(
+        aws(&b),
+        &cl,
+        Group {
+            name: &good,
+            min: 1,
+            capacity: CapacityTypes::OnDemand,
+            types: &["m6i.large"],
+            taint: Some(("dedicated", "critical", TaintEffect::NoSchedule)),
+        },
+    )
+    .await;
+    nodegroup(
+        aws(&b),
+        &cl,
+        Group {
+            name: &none,
+            min: 1,
+            capacity: CapacityTypes::OnDemand,
+            types: &["m6i.large"],
+            taint: None,
+        },
+    )
+    .await;
+    nodegroup(
+        aws(&b),
+        &cl,
+        Group {
+            name: &effect,
+            min: 1,
+            capacity: CapacityTypes::OnDemand,
+            types: &["m6i.large"],
+            taint: Some(("dedicated", "critical", TaintEffect::NoExecute)),
+        },
+    )
+    .await;
     let tainted = unique("tainted");
-    kwok_node(&c, &tainted, json!({"eks.amazonaws.com/nodegroup": good, "type": "kwok-test"}), json!([{"key": "dedicated", "value": "critical", "effect": "NoSchedule"}]), true).await;
+    kwok_node(
+        &c,
+        &tainted,
+        json!({"eks.amazonaws.com/nodegroup": good, "type": "kwok-test"}),
+        json!([{"key": "dedicated", "value": "critical", "effect": "NoSchedule"}]),
+        true,
+    )
+    .await;
     let check = |ng: &str| spec("nodegroup.critical-taint", &[("nodegroup", ng)]);
-    assert_status(&run(&b, &check(&good), &v).await, Pass, "carry dedicated=critical:NoSchedule");
-    assert_status(&run(&b, &check(&none), &v).await, Fail, "has no taints; expected dedicated=critical:NoSchedule");
-    assert_status(&run(&b, &check(&effect), &v).await, Fail, "effect NO_EXECUTE, expected NO_SCHEDULE");
+    assert_status(
+        &run(&b, &check(&good), &v).await,
+        Pass,
+        "carry dedicated=critical:NoSchedule",
+    );
+    assert_status(
+        &run(&b, &check(&none), &v).await,
+        Fail,
+        "has no taints; expected dedicated=critical:NoSchedule",
+    );
+    assert_status(
+        &run(&b, &check(&effect), &v).await,
+        Fail,
+        "effect NO_EXECUTE, expected NO_SCHEDULE",
+    );
     let bare = unique("bare");
-    kwok_node(&c, &bare, json!({"eks.amazonaws.com/nodegroup": good, "type": "kwok-test"}), json!([]), true).await;
-    assert_status(&run(&b, &check(&good), &v).await, Fail, &format!("node {bare} lacks the taint"));
+    kwok_node(
+        &c,
+        &bare,
+        json!({"eks.amazonaws.com/nodegroup": good, "type": "kwok-test"}),
+        json!([]),
+        true,
+    )
+    .await;
+    assert_status(
+        &run(&b, &check(&good), &v).await,
+        Fail,
+        &format!("node {bare} lacks the taint"),
+    );
     delete_nodes(&c, &[tainted, bare]).await;
 }
 
 async fn asg(aws: &Aws, name: &str, rebalance: bool) {
     let lc = unique("lc");
-    aws.autoscaling.create_launch_configuration().launch_configuration_name(&lc).image_id("ami-12c6146b").instance_type("m6i.large").send().await.expect("launch configuration");
+    aws.autoscaling
+        .create_launch_configuration()
+        .launch_configuration_name(&lc)
+        .image_id("ami-12c6146b")
+        .instance_type("m6i.large")
+        .send()
+        .await
+        .expect("launch configuration");
     aws.autoscaling
         .create_auto_scaling_group()
         .auto_scaling_group_name(name)
@@ -152,19 +330,76 @@ async fn spot_group_capacity_types_and_rebalancing() {
     let b = backend(None, true).await;
     let cl = cluster(aws(&b)).await;
     let v = vars(&[("cluster", &cl)]);
-    let (good, ondemand, single, norebalance) = (unique("spot"), unique("od"), unique("one"), unique("norb"));
-    let a = nodegroup(aws(&b), &cl, Group { name: &good, min: 1, capacity: CapacityTypes::Spot, types: &["m6i.large", "m5.large"], taint: None }).await;
+    let (good, ondemand, single, norebalance) =
+        (unique("spot"), unique("od"), unique("one"), unique("norb"));
+    let a = nodegroup(
+        aws(&b),
+        &cl,
+        Group {
+            name: &good,
+            min: 1,
+            capacity: CapacityTypes::Spot,
+            types: &["m6i.large", "m5.large"],
+            taint: None,
+        },
+    )
+    .await;
     asg(aws(&b), &a, true).await;
-    nodegroup(aws(&b), &cl, Group { name: &ondemand, min: 1, capacity: CapacityTypes::OnDemand, types: &["m6i.large"], taint: None }).await;
-    let a = nodegroup(aws(&b), &cl, Group { name: &single, min: 1, capacity: CapacityTypes::Spot, types: &["m6i.large"], taint: None }).await;
+    nodegroup(
+        aws(&b),
+        &cl,
+        Group {
+            name: &ondemand,
+            min: 1,
+            capacity: CapacityTypes::OnDemand,
+            types: &["m6i.large"],
+            taint: None,
+        },
+    )
+    .await;
+    let a = nodegroup(
+        aws(&b),
+        &cl,
+        Group {
+            name: &single,
+            min: 1,
+            capacity: CapacityTypes::Spot,
+            types: &["m6i.large"],
+            taint: None,
+        },
+    )
+    .await;
     asg(aws(&b), &a, true).await;
-    let a = nodegroup(aws(&b), &cl, Group { name: &norebalance, min: 1, capacity: CapacityTypes::Spot, types: &["m6i.large", "m5.large"], taint: None }).await;
+    let a = nodegroup(
+        aws(&b),
+        &cl,
+        Group {
+            name: &norebalance,
+            min: 1,
+            capacity: CapacityTypes::Spot,
+            types: &["m6i.large", "m5.large"],
+            taint: None,
+        },
+    )
+    .await;
     asg(aws(&b), &a, false).await;
     let check = |ng: &str| spec("nodegroup.spot", &[("nodegroup", ng)]);
-    assert_status(&run(&b, &check(&good), &v).await, Pass, "is SPOT over 2 instance types");
-    assert_status(&run(&b, &check(&ondemand), &v).await, Fail, "capacityType ON_DEMAND, expected SPOT");
+    assert_status(
+        &run(&b, &check(&good), &v).await,
+        Pass,
+        "is SPOT over 2 instance types",
+    );
+    assert_status(
+        &run(&b, &check(&ondemand), &v).await,
+        Fail,
+        "capacityType ON_DEMAND, expected SPOT",
+    );
     assert_status(&run(&b, &check(&single), &v).await, Warn, "1 instance type");
-    assert_status(&run(&b, &check(&norebalance), &v).await, Fail, "CapacityRebalance=false");
+    assert_status(
+        &run(&b, &check(&norebalance), &v).await,
+        Fail,
+        "CapacityRebalance=false",
+    );
     let local = backend(None, false).await;
     assert_status(&run(&local, &check(&good), &v).await, Skip, "has none");
 }

@@ -27,9 +27,17 @@ fn deployment(name: &str, replicas: i32, node_selector: serde_json::Value) -> se
     })
 }
 
-fn with_list(kind: &str, params: &[(&str, &str)], name: &str, values: &[&str]) -> kubedojo::content::CheckSpec {
+fn with_list(
+    kind: &str,
+    params: &[(&str, &str)],
+    name: &str,
+    values: &[&str],
+) -> kubedojo::content::CheckSpec {
     let mut s = spec(kind, params);
-    s.params.insert(name.into(), ParamValue::List(values.iter().map(|v| v.to_string()).collect()));
+    s.params.insert(
+        name.into(),
+        ParamValue::List(values.iter().map(|v| v.to_string()).collect()),
+    );
     s
 }
 
@@ -37,24 +45,72 @@ fn with_list(kind: &str, params: &[(&str, &str)], name: &str, values: &[&str]) -
 async fn pdb_cases() {
     let b = backend(None, false).await;
     let c = client(&b);
-    let check = |ns: &str| with_list("pdb.critical", &[("namespace", ns)], "deployments", &["payments"]);
+    let check = |ns: &str| {
+        with_list(
+            "pdb.critical",
+            &[("namespace", ns)],
+            "deployments",
+            &["payments"],
+        )
+    };
     let v = vars(&[]);
-    let cases: [(i32, Option<serde_json::Value>, kubedojo::checks::CheckStatus, &str); 5] = [
-        (3, Some(json!({"maxUnavailable": 1})), Pass, "payments by payments (1 may go)"),
+    let cases: [(
+        i32,
+        Option<serde_json::Value>,
+        kubedojo::checks::CheckStatus,
+        &str,
+    ); 5] = [
+        (
+            3,
+            Some(json!({"maxUnavailable": 1})),
+            Pass,
+            "payments by payments (1 may go)",
+        ),
         (3, None, Fail, "no PDB selects payments"),
-        (3, Some(json!({"minAvailable": 3})), Fail, "disruptionsAllowed=0 (minAvailable 3 of 3 healthy): drains will hang"),
-        (1, Some(json!({"maxUnavailable": 1})), Fail, "protects 1 pod: run 2 or more replicas"),
-        (0, Some(json!({"maxUnavailable": 1})), Fail, "matches 0 pods"),
+        (
+            3,
+            Some(json!({"minAvailable": 3})),
+            Fail,
+            "disruptionsAllowed=0 (minAvailable 3 of 3 healthy): drains will hang",
+        ),
+        (
+            1,
+            Some(json!({"maxUnavailable": 1})),
+            Fail,
+            "protects 1 pod: run 2 or more replicas",
+        ),
+        (
+            0,
+            Some(json!({"maxUnavailable": 1})),
+            Fail,
+            "matches 0 pods",
+        ),
     ];
     for (replicas, pdb, status, part) in cases {
         let ns = namespace(&c, "pdb").await;
-        let _: Deployment = create(&c, &ns, deployment("payments", replicas, json!({"type": "kwok"}))).await;
+        let _: Deployment = create(
+            &c,
+            &ns,
+            deployment("payments", replicas, json!({"type": "kwok"})),
+        )
+        .await;
         if let Some(rule) = pdb {
             let mut spec = json!({"selector": {"matchLabels": {"app": "payments"}}});
-            spec.as_object_mut().expect("object").extend(rule.as_object().expect("rule").clone());
-            let _: PodDisruptionBudget = create(&c, &ns, json!({"metadata": {"name": "payments"}, "spec": spec})).await;
+            spec.as_object_mut()
+                .expect("object")
+                .extend(rule.as_object().expect("rule").clone());
+            let _: PodDisruptionBudget = create(
+                &c,
+                &ns,
+                json!({"metadata": {"name": "payments"}, "spec": spec}),
+            )
+            .await;
         }
-        assert_status(&run_until(&b, &check(&ns), &v, status, part).await, status, part);
+        assert_status(
+            &run_until(&b, &check(&ns), &v, status, part).await,
+            status,
+            part,
+        );
     }
 }
 
@@ -87,46 +143,98 @@ async fn netpol(c: &kube::Client, ns: &str, name: &str, spec: serde_json::Value)
 async fn network_isolation_and_enforcement() {
     let b = backend(None, false).await;
     let c = client(&b);
-    let (on, off) = (namespace(&c, "cni-on").await, namespace(&c, "cni-off").await);
+    let (on, off) = (
+        namespace(&c, "cni-on").await,
+        namespace(&c, "cni-off").await,
+    );
     aws_node(&c, &on, true, "true").await;
     aws_node(&c, &off, false, "true").await;
     let deny = json!({"podSelector": {}, "policyTypes": ["Ingress"]});
     let same = json!({"podSelector": {}, "ingress": [{"from": [{"podSelector": {}}]}]});
-    let check = |ns: &str, cni: &str| with_list("netpol.isolation", &[("cniNamespace", cni)], "namespaces", &[ns]);
+    let check = |ns: &str, cni: &str| {
+        with_list(
+            "netpol.isolation",
+            &[("cniNamespace", cni)],
+            "namespaces",
+            &[ns],
+        )
+    };
     let v = vars(&[]);
 
     let good = namespace(&c, "tenant").await;
     netpol(&c, &good, "default-deny", deny.clone()).await;
     netpol(&c, &good, "allow-same-ns", same.clone()).await;
-    assert_status(&run(&b, &check(&good, &on), &v).await, Pass, "enforced by the VPC CNI network policy agent");
-    assert_status(&run(&b, &check(&good, &off), &v).await, Fail, "policies not enforced: --enable-network-policy=false");
+    assert_status(
+        &run(&b, &check(&good, &on), &v).await,
+        Pass,
+        "enforced by the VPC CNI network policy agent",
+    );
+    assert_status(
+        &run(&b, &check(&good, &off), &v).await,
+        Fail,
+        "policies not enforced: --enable-network-policy=false",
+    );
 
     let open = namespace(&c, "tenant-open").await;
     netpol(&c, &open, "default-deny", deny.clone()).await;
-    netpol(&c, &open, "allow-everyone", json!({"podSelector": {}, "ingress": [{"from": [{"namespaceSelector": {}}]}]})).await;
-    assert_status(&run(&b, &check(&open, &on), &v).await, Fail, "allow-everyone allows all namespaces (namespaceSelector: {})");
+    netpol(
+        &c,
+        &open,
+        "allow-everyone",
+        json!({"podSelector": {}, "ingress": [{"from": [{"namespaceSelector": {}}]}]}),
+    )
+    .await;
+    assert_status(
+        &run(&b, &check(&open, &on), &v).await,
+        Fail,
+        "allow-everyone allows all namespaces (namespaceSelector: {})",
+    );
 
     let nodeny = namespace(&c, "tenant-nodeny").await;
     netpol(&c, &nodeny, "allow-same-ns", same).await;
-    assert_status(&run(&b, &check(&nodeny, &on), &v).await, Fail, "no default-deny");
+    assert_status(
+        &run(&b, &check(&nodeny, &on), &v).await,
+        Fail,
+        "no default-deny",
+    );
 
     let lonely = namespace(&c, "tenant-lonely").await;
     netpol(&c, &lonely, "default-deny", deny).await;
-    assert_status(&run(&b, &check(&lonely, &on), &v).await, Fail, "without a same-namespace allow");
+    assert_status(
+        &run(&b, &check(&lonely, &on), &v).await,
+        Fail,
+        "without a same-namespace allow",
+    );
 }
 
 #[tokio::test]
 async fn prefix_delegation_on_aws_node() {
     let b = backend(None, false).await;
     let c = client(&b);
-    let (on, off, none) = (namespace(&c, "pd-on").await, namespace(&c, "pd-off").await, namespace(&c, "pd-none").await);
+    let (on, off, none) = (
+        namespace(&c, "pd-on").await,
+        namespace(&c, "pd-off").await,
+        namespace(&c, "pd-none").await,
+    );
     aws_node(&c, &on, true, "true").await;
     aws_node(&c, &off, true, "false").await;
     let check = |ns: &str| spec("cni.prefix-delegation", &[("namespace", ns)]);
     let v = vars(&[]);
-    assert_status(&run(&b, &check(&on), &v).await, Pass, "ENABLE_PREFIX_DELEGATION=true");
-    assert_status(&run(&b, &check(&off), &v).await, Fail, "ENABLE_PREFIX_DELEGATION=false");
-    assert_status(&run(&b, &check(&none), &v).await, Skip, "no VPC CNI (aws-node) on a local cluster");
+    assert_status(
+        &run(&b, &check(&on), &v).await,
+        Pass,
+        "ENABLE_PREFIX_DELEGATION=true",
+    );
+    assert_status(
+        &run(&b, &check(&off), &v).await,
+        Fail,
+        "ENABLE_PREFIX_DELEGATION=false",
+    );
+    assert_status(
+        &run(&b, &check(&none), &v).await,
+        Skip,
+        "no VPC CNI (aws-node) on a local cluster",
+    );
 }
 
 #[tokio::test]
@@ -137,58 +245,189 @@ async fn csi_drivers_and_storage_classes() {
     let drivers: Api<CSIDriver> = Api::all(c.clone());
     let _ = drivers.delete("efs.csi.aws.com", &Default::default()).await;
     let s = spec("csi.efs", &[]);
-    assert_status(&run_until(&b, &s, &v, Fail, "CSIDriver").await, Fail, "CSIDriver efs.csi.aws.com missing");
-    let driver: CSIDriver = serde_json::from_value(json!({"metadata": {"name": "efs.csi.aws.com"}, "spec": {"attachRequired": false}})).expect("driver");
-    drivers.create(&PostParams::default(), &driver).await.expect("create driver");
+    assert_status(
+        &run_until(&b, &s, &v, Fail, "CSIDriver").await,
+        Fail,
+        "CSIDriver efs.csi.aws.com missing",
+    );
+    let driver: CSIDriver = serde_json::from_value(
+        json!({"metadata": {"name": "efs.csi.aws.com"}, "spec": {"attachRequired": false}}),
+    )
+    .expect("driver");
+    drivers
+        .create(&PostParams::default(), &driver)
+        .await
+        .expect("create driver");
     let classes: Api<StorageClass> = Api::all(c.clone());
     let good = unique("efs-sc");
     let sc: StorageClass = serde_json::from_value(json!({"metadata": {"name": good}, "provisioner": "efs.csi.aws.com", "parameters": {"provisioningMode": "efs-ap", "fileSystemId": "fs-0123456789abcdef0", "directoryPerms": "700"}})).expect("sc");
-    classes.create(&PostParams::default(), &sc).await.expect("create sc");
-    assert_status(&run(&b, &s, &v).await, Pass, "CSIDriver efs.csi.aws.com is registered");
+    classes
+        .create(&PostParams::default(), &sc)
+        .await
+        .expect("create sc");
+    assert_status(
+        &run(&b, &s, &v).await,
+        Pass,
+        "CSIDriver efs.csi.aws.com is registered",
+    );
     let bad = unique("efs-nofs");
     let sc: StorageClass = serde_json::from_value(json!({"metadata": {"name": bad}, "provisioner": "efs.csi.aws.com", "parameters": {"provisioningMode": "efs-ap"}})).expect("sc");
-    classes.create(&PostParams::default(), &sc).await.expect("create sc");
-    assert_status(&run(&b, &s, &v).await, Fail, &format!("EFS StorageClass {bad} lacks fileSystemId"));
+    classes
+        .create(&PostParams::default(), &sc)
+        .await
+        .expect("create sc");
+    assert_status(
+        &run(&b, &s, &v).await,
+        Fail,
+        &format!("EFS StorageClass {bad} lacks fileSystemId"),
+    );
     let _ = classes.delete(&bad, &Default::default()).await;
 
     // EBS with the EKS API: the controller and its role
-    let _ = drivers.create(&PostParams::default(), &serde_json::from_value(json!({"metadata": {"name": "ebs.csi.aws.com"}, "spec": {"attachRequired": true}})).expect("driver")).await;
+    let _ = drivers
+        .create(
+            &PostParams::default(),
+            &serde_json::from_value(
+                json!({"metadata": {"name": "ebs.csi.aws.com"}, "spec": {"attachRequired": true}}),
+            )
+            .expect("driver"),
+        )
+        .await;
     let with_aws = backend(None, true).await;
     let ns = namespace(&c, "ebs").await;
-    let _: ServiceAccount = create(&c, &ns, json!({"metadata": {"name": "ebs-csi-controller-sa"}})).await;
-    let _: Deployment = create(&c, &ns, deployment("ebs-csi-controller", 1, json!({"type": "kwok"}))).await;
+    let _: ServiceAccount = create(
+        &c,
+        &ns,
+        json!({"metadata": {"name": "ebs-csi-controller-sa"}}),
+    )
+    .await;
+    let _: Deployment = create(
+        &c,
+        &ns,
+        deployment("ebs-csi-controller", 1, json!({"type": "kwok"})),
+    )
+    .await;
     let ebs = spec("csi.ebs", &[("namespace", &ns)]);
-    assert_status(&run_until(&with_aws, &ebs, &v, Fail, "has no role").await, Fail, "controller SA ebs-csi-controller-sa has no role: PVCs stay Pending");
+    assert_status(
+        &run_until(&with_aws, &ebs, &v, Fail, "has no role").await,
+        Fail,
+        "controller SA ebs-csi-controller-sa has no role: PVCs stay Pending",
+    );
     let ns2 = namespace(&c, "ebs").await;
     let _: ServiceAccount = create(&c, &ns2, json!({"metadata": {"name": "ebs-csi-controller-sa", "annotations": {"eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/ebs-csi"}}})).await;
-    let _: Deployment = create(&c, &ns2, deployment("ebs-csi-controller", 1, json!({"no-such-node": "x"}))).await;
+    let _: Deployment = create(
+        &c,
+        &ns2,
+        deployment("ebs-csi-controller", 1, json!({"no-such-node": "x"})),
+    )
+    .await;
     let ebs2 = spec("csi.ebs", &[("namespace", &ns2)]);
-    assert_status(&run(&with_aws, &ebs2, &v).await, Fail, "ebs-csi-controller has no available replica");
+    assert_status(
+        &run(&with_aws, &ebs2, &v).await,
+        Fail,
+        "ebs-csi-controller has no available replica",
+    );
     let ns3 = namespace(&c, "ebs").await;
     let _: ServiceAccount = create(&c, &ns3, json!({"metadata": {"name": "ebs-csi-controller-sa", "annotations": {"eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/ebs-csi"}}})).await;
-    let _: Deployment = create(&c, &ns3, deployment("ebs-csi-controller", 1, json!({"type": "kwok"}))).await;
+    let _: Deployment = create(
+        &c,
+        &ns3,
+        deployment("ebs-csi-controller", 1, json!({"type": "kwok"})),
+    )
+    .await;
     let ebs3 = spec("csi.ebs", &[("namespace", &ns3)]);
-    assert_status(&run_until(&with_aws, &ebs3, &v, Pass, "uses").await, Pass, "ebs-csi-controller-sa uses arn:aws:iam::123456789012:role/ebs-csi");
+    assert_status(
+        &run_until(&with_aws, &ebs3, &v, Pass, "uses").await,
+        Pass,
+        "ebs-csi-controller-sa uses arn:aws:iam::123456789012:role/ebs-csi",
+    );
 }
 
-async fn cluster_with_group(aws: &Aws, group: &str, capacity: CapacityTypes, min: i32, taint: bool) -> (String, String) {
+async fn cluster_with_group(
+    aws: &Aws,
+    group: &str,
+    capacity: CapacityTypes,
+    min: i32,
+    taint: bool,
+) -> (String, String) {
     let cluster = unique("prac");
-    aws.eks.create_cluster().name(&cluster).role_arn("arn:aws:iam::123456789012:role/eks").resources_vpc_config(aws_sdk_eks::types::VpcConfigRequest::builder().subnet_ids("subnet-a").build()).send().await.expect("cluster");
-    let mut req = aws.eks.create_nodegroup().cluster_name(&cluster).nodegroup_name(group).node_role("arn:aws:iam::123456789012:role/node").subnets("subnet-a").capacity_type(capacity).instance_types("m6i.large").instance_types("m5.large")
-        .scaling_config(NodegroupScalingConfig::builder().min_size(min).max_size(3).desired_size(min).build());
+    aws.eks
+        .create_cluster()
+        .name(&cluster)
+        .role_arn("arn:aws:iam::123456789012:role/eks")
+        .resources_vpc_config(
+            aws_sdk_eks::types::VpcConfigRequest::builder()
+                .subnet_ids("subnet-a")
+                .build(),
+        )
+        .send()
+        .await
+        .expect("cluster");
+    let mut req = aws
+        .eks
+        .create_nodegroup()
+        .cluster_name(&cluster)
+        .nodegroup_name(group)
+        .node_role("arn:aws:iam::123456789012:role/node")
+        .subnets("subnet-a")
+        .capacity_type(capacity)
+        .instance_types("m6i.large")
+        .instance_types("m5.large")
+        .scaling_config(
+            NodegroupScalingConfig::builder()
+                .min_size(min)
+                .max_size(3)
+                .desired_size(min)
+                .build(),
+        );
     if taint {
-        req = req.taints(Taint::builder().key("env").value("dev").effect(TaintEffect::NoSchedule).build());
+        req = req.taints(
+            Taint::builder()
+                .key("env")
+                .value("dev")
+                .effect(TaintEffect::NoSchedule)
+                .build(),
+        );
     }
-    let asg = req.send().await.expect("nodegroup").nodegroup.and_then(|n| n.resources?.auto_scaling_groups?.first()?.name.clone()).unwrap_or_default();
+    let asg = req
+        .send()
+        .await
+        .expect("nodegroup")
+        .nodegroup
+        .and_then(|n| n.resources?.auto_scaling_groups?.first()?.name.clone())
+        .unwrap_or_default();
     (cluster, asg)
 }
 
 async fn asg(aws: &Aws, name: &str, rebalance: bool, tags: &[(&str, &str)]) {
     let lc = unique("lc");
-    aws.autoscaling.create_launch_configuration().launch_configuration_name(&lc).image_id("ami-12c6146b").instance_type("m6i.large").send().await.expect("lc");
-    let mut req = aws.autoscaling.create_auto_scaling_group().auto_scaling_group_name(name).launch_configuration_name(&lc).min_size(0).max_size(3).availability_zones("eu-west-1a").capacity_rebalance(rebalance);
+    aws.autoscaling
+        .create_launch_configuration()
+        .launch_configuration_name(&lc)
+        .image_id("ami-12c6146b")
+        .instance_type("m6i.large")
+        .send()
+        .await
+        .expect("lc");
+    let mut req = aws
+        .autoscaling
+        .create_auto_scaling_group()
+        .auto_scaling_group_name(name)
+        .launch_configuration_name(&lc)
+        .min_size(0)
+        .max_size(3)
+        .availability_zones("eu-west-1a")
+        .capacity_rebalance(rebalance);
     for (k, v) in tags {
-        req = req.tags(aws_sdk_autoscaling::types::Tag::builder().key(*k).value(*v).resource_id(name).resource_type("auto-scaling-group").propagate_at_launch(false).build());
+        req = req.tags(
+            aws_sdk_autoscaling::types::Tag::builder()
+                .key(*k)
+                .value(*v)
+                .resource_id(name)
+                .resource_type("auto-scaling-group")
+                .propagate_at_launch(false)
+                .build(),
+        );
     }
     req.send().await.expect("asg");
 }
@@ -203,14 +442,36 @@ async fn spot_interruption_handling() {
     let (cluster, name) = cluster_with_group(aws(&b), "spot", CapacityTypes::Spot, 1, false).await;
     asg(aws(&b), &name, true, &[]).await;
     let v = vars(&[("cluster", &cluster), ("appNs", &app)]);
-    assert_status(&run(&b, &s, &v).await, Pass, "managed Spot with capacity rebalancing");
-    let _: Deployment = create(&c, &app, deployment("catalog", 1, json!({"eks.amazonaws.com/capacityType": "SPOT"}))).await;
-    assert_status(&run(&b, &s, &v).await, Fail, "catalog on Spot with 1 replica");
+    assert_status(
+        &run(&b, &s, &v).await,
+        Pass,
+        "managed Spot with capacity rebalancing",
+    );
+    let _: Deployment = create(
+        &c,
+        &app,
+        deployment(
+            "catalog",
+            1,
+            json!({"eks.amazonaws.com/capacityType": "SPOT"}),
+        ),
+    )
+    .await;
+    assert_status(
+        &run(&b, &s, &v).await,
+        Fail,
+        "catalog on Spot with 1 replica",
+    );
     // no mechanism: on-demand group, no handler (this test is the only one creating one)
-    let (cluster2, _) = cluster_with_group(aws(&b), "spot", CapacityTypes::OnDemand, 1, false).await;
+    let (cluster2, _) =
+        cluster_with_group(aws(&b), "spot", CapacityTypes::OnDemand, 1, false).await;
     let empty = namespace(&c, "spot-none").await;
     let v2 = vars(&[("cluster", &cluster2), ("appNs", &empty)]);
-    assert_status(&run(&b, &s, &v2).await, Fail, "no interruption handling for spot");
+    assert_status(
+        &run(&b, &s, &v2).await,
+        Fail,
+        "no interruption handling for spot",
+    );
 }
 
 #[tokio::test]
@@ -218,24 +479,58 @@ async fn dev_group_scales_to_zero() {
     let b = backend(None, true).await;
     let s = spec("dev.scale-to-zero", &[("nodegroup", "dev")]);
     let (one, _) = cluster_with_group(aws(&b), "dev", CapacityTypes::OnDemand, 1, false).await;
-    assert_status(&run(&b, &s, &vars(&[("cluster", &one)])).await, Fail, "minSize 1, expected 0");
+    assert_status(
+        &run(&b, &s, &vars(&[("cluster", &one)])).await,
+        Fail,
+        "minSize 1, expected 0",
+    );
     let (zero, _) = cluster_with_group(aws(&b), "dev", CapacityTypes::OnDemand, 0, false).await;
-    assert_status(&run(&b, &s, &vars(&[("cluster", &zero)])).await, Pass, "can scale to 0 (minSize 0)");
-    let (tainted, name) = cluster_with_group(aws(&b), "dev", CapacityTypes::OnDemand, 0, true).await;
+    assert_status(
+        &run(&b, &s, &vars(&[("cluster", &zero)])).await,
+        Pass,
+        "can scale to 0 (minSize 0)",
+    );
+    let (tainted, name) =
+        cluster_with_group(aws(&b), "dev", CapacityTypes::OnDemand, 0, true).await;
     asg(aws(&b), &name, false, &[]).await;
     let ca_ns = namespace(&client(&b), "no-ca").await;
     let v = vars(&[("cluster", &tainted), ("caNamespace", &ca_ns)]);
-    assert_status(&run(&b, &s, &v).await, Fail, "tainted group at 0 but CA cannot learn its taints");
+    assert_status(
+        &run(&b, &s, &v).await,
+        Fail,
+        "tainted group at 0 but CA cannot learn its taints",
+    );
     let (tagged, name) = cluster_with_group(aws(&b), "dev", CapacityTypes::OnDemand, 0, true).await;
-    asg(aws(&b), &name, false, &[("k8s.io/cluster-autoscaler/node-template/taint/env", "dev:NoSchedule")]).await;
-    assert_status(&run(&b, &s, &vars(&[("cluster", &tagged)])).await, Pass, "its ASG tags tell Cluster Autoscaler its taints");
+    asg(
+        aws(&b),
+        &name,
+        false,
+        &[(
+            "k8s.io/cluster-autoscaler/node-template/taint/env",
+            "dev:NoSchedule",
+        )],
+    )
+    .await;
+    assert_status(
+        &run(&b, &s, &vars(&[("cluster", &tagged)])).await,
+        Pass,
+        "its ASG tags tell Cluster Autoscaler its taints",
+    );
     // without AWS: the dev workloads are at 0
     let local = backend(None, false).await;
     let c = client(&local);
     let dev = namespace(&c, "dev").await;
     let _: Deployment = create(&c, &dev, deployment("api", 1, json!({"type": "kwok"}))).await;
-    assert_status(&run(&local, &s, &vars(&[("devNs", &dev)])).await, Fail, "still has replicas");
+    assert_status(
+        &run(&local, &s, &vars(&[("devNs", &dev)])).await,
+        Fail,
+        "still has replicas",
+    );
     let dev0 = namespace(&c, "dev").await;
     let _: Deployment = create(&c, &dev0, deployment("api", 0, json!({"type": "kwok"}))).await;
-    assert_status(&run(&local, &s, &vars(&[("devNs", &dev0)])).await, Pass, "scaled to 0");
+    assert_status(
+        &run(&local, &s, &vars(&[("devNs", &dev0)])).await,
+        Pass,
+        "scaled to 0",
+    );
 }

@@ -6,7 +6,9 @@ mod live;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::Service;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
-use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, Patch, PatchParams, PostParams};
+use kube::api::{
+    Api, ApiResource, DynamicObject, GroupVersionKind, Patch, PatchParams, PostParams,
+};
 use kubedojo::checks::CheckStatus::*;
 use live::*;
 use serde_json::json;
@@ -48,10 +50,19 @@ async fn install_crd(c: &kube::Client) {
 }
 
 fn rollout_resource() -> ApiResource {
-    ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk("argoproj.io", "v1alpha1", "Rollout"), "rollouts")
+    ApiResource::from_gvk_with_plural(
+        &GroupVersionKind::gvk("argoproj.io", "v1alpha1", "Rollout"),
+        "rollouts",
+    )
 }
 
-async fn rollout(c: &kube::Client, ns: &str, strategy: serde_json::Value, image: &str, status: serde_json::Value) {
+async fn rollout(
+    c: &kube::Client,
+    ns: &str,
+    strategy: serde_json::Value,
+    image: &str,
+    status: serde_json::Value,
+) {
     let api: Api<DynamicObject> = Api::namespaced_with(c.clone(), ns, &rollout_resource());
     let obj: DynamicObject = serde_json::from_value(json!({
         "apiVersion": "argoproj.io/v1alpha1",
@@ -65,9 +76,17 @@ async fn rollout(c: &kube::Client, ns: &str, strategy: serde_json::Value, image:
         }
     }))
     .expect("rollout");
-    api.create(&PostParams::default(), &obj).await.expect("create rollout");
+    api.create(&PostParams::default(), &obj)
+        .await
+        .expect("create rollout");
     if !status.is_null() {
-        api.patch_status("web", &PatchParams::default(), &Patch::Merge(&json!({"status": status}))).await.expect("rollout status");
+        api.patch_status(
+            "web",
+            &PatchParams::default(),
+            &Patch::Merge(&json!({"status": status})),
+        )
+        .await
+        .expect("rollout status");
     }
 }
 
@@ -87,19 +106,33 @@ async fn controller_crd_and_deployment() {
     let b = backend(None, false).await;
     let c = client(&b);
     let crds: Api<CustomResourceDefinition> = Api::all(c.clone());
-    let _ = crds.delete("rollouts.argoproj.io", &Default::default()).await;
+    let _ = crds
+        .delete("rollouts.argoproj.io", &Default::default())
+        .await;
     let ns = namespace(&c, "argo-rollouts").await;
     let s = spec("rollouts.controller", &[("namespace", &ns)]);
     // the CRD disappears asynchronously
-    assert_status(&run_until(&b, &s, &vars(&[]), Fail, "CRD").await, Fail, "CRD rollouts.argoproj.io missing");
+    assert_status(
+        &run_until(&b, &s, &vars(&[]), Fail, "CRD").await,
+        Fail,
+        "CRD rollouts.argoproj.io missing",
+    );
     install_crd(&c).await;
-    assert_status(&run(&b, &s, &vars(&[])).await, Fail, "argo-rollouts not found");
+    assert_status(
+        &run(&b, &s, &vars(&[])).await,
+        Fail,
+        "argo-rollouts not found",
+    );
     let _: Deployment = create(&c, &ns, json!({
         "metadata": {"name": "argo-rollouts"},
         "spec": {"selector": {"matchLabels": {"app": "ar"}}, "template": {"metadata": {"labels": {"app": "ar"}}, "spec": {"containers": [{"name": "c", "image": "quay.io/argoproj/argo-rollouts:v1.8.3"}]}}}
     }))
     .await;
-    assert_status(&run_until(&b, &s, &vars(&[]), Pass, "available").await, Pass, "controller 1/1 available");
+    assert_status(
+        &run_until(&b, &s, &vars(&[]), Pass, "available").await,
+        Pass,
+        "controller 1/1 available",
+    );
 }
 
 #[tokio::test]
@@ -111,9 +144,24 @@ async fn blue_green_spec_cases() {
     let cases = [
         (BLUE_GREEN(false), true, Pass, "manual promotion"),
         (BLUE_GREEN(true), true, Warn, "promotes automatically"),
-        (json!({"canary": {"steps": [{"setWeight": 20}]}}), true, Fail, "strategy is canary"),
-        (json!({"blueGreen": {"activeService": "web-active", "previewService": "web-active"}}), true, Fail, "both web-active"),
-        (BLUE_GREEN(false), false, Fail, "previewService web-preview not found"),
+        (
+            json!({"canary": {"steps": [{"setWeight": 20}]}}),
+            true,
+            Fail,
+            "strategy is canary",
+        ),
+        (
+            json!({"blueGreen": {"activeService": "web-active", "previewService": "web-active"}}),
+            true,
+            Fail,
+            "both web-active",
+        ),
+        (
+            BLUE_GREEN(false),
+            false,
+            Fail,
+            "previewService web-preview not found",
+        ),
     ];
     for (strategy, with_preview, status, part) in cases {
         let ns = namespace(&c, "ro-spec").await;
@@ -122,7 +170,19 @@ async fn blue_green_spec_cases() {
             service(&c, &ns, "web-preview", None).await;
         }
         rollout(&c, &ns, strategy, "nginx:1.26", serde_json::Value::Null).await;
-        assert_status(&run(&b, &spec("rollouts.bluegreen-spec", &[("namespace", &ns), ("name", "web")]), &vars(&[])).await, status, part);
+        assert_status(
+            &run(
+                &b,
+                &spec(
+                    "rollouts.bluegreen-spec",
+                    &[("namespace", &ns), ("name", "web")],
+                ),
+                &vars(&[]),
+            )
+            .await,
+            status,
+            part,
+        );
     }
 }
 
@@ -137,19 +197,43 @@ async fn services_wired_to_the_rollout_selectors() {
     service(&c, &ns, "web-active", Some("7d9f")).await;
     service(&c, &ns, "web-preview", Some("7d9f")).await;
     rollout(&c, &ns, BLUE_GREEN(false), "nginx:1.27", status.clone()).await;
-    let s = |ns: &str| spec("rollouts.services-wired", &[("namespace", ns), ("name", "web")]);
-    assert_status(&run(&b, &s(&ns), &vars(&[])).await, Pass, "select the pods the Rollout says");
+    let s = |ns: &str| {
+        spec(
+            "rollouts.services-wired",
+            &[("namespace", ns), ("name", "web")],
+        )
+    };
+    assert_status(
+        &run(&b, &s(&ns), &vars(&[])).await,
+        Pass,
+        "select the pods the Rollout says",
+    );
     let ns2 = namespace(&c, "ro-edited").await;
     service(&c, &ns2, "web-active", Some("5c4b")).await;
     service(&c, &ns2, "web-preview", Some("7d9f")).await;
     rollout(&c, &ns2, BLUE_GREEN(false), "nginx:1.27", status).await;
     let r = run(&b, &s(&ns2), &vars(&[])).await;
-    assert_status(&r, Fail, "active selector 5c4b ≠ activeSelector 7d9f: Service re-applied or hand-edited");
+    assert_status(
+        &r,
+        Fail,
+        "active selector 5c4b ≠ activeSelector 7d9f: Service re-applied or hand-edited",
+    );
     let ns3 = namespace(&c, "ro-nostatus").await;
     service(&c, &ns3, "web-active", None).await;
     service(&c, &ns3, "web-preview", None).await;
-    rollout(&c, &ns3, BLUE_GREEN(false), "nginx:1.27", serde_json::Value::Null).await;
-    assert_status(&run(&b, &s(&ns3), &vars(&[])).await, Fail, "no status.blueGreen.activeSelector yet");
+    rollout(
+        &c,
+        &ns3,
+        BLUE_GREEN(false),
+        "nginx:1.27",
+        serde_json::Value::Null,
+    )
+    .await;
+    assert_status(
+        &run(&b, &s(&ns3), &vars(&[])).await,
+        Fail,
+        "no status.blueGreen.activeSelector yet",
+    );
 }
 
 #[tokio::test]
@@ -161,17 +245,59 @@ async fn promotion_states() {
     let green = "public.ecr.aws/nginx/nginx:1.27";
     let v = vars(&[("greenImage", green)]);
     let cases = [
-        (json!({"phase": "Healthy", "stableRS": "7d9f", "currentPodHash": "7d9f", "blueGreen": {"activeSelector": "7d9f"}}), green, Pass, "is Healthy and serves public.ecr.aws/nginx/nginx:1.27"),
-        (json!({"phase": "Paused", "pauseConditions": [{"reason": "BlueGreenPause", "startTime": "2026-11-26T00:00:00Z"}], "stableRS": "5c4b", "currentPodHash": "7d9f"}), green, Fail, "Paused (BlueGreenPause): run `kubectl argo rollouts promote web"),
-        (json!({"phase": "Degraded", "message": "ProgressDeadlineExceeded: ReplicaSet web-7d9f has timed out progressing."}), green, Fail, "Degraded: ProgressDeadlineExceeded"),
-        (json!({"phase": "Healthy", "stableRS": "5c4b", "currentPodHash": "7d9f", "blueGreen": {"activeSelector": "5c4b"}}), green, Fail, "active serves 5c4b, new 7d9f"),
-        (json!({"phase": "Healthy", "stableRS": "5c4b", "currentPodHash": "5c4b", "blueGreen": {"activeSelector": "5c4b"}}), "public.ecr.aws/nginx/nginx:1.26", Fail, "expected the new image public.ecr.aws/nginx/nginx:1.27"),
+        (
+            json!({"phase": "Healthy", "stableRS": "7d9f", "currentPodHash": "7d9f", "blueGreen": {"activeSelector": "7d9f"}}),
+            green,
+            Pass,
+            "is Healthy and serves public.ecr.aws/nginx/nginx:1.27",
+        ),
+        (
+            json!({"phase": "Paused", "pauseConditions": [{"reason": "BlueGreenPause", "startTime": "2026-11-26T00:00:00Z"}], "stableRS": "5c4b", "currentPodHash": "7d9f"}),
+            green,
+            Fail,
+            "Paused (BlueGreenPause): run `kubectl argo rollouts promote web",
+        ),
+        (
+            json!({"phase": "Degraded", "message": "ProgressDeadlineExceeded: ReplicaSet web-7d9f has timed out progressing."}),
+            green,
+            Fail,
+            "Degraded: ProgressDeadlineExceeded",
+        ),
+        (
+            json!({"phase": "Healthy", "stableRS": "5c4b", "currentPodHash": "7d9f", "blueGreen": {"activeSelector": "5c4b"}}),
+            green,
+            Fail,
+            "active serves 5c4b, new 7d9f",
+        ),
+        (
+            json!({"phase": "Healthy", "stableRS": "5c4b", "currentPodHash": "5c4b", "blueGreen": {"activeSelector": "5c4b"}}),
+            "public.ecr.aws/nginx/nginx:1.26",
+            Fail,
+            "expected the new image public.ecr.aws/nginx/nginx:1.27",
+        ),
     ];
     for (status, image, want, part) in cases {
         let ns = namespace(&c, "ro-promo").await;
         rollout(&c, &ns, BLUE_GREEN(false), image, status).await;
-        assert_status(&run(&b, &spec("rollouts.promoted", &[("namespace", &ns), ("name", "web")]), &v).await, want, part);
+        assert_status(
+            &run(
+                &b,
+                &spec("rollouts.promoted", &[("namespace", &ns), ("name", "web")]),
+                &v,
+            )
+            .await,
+            want,
+            part,
+        );
     }
-    let r = run(&b, &spec("rollouts.promoted", &[("namespace", "default"), ("name", "absent")]), &v).await;
+    let r = run(
+        &b,
+        &spec(
+            "rollouts.promoted",
+            &[("namespace", "default"), ("name", "absent")],
+        ),
+        &v,
+    )
+    .await;
     assert_status(&r, Fail, "Rollout default/absent not found");
 }

@@ -15,20 +15,37 @@ struct Tty {
 
 impl Tty {
     fn spawn(state: &std::path::Path, home: &std::path::Path) -> Self {
-        let pty = native_pty_system().openpty(PtySize { rows: 30, cols: 100, pixel_width: 0, pixel_height: 0 }).expect("pty");
+        let pty = native_pty_system()
+            .openpty(PtySize {
+                rows: 30,
+                cols: 100,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("pty");
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_kubedojo"));
         cmd.env("KUBEDOJO_STATE_DIR", state);
         cmd.env("HOME", home);
         cmd.env("XDG_CONFIG_HOME", home.join(".config"));
         cmd.env("TERM", "xterm-256color");
-        for var in ["KUBECONFIG", "AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID"] {
+        for var in [
+            "KUBECONFIG",
+            "AWS_PROFILE",
+            "AWS_REGION",
+            "AWS_DEFAULT_REGION",
+            "AWS_ACCESS_KEY_ID",
+        ] {
             cmd.env_remove(var);
         }
         let child = pty.slave.spawn_command(cmd).expect("spawn kubedojo");
         drop(pty.slave);
         let mut reader = pty.master.try_clone_reader().expect("reader");
         let writer = pty.master.take_writer().expect("writer");
-        let screen = Arc::new(Mutex::new(vt100::Parser::new(std::num::NonZero::new(30).expect("rows"), std::num::NonZero::new(100).expect("cols"), 0)));
+        let screen = Arc::new(Mutex::new(vt100::Parser::new(
+            std::num::NonZero::new(30).expect("rows"),
+            std::num::NonZero::new(100).expect("cols"),
+            0,
+        )));
         let sink = screen.clone();
         std::thread::spawn(move || {
             let _master = pty.master; // keep the pty open while reading
@@ -40,7 +57,11 @@ impl Tty {
                 sink.lock().expect("screen").process(&buf[..n]);
             }
         });
-        Self { screen, writer, child }
+        Self {
+            screen,
+            writer,
+            child,
+        }
     }
 
     fn contents(&self) -> String {
@@ -54,7 +75,10 @@ impl Tty {
             if contents.contains(text) {
                 return contents;
             }
-            assert!(Instant::now() < deadline, "timed out waiting for {text:?}; screen:\n{contents}");
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {text:?}; screen:\n{contents}"
+            );
             std::thread::sleep(Duration::from_millis(30));
         }
     }
@@ -65,7 +89,11 @@ impl Tty {
             if let Some(status) = self.child.try_wait().expect("wait") {
                 return status;
             }
-            assert!(Instant::now() < deadline, "kubedojo did not exit; screen:\n{}", self.contents());
+            assert!(
+                Instant::now() < deadline,
+                "kubedojo did not exit; screen:\n{}",
+                self.contents()
+            );
             std::thread::sleep(Duration::from_millis(30));
         }
     }
@@ -76,7 +104,11 @@ impl Tty {
         let parser = self.screen.lock().expect("screen");
         let screen = parser.screen();
         assert!(!screen.alternate_screen(), "still on the alternate screen");
-        assert_eq!(screen.mouse_protocol_mode(), vt100::MouseProtocolMode::None, "mouse still captured");
+        assert_eq!(
+            screen.mouse_protocol_mode(),
+            vt100::MouseProtocolMode::None,
+            "mouse still captured"
+        );
         assert!(!screen.hide_cursor(), "cursor still hidden");
     }
 
@@ -121,14 +153,23 @@ fn a_learner_reads_scrolls_takes_a_hint_and_progress_is_saved() {
     assert!(status.success(), "exit status {status:?}");
     tty.assert_restored();
 
-    let saved = std::fs::read_to_string(state.path().join("progress.json")).expect("progress.json written");
+    let saved =
+        std::fs::read_to_string(state.path().join("progress.json")).expect("progress.json written");
     let progress: serde_json::Value = serde_json::from_str(&saved).expect("valid JSON");
     let pack = &progress["packs"]["eks-production"];
     let lesson = &pack["lessons"]["why-production"];
     assert!(lesson["opened_at"].as_u64().is_some(), "{saved}");
-    assert!(lesson["scroll"].as_u64().unwrap_or(0) > 0, "scroll position not saved: {saved}");
-    let steps = pack["exercises"]["eks-cluster"]["steps"].as_object().expect("eks-cluster steps");
-    let first = steps.values().find(|s| s["hints_revealed"] == 1).unwrap_or_else(|| panic!("no step with a hint: {saved}"));
+    assert!(
+        lesson["scroll"].as_u64().unwrap_or(0) > 0,
+        "scroll position not saved: {saved}"
+    );
+    let steps = pack["exercises"]["eks-cluster"]["steps"]
+        .as_object()
+        .expect("eks-cluster steps");
+    let first = steps
+        .values()
+        .find(|s| s["hints_revealed"] == 1)
+        .unwrap_or_else(|| panic!("no step with a hint: {saved}"));
     assert!(first["hint_revealed_at"].as_u64().is_some());
     assert_eq!(pack["last"]["item"], "eks-cluster");
 }
@@ -144,7 +185,10 @@ fn ctrl_c_quits_from_a_lesson_and_restores_the_terminal() {
     tty.send("\x03");
     assert!(tty.wait_exit().success());
     tty.assert_restored();
-    assert!(state.path().join("progress.json").exists(), "progress saved on Ctrl-C");
+    assert!(
+        state.path().join("progress.json").exists(),
+        "progress saved on Ctrl-C"
+    );
 }
 
 #[test]
@@ -156,7 +200,10 @@ fn sigterm_saves_and_restores_the_terminal() {
     tty.send("jj\r");
     tty.wait_for("Lesson · ");
     let pid = tty.child.process_id().expect("pid");
-    let status = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().expect("kill");
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .expect("kill");
     assert!(status.success());
     assert!(tty.wait_exit().success());
     tty.assert_restored();

@@ -5,75 +5,26 @@
 mod live;
 
 use std::process::Command;
+
+use live::own_cluster::OwnCluster;
 use std::time::Duration;
 
 use kubedojo::checks::CheckStatus;
 use live::*;
 
-struct Cluster {
-    name: String,
-    workdir: tempfile::TempDir,
-    bin: String,
-}
-
-impl Cluster {
-    /// etcd + kube-apiserver only: all this test needs.
-    fn start() -> Self {
-        let bin = std::env::var("KUBEDOJO_TEST_BIN").expect("KUBEDOJO_TEST_BIN: start the test environment (tests/testenv.sh up)");
-        let cluster = Self { name: unique("outage"), workdir: tempfile::tempdir().expect("tempdir"), bin };
-        let b = &cluster.bin;
-        cluster.kwokctl(&[
-            "create", "cluster", "--runtime", "binary", "--wait", "2m",
-            "--kube-apiserver-binary", &format!("{b}/kube-apiserver"),
-            "--kube-controller-manager-binary", &format!("{b}/kube-controller-manager"),
-            "--kube-scheduler-binary", &format!("{b}/kube-scheduler"),
-            "--kwok-controller-binary", &format!("{b}/kwok"),
-            "--etcd-binary", &format!("{b}/etcd"),
-            "--kubeconfig", &cluster.kubeconfig(),
-        ]);
-        cluster
-    }
-
-    fn kubeconfig(&self) -> String {
-        self.workdir.path().join("kubeconfig").display().to_string()
-    }
-
-    fn kwokctl(&self, args: &[&str]) {
-        let status = Command::new(format!("{}/kwokctl", self.bin))
-            .args(args)
-            .args(["--name", &self.name])
-            .env("KWOK_WORKDIR", self.workdir.path())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .status()
-            .expect("kwokctl");
-        assert!(status.success(), "kwokctl {args:?} failed");
-    }
-
-    fn apiserver_pid(&self) -> String {
-        let path = self.workdir.path().join(format!("clusters/{}/pids/kube-apiserver.pid", self.name));
-        std::fs::read_to_string(path).expect("apiserver pid").trim().to_string()
-    }
-}
-
-impl Drop for Cluster {
-    fn drop(&mut self) {
-        let _ = Command::new(format!("{}/kwokctl", self.bin))
-            .args(["delete", "cluster", "--name", &self.name])
-            .env("KWOK_WORKDIR", self.workdir.path())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .status();
-    }
-}
-
 fn signal(sig: &str, pid: &str) {
-    assert!(Command::new("kill").args([sig, pid]).status().expect("kill").success());
+    assert!(
+        Command::new("kill")
+            .args([sig, pid])
+            .status()
+            .expect("kill")
+            .success()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn api_server_outage_mid_run_gives_errors_and_the_engine_recovers() {
-    let cluster = Cluster::start();
+    let cluster = OwnCluster::start("outage");
     let b = std::sync::Arc::new(
         kubedojo::checks::backend::Backend::connect(&kubedojo::checks::backend::TargetOptions {
             kind: Some(kubedojo::checks::backend::TargetKind::Kwok),
@@ -85,8 +36,14 @@ async fn api_server_outage_mid_run_gives_errors_and_the_engine_recovers() {
     let ns = namespace(&client(&b), "outage").await;
     let checks = vec![
         spec("k8s.namespace", &[("name", &ns)]),
-        spec("k8s.service-account", &[("namespace", &ns), ("name", "default")]),
-        spec("k8s.deployment-ready", &[("namespace", &ns), ("name", "web")]),
+        spec(
+            "k8s.service-account",
+            &[("namespace", &ns), ("name", "default")],
+        ),
+        spec(
+            "k8s.deployment-ready",
+            &[("namespace", &ns), ("name", "web")],
+        ),
     ];
     let v = vars(&[]);
     let before = kubedojo::checks::engine::run_checks(&b, &checks[..1], &v).await;
@@ -100,12 +57,21 @@ async fn api_server_outage_mid_run_gives_errors_and_the_engine_recovers() {
         tokio::spawn(async move { kubedojo::checks::engine::run_checks(&b, &checks, &v).await })
     };
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert!(!run.is_finished(), "the run should be waiting on the frozen server");
+    assert!(
+        !run.is_finished(),
+        "the run should be waiting on the frozen server"
+    );
     signal("-KILL", &pid);
-    let during = tokio::time::timeout(Duration::from_secs(30), run).await.expect("the run ends").expect("join");
+    let during = tokio::time::timeout(Duration::from_secs(30), run)
+        .await
+        .expect("the run ends")
+        .expect("join");
     for r in &during.results {
         assert_eq!(r.status, CheckStatus::Error, "{r:?}");
-        assert!(!r.message.to_lowercase().contains("not found"), "an outage must not read as the learner's fault: {r:?}");
+        assert!(
+            !r.message.to_lowercase().contains("not found"),
+            "an outage must not read as the learner's fault: {r:?}"
+        );
     }
 
     // bring the cluster back; the same backend (same client) works again
@@ -120,5 +86,8 @@ async fn api_server_outage_mid_run_gives_errors_and_the_engine_recovers() {
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
-    assert!(after.is_some(), "the engine did not recover after the API server came back");
+    assert!(
+        after.is_some(),
+        "the engine did not recover after the API server came back"
+    );
 }

@@ -3,13 +3,17 @@
 
 #![allow(dead_code)]
 
+pub mod eks;
+pub mod own_cluster;
+pub mod proof;
+
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use k8s_openapi::api::core::v1::Namespace;
-use kube::api::{Api, DeleteParams, PostParams};
 use kube::Client;
+use kube::api::{Api, DeleteParams, PostParams};
 use kubedojo::checks::backend::{Aws, Backend, TargetKind, TargetOptions};
 use kubedojo::checks::{CheckResult, CheckStatus};
 use kubedojo::content::{CheckSpec, Loc, ParamValue};
@@ -41,8 +45,15 @@ pub fn aws_endpoint() -> String {
 pub fn unique(prefix: &str) -> String {
     static N: AtomicU32 = AtomicU32::new(0);
     let n = N.fetch_add(1, Ordering::Relaxed);
-    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_micros()).unwrap_or(0);
-    format!("{prefix}-{}-{n}-{}", std::process::id() % 10_000, t % 100_000)
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_micros())
+        .unwrap_or(0);
+    format!(
+        "{prefix}-{}-{n}-{}",
+        std::process::id() % 10_000,
+        t % 100_000
+    )
 }
 
 pub async fn backend(region: Option<&str>, with_aws: bool) -> Backend {
@@ -69,8 +80,11 @@ pub fn aws(b: &Backend) -> &Aws {
 pub async fn namespace(client: &Client, prefix: &str) -> String {
     let name = unique(prefix);
     let api: Api<Namespace> = Api::all(client.clone());
-    let ns: Namespace = serde_json::from_value(serde_json::json!({"metadata": {"name": name}})).expect("namespace");
-    api.create(&PostParams::default(), &ns).await.expect("create namespace");
+    let ns: Namespace =
+        serde_json::from_value(serde_json::json!({"metadata": {"name": name}})).expect("namespace");
+    api.create(&PostParams::default(), &ns)
+        .await
+        .expect("create namespace");
     name
 }
 
@@ -82,24 +96,36 @@ pub async fn delete_namespace(client: &Client, name: &str) {
 /// Create any namespaced object from JSON.
 pub async fn create<K>(client: &Client, ns: &str, obj: serde_json::Value) -> K
 where
-    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope> + Clone + serde::de::DeserializeOwned + serde::Serialize + std::fmt::Debug,
+    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>
+        + Clone
+        + serde::de::DeserializeOwned
+        + serde::Serialize
+        + std::fmt::Debug,
     <K as kube::Resource>::DynamicType: Default,
 {
     let api: Api<K> = Api::namespaced(client.clone(), ns);
     let obj: K = serde_json::from_value(obj).expect("valid object");
-    api.create(&PostParams::default(), &obj).await.expect("create object")
+    api.create(&PostParams::default(), &obj)
+        .await
+        .expect("create object")
 }
 
 pub fn spec(kind: &str, params: &[(&str, &str)]) -> CheckSpec {
     CheckSpec {
         kind: kind.to_string(),
-        params: params.iter().map(|(k, v)| (k.to_string(), ParamValue::Text(v.to_string()))).collect(),
+        params: params
+            .iter()
+            .map(|(k, v)| (k.to_string(), ParamValue::Text(v.to_string())))
+            .collect(),
         loc: Loc::default(),
     }
 }
 
 pub fn vars(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 pub async fn run(b: &Backend, spec: &CheckSpec, vars: &BTreeMap<String, String>) -> CheckResult {
@@ -108,7 +134,13 @@ pub async fn run(b: &Backend, spec: &CheckSpec, vars: &BTreeMap<String, String>)
 
 /// Re-run a check until it reaches a status with a message containing `part` (controllers
 /// take a moment), or give up after a minute.
-pub async fn run_until(b: &Backend, spec: &CheckSpec, vars: &BTreeMap<String, String>, want: CheckStatus, part: &str) -> CheckResult {
+pub async fn run_until(
+    b: &Backend,
+    spec: &CheckSpec,
+    vars: &BTreeMap<String, String>,
+    want: CheckStatus,
+    part: &str,
+) -> CheckResult {
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     loop {
         let r = run(b, spec, vars).await;
@@ -122,11 +154,21 @@ pub async fn run_until(b: &Backend, spec: &CheckSpec, vars: &BTreeMap<String, St
 #[track_caller]
 pub fn assert_status(r: &CheckResult, status: CheckStatus, message_part: &str) {
     assert_eq!(r.status, status, "{r:#?}");
-    assert!(r.message.contains(message_part), "message {:?} lacks {message_part:?}", r.message);
+    assert!(
+        r.message.contains(message_part),
+        "message {:?} lacks {message_part:?}",
+        r.message
+    );
 }
 
 /// A node that kwok manages (so it turns Ready), with labels and taints; deleted by the caller.
-pub async fn kwok_node(client: &Client, name: &str, labels: serde_json::Value, taints: serde_json::Value, managed: bool) {
+pub async fn kwok_node(
+    client: &Client,
+    name: &str,
+    labels: serde_json::Value,
+    taints: serde_json::Value,
+    managed: bool,
+) {
     use k8s_openapi::api::core::v1::Node;
     let api: Api<Node> = Api::all(client.clone());
     let mut annotations = serde_json::json!({});
@@ -138,7 +180,9 @@ pub async fn kwok_node(client: &Client, name: &str, labels: serde_json::Value, t
         "spec": {"taints": taints}
     }))
     .expect("node");
-    api.create(&PostParams::default(), &node).await.expect("create node");
+    api.create(&PostParams::default(), &node)
+        .await
+        .expect("create node");
 }
 
 pub async fn delete_nodes(client: &Client, names: &[String]) {

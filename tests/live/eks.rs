@@ -1,0 +1,922 @@
+//! A simulated EKS for the content proofs: a control plane of its own (kube-apiserver, etcd,
+//! controller manager, scheduler, kwok nodes) standing in for the EKS data plane, and the AWS
+//! emulator standing in for the account. The operations below do what `eksctl`, `helm` and the
+//! EKS-managed parts would do, through the same APIs the real ones call (EC2, EKS, IAM, Auto
+//! Scaling through the AWS SDK; Kubernetes objects through the real `kubectl apply`).
+//!
+//! What stands in for something that cannot run here, each said where it happens:
+//! - eksctl: `create_cluster`/`create_nodegroups` read the published ClusterConfig and make
+//!   the VPC, subnets, cluster, node groups, their ASGs (tags as EKS sets them) and nodes.
+//! - the EKS pod identity webhook: `apply` adds to pod templates what it injects into pods
+//!   whose ServiceAccount names a role (the env, the projected token volume).
+//! - controllers with no binary here (Cluster Autoscaler, Load Balancer Controller, Argo
+//!   Rollouts, Fluent Bit): the tests write the status or the AWS objects they would write.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use aws_sdk_eks::types::{
+    CapacityTypes, NodegroupScalingConfig, Taint, TaintEffect, VpcConfigRequest,
+};
+use k8s_openapi::api::core::v1::{Node, ServiceAccount};
+use kube::Client;
+use kube::api::{Api, PostParams};
+use kubedojo::checks::backend::{Aws, Backend, TargetKind, TargetOptions};
+use kubedojo::content::Exercise;
+use serde_json::{Value, json};
+
+use super::own_cluster::OwnCluster;
+
+/// The account the emulator answers for with its default credentials.
+pub const ACCOUNT: &str = "123456789012";
+/// The lab defaults written in the published assets, replaced as a learner would.
+const LAB_ACCOUNT: &str = "111122223333";
+const LAB_REGION: &str = "eu-west-1";
+const LAB_CLUSTER: &str = "kubedojo-lab";
+pub const ROLE_ANNOTATION: &str = "eks.amazonaws.com/role-arn";
+
+pub struct SimEks {
+    pub own: OwnCluster,
+    pub backend: Backend,
+    /// The EKS cluster name (the exercise variable `cluster`).
+    pub name: String,
+    pub region: String,
+    pub vars: BTreeMap<String, String>,
+    /// `kubectl apply` runs in this folder (solutions write files under /tmp; we keep them here).
+    pub workdir: tempfile::TempDir,
+}
+
+impl SimEks {
+    /// A fresh control plane and a clean slate in the emulator for cluster `name` in `region`.
+    /// Each proof uses its own region: the emulator gives every cluster of a region the same
+    /// OIDC issuer.
+    pub async fn start(exercise: &Exercise, name: &str, region: &str) -> Self {
+        let own = OwnCluster::start(&format!("proof-{}", exercise.id));
+        let backend = Backend::connect(&TargetOptions {
+            kind: Some(TargetKind::Eks),
+            kubeconfig: Some(own.kubeconfig().into()),
+            context: None,
+            aws_profile: None,
+            aws_region: Some(region.to_string()),
+            aws_endpoint: Some(super::aws_endpoint()),
+        })
+        .await;
+        let mut vars: BTreeMap<String, String> = exercise.vars.clone().into_iter().collect();
+        vars.insert("cluster".into(), name.into());
+        vars.insert("region".into(), region.into());
+        vars.insert("account".into(), ACCOUNT.into());
+        if vars.contains_key("bucket") {
+            vars.insert("bucket".into(), format!("{name}-assets"));
+        }
+        let sim = Self {
+            own,
+            backend,
+            name: name.into(),
+            region: region.into(),
+            vars,
+            workdir: tempfile::tempdir().expect("tempdir"),
+        };
+        sim.forget_previous_runs().await;
+        sim
+    }
+
+    pub fn client(&self) -> Client {
+        self.backend
+            .kube
+            .clone()
+            .expect("kube client of the own cluster")
+    }
+
+    pub fn aws(&self) -> &Aws {
+        self.backend
+            .aws
+            .as_ref()
+            .expect("the emulator is configured")
+    }
+
+    /// The emulator keeps state between test runs: remove what an earlier run of this proof
+    /// left (names derive from the cluster name, unique to the proof).
+    async fn forget_previous_runs(&self) {
+        let aws = self.aws();
+        if let Ok(groups) = aws
+            .eks
+            .list_nodegroups()
+            .cluster_name(&self.name)
+            .send()
+            .await
+        {
+            for ng in groups.nodegroups.unwrap_or_default() {
+                let _ = aws
+                    .eks
+                    .delete_nodegroup()
+                    .cluster_name(&self.name)
+                    .nodegroup_name(ng)
+                    .send()
+                    .await;
+            }
+        }
+        let _ = aws.eks.delete_cluster().name(&self.name).send().await;
+        let tagged = aws_sdk_ec2::types::Filter::builder()
+            .name("tag:alpha.eksctl.io/cluster-name")
+            .values(&self.name)
+            .build();
+        if let Ok(out) = aws.ec2.describe_subnets().filters(tagged).send().await {
+            let mut vpcs = std::collections::BTreeSet::new();
+            for s in out.subnets.unwrap_or_default() {
+                vpcs.extend(s.vpc_id);
+                let _ = aws
+                    .ec2
+                    .delete_subnet()
+                    .set_subnet_id(s.subnet_id)
+                    .send()
+                    .await;
+            }
+            for vpc in vpcs {
+                let _ = aws.ec2.delete_vpc().vpc_id(vpc).send().await;
+            }
+        }
+        if let Ok(list) = aws.iam.list_open_id_connect_providers().send().await {
+            let host = format!("oidc.eks.{}.amazonaws.com/", self.region);
+            for p in list
+                .open_id_connect_provider_list
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|p| p.arn)
+            {
+                if p.contains(&host) {
+                    let _ = aws
+                        .iam
+                        .delete_open_id_connect_provider()
+                        .open_id_connect_provider_arn(p)
+                        .send()
+                        .await;
+                }
+            }
+        }
+        if let Ok(roles) = aws.iam.list_roles().send().await {
+            for role in roles
+                .roles
+                .into_iter()
+                .map(|r| r.role_name)
+                .filter(|r| r.starts_with(&self.name))
+            {
+                if let Ok(att) = aws
+                    .iam
+                    .list_attached_role_policies()
+                    .role_name(&role)
+                    .send()
+                    .await
+                {
+                    for p in att
+                        .attached_policies
+                        .unwrap_or_default()
+                        .into_iter()
+                        .filter_map(|p| p.policy_arn)
+                    {
+                        let _ = aws
+                            .iam
+                            .detach_role_policy()
+                            .role_name(&role)
+                            .policy_arn(p)
+                            .send()
+                            .await;
+                    }
+                }
+                if let Ok(inline) = aws.iam.list_role_policies().role_name(&role).send().await {
+                    for p in inline.policy_names {
+                        let _ = aws
+                            .iam
+                            .delete_role_policy()
+                            .role_name(&role)
+                            .policy_name(p)
+                            .send()
+                            .await;
+                    }
+                }
+                let _ = aws.iam.delete_role().role_name(&role).send().await;
+            }
+        }
+        if let Ok(policies) = aws
+            .iam
+            .list_policies()
+            .scope(aws_sdk_iam::types::PolicyScopeType::Local)
+            .send()
+            .await
+        {
+            for p in policies.policies.unwrap_or_default() {
+                if p.policy_name
+                    .as_deref()
+                    .is_some_and(|n| n.starts_with(&self.name))
+                {
+                    let _ = aws.iam.delete_policy().set_policy_arn(p.arn).send().await;
+                }
+            }
+        }
+    }
+
+    /// A published asset with the lab defaults replaced by this lab's values, as the
+    /// exercises tell learners to do ("edit them before you apply").
+    pub fn asset(&self, rel: &str) -> String {
+        let path = format!("{}/assets/{rel}", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        self.localize(&text)
+    }
+
+    pub fn localize(&self, text: &str) -> String {
+        text.replace(LAB_ACCOUNT, ACCOUNT)
+            .replace(LAB_REGION, &self.region)
+            .replace(LAB_CLUSTER, &self.name)
+    }
+
+    pub fn var(&self, key: &str) -> &str {
+        self.vars
+            .get(key)
+            .map(String::as_str)
+            .unwrap_or_else(|| panic!("no exercise variable {key}"))
+    }
+
+    /// The real kubectl against this cluster; panics with its output when it fails.
+    pub fn kubectl(&self, args: &[&str], stdin: Option<&str>) -> String {
+        let mut child = Command::new(self.own.kubectl_bin())
+            .arg("--kubeconfig")
+            .arg(self.own.kubeconfig())
+            .args(args)
+            .current_dir(self.workdir.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run kubectl");
+        if let Some(input) = stdin {
+            child
+                .stdin
+                .take()
+                .expect("stdin")
+                .write_all(input.as_bytes())
+                .expect("write to kubectl");
+        }
+        drop(child.stdin.take());
+        let out = child.wait_with_output().expect("kubectl output");
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(
+            out.status.success(),
+            "kubectl {args:?} failed:\n{text}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        text
+    }
+
+    /// `kubectl apply -f <asset>` (localized), with what the pod identity webhook would add.
+    pub async fn apply(&self, rel: &str) {
+        let text = self.asset(rel);
+        self.apply_text(&text).await;
+    }
+
+    pub async fn apply_text(&self, yaml: &str) {
+        let mut docs = documents(yaml);
+        for doc in &mut docs {
+            self.pod_identity_webhook(doc).await;
+        }
+        let list = json!({"apiVersion": "v1", "kind": "List", "items": docs});
+        self.kubectl(&["apply", "-f", "-"], Some(&list.to_string()));
+    }
+
+    /// What the EKS pod identity webhook injects into pods of a ServiceAccount annotated with
+    /// a role: written into the pod template, so every pod made from it carries it.
+    async fn pod_identity_webhook(&self, doc: &mut Value) {
+        let kind = doc["kind"].as_str().unwrap_or_default().to_string();
+        let ns = doc["metadata"]["namespace"]
+            .as_str()
+            .unwrap_or("default")
+            .to_string();
+        let pod_spec = match kind.as_str() {
+            "Deployment" | "DaemonSet" | "StatefulSet" | "Job" | "ReplicaSet" | "Rollout" => {
+                &mut doc["spec"]["template"]["spec"]
+            }
+            "Pod" => &mut doc["spec"],
+            _ => return,
+        };
+        let sa = pod_spec["serviceAccountName"]
+            .as_str()
+            .unwrap_or("default")
+            .to_string();
+        let api: Api<ServiceAccount> = Api::namespaced(self.client(), &ns);
+        let Ok(Some(obj)) = api.get_opt(&sa).await else {
+            return;
+        };
+        let Some(role) = obj
+            .metadata
+            .annotations
+            .unwrap_or_default()
+            .get(ROLE_ANNOTATION)
+            .cloned()
+        else {
+            return;
+        };
+        let env = [
+            json!({"name": "AWS_STS_REGIONAL_ENDPOINTS", "value": "regional"}),
+            json!({"name": "AWS_DEFAULT_REGION", "value": self.region}),
+            json!({"name": "AWS_REGION", "value": self.region}),
+            json!({"name": "AWS_ROLE_ARN", "value": role}),
+            json!({"name": "AWS_WEB_IDENTITY_TOKEN_FILE", "value": "/var/run/secrets/eks.amazonaws.com/serviceaccount/token"}),
+        ];
+        for c in pod_spec["containers"].as_array_mut().into_iter().flatten() {
+            let list = c["env"].as_array().cloned().unwrap_or_default();
+            let mut list: Vec<Value> = list
+                .into_iter()
+                .filter(|e| !env.iter().any(|w| w["name"] == e["name"]))
+                .collect();
+            list.extend(env.iter().cloned());
+            c["env"] = Value::Array(list);
+            let mounts = c["volumeMounts"].as_array().cloned().unwrap_or_default();
+            let mut mounts: Vec<Value> = mounts
+                .into_iter()
+                .filter(|m| m["name"] != "aws-iam-token")
+                .collect();
+            mounts.push(json!({"name": "aws-iam-token", "mountPath": "/var/run/secrets/eks.amazonaws.com/serviceaccount", "readOnly": true}));
+            c["volumeMounts"] = Value::Array(mounts);
+        }
+        let volumes = pod_spec["volumes"].as_array().cloned().unwrap_or_default();
+        let mut volumes: Vec<Value> = volumes
+            .into_iter()
+            .filter(|v| v["name"] != "aws-iam-token")
+            .collect();
+        volumes.push(json!({"name": "aws-iam-token", "projected": {"sources": [{"serviceAccountToken": {"audience": "sts.amazonaws.com", "expirationSeconds": 86400, "path": "token"}}]}}));
+        pod_spec["volumes"] = Value::Array(volumes);
+    }
+
+    // ---- eksctl ---------------------------------------------------------------------------
+
+    /// `eksctl create cluster -f <config>`: VPC with a public and a private subnet per AZ
+    /// (tagged for load balancers as eksctl does), the cluster role, the cluster, the OIDC
+    /// provider when `iam.withOIDC`, then every managed node group.
+    pub async fn eksctl_create_cluster(&self, config_rel: &str) -> Value {
+        let config = self.cluster_config(config_rel);
+        let aws = self.aws();
+        let cidr = config["vpc"]["cidr"].as_str().unwrap_or("192.168.0.0/16");
+        let vpc = aws
+            .ec2
+            .create_vpc()
+            .cidr_block(cidr)
+            .send()
+            .await
+            .expect("ec2:CreateVpc")
+            .vpc
+            .and_then(|v| v.vpc_id)
+            .expect("vpc id");
+        let zones = self.zones(&config);
+        let mut private = Vec::new();
+        let mut public = Vec::new();
+        for (i, zone) in zones.iter().enumerate() {
+            for (kind, list, third) in [
+                ("Public", &mut public, i * 32),
+                ("Private", &mut private, 96 + i * 32),
+            ] {
+                let block = format!("192.168.{third}.0/19");
+                let id = aws
+                    .ec2
+                    .create_subnet()
+                    .vpc_id(&vpc)
+                    .cidr_block(block)
+                    .availability_zone(zone)
+                    .send()
+                    .await
+                    .expect("ec2:CreateSubnet")
+                    .subnet
+                    .and_then(|s| s.subnet_id)
+                    .expect("subnet id");
+                let role_tag = if kind == "Public" {
+                    "kubernetes.io/role/elb"
+                } else {
+                    "kubernetes.io/role/internal-elb"
+                };
+                aws.ec2
+                    .create_tags()
+                    .resources(&id)
+                    .tags(
+                        aws_sdk_ec2::types::Tag::builder()
+                            .key(role_tag)
+                            .value("1")
+                            .build(),
+                    )
+                    .tags(
+                        aws_sdk_ec2::types::Tag::builder()
+                            .key("alpha.eksctl.io/cluster-name")
+                            .value(&self.name)
+                            .build(),
+                    )
+                    .tags(
+                        aws_sdk_ec2::types::Tag::builder()
+                            .key("Name")
+                            .value(format!(
+                                "eksctl-{}-cluster/Subnet{kind}{}",
+                                self.name,
+                                zone.to_uppercase()
+                            ))
+                            .build(),
+                    )
+                    .send()
+                    .await
+                    .expect("ec2:CreateTags");
+                list.push(id);
+            }
+        }
+        let role = self.role(&format!("{}-cluster-ServiceRole", self.name), &json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "eks.amazonaws.com"}, "Action": "sts:AssumeRole"}]})).await;
+        let version = config["metadata"]["version"].as_str().unwrap_or("1.35");
+        aws.eks
+            .create_cluster()
+            .name(&self.name)
+            .version(version)
+            .role_arn(role)
+            .resources_vpc_config(
+                VpcConfigRequest::builder()
+                    .set_subnet_ids(Some(public.iter().chain(&private).cloned().collect()))
+                    .endpoint_public_access(true)
+                    .endpoint_private_access(false)
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("eks:CreateCluster");
+        if config["iam"]["withOIDC"].as_bool() == Some(true) {
+            self.associate_oidc_provider().await;
+        }
+        self.create_nodegroups(&config, None).await;
+        config
+    }
+
+    pub fn cluster_config(&self, rel: &str) -> Value {
+        serde_saphyr::from_str(&self.asset(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+    }
+
+    fn zones(&self, config: &Value) -> Vec<String> {
+        let zones: Vec<String> = config["availabilityZones"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|z| z.as_str().map(str::to_string))
+            .collect();
+        if zones.is_empty() {
+            ["a", "b", "c"]
+                .iter()
+                .map(|s| format!("{}{s}", self.region))
+                .collect()
+        } else {
+            zones
+        }
+    }
+
+    /// The subnets eksctl created for this cluster (private ones host the nodes).
+    async fn subnets(&self, private: bool) -> Vec<(String, String)> {
+        let out = self
+            .aws()
+            .ec2
+            .describe_subnets()
+            .filters(
+                aws_sdk_ec2::types::Filter::builder()
+                    .name("tag:alpha.eksctl.io/cluster-name")
+                    .values(&self.name)
+                    .build(),
+            )
+            .filters(
+                aws_sdk_ec2::types::Filter::builder()
+                    .name("tag-key")
+                    .values(if private {
+                        "kubernetes.io/role/internal-elb"
+                    } else {
+                        "kubernetes.io/role/elb"
+                    })
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("ec2:DescribeSubnets");
+        out.subnets
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|s| Some((s.subnet_id?, s.availability_zone?)))
+            .collect()
+    }
+
+    /// `eksctl create nodegroup -f <config> [--include=...]`: managed node groups with their
+    /// labels, taints and capacity type; their Auto Scaling groups with the tags EKS and
+    /// `propagateASGTags` put on them; `desiredCapacity` Ready nodes spread over the AZs.
+    pub async fn create_nodegroups(&self, config: &Value, only: Option<&[&str]>) {
+        let node_role = self.role(&format!("{}-nodegroup-NodeInstanceRole", self.name), &json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]})).await;
+        let subnets = self.subnets(true).await;
+        for ng in config["managedNodeGroups"].as_array().into_iter().flatten() {
+            let name = ng["name"].as_str().expect("node group name");
+            if only.is_some_and(|o| !o.contains(&name)) {
+                continue;
+            }
+            self.create_nodegroup(ng, &node_role, &subnets).await;
+        }
+    }
+
+    async fn create_nodegroup(&self, ng: &Value, node_role: &str, subnets: &[(String, String)]) {
+        let aws = self.aws();
+        let name = ng["name"].as_str().expect("node group name");
+        let spot = ng["spot"].as_bool() == Some(true);
+        let types: Vec<String> = match ng["instanceTypes"].as_array() {
+            Some(list) => list
+                .iter()
+                .filter_map(|t| t.as_str().map(str::to_string))
+                .collect(),
+            None => vec![
+                ng["instanceType"]
+                    .as_str()
+                    .unwrap_or("m6i.large")
+                    .to_string(),
+            ],
+        };
+        let int = |key: &str, default: i64| ng[key].as_i64().unwrap_or(default) as i32;
+        let (min, desired, max) = (
+            int("minSize", 2),
+            int("desiredCapacity", int("minSize", 2) as i64),
+            int("maxSize", 2),
+        );
+        let labels: BTreeMap<String, String> = ng["labels"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+            .collect();
+        let taints: Vec<(String, String, String)> = ng["taints"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|t| {
+                (
+                    t["key"].as_str().unwrap_or_default().into(),
+                    t["value"].as_str().unwrap_or_default().into(),
+                    t["effect"].as_str().unwrap_or("NoSchedule").into(),
+                )
+            })
+            .collect();
+        let mut req = aws
+            .eks
+            .create_nodegroup()
+            .cluster_name(&self.name)
+            .nodegroup_name(name)
+            .node_role(node_role)
+            .set_subnets(Some(subnets.iter().map(|(id, _)| id.clone()).collect()))
+            .set_instance_types(Some(types.clone()))
+            .capacity_type(if spot {
+                CapacityTypes::Spot
+            } else {
+                CapacityTypes::OnDemand
+            })
+            .scaling_config(
+                NodegroupScalingConfig::builder()
+                    .min_size(min)
+                    .desired_size(desired)
+                    .max_size(max)
+                    .build(),
+            )
+            .set_labels(Some(labels.clone().into_iter().collect()));
+        for (key, value, effect) in &taints {
+            let effect = match effect.as_str() {
+                "NoExecute" => TaintEffect::NoExecute,
+                "PreferNoSchedule" => TaintEffect::PreferNoSchedule,
+                _ => TaintEffect::NoSchedule,
+            };
+            req = req.taints(
+                Taint::builder()
+                    .key(key)
+                    .value(value)
+                    .effect(effect)
+                    .build(),
+            );
+        }
+        let group = req
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("eks:CreateNodegroup {name}: {e:?}"))
+            .nodegroup
+            .expect("node group");
+        let asg = group
+            .resources
+            .and_then(|r| r.auto_scaling_groups?.first()?.name.clone())
+            .expect("ASG name");
+        // the ASG behind it, as EKS creates it
+        let template = format!("{asg}-lt");
+        aws.ec2
+            .create_launch_template()
+            .launch_template_name(&template)
+            .launch_template_data(
+                aws_sdk_ec2::types::RequestLaunchTemplateData::builder()
+                    .image_id("ami-12c6146b")
+                    .instance_type(aws_sdk_ec2::types::InstanceType::from(types[0].as_str()))
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("ec2:CreateLaunchTemplate");
+        let mut tags = vec![
+            ("eks:cluster-name".to_string(), self.name.clone()),
+            ("eks:nodegroup-name".to_string(), name.to_string()),
+            (
+                "k8s.io/cluster-autoscaler/enabled".to_string(),
+                "true".to_string(),
+            ),
+            (
+                format!("k8s.io/cluster-autoscaler/{}", self.name),
+                "owned".to_string(),
+            ),
+        ];
+        if ng["propagateASGTags"].as_bool() == Some(true) {
+            tags.extend(labels.iter().map(|(k, v)| {
+                (
+                    format!("k8s.io/cluster-autoscaler/node-template/label/{k}"),
+                    v.clone(),
+                )
+            }));
+            tags.extend(taints.iter().map(|(k, v, e)| {
+                (
+                    format!("k8s.io/cluster-autoscaler/node-template/taint/{k}"),
+                    format!("{v}:{e}"),
+                )
+            }));
+            tags.extend(
+                ng["tags"]
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())),
+            );
+        }
+        let mut create = aws
+            .autoscaling
+            .create_auto_scaling_group()
+            .auto_scaling_group_name(&asg)
+            .launch_template(
+                aws_sdk_autoscaling::types::LaunchTemplateSpecification::builder()
+                    .launch_template_name(&template)
+                    .version("$Latest")
+                    .build(),
+            )
+            .min_size(min)
+            .max_size(max)
+            .desired_capacity(0)
+            .vpc_zone_identifier(
+                subnets
+                    .iter()
+                    .map(|(id, _)| id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(","),
+            )
+            .capacity_rebalance(spot);
+        for (k, v) in tags {
+            create = create.tags(
+                aws_sdk_autoscaling::types::Tag::builder()
+                    .key(k)
+                    .value(v)
+                    .resource_id(&asg)
+                    .resource_type("auto-scaling-group")
+                    .propagate_at_launch(true)
+                    .build(),
+            );
+        }
+        create
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("autoscaling:CreateAutoScalingGroup {asg}: {e:?}"));
+        // the instances joining the cluster, spread over the zones
+        let zones: Vec<&String> = subnets
+            .iter()
+            .map(|(_, z)| z)
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        for i in 0..desired {
+            let zone = zones[i as usize % zones.len()];
+            let mut node_labels = labels.clone();
+            let node_name = format!(
+                "ip-192-168-{}-{}.{}.compute.internal",
+                100 + i,
+                10 + name.len(),
+                self.region
+            );
+            node_labels.extend([
+                ("eks.amazonaws.com/nodegroup".to_string(), name.to_string()),
+                (
+                    "eks.amazonaws.com/capacityType".to_string(),
+                    if spot { "SPOT" } else { "ON_DEMAND" }.to_string(),
+                ),
+                (
+                    "alpha.eksctl.io/cluster-name".to_string(),
+                    self.name.clone(),
+                ),
+                (
+                    "alpha.eksctl.io/nodegroup-name".to_string(),
+                    name.to_string(),
+                ),
+                ("topology.kubernetes.io/zone".to_string(), zone.to_string()),
+                (
+                    "topology.kubernetes.io/region".to_string(),
+                    self.region.clone(),
+                ),
+                (
+                    "node.kubernetes.io/instance-type".to_string(),
+                    types[i as usize % types.len()].clone(),
+                ),
+                ("kubernetes.io/hostname".to_string(), node_name.clone()),
+                ("kubernetes.io/os".to_string(), "linux".to_string()),
+                ("kubernetes.io/arch".to_string(), "amd64".to_string()),
+            ]);
+            let node: Node = serde_json::from_value(json!({
+                "metadata": {"name": format!("{name}-{i}-{node_name}"), "labels": node_labels},
+                "spec": {
+                    "providerID": format!("aws:///{zone}/i-0{:016x}", (name.len() as u64) << 32 | i as u64),
+                    "taints": taints.iter().map(|(k, v, e)| json!({"key": k, "value": v, "effect": e})).collect::<Vec<_>>(),
+                }
+            }))
+            .expect("node");
+            Api::<Node>::all(self.client())
+                .create(&PostParams::default(), &node)
+                .await
+                .expect("create node");
+        }
+    }
+
+    /// `eksctl utils associate-iam-oidc-provider --approve`.
+    pub async fn associate_oidc_provider(&self) {
+        let issuer = self.issuer().await;
+        self.aws()
+            .iam
+            .create_open_id_connect_provider()
+            .url(&issuer)
+            .client_id_list("sts.amazonaws.com")
+            .thumbprint_list("9e99a48a9960b14926bb7f3b02e22da2b0ab7280")
+            .send()
+            .await
+            .expect("iam:CreateOpenIDConnectProvider");
+    }
+
+    pub async fn issuer(&self) -> String {
+        let cluster = self
+            .aws()
+            .eks
+            .describe_cluster()
+            .name(&self.name)
+            .send()
+            .await
+            .expect("eks:DescribeCluster")
+            .cluster
+            .expect("cluster");
+        cluster
+            .identity
+            .and_then(|i| i.oidc?.issuer)
+            .expect("issuer")
+    }
+
+    /// The trust policy eksctl and `render-trust-policy.sh` write for one ServiceAccount.
+    pub async fn irsa_trust_policy(&self, ns: &str, sa: &str) -> Value {
+        let issuer = self.issuer().await;
+        let host = issuer.trim_start_matches("https://");
+        let text = self
+            .asset("irsa-s3/trust-policy.json")
+            .replace(
+                "oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE",
+                host,
+            )
+            .replace(
+                &format!(
+                    "oidc.eks.{}.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE",
+                    self.region
+                ),
+                host,
+            );
+        let text = text.replace(
+            "system:serviceaccount:shop:s3-reader",
+            &format!("system:serviceaccount:{ns}:{sa}"),
+        );
+        serde_json::from_str(&text).expect("trust policy JSON")
+    }
+
+    /// An IAM role with a trust policy; returns its ARN.
+    pub async fn role(&self, name: &str, trust: &Value) -> String {
+        let out = self
+            .aws()
+            .iam
+            .create_role()
+            .role_name(name)
+            .assume_role_policy_document(trust.to_string())
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("iam:CreateRole {name}: {e:?}"));
+        out.role.map(|r| r.arn).expect("role arn")
+    }
+
+    /// A customer managed policy from a JSON document; returns its ARN.
+    pub async fn policy(&self, name: &str, document: &str) -> String {
+        let out = self
+            .aws()
+            .iam
+            .create_policy()
+            .policy_name(name)
+            .policy_document(document)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("iam:CreatePolicy {name}: {e:?}"));
+        out.policy.and_then(|p| p.arn).expect("policy arn")
+    }
+
+    pub async fn attach(&self, role: &str, policy_arn: &str) {
+        self.aws()
+            .iam
+            .attach_role_policy()
+            .role_name(role)
+            .policy_arn(policy_arn)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("iam:AttachRolePolicy {role}: {e:?}"));
+    }
+
+    /// `eksctl create iamserviceaccount --namespace NS --name SA --role-name ROLE
+    /// --attach-policy-arn ARN --approve`: the role trusting exactly that ServiceAccount, the
+    /// policy attached, and the ServiceAccount annotated (unless `role_only`).
+    pub async fn iam_service_account(
+        &self,
+        ns: &str,
+        sa: &str,
+        role_name: &str,
+        policy_arn: &str,
+        role_only: bool,
+    ) -> String {
+        let trust = self.irsa_trust_policy(ns, sa).await;
+        let arn = self.role(role_name, &trust).await;
+        self.attach(role_name, policy_arn).await;
+        if !role_only {
+            let sa_yaml = json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": sa, "namespace": ns, "annotations": {ROLE_ANNOTATION: arn}, "labels": {"app.kubernetes.io/managed-by": "eksctl"}}});
+            self.kubectl(&["apply", "-f", "-"], Some(&sa_yaml.to_string()));
+        }
+        arn
+    }
+
+    /// A backend for the same cluster whose AWS credentials belong to another account (a
+    /// profile of another team's account): what a learner has before choosing the lab profile.
+    pub async fn backend_in_other_account(&self, account: &str) -> Backend {
+        let creds = self
+            .aws()
+            .sts
+            .assume_role()
+            .role_arn(format!("arn:aws:iam::{account}:role/other-team"))
+            .role_session_name("learner")
+            .send()
+            .await
+            .expect("sts:AssumeRole")
+            .credentials
+            .expect("credentials");
+        let key = aws_sdk_sts::config::Credentials::new(
+            creds.access_key_id,
+            creds.secret_access_key,
+            Some(creds.session_token),
+            None,
+            "other-profile",
+        );
+        let config = self
+            .aws()
+            .config
+            .to_builder()
+            .credentials_provider(aws_sdk_sts::config::SharedCredentialsProvider::new(key))
+            .build();
+        let mut b = Backend::connect(&TargetOptions {
+            kind: Some(TargetKind::Eks),
+            kubeconfig: Some(self.own.kubeconfig().into()),
+            ..Default::default()
+        })
+        .await;
+        b.aws = Some(Aws::from_config(config, true));
+        b
+    }
+
+    /// Write an object's status through the status subresource, as its controller would.
+    pub fn write_status(&self, resource: &str, ns: &str, name: &str, status: Value) {
+        let patch = json!({"status": status}).to_string();
+        self.kubectl(
+            &[
+                "-n",
+                ns,
+                "patch",
+                resource,
+                name,
+                "--subresource=status",
+                "--type=merge",
+                "-p",
+                &patch,
+            ],
+            None,
+        );
+    }
+}
+
+/// The YAML documents of a multi-document file, as JSON values (empty ones dropped).
+pub fn documents(yaml: &str) -> Vec<Value> {
+    serde_saphyr::from_multiple::<Value>(yaml)
+        .unwrap_or_else(|e| panic!("YAML: {e}"))
+        .into_iter()
+        .filter(|d| !d.is_null())
+        .collect()
+}
