@@ -41,3 +41,66 @@ async fn eks_cluster_solution_passes_its_checks() {
     .await;
     p.finish();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn irsa_s3_solution_passes_its_checks() {
+    let mut p = Proof::new(exercise("irsa-s3"));
+    let sim = SimEks::start(&p.exercise, "kd-proof-irsa", "eu-central-1").await;
+    // a cluster made without `iam.withOIDC` (the case the first step is about)
+    let mut config = sim.cluster_config("eks-cluster/cluster.yaml");
+    config["iam"]["withOIDC"] = false.into();
+    sim.create_cluster(&config).await;
+    let (cluster, bucket, ns, sa) = (sim.name.clone(), sim.var("bucket").to_string(), sim.var("appNs").to_string(), sim.var("irsaSa").to_string());
+
+    p.before(&sim, "oidc-provider").await;
+    sim.associate_oidc_provider().await; // eksctl utils associate-iam-oidc-provider --approve
+    p.after(&sim, "oidc-provider").await;
+
+    p.before(&sim, "role-and-serviceaccount").await;
+    let s3 = &sim.aws().s3;
+    let location = aws_sdk_s3::types::CreateBucketConfiguration::builder().location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from(sim.region.as_str())).build();
+    s3.create_bucket().bucket(&bucket).create_bucket_configuration(location).send().await.expect("s3api create-bucket");
+    let block = aws_sdk_s3::types::PublicAccessBlockConfiguration::builder().block_public_acls(true).ignore_public_acls(true).block_public_policy(true).restrict_public_buckets(true).build();
+    s3.put_public_access_block().bucket(&bucket).public_access_block_configuration(block).send().await.expect("s3api put-public-access-block");
+    let hello = sim.asset("irsa-s3/hello.txt");
+    s3.put_object().bucket(&bucket).key("hello.txt").body(hello.into_bytes().into()).send().await.expect("s3 cp hello.txt");
+    let policy = sim.policy(&format!("{cluster}-s3-reader"), &sim.asset("irsa-s3/s3-read-policy.json").replace(&format!("{cluster}-assets"), &bucket)).await;
+    let trust = sim.irsa_trust_policy(&ns, &sa).await; // render-trust-policy.sh
+    sim.role(&format!("{cluster}-s3-reader"), &trust).await;
+    sim.attach(&format!("{cluster}-s3-reader"), &policy).await;
+    sim.apply("irsa-s3/serviceaccount.yaml").await;
+    p.after(&sim, "role-and-serviceaccount").await;
+
+    p.before(&sim, "deploy-app").await;
+    sim.apply("irsa-s3/app.yaml").await;
+    p.after(&sim, "deploy-app").await;
+
+    p.already(&sim, "verify-access", "deploy-app (the step only reads the app's log and simulates the role's policy)").await;
+    p.finish();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cluster_autoscaler_solution_passes_its_checks() {
+    let mut p = Proof::new(exercise("cluster-autoscaler"));
+    let sim = SimEks::start(&p.exercise, "kd-proof-ca", "eu-west-2").await;
+    sim.eksctl_create_cluster("eks-cluster/cluster.yaml").await;
+    let cluster = sim.name.clone();
+
+    p.before(&sim, "irsa-role").await;
+    let policy = sim.policy(&format!("{cluster}-cluster-autoscaler"), &sim.asset("cluster-autoscaler/iam-policy.json")).await;
+    sim.iam_service_account("kube-system", "cluster-autoscaler", &format!("{cluster}-cluster-autoscaler"), &policy, false).await;
+    p.after(&sim, "irsa-role").await;
+
+    p.before(&sim, "deploy").await;
+    sim.apply("cluster-autoscaler/cluster-autoscaler.yaml").await;
+    // stand-in for Cluster Autoscaler itself, which cannot run here: it writes its status
+    sim.cluster_autoscaler_status("kube-system");
+    p.after(&sim, "deploy").await;
+
+    p.already(&sim, "permissions", "irsa-role (the policy from iam-policy.json is attached; the step verifies it)").await;
+
+    p.before(&sim, "scale-up").await;
+    sim.apply("cluster-autoscaler/scale-test.yaml").await;
+    p.after(&sim, "scale-up").await;
+    p.finish();
+}

@@ -136,6 +136,14 @@ impl SimEks {
                 let _ = aws.ec2.delete_vpc().vpc_id(vpc).send().await;
             }
         }
+        if let Some(bucket) = self.vars.get("bucket") {
+            if let Ok(objects) = aws.s3.list_objects_v2().bucket(bucket).send().await {
+                for o in objects.contents.unwrap_or_default() {
+                    let _ = aws.s3.delete_object().bucket(bucket).set_key(o.key).send().await;
+                }
+            }
+            let _ = aws.s3.delete_bucket().bucket(bucket).send().await;
+        }
         if let Ok(list) = aws.iam.list_open_id_connect_providers().send().await {
             let host = format!("oidc.eks.{}.amazonaws.com/", self.region);
             for p in list
@@ -353,6 +361,12 @@ impl SimEks {
     /// provider when `iam.withOIDC`, then every managed node group.
     pub async fn eksctl_create_cluster(&self, config_rel: &str) -> Value {
         let config = self.cluster_config(config_rel);
+        self.create_cluster(&config).await;
+        config
+    }
+
+    /// `eksctl create cluster` with a config already read (and perhaps changed by the test).
+    pub async fn create_cluster(&self, config: &Value) {
         let aws = self.aws();
         let cidr = config["vpc"]["cidr"].as_str().unwrap_or("192.168.0.0/16");
         let vpc = aws
@@ -365,7 +379,7 @@ impl SimEks {
             .vpc
             .and_then(|v| v.vpc_id)
             .expect("vpc id");
-        let zones = self.zones(&config);
+        let zones = self.zones(config);
         let mut private = Vec::new();
         let mut public = Vec::new();
         for (i, zone) in zones.iter().enumerate() {
@@ -442,8 +456,7 @@ impl SimEks {
         if config["iam"]["withOIDC"].as_bool() == Some(true) {
             self.associate_oidc_provider().await;
         }
-        self.create_nodegroups(&config, None).await;
-        config
+        self.create_nodegroups(config, None).await;
     }
 
     pub fn cluster_config(&self, rel: &str) -> Value {
@@ -890,6 +903,14 @@ impl SimEks {
         .await;
         b.aws = Some(Aws::from_config(config, true));
         b
+    }
+
+    /// What Cluster Autoscaler writes once it runs: its status ConfigMap, stamped now.
+    pub fn cluster_autoscaler_status(&self, ns: &str) {
+        let now = k8s_openapi::jiff::Timestamp::now().strftime("%Y-%m-%d %H:%M:%S%.9f +0000 UTC").to_string();
+        let status = format!("time: {now}\nautoscalerStatus: Running\nclusterWide:\n  health:\n    status: Healthy\n");
+        let map = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cluster-autoscaler-status", "namespace": ns, "annotations": {"cluster-autoscaler.kubernetes.io/last-updated": now}}, "data": {"status": status}});
+        self.kubectl(&["apply", "-f", "-"], Some(&map.to_string()));
     }
 
     /// Write an object's status through the status subresource, as its controller would.
