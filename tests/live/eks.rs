@@ -913,6 +913,28 @@ impl SimEks {
         self.kubectl(&["apply", "-f", "-"], Some(&map.to_string()));
     }
 
+    /// What Fluent Bit ships once it runs: the application log group (auto_create_group) and,
+    /// per running pod of `app` in `ns`, a stream `<node>-application.var.log.containers.<pod>_<ns>_<container>.log`
+    /// with a few of the lines the pod prints.
+    pub async fn fluent_bit_ships(&self, ns: &str, app: &str, line: &str) {
+        use k8s_openapi::api::core::v1::Pod;
+        let logs = &self.aws().logs;
+        let group = format!("/aws/containerinsights/{}/application", self.name);
+        let _ = logs.create_log_group().log_group_name(&group).send().await; // exists after the first pod
+        let pods = Api::<Pod>::namespaced(self.client(), ns).list(&kube::api::ListParams::default().labels(&format!("app={app}"))).await.expect("list pods");
+        let now = kubedojo::checks::engine::now_unix() as i64 * 1000;
+        for pod in pods.items {
+            let (name, spec) = (pod.metadata.name.clone().unwrap_or_default(), pod.spec.clone().unwrap_or_default());
+            let node = spec.node_name.clone().unwrap_or_default();
+            for c in &spec.containers {
+                let stream = format!("{node}-application.var.log.containers.{name}_{ns}_{}.log", c.name);
+                logs.create_log_stream().log_group_name(&group).log_stream_name(&stream).send().await.expect("logs:CreateLogStream");
+                let events: Vec<_> = (0..3).map(|i| aws_sdk_cloudwatchlogs::types::InputLogEvent::builder().timestamp(now + i).message(line.replace("$i", &i.to_string())).build().expect("event")).collect();
+                logs.put_log_events().log_group_name(&group).log_stream_name(&stream).set_log_events(Some(events)).send().await.expect("logs:PutLogEvents");
+            }
+        }
+    }
+
     /// Write an object's status through the status subresource, as its controller would.
     pub fn write_status(&self, resource: &str, ns: &str, name: &str, status: Value) {
         let patch = json!({"status": status}).to_string();
