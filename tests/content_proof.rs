@@ -135,3 +135,81 @@ async fn fluent_bit_logs_solution_passes_its_checks() {
     p.after(&sim, "verify-ingest").await;
     p.finish();
 }
+
+/// Stand-in for `helm upgrade --install aws-load-balancer-controller eks/aws-load-balancer-controller
+/// -f values.yaml --set clusterName=... --set region=... --set vpcId=...` (the chart repository
+/// cannot be reached from tests): the objects the chart renders from those values that the
+/// checks read (Deployment with its args, and the IngressClass when createIngressClassResource).
+fn lbc_chart(sim: &SimEks, values: &serde_json::Value, vpc: &str) -> String {
+    let args = vec![
+        format!("--cluster-name={}", sim.name),
+        format!("--ingress-class={}", values["ingressClass"].as_str().unwrap_or("alb")),
+        format!("--aws-region={}", sim.region),
+        format!("--aws-vpc-id={vpc}"),
+    ];
+    let deployment = serde_json::json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "aws-load-balancer-controller", "namespace": "kube-system", "labels": {"app.kubernetes.io/name": "aws-load-balancer-controller"}},
+        "spec": {
+            "replicas": values["replicaCount"].as_i64().unwrap_or(2),
+            "selector": {"matchLabels": {"app.kubernetes.io/name": "aws-load-balancer-controller"}},
+            "template": {
+                "metadata": {"labels": {"app.kubernetes.io/name": "aws-load-balancer-controller"}},
+                "spec": {
+                    "serviceAccountName": values["serviceAccount"]["name"],
+                    "nodeSelector": values["nodeSelector"],
+                    "priorityClassName": "system-cluster-critical",
+                    "containers": [{"name": "aws-load-balancer-controller", "image": "public.ecr.aws/eks/aws-load-balancer-controller:v2.14.0", "args": args}]
+                }
+            }
+        }
+    });
+    let mut docs = vec![deployment.to_string()];
+    if values["createIngressClassResource"].as_bool() == Some(true) {
+        docs.push(sim.asset("alb-ingress/ingressclass.yaml"));
+    }
+    docs.join("\n---\n")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alb_ingress_solution_passes_its_checks() {
+    let mut p = Proof::new(exercise("alb-ingress"));
+    let sim = SimEks::start(&p.exercise, "kd-proof-alb", "ap-northeast-2").await;
+    sim.eksctl_create_cluster("eks-cluster/cluster.yaml").await;
+    let cluster = sim.name.clone();
+
+    p.before(&sim, "controller-iam").await;
+    // the upstream iam_policy.json is downloaded from GitHub in the solution; the emulator gets
+    // its load-balancing statements (the checks read the role, not the document)
+    let document = serde_json::json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["elasticloadbalancing:*", "ec2:Describe*", "ec2:CreateSecurityGroup", "ec2:CreateTags", "ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress", "ec2:DeleteSecurityGroup", "acm:ListCertificates", "acm:DescribeCertificate", "iam:CreateServiceLinkedRole"], "Resource": "*"}
+    ]});
+    let policy = sim.policy(&format!("{cluster}-AWSLoadBalancerControllerIAMPolicy"), &document.to_string()).await;
+    sim.iam_service_account("kube-system", "aws-load-balancer-controller", &format!("{cluster}-aws-load-balancer-controller"), &policy, false).await;
+    p.after(&sim, "controller-iam").await;
+
+    p.before(&sim, "install-controller").await;
+    let vpc = sim.aws().eks.describe_cluster().name(&cluster).send().await.expect("describe-cluster").cluster.and_then(|c| c.resources_vpc_config?.vpc_id).unwrap_or_default();
+    let values: serde_json::Value = serde_saphyr::from_str(&sim.asset("alb-ingress/values.yaml")).expect("values.yaml");
+    sim.apply_text(&lbc_chart(&sim, &values, &vpc)).await;
+    p.after(&sim, "install-controller").await;
+
+    p.before(&sim, "deploy-app").await;
+    sim.apply("alb-ingress/app.yaml").await;
+    p.after(&sim, "deploy-app").await;
+
+    p.before(&sim, "tls-ingress").await;
+    // self-signed-cert.sh imports a certificate into ACM and prints its ARN
+    let cert = format!("arn:aws:acm:{}:{}:certificate/5f0c8a2e-3b1d-4c7e-9a6f-2d8e1b4c7a90", sim.region, live::eks::ACCOUNT);
+    let ingress = sim.asset("alb-ingress/ingress.yaml").replace(&format!("arn:aws:acm:{}:{}:certificate/00000000-0000-0000-0000-000000000000", sim.region, live::eks::ACCOUNT), &cert);
+    assert!(ingress.contains(&cert), "the published ingress.yaml has the placeholder certificate ARN the solution's sed replaces");
+    sim.apply_text(&ingress).await;
+    p.after(&sim, "tls-ingress").await;
+
+    p.before(&sim, "alb-ready").await;
+    // stand-in for the controller: it provisions the ALB and writes its DNS name to the status
+    let hostname = format!("k8s-shop-storefro-3f9a1c2b7d-1234567890.{}.elb.amazonaws.com", sim.region);
+    sim.write_status("ingress", "shop", "storefront", serde_json::json!({"loadBalancer": {"ingress": [{"hostname": hostname}]}}));
+    p.after(&sim, "alb-ready").await;
+    p.finish();
+}
