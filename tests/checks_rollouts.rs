@@ -301,3 +301,31 @@ async fn promotion_states() {
     .await;
     assert_status(&r, Fail, "Rollout default/absent not found");
 }
+
+#[tokio::test]
+async fn preview_ready_states() {
+    let _guard = CRD_LOCK.read().await;
+    let b = backend(None, false).await;
+    let c = client(&b);
+    install_crd(&c).await;
+    let (blue, green) = ("public.ecr.aws/nginx/nginx:1.26", "public.ecr.aws/nginx/nginx:1.27");
+    let v = vars(&[("greenImage", green)]);
+    let cases = [
+        // set image not run yet
+        (json!({"phase": "Healthy", "stableRS": "5c4b", "currentPodHash": "5c4b", "blueGreen": {"activeSelector": "5c4b", "previewSelector": "5c4b"}}), blue, Fail, "the Rollout still runs public.ecr.aws/nginx/nginx:1.26: kubectl argo rollouts set image web"),
+        // the new revision is waiting for promotion behind the preview Service
+        (json!({"phase": "Paused", "stableRS": "5c4b", "currentPodHash": "7d9f", "blueGreen": {"activeSelector": "5c4b", "previewSelector": "7d9f"}}), green, Pass, "(7d9f) is on the preview Service; active still serves 5c4b"),
+        // the preview ReplicaSet is not up yet
+        (json!({"phase": "Progressing", "stableRS": "5c4b", "currentPodHash": "7d9f", "blueGreen": {"activeSelector": "5c4b"}}), green, Fail, "preview selects nothing, the new pods are 7d9f"),
+        // no controller wrote anything
+        (json!({}), green, Fail, "has no blue-green status yet: is the controller running?"),
+        // promoted already: still fine
+        (json!({"phase": "Healthy", "stableRS": "7d9f", "currentPodHash": "7d9f", "blueGreen": {"activeSelector": "7d9f"}}), green, Pass, "is already promoted to the active Service"),
+    ];
+    for (status, image, want, part) in cases {
+        let ns = namespace(&c, "ro-preview").await;
+        rollout(&c, &ns, BLUE_GREEN(false), image, status).await;
+        let s = spec("rollouts.preview-ready", &[("namespace", &ns), ("name", "web"), ("image", green)]);
+        assert_status(&run(&b, &s, &v).await, want, part);
+    }
+}

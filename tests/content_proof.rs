@@ -213,3 +213,103 @@ async fn alb_ingress_solution_passes_its_checks() {
     p.after(&sim, "alb-ready").await;
     p.finish();
 }
+
+/// Stand-in for Argo Rollouts v1.8.3, whose install.yaml and controller image come from GitHub
+/// and quay.io: the CRD (structural, with the status subresource), the controller Deployment,
+/// and `reconcile`, which writes what the blue-green reconciler writes where the checks read it
+/// (the Services' `rollouts-pod-template-hash` selectors and the Rollout's status).
+mod argo {
+    use super::SimEks;
+    use serde_json::{Value, json};
+
+    pub fn install(sim: &SimEks) {
+        sim.kubectl(&["create", "namespace", "argo-rollouts"], None);
+        let crd = json!({
+            "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+            "metadata": {"name": "rollouts.argoproj.io"},
+            "spec": {
+                "group": "argoproj.io",
+                "names": {"kind": "Rollout", "listKind": "RolloutList", "plural": "rollouts", "singular": "rollout", "shortNames": ["ro"]},
+                "scope": "Namespaced",
+                "versions": [{"name": "v1alpha1", "served": true, "storage": true, "subresources": {"status": {}},
+                    "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": true}}}]
+            }
+        });
+        let controller = json!({
+            "apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "argo-rollouts", "namespace": "argo-rollouts"},
+            "spec": {"selector": {"matchLabels": {"app.kubernetes.io/name": "argo-rollouts"}},
+                "template": {"metadata": {"labels": {"app.kubernetes.io/name": "argo-rollouts"}},
+                    "spec": {"containers": [{"name": "argo-rollouts", "image": "quay.io/argoproj/argo-rollouts:v1.8.3"}]}}}
+        });
+        sim.kubectl(&["apply", "-f", "-"], Some(&json!({"apiVersion": "v1", "kind": "List", "items": [crd, controller]}).to_string()));
+        sim.kubectl(&["wait", "--for=condition=Established", "crd/rollouts.argoproj.io", "--timeout=60s"], None);
+    }
+
+    /// A pod template hash as the controller derives one: stable for the same template.
+    fn pod_hash(template: &Value) -> String {
+        let mut h: u64 = 0xcbf29ce484222325;
+        for b in template.to_string().bytes() {
+            h = (h ^ u64::from(b)).wrapping_mul(0x100000001b3);
+        }
+        format!("{:x}", h)[..10].to_string()
+    }
+
+    /// One reconcile of a blue-green Rollout; `promote` is `kubectl argo rollouts promote`.
+    pub fn reconcile(sim: &SimEks, ns: &str, name: &str, promote: bool) {
+        let r: Value = serde_json::from_str(&sim.kubectl(&["-n", ns, "get", "rollout", name, "-o", "json"], None)).expect("rollout JSON");
+        let hash = pod_hash(&r["spec"]["template"]);
+        let bg = &r["spec"]["strategy"]["blueGreen"];
+        let stable = r["status"]["stableRS"].as_str().unwrap_or_default().to_string();
+        let (active, preview, phase) = if stable.is_empty() || stable == hash || promote {
+            (hash.clone(), hash.clone(), "Healthy")
+        } else {
+            (stable.clone(), hash.clone(), "Paused")
+        };
+        for (service, selector) in [(&bg["activeService"], &active), (&bg["previewService"], &preview)] {
+            let patch = json!({"spec": {"selector": {"rollouts-pod-template-hash": selector}}}).to_string();
+            sim.kubectl(&["-n", ns, "patch", "service", service.as_str().expect("service name"), "--type=merge", "-p", &patch], None);
+        }
+        let pause = if phase == "Paused" { json!([{"reason": "BlueGreenPause", "startTime": "2026-11-26T00:00:00Z"}]) } else { Value::Null };
+        let status = json!({
+            "observedGeneration": r["metadata"]["generation"].as_i64().unwrap_or(1).to_string(),
+            "phase": phase,
+            "pauseConditions": pause,
+            "currentPodHash": hash,
+            "stableRS": active,
+            "blueGreen": {"activeSelector": active, "previewSelector": preview},
+            "replicas": r["spec"]["replicas"], "readyReplicas": r["spec"]["replicas"], "availableReplicas": r["spec"]["replicas"]
+        });
+        sim.write_status("rollout", ns, name, status);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn argo_rollouts_bluegreen_solution_passes_its_checks() {
+    let mut p = Proof::new(exercise("argo-rollouts-bluegreen"));
+    let sim = SimEks::start(&p.exercise, "kd-proof-rollouts", "eu-south-1").await;
+    sim.eksctl_create_cluster("eks-cluster/cluster.yaml").await;
+    let (ns, name) = (sim.var("appNs").to_string(), sim.var("rollout").to_string());
+
+    p.before(&sim, "install-controller").await;
+    argo::install(&sim);
+    p.after(&sim, "install-controller").await;
+
+    p.before(&sim, "deploy-blue").await;
+    sim.apply("argo-rollouts-bluegreen/services.yaml").await;
+    sim.apply("argo-rollouts-bluegreen/rollout.yaml").await;
+    argo::reconcile(&sim, &ns, &name, false);
+    p.after(&sim, "deploy-blue").await;
+
+    p.before(&sim, "release-green").await;
+    // kubectl argo rollouts set image web web=<green>, or the published JSON patch
+    let patch = sim.asset("argo-rollouts-bluegreen/green-patch.json").replace("public.ecr.aws/nginx/nginx:1.27", sim.var("greenImage"));
+    sim.kubectl(&["-n", &ns, "patch", "rollout", &name, "--type=json", "-p", &patch], None);
+    argo::reconcile(&sim, &ns, &name, false);
+    p.after(&sim, "release-green").await;
+
+    p.before(&sim, "promote").await;
+    argo::reconcile(&sim, &ns, &name, true); // kubectl argo rollouts promote web
+    p.after(&sim, "promote").await;
+    p.finish();
+}

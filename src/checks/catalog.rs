@@ -88,6 +88,7 @@ kinds! {
     "rollouts.controller", Rollouts, "the Argo Rollouts CRD and controller are available", [text("namespace", "namespace of the controller (default argo-rollouts)")];
     "rollouts.bluegreen-spec", Rollouts, "the Rollout is blue-green with active and preview Services", [NS, NAME];
     "rollouts.services-wired", Rollouts, "the Services select the pods the Rollout says", [NS, NAME];
+    "rollouts.preview-ready", Rollouts, "the new version waits on the preview Service for promotion", [NS, NAME, text("image", "image the new version must run")];
     "rollouts.promoted", Rollouts, "the new version is promoted and healthy", [NS, NAME, text("image", "image the active pods must run")];
     "pdb.critical", Practices, "critical Deployments are covered by a PDB that allows a disruption", [NS, list("deployments", "Deployment names")];
     "netpol.isolation", Practices, "namespaces default-deny ingress and policies are enforced", [list("namespaces", "tenant namespaces"), text("cniNamespace", "where the CNI's DaemonSets run (default kube-system)")];

@@ -59,7 +59,7 @@ fn reads(kind: &str) -> &'static [Watched] {
         "lbc.deployed" | "ca.deployed" | "ca.autodiscovery" | "ca.iam" | "karpenter.ready" | "rollouts.controller" => &[Deployments, ServiceAccounts, ConfigMaps],
         "lbc.ingressclass" => &[IngressClasses],
         "ingress.tls-spec" | "ingress.alb-ready" => &[Ingresses, Events],
-        "rollouts.bluegreen-spec" | "rollouts.services-wired" | "rollouts.promoted" => &[Rollouts, Services],
+        "rollouts.bluegreen-spec" | "rollouts.services-wired" | "rollouts.preview-ready" | "rollouts.promoted" => &[Rollouts, Services],
         "pdb.critical" => &[Pdbs, Deployments],
         "netpol.isolation" => &[NetworkPolicies, DaemonSets],
         "logs.fluentbit-config" | "logs.fluentbit-iam" => &[ConfigMaps, DaemonSets, ServiceAccounts],

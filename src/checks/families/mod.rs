@@ -38,6 +38,7 @@ pub async fn run(ctx: &Ctx<'_>) -> Option<Outcome> {
         "rollouts.controller" => rollouts::controller(ctx).await,
         "rollouts.bluegreen-spec" => rollouts::bluegreen_spec(ctx).await,
         "rollouts.services-wired" => rollouts::services_wired(ctx).await,
+        "rollouts.preview-ready" => rollouts::preview_ready(ctx).await,
         "rollouts.promoted" => rollouts::promoted(ctx).await,
         "logs.fluentbit-ds" => logging::ds(ctx).await,
         "logs.fluentbit-config" => logging::config(ctx).await,

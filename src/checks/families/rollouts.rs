@@ -117,13 +117,53 @@ pub async fn services_wired(ctx: &Ctx<'_>) -> Step<Outcome> {
     Ok(pass(format!("Services of Rollout {ns}/{name} select the pods the Rollout says")))
 }
 
+/// The controller has seen the latest spec (Argo writes observedGeneration as a string).
+fn unobserved(name: &str, r: &DynamicObject, status: &Value) -> Option<Outcome> {
+    let generation = r.metadata.generation.unwrap_or(0);
+    let observed = str_at(status, &["observedGeneration"]).and_then(|g| g.parse::<i64>().ok()).unwrap_or(generation);
+    (observed < generation).then(|| {
+        fail(format!("the controller has not seen the latest change to {name} yet (generation {generation}, observed {observed})")).found_expected(observed.to_string(), generation.to_string())
+    })
+}
+
+/// After `set image`: the new version runs behind the preview Service while the active one
+/// still serves the old, and the Rollout waits for promotion. Once promoted, it passes too.
+pub async fn preview_ready(ctx: &Ctx<'_>) -> Step<Outcome> {
+    let (ns, name, r) = rollout(ctx).await?;
+    let status = r.data.get("status").cloned().unwrap_or(Value::Null);
+    let image = r.data.pointer("/spec/template/spec/containers/0/image").and_then(Value::as_str).unwrap_or_default();
+    let want = ctx.text("image", "greenImage", "");
+    if !want.is_empty() && image != want {
+        let container = r.data.pointer("/spec/template/spec/containers/0/name").and_then(Value::as_str).unwrap_or("<container>");
+        return Ok(fail(format!("the Rollout still runs {image}: kubectl argo rollouts set image {name} {container}={want} -n {ns}")).found_expected(image, want));
+    }
+    if let Some(o) = unobserved(&name, &r, &status) {
+        return Ok(o);
+    }
+    let active = str_at(&status, &["blueGreen", "activeSelector"]).unwrap_or_default();
+    let preview = str_at(&status, &["blueGreen", "previewSelector"]).unwrap_or_default();
+    let current = str_at(&status, &["currentPodHash"]).unwrap_or_default();
+    if active.is_empty() || current.is_empty() {
+        return Ok(fail(format!("Rollout {ns}/{name} has no blue-green status yet: is the controller running?")).found_expected("no status.blueGreen", "active and preview selectors"));
+    }
+    if active == current {
+        if str_at(&status, &["phase"]) == Some("Healthy") {
+            return Ok(pass(format!("{image} ({current}) is already promoted to the active Service")));
+        }
+        return Ok(fail(format!("the new version {current} is not up yet (phase {})", str_at(&status, &["phase"]).unwrap_or("Unknown"))).found_expected("no preview", "a preview ReplicaSet"));
+    }
+    if preview != current {
+        return Ok(fail(format!("preview selects {}, the new pods are {current}: wait for the preview ReplicaSet", if preview.is_empty() { "nothing" } else { preview }))
+            .found_expected(if preview.is_empty() { "no preview selector" } else { preview }, current));
+    }
+    Ok(pass(format!("{image} ({current}) is on the preview Service; active still serves {active}: test it, then promote")))
+}
+
 pub async fn promoted(ctx: &Ctx<'_>) -> Step<Outcome> {
     let (ns, name, r) = rollout(ctx).await?;
     let status = r.data.get("status").cloned().unwrap_or(Value::Null);
-    let generation = r.metadata.generation.unwrap_or(0);
-    let observed = str_at(&status, &["observedGeneration"]).and_then(|g| g.parse::<i64>().ok()).unwrap_or(generation);
-    if observed < generation {
-        return Ok(fail(format!("the controller has not seen the latest change to {name} yet (generation {generation}, observed {observed})")).found_expected(observed.to_string(), generation.to_string()));
+    if let Some(o) = unobserved(&name, &r, &status) {
+        return Ok(o);
     }
     let phase = str_at(&status, &["phase"]).unwrap_or("Unknown");
     let paused = status.get("pauseConditions").and_then(Value::as_array).and_then(|a| a.first()).and_then(|c| c.get("reason")).and_then(Value::as_str);
