@@ -462,6 +462,18 @@ async fn spot_interruption_handling() {
         Fail,
         "catalog on Spot with 1 replica",
     );
+    // two replicas, but nothing limits how many a drain evicts
+    let scale = serde_json::json!({"spec": {"replicas": 3}});
+    kube::Api::<Deployment>::namespaced(c.clone(), &app).patch("catalog", &kube::api::PatchParams::default(), &kube::api::Patch::Merge(&scale)).await.expect("scale");
+    assert_status(&run(&b, &s, &v).await, Fail, "catalog on Spot has no PodDisruptionBudget");
+    let _: k8s_openapi::api::policy::v1::PodDisruptionBudget = create(&c, &app, json!({"metadata": {"name": "catalog"}, "spec": {"maxUnavailable": 1, "selector": {"matchLabels": {"app": "catalog"}}}})).await;
+    assert_status(&run(&b, &s, &v).await, Pass, "catalog on Spot with 2+ replicas and a PDB");
+    // the exercise names the workloads that must be on Spot
+    let named = with_list("spot.interruption", &[("nodegroup", "spot")], "deployments", &["catalog", "search"]);
+    let r = run(&b, &named, &v).await;
+    assert_status(&r, Fail, "/search not found: deploy the Spot workloads");
+    let _: Deployment = create(&c, &app, deployment("search", 2, json!({}))).await;
+    assert_status(&run(&b, &named, &v).await, Fail, "search is not pinned to Spot");
     // no mechanism: on-demand group, no handler (this test is the only one creating one)
     let (cluster2, _) =
         cluster_with_group(aws(&b), "spot", CapacityTypes::OnDemand, 1, false).await;

@@ -313,3 +313,49 @@ async fn argo_rollouts_bluegreen_solution_passes_its_checks() {
     p.after(&sim, "promote").await;
     p.finish();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn production_hardening_solution_passes_its_checks() {
+    let mut p = Proof::new(exercise("production-hardening"));
+    let sim = SimEks::start(&p.exercise, "kd-proof-hardening", "ap-south-1").await;
+    let cluster_config = sim.eksctl_create_cluster("eks-cluster/cluster.yaml").await;
+    let cluster = sim.name.clone();
+
+    p.before(&sim, "pdb").await;
+    sim.apply("production-hardening/payments.yaml").await;
+    sim.kubectl(&["-n", "shop", "rollout", "status", "deploy/payments", "--timeout=60s"], None);
+    sim.apply("production-hardening/pdb-payments.yaml").await;
+    p.after(&sim, "pdb").await;
+
+    p.before(&sim, "vpc-cni").await;
+    let values: serde_json::Value = serde_json::from_str(&sim.asset("production-hardening/vpc-cni-config.json")).expect("vpc-cni-config.json");
+    sim.vpc_cni_update_addon(&values); // aws eks update-addon --addon-name vpc-cni --configuration-values file://...
+    sim.apply("production-hardening/networkpolicies.yaml").await;
+    p.after(&sim, "vpc-cni").await;
+
+    p.before(&sim, "control-plane").await;
+    let control_plane = sim.cluster_config("production-hardening/control-plane.yaml");
+    sim.update_cluster_vpc_config(&control_plane).await;
+    let key = control_plane["secretsEncryption"]["keyARN"].as_str().expect("keyARN").to_string();
+    sim.associate_encryption_config(&key, &cluster_config).await;
+    p.after(&sim, "control-plane").await;
+
+    p.before(&sim, "ebs-csi").await;
+    let role = sim.iam_service_account("kube-system", "ebs-csi-controller-sa", &format!("{cluster}-ebs-csi"), "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy", true).await;
+    sim.ebs_csi_addon(&role);
+    sim.apply("production-hardening/storageclass-gp3.yaml").await;
+    sim.apply("production-hardening/ebs-test.yaml").await;
+    sim.kubectl(&["-n", "shop", "delete", "-f", "-", "--wait=false"], Some(&sim.asset("production-hardening/ebs-test.yaml")));
+    p.after(&sim, "ebs-csi").await;
+
+    p.before(&sim, "spot-interruption").await;
+    sim.apply("production-hardening/spot-workloads.yaml").await;
+    p.after(&sim, "spot-interruption").await;
+
+    p.before(&sim, "dev-scale-to-zero").await;
+    sim.eksctl_create_nodegroup("production-hardening/dev-nodegroup.yaml").await;
+    sim.scale_nodegroup("dev", 0, 0).await;
+    sim.apply("production-hardening/dev-workload.yaml").await;
+    p.after(&sim, "dev-scale-to-zero").await;
+    p.finish();
+}

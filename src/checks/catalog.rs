@@ -97,7 +97,7 @@ kinds! {
     "csi.ebs", Practices, "the EBS CSI driver is installed with a role", [text("namespace", "namespace of the controller (default kube-system)")];
     "csi.efs", Practices, "the EFS CSI driver is installed with a role", [text("namespace", "namespace of the controller (default kube-system)")];
     "cni.prefix-delegation", Practices, "the VPC CNI hands out /28 prefixes", [text("namespace", "namespace of aws-node (default kube-system)")];
-    "spot.interruption", Practices, "spot capacity has interruption handling", [NODEGROUP];
+    "spot.interruption", Practices, "spot capacity has interruption handling, and workloads on Spot have 2+ replicas and a PDB", [NODEGROUP, list("deployments", "Deployments that must run on Spot")];
     "dev.scale-to-zero", Practices, "the dev node group can scale to zero", [NODEGROUP];
     "k8s.namespace", Kubernetes, "a namespace exists", [NAME];
     "k8s.deployment-ready", Kubernetes, "a Deployment has all replicas available", [NS, NAME];

@@ -136,6 +136,7 @@ impl SimEks {
                 let _ = aws.ec2.delete_vpc().vpc_id(vpc).send().await;
             }
         }
+        let _ = aws.logs.delete_log_group().log_group_name(format!("/aws/containerinsights/{}/application", self.name)).send().await;
         if let Some(bucket) = self.vars.get("bucket") {
             if let Ok(objects) = aws.s3.list_objects_v2().bucket(bucket).send().await {
                 for o in objects.contents.unwrap_or_default() {
@@ -453,10 +454,173 @@ impl SimEks {
             .send()
             .await
             .expect("eks:CreateCluster");
+        self.default_addons();
         if config["iam"]["withOIDC"].as_bool() == Some(true) {
             self.associate_oidc_provider().await;
         }
         self.create_nodegroups(config, None).await;
+    }
+
+    /// What EKS installs into kube-system of a new cluster (the vpc-cni, kube-proxy and
+    /// coredns add-ons), with the add-ons' defaults where the checks read them: the VPC CNI
+    /// without prefix delegation and with its network policy agent off.
+    fn default_addons(&self) {
+        let tolerate_all = json!([{"operator": "Exists"}]);
+        let ds = |name: &str, containers: Value| {
+            json!({"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": name, "namespace": "kube-system", "labels": {"k8s-app": name}},
+                "spec": {"selector": {"matchLabels": {"k8s-app": name}}, "template": {"metadata": {"labels": {"k8s-app": name}},
+                    "spec": {"priorityClassName": "system-node-critical", "hostNetwork": true, "tolerations": tolerate_all, "containers": containers}}}})
+        };
+        let aws_node = ds("aws-node", json!([
+            {"name": "aws-node", "image": "602401143452.dkr.ecr.eu-west-1.amazonaws.com/amazon-k8s-cni:v1.20.4-eksbuild.1",
+             "env": [{"name": "ENABLE_PREFIX_DELEGATION", "value": "false"}, {"name": "WARM_ENI_TARGET", "value": "1"}, {"name": "ENABLE_POD_ENI", "value": "false"}]},
+            {"name": "aws-eks-nodeagent", "image": "602401143452.dkr.ecr.eu-west-1.amazonaws.com/amazon/aws-network-policy-agent:v1.2.7-eksbuild.1",
+             "args": ["--enable-ipv6=false", "--enable-network-policy=false", "--enable-cloudwatch-logs=false", "--metrics-bind-addr=:8162", "--health-probe-bind-addr=:8163"]}
+        ]));
+        let kube_proxy = ds("kube-proxy", json!([{"name": "kube-proxy", "image": "602401143452.dkr.ecr.eu-west-1.amazonaws.com/eks/kube-proxy:v1.35.0-minimal-eksbuild.2"}]));
+        let coredns = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "coredns", "namespace": "kube-system", "labels": {"k8s-app": "kube-dns"}},
+            "spec": {"replicas": 2, "selector": {"matchLabels": {"k8s-app": "kube-dns"}}, "template": {"metadata": {"labels": {"k8s-app": "kube-dns"}},
+                "spec": {"priorityClassName": "system-cluster-critical", "containers": [{"name": "coredns", "image": "602401143452.dkr.ecr.eu-west-1.amazonaws.com/eks/coredns:v1.12.4-eksbuild.1"}]}}}});
+        let list = json!({"apiVersion": "v1", "kind": "List", "items": [aws_node, kube_proxy, coredns]});
+        self.kubectl(&["apply", "-f", "-"], Some(&self.localize(&list.to_string())));
+    }
+
+    /// `aws eks update-addon --addon-name vpc-cni --configuration-values <json>`: EKS's add-on
+    /// manager writes the values into aws-node (the env, and the agent's
+    /// --enable-network-policy flag). The emulator has no add-on API, so the DaemonSet is
+    /// updated as the add-on manager would.
+    pub fn vpc_cni_update_addon(&self, values: &Value) {
+        let ds: Value = serde_json::from_str(&self.kubectl(&["-n", "kube-system", "get", "ds", "aws-node", "-o", "json"], None)).expect("aws-node JSON");
+        let mut ds = ds;
+        for c in ds["spec"]["template"]["spec"]["containers"].as_array_mut().expect("containers") {
+            if c["name"] == "aws-node" {
+                let mut env: Vec<Value> = c["env"].as_array().cloned().unwrap_or_default();
+                for (k, v) in values["env"].as_object().into_iter().flatten() {
+                    env.retain(|e| e["name"] != k.as_str());
+                    env.push(json!({"name": k, "value": v}));
+                }
+                c["env"] = Value::Array(env);
+            }
+            if c["name"] == "aws-eks-nodeagent"
+                && let Some(on) = values["enableNetworkPolicy"].as_str()
+            {
+                let args: Vec<Value> = c["args"].as_array().cloned().unwrap_or_default().into_iter().filter(|a| !a.as_str().unwrap_or_default().starts_with("--enable-network-policy=")).collect();
+                let mut args = args;
+                args.push(json!(format!("--enable-network-policy={on}")));
+                c["args"] = Value::Array(args);
+            }
+        }
+        ds["metadata"].as_object_mut().expect("metadata").retain(|k, _| k == "name" || k == "namespace" || k == "labels");
+        ds.as_object_mut().expect("object").remove("status");
+        self.kubectl(&["apply", "-f", "-"], Some(&ds.to_string()));
+    }
+
+    /// `eksctl utils update-cluster-vpc-config -f <config> --approve`: eks:UpdateClusterConfig
+    /// with the config's endpoint access and public CIDRs (the subnets passed unchanged: the
+    /// emulator replaces the whole VPC config with what it is given).
+    pub async fn update_cluster_vpc_config(&self, config: &Value) {
+        let aws = self.aws();
+        let cluster = aws.eks.describe_cluster().name(&self.name).send().await.expect("eks:DescribeCluster").cluster.expect("cluster");
+        let subnets = cluster.resources_vpc_config.and_then(|v| v.subnet_ids);
+        let endpoints = &config["vpc"]["clusterEndpoints"];
+        let cidrs: Vec<String> = config["vpc"]["publicAccessCIDRs"].as_array().into_iter().flatten().filter_map(|c| c.as_str().map(str::to_string)).collect();
+        aws.eks
+            .update_cluster_config()
+            .name(&self.name)
+            .resources_vpc_config(
+                VpcConfigRequest::builder()
+                    .set_subnet_ids(subnets)
+                    .endpoint_private_access(endpoints["privateAccess"].as_bool().unwrap_or(false))
+                    .endpoint_public_access(endpoints["publicAccess"].as_bool().unwrap_or(true))
+                    .set_public_access_cidrs((!cidrs.is_empty()).then_some(cidrs))
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("eks:UpdateClusterConfig");
+    }
+
+    /// `eksctl scale nodegroup --name NG --nodes N --nodes-min MIN`.
+    pub async fn scale_nodegroup(&self, name: &str, desired: i32, min: i32) {
+        let aws = self.aws();
+        let group = aws.eks.describe_nodegroup().cluster_name(&self.name).nodegroup_name(name).send().await.expect("eks:DescribeNodegroup").nodegroup.expect("node group");
+        let max = group.scaling_config.and_then(|s| s.max_size).unwrap_or(desired.max(1));
+        aws.eks
+            .update_nodegroup_config()
+            .cluster_name(&self.name)
+            .nodegroup_name(name)
+            .scaling_config(NodegroupScalingConfig::builder().min_size(min).desired_size(desired).max_size(max).build())
+            .send()
+            .await
+            .expect("eks:UpdateNodegroupConfig");
+        // the instances leave: EKS drains and terminates them
+        let nodes = Api::<Node>::all(self.client()).list(&kube::api::ListParams::default().labels(&format!("eks.amazonaws.com/nodegroup={name}"))).await.expect("list nodes");
+        for n in nodes.items.iter().skip(desired as usize) {
+            let _ = Api::<Node>::all(self.client()).delete(n.metadata.name.as_deref().unwrap_or_default(), &Default::default()).await;
+        }
+    }
+
+    /// `eksctl create nodegroup -f <config>`: the config's managed node groups on this cluster.
+    pub async fn eksctl_create_nodegroup(&self, config_rel: &str) {
+        let config = self.cluster_config(config_rel);
+        self.create_nodegroups(&config, None).await;
+    }
+
+    /// `eksctl utils enable-secrets-encryption --key-arn KEY` calls eks:AssociateEncryptionConfig,
+    /// which the emulator lacks: the cluster record is registered again with the same
+    /// configuration plus the encryptionConfig that call leaves, and its node groups (from
+    /// `config`) with it. The nodes in Kubernetes stay.
+    pub async fn associate_encryption_config(&self, key_arn: &str, config: &Value) {
+        let aws = self.aws();
+        let cluster = aws.eks.describe_cluster().name(&self.name).send().await.expect("eks:DescribeCluster").cluster.expect("cluster");
+        let groups = aws.eks.list_nodegroups().cluster_name(&self.name).send().await.expect("eks:ListNodegroups").nodegroups.unwrap_or_default();
+        for ng in &groups {
+            aws.eks.delete_nodegroup().cluster_name(&self.name).nodegroup_name(ng).send().await.expect("eks:DeleteNodegroup");
+        }
+        aws.eks.delete_cluster().name(&self.name).send().await.expect("eks:DeleteCluster");
+        let vpc = cluster.resources_vpc_config.expect("vpc config");
+        aws.eks
+            .create_cluster()
+            .name(&self.name)
+            .set_version(cluster.version)
+            .set_role_arn(cluster.role_arn)
+            .resources_vpc_config(
+                VpcConfigRequest::builder()
+                    .set_subnet_ids(vpc.subnet_ids)
+                    .endpoint_private_access(vpc.endpoint_private_access)
+                    .endpoint_public_access(vpc.endpoint_public_access)
+                    .set_public_access_cidrs(vpc.public_access_cidrs)
+                    .build(),
+            )
+            .encryption_config(aws_sdk_eks::types::EncryptionConfig::builder().resources("secrets").provider(aws_sdk_eks::types::Provider::builder().key_arn(key_arn).build()).build())
+            .send()
+            .await
+            .expect("eks:CreateCluster (re-registered)");
+        let subnets = self.subnets(true).await;
+        for ng in config["managedNodeGroups"].as_array().into_iter().flatten().filter(|ng| groups.iter().any(|g| ng["name"] == g.as_str())) {
+            self.create_nodegroup(ng, &subnets, false).await;
+        }
+    }
+
+    /// `eksctl create addon --name aws-ebs-csi-driver --service-account-role-arn ROLE`: what the
+    /// add-on installs (the CSIDriver, the controller Deployment, its ServiceAccount annotated
+    /// with the role, the node DaemonSet).
+    pub fn ebs_csi_addon(&self, role_arn: &str) {
+        let labels = json!({"app": "ebs-csi-controller", "app.kubernetes.io/name": "aws-ebs-csi-driver"});
+        let node_labels = json!({"app": "ebs-csi-node", "app.kubernetes.io/name": "aws-ebs-csi-driver"});
+        let items = json!([
+            {"apiVersion": "storage.k8s.io/v1", "kind": "CSIDriver", "metadata": {"name": "ebs.csi.aws.com"}, "spec": {"attachRequired": true, "podInfoOnMount": false, "fsGroupPolicy": "File"}},
+            {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "ebs-csi-controller-sa", "namespace": "kube-system", "annotations": {ROLE_ANNOTATION: role_arn}, "labels": {"app.kubernetes.io/name": "aws-ebs-csi-driver"}}},
+            {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "ebs-csi-controller", "namespace": "kube-system", "labels": labels},
+             "spec": {"replicas": 2, "selector": {"matchLabels": labels}, "template": {"metadata": {"labels": labels},
+                "spec": {"serviceAccountName": "ebs-csi-controller-sa", "priorityClassName": "system-cluster-critical", "tolerations": [{"key": "CriticalAddonsOnly", "operator": "Exists"}],
+                    "containers": [{"name": "ebs-plugin", "image": "602401143452.dkr.ecr.eu-west-1.amazonaws.com/eks/aws-ebs-csi-driver:v1.50.1", "args": ["controller", "--endpoint=$(CSI_ENDPOINT)"]}]}}}},
+            {"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "ebs-csi-node", "namespace": "kube-system", "labels": node_labels},
+             "spec": {"selector": {"matchLabels": node_labels}, "template": {"metadata": {"labels": node_labels},
+                "spec": {"tolerations": [{"operator": "Exists"}], "containers": [{"name": "ebs-plugin", "image": "602401143452.dkr.ecr.eu-west-1.amazonaws.com/eks/aws-ebs-csi-driver:v1.50.1", "args": ["node"]}]}}}}
+        ]);
+        let list = json!({"apiVersion": "v1", "kind": "List", "items": items});
+        self.kubectl(&["apply", "-f", "-"], Some(&self.localize(&list.to_string())));
     }
 
     pub fn cluster_config(&self, rel: &str) -> Value {
@@ -516,20 +680,29 @@ impl SimEks {
     /// labels, taints and capacity type; their Auto Scaling groups with the tags EKS and
     /// `propagateASGTags` put on them; `desiredCapacity` Ready nodes spread over the AZs.
     pub async fn create_nodegroups(&self, config: &Value, only: Option<&[&str]>) {
-        let node_role = self.role(&format!("{}-nodegroup-NodeInstanceRole", self.name), &json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]})).await;
         let subnets = self.subnets(true).await;
         for ng in config["managedNodeGroups"].as_array().into_iter().flatten() {
             let name = ng["name"].as_str().expect("node group name");
             if only.is_some_and(|o| !o.contains(&name)) {
                 continue;
             }
-            self.create_nodegroup(ng, &node_role, &subnets).await;
+            self.create_nodegroup(ng, &subnets, true).await;
         }
     }
 
-    async fn create_nodegroup(&self, ng: &Value, node_role: &str, subnets: &[(String, String)]) {
+    /// The node role of one node group's stack (eksctl makes one per group).
+    async fn node_role(&self, group: &str) -> String {
+        let name = format!("{}-ng-{group}-NodeInstanceRole", self.name);
+        if let Ok(out) = self.aws().iam.get_role().role_name(&name).send().await {
+            return out.role.map(|r| r.arn).expect("role arn");
+        }
+        self.role(&name, &json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]})).await
+    }
+
+    async fn create_nodegroup(&self, ng: &Value, subnets: &[(String, String)], nodes: bool) {
         let aws = self.aws();
         let name = ng["name"].as_str().expect("node group name");
+        let node_role = self.node_role(name).await;
         let spot = ng["spot"].as_bool() == Some(true);
         let types: Vec<String> = match ng["instanceTypes"].as_array() {
             Some(list) => list
@@ -572,7 +745,7 @@ impl SimEks {
             .create_nodegroup()
             .cluster_name(&self.name)
             .nodegroup_name(name)
-            .node_role(node_role)
+            .node_role(&node_role)
             .set_subnets(Some(subnets.iter().map(|(id, _)| id.clone()).collect()))
             .set_instance_types(Some(types.clone()))
             .capacity_type(if spot {
@@ -695,6 +868,9 @@ impl SimEks {
             .send()
             .await
             .unwrap_or_else(|e| panic!("autoscaling:CreateAutoScalingGroup {asg}: {e:?}"));
+        if !nodes {
+            return;
+        }
         // the instances joining the cluster, spread over the zones
         let zones: Vec<&String> = subnets
             .iter()

@@ -15,6 +15,10 @@ pub struct OwnCluster {
 
 impl OwnCluster {
     pub fn start(prefix: &str) -> Self {
+        // kwokctl picks free ports when it creates a cluster: two creations at once can pick the
+        // same one, so tests of one binary create their clusters one at a time
+        static CREATING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let _one_at_a_time = CREATING.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let bin = std::env::var("KUBEDOJO_TEST_BIN")
             .expect("KUBEDOJO_TEST_BIN: start the test environment (tests/testenv.sh up)");
         let cluster = Self {

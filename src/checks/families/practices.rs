@@ -240,17 +240,41 @@ pub async fn spot_interruption(ctx: &Ctx<'_>) -> Step<Outcome> {
     let Some(by) = mechanism else {
         return Ok(fail(format!("no interruption handling for {ng}: enable capacity rebalancing, or run aws-node-termination-handler or Karpenter with a queue")).found_expected("none", "a Spot interruption mechanism"));
     };
-    // workloads pinned to Spot must survive losing a node
+    // workloads pinned to Spot must survive losing a node: 2+ replicas and a PDB
     let ns = ctx.var("appNs", "default");
-    let deployments: Api<Deployment> = Api::namespaced(client, &ns);
-    for d in kube_call(&format!("list deployments in {ns}"), deployments.list(&ListParams::default())).await?.items {
-        let on_spot = d.spec.template.spec.as_ref().and_then(|p| p.node_selector.as_ref()).is_some_and(|s| {
+    let deployments: Api<Deployment> = Api::namespaced(client.clone(), &ns);
+    let list = kube_call(&format!("list deployments in {ns}"), deployments.list(&ListParams::default())).await?.items;
+    let pinned = |d: &Deployment| {
+        d.spec.template.spec.as_ref().and_then(|p| p.node_selector.as_ref()).is_some_and(|s| {
             s.get(nodegroups::CAPACITY_LABEL).map(String::as_str) == Some("SPOT") || s.get(nodegroups::NODEGROUP_LABEL) == Some(&ng)
-        });
-        if on_spot && d.spec.replicas.unwrap_or(1) < 2 {
-            let name = d.metadata.name.unwrap_or_default();
+        })
+    };
+    // the workloads the exercise puts on Spot must be there, and on Spot
+    for name in ctx.list("deployments", &[]) {
+        match list.iter().find(|d| d.metadata.name.as_deref() == Some(name.as_str())) {
+            None => return Ok(fail(format!("Deployment {ns}/{name} not found: deploy the Spot workloads")).found_expected("no Deployment", format!("{ns}/{name} on Spot"))),
+            Some(d) if !pinned(d) => {
+                return Ok(fail(format!("{name} is not pinned to Spot (nodeSelector {}: SPOT)", nodegroups::CAPACITY_LABEL)).found_expected("no Spot nodeSelector", format!("{}: SPOT", nodegroups::CAPACITY_LABEL)));
+            }
+            Some(_) => {}
+        }
+    }
+    let pdbs: Api<PodDisruptionBudget> = Api::namespaced(client, &ns);
+    let budgets = kube_call(&format!("list poddisruptionbudgets in {ns}"), pdbs.list(&ListParams::default())).await?.items;
+    let mut on_spot = Vec::new();
+    for d in list.iter().filter(|d| pinned(d)) {
+        let name = d.metadata.name.clone().unwrap_or_default();
+        if d.spec.replicas.unwrap_or(1) < 2 {
             return Ok(fail(format!("{name} on Spot with 1 replica: one interruption takes it down")).found_expected("1 replica", "2 or more replicas"));
         }
+        let labels = pod_labels(d);
+        if !budgets.iter().any(|p| p.spec.as_ref().and_then(|s| s.selector.as_ref()).is_some_and(|s| selector::matches(s, &labels))) {
+            return Ok(fail(format!("{name} on Spot has no PodDisruptionBudget: a drain may evict all its pods at once")).found_expected("no PDB", format!("a PDB selecting {name}")));
+        }
+        on_spot.push(name);
+    }
+    if !on_spot.is_empty() {
+        return Ok(pass(format!("Spot interruptions handled by {by}; {} on Spot with 2+ replicas and a PDB", on_spot.join(", "))));
     }
     Ok(pass(format!("Spot interruptions handled by {by}")))
 }
