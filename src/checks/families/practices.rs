@@ -14,7 +14,7 @@ use kube::api::ListParams;
 use super::nodegroups;
 use crate::checks::backend::TargetKind;
 use crate::checks::context::{Ctx, kube_call, timed};
-use crate::checks::outcome::{Outcome, Step, fail, pass, skip, warn};
+use crate::checks::outcome::{Outcome, Step, aws_code, aws_error, fail, pass, skip, warn};
 use crate::checks::selector;
 
 fn pod_labels(d: &Deployment) -> BTreeMap<String, String> {
@@ -166,7 +166,15 @@ pub async fn csi(ctx: &Ctx<'_>, efs: bool) -> Step<Outcome> {
     // the add-on's own status, where the add-on API answers
     let aws = ctx.aws()?;
     let out = timed("eks:DescribeAddon", aws.eks.describe_addon().cluster_name(ctx.cluster()).addon_name(addon).send()).await?;
-    if let Ok(o) = out {
+    let addon_status = match out {
+        Ok(o) => Some(o),
+        // installed with Helm or manifests rather than as an EKS add-on: nothing to read
+        Err(e) if aws_code(&e) == Some("ResourceNotFoundException") => None,
+        // an endpoint without the add-on API at all (the AWS emulator): a bare 404, no error code
+        Err(e) if aws_code(&e).is_none() && e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => None,
+        Err(e) => return Err(aws_error(&e, "eks:DescribeAddon")),
+    };
+    if let Some(o) = addon_status {
         let a = o.addon.unwrap_or_else(|| aws_sdk_eks::types::Addon::builder().build());
         let status = a.status.as_ref().map(|s| s.as_str().to_string()).unwrap_or_default();
         if status != "ACTIVE" {
