@@ -5,6 +5,7 @@
 //! - `markdown/` markdown -> blocks -> lines for a width (no ratatui)
 //! - `checks/`   check catalogue, engine interface, result model
 //! - `progress/` the learner's progress and its atomic store
+//! - `drill/`    interview drills: grading, FSRS scheduling, queue, statistics, mock interviews
 //! - `input/`    key bindings as data, terminal events -> commands
 //! - `app/`      the state, `update(state, action) -> effects`
 //! - `ui/`       rendering, a pure function of the state
@@ -16,6 +17,7 @@
 pub mod app;
 pub mod checks;
 pub mod cli;
+pub mod drill;
 pub mod commands;
 pub mod content;
 pub mod input;

@@ -37,7 +37,7 @@ impl PackFiles {
         Self { origin: Origin::Embedded, files }
     }
 
-    /// A pack folder on disk: `course.toml`, `lessons/`, `exercises/`, `assets/`, `cards/`.
+    /// A pack folder on disk: `course.toml`, `lessons/` (with `lessons/cards/`), `exercises/`, `assets/`.
     pub fn from_dir(root: &Path) -> io::Result<Self> {
         let meta = std::fs::metadata(root)
             .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", root.display())))?;
@@ -49,7 +49,7 @@ impl PackFiles {
         if course.is_file() {
             files.insert("course.toml".into(), Cow::Owned(read(&course)?));
         }
-        for sub in ["lessons", "exercises", "assets", "cards"] {
+        for sub in ["lessons", "exercises", "assets"] {
             let dir = root.join(sub);
             if dir.is_dir() {
                 walk(&dir, sub, &mut files)?;

@@ -25,6 +25,16 @@ pub fn lint(files: &PackFiles) -> Loaded {
             check_markdown(files, pack, &step.solution.text, &mut diags);
         }
     }
+    for card in &pack.cards {
+        check_markdown(files, pack, &card.prompt, &mut diags);
+        match &card.kind {
+            crate::content::CardKind::Open { answer, .. } => check_markdown(files, pack, answer, &mut diags),
+            crate::content::CardKind::Choice { explanation: Some(e), .. }
+            | crate::content::CardKind::Recall { explanation: Some(e), .. }
+            | crate::content::CardKind::Order { explanation: Some(e), .. } => check_markdown(files, pack, e, &mut diags),
+            _ => {}
+        }
+    }
     check_assets(files, &mut diags);
     loaded.diagnostics.extend(diags);
     diag::sort(&mut loaded.diagnostics);

@@ -6,7 +6,7 @@ use super::diag::{self, Diagnostic};
 use super::files::PackFiles;
 use super::model::{ItemRef, Pack, Part};
 use super::toml_src::TomlFile;
-use super::{course, exercise, lesson, suggest};
+use super::{card, course, exercise, lesson, suggest};
 
 pub struct Loaded {
     pub pack: Pack,
@@ -32,6 +32,7 @@ pub fn load(files: &PackFiles) -> Loaded {
         parts: Vec::new(),
         lessons: Vec::new(),
         exercises: Vec::new(),
+        cards: Vec::new(),
     };
     // id -> (file, line) of its first definition
     let mut ids: HashMap<String, (String, usize)> = HashMap::new();
@@ -100,10 +101,41 @@ pub fn load(files: &PackFiles) -> Loaded {
         }
     }
 
+    load_cards(files, &mut pack, &mut diags);
     check_exercise_refs(files, &pack, &exercise_refs, &mut diags);
     load_course(files, &mut pack, &mut diags);
     diag::sort(&mut diags);
     Loaded { pack, diagnostics: diags }
+}
+
+/// `lessons/cards/<topic>.toml`: each file's topic must be a lesson; a pack with cards should
+/// have some for every lesson.
+fn load_cards(files: &PackFiles, pack: &mut Pack, diags: &mut Vec<Diagnostic>) {
+    for path in files.under("lessons/cards") {
+        if !path.ends_with(".toml") {
+            continue;
+        }
+        let Some(text) = text_of(files, path, diags) else { continue };
+        let src = TomlFile { file: path, text };
+        let Some((topic, cards)) = card::parse(&src, diags) else { continue };
+        if pack.lesson(topic.get_ref()).is_none() {
+            let hint = suggest::closest(topic.get_ref(), pack.lessons.iter().map(|l| l.id.as_str()))
+                .map_or_else(|| "name the lesson id (front matter `id:`) the cards drill".to_string(), |n| format!("did you mean {n:?}?"));
+            diags.push(src.error(&topic, format!("unknown lesson {:?} as card topic", topic.get_ref())).hint(hint));
+            continue;
+        }
+        pack.cards.extend(cards);
+    }
+    if !pack.cards.is_empty() {
+        for lesson in &pack.lessons {
+            if !pack.cards.iter().any(|c| c.topic == lesson.id) {
+                diags.push(
+                    Diagnostic::warning(&lesson.file, (1, 1), format!("lesson {:?} has no drill cards", lesson.id))
+                        .hint(format!("add lessons/cards/{}.toml", lesson.id)),
+                );
+            }
+        }
+    }
 }
 
 fn text_of<'a>(files: &'a PackFiles, path: &str, diags: &mut Vec<Diagnostic>) -> Option<&'a str> {

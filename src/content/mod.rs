@@ -1,5 +1,6 @@
 //! Course content as data: files -> parsed model -> diagnostics. No UI, no network.
 
+pub mod card;
 pub mod course;
 pub mod diag;
 pub mod exercise;

@@ -36,6 +36,8 @@ pub struct Pack {
     pub parts: Vec<Part>,
     pub lessons: Vec<Lesson>,
     pub exercises: Vec<Exercise>,
+    /// Interview drill cards (`lessons/cards/*.toml`), in file then file order.
+    pub cards: Vec<Card>,
 }
 
 #[derive(Debug, Clone)]
@@ -94,6 +96,50 @@ pub struct Solution {
     pub files: Vec<String>,
 }
 
+/// A drill card. Its `id` is `topic/local-id`: stable, it keys the learner's review state.
+#[derive(Debug, Clone)]
+pub struct Card {
+    pub id: String,
+    /// The lesson it belongs to.
+    pub topic: String,
+    pub kind: CardKind,
+    /// 1 basic, 2 working knowledge, 3 senior / interview depth.
+    pub difficulty: u8,
+    pub tags: Vec<String>,
+    pub prompt: Markdown,
+    pub loc: Loc,
+}
+
+#[derive(Debug, Clone)]
+pub enum CardKind {
+    /// Self-graded: the learner compares with the model answer and ticks the key points.
+    Open { answer: Markdown, points: Vec<String> },
+    /// Auto-graded: exactly one option is correct; each says why.
+    Choice { options: Vec<ChoiceOption>, explanation: Option<Markdown> },
+    /// Auto-graded: the typed answer, normalised, must equal one of these.
+    Recall { answers: Vec<String>, explanation: Option<Markdown> },
+    /// Auto-graded: the steps in their correct order (shown shuffled).
+    Order { steps: Vec<String>, explanation: Option<Markdown> },
+}
+
+impl CardKind {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Open { .. } => "open",
+            Self::Choice { .. } => "choice",
+            Self::Recall { .. } => "recall",
+            Self::Order { .. } => "order",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ChoiceOption {
+    pub text: String,
+    pub correct: bool,
+    pub why: String,
+}
+
 /// A check as the content declares it: a kind from the catalogue and its parameters.
 /// Typed and executed by the check engine; here it is data.
 #[derive(Debug, Clone, PartialEq)]
@@ -131,6 +177,10 @@ impl CheckSpec {
 impl Pack {
     pub fn lesson(&self, id: &str) -> Option<&Lesson> {
         self.lessons.iter().find(|l| l.id == id)
+    }
+
+    pub fn card(&self, id: &str) -> Option<&Card> {
+        self.cards.iter().find(|c| c.id == id)
     }
 
     pub fn exercise(&self, id: &str) -> Option<&Exercise> {

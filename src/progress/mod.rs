@@ -1,6 +1,7 @@
 //! What a learner has done: per pack, lessons read, steps opened, hints and solutions revealed,
 //! check runs, completions, and where they were. Plain data; `store` saves it.
 
+pub mod drill;
 pub mod store;
 
 use std::collections::BTreeMap;
@@ -10,9 +11,10 @@ use serde::{Deserialize, Serialize};
 use crate::checks::StepRun;
 use crate::content::{Exercise, ItemRef, Pack};
 
-pub const VERSION: u32 = 1;
+/// 2: drills (review states and log).
+pub const VERSION: u32 = 2;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Progress {
     pub version: u32,
     #[serde(default)]
@@ -25,7 +27,7 @@ impl Default for Progress {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PackProgress {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last: Option<Position>,
@@ -33,6 +35,8 @@ pub struct PackProgress {
     pub lessons: BTreeMap<String, LessonProgress>,
     #[serde(default)]
     pub exercises: BTreeMap<String, ExerciseProgress>,
+    #[serde(default, skip_serializing_if = "drill::DrillProgress::is_empty")]
+    pub drill: drill::DrillProgress,
 }
 
 /// Where the learner was: an item of the course, and the step or scroll line inside it.
