@@ -3,6 +3,7 @@
 //! I/O except the mock transcripts' folder.
 
 pub mod grade;
+pub mod mock;
 pub mod queue;
 pub mod schedule;
 pub mod stats;

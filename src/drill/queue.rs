@@ -140,3 +140,124 @@ impl Session {
         Counts { due, new: unseen.min(self.new_left(drill, today)), relearn: self.relearn.len() }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content::{PackFiles, load};
+    use crate::drill::grade::Grade;
+    use crate::progress::drill::ReviewEntry;
+
+    fn lesson(n: u8, id: &str) -> (String, String) {
+        (format!("lessons/0{n}-{id}.md"), format!("---\nid: {id}\ntitle: {id}\nminutes: 5\n---\n\n# {id}\n"))
+    }
+
+    fn cards(topic: &str, ids: &[(&str, u8)]) -> (String, String) {
+        let mut t = format!("topic = \"{topic}\"\n");
+        for (id, difficulty) in ids {
+            t += &format!("[[cards]]\nid = \"{id}\"\nkind = \"recall\"\ndifficulty = {difficulty}\nprompt = \"?\"\nanswers = [\"x\"]\n");
+        }
+        (format!("lessons/cards/{topic}.toml"), t)
+    }
+
+    fn pack() -> Pack {
+        let files = PackFiles::from_memory([
+            lesson(1, "basics"),
+            lesson(2, "security"),
+            cards("security", &[("s-hard", 3), ("s-easy", 1)]),
+            cards("basics", &[("b-one", 2), ("b-two", 1)]),
+        ]);
+        load(&files).pack
+    }
+
+    /// Answer `item` with `grade` on `day`, as the drill screen does.
+    fn answer(drill: &mut DrillProgress, session: &mut Session, sched: &Scheduler, item: &str, grade: Grade, day: i64) {
+        let prev = drill.items.get(item).cloned();
+        let state = sched.review(prev.as_ref(), grade, day);
+        drill.record(ReviewEntry { day, at: 0, item: item.into(), grade, new: prev.is_none(), secs: 5 }, state);
+        session.answered(item, grade == Grade::Again);
+    }
+
+    #[test]
+    fn new_cards_in_course_order_then_difficulty_up_to_the_daily_limit() {
+        let (pack, sched) = (pack(), Scheduler::default());
+        let deck = Deck::new(&pack);
+        let mut drill = DrillProgress { new_per_day: Some(3), ..Default::default() };
+        let mut s = Session::new(None);
+        let day = 20_000;
+        let mut order = Vec::new();
+        while let Some(item) = s.next(&pack, &deck, &drill, &sched, day) {
+            order.push(item.clone());
+            answer(&mut drill, &mut s, &sched, &item, Grade::Good, day);
+        }
+        assert_eq!(order, ["basics/b-two", "basics/b-one", "security/s-easy"], "lesson order, then easier first, three a day");
+        assert_eq!(s.counts(&pack, &deck, &drill, day), Counts { due: 0, new: 0, relearn: 0 });
+        // the next day: one more new card
+        let mut s = Session::new(None);
+        assert_eq!(s.counts(&pack, &deck, &drill, day + 1).new, 1);
+        assert_eq!(s.next(&pack, &deck, &drill, &sched, day + 1).as_deref(), Some("security/s-hard"));
+        answer(&mut drill, &mut s, &sched, "security/s-hard", Grade::Good, day + 1);
+    }
+
+    #[test]
+    fn again_comes_back_after_a_few_answers_and_due_reviews_come_before_new() {
+        let (pack, sched) = (pack(), Scheduler::default());
+        let deck = Deck::new(&pack);
+        let mut drill = DrillProgress::default();
+        let day = 20_000;
+        let mut s = Session::new(None);
+        answer(&mut drill, &mut s, &sched, "basics/b-two", Grade::Again, day);
+        // held back: the other cards come first
+        let next = s.next(&pack, &deck, &drill, &sched, day).expect("more");
+        assert_ne!(next, "basics/b-two");
+        for _ in 0..RELEARN_GAP {
+            let item = s.next(&pack, &deck, &drill, &sched, day).expect("more");
+            answer(&mut drill, &mut s, &sched, &item, Grade::Good, day);
+        }
+        assert_eq!(s.next(&pack, &deck, &drill, &sched, day).as_deref(), Some("basics/b-two"), "back after {RELEARN_GAP} answers");
+        answer(&mut drill, &mut s, &sched, "basics/b-two", Grade::Good, day);
+        // weeks later: everything is due, and the due reviews come before the unseen card
+        let later = day + 400;
+        let s = Session::new(None);
+        let c = s.counts(&pack, &deck, &drill, later);
+        assert_eq!((c.due, c.new), (4, 0), "all four were seen, all are due again");
+        let first = s.next(&pack, &deck, &drill, &sched, later).expect("due");
+        assert!(drill.items.contains_key(&first), "a due review first, not a new card: {first}");
+    }
+
+    #[test]
+    fn the_least_recallable_due_item_comes_first_and_topics_filter() {
+        let (pack, sched) = (pack(), Scheduler::default());
+        let deck = Deck::new(&pack);
+        let mut drill = DrillProgress::default();
+        let mut s = Session::new(None);
+        // one card learnt long ago with a short interval, one yesterday
+        answer(&mut drill, &mut s, &sched, "security/s-easy", Grade::Hard, 19_000);
+        answer(&mut drill, &mut s, &sched, "basics/b-one", Grade::Easy, 19_990);
+        let today = 20_000;
+        let s = Session::new(None);
+        assert_eq!(s.next(&pack, &deck, &drill, &sched, today).as_deref(), Some("security/s-easy"));
+        let basics = Session::new(Some("basics".into()));
+        let item = basics.next(&pack, &deck, &drill, &sched, today).expect("an item");
+        assert!(item.starts_with("basics/"), "{item}");
+    }
+
+    #[test]
+    fn lab_steps_are_due_items_of_their_exercise_lessons() {
+        let mut files = vec![lesson(1, "basics"), cards("basics", &[("b-one", 2)])];
+        files.push((
+            "exercises/lab/exercise.toml".into(),
+            "id = \"lab\"\ntitle = \"Lab\"\nlessons = [\"basics\"]\n[[steps]]\nid = \"one\"\ntitle = \"One\"\ninstructions = \"Do it\"\n".into(),
+        ));
+        let pack = load(&PackFiles::from_memory(files)).pack;
+        let (deck, sched) = (Deck::new(&pack), Scheduler::default());
+        let mut drill = DrillProgress::default();
+        let item = crate::progress::drill::lab_item("lab", "one");
+        drill.items.insert(item.clone(), sched.review(None, Grade::Hard, 19_999));
+        drill.items.insert("gone/card".into(), sched.review(None, Grade::Hard, 19_000));
+        let s = Session::new(Some("basics".into()));
+        assert_eq!(s.next(&pack, &deck, &drill, &sched, 20_010).as_deref(), Some(item.as_str()));
+        assert_eq!(s.counts(&pack, &deck, &drill, 20_010).due, 1, "a card no longer in the pack is not counted");
+        assert!(Session::new(Some("other".into())).next(&pack, &deck, &drill, &sched, 20_010).is_none());
+    }
+}
