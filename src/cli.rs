@@ -37,11 +37,36 @@ pub enum Command {
     /// What the lab is pointed at (kube context, server, EKS or not, AWS identity) and which
     /// tools are missing, each with its fix.
     Doctor(TargetArgs),
+    /// Interview drills: spaced-repetition cards (due reviews first, then new cards), a timed
+    /// mock interview (--mock), or the statistics (--stats). Opens the TUI there.
+    Drill(DrillArgs),
     /// A local practice environment: a kwok (or kind) cluster and the AWS emulator.
     Sandbox {
         #[command(subcommand)]
         action: SandboxAction,
     },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DrillArgs {
+    /// Only this lesson's cards and labs (a lesson id, e.g. security).
+    #[arg(long, value_name = "LESSON")]
+    pub topic: Option<String>,
+    /// A timed mock interview instead of the drills.
+    #[arg(long, conflicts_with = "stats")]
+    pub mock: bool,
+    /// Questions in the mock interview.
+    #[arg(long, default_value_t = crate::drill::mock::DEFAULT_QUESTIONS as u16, requires = "mock", value_parser = clap::value_parser!(u16).range(1..=50))]
+    pub questions: u16,
+    /// Minutes for the whole mock interview.
+    #[arg(long, default_value_t = crate::drill::mock::DEFAULT_MINUTES, requires = "mock", value_parser = clap::value_parser!(u32).range(1..=600))]
+    pub minutes: u32,
+    /// Open the statistics.
+    #[arg(long)]
+    pub stats: bool,
+    /// New cards a day from now on (kept in your progress).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=500))]
+    pub new_per_day: Option<u32>,
 }
 
 #[derive(Debug, clap::Args)]

@@ -57,17 +57,31 @@ fn run(cli: Cli) -> Result<i32, String> {
             print!("{text}");
             Ok(code)
         }
-        None => tui(cli),
+        Some(Command::Drill(ref args)) => tui(&cli, Some(args)),
+        None => tui(&cli, None),
     }
 }
 
-fn tui(cli: Cli) -> Result<i32, String> {
+fn tui(cli: &Cli, drill: Option<&kubedojo::cli::DrillArgs>) -> Result<i32, String> {
     init_logging();
     let start = session::start(commands::pack_files(cli.pack.as_deref())?)?;
+    if let Some(topic) = drill.and_then(|d| d.topic.as_deref())
+        && start.pack.lesson(topic).is_none()
+    {
+        let near = kubedojo::content::suggest::closest(topic, start.pack.lessons.iter().map(|l| l.id.as_str()));
+        let ids: Vec<&str> = start.pack.lessons.iter().map(|l| l.id.as_str()).collect();
+        return Err(match near {
+            Some(n) => format!("--topic {topic}: no such lesson; did you mean {n}?"),
+            None => format!("--topic {topic}: no such lesson; lessons: {}", ids.join(", ")),
+        });
+    }
     let size = crossterm::terminal::size().unwrap_or((80, 24));
     let lab_target = start.lab.target.clone();
     let target = kubedojo::checks::backend::TargetOptions::from_lab(&lab_target);
-    let (app, store) = start.into_app(size);
+    let (mut app, store) = start.into_app(size);
+    if let Some(d) = drill {
+        commands::drill::open(&mut app, d);
+    }
     let runtime = runtime()?;
     let engine = Arc::new(kubedojo::checks::lazy::LazyEngine::new(target));
     let session = kubedojo::tui::Session { app, store, engine, target: lab_target };

@@ -137,6 +137,29 @@ async fn event_loop(terminal: &mut DefaultTerminal, session: Session) -> anyhow:
                         let _ = crossterm::execute!(out, crossterm::clipboard::CopyToClipboard::to_clipboard_from(text));
                         let _ = out.flush();
                     }
+                    Effect::SaveTranscript { started_at, text } => {
+                        let tx = tx.clone();
+                        tokio::task::spawn_blocking(move || {
+                            let result = match crate::drill::mock::transcripts_dir() {
+                                Some(dir) => crate::drill::mock::save(&dir, started_at, &text).map(|p| p.display().to_string()).map_err(|e| format!("{}: {e}", dir.display())),
+                                None => Err("no data folder on this system (set KUBEDOJO_DATA_DIR)".to_string()),
+                            };
+                            let _ = tx.send(Action::TranscriptSaved(result));
+                        });
+                    }
+                    Effect::ListTranscripts(dir) => {
+                        let tx = tx.clone();
+                        tokio::task::spawn_blocking(move || {
+                            let _ = tx.send(Action::TranscriptsListed(crate::drill::mock::list(&dir)));
+                        });
+                    }
+                    Effect::ReadTranscript(path) => {
+                        let tx = tx.clone();
+                        tokio::task::spawn_blocking(move || {
+                            let text = std::fs::read_to_string(&path).map_err(|e| e.to_string());
+                            let _ = tx.send(Action::TranscriptRead(path, text));
+                        });
+                    }
                     Effect::Quit => app.quit = true,
                 }
             }

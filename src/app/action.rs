@@ -17,6 +17,10 @@ pub enum Action {
     /// What the open step's checks read changed: run them again.
     Changed { exercise: String, step: String },
     Saved(Result<(), String>),
+    /// A mock-interview transcript was written (its path) or not.
+    TranscriptSaved(Result<String, String>),
+    TranscriptsListed(Vec<crate::drill::mock::Saved>),
+    TranscriptRead(std::path::PathBuf, Result<String, String>),
     /// SIGTERM, SIGHUP, or the terminal went away: leave as `quit` does.
     Terminate,
 }
@@ -32,6 +36,11 @@ pub enum Effect {
     Watch(Option<crate::checks::CheckRequest>),
     /// Put text on the clipboard through the terminal (OSC 52).
     Copy(String),
+    /// Write a mock-interview transcript into the transcripts folder.
+    SaveTranscript { started_at: u64, text: String },
+    /// Read the list of saved transcripts in this folder.
+    ListTranscripts(std::path::PathBuf),
+    ReadTranscript(std::path::PathBuf),
     Quit,
 }
 

@@ -285,6 +285,7 @@ pub fn checks_finished(app: &mut App, exercise: &str, step: &str, run: crate::ch
         sp.completed_at = Some(now());
         sp.completion = Some(Completion::Checks);
         app.flash(Level::Success, format!("Step passed ✔ {summary}"));
+        super::drill::lab_completed(app, exercise, step);
     } else if passed {
         app.flash(Level::Success, format!("Still passing ✔ {summary}"));
     } else {

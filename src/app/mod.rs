@@ -2,12 +2,16 @@
 //! [`Action`] and runs the [`Effect`]s it returns. Nothing here draws or does I/O.
 
 pub mod action;
+pub mod drill;
 pub mod exercise;
 pub mod geometry;
 pub mod home;
 pub mod lesson;
+pub mod mock;
 pub mod overlay;
 pub mod reader;
+pub mod stats;
+pub mod transcripts;
 pub mod update;
 
 use std::collections::HashMap;
@@ -48,6 +52,10 @@ pub enum Screen {
     Home,
     Lesson(lesson::LessonView),
     Exercise(exercise::ExerciseView),
+    Drill(drill::DrillView),
+    Mock(mock::MockView),
+    Stats(stats::StatsView),
+    Transcripts(transcripts::TranscriptsView),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,6 +123,12 @@ impl App {
             Screen::Exercise(v) if v.reader.search.input.is_some() => Context::Search,
             Screen::Lesson(_) => Context::Lesson,
             Screen::Exercise(_) => Context::Exercise,
+            Screen::Drill(v) if v.is_typing(&self.pack) => Context::Typing,
+            Screen::Drill(_) => Context::Drill,
+            Screen::Mock(v) if v.phase == mock::Phase::Answering => Context::Typing,
+            Screen::Mock(_) => Context::Mock,
+            Screen::Stats(_) => Context::Stats,
+            Screen::Transcripts(_) => Context::Transcripts,
         }
     }
 
@@ -124,6 +138,12 @@ impl App {
             Screen::Home => Context::Home,
             Screen::Lesson(_) => Context::Lesson,
             Screen::Exercise(_) => Context::Exercise,
+            Screen::Drill(v) if v.is_typing(&self.pack) => Context::Typing,
+            Screen::Drill(_) => Context::Drill,
+            Screen::Mock(v) if v.phase == mock::Phase::Answering => Context::Typing,
+            Screen::Mock(_) => Context::Mock,
+            Screen::Stats(_) => Context::Stats,
+            Screen::Transcripts(_) => Context::Transcripts,
         }
     }
 
@@ -148,6 +168,7 @@ impl App {
             Screen::Home => self.home.selected_item(&self.pack),
             Screen::Lesson(v) => Some(ItemRef::Lesson(v.index)),
             Screen::Exercise(v) => Some(ItemRef::Exercise(v.index)),
+            _ => None,
         }
     }
 

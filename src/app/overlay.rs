@@ -25,4 +25,6 @@ pub enum Pending {
     ResetExercise { exercise: String },
     ResetItem(ItemRef),
     ResetAll,
+    /// End the mock interview early and score what was answered.
+    EndMock,
 }

@@ -14,8 +14,14 @@ pub fn update(app: &mut App, action: super::Action) -> Vec<Effect> {
         Action::Key(_) => vec![],
         Action::Mouse(m) => mouse(app, m),
         Action::Paste(text) => {
-            if let Some(input) = search_input(app) {
-                input.push_str(text.lines().next().unwrap_or_default());
+            match app.context() {
+                Context::Typing if matches!(app.screen, Screen::Drill(_)) => super::drill::paste(app, &text),
+                Context::Typing => super::mock::paste(app, &text),
+                _ => {
+                    if let Some(input) = search_input(app) {
+                        input.push_str(text.lines().next().unwrap_or_default());
+                    }
+                }
             }
             vec![]
         }
@@ -28,13 +34,36 @@ pub fn update(app: &mut App, action: super::Action) -> Vec<Effect> {
             if app.flash.as_ref().is_some_and(|f| f.until_tick <= app.tick) {
                 app.flash = None;
             }
+            if app.tick.is_multiple_of(super::TICKS_PER_SECOND) {
+                super::mock::tick(app);
+            }
             vec![]
         }
         Action::TargetDetected(info) => {
             app.target = Some(info);
             vec![]
         }
-        Action::ChecksFinished { exercise, step, run, id } => exercise::checks_finished(app, &exercise, &step, run, id),
+        Action::ChecksFinished { exercise, step, run, id } => {
+            let passed = run.passed();
+            let stale = app.running.get(&(exercise.clone(), step.clone())).is_some_and(|current| *current != id);
+            let effects = exercise::checks_finished(app, &exercise, &step, run, id);
+            if !stale && matches!(app.screen, Screen::Drill(_)) {
+                super::drill::lab_checks_finished(app, &exercise, &step, passed);
+            }
+            effects
+        }
+        Action::TranscriptSaved(result) => {
+            super::mock::saved(app, result);
+            vec![]
+        }
+        Action::TranscriptsListed(list) => {
+            super::transcripts::listed(app, list);
+            vec![]
+        }
+        Action::TranscriptRead(path, text) => {
+            super::transcripts::read(app, path, text);
+            vec![]
+        }
         Action::Terminate => quit(app),
         Action::Changed { exercise, step } => exercise::changed(app, &exercise, &step),
         Action::Saved(Ok(())) => vec![],
@@ -54,7 +83,14 @@ fn resize(app: &mut App, w: u16, h: u16) {
     match &mut app.screen {
         Screen::Lesson(v) => v.reader.resize(g.lesson.width, g.lesson.height),
         Screen::Exercise(v) => v.reader.resize(g.step_text.width, g.step_text.height),
-        Screen::Home => {}
+        Screen::Drill(_) => super::drill::resize(app),
+        Screen::Transcripts(v) => {
+            if let Some((_, r)) = &mut v.open {
+                r.resize(g.lesson.width, g.lesson.height);
+            }
+        }
+        Screen::Mock(_) => super::mock::resize(app),
+        Screen::Home | Screen::Stats(_) => {}
     }
 }
 
@@ -62,7 +98,7 @@ fn search_input(app: &mut App) -> Option<&mut String> {
     match &mut app.screen {
         Screen::Lesson(v) => v.reader.search_input(),
         Screen::Exercise(v) => v.reader.search_input(),
-        Screen::Home => None,
+        _ => None,
     }
 }
 
@@ -70,13 +106,26 @@ fn reader(app: &mut App) -> Option<&mut super::reader::Reader> {
     match &mut app.screen {
         Screen::Lesson(v) => Some(&mut v.reader),
         Screen::Exercise(v) => Some(&mut v.reader),
-        Screen::Home => None,
+        _ => None,
     }
 }
 
 fn key_event(app: &mut App, key: crossterm::event::KeyEvent) -> Vec<Effect> {
     let context = app.context();
     let mut command = app.keymap.lookup(context, key);
+    if context == Context::Typing {
+        // a text box takes every key but its own accept/leave and the global quit
+        let command = command.filter(|c| matches!(c, Command::Accept | Command::Cancel | Command::ForceQuit));
+        if command == Some(Command::ForceQuit) {
+            return quit(app);
+        }
+        let enter = key.code == KeyCode::Enter && key.modifiers.is_empty();
+        return match &app.screen {
+            // Enter checks a one-line answer
+            Screen::Drill(_) => super::drill::typing(app, if enter { Some(Command::Accept) } else { command }, key),
+            _ => super::mock::typing(app, command, key),
+        };
+    }
     if context == Context::Search && !matches!(command, Some(Command::Accept | Command::Cancel | Command::DeleteChar | Command::ForceQuit)) {
         command = None;
     }
@@ -155,6 +204,11 @@ fn command_in(app: &mut App, context: Context, cmd: Command) -> Vec<Effect> {
         (Context::Lesson | Context::Exercise, Command::PrevItem) => step_item(app, -1),
         (Context::Lesson, cmd) => lesson::command(app, cmd),
         (Context::Exercise, cmd) => exercise::command(app, cmd),
+        (Context::Drill, Command::Back) | (Context::Stats, Command::Back) => back_home(app),
+        (Context::Drill, cmd) => super::drill::command(app, cmd),
+        (Context::Stats, Command::Drill) => super::drill::open(app, None),
+        (Context::Mock, cmd) => super::mock::command(app, cmd),
+        (Context::Transcripts, cmd) => super::transcripts::command(app, cmd),
         _ => vec![],
     }
 }
@@ -166,7 +220,7 @@ fn quit(app: &mut App) -> Vec<Effect> {
 }
 
 /// Leaving a screen: remember the lesson's place, stop watching an exercise's step.
-fn leave(app: &mut App) -> Vec<Effect> {
+pub fn leave_screen(app: &mut App) -> Vec<Effect> {
     lesson::leave(app);
     match app.screen {
         Screen::Exercise(_) => vec![Effect::Watch(None)],
@@ -175,14 +229,14 @@ fn leave(app: &mut App) -> Vec<Effect> {
 }
 
 fn back_home(app: &mut App) -> Vec<Effect> {
-    let mut effects = leave(app);
+    let mut effects = leave_screen(app);
     app.screen = Screen::Home;
     effects.push(Effect::Save);
     effects
 }
 
 pub fn open_item(app: &mut App, item: ItemRef) -> Vec<Effect> {
-    let mut effects = leave(app);
+    let mut effects = leave_screen(app);
     effects.extend(match item {
         ItemRef::Lesson(i) => lesson::open(app, i),
         ItemRef::Exercise(i) => exercise::open(app, i, None),
@@ -219,6 +273,10 @@ fn home_command(app: &mut App, cmd: Command) -> Vec<Effect> {
                 return open_item(app, item);
             }
         }
+        Command::Drill => return super::drill::open(app, None),
+        Command::Mock => return super::mock::open(app, crate::drill::mock::MockConfig::default()),
+        Command::Stats => return super::stats::open(app),
+        Command::Transcripts => return super::transcripts::open(app),
         Command::ResetItem => {
             if let Some(item) = app.home.selected_item(&pack) {
                 let what = match item {
@@ -286,6 +344,7 @@ fn confirmed(app: &mut App, confirm: Confirm) -> Vec<Effect> {
             app.progress.packs.remove(&pack.id);
             app.flash(Level::Info, "All progress of this course was reset.");
         }
+        Pending::EndMock => return super::mock::end(app),
     }
     vec![Effect::Save]
 }
@@ -310,6 +369,21 @@ fn mouse(app: &mut App, m: crossterm::event::MouseEvent) -> Vec<Effect> {
             v.reader.scroll_by(delta);
             vec![]
         }
+        Screen::Drill(v) => {
+            v.reader.scroll_by(delta);
+            vec![]
+        }
+        Screen::Mock(v) => {
+            v.reader.scroll_by(delta);
+            vec![]
+        }
+        Screen::Transcripts(v) => {
+            if let Some((_, r)) = &mut v.open {
+                r.scroll_by(delta);
+            }
+            vec![]
+        }
+        Screen::Stats(_) => vec![],
     }
 }
 

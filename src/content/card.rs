@@ -108,7 +108,7 @@ pub fn parse(src: &TomlFile<'_>, diags: &mut Vec<Diagnostic>) -> Option<(Spanned
 fn card(src: &TomlFile<'_>, topic: &str, rc: RawCard, diags: &mut Vec<Diagnostic>) -> Option<Card> {
     let kind = rc.kind.get_ref().as_str();
     if !KINDS.contains(&kind) {
-        let hint = match super::suggest::closest(kind, KINDS.into_iter()) {
+        let hint = match super::suggest::closest(kind, KINDS) {
             Some(near) => format!("did you mean {near:?}? kinds: {}", KINDS.join(", ")),
             None => format!("kinds: {}", KINDS.join(", ")),
         };

@@ -78,7 +78,7 @@ pub fn pick(pack: &Pack, config: &MockConfig, seed: u64) -> Vec<String> {
         .collect();
     rng.shuffle(&mut open);
     // interview-tagged first, harder first, and topics interleaved
-    open.sort_by_key(|c| (!c.tags.iter().any(|t| t == "interview"), std::cmp::Reverse(c.difficulty.min(3).max(2))));
+    open.sort_by_key(|c| (!c.tags.iter().any(|t| t == "interview"), std::cmp::Reverse(c.difficulty.clamp(2, 3))));
     let mut chosen: Vec<String> = Vec::new();
     let mut topics_used: Vec<String> = Vec::new();
     while chosen.len() < config.questions {
@@ -203,7 +203,7 @@ impl Mock {
 }
 
 fn percent(a: usize, b: usize) -> usize {
-    if b == 0 { 0 } else { a * 100 / b }
+    (a * 100).checked_div(b).unwrap_or(0)
 }
 
 fn first_line(text: &str, max: usize) -> String {

@@ -41,6 +41,23 @@ pub enum Command {
     Accept,
     Cancel,
     DeleteChar,
+    /// Home: open the drills, a mock interview, statistics, saved transcripts.
+    Drill,
+    Mock,
+    Stats,
+    Transcripts,
+    /// Drills: pick the option under the cursor, tick a key point.
+    Select,
+    /// Drills: move the selected step of an ordering card.
+    MoveDown,
+    MoveUp,
+    /// Drills: the four FSRS grades.
+    Again,
+    Hard,
+    Good,
+    Easy,
+    /// Drills: the next topic filter.
+    Topic,
 }
 
 /// Where keys are looked up: the screen or overlay that has the focus.
@@ -54,11 +71,29 @@ pub enum Context {
     Help,
     Confirm,
     Search,
+    Drill,
+    /// A text box has the focus (a recall answer, mock-interview notes).
+    Typing,
+    Mock,
+    Stats,
+    Transcripts,
 }
 
 impl Context {
-    pub const ALL: [Context; 7] =
-        [Self::Global, Self::Home, Self::Lesson, Self::Exercise, Self::Help, Self::Confirm, Self::Search];
+    pub const ALL: [Context; 12] = [
+        Self::Global,
+        Self::Home,
+        Self::Lesson,
+        Self::Exercise,
+        Self::Drill,
+        Self::Mock,
+        Self::Typing,
+        Self::Stats,
+        Self::Transcripts,
+        Self::Help,
+        Self::Confirm,
+        Self::Search,
+    ];
 
     pub fn title(self) -> &'static str {
         match self {
@@ -69,6 +104,11 @@ impl Context {
             Self::Help => "Help overlay",
             Self::Confirm => "Questions and notices",
             Self::Search => "Search prompt (type to search)",
+            Self::Drill => "Drills",
+            Self::Typing => "Text box (type an answer or notes)",
+            Self::Mock => "Mock interview",
+            Self::Stats => "Statistics",
+            Self::Transcripts => "Mock-interview transcripts",
         }
     }
 
@@ -81,6 +121,11 @@ impl Context {
             Self::Help => "help",
             Self::Confirm => "confirm",
             Self::Search => "search",
+            Self::Drill => "drill",
+            Self::Typing => "typing",
+            Self::Mock => "mock",
+            Self::Stats => "stats",
+            Self::Transcripts => "transcripts",
         }
     }
 }

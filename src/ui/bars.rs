@@ -15,7 +15,10 @@ pub fn title(frame: &mut Frame, area: Rect, app: &App) {
         Screen::Home => {
             let pp = app.pack_progress();
             let done = app.pack.items().filter(|&i| pp.status(&app.pack, i) == crate::progress::ItemStatus::Done).count();
-            (app.pack.title.clone(), format!("{done}/{} done ", app.pack.items().count()))
+            let today = crate::drill::today();
+            let due = pp.drill.items.values().filter(|s| s.due_day <= today).count();
+            let drills = if due > 0 { format!("{due} to drill · ") } else { String::new() };
+            (app.pack.title.clone(), format!("{drills}{done}/{} done ", app.pack.items().count()))
         }
         Screen::Lesson(v) => {
             let l = &app.pack.lessons[v.index];
@@ -28,6 +31,25 @@ pub fn title(frame: &mut Frame, area: Rect, app: &App) {
             let (done, total) = app.pack_progress().exercise_counts(ex);
             (format!("Exercise · {}", ex.title), format!("{done}/{total} steps ", ))
         }
+        Screen::Drill(v) => {
+            let filter = v.session.topic.as_deref().and_then(|t| app.pack.lesson(t)).map_or_else(|| "all topics".to_string(), |l| l.title.clone());
+            let c = v.counts;
+            (format!("Drills · {filter}"), format!("due {} · new {} · again {} ", c.due, c.new, c.relearn))
+        }
+        Screen::Mock(v) => {
+            let right = if v.phase == crate::app::mock::Phase::Scorecard {
+                format!("{} total ", crate::drill::mock::clock(v.mock.total_secs()))
+            } else {
+                let shown = if v.phase == crate::app::mock::Phase::Answering { v.elapsed(app.tick) } else { v.mock.answers[v.current].secs };
+                format!("⏱ {} / {} ", crate::drill::mock::clock(shown), crate::drill::mock::clock(v.mock.budget_secs()))
+            };
+            (format!("Mock interview · question {} of {}", (v.current + 1).min(v.mock.answers.len()), v.mock.answers.len()), right)
+        }
+        Screen::Stats(_) => ("Drill statistics".to_string(), String::new()),
+        Screen::Transcripts(v) => match &v.open {
+            Some((title, _)) => (format!("Transcript · {title}"), String::new()),
+            None => ("Mock-interview transcripts".to_string(), format!("{} ", v.list.as_ref().map_or(0, Vec::len))),
+        },
     };
     left.push(Span::raw(crumb));
     let used: usize = left.iter().map(|s| s.content.width()).sum();
@@ -71,6 +93,6 @@ fn search_prompt(app: &App) -> Option<&str> {
     match &app.screen {
         Screen::Lesson(v) => v.reader.search.input.as_deref(),
         Screen::Exercise(v) => v.reader.search.input.as_deref(),
-        Screen::Home => None,
+        _ => None,
     }
 }

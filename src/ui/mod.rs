@@ -1,12 +1,16 @@
 //! Rendering: a pure function of the state. Each screen and overlay has its own file.
 
 pub mod bars;
+pub mod drill;
 pub mod exercise;
 pub mod home;
 pub mod lesson;
+pub mod mock;
 pub mod overlay;
 pub mod reader;
+pub mod stats;
 pub mod theme;
+pub mod transcripts;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -24,6 +28,10 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Screen::Home => home::draw(frame, rect(app.geometry.body), app),
         Screen::Lesson(view) => lesson::draw(frame, app, view),
         Screen::Exercise(view) => exercise::draw(frame, app, view),
+        Screen::Drill(view) => drill::draw(frame, app, view),
+        Screen::Mock(view) => mock::draw(frame, app, view),
+        Screen::Stats(view) => stats::draw(frame, app, view),
+        Screen::Transcripts(view) => transcripts::draw(frame, app, view),
     }
     bars::status(frame, Rect { y: area.height - 1, height: 1, ..area }, app);
     if let Some(overlay) = &app.overlay {

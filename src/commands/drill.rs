@@ -1,0 +1,19 @@
+//! `kubedojo drill`: the TUI opened on the drills, a mock interview, or the statistics.
+
+use crate::app::App;
+use crate::cli::DrillArgs;
+use crate::drill::mock::MockConfig;
+
+/// Put the app on the screen the arguments ask for (before the first frame).
+pub fn open(app: &mut App, args: &DrillArgs) {
+    if let Some(n) = args.new_per_day {
+        app.pp_mut().drill.new_per_day = Some(n);
+    }
+    let _ = if args.mock {
+        crate::app::mock::open(app, MockConfig { questions: usize::from(args.questions), minutes: args.minutes, topic: args.topic.clone() })
+    } else if args.stats {
+        crate::app::stats::open(app)
+    } else {
+        crate::app::drill::open(app, args.topic.clone())
+    };
+}
