@@ -3,6 +3,7 @@
 //! - loading and validating the built-in course
 //! - one frame of the longest lesson, scrolled
 //! - max RSS of the binary while reading every lesson
+//! - the drills: the next card among 10,000 review records; opening the drill screen
 
 use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
@@ -73,7 +74,56 @@ fn main() {
     });
     println!("{:<58} {:>9.2} ms", "re-wrap the longest lesson on resize", ms(relayout));
 
+    drill_figures(&pack, &files);
     binary_figures(state.path());
+}
+
+/// The drills with a large record: the next card among 10,000 review records, and opening the
+/// drill screen (deck index, queue, first card laid out).
+fn drill_figures(pack: &Arc<content::Pack>, files: &Arc<PackFiles>) {
+    use kubedojo::drill::grade::Grade;
+    use kubedojo::drill::queue::{Deck, Session};
+    use kubedojo::drill::schedule::Scheduler;
+    use kubedojo::progress::drill::{DrillProgress, ReviewEntry};
+    // a pack with 10,000 cards (the built-in ones, repeated) and a review record for each
+    let mut big = (**pack).clone();
+    let base = big.cards.clone();
+    big.cards.clear();
+    for i in 0..10_000 {
+        let mut c = base[i % base.len()].clone();
+        c.id = format!("{}-{i}", c.id);
+        big.cards.push(c);
+    }
+    let sched = Scheduler::default();
+    let today = kubedojo::drill::today();
+    let mut drill = DrillProgress::default();
+    for (i, c) in big.cards.iter().enumerate() {
+        let day = today - 400 + (i % 400) as i64;
+        let grade = Grade::ALL[i % 4];
+        let state = sched.review(None, grade, day);
+        drill.record(ReviewEntry { day, at: 0, item: c.id.clone(), grade, new: true, secs: 10 }, state);
+    }
+    let deck = Deck::new(&big);
+    let session = Session::new(None);
+    let due = session.counts(&big, &deck, &drill, today).due;
+    let next = time(50, || session.next(&big, &deck, &drill, &sched, today));
+    println!("{:<58} {:>9.3} ms", format!("next card among 10,000 review records ({due} due)"), ms(next));
+
+    let mut progress = kubedojo::progress::Progress::default();
+    progress.pack_mut(&pack.id).drill = drill.clone();
+    let big = Arc::new(big);
+    let opens: Vec<Duration> = (0..20)
+        .map(|_| {
+            let mut a = App::new(big.clone(), files.clone(), progress.clone(), Keymap::built_in(), (120, 40));
+            app::update(&mut a, Action::Resize(120, 40));
+            let t = Instant::now();
+            kubedojo::app::drill::open(&mut a, None);
+            let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
+            terminal.draw(|f| kubedojo::ui::draw(f, &a)).expect("draw");
+            t.elapsed()
+        })
+        .collect();
+    println!("{:<58} {:>9.2} ms", "open the drill screen (10,000 records) and draw it", ms(median(opens)));
 }
 
 fn ms(d: Duration) -> f64 {

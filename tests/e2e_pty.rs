@@ -15,6 +15,11 @@ struct Tty {
 
 impl Tty {
     fn spawn(state: &std::path::Path, home: &std::path::Path) -> Self {
+        Self::spawn_with(state, home, &[])
+    }
+
+    /// The binary with arguments; transcripts go to `home/data`.
+    fn spawn_with(state: &std::path::Path, home: &std::path::Path, args: &[&str]) -> Self {
         let pty = native_pty_system()
             .openpty(PtySize {
                 rows: 30,
@@ -24,7 +29,9 @@ impl Tty {
             })
             .expect("pty");
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_kubedojo"));
+        cmd.args(args);
         cmd.env("KUBEDOJO_STATE_DIR", state);
+        cmd.env("KUBEDOJO_DATA_DIR", home.join("data"));
         cmd.env("HOME", home);
         cmd.env("XDG_CONFIG_HOME", home.join(".config"));
         cmd.env("TERM", "xterm-256color");
@@ -209,4 +216,55 @@ fn sigterm_saves_and_restores_the_terminal() {
     tty.assert_restored();
     let saved = std::fs::read_to_string(state.path().join("progress.json")).expect("saved");
     assert!(saved.contains("eks-architecture"), "{saved}");
+}
+
+#[test]
+fn a_short_mock_interview_is_timed_scored_and_saved_as_a_transcript() {
+    let state = tempfile::tempdir().expect("tempdir");
+    let home = tempfile::tempdir().expect("tempdir");
+    let mut tty = Tty::spawn_with(state.path(), home.path(), &["drill", "--mock", "--questions", "2", "--minutes", "4"]);
+
+    tty.wait_for("Mock interview · question 1 of 2");
+    tty.wait_for("/ 2:00");
+    // the per-question timer runs
+    tty.wait_for("⏱ 0:01");
+    tty.send("control plane is AWS's job");
+    tty.send("\r");
+    tty.send("data plane stays ours");
+    tty.wait_for("data plane stays ours");
+    // Tab: done, the model answer and the key points
+    tty.send("\t");
+    tty.wait_for("Model answer");
+    tty.wait_for("Key points");
+    tty.send(" j "); // tick the first two
+    tty.send("\r");
+    tty.wait_for("Question 2 of 2");
+    tty.send("\t");
+    tty.wait_for("Model answer");
+    tty.send("3\r");
+    let card = tty.wait_for("Scorecard");
+    assert!(card.contains("2 of "), "{card}");
+    tty.wait_for("Transcript saved");
+    // back to the course, then quit
+    tty.send("q");
+    tty.wait_for("Production Kubernetes on AWS EKS");
+    tty.send("q");
+    let status = tty.wait_exit();
+    assert!(status.success(), "exit status {status:?}");
+    tty.assert_restored();
+
+    let dir = home.path().join("data/mocks");
+    let files: Vec<_> = std::fs::read_dir(&dir).expect("transcripts folder").filter_map(Result::ok).collect();
+    assert_eq!(files.len(), 1, "one transcript in {}", dir.display());
+    let text = std::fs::read_to_string(files[0].path()).expect("transcript");
+    assert!(text.starts_with("# Mock interview, "), "{text}");
+    assert!(text.contains("> control plane is AWS's job  \n> data plane stays ours"), "the notes, line by line: {text}");
+    assert!(text.contains("- [x] "), "ticked key points: {text}");
+    assert!(text.contains("### Model answer"), "{text}");
+    assert!(text.contains("| 2 | "), "both questions in the table: {text}");
+    // the scored answers count as reviews in the drills
+    let saved = std::fs::read_to_string(state.path().join("progress.json")).expect("progress.json");
+    let progress: serde_json::Value = serde_json::from_str(&saved).expect("JSON");
+    let log = progress["packs"]["eks-production"]["drill"]["log"].as_array().cloned().unwrap_or_default();
+    assert_eq!(log.len(), 2, "{saved}");
 }

@@ -25,6 +25,8 @@ pub struct DrillView {
     pub input: TextArea<'static>,
     pub counts: Counts,
     pub today: i64,
+    /// Set to leave the screen from inside an update of it.
+    pub closed: bool,
 }
 
 /// One item being answered.
@@ -73,6 +75,7 @@ pub fn open(app: &mut App, topic: Option<String>) -> Vec<Effect> {
         input: text_input(),
         counts: Counts::default(),
         today: crate::drill::today(),
+        closed: false,
     };
     next_card(app, &mut view);
     app.screen = Screen::Drill(view);
@@ -240,8 +243,9 @@ fn lab_document(app: &App, run: &CardRun, exercise: &str, step: &str) -> String 
     out
 }
 
-/// A one-column space markdown keeps at the start of a line (a figure space), so markers align.
-pub const BLANK: &str = "\u{2007}";
+/// A blank one column wide that the markdown layout keeps at the start of a line (a braille
+/// blank: not whitespace, so it is not trimmed), so the markers of a list align.
+pub const BLANK: &str = "\u{2800}";
 
 fn verdict(run: &CardRun) -> String {
     match run.correct {
@@ -310,7 +314,8 @@ fn view_mut(app: &mut App) -> Option<&mut DrillView> {
 fn with_view(app: &mut App, f: impl FnOnce(&mut App, &mut DrillView) -> Vec<Effect>) -> Vec<Effect> {
     let Screen::Drill(mut view) = std::mem::replace(&mut app.screen, Screen::Home) else { return vec![] };
     let effects = f(app, &mut view);
-    if matches!(app.screen, Screen::Home) {
+    // the closure leaves by setting `closed` or by opening another screen
+    if !view.closed && matches!(app.screen, Screen::Home) {
         app.screen = Screen::Drill(view);
     }
     effects
@@ -423,7 +428,7 @@ pub fn typing(app: &mut App, cmd: Option<Command>, key: crossterm::event::KeyEve
                 refresh(app, v);
             }
             Some(Command::Cancel) => {
-                app.screen = Screen::Home;
+                v.closed = true;
                 return vec![Effect::Save];
             }
             _ => {
@@ -451,11 +456,8 @@ fn lab_command(app: &mut App, v: &mut DrillView, cmd: Command, exercise: &str, s
         Command::RunChecks => vec![app.start_run(super::exercise::check_request(ex, index))],
         Command::Open => {
             let i = pack.exercises.iter().position(|e| e.id == exercise).unwrap_or_default();
-            app.screen = Screen::Home;
+            v.closed = true;
             let mut e = super::exercise::open(app, i, Some(index));
-            if !matches!(app.screen, Screen::Exercise(_)) {
-                app.screen = Screen::Home;
-            }
             e.push(Effect::Save);
             return e;
         }

@@ -39,6 +39,8 @@ pub struct MockView {
     /// Where the transcript was saved, once it is.
     pub saved: Option<String>,
     pub time_up_told: bool,
+    /// Set to leave the screen from inside an update of it.
+    pub closed: bool,
 }
 
 fn notes_box() -> TextArea<'static> {
@@ -69,8 +71,13 @@ impl MockView {
 }
 
 pub fn open(app: &mut App, config: MockConfig) -> Vec<Effect> {
+    open_at(app, config, now())
+}
+
+/// A mock started at `started_at` (unix seconds; it also seeds the draw of questions).
+pub fn open_at(app: &mut App, config: MockConfig, started_at: u64) -> Vec<Effect> {
     let mut effects = super::update::leave_screen(app);
-    let mock = Mock::new(&app.pack, config, now());
+    let mock = Mock::new(&app.pack, config, started_at);
     if mock.answers.is_empty() {
         app.flash(Level::Warning, "No open questions in this filter: a mock interview needs open cards.");
         app.screen = Screen::Home;
@@ -90,6 +97,7 @@ pub fn open(app: &mut App, config: MockConfig) -> Vec<Effect> {
         finished: false,
         saved: None,
         time_up_told: false,
+        closed: false,
     };
     refresh(app, &mut view);
     app.screen = Screen::Mock(view);
@@ -150,7 +158,8 @@ fn document(app: &App, v: &MockView) -> String {
             out += "*(none)*\n\n";
         } else {
             for line in a.notes.lines() {
-                out += &format!("> {line}\n");
+                // two trailing spaces: a hard line break, as the learner typed it
+                out += &format!("> {line}  \n");
             }
             out += "\n";
         }
@@ -172,7 +181,8 @@ fn grade_command(g: Grade) -> Command {
 fn with_view(app: &mut App, f: impl FnOnce(&mut App, &mut MockView) -> Vec<Effect>) -> Vec<Effect> {
     let Screen::Mock(mut view) = std::mem::replace(&mut app.screen, Screen::Home) else { return vec![] };
     let effects = f(app, &mut view);
-    if matches!(app.screen, Screen::Home) {
+    // the closure leaves by setting `closed` or by opening another screen
+    if !view.closed && matches!(app.screen, Screen::Home) {
         app.screen = Screen::Mock(view);
     }
     effects
@@ -224,11 +234,11 @@ pub fn command(app: &mut App, cmd: Command) -> Vec<Effect> {
         let mut effects = Vec::new();
         match (v.phase, cmd) {
             (Phase::Scorecard, Command::Back | Command::Accept) => {
-                app.screen = Screen::Home;
+                v.closed = true;
                 return vec![Effect::Save];
             }
             (Phase::Scorecard, Command::Transcripts) => {
-                app.screen = Screen::Home;
+                v.closed = true;
                 return super::transcripts::open(app);
             }
             (Phase::Scorecard, Command::Down) => v.reader.scroll_by(1),

@@ -181,8 +181,9 @@ impl Mock {
             if a.notes.trim().is_empty() {
                 let _ = writeln!(out, "*(none)*");
             } else {
+                // two trailing spaces: a hard line break, as the learner typed it
                 for line in a.notes.trim_end().lines() {
-                    let _ = writeln!(out, "> {line}");
+                    let _ = writeln!(out, "> {line}  ");
                 }
             }
             if let CardKind::Open { answer, points } = &card.kind {
@@ -332,7 +333,7 @@ mod tests {
         assert!(t.contains("**Score: 3 of 4 key points** (75%) over 1 scored question."), "{t}");
         assert!(t.contains("| 1 | Question gamma 0? | 3:20 | 3/4 | hard |"), "{t}");
         assert!(t.contains("| 5:30 (over) | 0/4 | not scored |"), "{t}");
-        assert!(t.contains("> IRSA: OIDC provider\n> trust on sub and aud"), "{t}");
+        assert!(t.contains("> IRSA: OIDC provider  \n> trust on sub and aud  "), "{t}");
         assert!(t.contains("- [x] one\n- [x] two\n- [x] three\n- [ ] four"), "{t}");
         assert!(t.contains("### Model answer\n\nAnswer 0."), "{t}");
         assert!(t.contains("Ended before the last question"), "{t}");

@@ -19,7 +19,7 @@ pub fn draw(frame: &mut Frame, app: &App, view: &StatsView) {
             Line::raw(""),
             Line::raw("No drills yet."),
             Line::raw(""),
-            Line::styled(format!("Press {key} to start: {} cards over {} lessons are waiting.", view.cards, app.pack.lessons.len()), theme::muted()),
+            Line::styled(format!("Press {key} to start: {} cards over {} lesson{} are waiting.", view.cards, app.pack.lessons.len(), if app.pack.lessons.len() == 1 { "" } else { "s" }), theme::muted()),
         ];
         frame.render_widget(Paragraph::new(text), area);
         return;
@@ -40,7 +40,7 @@ fn draw_summary(frame: &mut Frame, area: Rect, view: &StatsView) {
     };
     let lines = vec![
         Line::from(vec![Span::styled("Streak      ", theme::muted()), Span::raw(streak), Span::styled(if s.today_reviews == 0 { "  (drill today to keep it)" } else { "" }, theme::muted())]),
-        Line::from(vec![Span::styled("Today       ", theme::muted()), Span::raw(format!("{} reviews", s.today_reviews))]),
+        Line::from(vec![Span::styled("Today       ", theme::muted()), Span::raw(format!("{} review{}", s.today_reviews, if s.today_reviews == 1 { "" } else { "s" }))]),
         Line::from(vec![Span::styled("Learnt      ", theme::muted()), Span::raw(format!("{} of {}, {} mature", s.items, view.cards.max(s.items), s.mature))]),
         Line::from(vec![Span::styled("Reviews     ", theme::muted()), Span::raw(format!("{} in the last 30 days", s.reviews_30))]),
     ];
