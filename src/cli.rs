@@ -40,6 +40,11 @@ pub enum Command {
     /// Interview drills: spaced-repetition cards (due reviews first, then new cards), a timed
     /// mock interview (--mock), or the statistics (--stats). Opens the TUI there.
     Drill(DrillArgs),
+    /// Break-fix scenarios: a fault injected into a lab's solved state, to find and fix.
+    Scenario {
+        #[command(subcommand)]
+        action: ScenarioAction,
+    },
     /// A local practice environment: a kwok (or kind) cluster and the AWS emulator.
     Sandbox {
         #[command(subcommand)]
@@ -120,6 +125,36 @@ impl TargetArgs {
             aws_endpoint: self.aws_endpoint_url.clone().or(base.aws_endpoint),
         }
     }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScenarioAction {
+    /// The scenarios, their lab, and how far you got.
+    List,
+    /// Check the working state, show exactly what will be changed, ask, then inject the fault.
+    /// Only into the sandbox (`kubedojo sandbox up`) or a target you name with --context.
+    Start(ScenarioArgs),
+    /// Run the scenario's checks: still broken, or fixed (with your time and score).
+    Status(ScenarioArgs),
+    /// The next hint (counted in the score).
+    Hint {
+        id: String,
+    },
+    /// Put back what the fault changed (asks first).
+    Reset(ScenarioArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ScenarioArgs {
+    pub id: String,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Override a variable, e.g. --var cluster=my-lab (repeatable).
+    #[arg(long = "var", value_name = "KEY=VALUE")]
+    pub vars: Vec<String>,
+    /// Do not ask (start, reset).
+    #[arg(long)]
+    pub yes: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -6,6 +6,7 @@
 //! - `checks/`   check catalogue, engine interface, result model
 //! - `progress/` the learner's progress and its atomic store
 //! - `drill/`    interview drills: grading, FSRS scheduling, queue, statistics, mock interviews
+//! - `scenario/` break-fix scenarios: fault actions (describe, apply, undo), start, reset
 //! - `input/`    key bindings as data, terminal events -> commands
 //! - `app/`      the state, `update(state, action) -> effects`
 //! - `ui/`       rendering, a pure function of the state
@@ -17,13 +18,14 @@
 pub mod app;
 pub mod checks;
 pub mod cli;
-pub mod drill;
 pub mod commands;
 pub mod content;
+pub mod drill;
 pub mod input;
 pub mod labconfig;
 pub mod markdown;
 pub mod progress;
+pub mod scenario;
 pub mod session;
 pub mod target;
 pub mod tui;

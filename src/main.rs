@@ -58,6 +58,7 @@ fn run(cli: Cli) -> Result<i32, String> {
             Ok(code)
         }
         Some(Command::Drill(ref args)) => tui(&cli, Some(args)),
+        Some(Command::Scenario { ref action }) => scenario(&cli, action),
         None => tui(&cli, None),
     }
 }
@@ -125,6 +126,94 @@ fn check(pack: Option<&std::path::Path>, args: &kubedojo::cli::CheckArgs) -> Res
         }
         Ok(report.exit_code())
     })
+}
+
+fn scenario(cli: &Cli, action: &kubedojo::cli::ScenarioAction) -> Result<i32, String> {
+    use kubedojo::cli::ScenarioAction;
+    use kubedojo::commands::scenario as sc;
+    let start = session::start(commands::pack_files(cli.pack.as_deref())?)?;
+    let (pack, mut store, lab) = (start.pack.clone(), start.store, start.lab);
+    let mut progress = start.progress.into_progress();
+    let now = kubedojo::checks::engine::now_unix();
+    let save = |store: &mut kubedojo::progress::store::Store, progress: &kubedojo::progress::Progress| {
+        store.save(progress).map_err(|e| format!("saving progress to {}: {e}", store.path().display()))
+    };
+    match action {
+        ScenarioAction::List => {
+            print!("{}", sc::list(&pack, progress.pack(&pack.id), now));
+            Ok(0)
+        }
+        ScenarioAction::Hint { id } => {
+            let s = sc::find(&pack, id)?;
+            let vars = sc::vars(&pack, s, &[])?;
+            let Some(run) = progress.pack_mut(&pack.id).scenarios.get_mut(id) else {
+                return Err(format!("scenario {id} is not started (kubedojo scenario start {id})"));
+            };
+            print!("{}", sc::hint(s, run, &vars));
+            save(&mut store, &progress)?;
+            Ok(0)
+        }
+        ScenarioAction::Start(args) | ScenarioAction::Status(args) | ScenarioAction::Reset(args) => {
+            let s = sc::find(&pack, &args.id)?;
+            let vars = sc::vars(&pack, s, &args.vars)?;
+            let dir = sc::sandbox_dir();
+            let sandbox = dir.as_deref().and_then(sc::sandbox_record);
+            let allowed = sc::allowed(s, &args.target, &lab.target, sandbox.as_ref())?;
+            let rt = runtime()?;
+            let backend = rt.block_on(kubedojo::checks::backend::Backend::connect(&allowed.options));
+            let pp = progress.pack_mut(&pack.id);
+            match action {
+                ScenarioAction::Start(_) => {
+                    if pp.scenarios.get(&s.id).is_some_and(|r| r.fixed_at.is_none()) {
+                        return Err(format!("scenario {} is already broken: fix it (kubedojo scenario status {}) or put it back (kubedojo scenario reset {})", s.id, s.id, s.id));
+                    }
+                    print!("{}", sc::plan_text(s, &vars, &allowed.label));
+                    if !commands::sandbox::confirm("Break it?", args.yes)? {
+                        println!("Nothing was changed.");
+                        return Ok(0);
+                    }
+                    let (run, text) = rt.block_on(sc::start(&backend, s, &vars, now, &allowed.label))?;
+                    pp.scenarios.insert(s.id.clone(), run);
+                    save(&mut store, &progress)?;
+                    print!("{text}");
+                    Ok(0)
+                }
+                ScenarioAction::Status(_) => {
+                    let Some(run) = pp.scenarios.get_mut(&s.id) else {
+                        return Err(format!("scenario {} is not started (kubedojo scenario start {})", s.id, s.id));
+                    };
+                    let (text, fixed) = rt.block_on(sc::status(&backend, s, &vars, run, now));
+                    save(&mut store, &progress)?;
+                    print!("{text}");
+                    Ok(if fixed { 0 } else { 1 })
+                }
+                _ => {
+                    let Some(run) = pp.scenarios.get(&s.id).cloned() else {
+                        println!("scenario {} is not started: nothing to put back", s.id);
+                        return Ok(0);
+                    };
+                    println!("Put back in {}:", run.target);
+                    for u in &run.undo {
+                        println!("  - {}", kubedojo::scenario::action::describe_undo(u));
+                    }
+                    if !commands::sandbox::confirm("Reset?", args.yes)? {
+                        println!("Nothing was changed.");
+                        return Ok(0);
+                    }
+                    let failed = rt.block_on(kubedojo::scenario::reset(&backend, &run.undo));
+                    if failed.is_empty() {
+                        pp.scenarios.remove(&s.id);
+                        save(&mut store, &progress)?;
+                        println!("Done: the working state is back.");
+                        Ok(0)
+                    } else {
+                        save(&mut store, &progress)?;
+                        Err(format!("could not put back:\n  - {}", failed.join("\n  - ")))
+                    }
+                }
+            }
+        }
+    }
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, String> {

@@ -20,11 +20,12 @@ pub fn lint(files: &PackFiles, strict: bool) -> (String, i32) {
     let checks: usize = pack.exercises.iter().flat_map(|e| &e.steps).map(|s| s.checks.len()).sum();
     let _ = writeln!(
         out,
-        "{}: {} lessons, {} exercises, {steps} steps, {checks} checks, {} cards: {errors} error{}, {warnings} warning{}",
+        "{}: {} lessons, {} exercises, {steps} steps, {checks} checks, {} cards, {} scenarios: {errors} error{}, {warnings} warning{}",
         files.display_path("").trim_end_matches('/'),
         pack.lessons.len(),
         pack.exercises.len(),
         pack.cards.len(),
+        pack.scenarios.len(),
         if errors == 1 { "" } else { "s" },
         if warnings == 1 { "" } else { "s" },
     );

@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod doctor;
+pub mod scenario;
 pub mod drill;
 pub mod lint;
 pub mod list;

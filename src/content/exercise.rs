@@ -130,7 +130,7 @@ pub fn parse(src: &TomlFile<'_>, diags: &mut Vec<Diagnostic>) -> Option<(Exercis
     Some((exercise, refs))
 }
 
-fn check_spec(src: &TomlFile<'_>, table: &Spanned<toml::Table>, diags: &mut Vec<Diagnostic>) -> Option<CheckSpec> {
+pub(super) fn check_spec(src: &TomlFile<'_>, table: &Spanned<toml::Table>, diags: &mut Vec<Diagnostic>) -> Option<CheckSpec> {
     // Point at the `kind = ...` line when we can find it inside the table's span.
     let span = table.span();
     let kind_at = kind_offset(src.text, span.start).unwrap_or(span.start);

@@ -35,6 +35,11 @@ pub fn lint(files: &PackFiles) -> Loaded {
             _ => {}
         }
     }
+    for s in &pack.scenarios {
+        for md in [&s.symptom, &s.fix, &s.debrief].into_iter().chain(&s.hints) {
+            check_markdown(files, pack, md, &mut diags);
+        }
+    }
     check_assets(files, &mut diags);
     loaded.diagnostics.extend(diags);
     diag::sort(&mut loaded.diagnostics);

@@ -6,7 +6,7 @@ use super::diag::{self, Diagnostic};
 use super::files::PackFiles;
 use super::model::{ItemRef, Pack, Part};
 use super::toml_src::TomlFile;
-use super::{card, course, exercise, lesson, suggest};
+use super::{card, course, exercise, lesson, scenario, suggest};
 
 pub struct Loaded {
     pub pack: Pack,
@@ -33,6 +33,7 @@ pub fn load(files: &PackFiles) -> Loaded {
         lessons: Vec::new(),
         exercises: Vec::new(),
         cards: Vec::new(),
+        scenarios: Vec::new(),
     };
     // id -> (file, line) of its first definition
     let mut ids: HashMap<String, (String, usize)> = HashMap::new();
@@ -102,10 +103,69 @@ pub fn load(files: &PackFiles) -> Loaded {
     }
 
     load_cards(files, &mut pack, &mut diags);
+    load_scenarios(files, &mut pack, &mut diags);
     check_exercise_refs(files, &pack, &exercise_refs, &mut diags);
     load_course(files, &mut pack, &mut diags);
     diag::sort(&mut diags);
     Loaded { pack, diagnostics: diags }
+}
+
+/// `exercises/scenarios/<id>.toml`: the lab and lessons must exist, and every `{{var}}` must be
+/// one of the lab's or the scenario's.
+fn load_scenarios(files: &PackFiles, pack: &mut Pack, diags: &mut Vec<Diagnostic>) {
+    for path in files.under("exercises/scenarios") {
+        if !path.ends_with(".toml") || path.matches('/').count() != 2 {
+            continue;
+        }
+        let Some(text) = text_of(files, path, diags) else { continue };
+        let src = TomlFile { file: path, text };
+        let Some((scenario, refs)) = scenario::parse(&src, diags) else { continue };
+        let Some(lab) = pack.exercise(&refs.lab.0) else {
+            let hint = suggest::closest(&refs.lab.0, pack.exercises.iter().map(|e| e.id.as_str()))
+                .map_or_else(|| "name the exercise whose solved state the scenario starts from".to_string(), |n| format!("did you mean {n:?}?"));
+            diags.push(Diagnostic::error(path, refs.lab.1, format!("unknown lab {:?}", refs.lab.0)).hint(hint));
+            continue;
+        };
+        for (id, at) in &refs.lessons {
+            if pack.lesson(id).is_none() {
+                diags.push(Diagnostic::error(path, *at, format!("unknown lesson {id:?}")));
+            }
+        }
+        let mut vars = lab.vars.clone();
+        vars.extend(scenario.vars.clone());
+        let mut texts: Vec<(String, super::model::Loc)> = Vec::new();
+        for md in [&scenario.symptom, &scenario.fix, &scenario.debrief].into_iter().chain(&scenario.hints) {
+            texts.push((md.text.clone(), md.loc.clone()));
+        }
+        for action in &scenario.fault {
+            let json = serde_json::to_string(action).unwrap_or_default();
+            texts.push((json, scenario.loc.clone()));
+        }
+        for c in &scenario.checks {
+            for value in c.spec.params.values() {
+                let list = match value {
+                    super::model::ParamValue::Text(t) => vec![t.clone()],
+                    super::model::ParamValue::List(l) => l.clone(),
+                };
+                texts.extend(list.into_iter().map(|t| (t, c.spec.loc.clone())));
+            }
+        }
+        let mut unknown = false;
+        for (text, loc) in &texts {
+            for (_, name) in super::vars::placeholders(text) {
+                if !vars.contains_key(name) {
+                    unknown = true;
+                    diags.push(
+                        Diagnostic::error(path, (loc.line, loc.col), format!("unknown variable {{{{{name}}}}}"))
+                            .hint(format!("the lab {} defines: {}; add others under [vars]", lab.id, vars.keys().cloned().collect::<Vec<_>>().join(", "))),
+                    );
+                }
+            }
+        }
+        if !unknown {
+            pack.scenarios.push(scenario);
+        }
+    }
 }
 
 /// `lessons/cards/<topic>.toml`: each file's topic must be a lesson; a pack with cards should

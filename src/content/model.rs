@@ -38,6 +38,8 @@ pub struct Pack {
     pub exercises: Vec<Exercise>,
     /// Interview drill cards (`lessons/cards/*.toml`), in file then file order.
     pub cards: Vec<Card>,
+    /// Break-fix scenarios (`exercises/scenarios/*.toml`).
+    pub scenarios: Vec<super::scenario::Scenario>,
 }
 
 #[derive(Debug, Clone)]
@@ -177,6 +179,10 @@ impl CheckSpec {
 impl Pack {
     pub fn lesson(&self, id: &str) -> Option<&Lesson> {
         self.lessons.iter().find(|l| l.id == id)
+    }
+
+    pub fn scenario(&self, id: &str) -> Option<&super::scenario::Scenario> {
+        self.scenarios.iter().find(|s| s.id == id)
     }
 
     pub fn card(&self, id: &str) -> Option<&Card> {

@@ -37,6 +37,9 @@ pub struct PackProgress {
     pub exercises: BTreeMap<String, ExerciseProgress>,
     #[serde(default, skip_serializing_if = "drill::DrillProgress::is_empty")]
     pub drill: drill::DrillProgress,
+    /// Break-fix scenarios started (and fixed), by id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub scenarios: BTreeMap<String, crate::scenario::ScenarioRun>,
 }
 
 /// Where the learner was: an item of the course, and the step or scroll line inside it.

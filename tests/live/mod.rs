@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod eks;
+pub mod labs;
 pub mod own_cluster;
 pub mod proof;
 

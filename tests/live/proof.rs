@@ -24,6 +24,9 @@ pub struct Proof {
     pub exercise: Exercise,
     /// Steps proven so far, in order.
     done: Vec<String>,
+    /// Setting up (a scenario's working state): nothing is asserted before a step; after it,
+    /// its checks are awaited.
+    setup: bool,
 }
 
 fn show(results: &[CheckResult]) -> String {
@@ -36,10 +39,12 @@ fn show(results: &[CheckResult]) -> String {
 
 impl Proof {
     pub fn new(exercise: Exercise) -> Self {
-        Self {
-            exercise,
-            done: Vec::new(),
-        }
+        Self { exercise, done: Vec::new(), setup: false }
+    }
+
+    /// Reach the lab's solved state without proving each step.
+    pub fn setup(exercise: Exercise) -> Self {
+        Self { exercise, done: Vec::new(), setup: true }
     }
 
     fn step(&self, id: &str) -> &kubedojo::content::Step {
@@ -73,6 +78,9 @@ impl Proof {
     /// mean the checker could not look, not that the work is missing).
     pub async fn before(&self, sim: &SimEks, id: &str) {
         self.step(id);
+        if self.setup {
+            return;
+        }
         let results = self.run(sim, id).await;
         let exercise = &self.exercise.id;
         println!("{exercise}/{id} before:\n{}", show(&results));
@@ -114,6 +122,10 @@ impl Proof {
     /// published command did it.
     pub async fn already(&mut self, sim: &SimEks, id: &str, why: &str) {
         self.step(id);
+        if self.setup {
+            self.done.push(id.to_string());
+            return;
+        }
         let results = self.run(sim, id).await;
         assert!(
             results.iter().all(|r| r.status == CheckStatus::Pass),

@@ -1,0 +1,178 @@
+//! `kubedojo scenario list|start|status|hint|reset`. Injecting a fault writes to a cluster and
+//! an AWS account, so it happens only in the sandbox `kubedojo sandbox up` created, or in a
+//! target named on the command line; the exact changes are shown and confirmed first.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use crate::checks::backend::{Backend, TargetOptions};
+use crate::cli::TargetArgs;
+use crate::content::{FaultAction, Pack, Scenario};
+use crate::progress::PackProgress;
+use crate::scenario::{self, StartError};
+
+/// Where a scenario may write: the target options and how to name it.
+#[derive(Debug, Clone)]
+pub struct Allowed {
+    pub options: TargetOptions,
+    pub label: String,
+}
+
+fn needs_aws(s: &Scenario) -> bool {
+    s.fault.iter().any(|a| !matches!(a, FaultAction::K8sPatch { .. } | FaultAction::K8sCreate { .. }))
+}
+
+/// The target a scenario may change: the recorded sandbox, or one named with --context (and,
+/// for AWS changes, --aws-profile or --aws-endpoint-url). Anything else is refused.
+pub fn allowed(s: &Scenario, args: &TargetArgs, lab: &crate::labconfig::TargetDefaults, sandbox: Option<&super::sandbox::Sandbox>) -> Result<Allowed, String> {
+    let named_aws = args.aws_profile.is_some() || args.aws_endpoint_url.is_some();
+    if let Some(ctx) = &args.context {
+        if needs_aws(s) && !named_aws {
+            return Err(format!("scenario {} changes AWS too: name the account with --aws-profile P (or --aws-endpoint-url URL for an emulator)", s.id));
+        }
+        let options = args.target_options(lab);
+        let aws = options.aws_endpoint.clone().or(options.aws_profile.clone()).unwrap_or_default();
+        return Ok(Allowed { label: format!("kube context {ctx}{}", if aws.is_empty() { String::new() } else { format!(", AWS {aws}") }), options });
+    }
+    let Some(sb) = sandbox else {
+        return Err("kubedojo only breaks an environment it created (kubedojo sandbox up) or one you name: pass --context CTX (and --aws-profile P for AWS changes)".into());
+    };
+    if let Some(k) = &args.kubeconfig
+        && k != &sb.kubeconfig
+    {
+        return Err(format!("{} is not the sandbox's kubeconfig ({}): name the context with --context to use it", k.display(), sb.kubeconfig.display()));
+    }
+    if needs_aws(s) && sb.emulator.is_none() {
+        return Err(format!("scenario {} changes AWS, and the sandbox has no AWS emulator (install moto: pip install 'moto[server]', then kubedojo sandbox up)", s.id));
+    }
+    let options = TargetOptions {
+        kind: args.target,
+        kubeconfig: Some(sb.kubeconfig.clone()),
+        context: None,
+        aws_profile: None,
+        aws_region: args.aws_region.clone().or(lab.aws_region.clone()).or(Some("eu-west-1".into())),
+        aws_endpoint: sb.emulator.as_ref().map(|e| e.url.clone()),
+    };
+    Ok(Allowed { label: format!("the sandbox {} ({})", sb.cluster, sb.runtime), options })
+}
+
+pub fn find<'p>(pack: &'p Pack, id: &str) -> Result<&'p Scenario, String> {
+    pack.scenario(id).ok_or_else(|| {
+        let near = crate::content::suggest::closest(id, pack.scenarios.iter().map(|s| s.id.as_str()));
+        match near {
+            Some(n) => format!("no scenario {id}; did you mean {n}? (kubedojo scenario list)"),
+            None => format!("no scenario {id} (kubedojo scenario list)"),
+        }
+    })
+}
+
+pub fn vars(pack: &Pack, s: &Scenario, overrides: &[String]) -> Result<BTreeMap<String, String>, String> {
+    let mut v = scenario::vars(pack, s);
+    v.extend(super::check::parse_vars(overrides)?);
+    Ok(v)
+}
+
+fn clock(secs: u64) -> String {
+    format!("{}:{:02}", secs / 60, secs % 60)
+}
+
+pub fn list(pack: &Pack, pp: Option<&PackProgress>, now: u64) -> String {
+    let mut out = String::new();
+    for s in &pack.scenarios {
+        let state = match pp.and_then(|p| p.scenarios.get(&s.id)) {
+            None => "not started".to_string(),
+            Some(r) if r.fixed_at.is_some() => format!("fixed in {} (score {})", clock(r.secs(now)), r.score(s.minutes, now)),
+            Some(r) => format!("broken for {}", clock(r.secs(now))),
+        };
+        let _ = writeln!(out, "{:<32} {:>3} min  lab {:<26} {state}", s.id, s.minutes, s.lab);
+        let _ = writeln!(out, "    {}", s.title);
+    }
+    if pack.scenarios.is_empty() {
+        out.push_str("this pack has no scenarios\n");
+    }
+    out
+}
+
+/// What `start` will do, for the confirmation.
+pub fn plan_text(s: &Scenario, vars: &BTreeMap<String, String>, target: &str) -> String {
+    let mut out = format!("Scenario {}: {}\n\nIn {target}, kubedojo will:\n", s.id, s.title);
+    for (_, d) in scenario::plan(s, vars) {
+        let _ = writeln!(out, "  - {d}");
+    }
+    out.push_str("\nNothing else is touched; `kubedojo scenario reset ");
+    out.push_str(&s.id);
+    out.push_str("` puts these back.\n");
+    out
+}
+
+fn results_text(results: &[crate::checks::CheckResult]) -> String {
+    results.iter().map(|r| format!("  {} {:<26} {}\n", r.status.symbol(), r.check, r.message)).collect()
+}
+
+pub async fn start(b: &Backend, s: &Scenario, vars: &BTreeMap<String, String>, now: u64, target: &str) -> Result<(scenario::ScenarioRun, String), String> {
+    match scenario::start(b, s, vars, now, target.to_string()).await {
+        Ok(run) => {
+            let after = scenario::check(b, s, vars).await;
+            let mut out = format!("The fault is in. Your clock runs from now ({} minutes expected).\n\n{}\n", s.minutes, s.symptom.text.trim());
+            if !scenario::shows_fault(s, &after) {
+                out.push_str("\n(The checks do not show the fault yet: controllers may take a moment.)\n");
+            }
+            let _ = writeln!(out, "\nWhen you think it is fixed: kubedojo scenario status {}. Stuck: kubedojo scenario hint {}.", s.id, s.id);
+            Ok((run, out))
+        }
+        Err(StartError::NotWorking(results)) => Err(format!(
+            "the working state of lab {} is not in place on this target, so there is nothing to break yet:\n{}Solve the lab first (kubedojo check {} shows what is missing).",
+            s.lab,
+            results_text(&results),
+            s.lab
+        )),
+        Err(StartError::Inject { error, not_undone }) => {
+            let mut m = format!("injecting the fault failed: {error}");
+            if not_undone.is_empty() {
+                m.push_str("\nEverything changed before it was put back.");
+            } else {
+                m.push_str("\nCould NOT put back:\n");
+                for n in not_undone {
+                    let _ = writeln!(m, "  - {n}");
+                }
+            }
+            Err(m)
+        }
+    }
+}
+
+/// Run the checks; fixed when they all pass.
+pub async fn status(b: &Backend, s: &Scenario, vars: &BTreeMap<String, String>, run: &mut scenario::ScenarioRun, now: u64) -> (String, bool) {
+    let results = scenario::check(b, s, vars).await;
+    let mut out = results_text(&results);
+    let fixed = scenario::all_pass(&results);
+    if fixed && run.fixed_at.is_none() {
+        run.fixed_at = Some(now);
+    }
+    if fixed {
+        let _ = writeln!(out, "\nFixed in {} with {} hint{}: score {}/100.\n\n## Debrief\n\n{}", clock(run.secs(now)), run.hints_revealed, if run.hints_revealed == 1 { "" } else { "s" }, run.score(s.minutes, now), s.debrief.text.trim());
+    } else {
+        let _ = writeln!(out, "\nStill broken after {} ({} minutes expected).", clock(run.secs(now)), s.minutes);
+    }
+    (out, fixed)
+}
+
+pub fn hint(s: &Scenario, run: &mut scenario::ScenarioRun, vars: &BTreeMap<String, String>) -> String {
+    let n = usize::from(run.hints_revealed);
+    match s.hints.get(n) {
+        Some(h) => {
+            run.hints_revealed += 1;
+            format!("Hint {} of {}: {}\n", n + 1, s.hints.len(), crate::content::vars::expand(h.text.trim(), vars))
+        }
+        None => format!("No more hints. The fix:\n\n{}\n", crate::content::vars::expand(s.fix.text.trim(), vars)),
+    }
+}
+
+pub fn sandbox_dir() -> Option<std::path::PathBuf> {
+    crate::progress::store::state_dir()
+}
+
+pub fn sandbox_record(dir: &Path) -> Option<super::sandbox::Sandbox> {
+    super::sandbox::load(dir)
+}

@@ -1,0 +1,119 @@
+//! Break-fix scenarios: start from a lab's solved state, inject a fault (after showing exactly
+//! what will change), let the learner find and fix it, and put everything back on reset.
+
+pub mod action;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::checks::backend::Backend;
+use crate::checks::{CheckResult, CheckStatus};
+use crate::content::{Pack, Scenario};
+use action::Undo;
+
+/// A scenario in progress (or fixed), saved with the progress.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScenarioRun {
+    /// Unix seconds.
+    pub started_at: u64,
+    #[serde(default)]
+    pub hints_revealed: u8,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fixed_at: Option<u64>,
+    /// How to put back what the fault changed, in the order it was changed.
+    #[serde(default)]
+    pub undo: Vec<Undo>,
+    /// The target it was injected into (kube context and AWS), for status and reset.
+    #[serde(default)]
+    pub target: String,
+}
+
+impl ScenarioRun {
+    /// Seconds from the start to the fix (or to `now`).
+    pub fn secs(&self, now: u64) -> u64 {
+        self.fixed_at.unwrap_or(now).saturating_sub(self.started_at)
+    }
+
+    /// Out of 100: full within the expected time, minus 3 a minute over it and 15 a hint.
+    pub fn score(&self, expected_minutes: u32, now: u64) -> u32 {
+        let over = (self.secs(now) / 60).saturating_sub(u64::from(expected_minutes));
+        100u32.saturating_sub((over * 3).min(100) as u32).saturating_sub(15 * u32::from(self.hints_revealed))
+    }
+}
+
+/// The scenario's variables: its lab's, then its own.
+pub fn vars(pack: &Pack, s: &Scenario) -> BTreeMap<String, String> {
+    let mut v = pack.exercise(&s.lab).map(|e| e.vars.clone()).unwrap_or_default();
+    v.extend(s.vars.clone());
+    v
+}
+
+/// The fault's actions with the variables filled in, and what each will change.
+pub fn plan(s: &Scenario, vars: &BTreeMap<String, String>) -> Vec<(crate::content::FaultAction, String)> {
+    let cluster = vars.get("cluster").cloned().unwrap_or_default();
+    s.fault
+        .iter()
+        .map(|a| {
+            let a = action::expand(a, vars);
+            let d = action::describe(&a, &cluster);
+            (a, d)
+        })
+        .collect()
+}
+
+/// Run the scenario's checks.
+pub async fn check(b: &Backend, s: &Scenario, vars: &BTreeMap<String, String>) -> Vec<CheckResult> {
+    let specs: Vec<_> = s.checks.iter().map(|c| c.spec.expand(vars)).collect();
+    crate::checks::engine::run_checks(b, &specs, vars).await.results
+}
+
+/// Whether every check passes (the working state, or fixed).
+pub fn all_pass(results: &[CheckResult]) -> bool {
+    !results.is_empty() && results.iter().all(|r| r.status == CheckStatus::Pass)
+}
+
+/// Whether the results show the fault: some check fails with its `broken` text.
+pub fn shows_fault(s: &Scenario, results: &[CheckResult]) -> bool {
+    s.checks.iter().zip(results).any(|(c, r)| r.status == CheckStatus::Fail && r.message.contains(&c.broken))
+}
+
+#[derive(Debug)]
+pub enum StartError {
+    /// The working state is not in place: the checks that do not pass.
+    NotWorking(Vec<CheckResult>),
+    /// An action failed; the ones before it were undone (or could not be: listed).
+    Inject { error: String, not_undone: Vec<String> },
+}
+
+/// Verify the working state, then inject the fault. On a failed action, what was already
+/// changed is put back.
+pub async fn start(b: &Backend, s: &Scenario, vars: &BTreeMap<String, String>, now: u64, target: String) -> Result<ScenarioRun, StartError> {
+    let before = check(b, s, vars).await;
+    if !all_pass(&before) {
+        return Err(StartError::NotWorking(before));
+    }
+    let cluster = vars.get("cluster").cloned().unwrap_or_default();
+    let mut undo = Vec::new();
+    for (a, _) in plan(s, vars) {
+        match action::apply(b, &a, &cluster).await {
+            Ok(u) => undo.push(u),
+            Err(error) => {
+                let not_undone = reset(b, &undo).await;
+                return Err(StartError::Inject { error, not_undone });
+            }
+        }
+    }
+    Ok(ScenarioRun { started_at: now, hints_revealed: 0, fixed_at: None, undo, target })
+}
+
+/// Put back what the fault changed, newest first; returns what could not be put back.
+pub async fn reset(b: &Backend, undo: &[Undo]) -> Vec<String> {
+    let mut failed = Vec::new();
+    for u in undo.iter().rev() {
+        if let Err(e) = action::undo(b, u).await {
+            failed.push(format!("{}: {e}", action::describe_undo(u)));
+        }
+    }
+    failed
+}
