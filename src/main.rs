@@ -80,6 +80,7 @@ fn tui(cli: &Cli, drill: Option<&kubedojo::cli::DrillArgs>) -> Result<i32, Strin
     let lab_target = start.lab.target.clone();
     let target = kubedojo::checks::backend::TargetOptions::from_lab(&lab_target);
     let (mut app, store) = start.into_app(size);
+    app.scenario_access = scenario_access(&app.pack, &lab_target);
     if let Some(d) = drill {
         commands::drill::open(&mut app, d);
     }
@@ -126,6 +127,23 @@ fn check(pack: Option<&std::path::Path>, args: &kubedojo::cli::CheckArgs) -> Res
         }
         Ok(report.exit_code())
     })
+}
+
+/// Where the TUI may start or reset each scenario: the sandbox, or the target lab.toml names.
+fn scenario_access(pack: &kubedojo::content::Pack, lab: &kubedojo::labconfig::TargetDefaults) -> std::collections::BTreeMap<String, Result<(kubedojo::checks::backend::TargetOptions, String), String>> {
+    let sandbox = commands::scenario::sandbox_dir().as_deref().and_then(commands::scenario::sandbox_record);
+    let args = kubedojo::cli::TargetArgs {
+        target: None,
+        context: lab.context.clone(),
+        kubeconfig: lab.kubeconfig.clone(),
+        aws_profile: lab.aws_profile.clone(),
+        aws_region: lab.aws_region.clone(),
+        aws_endpoint_url: lab.aws_endpoint_url.clone(),
+    };
+    pack.scenarios
+        .iter()
+        .map(|s| (s.id.clone(), commands::scenario::allowed(s, &args, lab, sandbox.as_ref()).map(|a| (a.options, a.label))))
+        .collect()
 }
 
 fn scenario(cli: &Cli, action: &kubedojo::cli::ScenarioAction) -> Result<i32, String> {

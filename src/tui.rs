@@ -160,6 +160,14 @@ async fn event_loop(terminal: &mut DefaultTerminal, session: Session) -> anyhow:
                             let _ = tx.send(Action::TranscriptRead(path, text));
                         });
                     }
+                    Effect::Scenario(op) => {
+                        let (tx, pack) = (tx.clone(), app.pack.clone());
+                        tokio::spawn(async move {
+                            let id = op.id().to_string();
+                            let outcome = run_scenario(&pack, op).await;
+                            let _ = tx.send(Action::ScenarioDone { id, outcome });
+                        });
+                    }
                     Effect::Quit => app.quit = true,
                 }
             }
@@ -176,6 +184,29 @@ async fn event_loop(terminal: &mut DefaultTerminal, session: Session) -> anyhow:
     // wait for a background write in flight, then write the final state: nothing is lost
     saver.finish().await;
     store.save(&app.progress).map_err(|e| anyhow::anyhow!("saving progress to {}: {e}", store.path().display()))
+}
+
+/// A scenario operation against its target (connected for it).
+async fn run_scenario(pack: &crate::content::Pack, op: crate::app::scenarios::ScenarioOp) -> crate::app::scenarios::ScenarioOutcome {
+    use crate::app::scenarios::{ScenarioOp, ScenarioOutcome};
+    let Some(s) = pack.scenario(op.id()) else { return ScenarioOutcome::Started(Err(format!("no scenario {}", op.id()))) };
+    let vars = crate::scenario::vars(pack, s);
+    match op {
+        ScenarioOp::Start { options, label, .. } => {
+            let b = crate::checks::backend::Backend::connect(&options).await;
+            let now = crate::checks::engine::now_unix();
+            let result = crate::commands::scenario::start(&b, s, &vars, now, &label).await.map(|(run, _)| run);
+            ScenarioOutcome::Started(result)
+        }
+        ScenarioOp::Check { options, .. } => {
+            let b = crate::checks::backend::Backend::connect(&options).await;
+            ScenarioOutcome::Checked(crate::scenario::check(&b, s, &vars).await)
+        }
+        ScenarioOp::Reset { options, run, .. } => {
+            let b = crate::checks::backend::Backend::connect(&options).await;
+            ScenarioOutcome::Reset(crate::scenario::reset(&b, &run.undo).await)
+        }
+    }
 }
 
 fn signal(kind: tokio::signal::unix::SignalKind) -> tokio::signal::unix::Signal {

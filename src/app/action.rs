@@ -21,6 +21,7 @@ pub enum Action {
     TranscriptSaved(Result<String, String>),
     TranscriptsListed(Vec<crate::drill::mock::Saved>),
     TranscriptRead(std::path::PathBuf, Result<String, String>),
+    ScenarioDone { id: String, outcome: super::scenarios::ScenarioOutcome },
     /// SIGTERM, SIGHUP, or the terminal went away: leave as `quit` does.
     Terminate,
 }
@@ -41,6 +42,8 @@ pub enum Effect {
     /// Read the list of saved transcripts in this folder.
     ListTranscripts(std::path::PathBuf),
     ReadTranscript(std::path::PathBuf),
+    /// Start, check or reset a break-fix scenario (a start or reset only after a yes).
+    Scenario(super::scenarios::ScenarioOp),
     Quit,
 }
 

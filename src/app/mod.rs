@@ -10,6 +10,7 @@ pub mod lesson;
 pub mod mock;
 pub mod overlay;
 pub mod reader;
+pub mod scenarios;
 pub mod stats;
 pub mod transcripts;
 pub mod update;
@@ -46,6 +47,11 @@ pub struct App {
     pub next_run: u64,
     pub tick: u64,
     pub quit: bool,
+    /// Where each scenario may be started or reset from here (the target and how to name it),
+    /// or why not; set by the caller (it reads the sandbox record).
+    pub scenario_access: std::collections::BTreeMap<String, Result<(crate::checks::backend::TargetOptions, String), String>>,
+    /// A start or reset waiting for the learner's yes.
+    pub pending_scenario: Option<scenarios::ScenarioOp>,
 }
 
 pub enum Screen {
@@ -56,6 +62,7 @@ pub enum Screen {
     Mock(mock::MockView),
     Stats(stats::StatsView),
     Transcripts(transcripts::TranscriptsView),
+    Scenarios(scenarios::ScenariosView),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,6 +99,8 @@ impl App {
             next_run: 1,
             tick: 0,
             quit: false,
+            scenario_access: Default::default(),
+            pending_scenario: None,
         };
         app.home.select_last_position(&app.pack, app.progress.pack(&app.pack.id));
         app
@@ -129,6 +138,7 @@ impl App {
             Screen::Mock(_) => Context::Mock,
             Screen::Stats(_) => Context::Stats,
             Screen::Transcripts(_) => Context::Transcripts,
+            Screen::Scenarios(_) => Context::Scenarios,
         }
     }
 
@@ -144,6 +154,7 @@ impl App {
             Screen::Mock(_) => Context::Mock,
             Screen::Stats(_) => Context::Stats,
             Screen::Transcripts(_) => Context::Transcripts,
+            Screen::Scenarios(_) => Context::Scenarios,
         }
     }
 

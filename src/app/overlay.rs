@@ -27,4 +27,7 @@ pub enum Pending {
     ResetAll,
     /// End the mock interview early and score what was answered.
     EndMock,
+    /// Inject / put back a scenario's fault (the operation waits in `App::pending_scenario`).
+    ScenarioStart { id: String },
+    ScenarioReset { id: String },
 }

@@ -60,6 +60,7 @@ pub fn update(app: &mut App, action: super::Action) -> Vec<Effect> {
             super::transcripts::listed(app, list);
             vec![]
         }
+        Action::ScenarioDone { id, outcome } => super::scenarios::finished(app, &id, outcome),
         Action::TranscriptRead(path, text) => {
             super::transcripts::read(app, path, text);
             vec![]
@@ -90,6 +91,11 @@ fn resize(app: &mut App, w: u16, h: u16) {
             }
         }
         Screen::Mock(_) => super::mock::resize(app),
+        Screen::Scenarios(v) => {
+            if let Some(r) = &mut v.open {
+                r.resize(g.lesson.width, g.lesson.height);
+            }
+        }
         Screen::Home | Screen::Stats(_) => {}
     }
 }
@@ -171,6 +177,7 @@ fn command_in(app: &mut App, context: Context, cmd: Command) -> Vec<Effect> {
         },
         (Context::Confirm, Command::No) => {
             app.overlay = None;
+            app.pending_scenario = None;
             vec![]
         }
         (Context::Search, Command::Accept) => {
@@ -209,6 +216,7 @@ fn command_in(app: &mut App, context: Context, cmd: Command) -> Vec<Effect> {
         (Context::Stats, Command::Drill) => super::drill::open(app, None),
         (Context::Mock, cmd) => super::mock::command(app, cmd),
         (Context::Transcripts, cmd) => super::transcripts::command(app, cmd),
+        (Context::Scenarios, cmd) => super::scenarios::command(app, cmd),
         _ => vec![],
     }
 }
@@ -277,6 +285,7 @@ fn home_command(app: &mut App, cmd: Command) -> Vec<Effect> {
         Command::Mock => return super::mock::open(app, crate::drill::mock::MockConfig::default()),
         Command::Stats => return super::stats::open(app),
         Command::Transcripts => return super::transcripts::open(app),
+        Command::Scenarios => return super::scenarios::open(app),
         Command::ResetItem => {
             if let Some(item) = app.home.selected_item(&pack) {
                 let what = match item {
@@ -345,6 +354,7 @@ fn confirmed(app: &mut App, confirm: Confirm) -> Vec<Effect> {
             app.flash(Level::Info, "All progress of this course was reset.");
         }
         Pending::EndMock => return super::mock::end(app),
+        Pending::ScenarioStart { .. } | Pending::ScenarioReset { .. } => return super::scenarios::confirmed(app),
     }
     vec![Effect::Save]
 }
@@ -379,6 +389,12 @@ fn mouse(app: &mut App, m: crossterm::event::MouseEvent) -> Vec<Effect> {
         }
         Screen::Transcripts(v) => {
             if let Some((_, r)) = &mut v.open {
+                r.scroll_by(delta);
+            }
+            vec![]
+        }
+        Screen::Scenarios(v) => {
+            if let Some(r) = &mut v.open {
                 r.scroll_by(delta);
             }
             vec![]

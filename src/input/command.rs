@@ -58,6 +58,10 @@ pub enum Command {
     Easy,
     /// Drills: the next topic filter.
     Topic,
+    /// Home: the break-fix scenarios.
+    Scenarios,
+    /// Scenarios: inject the fault (asks first).
+    Start,
 }
 
 /// Where keys are looked up: the screen or overlay that has the focus.
@@ -77,10 +81,11 @@ pub enum Context {
     Mock,
     Stats,
     Transcripts,
+    Scenarios,
 }
 
 impl Context {
-    pub const ALL: [Context; 12] = [
+    pub const ALL: [Context; 13] = [
         Self::Global,
         Self::Home,
         Self::Lesson,
@@ -90,6 +95,7 @@ impl Context {
         Self::Typing,
         Self::Stats,
         Self::Transcripts,
+        Self::Scenarios,
         Self::Help,
         Self::Confirm,
         Self::Search,
@@ -109,6 +115,7 @@ impl Context {
             Self::Mock => "Mock interview",
             Self::Stats => "Statistics",
             Self::Transcripts => "Mock-interview transcripts",
+            Self::Scenarios => "Break-fix scenarios",
         }
     }
 
@@ -126,6 +133,7 @@ impl Context {
             Self::Mock => "mock",
             Self::Stats => "stats",
             Self::Transcripts => "transcripts",
+            Self::Scenarios => "scenarios",
         }
     }
 }

@@ -46,6 +46,11 @@ pub fn title(frame: &mut Frame, area: Rect, app: &App) {
             (format!("Mock interview · question {} of {}", (v.current + 1).min(v.mock.answers.len()), v.mock.answers.len()), right)
         }
         Screen::Stats(_) => ("Drill statistics".to_string(), String::new()),
+        Screen::Scenarios(v) => {
+            let broken = app.pp().map_or(0, |p| p.scenarios.values().filter(|r| r.fixed_at.is_none()).count());
+            let busy = if v.busy.is_some() { "working… · " } else { "" };
+            ("Break-fix scenarios".to_string(), format!("{busy}{broken} broken "))
+        }
         Screen::Transcripts(v) => match &v.open {
             Some((title, _)) => (format!("Transcript · {title}"), String::new()),
             None => ("Mock-interview transcripts".to_string(), format!("{} ", v.list.as_ref().map_or(0, Vec::len))),

@@ -8,6 +8,7 @@ pub mod lesson;
 pub mod mock;
 pub mod overlay;
 pub mod reader;
+pub mod scenarios;
 pub mod stats;
 pub mod theme;
 pub mod transcripts;
@@ -32,6 +33,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Screen::Mock(view) => mock::draw(frame, app, view),
         Screen::Stats(view) => stats::draw(frame, app, view),
         Screen::Transcripts(view) => transcripts::draw(frame, app, view),
+        Screen::Scenarios(view) => scenarios::draw(frame, app, view),
     }
     bars::status(frame, Rect { y: area.height - 1, height: 1, ..area }, app);
     if let Some(overlay) = &app.overlay {
