@@ -150,7 +150,7 @@ fn scenario(cli: &Cli, action: &kubedojo::cli::ScenarioAction) -> Result<i32, St
     use kubedojo::cli::ScenarioAction;
     use kubedojo::commands::scenario as sc;
     let start = session::start(commands::pack_files(cli.pack.as_deref())?)?;
-    let (pack, mut store, lab) = (start.pack.clone(), start.store, start.lab);
+    let (pack, files, mut store, lab) = (start.pack.clone(), start.files.clone(), start.store, start.lab);
     let mut progress = start.progress.into_progress();
     let now = kubedojo::checks::engine::now_unix();
     let save = |store: &mut kubedojo::progress::store::Store, progress: &kubedojo::progress::Progress| {
@@ -185,12 +185,12 @@ fn scenario(cli: &Cli, action: &kubedojo::cli::ScenarioAction) -> Result<i32, St
                     if pp.scenarios.get(&s.id).is_some_and(|r| r.fixed_at.is_none()) {
                         return Err(format!("scenario {} is already broken: fix it (kubedojo scenario status {}) or put it back (kubedojo scenario reset {})", s.id, s.id, s.id));
                     }
-                    print!("{}", sc::plan_text(s, &vars, &allowed.label));
+                    print!("{}", sc::plan_text(&pack, &files, s, &vars, &allowed.label));
                     if !commands::sandbox::confirm("Break it?", args.yes)? {
                         println!("Nothing was changed.");
                         return Ok(0);
                     }
-                    let (run, text) = rt.block_on(sc::start(&backend, s, &vars, now, &allowed.label))?;
+                    let (run, text) = rt.block_on(sc::start(&backend, &pack, &files, s, &vars, now, &allowed.label))?;
                     pp.scenarios.insert(s.id.clone(), run);
                     save(&mut store, &progress)?;
                     print!("{text}");

@@ -161,10 +161,10 @@ async fn event_loop(terminal: &mut DefaultTerminal, session: Session) -> anyhow:
                         });
                     }
                     Effect::Scenario(op) => {
-                        let (tx, pack) = (tx.clone(), app.pack.clone());
+                        let (tx, pack, files) = (tx.clone(), app.pack.clone(), app.files.clone());
                         tokio::spawn(async move {
                             let id = op.id().to_string();
-                            let outcome = run_scenario(&pack, op).await;
+                            let outcome = run_scenario(&pack, &files, op).await;
                             let _ = tx.send(Action::ScenarioDone { id, outcome });
                         });
                     }
@@ -187,7 +187,7 @@ async fn event_loop(terminal: &mut DefaultTerminal, session: Session) -> anyhow:
 }
 
 /// A scenario operation against its target (connected for it).
-async fn run_scenario(pack: &crate::content::Pack, op: crate::app::scenarios::ScenarioOp) -> crate::app::scenarios::ScenarioOutcome {
+async fn run_scenario(pack: &crate::content::Pack, files: &crate::content::PackFiles, op: crate::app::scenarios::ScenarioOp) -> crate::app::scenarios::ScenarioOutcome {
     use crate::app::scenarios::{ScenarioOp, ScenarioOutcome};
     let Some(s) = pack.scenario(op.id()) else { return ScenarioOutcome::Started(Err(format!("no scenario {}", op.id()))) };
     let vars = crate::scenario::vars(pack, s);
@@ -195,7 +195,7 @@ async fn run_scenario(pack: &crate::content::Pack, op: crate::app::scenarios::Sc
         ScenarioOp::Start { options, label, .. } => {
             let b = crate::checks::backend::Backend::connect(&options).await;
             let now = crate::checks::engine::now_unix();
-            let result = crate::commands::scenario::start(&b, s, &vars, now, &label).await.map(|(run, _)| run);
+            let result = crate::commands::scenario::start(&b, pack, files, s, &vars, now, &label).await.map(|(run, _)| run);
             ScenarioOutcome::Started(result)
         }
         ScenarioOp::Check { options, .. } => {

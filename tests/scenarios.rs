@@ -33,7 +33,7 @@ fn show(r: &[kubedojo::checks::CheckResult]) -> String {
 
 /// Inject the fault and wait until the checks show it.
 async fn inject(sim: &SimEks, s: &Scenario, vars: &BTreeMap<String, String>) -> ScenarioRun {
-    let run = match scenario::start(&sim.backend, s, vars, 1_800_000_000, "test".into()).await {
+    let run = match scenario::start(&sim.backend, &kubedojo::content::load(&PackFiles::embedded()).pack, &PackFiles::embedded(), s, vars, 1_800_000_000, "test".into()).await {
         Ok(run) => run,
         Err(e) => panic!("{}: start failed: {e:?}", s.id),
     };
@@ -177,7 +177,7 @@ async fn rollout_left_paused() {
     labs::argo_rollouts_bluegreen(&mut Proof::setup(exercise("argo-rollouts-bluegreen")), &sim).await;
     let v = vars_for(&s, &sim);
     // the controller (stood in) reconciles after every change
-    let run = match scenario::start(&sim.backend, &s, &v, 1, "test".into()).await {
+    let run = match scenario::start(&sim.backend, &kubedojo::content::load(&PackFiles::embedded()).pack, &PackFiles::embedded(), &s, &v, 1, "test".into()).await {
         Ok(run) => run,
         Err(e) => panic!("start failed: {e:?}"),
     };
@@ -189,4 +189,26 @@ async fn rollout_left_paused() {
     labs::argo::reconcile(&sim, "shop", "web", true);
     assert_fixed(&sim, &s, &v).await;
     drop(run);
+}
+
+/// A scenario whose working state kubedojo can build itself (its `setup`), on a cluster where no
+/// lab was done, as in `kubedojo sandbox`: set up, break, reset.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scenario_builds_its_working_state_on_an_empty_cluster() {
+    let s = scenario_def("fluent-bit-wrong-cluster-name");
+    assert!(!s.setup.is_empty());
+    let sim = SimEks::start(&exercise("fluent-bit-logs"), "kd-sc-empty", "sa-east-1").await;
+    // the lab's defaults, as a sandbox has them
+    let loaded = kubedojo::content::load(&PackFiles::embedded());
+    let v = scenario::vars(&loaded.pack, &s);
+    let r = scenario::check(&sim.backend, &s, &v).await;
+    assert!(!scenario::all_pass(&r), "nothing there yet: {}", show(&r));
+    let run = match scenario::start(&sim.backend, &loaded.pack, &PackFiles::embedded(), &s, &v, 1, "test".into()).await {
+        Ok(run) => run,
+        Err(e) => panic!("start failed: {e:?}"),
+    };
+    let r = scenario::check(&sim.backend, &s, &v).await;
+    assert!(scenario::shows_fault(&s, &r), "{}", show(&r));
+    reset(&sim, &run).await;
+    assert_fixed(&sim, &s, &v).await;
 }

@@ -205,7 +205,12 @@ pub fn command(app: &mut App, cmd: Command) -> Vec<Effect> {
                     return vec![];
                 }
                 let vars = crate::scenario::vars(&app.pack, s);
-                let changes: Vec<String> = crate::scenario::plan(s, &vars).into_iter().map(|(_, d)| format!("• {d}")).collect();
+                let setup = crate::scenario::setup_objects(&app.pack, &app.files, s, &vars);
+                let mut changes: Vec<String> = Vec::new();
+                if !setup.is_empty() {
+                    changes.push(format!("• apply the working state from lab {}: {}", s.lab, setup.join(", ")));
+                }
+                changes.extend(crate::scenario::plan(s, &vars).into_iter().map(|(_, d)| format!("• {d}")));
                 app.overlay = Some(Overlay::Confirm(Confirm {
                     title: format!("Break {label}?"),
                     text: format!("{}\n\nkubedojo will:\n{}\n\nNothing else is touched; x puts it back.", s.title, changes.join("\n")),

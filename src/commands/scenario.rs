@@ -95,8 +95,12 @@ pub fn list(pack: &Pack, pp: Option<&PackProgress>, now: u64) -> String {
 }
 
 /// What `start` will do, for the confirmation.
-pub fn plan_text(s: &Scenario, vars: &BTreeMap<String, String>, target: &str) -> String {
+pub fn plan_text(pack: &Pack, files: &crate::content::PackFiles, s: &Scenario, vars: &BTreeMap<String, String>, target: &str) -> String {
     let mut out = format!("Scenario {}: {}\n\nIn {target}, kubedojo will:\n", s.id, s.title);
+    let objects = scenario::setup_objects(pack, files, s, vars);
+    if !objects.is_empty() {
+        let _ = writeln!(out, "  - apply the working state from lab {} (server-side, field manager kubedojo): {}", s.lab, objects.join(", "));
+    }
     for (_, d) in scenario::plan(s, vars) {
         let _ = writeln!(out, "  - {d}");
     }
@@ -110,8 +114,8 @@ fn results_text(results: &[crate::checks::CheckResult]) -> String {
     results.iter().map(|r| format!("  {} {:<26} {}\n", r.status.symbol(), r.check, r.message)).collect()
 }
 
-pub async fn start(b: &Backend, s: &Scenario, vars: &BTreeMap<String, String>, now: u64, target: &str) -> Result<(scenario::ScenarioRun, String), String> {
-    match scenario::start(b, s, vars, now, target.to_string()).await {
+pub async fn start(b: &Backend, pack: &Pack, files: &crate::content::PackFiles, s: &Scenario, vars: &BTreeMap<String, String>, now: u64, target: &str) -> Result<(scenario::ScenarioRun, String), String> {
+    match scenario::start(b, pack, files, s, vars, now, target.to_string()).await {
         Ok(run) => {
             let after = scenario::check(b, s, vars).await;
             let mut out = format!("The fault is in. Your clock runs from now ({} minutes expected).\n\n{}\n", s.minutes, s.symptom.text.trim());

@@ -131,6 +131,12 @@ fn load_scenarios(files: &PackFiles, pack: &mut Pack, diags: &mut Vec<Diagnostic
                 diags.push(Diagnostic::error(path, *at, format!("unknown lesson {id:?}")));
             }
         }
+        for (asset, at) in &refs.setup {
+            let ok = files.get(&format!("assets/{asset}")).is_some_and(|b| std::str::from_utf8(b).is_ok_and(|t| serde_saphyr::from_multiple::<serde_json::Value>(t).is_ok()));
+            if !ok {
+                diags.push(Diagnostic::error(path, *at, format!("setup file assets/{asset} does not exist or is not YAML")).hint("name Kubernetes manifests of the lab, relative to assets/"));
+            }
+        }
         let mut vars = lab.vars.clone();
         vars.extend(scenario.vars.clone());
         let mut texts: Vec<(String, super::model::Loc)> = Vec::new();

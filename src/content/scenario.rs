@@ -25,6 +25,9 @@ pub struct Scenario {
     pub fix: Markdown,
     pub debrief: Markdown,
     pub vars: BTreeMap<String, String>,
+    /// Lab solution files (under assets/) whose Kubernetes objects are (re)applied before the
+    /// working state is checked: the part of the lab's solution kubedojo can apply itself.
+    pub setup: Vec<String>,
     pub fault: Vec<FaultAction>,
     pub checks: Vec<ScenarioCheck>,
     pub loc: super::model::Loc,
@@ -96,6 +99,8 @@ struct RawScenario {
     #[serde(default)]
     vars: BTreeMap<String, String>,
     #[serde(default)]
+    setup: Vec<Spanned<String>>,
+    #[serde(default)]
     fault: Vec<Spanned<toml::Table>>,
     #[serde(default)]
     checks: Vec<Spanned<toml::Table>>,
@@ -104,6 +109,7 @@ struct RawScenario {
 /// References to resolve once the whole pack is loaded: the lab and the lessons.
 pub struct Refs {
     pub lab: (String, (usize, usize)),
+    pub setup: Vec<(String, (usize, usize))>,
     pub lessons: Vec<(String, (usize, usize))>,
 }
 
@@ -179,6 +185,7 @@ pub fn parse(src: &TomlFile<'_>, diags: &mut Vec<Diagnostic>) -> Option<(Scenari
     }
     let refs = Refs {
         lab: (raw.lab.get_ref().clone(), src.at(raw.lab.span().start)),
+        setup: raw.setup.iter().map(|a| (a.get_ref().clone(), src.at(a.span().start))).collect(),
         lessons: raw.lessons.iter().map(|l| (l.get_ref().clone(), src.at(l.span().start))).collect(),
     };
     let scenario = Scenario {
@@ -193,6 +200,7 @@ pub fn parse(src: &TomlFile<'_>, diags: &mut Vec<Diagnostic>) -> Option<(Scenari
         fix: src.markdown(&raw.fix),
         debrief: src.markdown(&raw.debrief),
         vars: raw.vars,
+        setup: raw.setup.into_iter().map(Spanned::into_inner).collect(),
         fault,
         checks,
         loc: src.loc(&raw.id),

@@ -86,10 +86,78 @@ pub enum StartError {
     Inject { error: String, not_undone: Vec<String> },
 }
 
-/// Verify the working state, then inject the fault. On a failed action, what was already
-/// changed is put back.
-pub async fn start(b: &Backend, s: &Scenario, vars: &BTreeMap<String, String>, now: u64, target: String) -> Result<ScenarioRun, StartError> {
-    let before = check(b, s, vars).await;
+/// The lab's asset files carry its default variable values (the exercises say so): where this
+/// target's values differ, they are replaced, longest first.
+fn replacements(pack: &Pack, s: &Scenario, vars: &BTreeMap<String, String>) -> Vec<(String, String)> {
+    let defaults = pack.exercise(&s.lab).map(|e| e.vars.clone()).unwrap_or_default();
+    let mut r: Vec<(String, String)> = defaults.into_iter().filter_map(|(k, d)| vars.get(&k).filter(|v| **v != d && !d.is_empty()).map(|v| (d, v.clone()))).collect();
+    r.sort_by_key(|(d, _)| std::cmp::Reverse(d.len()));
+    r
+}
+
+/// The objects the setup applies, for the confirmation: `Kind namespace/name` of each.
+pub fn setup_objects(pack: &Pack, files: &crate::content::PackFiles, s: &Scenario, vars: &BTreeMap<String, String>) -> Vec<String> {
+    let r = replacements(pack, s, vars);
+    s.setup
+        .iter()
+        .flat_map(|a| setup_documents(files, a, &r))
+        .map(|d| {
+            let kind = d["kind"].as_str().unwrap_or("object").to_string();
+            let name = d["metadata"]["name"].as_str().unwrap_or("?");
+            match d["metadata"]["namespace"].as_str() {
+                Some(ns) => format!("{kind} {ns}/{name}"),
+                None => format!("{kind} {name}"),
+            }
+        })
+        .collect()
+}
+
+fn setup_documents(files: &crate::content::PackFiles, asset: &str, replacements: &[(String, String)]) -> Vec<serde_json::Value> {
+    let mut text = files.get(&format!("assets/{asset}")).and_then(|b| std::str::from_utf8(b).ok()).unwrap_or_default().to_string();
+    for (from, to) in replacements {
+        text = text.replace(from.as_str(), to);
+    }
+    serde_saphyr::from_multiple::<serde_json::Value>(&text).unwrap_or_default().into_iter().filter(|d| d.is_object()).collect()
+}
+
+/// Apply the setup's objects (server-side apply, as `kubedojo`), namespaces first.
+pub async fn apply_setup(b: &Backend, pack: &Pack, files: &crate::content::PackFiles, s: &Scenario, vars: &BTreeMap<String, String>) -> Result<(), String> {
+    use kube::api::{Api, DynamicObject, Patch, PatchParams};
+    let client = b.kube.clone()?;
+    let r = replacements(pack, s, vars);
+    let mut docs: Vec<serde_json::Value> = s.setup.iter().flat_map(|a| setup_documents(files, a, &r)).collect();
+    docs.sort_by_key(|d| d["kind"] != "Namespace");
+    for d in docs {
+        let (api_version, kind) = (d["apiVersion"].as_str().unwrap_or_default(), d["kind"].as_str().unwrap_or_default());
+        let (group, version) = api_version.split_once('/').unwrap_or(("", api_version));
+        let gvk = kube::api::GroupVersionKind::gvk(group, version, kind);
+        let (ar, caps) = kube::discovery::pinned_kind(&client, &gvk).await.map_err(|e| format!("{api_version} {kind}: {e}"))?;
+        let name = d["metadata"]["name"].as_str().unwrap_or_default().to_string();
+        let api: Api<DynamicObject> = match (caps.scope, d["metadata"]["namespace"].as_str()) {
+            (kube::discovery::Scope::Namespaced, Some(ns)) => Api::namespaced_with(client.clone(), ns, &ar),
+            (kube::discovery::Scope::Namespaced, None) => Api::default_namespaced_with(client.clone(), &ar),
+            _ => Api::all_with(client.clone(), &ar),
+        };
+        api.patch(&name, &PatchParams::apply("kubedojo").force(), &Patch::Apply(&d)).await.map_err(|e| format!("apply {kind} {name}: {e}"))?;
+    }
+    Ok(())
+}
+
+/// Build what kubedojo can of the working state (the setup), verify all of it (the checks
+/// pass; controllers get a little time), then inject the fault. On a failed action, what was
+/// already changed is put back.
+pub async fn start(b: &Backend, pack: &Pack, files: &crate::content::PackFiles, s: &Scenario, vars: &BTreeMap<String, String>, now: u64, target: String) -> Result<ScenarioRun, StartError> {
+    if !s.setup.is_empty()
+        && let Err(error) = apply_setup(b, pack, files, s, vars).await
+    {
+        return Err(StartError::Inject { error: format!("setting up the working state: {error}"), not_undone: Vec::new() });
+    }
+    let mut before = check(b, s, vars).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(if s.setup.is_empty() { 0 } else { 30 });
+    while !all_pass(&before) && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        before = check(b, s, vars).await;
+    }
     if !all_pass(&before) {
         return Err(StartError::NotWorking(before));
     }

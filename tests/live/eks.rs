@@ -331,12 +331,10 @@ impl SimEks {
             json!({"name": "AWS_WEB_IDENTITY_TOKEN_FILE", "value": "/var/run/secrets/eks.amazonaws.com/serviceaccount/token"}),
         ];
         for c in pod_spec["containers"].as_array_mut().into_iter().flatten() {
-            let list = c["env"].as_array().cloned().unwrap_or_default();
-            let mut list: Vec<Value> = list
-                .into_iter()
-                .filter(|e| !env.iter().any(|w| w["name"] == e["name"]))
-                .collect();
-            list.extend(env.iter().cloned());
+            // as the webhook does: a variable the container already sets stays as it is
+            let mut list = c["env"].as_array().cloned().unwrap_or_default();
+            let missing: Vec<Value> = env.iter().filter(|w| !list.iter().any(|e| e["name"] == w["name"])).cloned().collect();
+            list.extend(missing);
             c["env"] = Value::Array(list);
             let mounts = c["volumeMounts"].as_array().cloned().unwrap_or_default();
             let mut mounts: Vec<Value> = mounts
