@@ -45,13 +45,22 @@ fn a_target_without_the_labs_working_state_is_left_alone() {
     let dir = tempfile::tempdir().expect("tempdir");
     let kubeconfig = live::unreachable_kubeconfig(dir.path());
     kubedojo(state.path())
+        .args(["scenario", "start", "rollout-left-paused", "--context", "gone", "--kubeconfig"])
+        .arg(&kubeconfig)
+        .arg("--yes")
+        .assert()
+        .code(2)
+        .stdout(predicate::str::contains("In kube context gone, kubedojo will:").and(predicate::str::contains("Kubernetes Rollout shop/web: set {\"spec\":{\"paused\":true}}")))
+        .stderr(predicate::str::contains("the working state of lab argo-rollouts-bluegreen is not in place"));
+    // a scenario with a setup says what it would apply, and that nothing was broken when it cannot
+    kubedojo(state.path())
         .args(["scenario", "start", "pdb-blocks-drain", "--context", "gone", "--kubeconfig"])
         .arg(&kubeconfig)
         .arg("--yes")
         .assert()
         .code(2)
-        .stdout(predicate::str::contains("In kube context gone, kubedojo will:").and(predicate::str::contains("Kubernetes PodDisruptionBudget shop/payments: set {\"spec\":{\"minAvailable\":3}}; remove spec.maxUnavailable")))
-        .stderr(predicate::str::contains("the working state of lab production-hardening is not in place"));
+        .stdout(predicate::str::contains("apply the working state from lab production-hardening").and(predicate::str::contains("PodDisruptionBudget shop/payments")).and(predicate::str::contains("remove spec.maxUnavailable")))
+        .stderr(predicate::str::contains("could not set up the working state of lab production-hardening on this target").and(predicate::str::contains("Nothing was broken.")));
     // nothing was recorded
     kubedojo(state.path()).args(["scenario", "list"]).assert().success().stdout(predicate::str::contains("not started").and(predicate::str::contains("broken for").not()));
 }

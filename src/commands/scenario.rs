@@ -131,6 +131,7 @@ pub async fn start(b: &Backend, pack: &Pack, files: &crate::content::PackFiles, 
             results_text(&results),
             s.lab
         )),
+        Err(StartError::Setup(error)) => Err(format!("could not set up the working state of lab {} on this target: {error}\nNothing was broken.", s.lab)),
         Err(StartError::Inject { error, not_undone }) => {
             let mut m = format!("injecting the fault failed: {error}");
             if not_undone.is_empty() {

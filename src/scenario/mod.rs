@@ -82,6 +82,8 @@ pub fn shows_fault(s: &Scenario, results: &[CheckResult]) -> bool {
 pub enum StartError {
     /// The working state is not in place: the checks that do not pass.
     NotWorking(Vec<CheckResult>),
+    /// Applying the setup (the lab's manifests) failed; nothing was broken.
+    Setup(String),
     /// An action failed; the ones before it were undone (or could not be: listed).
     Inject { error: String, not_undone: Vec<String> },
 }
@@ -150,7 +152,7 @@ pub async fn start(b: &Backend, pack: &Pack, files: &crate::content::PackFiles, 
     if !s.setup.is_empty()
         && let Err(error) = apply_setup(b, pack, files, s, vars).await
     {
-        return Err(StartError::Inject { error: format!("setting up the working state: {error}"), not_undone: Vec::new() });
+        return Err(StartError::Setup(error));
     }
     let mut before = check(b, s, vars).await;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(if s.setup.is_empty() { 0 } else { 30 });
