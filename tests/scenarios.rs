@@ -68,13 +68,29 @@ async fn reset(sim: &SimEks, run: &ScenarioRun) {
     assert!(failed.is_empty(), "{failed:?}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn irsa_wrong_audience() {
-    let s = scenario_def("irsa-wrong-audience");
-    let sim = SimEks::start(&exercise("irsa-s3"), "kd-sc-aud", "us-east-2").await;
-    labs::irsa_s3(&mut Proof::setup(exercise("irsa-s3")), &sim).await;
+/// The lab of scenario `id` solved on a fresh simulated EKS (`name`, `region`), then the fault
+/// injected: the scenario, the environment, its variables and the run.
+async fn broken(id: &str, name: &str, region: &str) -> (Scenario, SimEks, BTreeMap<String, String>, ScenarioRun) {
+    let s = scenario_def(id);
+    let sim = SimEks::start(&exercise(&s.lab), name, region).await;
+    let mut p = Proof::setup(exercise(&s.lab));
+    match s.lab.as_str() {
+        "irsa-s3" => labs::irsa_s3(&mut p, &sim).await,
+        "fluent-bit-logs" => labs::fluent_bit_logs(&mut p, &sim).await,
+        "production-hardening" => labs::production_hardening(&mut p, &sim).await,
+        "alb-ingress" => labs::alb_ingress(&mut p, &sim).await,
+        "cluster-autoscaler" => labs::cluster_autoscaler(&mut p, &sim).await,
+        "argo-rollouts-bluegreen" => labs::argo_rollouts_bluegreen(&mut p, &sim).await,
+        other => panic!("no lab flow for {other}"),
+    }
     let v = vars_for(&s, &sim);
     let run = inject(&sim, &s, &v).await;
+    (s, sim, v, run)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn irsa_wrong_audience() {
+    let (s, sim, v, run) = broken("irsa-wrong-audience", "kd-sc-aud", "us-east-2").await;
     // the documented fix: the audience back to sts.amazonaws.com in the trust policy
     let role = format!("{}-s3-reader", sim.name);
     let doc = sim.aws().iam.get_role().role_name(&role).send().await.expect("get-role").role.and_then(|r| r.assume_role_policy_document).unwrap_or_default();
@@ -90,11 +106,7 @@ async fn irsa_wrong_audience() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn irsa_renamed_service_account() {
-    let s = scenario_def("irsa-renamed-service-account");
-    let sim = SimEks::start(&exercise("irsa-s3"), "kd-sc-rename", "ap-southeast-1").await;
-    labs::irsa_s3(&mut Proof::setup(exercise("irsa-s3")), &sim).await;
-    let v = vars_for(&s, &sim);
-    let run = inject(&sim, &s, &v).await;
+    let (s, sim, v, run) = broken("irsa-renamed-service-account", "kd-sc-rename", "ap-southeast-1").await;
     // fix: the Deployment back on the ServiceAccount the role trusts (and the stray one gone)
     sim.kubectl(&["-n", "shop", "patch", "deployment", "s3-reader", "--type=merge", "-p", r#"{"spec":{"template":{"spec":{"serviceAccountName":"s3-reader"}}}}"#], None);
     sim.kubectl(&["-n", "shop", "delete", "serviceaccount", "s3-readr"], None);
@@ -104,22 +116,14 @@ async fn irsa_renamed_service_account() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fluent_bit_policy_detached() {
-    let s = scenario_def("fluent-bit-policy-detached");
-    let sim = SimEks::start(&exercise("fluent-bit-logs"), "kd-sc-fbiam", "ap-south-2").await;
-    labs::fluent_bit_logs(&mut Proof::setup(exercise("fluent-bit-logs")), &sim).await;
-    let v = vars_for(&s, &sim);
-    let _run = inject(&sim, &s, &v).await;
+    let (s, sim, v, _run) = broken("fluent-bit-policy-detached", "kd-sc-fbiam", "ap-south-2").await;
     sim.attach(&format!("{}-fluent-bit", sim.name), "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy").await;
     assert_fixed(&sim, &s, &v).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fluent_bit_wrong_cluster_name() {
-    let s = scenario_def("fluent-bit-wrong-cluster-name");
-    let sim = SimEks::start(&exercise("fluent-bit-logs"), "kd-sc-fbname", "eu-central-2").await;
-    labs::fluent_bit_logs(&mut Proof::setup(exercise("fluent-bit-logs")), &sim).await;
-    let v = vars_for(&s, &sim);
-    let run = inject(&sim, &s, &v).await;
+    let (s, sim, v, run) = broken("fluent-bit-wrong-cluster-name", "kd-sc-fbname", "eu-central-2").await;
     let patch = serde_json::json!({"data": {"cluster.name": sim.name}}).to_string();
     sim.kubectl(&["-n", "amazon-cloudwatch", "patch", "configmap", "fluent-bit-cluster-info", "--type=merge", "-p", &patch], None);
     sim.kubectl(&["-n", "amazon-cloudwatch", "rollout", "restart", "daemonset/fluent-bit"], None);
@@ -129,11 +133,7 @@ async fn fluent_bit_wrong_cluster_name() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pdb_blocks_drain() {
-    let s = scenario_def("pdb-blocks-drain");
-    let sim = SimEks::start(&exercise("production-hardening"), "kd-sc-pdb", "eu-south-2").await;
-    labs::production_hardening(&mut Proof::setup(exercise("production-hardening")), &sim).await;
-    let v = vars_for(&s, &sim);
-    let run = inject(&sim, &s, &v).await;
+    let (s, sim, v, run) = broken("pdb-blocks-drain", "kd-sc-pdb", "eu-south-2").await;
     sim.kubectl(&["-n", "shop", "patch", "pdb", "payments", "--type=merge", "-p", r#"{"spec":{"minAvailable":null,"maxUnavailable":1}}"#], None);
     assert_fixed(&sim, &s, &v).await;
     // reset after a fix is harmless: it sets back what the fault replaced
@@ -145,22 +145,14 @@ async fn pdb_blocks_drain() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn alb_ingress_class_renamed() {
-    let s = scenario_def("alb-ingress-class-renamed");
-    let sim = SimEks::start(&exercise("alb-ingress"), "kd-sc-alb", "ca-west-1").await;
-    labs::alb_ingress(&mut Proof::setup(exercise("alb-ingress")), &sim).await;
-    let v = vars_for(&s, &sim);
-    let _run = inject(&sim, &s, &v).await;
+    let (s, sim, v, _run) = broken("alb-ingress-class-renamed", "kd-sc-alb", "ca-west-1").await;
     sim.kubectl(&["-n", "shop", "patch", "ingress", "storefront", "--type=merge", "-p", r#"{"spec":{"ingressClassName":"alb"}}"#], None);
     assert_fixed(&sim, &s, &v).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ca_discovery_tag_removed() {
-    let s = scenario_def("ca-discovery-tag-removed");
-    let sim = SimEks::start(&exercise("cluster-autoscaler"), "kd-sc-ca", "me-central-1").await;
-    labs::cluster_autoscaler(&mut Proof::setup(exercise("cluster-autoscaler")), &sim).await;
-    let v = vars_for(&s, &sim);
-    let run = inject(&sim, &s, &v).await;
+    let (s, sim, v, run) = broken("ca-discovery-tag-removed", "kd-sc-ca", "me-central-1").await;
     // fix: the tag back on the spot group's ASG
     let aws = sim.aws();
     let asg = aws.eks.describe_nodegroup().cluster_name(&sim.name).nodegroup_name("spot").send().await.expect("describe-nodegroup").nodegroup.and_then(|n| n.resources?.auto_scaling_groups?.first()?.name.clone()).expect("asg");
