@@ -117,19 +117,7 @@ async fn ca_deployed_cases() {
 }
 
 async fn cluster_and_group(aws: &Aws, tags: &[(&str, &str)]) -> String {
-    let cluster = unique("ca");
-    aws.eks
-        .create_cluster()
-        .name(&cluster)
-        .role_arn("arn:aws:iam::123456789012:role/eks")
-        .resources_vpc_config(
-            aws_sdk_eks::types::VpcConfigRequest::builder()
-                .subnet_ids("subnet-a")
-                .build(),
-        )
-        .send()
-        .await
-        .expect("cluster");
+    let cluster = moto_cluster(aws, "ca").await;
     let asg = aws
         .eks
         .create_nodegroup()

@@ -11,20 +11,7 @@ use live::*;
 use serde_json::json;
 
 async fn cluster(aws: &Aws) -> String {
-    let name = unique("ng");
-    aws.eks
-        .create_cluster()
-        .name(&name)
-        .role_arn("arn:aws:iam::123456789012:role/eks")
-        .resources_vpc_config(
-            aws_sdk_eks::types::VpcConfigRequest::builder()
-                .subnet_ids("subnet-a")
-                .build(),
-        )
-        .send()
-        .await
-        .expect("create cluster");
-    name
+    moto_cluster(aws, "ng").await
 }
 
 struct Group<'a> {

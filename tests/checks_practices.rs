@@ -350,19 +350,7 @@ async fn cluster_with_group(
     min: i32,
     taint: bool,
 ) -> (String, String) {
-    let cluster = unique("prac");
-    aws.eks
-        .create_cluster()
-        .name(&cluster)
-        .role_arn("arn:aws:iam::123456789012:role/eks")
-        .resources_vpc_config(
-            aws_sdk_eks::types::VpcConfigRequest::builder()
-                .subnet_ids("subnet-a")
-                .build(),
-        )
-        .send()
-        .await
-        .expect("cluster");
+    let cluster = moto_cluster(aws, "prac").await;
     let mut req = aws
         .eks
         .create_nodegroup()

@@ -193,3 +193,17 @@ pub async fn delete_nodes(client: &Client, names: &[String]) {
         let _ = api.delete(n, &DeleteParams::default()).await;
     }
 }
+
+/// A bare EKS cluster in the emulator (one subnet, no node group), with a unique name.
+pub async fn moto_cluster(aws: &Aws, prefix: &str) -> String {
+    let name = unique(prefix);
+    aws.eks
+        .create_cluster()
+        .name(&name)
+        .role_arn("arn:aws:iam::123456789012:role/eks")
+        .resources_vpc_config(aws_sdk_eks::types::VpcConfigRequest::builder().subnet_ids("subnet-a").build())
+        .send()
+        .await
+        .expect("create cluster in the emulator");
+    name
+}
