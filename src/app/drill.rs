@@ -261,7 +261,7 @@ pub fn grade_choices(app: &App, run: &CardRun) -> Vec<(Grade, String, bool)> {
     Grade::ALL
         .iter()
         .filter(|g| allowed_kind(run, auto, **g))
-        .map(|g| (*g, app.key_for(crate::input::Context::Drill, grade_command(*g)), *g == run.grade))
+        .map(|g| (*g, app.key_for(crate::input::Context::Drill, Command::for_grade(*g)), *g == run.grade))
         .collect()
 }
 
@@ -278,15 +278,6 @@ pub fn panel_height(pack: &Pack, view: &DrillView) -> u16 {
         _ => 0,
     };
     points + 2 + if recall { 3 } else { 0 }
-}
-
-fn grade_command(g: Grade) -> Command {
-    match g {
-        Grade::Again => Command::Again,
-        Grade::Hard => Command::Hard,
-        Grade::Good => Command::Good,
-        Grade::Easy => Command::Easy,
-    }
 }
 
 /// A wrong auto-graded answer (or a failed lab run) can only be "again".
@@ -391,12 +382,7 @@ pub fn command(app: &mut App, cmd: Command) -> Vec<Effect> {
                 run.grade = grade::open(run.ticked.iter().filter(|t| **t).count(), run.ticked.len());
             }
             (Command::Again | Command::Hard | Command::Good | Command::Easy, _, true) => {
-                let g = match cmd {
-                    Command::Again => Grade::Again,
-                    Command::Hard => Grade::Hard,
-                    Command::Good => Grade::Good,
-                    _ => Grade::Easy,
-                };
+                let g = cmd.grade().unwrap_or(Grade::Again);
                 if allowed(run, card, g) {
                     run.grade = g;
                 } else {
@@ -463,12 +449,7 @@ fn lab_command(app: &mut App, v: &mut DrillView, cmd: Command, exercise: &str, s
         }
         Command::Again | Command::Hard | Command::Good | Command::Easy => {
             if let Some(run) = v.card.as_mut().filter(|r| r.answered) {
-                let g = match cmd {
-                    Command::Again => Grade::Again,
-                    Command::Hard => Grade::Hard,
-                    Command::Good => Grade::Good,
-                    _ => Grade::Easy,
-                };
+                let g = cmd.grade().unwrap_or(Grade::Again);
                 if run.lab_passed == Some(false) && g != Grade::Again {
                     app.flash(Level::Info, "The checks did not pass: the step comes back again.");
                 } else {

@@ -61,7 +61,7 @@ pub fn text_height(body: u16, phase: Phase, points: usize) -> u16 {
 
 /// The score keys: (grade, key, selected).
 pub fn grade_choices(app: &App, v: &MockView) -> Vec<(Grade, String, bool)> {
-    Grade::ALL.iter().map(|g| (*g, app.key_for(Context::Mock, grade_command(*g)), *g == v.grade)).collect()
+    Grade::ALL.iter().map(|g| (*g, app.key_for(Context::Mock, Command::for_grade(*g)), *g == v.grade)).collect()
 }
 
 impl MockView {
@@ -169,15 +169,6 @@ fn document(app: &App, v: &MockView) -> String {
     out
 }
 
-fn grade_command(g: Grade) -> Command {
-    match g {
-        Grade::Again => Command::Again,
-        Grade::Hard => Command::Hard,
-        Grade::Good => Command::Good,
-        Grade::Easy => Command::Easy,
-    }
-}
-
 fn with_view(app: &mut App, f: impl FnOnce(&mut App, &mut MockView) -> Vec<Effect>) -> Vec<Effect> {
     let Screen::Mock(mut view) = std::mem::replace(&mut app.screen, Screen::Home) else { return vec![] };
     let effects = f(app, &mut view);
@@ -254,10 +245,7 @@ pub fn command(app: &mut App, cmd: Command) -> Vec<Effect> {
                 }
                 v.grade = v.mock.suggested(v.current);
             }
-            (Phase::Reviewing, Command::Again) => v.grade = Grade::Again,
-            (Phase::Reviewing, Command::Hard) => v.grade = Grade::Hard,
-            (Phase::Reviewing, Command::Good) => v.grade = Grade::Good,
-            (Phase::Reviewing, Command::Easy) => v.grade = Grade::Easy,
+            (Phase::Reviewing, Command::Again | Command::Hard | Command::Good | Command::Easy) => v.grade = cmd.grade().unwrap_or(v.grade),
             (Phase::Reviewing, Command::Accept) => {
                 v.mock.answers[v.current].grade = Some(v.grade);
                 record_review(app, v, v.current);

@@ -64,6 +64,25 @@ pub enum Command {
     Start,
 }
 
+impl Command {
+    /// The key command of an FSRS grade (drills and mock interviews share them).
+    pub fn for_grade(g: crate::drill::grade::Grade) -> Self {
+        use crate::drill::grade::Grade;
+        match g {
+            Grade::Again => Self::Again,
+            Grade::Hard => Self::Hard,
+            Grade::Good => Self::Good,
+            Grade::Easy => Self::Easy,
+        }
+    }
+
+    /// The grade a command gives, if it is one of the four.
+    pub fn grade(self) -> Option<crate::drill::grade::Grade> {
+        use crate::drill::grade::Grade;
+        Grade::ALL.into_iter().find(|g| Self::for_grade(*g) == self)
+    }
+}
+
 /// Where keys are looked up: the screen or overlay that has the focus.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "kebab-case")]
