@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The test environment: a real Kubernetes control plane (etcd, kube-apiserver,
 # kube-controller-manager, kube-scheduler, and kwok simulating nodes and pods), built from Go
-# modules, and the moto AWS emulator from PyPI. Nothing is downloaded but Go modules and PyPI
+# modules, the moto AWS emulator from PyPI, and for the workshop server a PostgreSQL server and
+# chromium (Debian packages). Nothing is downloaded but Go modules, PyPI and Debian
 # packages; binaries are cached by version outside the repository.
 #
 #   tests/testenv.sh build    build or reuse the binaries and the emulator's virtualenv
+#                             (and install Debian's postgresql and chromium when missing)
 #   tests/testenv.sh up       build, then start the cluster and the emulator; print the env
 #   tests/testenv.sh env      print the environment (eval "$(tests/testenv.sh env)")
 #   tests/testenv.sh status   what is running
@@ -84,7 +86,74 @@ wait_http() {
     die "$what did not answer at $url within ${limit}s"
 }
 
+# PostgreSQL (Debian's package) for the workshop server's tests: a throwaway cluster in a
+# folder the postgres user can reach, on a free port of 127.0.0.1.
+PG_DIR=${KUBEDOJO_PG_DIR:-/tmp/kubedojo-testenv-pg-$(id -u)}
+
+pg_bin() {
+    local d
+    d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+    [ -n "$d" ] && [ -x "$d/initdb" ] || return 1
+    echo "$d"
+}
+
+apt_install() {
+    # apt_install PACKAGE...: Debian packages the tests need, installed when missing
+    command -v apt-get >/dev/null 2>&1 || die "missing Debian packages: $* (install them; no apt-get here)"
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    say "installing Debian packages: $*"
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "$@" >"${TMPDIR:-/tmp}/kubedojo-apt.log" 2>&1 \
+        || { $sudo apt-get update >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "$@" >"${TMPDIR:-/tmp}/kubedojo-apt.log" 2>&1; } \
+        || { tail -20 "${TMPDIR:-/tmp}/kubedojo-apt.log" >&2; die "could not install $* (log: ${TMPDIR:-/tmp}/kubedojo-apt.log)"; }
+}
+
+build_debian() {
+    pg_bin >/dev/null || apt_install postgresql
+    pg_bin >/dev/null || die "missing component: PostgreSQL server (Debian package postgresql: /usr/lib/postgresql/*/bin/initdb)"
+    command -v chromium >/dev/null 2>&1 || apt_install chromium
+    command -v chromium >/dev/null 2>&1 || die "missing component: chromium (Debian package chromium, for the web board test)"
+}
+
+as_pg() {
+    # PostgreSQL refuses to run as root: run its tools as the postgres user then
+    if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+pg_up() {
+    local bin port
+    bin=$(pg_bin) || die "missing component: PostgreSQL server"
+    if [ -f "$PG_DIR/port" ] && as_pg "$bin/pg_ctl" -D "$PG_DIR/data" status >/dev/null 2>&1; then
+        say "PostgreSQL already running on 127.0.0.1:$(cat "$PG_DIR/port")"
+        return
+    fi
+    rm -rf "$PG_DIR"
+    mkdir -p "$PG_DIR"
+    [ "$(id -u)" -eq 0 ] && chown postgres: "$PG_DIR"
+    as_pg "$bin/initdb" -D "$PG_DIR/data" -U postgres -A trust -E UTF8 --no-sync >"$RUN/postgres-initdb.log" 2>&1 \
+        || { cat "$RUN/postgres-initdb.log" >&2; die "initdb failed"; }
+    port=$(free_port)
+    say "starting PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port"
+    as_pg "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/postgres.log" -w -t 60 \
+        -o "-c listen_addresses=127.0.0.1 -p $port -k $PG_DIR -c max_connections=300 -c shared_buffers=128MB" start >/dev/null \
+        || { cat "$PG_DIR/postgres.log" >&2; die "PostgreSQL did not start (log: $PG_DIR/postgres.log)"; }
+    echo "$port" | as_pg tee "$PG_DIR/port" >/dev/null
+}
+
+pg_down() {
+    local bin
+    bin=$(pg_bin) || return 0
+    if [ -d "$PG_DIR/data" ]; then
+        as_pg "$bin/pg_ctl" -D "$PG_DIR/data" -m fast -w stop >/dev/null 2>&1 && say "stopped PostgreSQL"
+        rm -rf "$PG_DIR"
+    fi
+}
+
 env_text() {
+    cat <<ENV
+export KUBEDOJO_TEST_DATABASE_URL='postgres://postgres@127.0.0.1:$(cat "$PG_DIR/port" 2>/dev/null)/postgres'
+export KUBEDOJO_TEST_CHROMIUM='$(command -v chromium)'
+ENV
     cat <<ENV
 export KUBECONFIG='$RUN/kubeconfig'
 export KUBEDOJO_TEST_KUBECONFIG='$RUN/kubeconfig'
@@ -104,7 +173,9 @@ kwokctl_() {
 
 up() {
     build
+    build_debian
     mkdir -p "$RUN"
+    pg_up
     if [ -f "$RUN/moto.pid" ] && kill -0 "$(cat "$RUN/moto.pid")" 2>/dev/null; then
         say "moto already running at $(cat "$RUN/moto.url")"
     else
@@ -147,6 +218,7 @@ up() {
 }
 
 down() {
+    pg_down
     if [ -x "$BIN/kwokctl" ] && kwokctl_ get clusters 2>/dev/null | grep -qx "$CLUSTER"; then
         say "deleting cluster $CLUSTER"
         kwokctl_ delete cluster --name "$CLUSTER" >/dev/null 2>&1 || say "kwokctl delete cluster failed"
@@ -161,10 +233,11 @@ down() {
 status() {
     if [ -x "$BIN/kwokctl" ]; then kwokctl_ get clusters 2>/dev/null | sed 's/^/cluster: /'; fi
     if [ -f "$RUN/moto.pid" ] && kill -0 "$(cat "$RUN/moto.pid")" 2>/dev/null; then echo "moto: $(cat "$RUN/moto.url")"; else echo "moto: stopped"; fi
+    if [ -f "$PG_DIR/port" ]; then echo "postgresql: 127.0.0.1:$(cat "$PG_DIR/port")"; else echo "postgresql: stopped"; fi
 }
 
 case "${1:-}" in
-    build) build ;;
+    build) build; build_debian ;;
     up) up ;;
     down) down ;;
     env) env_text ;;
