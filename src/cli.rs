@@ -50,6 +50,148 @@ pub enum Command {
         #[command(subcommand)]
         action: SandboxAction,
     },
+    /// Run a workshop server: learners' progress, the live board (web and terminal), pacing,
+    /// exports. SQLite by default, PostgreSQL with --database-url.
+    Serve(ServeArgs),
+    /// Instructor: create a workshop, pace the room, export completion.
+    Workshop {
+        #[command(subcommand)]
+        action: WorkshopAction,
+    },
+    /// Join a workshop: from now on your lab reports your progress to the instructor's board
+    /// (in the background; kept on disk while the server is unreachable).
+    Join(JoinArgs),
+    /// The live board in the terminal: learners x steps, who is stuck, the most common failures.
+    Board(InstructorArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DatabaseArgs {
+    /// The SQLite database file (default: workshop/server.db in the state folder).
+    #[arg(long, value_name = "FILE", conflicts_with = "database_url")]
+    pub database: Option<PathBuf>,
+    /// A PostgreSQL database instead of SQLite: postgres://user:password@host/db.
+    #[arg(long, value_name = "URL", env = "KUBEDOJO_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on (0.0.0.0:7420 to accept other machines).
+    #[arg(long, default_value = "127.0.0.1:7420")]
+    pub listen: std::net::SocketAddr,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// Serve HTTPS with this PEM certificate chain (with --tls-key); or run behind a
+    /// TLS-terminating proxy (see the README).
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Requests a second allowed per token (burst: three times as many).
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=100000))]
+    pub rate: u32,
+    /// Joins a minute allowed per client address (a room behind one NAT shares one).
+    #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u32).range(1..=1000000))]
+    pub joins_per_minute: u32,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WorkshopAction {
+    /// Create a workshop in the server's database: prints the join code for learners and the
+    /// instructor token (both shown once).
+    Create {
+        /// The workshop's name, shown on the board and to learners.
+        #[arg(long)]
+        name: String,
+        /// A learner counts as stuck after failing the same step this many minutes.
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1440))]
+        stuck_after: u32,
+        /// The server's address as learners reach it (for the printed commands and links).
+        #[arg(long, default_value = "http://127.0.0.1:7420", env = "KUBEDOJO_SERVER")]
+        server: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// The workshops in the server's database.
+    List {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Lock exercises: learners cannot open them until released.
+    Lock {
+        #[arg(required = true)]
+        exercises: Vec<String>,
+        #[command(flatten)]
+        instructor: InstructorArgs,
+    },
+    /// Release locked exercises.
+    Release {
+        #[arg(required = true)]
+        exercises: Vec<String>,
+        #[command(flatten)]
+        instructor: InstructorArgs,
+    },
+    /// Show a message in every learner's status bar ("" clears it).
+    Message {
+        text: String,
+        #[command(flatten)]
+        instructor: InstructorArgs,
+    },
+    /// Rotate the join code (the old one stops working) or close joining.
+    Code {
+        #[arg(value_enum)]
+        action: CodeAction,
+        #[command(flatten)]
+        instructor: InstructorArgs,
+    },
+    /// Completion per learner and step, as CSV or JSON, to stdout or a file.
+    Export {
+        #[arg(long, value_enum, default_value = "csv")]
+        format: ExportFormat,
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        instructor: InstructorArgs,
+    },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum CodeAction {
+    Rotate,
+    Close,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ExportFormat {
+    Csv,
+    Json,
+}
+
+/// Which workshop, on which server, with which instructor token.
+#[derive(Debug, Clone, clap::Args)]
+pub struct InstructorArgs {
+    /// The server, or the board link `workshop create` printed (http://host:7420/board/ID).
+    /// Default: the workshop created last on this machine.
+    #[arg(value_name = "URL", env = "KUBEDOJO_SERVER")]
+    pub server: Option<String>,
+    /// The workshop id (default: from the board link, else the one created last).
+    #[arg(long, env = "KUBEDOJO_WORKSHOP")]
+    pub workshop: Option<String>,
+    /// The instructor token (default: the one `workshop create` saved on this machine).
+    #[arg(long, env = "KUBEDOJO_INSTRUCTOR_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct JoinArgs {
+    /// The workshop server, e.g. https://workshop.example.com
+    pub server: String,
+    /// The join code the instructor gave out.
+    pub code: String,
+    /// Your name as the instructor will see it.
+    #[arg(long)]
+    pub name: String,
 }
 
 #[derive(Debug, clap::Args)]

@@ -7,6 +7,7 @@
 //! - `progress/` the learner's progress and its atomic store
 //! - `drill/`    interview drills: grading, FSRS scheduling, queue, statistics, mock interviews
 //! - `scenario/` break-fix scenarios: fault actions (describe, apply, undo), start, reset
+//! - `workshop/` instructor-led workshops: server, storage, board, the learner's reporter
 //! - `input/`    key bindings as data, terminal events -> commands
 //! - `app/`      the state, `update(state, action) -> effects`
 //! - `ui/`       rendering, a pure function of the state
@@ -30,3 +31,4 @@ pub mod session;
 pub mod target;
 pub mod tui;
 pub mod ui;
+pub mod workshop;

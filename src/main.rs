@@ -59,6 +59,23 @@ fn run(cli: Cli) -> Result<i32, String> {
         }
         Some(Command::Drill(ref args)) => tui(&cli, Some(args)),
         Some(Command::Scenario { ref action }) => scenario(&cli, action),
+        Some(Command::Serve(ref args)) => {
+            init_server_logging();
+            let state = kubedojo::progress::store::state_dir();
+            runtime()?.block_on(commands::workshop::serve(args, state.as_deref()))
+        }
+        Some(Command::Workshop { ref action }) => workshop(&cli, action),
+        Some(Command::Join(ref args)) => {
+            let state = kubedojo::progress::store::state_dir();
+            let text = runtime()?.block_on(commands::workshop::join(args, state.as_deref()))?;
+            print!("{text}");
+            Ok(0)
+        }
+        Some(Command::Board(ref args)) => {
+            let state = kubedojo::progress::store::state_dir();
+            runtime()?.block_on(kubedojo::workshop::client::board::run(args, state.as_deref())).map_err(|e| format!("{e:#}"))?;
+            Ok(0)
+        }
         None => tui(&cli, None),
     }
 }
@@ -86,9 +103,27 @@ fn tui(cli: &Cli, drill: Option<&kubedojo::cli::DrillArgs>) -> Result<i32, Strin
     }
     let runtime = runtime()?;
     let engine = Arc::new(kubedojo::checks::lazy::LazyEngine::new(target));
-    let session = kubedojo::tui::Session { app, store, engine, target: lab_target };
+    let workshop = joined_workshop(&mut app);
+    let session = kubedojo::tui::Session { app, store, engine, target: lab_target, workshop };
     runtime.block_on(kubedojo::tui::run(session)).map_err(|e| format!("{e:#}"))?;
     Ok(0)
+}
+
+/// The workshop this learner joined, if any (a damaged membership file is said, not fatal).
+fn joined_workshop(app: &mut kubedojo::app::App) -> Option<(kubedojo::workshop::client::saved::Membership, kubedojo::workshop::client::outbox::Outbox)> {
+    use kubedojo::workshop::client::{outbox::Outbox, saved};
+    let dir = kubedojo::progress::store::state_dir()?;
+    match saved::Membership::load(&dir) {
+        Ok(Some(m)) => {
+            app.workshop = Some(kubedojo::app::workshop::WorkshopStatus::new(&m.workshop_name));
+            Some((m, Outbox::new(saved::outbox_path(&dir))))
+        }
+        Ok(None) => None,
+        Err(e) => {
+            app.flash(kubedojo::app::Level::Warning, format!("Workshop: {e:#}"));
+            None
+        }
+    }
 }
 
 fn check(pack: Option<&std::path::Path>, args: &kubedojo::cli::CheckArgs) -> Result<i32, String> {
@@ -234,12 +269,42 @@ fn scenario(cli: &Cli, action: &kubedojo::cli::ScenarioAction) -> Result<i32, St
     }
 }
 
+fn workshop(cli: &Cli, action: &kubedojo::cli::WorkshopAction) -> Result<i32, String> {
+    use kubedojo::cli::WorkshopAction as W;
+    use kubedojo::workshop::model::PacingChange;
+    let state = kubedojo::progress::store::state_dir();
+    let state = state.as_deref();
+    let text = runtime()?.block_on(async {
+        match action {
+            W::Create { name, stuck_after, server, database } => {
+                let start = session::start(commands::pack_files(cli.pack.as_deref())?)?;
+                commands::workshop::create(&start.pack, name, *stuck_after, server, database, state).await
+            }
+            W::List { database } => commands::workshop::list(database, state).await,
+            W::Lock { exercises, instructor } => commands::workshop::pace(instructor, PacingChange { lock: exercises.clone(), ..Default::default() }, state).await,
+            W::Release { exercises, instructor } => commands::workshop::pace(instructor, PacingChange { release: exercises.clone(), ..Default::default() }, state).await,
+            W::Message { text, instructor } => commands::workshop::pace(instructor, PacingChange { message: Some(text.clone()), ..Default::default() }, state).await,
+            W::Code { action, instructor } => commands::workshop::code(instructor, *action, state).await,
+            W::Export { format, output, instructor } => commands::workshop::export(instructor, *format, output.as_deref(), state).await,
+        }
+    })?;
+    print!("{text}");
+    Ok(0)
+}
+
 fn runtime() -> Result<tokio::runtime::Runtime, String> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))
+}
+
+/// The workshop server logs to stderr (one line per request: route, status, time; never
+/// tokens or learner data). `KUBEDOJO_LOG=debug` for more.
+fn init_server_logging() {
+    let level = std::env::var("KUBEDOJO_LOG").ok().and_then(|l| l.parse().ok()).unwrap_or(tracing::Level::INFO);
+    let _ = tracing_subscriber::fmt().with_writer(std::io::stderr).with_max_level(level).with_ansi(false).try_init();
 }
 
 /// Logs go to a file in the state folder (never to the screen): `KUBEDOJO_LOG=debug` for more.

@@ -22,6 +22,8 @@ pub struct Session {
     pub engine: Arc<dyn CheckEngine>,
     /// The lab config's target defaults, for the status bar.
     pub target: crate::labconfig::TargetDefaults,
+    /// The workshop the learner joined and the outbox its events wait in.
+    pub workshop: Option<(crate::workshop::client::saved::Membership, crate::workshop::client::outbox::Outbox)>,
 }
 
 /// Run the TUI until the learner quits. The terminal is restored on every path out:
@@ -59,7 +61,7 @@ fn map_event(event: Event) -> Option<Action> {
 }
 
 async fn event_loop(terminal: &mut DefaultTerminal, session: Session) -> anyhow::Result<()> {
-    let Session { mut app, store, engine, target } = session;
+    let Session { mut app, store, engine, target, workshop } = session;
     let size = terminal.size()?;
     app::update(&mut app, Action::Resize(size.width, size.height));
     terminal.draw(|f| crate::ui::draw(f, &app))?;
@@ -75,6 +77,7 @@ async fn event_loop(terminal: &mut DefaultTerminal, session: Session) -> anyhow:
     }
     tokio::spawn(engine.warm_up());
     let saver = Saver::spawn(store.clone(), tx.clone());
+    let mut reporting = workshop.and_then(|(membership, outbox)| start_reporting(&app, membership, outbox, tx.clone()));
     let mut runs: HashMap<(String, String), JoinHandle<()>> = HashMap::new();
     let mut watching: Option<JoinHandle<()>> = None;
     let mut events = EventStream::new();
@@ -100,7 +103,18 @@ async fn event_loop(terminal: &mut DefaultTerminal, session: Session) -> anyhow:
             pending.push(a);
         }
         for action in pending {
-            for effect in app::update(&mut app, action) {
+            if let (Some((reporter, observer)), Action::ChecksFinished { exercise, step, run, .. }) = (&reporting, &action)
+                && let Some(e) = observer.check(exercise, step, run)
+            {
+                reporter.report(e);
+            }
+            let effects = app::update(&mut app, action);
+            if let Some((reporter, observer)) = &mut reporting {
+                for e in observer.observe(&app) {
+                    reporter.report(e);
+                }
+            }
+            for effect in effects {
                 match effect {
                     Effect::Save => saver.save(&app.progress),
                     Effect::RunChecks(request, id) => {
@@ -183,7 +197,38 @@ async fn event_loop(terminal: &mut DefaultTerminal, session: Session) -> anyhow:
     }
     // wait for a background write in flight, then write the final state: nothing is lost
     saver.finish().await;
+    if let Some((reporter, _)) = reporting {
+        // a last try; what does not get through stays in the outbox for next time
+        reporter.flush(Duration::from_secs(2)).await;
+    }
     store.save(&app.progress).map_err(|e| anyhow::anyhow!("saving progress to {}: {e}", store.path().display()))
+}
+
+/// Report the learner's progress to their workshop in the background; the instructor's
+/// pacing and the delivery state come back as actions.
+fn start_reporting(
+    app: &App,
+    membership: crate::workshop::client::saved::Membership,
+    outbox: crate::workshop::client::outbox::Outbox,
+    tx: mpsc::UnboundedSender<Action>,
+) -> Option<(crate::workshop::client::reporter::Reporter, crate::workshop::client::observe::Observer)> {
+    let observer = crate::workshop::client::observe::Observer::new(&membership.steps, app);
+    let (notice_tx, mut notice_rx) = mpsc::unbounded_channel();
+    let reporter = match crate::workshop::client::reporter::Reporter::spawn(membership, outbox, notice_tx) {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::warn!(error = %format!("{e:#}"), "workshop reporting is off");
+            return None;
+        }
+    };
+    tokio::spawn(async move {
+        while let Some(n) = notice_rx.recv().await {
+            if tx.send(Action::Workshop(n)).is_err() {
+                break;
+            }
+        }
+    });
+    Some((reporter, observer))
 }
 
 /// A scenario operation against its target (connected for it).

@@ -22,6 +22,8 @@ pub enum Action {
     TranscriptsListed(Vec<crate::drill::mock::Saved>),
     TranscriptRead(std::path::PathBuf, Result<String, String>),
     ScenarioDone { id: String, outcome: super::scenarios::ScenarioOutcome },
+    /// From the workshop reporter: the instructor's pacing, or how delivery goes.
+    Workshop(crate::workshop::client::reporter::Notice),
     /// SIGTERM, SIGHUP, or the terminal went away: leave as `quit` does.
     Terminate,
 }

@@ -102,6 +102,11 @@ impl App {
 
 pub fn open(app: &mut App, index: usize, step: Option<usize>) -> Vec<Effect> {
     let ex = &app.pack.exercises[index];
+    if app.workshop.as_ref().is_some_and(|w| w.is_locked(&ex.id)) {
+        let title = ex.title.clone();
+        app.flash(Level::Warning, format!("{title} is locked by the workshop instructor until they release it."));
+        return vec![];
+    }
     let pp = app.pp();
     let last_step = pp
         .and_then(|p| p.last.as_ref())

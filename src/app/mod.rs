@@ -14,6 +14,7 @@ pub mod scenarios;
 pub mod stats;
 pub mod transcripts;
 pub mod update;
+pub mod workshop;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -52,6 +53,8 @@ pub struct App {
     pub scenario_access: std::collections::BTreeMap<String, Result<(crate::checks::backend::TargetOptions, String), String>>,
     /// A start or reset waiting for the learner's yes.
     pub pending_scenario: Option<scenarios::ScenarioOp>,
+    /// The workshop the learner joined (`kubedojo join`), if any; set by the caller.
+    pub workshop: Option<workshop::WorkshopStatus>,
 }
 
 pub enum Screen {
@@ -101,6 +104,7 @@ impl App {
             quit: false,
             scenario_access: Default::default(),
             pending_scenario: None,
+            workshop: None,
         };
         app.home.select_last_position(&app.pack, app.progress.pack(&app.pack.id));
         app

@@ -66,6 +66,10 @@ pub fn update(app: &mut App, action: super::Action) -> Vec<Effect> {
             vec![]
         }
         Action::Terminate => quit(app),
+        Action::Workshop(notice) => {
+            super::workshop::notice(app, notice);
+            vec![]
+        }
         Action::Changed { exercise, step } => exercise::changed(app, &exercise, &step),
         Action::Saved(Ok(())) => vec![],
         Action::Saved(Err(e)) => {

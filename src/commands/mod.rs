@@ -7,6 +7,7 @@ pub mod drill;
 pub mod lint;
 pub mod list;
 pub mod sandbox;
+pub mod workshop;
 
 use std::path::Path;
 

@@ -62,6 +62,12 @@ pub enum Command {
     Scenarios,
     /// Scenarios: inject the fault (asks first).
     Start,
+    /// Workshop board: lock or release the exercise under the cursor.
+    Lock,
+    /// Workshop board: write a message to every learner's status bar.
+    Message,
+    /// Workshop board: the next sort order of the learners.
+    Sort,
 }
 
 impl Command {
@@ -101,10 +107,12 @@ pub enum Context {
     Stats,
     Transcripts,
     Scenarios,
+    /// The instructor's workshop board (`kubedojo board`).
+    Board,
 }
 
 impl Context {
-    pub const ALL: [Context; 13] = [
+    pub const ALL: [Context; 14] = [
         Self::Global,
         Self::Home,
         Self::Lesson,
@@ -115,6 +123,7 @@ impl Context {
         Self::Stats,
         Self::Transcripts,
         Self::Scenarios,
+        Self::Board,
         Self::Help,
         Self::Confirm,
         Self::Search,
@@ -135,6 +144,7 @@ impl Context {
             Self::Stats => "Statistics",
             Self::Transcripts => "Mock-interview transcripts",
             Self::Scenarios => "Break-fix scenarios",
+            Self::Board => "Workshop board (kubedojo board)",
         }
     }
 
@@ -153,6 +163,7 @@ impl Context {
             Self::Stats => "stats",
             Self::Transcripts => "transcripts",
             Self::Scenarios => "scenarios",
+            Self::Board => "board",
         }
     }
 }

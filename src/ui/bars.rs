@@ -76,6 +76,8 @@ pub fn status(frame: &mut Frame, area: Rect, app: &App) {
         left.push(Span::styled(format!("  /{prompt}▏"), theme::key_hint()));
     } else if let Some(flash) = &app.flash {
         left.push(Span::styled(format!("  {}", flash.text), theme::flash(flash.level)));
+    } else if let Some(status) = app.workshop.as_ref().and_then(|w| w.status()) {
+        left.push(Span::styled(format!("  {status}"), theme::flash(crate::app::Level::Warning)));
     }
     let mut hints: Vec<Span> = Vec::new();
     for (key, label) in app.keymap.bar(app.context()) {

@@ -1,0 +1,54 @@
+//! Who is asking: the bearer token resolved to an instructor or a learner, after its rate
+//! limit. Missing or unknown token: 401. The wrong kind or workshop: 403 (in the handlers,
+//! through `instructor_of` and `learner`).
+
+use axum::extract::FromRequestParts;
+use axum::http::header;
+use axum::http::request::Parts;
+
+use super::AppState;
+use super::error::ApiError;
+use crate::workshop::db::Principal;
+use crate::workshop::token;
+
+pub struct Auth(pub Principal);
+
+impl FromRequestParts<AppState> for Auth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Auth, ApiError> {
+        let value = parts.headers.get(header::AUTHORIZATION).ok_or_else(|| ApiError::unauthorized("missing bearer token: send `Authorization: Bearer <token>`"))?;
+        let bearer = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| ApiError::unauthorized("the Authorization header must be `Bearer <token>`"))?;
+        let hash = token::hash(bearer);
+        state.limiters.token(&hash)?;
+        match state.db.principal(bearer).await? {
+            Some(p) => Ok(Auth(p)),
+            None => Err(ApiError::unauthorized("unknown token (revoked, mistyped, or for another server)")),
+        }
+    }
+}
+
+impl Auth {
+    /// The instructor of `workshop`, or 403.
+    pub fn instructor_of(&self, workshop: &str) -> Result<(), ApiError> {
+        match &self.0 {
+            Principal::Instructor { workshop: w } if w == workshop => Ok(()),
+            Principal::Instructor { .. } => Err(ApiError::forbidden("this instructor token is for another workshop")),
+            Principal::Learner { .. } => Err(ApiError::forbidden("a learner token cannot read or change the workshop; use the instructor token")),
+        }
+    }
+
+    /// (workshop, learner), or 403 for an instructor token.
+    pub fn learner(&self) -> Result<(&str, &str), ApiError> {
+        match &self.0 {
+            Principal::Learner { workshop, learner } => Ok((workshop, learner)),
+            Principal::Instructor { .. } => Err(ApiError::forbidden("an instructor token cannot send learner events; join as a learner")),
+        }
+    }
+}
