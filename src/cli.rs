@@ -192,6 +192,9 @@ pub struct JoinArgs {
     /// Your name as the instructor will see it.
     #[arg(long)]
     pub name: String,
+    /// Also report your drill scores (cards reviewed and answered right today).
+    #[arg(long)]
+    pub share_drills: bool,
 }
 
 #[derive(Debug, clap::Args)]

@@ -278,7 +278,9 @@ fn workshop(cli: &Cli, action: &kubedojo::cli::WorkshopAction) -> Result<i32, St
         match action {
             W::Create { name, stuck_after, server, database } => {
                 let start = session::start(commands::pack_files(cli.pack.as_deref())?)?;
-                commands::workshop::create(&start.pack, name, *stuck_after, server, database, state).await
+                let mut pack = start.pack.clone();
+                start.lab.apply(Arc::make_mut(&mut pack));
+                commands::workshop::create(&pack, name, *stuck_after, server, database, state).await
             }
             W::List { database } => commands::workshop::list(database, state).await,
             W::Lock { exercises, instructor } => commands::workshop::pace(instructor, PacingChange { lock: exercises.clone(), ..Default::default() }, state).await,

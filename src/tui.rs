@@ -212,7 +212,7 @@ fn start_reporting(
     outbox: crate::workshop::client::outbox::Outbox,
     tx: mpsc::UnboundedSender<Action>,
 ) -> Option<(crate::workshop::client::reporter::Reporter, crate::workshop::client::observe::Observer)> {
-    let observer = crate::workshop::client::observe::Observer::new(&membership.steps, app);
+    let observer = crate::workshop::client::observe::Observer::new(&membership.steps, membership.share_drills, app);
     let (notice_tx, mut notice_rx) = mpsc::unbounded_channel();
     let reporter = match crate::workshop::client::reporter::Reporter::spawn(membership, outbox, notice_tx) {
         Ok(r) => r,

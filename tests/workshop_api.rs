@@ -233,3 +233,30 @@ async fn a_killed_server_loses_no_acknowledged_event(backend: Backend) {
         assert!(checks == acked[i] || checks == acked[i] + 1, "learner {i}: {checks} stored, {} acknowledged", acked[i]);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_with_a_certificate_and_key() {
+    let store = Store::new(Backend::Sqlite).await;
+    let w = store.create("TLS");
+    let cert = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()]).unwrap();
+    let (cert_path, key_path) = (store.dir.path().join("cert.pem"), store.dir.path().join("key.pem"));
+    std::fs::write(&cert_path, cert.cert.pem()).unwrap();
+    std::fs::write(&key_path, cert.signing_key.serialize_pem()).unwrap();
+    let server = Server::start(&store, &["--tls-cert", cert_path.to_str().unwrap(), "--tls-key", key_path.to_str().unwrap()]);
+    assert!(server.url.starts_with("https://127.0.0.1:"), "{}", server.url);
+    let _ = http(); // installs the ring provider
+    let trusting = reqwest::Client::builder().tls_certs_only([reqwest::Certificate::from_pem(cert.cert.pem().as_bytes()).unwrap()]).build().unwrap();
+    let res = trusting.post(format!("{}/api/join", server.url)).json(&serde_json::json!({"code": w.code, "name": "Ada"})).send().await.unwrap();
+    assert_eq!(res.status(), 201);
+    // a client that does not trust the certificate is refused by TLS, and plain HTTP gets nothing
+    assert!(http().get(format!("{}/healthz", server.url)).send().await.is_err());
+    assert!(http().get(format!("{}/healthz", server.url.replace("https://", "http://"))).send().await.map(|r| !r.status().is_success()).unwrap_or(true));
+
+    // a missing key file is said clearly
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kubedojo"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--database", store.url.as_str(), "--tls-cert", cert_path.to_str().unwrap(), "--tls-key", "/nonexistent/key.pem"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("could not load the TLS certificate"), "{}", String::from_utf8_lossy(&out.stderr));
+}

@@ -106,7 +106,7 @@ async fn outbox_delivers_later_exactly_once(backend: Backend) {
     let listen = format!("127.0.0.1:{port}");
     let mut server = Server::start_on(&store, &listen, &[]);
     let joined: JoinResponse = http().post(format!("{}/api/join", server.url)).json(&serde_json::json!({"code": w.code, "name": "Ada"})).send().await.unwrap().json().await.unwrap();
-    let membership = Membership { server: server.url.clone(), workshop: joined.workshop, workshop_name: joined.workshop_name, learner: joined.learner.clone(), name: "Ada".into(), token: joined.token, steps: joined.steps };
+    let membership = Membership { server: server.url.clone(), workshop: joined.workshop, workshop_name: joined.workshop_name, learner: joined.learner.clone(), name: "Ada".into(), token: joined.token, steps: joined.steps, share_drills: false };
     server.kill();
 
     let dir = tempfile::tempdir().unwrap();

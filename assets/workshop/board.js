@@ -200,7 +200,7 @@ async function download(format) {
     const blob = await res.blob();
     const a = el("a", { href: URL.createObjectURL(blob), download: "kubedojo-" + workshop + "." + format });
     a.click();
-    URL.revokeObjectURL(a.href);
+    setTimeout(() => URL.revokeObjectURL(a.href), 10000);
   } catch (e) {
     alert("Could not export: " + e.message);
   }

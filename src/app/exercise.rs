@@ -104,7 +104,7 @@ pub fn open(app: &mut App, index: usize, step: Option<usize>) -> Vec<Effect> {
     let ex = &app.pack.exercises[index];
     if app.workshop.as_ref().is_some_and(|w| w.is_locked(&ex.id)) {
         let title = ex.title.clone();
-        app.flash(Level::Warning, format!("{title} is locked by the workshop instructor until they release it."));
+        app.flash(Level::Warning, format!("Locked by the workshop instructor until released: {title}"));
         return vec![];
     }
     let pp = app.pp();

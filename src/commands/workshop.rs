@@ -45,7 +45,7 @@ pub async fn serve(args: &ServeArgs, state_dir: Option<&Path>) -> Result<i32, St
 
 /// The board's columns: every step of every exercise, in course order.
 pub fn steps(pack: &Pack) -> Vec<StepRef> {
-    pack.exercises.iter().flat_map(|e| e.steps.iter().map(|s| StepRef { exercise: e.id.clone(), step: s.id.clone(), title: s.title.clone() })).collect()
+    pack.exercises.iter().flat_map(|e| e.steps.iter().map(|s| StepRef { exercise: e.id.clone(), step: s.id.clone(), title: crate::content::vars::expand(&s.title, &e.vars) })).collect()
 }
 
 pub async fn create(pack: &Pack, name: &str, stuck_after: u32, server_url: &str, database: &DatabaseArgs, state_dir: Option<&Path>) -> Result<String, String> {
@@ -158,7 +158,7 @@ pub async fn join(args: &JoinArgs, state_dir: Option<&Path>) -> Result<String, S
     }
     let client = http().map_err(|e| format!("{e:#}"))?;
     let answer: JoinResponse = send(&server, client.post(format!("{server}/api/join")).json(&JoinRequest { code: args.code.clone(), name: args.name.clone() })).await.map_err(err)?;
-    let membership = Membership { server: server.clone(), workshop: answer.workshop, workshop_name: answer.workshop_name, learner: answer.learner, name: args.name.trim().to_string(), token: answer.token, steps: answer.steps };
+    let membership = Membership { server: server.clone(), workshop: answer.workshop, workshop_name: answer.workshop_name, learner: answer.learner, name: args.name.trim().to_string(), token: answer.token, steps: answer.steps, share_drills: args.share_drills };
     let path = membership.save(dir).map_err(|e| format!("{e:#}"))?;
     Ok(format!(
         "Joined workshop \"{}\" as \"{}\". From now on kubedojo reports your progress on its exercises to the instructor's board.\n(Membership saved in {}.)\n",

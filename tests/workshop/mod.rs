@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod cdp;
+pub mod load;
 
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};

@@ -22,15 +22,14 @@ pub struct Observer {
     steps: HashSet<(String, String)>,
     open: Option<(String, String)>,
     seen: StepSeen,
-    /// The newest drill review seen (Unix seconds).
-    drill_at: Option<u64>,
+    /// The newest drill review seen (Unix seconds); None: drills are not reported.
+    drill_at: Option<Option<u64>>,
 }
 
 impl Observer {
-    pub fn new(steps: &[StepRef], app: &App) -> Observer {
-        let mut o = Observer { steps: steps.iter().map(|s| (s.exercise.clone(), s.step.clone())).collect(), open: None, seen: StepSeen::default(), drill_at: None };
-        o.drill_at = last_review(app);
-        o
+    /// `drills`: report drill scores too.
+    pub fn new(steps: &[StepRef], drills: bool, app: &App) -> Observer {
+        Observer { steps: steps.iter().map(|s| (s.exercise.clone(), s.step.clone())).collect(), open: None, seen: StepSeen::default(), drill_at: drills.then(|| last_review(app)) }
     }
 
     fn ours(&self, exercise: &str, step: &str) -> bool {
@@ -93,8 +92,10 @@ impl Observer {
             self.seen = now;
         }
         let drill_at = last_review(app);
-        if drill_at != self.drill_at {
-            self.drill_at = drill_at;
+        if let Some(seen) = &mut self.drill_at
+            && drill_at != *seen
+        {
+            *seen = drill_at;
             if let Some(pp) = app.pp() {
                 let today = crate::drill::today();
                 let reviews: Vec<_> = pp.drill.log.iter().filter(|r| r.day == today).collect();

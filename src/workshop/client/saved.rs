@@ -18,6 +18,9 @@ pub struct Membership {
     pub name: String,
     pub token: String,
     pub steps: Vec<StepRef>,
+    /// Report drill scores too (`join --share-drills`).
+    #[serde(default)]
+    pub share_drills: bool,
 }
 
 /// An instructor's workshop, written by `kubedojo workshop create`.
