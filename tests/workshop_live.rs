@@ -148,3 +148,23 @@ async fn outbox_delivers_later_exactly_once_sqlite() {
 async fn outbox_delivers_later_exactly_once_postgres() {
     outbox_delivers_later_exactly_once(Backend::Postgres).await
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_stops_the_server_with_boards_connected() {
+    let store = Store::new(Backend::Sqlite).await;
+    let w = store.create("Stop");
+    let mut server = Server::start(&store, &[]);
+    let mut rx = follow(&server.url, &w.id, &w.token);
+    first_board(&mut rx).await;
+    let pid = server.child.id().to_string();
+    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = server.child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(start.elapsed() < Duration::from_secs(10), "the server did not stop within 10 s of SIGTERM with a board connected");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(status.success(), "{status:?}; log: {}", server.log());
+}

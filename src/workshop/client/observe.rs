@@ -22,8 +22,8 @@ pub struct Observer {
     steps: HashSet<(String, String)>,
     open: Option<(String, String)>,
     seen: StepSeen,
-    /// The newest drill review seen (Unix seconds); None: drills are not reported.
-    drill_at: Option<Option<u64>>,
+    /// The drill log as last seen; None: drills are not reported.
+    drill_at: Option<Option<DrillSeen>>,
 }
 
 impl Observer {
@@ -116,8 +116,12 @@ fn seen(app: &App, (ex, st): &(String, String)) -> StepSeen {
     }
 }
 
-fn last_review(app: &App) -> Option<u64> {
-    app.pp().and_then(|p| p.drill.log.last()).map(|r| r.at)
+/// The drill log's length and newest review (several reviews can share a second).
+type DrillSeen = (usize, u64, String);
+
+fn last_review(app: &App) -> Option<DrillSeen> {
+    let log = &app.pp()?.drill.log;
+    log.last().map(|r| (log.len(), r.at, r.item.clone()))
 }
 
 fn truncate(message: &str) -> String {

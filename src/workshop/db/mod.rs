@@ -284,6 +284,10 @@ impl Db {
         on!(self, write, |p| {
             let mut tx = p.begin().await?;
             for e in events {
+                // a learner's clock ahead of the server's must not make a failure look older
+                // or newer than it is: no event is later than its arrival
+                let clamped = Event { at: e.at.min(received), ..e.clone() };
+                let e = &clamped;
                 let body = serde_json::to_string(e)?;
                 let inserted = sqlx::query(sql::INSERT_EVENT)
                     .bind(learner)

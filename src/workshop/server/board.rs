@@ -50,7 +50,11 @@ pub async fn stream(State(st): State<AppState>, auth: Auth, Path(id): Path<Strin
     let first = json_event("board", &board);
     let id: Arc<str> = id.into();
     let updates = futures::stream::unfold((st, id, rx), |(st, id, mut rx)| async move {
-        let event = next_update(&st, &id, &mut rx).await?;
+        let mut stopping = st.stopping.clone();
+        let event = tokio::select! {
+            e = next_update(&st, &id, &mut rx) => e?,
+            _ = stopping.wait_for(|s| *s) => return None,
+        };
         Some((Ok(event), (st, id, rx)))
     });
     let stream = futures::stream::once(async move { Ok(first) }).chain(updates);

@@ -50,6 +50,9 @@ pub struct AppState {
     limiters: Arc<Limiters>,
     /// A workshop's steps never change: read once.
     steps: Arc<RwLock<HashMap<String, Arc<Vec<StepRef>>>>>,
+    /// True once the server is stopping: open board streams end, so the graceful shutdown
+    /// does not wait for them forever.
+    stopping: tokio::sync::watch::Receiver<bool>,
 }
 
 impl AppState {
@@ -120,7 +123,12 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
             }
         });
     }
-    let state = AppState { db: db.clone(), changes, limiters, steps: Arc::default() };
+    let (stop_tx, stopping) = tokio::sync::watch::channel(false);
+    let state = AppState { db: db.clone(), changes, limiters, steps: Arc::default(), stopping };
+    let stop = async move {
+        shutdown_signal().await;
+        let _ = stop_tx.send(true);
+    };
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let listener = std::net::TcpListener::bind(options.listen).with_context(|| format!("could not listen on {}", options.listen))?;
     listener.set_nonblocking(true)?;
@@ -132,7 +140,7 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
     match options.tls {
         None => {
             let listener = tokio::net::TcpListener::from_std(listener)?;
-            axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.context("the server stopped")?;
+            axum::serve(listener, app).with_graceful_shutdown(stop).await.context("the server stopped")?;
         }
         Some((cert, key)) => {
             let _ = rustls::crypto::ring::default_provider().install_default();
@@ -143,7 +151,7 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
             {
                 let handle = handle.clone();
                 tokio::spawn(async move {
-                    shutdown_signal().await;
+                    stop.await;
                     handle.graceful_shutdown(Some(Duration::from_secs(10)));
                 });
             }
