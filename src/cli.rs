@@ -94,6 +94,13 @@ pub struct ServeArgs {
     /// Joins a minute allowed per client address (a room behind one NAT shares one).
     #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u32).range(1..=1000000))]
     pub joins_per_minute: u32,
+    /// Progress events a second allowed per learner (an outbox delivered after an outage may
+    /// burst to 2000).
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=100000))]
+    pub events_per_second: u32,
+    /// Learners a workshop takes at most.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=1000000))]
+    pub max_learners: u32,
 }
 
 #[derive(Debug, Subcommand)]
@@ -195,6 +202,10 @@ pub struct JoinArgs {
     /// Also report your drill scores (cards reviewed and answered right today).
     #[arg(long)]
     pub share_drills: bool,
+    /// Progress events still waiting for an earlier workshop's server: set them aside
+    /// (`workshop/outbox.discarded`) instead of refusing to join.
+    #[arg(long)]
+    pub discard_pending: bool,
 }
 
 #[derive(Debug, clap::Args)]

@@ -39,7 +39,7 @@ async fn refusals(backend: Backend) {
     let store = Store::new(backend).await;
     let a = store.create("Workshop A");
     let b = store.create("Workshop B");
-    let server = Server::start(&store, &["--rate", "5"]);
+    let server = Server::start(&store, &["--rate", "5", "--max-learners", "3"]);
     let url = &server.url;
     let (_, learner) = join(url, &a.code, "Ada").await;
     let c = http();
@@ -76,6 +76,17 @@ async fn refusals(backend: Backend) {
     let (s, e) = status_and_error(c.post(format!("{url}/api/join")).json(&serde_json::json!({"code": a.code, "name": "  "})).send().await.unwrap()).await;
     assert_eq!((s, e.contains("name is empty")), (400, true), "{e}");
 
+    let (s, e) = status_and_error(send(url, &learner, &[check_event("x3", EX, STEP, false, Some("a\u{0}b"))]).await).await;
+    assert_eq!((s, e.contains("control")), (400, true), "{e}");
+    let (s, e) = status_and_error(c.post(format!("{url}/api/join")).json(&serde_json::json!({"code": a.code, "name": "Ev\u{202E}e"})).send().await.unwrap()).await;
+    assert_eq!((s, e.contains("formatting")), (400, true), "{e}");
+
+    // 409: a full workshop (--max-learners 3)
+    join(url, &a.code, "Bob").await;
+    join(url, &a.code, "Cy").await;
+    let (s, e) = status_and_error(c.post(format!("{url}/api/join")).json(&serde_json::json!({"code": a.code, "name": "Dee"})).send().await.unwrap()).await;
+    assert_eq!((s, e.contains("full")), (409, true), "{e}");
+
     // 413: a body over the limit
     let huge = "x".repeat(400 * 1024);
     let (s, e) = status_and_error(c.post(format!("{url}/api/events")).bearer_auth(&learner).header("Content-Type", "application/json").body(format!("{{\"events\":[],\"pad\":\"{huge}\"}}")).send().await.unwrap()).await;
@@ -111,6 +122,11 @@ async fn events_are_stored_once_and_fold_into_the_board(backend: Backend) {
     let server = Server::start(&store, &[]);
     let (ada, ada_token) = join(&server.url, &w.code, "Ada").await;
     let (bob, bob_token) = join(&server.url, &w.code, "Bob").await;
+    let (_, formula_token) = join(&server.url, &w.code, "=HYPERLINK(\"http://evil\")").await;
+    // a learner whose clock is an hour behind: their failure is not an hour old
+    let hour = 3_600_000;
+    let late = kubedojo::workshop::model::EventBatch { events: vec![kubedojo::workshop::model::Event { at: kubedojo::workshop::model::now_ms() - hour, ..check_event("f1", EX, STEP2, false, Some("no IngressClass alb")) }], sent_at: Some(kubedojo::workshop::model::now_ms() - hour) };
+    assert_eq!(http().post(format!("{}/api/events", server.url)).bearer_auth(&formula_token).json(&late).send().await.unwrap().status(), 200);
     let batch = vec![
         step_event("a1", EventKind::StepOpened, EX, STEP),
         check_event("a2", EX, STEP, false, Some("the policy lacks elasticloadbalancing:CreateLoadBalancer")),
@@ -132,9 +148,13 @@ async fn events_are_stored_once_and_fold_into_the_board(backend: Backend) {
     assert_eq!((cell.state, cell.checks, cell.hints), (CellState::Failing, 1, 1));
     assert_eq!(row(&ada).current.as_deref(), Some(&*format!("{EX}/{STEP}")));
     assert_eq!(row(&bob).cells.len(), 2);
+    let formula = b.learners.iter().find(|l| l.name.starts_with('=')).unwrap();
+    let since = formula.cells[&format!("{EX}/{STEP2}")].failing_since.unwrap();
+    assert!(kubedojo::workshop::model::now_ms() - since < 60_000, "the skewed clock was not corrected: {since}");
     // the room's most common failure first, with how many learners see it
     assert_eq!(b.failures[0].learners, 2, "{:?}", b.failures);
     assert_eq!(b.failures[0].step, format!("{EX}/{STEP}"));
+    assert_eq!((b.failures[1].step.as_str(), b.failures[1].learners), (&*format!("{EX}/{STEP2}"), 2));
     assert!(b.failures[0].message.contains("CreateLoadBalancer"));
 
     // Ada fixes it and completes the step: green, out of the failures
@@ -149,8 +169,9 @@ async fn events_are_stored_once_and_fold_into_the_board(backend: Backend) {
     let ada_line = csv.lines().find(|l| l.contains(&ada) && l.contains(STEP)).unwrap();
     assert!(ada_line.contains(",done,yes,20"), "{ada_line}");
     let json: serde_json::Value = http().get(format!("{}/api/workshops/{}/export?format=json", server.url, w.id)).bearer_auth(&w.token).send().await.unwrap().json().await.unwrap();
+    assert!(csv.contains(",\"'=HYPERLINK(\"\"http://evil\"\")\","), "a formula cell is defused: {csv}");
     let learners = json["learners"].as_array().unwrap();
-    assert_eq!(learners.len(), 2);
+    assert_eq!(learners.len(), 3);
     let ada_json = learners.iter().find(|l| l["id"] == ada.as_str()).unwrap();
     assert_eq!(ada_json["completed"], 1);
     assert_eq!(ada_json["steps"][0]["hints"], 1);
@@ -192,7 +213,7 @@ on_both!(a_killed_server_loses_no_acknowledged_event);
 async fn a_killed_server_loses_no_acknowledged_event(backend: Backend) {
     let store = Store::new(backend).await;
     let w = store.create("Crash");
-    let mut server = Server::start(&store, &["--rate", "1000"]);
+    let mut server = Server::start(&store, &["--rate", "1000", "--events-per-second", "100000"]);
     let url = server.url.clone();
     let mut learners = Vec::new();
     for i in 0..4 {

@@ -37,7 +37,14 @@ pub async fn serve(args: &ServeArgs, state_dir: Option<&Path>) -> Result<i32, St
         listen: args.listen,
         database: database_url(&args.database, state_dir)?,
         tls,
-        limits: Limits { per_token_per_sec: args.rate, per_token_burst: args.rate.saturating_mul(3), joins_per_min: args.joins_per_minute },
+        limits: Limits {
+            per_token_per_sec: args.rate,
+            per_token_burst: args.rate.saturating_mul(3),
+            joins_per_min: args.joins_per_minute,
+            events_per_sec: args.events_per_second,
+            ..Limits::default()
+        },
+        max_learners: i64::from(args.max_learners),
     };
     server::serve(options).await.map_err(|e| format!("{e:#}"))?;
     Ok(0)
@@ -73,8 +80,10 @@ pub async fn create(pack: &Pack, name: &str, stuck_after: u32, server_url: &str,
     };
     Ok(format!(
         "Workshop {name} created: {id} ({n} steps from {pack}).\n\n\
-         Learners join with:\n  kubedojo join {server_url} {code} --name \"Their Name\"\n\n\
-         Instructor token (keep it secret; shown once):\n  {token}\n\n\
+         For the room (learners join with this):\n  kubedojo join {server_url} {code} --name \"Their Name\"\n\n\
+         \n\
+         For you only (do not project: the token reads and paces the workshop; shown once):\n\
+         Instructor token: {token}\n\
          Live board: {server_url}/board/{id}#token={token}\n\
          Terminal board: kubedojo board {server_url}/board/{id}\n{saved}",
         id = created.id,
@@ -147,21 +156,30 @@ pub async fn join(args: &JoinArgs, state_dir: Option<&Path>) -> Result<String, S
     if !(server.starts_with("http://") || server.starts_with("https://")) {
         return Err(format!("{server}: give the server as http://HOST:PORT or https://HOST"));
     }
+    let outbox = crate::workshop::client::outbox::Outbox::new(crate::workshop::client::saved::outbox_path(dir));
+    let mut note = String::new();
     if let Ok(Some(existing)) = Membership::load(dir) {
-        let waiting = crate::workshop::client::outbox::Outbox::new(crate::workshop::client::saved::outbox_path(dir)).pending().map(|p| p.len()).unwrap_or(0);
-        if waiting > 0 {
+        let waiting = outbox.pending().map(|p| p.len()).unwrap_or(0);
+        if waiting > 0 && !args.discard_pending {
             return Err(format!(
-                "{waiting} progress events for workshop {} ({}) have not reached {} yet; start kubedojo while that server is up to deliver them, then join again",
+                "{waiting} progress events for workshop {} ({}) have not reached {} yet; start kubedojo while that server is up to deliver them, \
+                 or join with --discard-pending to set them aside",
                 existing.workshop_name, existing.workshop, existing.server
             ));
         }
     }
     let client = http().map_err(|e| format!("{e:#}"))?;
     let answer: JoinResponse = send(&server, client.post(format!("{server}/api/join")).json(&JoinRequest { code: args.code.clone(), name: args.name.clone() })).await.map_err(err)?;
+    if args.discard_pending {
+        let n = outbox.discard().map_err(|e| format!("{e:#}"))?;
+        if n > 0 {
+            note = format!("{n} undelivered events of the earlier workshop were set aside in {}.\n", outbox.path().with_extension("discarded").display());
+        }
+    }
     let membership = Membership { server: server.clone(), workshop: answer.workshop, workshop_name: answer.workshop_name, learner: answer.learner, name: args.name.trim().to_string(), token: answer.token, steps: answer.steps, share_drills: args.share_drills };
     let path = membership.save(dir).map_err(|e| format!("{e:#}"))?;
     Ok(format!(
-        "Joined workshop \"{}\" as \"{}\". From now on kubedojo reports your progress on its exercises to the instructor's board.\n(Membership saved in {}.)\n",
+        "{note}Joined workshop \"{}\" as \"{}\". From now on kubedojo reports your progress on its exercises to the instructor's board.\n(Membership saved in {}.)\n",
         membership.workshop_name,
         membership.name,
         path.display()

@@ -38,6 +38,10 @@ pub struct StepReport {
     pub solution_revealed: bool,
 }
 
+fn cell(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}") } else { text.to_string() }
+}
+
 fn rfc3339(ms: i64) -> String {
     jiff::Timestamp::from_millisecond(ms).map(|t| t.to_string()).unwrap_or_default()
 }
@@ -86,6 +90,8 @@ impl Report {
         }
     }
 
+    /// One row per learner and step. Cells a spreadsheet would run as a formula (a learner
+    /// named `=HYPERLINK(...)`) are prefixed with `'`.
     pub fn csv(&self) -> Result<String, csv::Error> {
         let mut w = csv::Writer::from_writer(Vec::new());
         w.write_record(["workshop", "learner_id", "learner", "exercise", "step", "state", "completed", "completed_at", "checks", "hints", "solution_revealed"])?;
@@ -95,7 +101,7 @@ impl Report {
                 w.write_record([
                     self.workshop.as_str(),
                     &l.id,
-                    &l.name,
+                    &cell(&l.name),
                     &s.exercise,
                     &s.step,
                     &s.state,

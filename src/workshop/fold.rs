@@ -32,15 +32,15 @@ pub fn fold(previous: Option<StoredCell>, event: &Event) -> Option<StoredCell> {
             if newer {
                 s.last_check_at = Some(event.at);
                 match event.status {
-                    Some(CheckStatus::Fail) => {
-                        if c.state != CellState::Done {
-                            if c.state != CellState::Failing {
-                                c.failing_since = Some(event.at);
-                            }
-                            c.state = CellState::Failing;
+                    // a completed step stays completed, without a failure to show
+                    Some(CheckStatus::Fail) if c.state != CellState::Done => {
+                        if c.state != CellState::Failing {
+                            c.failing_since = Some(event.at);
                         }
+                        c.state = CellState::Failing;
                         c.message = event.message.clone();
                     }
+                    Some(CheckStatus::Fail) => {}
                     Some(CheckStatus::Pass) | None => {
                         if c.state != CellState::Done {
                             c.state = CellState::Passing;
@@ -51,7 +51,7 @@ pub fn fold(previous: Option<StoredCell>, event: &Event) -> Option<StoredCell> {
                 }
             }
         }
-        EventKind::HintRevealed => c.hints = c.hints.max(event.hints.unwrap_or(c.hints + 1)),
+        EventKind::HintRevealed => c.hints = c.hints.max(event.hints.unwrap_or_else(|| c.hints.saturating_add(1))).min(1000),
         EventKind::SolutionRevealed => c.solution = true,
         EventKind::StepCompleted => {
             c.state = CellState::Done;
@@ -90,6 +90,11 @@ mod tests {
         assert_eq!((c.cell.state, c.cell.checks), (CellState::Passing, 2));
         let c = fold(Some(c), &ev(EventKind::StepCompleted, 40, None, None));
         let c = fold(c, &ev(EventKind::Check, 50, Some(CheckStatus::Fail), Some("broke it again"))).unwrap();
-        assert_eq!((c.cell.state, c.cell.completed_at), (CellState::Done, Some(40)));
+        assert_eq!((c.cell.state, c.cell.completed_at, c.cell.message.as_deref()), (CellState::Done, Some(40), None));
+        let mut huge = ev(EventKind::HintRevealed, 60, None, None);
+        huge.hints = Some(u32::MAX);
+        let c = fold(Some(c), &huge);
+        let c = fold(c, &ev(EventKind::HintRevealed, 61, None, None)).unwrap();
+        assert_eq!(c.cell.hints, 1000);
     }
 }

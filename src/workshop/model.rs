@@ -95,6 +95,10 @@ pub struct Event {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EventBatch {
     pub events: Vec<Event>,
+    /// The learner's clock when the batch was sent (Unix ms): the server corrects event times
+    /// by the difference to its own clock.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent_at: Option<i64>,
 }
 
 /// The server's answer to a batch: every id it now holds (new or already stored).
@@ -298,6 +302,20 @@ impl Board {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ApiErrorBody {
     pub error: String,
+}
+
+/// Characters a name or message may not hold: control characters (but newline and tab in
+/// messages) and the invisible format characters that reorder or hide text (bidi overrides,
+/// zero-width characters).
+pub fn forbidden_char(c: char, multiline: bool) -> bool {
+    (c.is_control() && !(multiline && (c == '\n' || c == '\t')))
+        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+}
+
+/// A message made safe to send: forbidden characters removed, at most `MAX_MESSAGE` long.
+pub fn clean_message(message: &str) -> String {
+    let clean: String = message.chars().filter(|c| !forbidden_char(*c, true)).collect();
+    if clean.chars().count() <= MAX_MESSAGE { clean } else { clean.chars().take(MAX_MESSAGE - 1).chain(['…']).collect() }
 }
 
 /// Current Unix time in milliseconds.

@@ -78,9 +78,12 @@ impl Browser {
         }
     }
 
+    /// Open a page and wait until it has loaded.
     pub async fn navigate(&mut self, url: &str) {
         let session = self.session.clone();
         self.call(Some(&session), "Page.navigate", json!({"url": url})).await;
+        let origin = url.split('#').next().unwrap_or(url).to_string();
+        self.wait_for(&format!("location.href.startsWith({origin:?}) && document.readyState === 'complete'"), Duration::from_secs(15)).await;
     }
 
     /// Evaluate an expression in the page; its value (JSON).
@@ -91,11 +94,13 @@ impl Browser {
         r["result"]["value"].clone()
     }
 
-    /// Wait until the expression is true in the page; how long it took.
+    /// Wait until the expression is true in the page (an exception while the page is still
+    /// loading counts as not yet); how long it took.
     pub async fn wait_for(&mut self, expression: &str, limit: Duration) -> Duration {
         let start = Instant::now();
+        let guarded = format!("(() => {{ try {{ return !!({expression}); }} catch (e) {{ return false; }} }})()");
         while start.elapsed() < limit {
-            if self.eval(expression).await == json!(true) {
+            if self.eval(&guarded).await == json!(true) {
                 return start.elapsed();
             }
             tokio::time::sleep(Duration::from_millis(25)).await;

@@ -125,6 +125,5 @@ fn last_review(app: &App) -> Option<DrillSeen> {
 }
 
 fn truncate(message: &str) -> String {
-    let max = crate::workshop::model::MAX_MESSAGE;
-    if message.chars().count() <= max { message.to_string() } else { message.chars().take(max - 1).chain(['…']).collect() }
+    crate::workshop::model::clean_message(message)
 }

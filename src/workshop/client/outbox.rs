@@ -25,11 +25,27 @@ impl Outbox {
         &self.path
     }
 
+    /// Only one process at a time reads or changes the outbox (two terminals of one learner).
+    fn lock(&self) -> anyhow::Result<std::fs::File> {
+        let path = self.path.with_extension("lock");
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).with_context(|| format!("could not create {}", dir.display()))?;
+        }
+        let f = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path).with_context(|| format!("could not open {}", path.display()))?;
+        f.lock().with_context(|| format!("could not lock {}", path.display()))?;
+        Ok(f)
+    }
+
     /// Append events and make them durable before returning.
     pub fn push(&self, events: &[Event]) -> anyhow::Result<()> {
         if events.is_empty() {
             return Ok(());
         }
+        let _lock = self.lock()?;
+        self.append(events)
+    }
+
+    fn append(&self, events: &[Event]) -> anyhow::Result<()> {
         if let Some(dir) = self.path.parent() {
             std::fs::create_dir_all(dir).with_context(|| format!("could not create {}", dir.display()))?;
         }
@@ -51,6 +67,11 @@ impl Outbox {
     /// was never reported as written); any other unreadable line is kept aside in
     /// `<outbox>.damaged`, not dropped.
     pub fn pending(&self) -> anyhow::Result<Vec<Event>> {
+        let _lock = self.lock()?;
+        self.read()
+    }
+
+    fn read(&self) -> anyhow::Result<Vec<Event>> {
         let text = match std::fs::read_to_string(&self.path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -83,17 +104,32 @@ impl Outbox {
 
     /// Remove acknowledged events.
     pub fn acknowledge(&self, ids: &HashSet<String>) -> anyhow::Result<()> {
-        let left: Vec<Event> = self.pending()?.into_iter().filter(|e| !ids.contains(&e.id)).collect();
+        let _lock = self.lock()?;
+        self.remove(ids)
+    }
+
+    fn remove(&self, ids: &HashSet<String>) -> anyhow::Result<()> {
+        let left: Vec<Event> = self.read()?.into_iter().filter(|e| !ids.contains(&e.id)).collect();
         self.rewrite(&left)
     }
 
     /// Move events the server will never accept (a 400 naming them) aside, to
     /// `<outbox>.rejected`, so they do not block the others.
     pub fn reject(&self, events: &[Event]) -> anyhow::Result<()> {
-        let aside = Outbox::new(self.path.with_extension("rejected"));
-        aside.push(events)?;
+        let _lock = self.lock()?;
+        Outbox::new(self.path.with_extension("rejected")).append(events)?;
         let ids: HashSet<String> = events.iter().map(|e| e.id.clone()).collect();
-        self.acknowledge(&ids)
+        self.remove(&ids)
+    }
+
+    /// Move every waiting event aside (`<outbox>.discarded`), e.g. when joining another
+    /// workshop while the old server is gone; returns how many.
+    pub fn discard(&self) -> anyhow::Result<usize> {
+        let _lock = self.lock()?;
+        let events = self.read()?;
+        Outbox::new(self.path.with_extension("discarded")).append(&events)?;
+        self.rewrite(&[])?;
+        Ok(events.len())
     }
 
     fn rewrite(&self, events: &[Event]) -> anyhow::Result<()> {
@@ -105,6 +141,8 @@ impl Outbox {
         }
         tmp.as_file().sync_data()?;
         tmp.persist(&self.path).with_context(|| format!("could not rewrite the outbox {}", self.path.display()))?;
+        // the rename itself durable too
+        std::fs::File::open(dir).and_then(|d| d.sync_all()).with_context(|| format!("could not sync {}", dir.display()))?;
         Ok(())
     }
 }

@@ -64,6 +64,19 @@ pub fn event(kind: crate::workshop::model::EventKind) -> Event {
     Event { id: token::public_id(20), at: now_ms(), kind, exercise: None, step: None, status: None, message: None, hints: None, reviewed: None, correct: None }
 }
 
+/// Outbox work is file I/O with fsync: off the async workers, so the lab's UI never waits.
+async fn blocking<T: Send + 'static>(outbox: &Outbox, f: impl FnOnce(&Outbox) -> anyhow::Result<T> + Send + 'static) -> anyhow::Result<T> {
+    let outbox = outbox.clone();
+    tokio::task::spawn_blocking(move || f(&outbox)).await.map_err(|e| anyhow::anyhow!("the outbox task failed: {e}"))?
+}
+
+/// A delay of `base` plus up to half again, so a room does not retry in step after an outage.
+fn jitter(base: Duration) -> Duration {
+    let mut b = [0u8; 2];
+    let _ = getrandom::fill(&mut b);
+    base + base.mul_f64(f64::from(u16::from_le_bytes(b)) / f64::from(u16::MAX) / 2.0)
+}
+
 async fn run(m: Membership, outbox: Outbox, client: reqwest::Client, mut rx: mpsc::UnboundedReceiver<Command>, notices: mpsc::UnboundedSender<Notice>) {
     let mut backoff = Duration::from_millis(500);
     let mut wait = Duration::ZERO; // deliver what an earlier run left at once
@@ -83,7 +96,9 @@ async fn run(m: Membership, outbox: Outbox, client: reqwest::Client, mut rx: mps
                 Command::Flush(done) => flushes.push(done),
             }
         }
-        if let Err(e) = outbox.push(&fresh) {
+        if !fresh.is_empty()
+            && let Err(e) = blocking(&outbox, move |o| o.push(&fresh)).await
+        {
             let _ = notices.send(Notice::Delivery { waiting: 0, problem: Some(format!("{e:#}")) });
         }
         if flushes.is_empty()
@@ -94,7 +109,7 @@ async fn run(m: Membership, outbox: Outbox, client: reqwest::Client, mut rx: mps
             continue;
         }
         let result = deliver(&m, &outbox, &client).await;
-        let waiting = outbox.pending().map(|p| p.len()).unwrap_or(0);
+        let waiting = blocking(&outbox, |o| o.pending()).await.map(|p| p.len()).unwrap_or(0);
         match result {
             Ok(pacing) => {
                 retry_at = None;
@@ -107,7 +122,7 @@ async fn run(m: Membership, outbox: Outbox, client: reqwest::Client, mut rx: mps
             }
             Err(e) => {
                 // a refusal (the token revoked) will not fix itself soon: try rarely
-                wait = if e.retryable() { backoff } else { MAX_BACKOFF };
+                wait = jitter(if e.retryable() { backoff } else { MAX_BACKOFF });
                 retry_at = Some(tokio::time::Instant::now() + wait);
                 backoff = (backoff * 2).min(MAX_BACKOFF);
                 let _ = notices.send(Notice::Delivery { waiting, problem: Some(e.to_string()) });
@@ -120,35 +135,58 @@ async fn run(m: Membership, outbox: Outbox, client: reqwest::Client, mut rx: mps
     }
 }
 
-/// Send everything waiting (in batches), or ask for the pacing when nothing is.
+/// Most bytes of events in one request, well under the server's body limit.
+const MAX_BATCH_BYTES: usize = crate::workshop::model::MAX_BODY * 3 / 4;
+
+/// Batches of at most `MAX_BATCH` events and `MAX_BATCH_BYTES`, in order.
+fn batches(events: Vec<Event>) -> Vec<Vec<Event>> {
+    let mut out: Vec<Vec<Event>> = Vec::new();
+    let mut bytes = 0;
+    for e in events {
+        let size = serde_json::to_string(&e).map_or(0, |s| s.len()) + 1;
+        match out.last_mut() {
+            Some(last) if last.len() < MAX_BATCH && bytes + size <= MAX_BATCH_BYTES => {
+                last.push(e);
+                bytes += size;
+            }
+            _ => {
+                out.push(vec![e]);
+                bytes = size;
+            }
+        }
+    }
+    out
+}
+
+/// Send everything waiting, or ask for the pacing when nothing is. A batch the server refuses
+/// as invalid (400) or too large (413) is split until the one event it cannot take is found
+/// and set aside; the others go through.
 async fn deliver(m: &Membership, outbox: &Outbox, client: &reqwest::Client) -> Result<Option<Pacing>, ClientError> {
-    let pending = outbox.pending().map_err(|e| ClientError::Protocol(format!("{e:#}")))?;
+    let io = |e: anyhow::Error| ClientError::Protocol(format!("{e:#}"));
+    let pending = blocking(outbox, |o| o.pending()).await.map_err(io)?;
     if pending.is_empty() {
         let pacing: Pacing = send(&m.server, client.get(format!("{}/api/pacing", m.server)).bearer_auth(&m.token)).await?;
         return Ok(Some(pacing));
     }
     let mut pacing = None;
-    for chunk in pending.chunks(MAX_BATCH) {
-        match post(m, client, chunk).await {
+    let mut work = batches(pending);
+    work.reverse();
+    while let Some(batch) = work.pop() {
+        match post(m, client, &batch).await {
             Ok(ack) => {
-                acknowledge(outbox, &ack)?;
+                let ids: HashSet<String> = ack.stored.iter().cloned().collect();
+                blocking(outbox, move |o| o.acknowledge(&ids)).await.map_err(io)?;
                 pacing = Some(ack.pacing);
             }
-            // one of these events will never be accepted: find it, set it aside, send the rest
-            Err(ClientError::Refused { status: 400, .. }) => {
-                for e in chunk {
-                    match post(m, client, std::slice::from_ref(e)).await {
-                        Ok(ack) => {
-                            acknowledge(outbox, &ack)?;
-                            pacing = Some(ack.pacing);
-                        }
-                        Err(ClientError::Refused { status: 400, message }) => {
-                            tracing::warn!(event = %e.id, %message, "the workshop server refused an event; kept aside");
-                            outbox.reject(std::slice::from_ref(e)).map_err(|e| ClientError::Protocol(format!("{e:#}")))?;
-                        }
-                        Err(other) => return Err(other),
-                    }
-                }
+            Err(ClientError::Refused { status: 400 | 413, message }) if batch.len() == 1 => {
+                tracing::warn!(event = %batch[0].id, %message, "the workshop server refused an event; kept aside");
+                blocking(outbox, move |o| o.reject(&batch)).await.map_err(io)?;
+            }
+            Err(ClientError::Refused { status: 400 | 413, .. }) => {
+                let mut second = batch;
+                let first: Vec<Event> = second.drain(..second.len() / 2).collect();
+                work.push(second);
+                work.push(first);
             }
             Err(other) => return Err(other),
         }
@@ -157,10 +195,23 @@ async fn deliver(m: &Membership, outbox: &Outbox, client: &reqwest::Client) -> R
 }
 
 async fn post(m: &Membership, client: &reqwest::Client, events: &[Event]) -> Result<Ack, ClientError> {
-    send(&m.server, client.post(format!("{}/api/events", m.server)).bearer_auth(&m.token).json(&EventBatch { events: events.to_vec() })).await
+    let batch = EventBatch { events: events.to_vec(), sent_at: Some(now_ms()) };
+    send(&m.server, client.post(format!("{}/api/events", m.server)).bearer_auth(&m.token).json(&batch)).await
 }
 
-fn acknowledge(outbox: &Outbox, ack: &Ack) -> Result<(), ClientError> {
-    let ids: HashSet<String> = ack.stored.iter().cloned().collect();
-    outbox.acknowledge(&ids).map_err(|e| ClientError::Protocol(format!("{e:#}")))
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workshop::model::EventKind;
+
+    #[test]
+    fn batches_respect_count_and_size() {
+        let mut big = event(EventKind::Check);
+        big.message = Some("x".repeat(500));
+        let events: Vec<Event> = (0..1000).map(|_| big.clone()).collect();
+        let b = batches(events);
+        assert!(b.iter().all(|b| b.len() <= MAX_BATCH && serde_json::to_string(&EventBatch { events: b.clone(), sent_at: Some(1) }).unwrap().len() < crate::workshop::model::MAX_BODY));
+        assert_eq!(b.iter().map(Vec::len).sum::<usize>(), 1000);
+        assert!(batches(Vec::new()).is_empty());
+    }
 }

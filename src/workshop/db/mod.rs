@@ -85,6 +85,15 @@ pub struct WorkshopSummary {
     pub join_open: bool,
 }
 
+/// Why a join did not happen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JoinRefused {
+    /// No open workshop has this code.
+    Code,
+    /// The workshop has its maximum of learners.
+    Full(i64),
+}
+
 /// A problem with what the request asked for (a 400), as opposed to a storage failure.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -171,14 +180,18 @@ impl Db {
         })
     }
 
-    /// A learner joins with a code; None when no open workshop has that code.
-    pub async fn join(&self, code: &str, name: &str) -> anyhow::Result<Option<Joined>> {
+    /// A learner joins with a code, unless the code is wrong or the workshop full.
+    pub async fn join(&self, code: &str, name: &str, max_learners: i64) -> anyhow::Result<Result<Joined, JoinRefused>> {
         let code_hash = token::hash_code(code);
         let workshop: Option<String> = on!(self, read, |p| {
             let row = sqlx::query(sql::WORKSHOP_BY_CODE).bind(&code_hash).fetch_optional(p).await?;
             row.map(|r| r.s("id")).transpose()?
         });
-        let Some(workshop) = workshop else { return Ok(None) };
+        let Some(workshop) = workshop else { return Ok(Err(JoinRefused::Code)) };
+        let learners: i64 = on!(self, read, |p| sqlx::query(sql::LEARNER_COUNT).bind(&workshop).fetch_one(p).await?.i("n")?);
+        if learners >= max_learners {
+            return Ok(Err(JoinRefused::Full(max_learners)));
+        }
         let learner = token::public_id(12);
         let learner_token = token::learner_token();
         on!(self, write, |p| sqlx::query(sql::INSERT_LEARNER)
@@ -192,7 +205,7 @@ impl Db {
             .map(|_| ()))?;
         self.notify(&workshop, Some(&learner)).await?;
         let info = self.workshop(&workshop).await?.context("the workshop disappeared")?;
-        Ok(Some(Joined { info, learner, token: learner_token }))
+        Ok(Ok(Joined { info, learner, token: learner_token }))
     }
 
     /// Who a bearer token belongs to (instructor tokens and learner tokens look different).
@@ -275,18 +288,23 @@ impl Db {
 
     /// Store a learner's events (each idempotency key once) and fold them into the board.
     /// Everything in one transaction: acknowledged means stored.
-    pub async fn record(&self, workshop: &str, learner: &str, steps: &[StepRef], events: &[Event]) -> anyhow::Result<Recorded> {
+    /// `sent_at`: the learner's clock when sending; event times are moved by its difference to
+    /// the server's clock, so a learner's wrong clock does not make them look stuck.
+    pub async fn record(&self, workshop: &str, learner: &str, steps: &[StepRef], events: &[Event], sent_at: Option<i64>) -> anyhow::Result<Recorded> {
         for e in events {
             validate(e, steps)?;
         }
         let received = now_ms();
+        let skew = sent_at.filter(|s| *s > 0).map_or(0, |s| received - s);
         let mut recorded = Recorded::default();
         on!(self, write, |p| {
             let mut tx = p.begin().await?;
+            // first: this locks the learner's row (PostgreSQL), so two batches of one learner
+            // (two replicas, two terminals) fold one after the other, not over each other
+            sqlx::query(sql::SEEN).bind(learner).bind(received).execute(&mut *tx).await?;
             for e in events {
-                // a learner's clock ahead of the server's must not make a failure look older
-                // or newer than it is: no event is later than its arrival
-                let clamped = Event { at: e.at.min(received), ..e.clone() };
+                // in the server's time, and never later than its arrival
+                let clamped = Event { at: e.at.saturating_add(skew).min(received), ..e.clone() };
                 let e = &clamped;
                 let body = serde_json::to_string(e)?;
                 let inserted = sqlx::query(sql::INSERT_EVENT)
@@ -334,7 +352,6 @@ impl Db {
                         .await?;
                 }
             }
-            sqlx::query(sql::SEEN).bind(learner).bind(received).execute(&mut *tx).await?;
             if let Db::Postgres(_) = self {
                 sqlx::query(sql::NOTIFY).bind(CHANNEL).bind(format!("{workshop} {learner}")).execute(&mut *tx).await?;
             }
@@ -445,6 +462,9 @@ pub fn validate(e: &Event, steps: &[StepRef]) -> Result<(), Invalid> {
     }
     if e.message.as_ref().is_some_and(|m| m.chars().count() > MAX_MESSAGE) {
         return Err(Invalid(format!("event {}: message longer than {MAX_MESSAGE} characters", e.id)));
+    }
+    if e.message.as_ref().is_some_and(|m| m.chars().any(|c| super::model::forbidden_char(c, true))) {
+        return Err(Invalid(format!("event {}: the message has control or invisible formatting characters", e.id)));
     }
     if e.kind == EventKind::Drill {
         return Ok(());

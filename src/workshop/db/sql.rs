@@ -6,6 +6,7 @@ pub const WORKSHOP_BY_CODE: &str = "SELECT id FROM workshops WHERE join_code_has
 pub const WORKSHOP_BY_INSTRUCTOR: &str = "SELECT id FROM workshops WHERE instructor_token_hash = $1";
 pub const WORKSHOP_BY_ID: &str = "SELECT id, name, steps, stuck_after_secs, join_code_hash FROM workshops WHERE id = $1";
 pub const LEARNER_BY_TOKEN: &str = "SELECT id, workshop_id FROM learners WHERE token_hash = $1";
+pub const LEARNER_COUNT: &str = "SELECT COUNT(*) AS n FROM learners WHERE workshop_id = $1";
 pub const INSERT_LEARNER: &str = "INSERT INTO learners (id, workshop_id, name, token_hash, joined_at) VALUES ($1, $2, $3, $4, $5)";
 
 pub const LOCKS: &str = "SELECT exercise FROM locks WHERE workshop_id = $1 ORDER BY exercise";

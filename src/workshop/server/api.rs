@@ -12,6 +12,7 @@ use super::AppState;
 use super::auth::Auth;
 use super::error::ApiError;
 use super::json::ApiJson;
+use crate::workshop::db::JoinRefused;
 use crate::workshop::model::{Ack, Board, EventBatch, JoinCodeRequest, JoinCodeResponse, JoinRequest, JoinResponse, MAX_BATCH, MAX_MESSAGE, MAX_NAME, Pacing, PacingChange};
 
 pub async fn join(State(st): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, ApiJson(req): ApiJson<JoinRequest>) -> Result<(StatusCode, Json<JoinResponse>), ApiError> {
@@ -20,8 +21,10 @@ pub async fn join(State(st): State<AppState>, ConnectInfo(peer): ConnectInfo<Soc
     if req.code.trim().is_empty() {
         return Err(ApiError::bad_request("the join code is empty"));
     }
-    let Some(joined) = st.db.join(&req.code, name).await? else {
-        return Err(ApiError::forbidden("this join code is not valid: mistyped, rotated or closed; ask the instructor for the current one"));
+    let joined = match st.db.join(&req.code, name, st.max_learners).await? {
+        Ok(j) => j,
+        Err(JoinRefused::Code) => return Err(ApiError::forbidden("this join code is not valid: mistyped, rotated or closed; ask the instructor for the current one")),
+        Err(JoinRefused::Full(n)) => return Err(ApiError::new(StatusCode::CONFLICT, format!("the workshop is full ({n} learners); the instructor can restart the server with a higher --max-learners"))),
     };
     st.changed(&joined.info.id, Some(&joined.learner));
     Ok((
@@ -38,8 +41,8 @@ fn valid_name(name: &str) -> Result<&str, ApiError> {
     if name.chars().count() > MAX_NAME {
         return Err(ApiError::bad_request(format!("the name is longer than {MAX_NAME} characters")));
     }
-    if name.chars().any(char::is_control) {
-        return Err(ApiError::bad_request("the name has control characters"));
+    if name.chars().any(|c| crate::workshop::model::forbidden_char(c, false)) {
+        return Err(ApiError::bad_request("the name has control or invisible formatting characters"));
     }
     Ok(name)
 }
@@ -49,8 +52,10 @@ pub async fn events(State(st): State<AppState>, auth: Auth, ApiJson(batch): ApiJ
     if batch.events.len() > MAX_BATCH {
         return Err(ApiError::bad_request(format!("{} events in one batch; send at most {MAX_BATCH}", batch.events.len())));
     }
+    // events, not only requests, are metered: a replayed outbox is slowed down, not refused
+    st.limiters.events(learner, batch.events.len())?;
     let steps = st.steps(workshop).await?;
-    let recorded = st.db.record(workshop, learner, &steps, &batch.events).await?;
+    let recorded = st.db.record(workshop, learner, &steps, &batch.events, batch.sent_at).await?;
     if recorded.duplicates < batch.events.len() || batch.events.is_empty() {
         st.changed(workshop, Some(learner));
     }
@@ -80,6 +85,9 @@ pub async fn set_pacing(State(st): State<AppState>, auth: Auth, Path(id): Path<S
     }
     if change.message.as_ref().is_some_and(|m| m.chars().count() > MAX_MESSAGE) {
         return Err(ApiError::bad_request(format!("the message is longer than {MAX_MESSAGE} characters")));
+    }
+    if change.message.as_ref().is_some_and(|m| m.chars().any(|c| crate::workshop::model::forbidden_char(c, true))) {
+        return Err(ApiError::bad_request("the message has control or invisible formatting characters"));
     }
     st.db.set_pacing(&id, &change).await?;
     st.changed(&id, None);

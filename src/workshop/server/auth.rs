@@ -2,7 +2,9 @@
 //! limit. Missing or unknown token: 401. The wrong kind or workshop: 403 (in the handlers,
 //! through `instructor_of` and `learner`).
 
-use axum::extract::FromRequestParts;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::header;
 use axum::http::request::Parts;
 
@@ -25,11 +27,18 @@ impl FromRequestParts<AppState> for Auth {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or_else(|| ApiError::unauthorized("the Authorization header must be `Bearer <token>`"))?;
-        let hash = token::hash(bearer);
-        state.limiters.token(&hash)?;
         match state.db.principal(bearer).await? {
-            Some(p) => Ok(Auth(p)),
-            None => Err(ApiError::unauthorized("unknown token (revoked, mistyped, or for another server)")),
+            Some(p) => {
+                // keyed by the token's hash, never the token
+                state.limiters.token(&token::hash(bearer))?;
+                Ok(Auth(p))
+            }
+            None => {
+                if let Some(ConnectInfo(peer)) = parts.extensions.get::<ConnectInfo<SocketAddr>>() {
+                    state.limiters.failure(peer.ip())?;
+                }
+                Err(ApiError::unauthorized("unknown token (revoked, mistyped, or for another server)"))
+            }
         }
     }
 }

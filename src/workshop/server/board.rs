@@ -96,8 +96,8 @@ impl Pending {
 
 /// Wait for this workshop's next changes, gather them, and read what changed.
 async fn next_update(st: &AppState, id: &str, rx: &mut broadcast::Receiver<Change>) -> Option<Event> {
+    let mut pending = Pending::default();
     loop {
-        let mut pending = Pending::default();
         while !pending.any() {
             if !pending.take(id, rx.recv().await) {
                 return None;
@@ -112,7 +112,9 @@ async fn next_update(st: &AppState, id: &str, rx: &mut broadcast::Receiver<Chang
         match read(st, id, &pending).await {
             Ok(event) => return Some(event),
             Err(e) => {
-                tracing::warn!(error = %format!("{e:#}"), "board stream: could not read the board");
+                // try again with the whole board: what changed meanwhile is not lost
+                tracing::warn!(error = %format!("{e:#}"), "board stream: could not read the board; retrying");
+                pending.full = true;
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
         }

@@ -62,6 +62,8 @@ pub fn spawn_listener(pool: PgPool, tx: broadcast::Sender<Change>) -> tokio::tas
                     Ok(None) => {
                         let _ = tx.send(Change::Resync);
                     }
+                    // the server is stopping
+                    Err(sqlx::Error::PoolClosed) => return,
                     Err(e) => {
                         tracing::warn!(error = %e, "board listener: lost PostgreSQL; reconnecting");
                         break;

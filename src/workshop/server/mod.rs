@@ -41,6 +41,8 @@ pub struct ServeOptions {
     /// PEM certificate chain and private key: serve HTTPS (rustls).
     pub tls: Option<(PathBuf, PathBuf)>,
     pub limits: Limits,
+    /// Learners a workshop takes at most.
+    pub max_learners: i64,
 }
 
 #[derive(Clone)]
@@ -53,6 +55,7 @@ pub struct AppState {
     /// True once the server is stopping: open board streams end, so the graceful shutdown
     /// does not wait for them forever.
     stopping: tokio::sync::watch::Receiver<bool>,
+    max_learners: i64,
 }
 
 impl AppState {
@@ -124,7 +127,7 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
         });
     }
     let (stop_tx, stopping) = tokio::sync::watch::channel(false);
-    let state = AppState { db: db.clone(), changes, limiters, steps: Arc::default(), stopping };
+    let state = AppState { db: db.clone(), changes, limiters, steps: Arc::default(), stopping, max_learners: options.max_learners };
     let stop = async move {
         shutdown_signal().await;
         let _ = stop_tx.send(true);
