@@ -8,7 +8,7 @@ use futures::StreamExt as _;
 use tokio::sync::mpsc;
 
 use super::saved::InstructorCredentials;
-use super::{ClientError, base_url, http, send, workshop_in_url};
+use super::{ClientError, base_url, http, refusal, send, workshop_in_url};
 use crate::cli::InstructorArgs;
 use crate::workshop::model::{Board, BoardUpdate, JoinCodeAction, JoinCodeRequest, JoinCodeResponse, Pacing, PacingChange};
 
@@ -18,6 +18,13 @@ pub struct Instructor {
     pub workshop: String,
     token: String,
     client: reqwest::Client,
+    /// For the board's stream: no overall timeout (it stays open).
+    stream: reqwest::Client,
+}
+
+fn stream_client() -> anyhow::Result<reqwest::Client> {
+    http()?;
+    reqwest::Client::builder().connect_timeout(std::time::Duration::from_secs(5)).build().map_err(|e| anyhow::anyhow!("could not set up HTTPS: {e}"))
 }
 
 impl Instructor {
@@ -43,11 +50,11 @@ impl Instructor {
         let Some(token) = args.token.clone().or_else(|| pick.map(|c| c.token.clone())) else {
             bail!("no instructor token for workshop {workshop}: set KUBEDOJO_INSTRUCTOR_TOKEN (it was printed by `kubedojo workshop create`)");
         };
-        Ok(Instructor { server, workshop, token, client: http()? })
+        Ok(Instructor { server, workshop, token, client: http()?, stream: stream_client()? })
     }
 
     pub fn new(server: &str, workshop: &str, token: &str) -> anyhow::Result<Instructor> {
-        Ok(Instructor { server: base_url(server), workshop: workshop.to_string(), token: token.to_string(), client: http()? })
+        Ok(Instructor { server: base_url(server), workshop: workshop.to_string(), token: token.to_string(), client: http()?, stream: stream_client()? })
     }
 
     fn url(&self, what: &str) -> String {
@@ -78,8 +85,7 @@ impl Instructor {
         let status = response.status();
         let text = response.text().await.map_err(|e| ClientError::Protocol(e.to_string()))?;
         if !status.is_success() {
-            let message = serde_json::from_str::<crate::workshop::model::ApiErrorBody>(&text).map(|b| b.error).unwrap_or(text);
-            return Err(ClientError::Refused { status: status.as_u16(), message });
+            return Err(refusal(status.as_u16(), text.as_bytes()));
         }
         Ok(text)
     }
@@ -110,10 +116,8 @@ impl Instructor {
     }
 
     async fn stream_once(&self, tx: &mpsc::UnboundedSender<StreamMessage>) -> Result<(), ClientError> {
-        let response = reqwest::Client::builder()
-            .connect_timeout(std::time::Duration::from_secs(5))
-            .build()
-            .map_err(|e| ClientError::Protocol(e.to_string()))?
+        let response = self
+            .stream
             .get(self.url("stream"))
             .bearer_auth(&self.token)
             .header(reqwest::header::ACCEPT, "text/event-stream")
@@ -122,9 +126,7 @@ impl Instructor {
             .map_err(|e| ClientError::Unreachable { server: self.server.clone(), reason: e.to_string() })?;
         let status = response.status();
         if !status.is_success() {
-            let text = response.text().await.unwrap_or_default();
-            let message = serde_json::from_str::<crate::workshop::model::ApiErrorBody>(&text).map(|b| b.error).unwrap_or(text);
-            return Err(ClientError::Refused { status: status.as_u16(), message });
+            return Err(refusal(status.as_u16(), &response.bytes().await.unwrap_or_default()));
         }
         let mut body = response.bytes_stream();
         let mut parser = SseParser::default();

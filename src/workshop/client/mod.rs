@@ -71,10 +71,15 @@ pub async fn send<T: DeserializeOwned>(server: &str, request: reqwest::RequestBu
     let status = response.status();
     let bytes = response.bytes().await.map_err(|e| unreachable(server, &e))?;
     if !status.is_success() {
-        let message = serde_json::from_slice::<ApiErrorBody>(&bytes).map(|b| b.error).unwrap_or_else(|_| String::from_utf8_lossy(&bytes).chars().take(200).collect());
-        return Err(ClientError::Refused { status: status.as_u16(), message });
+        return Err(refusal(status.as_u16(), &bytes));
     }
     serde_json::from_slice(&bytes).map_err(|e| ClientError::Protocol(format!("{e} (is {server} a kubedojo workshop server?)")))
+}
+
+/// A refusal, with the server's `{"error": ...}` message (or the start of whatever it sent).
+pub fn refusal(status: u16, body: &[u8]) -> ClientError {
+    let message = serde_json::from_slice::<ApiErrorBody>(body).map(|b| b.error).unwrap_or_else(|_| String::from_utf8_lossy(body).chars().take(200).collect());
+    ClientError::Refused { status, message }
 }
 
 /// `https://host:port/` -> `https://host:port` (and a board link -> its server).
