@@ -70,7 +70,7 @@ const MESSAGES: [&str; 4] = [
 
 pub async fn run(store: &Store, learners: usize, secs: u64) -> Report {
     let w = store.create("Load");
-    let server = Server::start(store, &["--rate", "1000", "--joins-per-minute", "1000000"]);
+    let server = Server::start(store, &["--rate", "1000", "--joins-per-minute", "1000000", "--max-learners", "100000"]);
     let url = server.url.clone();
     let mut tokens = Vec::new();
     for chunk in (0..learners).collect::<Vec<_>>().chunks(50) {
