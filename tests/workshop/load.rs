@@ -19,8 +19,8 @@ pub struct Report {
     pub elapsed: Duration,
     /// Request latencies, sorted.
     pub latencies: Vec<Duration>,
-    /// How far behind the board was: for each learner row in an update, now - the row's
-    /// newest event; sorted.
+    /// How far behind the board was: for each learner row that shows something new, now - the
+    /// row's newest event; sorted.
     pub board_lag: Vec<Duration>,
     pub stored: i64,
     pub server_peak_rss_kb: Option<u64>,
@@ -92,14 +92,23 @@ pub async fn run(store: &Store, learners: usize, secs: u64) -> Report {
     let collector = {
         let lags = lags.clone();
         tokio::spawn(async move {
+            // a row counts when it shows something newer than the board had (whole boards,
+            // sent when many learners changed at once, repeat the unchanged ones)
+            let mut seen: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
             while let Some(m) = rx.recv().await {
-                if let StreamMessage::Update(u) = m {
-                    let now = now_ms();
-                    let mut l = lags.lock().await;
-                    for row in u.learners {
-                        if let Some(newest) = row.cells.values().map(|c| c.updated_at).max() {
-                            l.push(Duration::from_millis((now - newest).max(0) as u64));
-                        }
+                let rows = match m {
+                    StreamMessage::Update(u) => u.learners,
+                    StreamMessage::Board(b) => b.learners,
+                    _ => continue,
+                };
+                let now = now_ms();
+                let mut l = lags.lock().await;
+                for row in rows {
+                    if let Some(newest) = row.cells.values().map(|c| c.updated_at).max()
+                        && seen.get(&row.id).is_none_or(|s| newest > *s)
+                    {
+                        seen.insert(row.id.clone(), newest);
+                        l.push(Duration::from_millis((now - newest).max(0) as u64));
                     }
                 }
             }

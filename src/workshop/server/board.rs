@@ -121,8 +121,12 @@ async fn next_update(st: &AppState, id: &str, rx: &mut broadcast::Receiver<Chang
     }
 }
 
+/// More changed learners than this in one window: one query for the whole board is cheaper
+/// than one per learner (a busy room, or a server catching up).
+const MANY: usize = 32;
+
 async fn read(st: &AppState, id: &str, pending: &Pending) -> anyhow::Result<Event> {
-    if pending.full
+    if (pending.full || pending.learners.len() > MANY)
         && let Some(board) = st.db.board(id).await?
     {
         return Ok(json_event("board", &board));
