@@ -2,6 +2,7 @@
 //! PostgreSQL: every refusal (401, 403, 413, 400, 429), idempotent events, pacing, join
 //! codes, exports, and no acknowledged event lost when the server is killed mid-workshop.
 
+#[macro_use]
 mod workshop;
 
 use std::time::Duration;
@@ -12,21 +13,6 @@ use workshop::{Backend, Server, Store, board, check_event, http, join, send, ste
 const EX: &str = "alb-ingress";
 const STEP: &str = "controller-iam";
 const STEP2: &str = "install-controller";
-
-macro_rules! on_both {
-    ($name:ident) => {
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$name(super::Backend::Sqlite).await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::$name(super::Backend::Postgres).await
-            }
-        }
-    };
-}
 
 async fn status_and_error(res: reqwest::Response) -> (u16, String) {
     let status = res.status().as_u16();

@@ -2,6 +2,7 @@
 //! within a second, two replicas on one PostgreSQL share live updates (LISTEN/NOTIFY), and a
 //! learner whose server is down keeps events in the outbox and delivers them later, once.
 
+#[macro_use]
 mod workshop;
 
 use std::time::{Duration, Instant};
@@ -64,15 +65,7 @@ async fn board_stream_updates_within_a_second(backend: Backend) {
     assert!(lag < Duration::from_secs(1), "the board was {lag:?} behind");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn board_stream_updates_within_a_second_sqlite() {
-    board_stream_updates_within_a_second(Backend::Sqlite).await
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn board_stream_updates_within_a_second_postgres() {
-    board_stream_updates_within_a_second(Backend::Postgres).await
-}
+on_both!(board_stream_updates_within_a_second);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_replicas_on_one_postgres_share_the_board() {
@@ -139,15 +132,7 @@ async fn outbox_delivers_later_exactly_once(backend: Backend) {
     assert_eq!(b.learners[0].cells[&format!("{EX}/{STEP}")].checks, 25, "no duplicates");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn outbox_delivers_later_exactly_once_sqlite() {
-    outbox_delivers_later_exactly_once(Backend::Sqlite).await
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn outbox_delivers_later_exactly_once_postgres() {
-    outbox_delivers_later_exactly_once(Backend::Postgres).await
-}
+on_both!(outbox_delivers_later_exactly_once);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_stops_the_server_with_boards_connected() {

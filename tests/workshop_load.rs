@@ -3,13 +3,14 @@
 //! stream keeps up; the full-size run (500 learners, 60 s) with figures is the benchmark
 //! `cargo bench --bench workshop_load`.
 
+#[macro_use]
 mod workshop;
 
 use std::time::Duration;
 
 use workshop::{Backend, Store, load};
 
-async fn room(backend: Backend) {
+async fn a_room_of_100(backend: Backend) {
     let store = Store::new(backend).await;
     let report = load::run(&store, 100, 10).await;
     println!("{}", report.text(&format!("{backend:?}")));
@@ -22,12 +23,4 @@ async fn room(backend: Backend) {
     assert!(worst < Duration::from_secs(5), "the board fell {worst:?} behind");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_room_of_100_on_sqlite() {
-    room(Backend::Sqlite).await
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_room_of_100_on_postgres() {
-    room(Backend::Postgres).await
-}
+on_both!(a_room_of_100);

@@ -14,6 +14,24 @@ use std::time::{Duration, Instant};
 
 use kubedojo::workshop::model::{Event, EventKind, CheckStatus};
 
+/// `on_both!(name)`: the test `async fn name(Backend)` run twice, as `name::sqlite` and
+/// `name::postgres`.
+#[allow(unused_macros)]
+macro_rules! on_both {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name(crate::workshop::Backend::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name(crate::workshop::Backend::Postgres).await
+            }
+        }
+    };
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
