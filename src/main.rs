@@ -115,7 +115,7 @@ fn joined_workshop(app: &mut kubedojo::app::App) -> Option<(kubedojo::workshop::
     let dir = kubedojo::progress::store::state_dir()?;
     match saved::Membership::load(&dir) {
         Ok(Some(m)) => {
-            app.workshop = Some(kubedojo::app::workshop::WorkshopStatus::new(&m.workshop_name));
+            app.workshop = Some(kubedojo::app::workshop::WorkshopStatus::default());
             Some((m, Outbox::new(saved::outbox_path(&dir))))
         }
         Ok(None) => None,
@@ -277,9 +277,8 @@ fn workshop(cli: &Cli, action: &kubedojo::cli::WorkshopAction) -> Result<i32, St
     let text = runtime()?.block_on(async {
         match action {
             W::Create { name, stuck_after, server, database } => {
-                let start = session::start(commands::pack_files(cli.pack.as_deref())?)?;
-                let mut pack = start.pack.clone();
-                start.lab.apply(Arc::make_mut(&mut pack));
+                let (mut pack, _) = session::load_pack(commands::pack_files(cli.pack.as_deref())?)?;
+                session::lab_config()?.apply(Arc::make_mut(&mut pack));
                 commands::workshop::create(&pack, name, *stuck_after, server, database, state).await
             }
             W::List { database } => commands::workshop::list(database, state).await,

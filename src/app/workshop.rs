@@ -6,7 +6,6 @@ use crate::workshop::client::reporter::Notice;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WorkshopStatus {
-    pub name: String,
     pub message: Option<String>,
     pub locked: Vec<String>,
     /// Progress events waiting in the outbox.
@@ -16,10 +15,6 @@ pub struct WorkshopStatus {
 }
 
 impl WorkshopStatus {
-    pub fn new(name: &str) -> WorkshopStatus {
-        WorkshopStatus { name: name.to_string(), ..Default::default() }
-    }
-
     /// A line for the status bar: the instructor's message first, else delivery trouble.
     pub fn status(&self) -> Option<String> {
         if let Some(m) = &self.message {

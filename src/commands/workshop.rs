@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use crate::cli::{CodeAction, DatabaseArgs, ExportFormat, InstructorArgs, JoinArgs, ServeArgs};
 use crate::content::Pack;
-use crate::workshop::client::instructor::{self, Instructor};
+use crate::workshop::client::instructor::Instructor;
 use crate::workshop::client::saved::{InstructorCredentials, Membership};
 use crate::workshop::client::{base_url, http, send};
 use crate::workshop::db::Db;
@@ -71,9 +71,9 @@ pub async fn create(pack: &Pack, name: &str, stuck_after: u32, server_url: &str,
     let saved = match state_dir {
         Some(dir) => {
             let creds = InstructorCredentials { server: server_url.clone(), workshop: created.id.clone(), name: created.name.clone(), token: created.instructor_token.clone(), created_at: now_ms() };
-            match instructor::remember(dir, &creds) {
+            match creds.save(dir) {
                 Ok(p) => format!("The instructor token is saved in {} for `kubedojo board` and the pacing commands on this machine.\n", p.display()),
-                Err(e) => format!("warning: {e:#}\n"),
+                Err(e) => format!("warning: could not save the instructor token: {e:#}\n"),
             }
         }
         None => String::new(),

@@ -3,12 +3,12 @@
 
 use std::path::Path;
 
-use anyhow::{Context as _, bail};
+use anyhow::bail;
 use futures::StreamExt as _;
 use tokio::sync::mpsc;
 
 use super::saved::InstructorCredentials;
-use super::{ClientError, base_url, http, refusal, send, workshop_in_url};
+use super::{ClientError, base_url, http, refusal, send, send_bytes, workshop_in_url};
 use crate::cli::InstructorArgs;
 use crate::workshop::model::{Board, BoardUpdate, JoinCodeAction, JoinCodeRequest, JoinCodeResponse, Pacing, PacingChange};
 
@@ -74,20 +74,8 @@ impl Instructor {
     }
 
     pub async fn export(&self, format: &str) -> Result<String, ClientError> {
-        let response = self
-            .client
-            .get(self.url("export"))
-            .query(&[("format", format)])
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .map_err(|e| ClientError::Unreachable { server: self.server.clone(), reason: e.to_string() })?;
-        let status = response.status();
-        let text = response.text().await.map_err(|e| ClientError::Protocol(e.to_string()))?;
-        if !status.is_success() {
-            return Err(refusal(status.as_u16(), text.as_bytes()));
-        }
-        Ok(text)
+        let bytes = send_bytes(&self.server, self.client.get(self.url("export")).query(&[("format", format)]).bearer_auth(&self.token)).await?;
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
     }
 
     /// Follow the board's stream, sending what arrives, and reconnecting (with a whole board
@@ -182,11 +170,6 @@ impl SseParser {
         }
         out
     }
-}
-
-/// Save what `workshop create` made, for `board` and the pacing commands on this machine.
-pub fn remember(state_dir: &Path, credentials: &InstructorCredentials) -> anyhow::Result<std::path::PathBuf> {
-    credentials.save(state_dir).context("could not save the instructor token")
 }
 
 #[cfg(test)]

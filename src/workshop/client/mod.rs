@@ -65,14 +65,20 @@ fn unreachable(server: &str, e: &reqwest::Error) -> ClientError {
     ClientError::Unreachable { server: server.to_string(), reason }
 }
 
-/// Send a request and read a JSON answer, or the server's error message.
-pub async fn send<T: DeserializeOwned>(server: &str, request: reqwest::RequestBuilder) -> Result<T, ClientError> {
+/// Send a request and read the answer's body, or the server's error message.
+pub async fn send_bytes(server: &str, request: reqwest::RequestBuilder) -> Result<Vec<u8>, ClientError> {
     let response = request.send().await.map_err(|e| unreachable(server, &e))?;
     let status = response.status();
     let bytes = response.bytes().await.map_err(|e| unreachable(server, &e))?;
     if !status.is_success() {
         return Err(refusal(status.as_u16(), &bytes));
     }
+    Ok(bytes.to_vec())
+}
+
+/// Send a request and read a JSON answer, or the server's error message.
+pub async fn send<T: DeserializeOwned>(server: &str, request: reqwest::RequestBuilder) -> Result<T, ClientError> {
+    let bytes = send_bytes(server, request).await?;
     serde_json::from_slice(&bytes).map_err(|e| ClientError::Protocol(format!("{e} (is {server} a kubedojo workshop server?)")))
 }
 

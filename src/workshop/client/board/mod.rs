@@ -21,10 +21,10 @@ pub async fn run(args: &InstructorArgs, state_dir: Option<&Path>) -> anyhow::Res
     let instructor = Instructor::resolve(args, state_dir)?;
     // a wrong token or workshop is said before the screen changes
     instructor.board().await.map_err(|e| anyhow::anyhow!("{e}"))?;
-    let keymap = match Keymap::user_file().filter(|p| p.is_file()) {
-        Some(path) => Keymap::with_user_file(&path).map_err(|d| anyhow::anyhow!("{}", d.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")))?,
-        None => Keymap::built_in(),
-    };
+    let (keymap, notice) = crate::session::keymap();
+    if let Some(notice) = notice {
+        eprintln!("{notice}");
+    }
     let mut terminal = ratatui::init();
     let result = event_loop(&mut terminal, instructor, &keymap).await;
     ratatui::restore();
