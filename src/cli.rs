@@ -25,12 +25,20 @@ pub enum Command {
         /// Treat warnings as errors.
         #[arg(long)]
         strict: bool,
+        /// Lint as of this day (YYYY-MM-DD) instead of today: the version table's
+        /// verifications age and Kubernetes releases leave standard support.
+        #[arg(long, value_name = "DATE")]
+        on: Option<jiff::civil::Date>,
         /// List the check kinds exercises may declare, with their parameters, and exit.
         #[arg(long)]
         kinds: bool,
     },
     /// Print the course and your progress as plain text.
     List,
+    /// Write the labs' files (eksctl configs, manifests, IAM policies, scripts) into a working
+    /// folder, filled in with your values (the lab config's [vars], then --var). Every lab
+    /// command runs from that folder. Files you changed are kept unless --force.
+    Files(FilesArgs),
     /// Run exercise checks against the target and report (exit 1: a check failed, 3: a check
     /// could not be evaluated, 2: usage or configuration error).
     Check(CheckArgs),
@@ -246,6 +254,25 @@ pub struct CheckArgs {
     /// Keep watching: re-run and print again whenever what the checks read changes.
     #[arg(long)]
     pub watch: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct FilesArgs {
+    /// Only these exercises' files (and the files of other labs they use); none: every lab's.
+    pub exercises: Vec<String>,
+    /// The working folder to write into.
+    #[arg(long, default_value = "kubedojo-work")]
+    pub dir: PathBuf,
+    /// Override a lab variable, e.g. --var appNs=payments (repeatable; wins over the lab
+    /// config's [vars]).
+    #[arg(long = "var", value_name = "KEY=VALUE")]
+    pub vars: Vec<String>,
+    /// Overwrite files that differ from what kubedojo would write (your edits are lost).
+    #[arg(long)]
+    pub force: bool,
+    /// Print the files instead of writing them.
+    #[arg(long)]
+    pub stdout: bool,
 }
 
 /// Where the checks look (`check`, `doctor`); flags win over the lab config.

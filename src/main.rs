@@ -23,10 +23,11 @@ fn run(cli: Cli) -> Result<i32, String> {
             print!("{}", commands::lint::kinds());
             Ok(0)
         }
-        Some(Command::Lint { dir, strict, .. }) => {
+        Some(Command::Lint { dir, strict, on, .. }) => {
             let dir = dir.or(cli.pack).or_else(|| std::path::Path::new("course.toml").is_file().then(|| ".".into()));
             let files = commands::pack_files(dir.as_deref())?;
-            let (text, code) = commands::lint::lint(&files, strict);
+            let today = on.unwrap_or_else(|| jiff::Zoned::now().date());
+            let (text, code) = commands::lint::lint(&files, strict, today);
             print!("{text}");
             Ok(code)
         }
@@ -40,6 +41,7 @@ fn run(cli: Cli) -> Result<i32, String> {
             Ok(0)
         }
         Some(Command::Check(args)) => check(cli.pack.as_deref(), &args),
+        Some(Command::Files(args)) => files(cli.pack.as_deref(), &args),
         Some(Command::Sandbox { action }) => {
             use kubedojo::cli::SandboxAction;
             let dir = kubedojo::progress::store::state_dir().ok_or("no state folder: set KUBEDOJO_STATE_DIR")?;
@@ -124,6 +126,32 @@ fn joined_workshop(app: &mut kubedojo::app::App) -> Option<(kubedojo::workshop::
             None
         }
     }
+}
+
+fn files(pack: Option<&std::path::Path>, args: &kubedojo::cli::FilesArgs) -> Result<i32, String> {
+    let files = commands::pack_files(pack)?;
+    let (mut pack, files) = session::load_pack(files)?;
+    let lab = session::lab_config()?;
+    lab.apply(Arc::make_mut(&mut pack));
+    let overrides = commands::check::parse_vars(&args.vars)?;
+    let mut chosen = Vec::new();
+    for id in &args.exercises {
+        let ex = pack.exercise(id).ok_or_else(|| {
+            let ids: Vec<&str> = pack.exercises.iter().map(|e| e.id.as_str()).collect();
+            format!("no exercise {id:?}: the exercises are {}", ids.join(", "))
+        })?;
+        chosen.push(ex);
+    }
+    let rendered = commands::files::render(&pack, &files, &chosen, &overrides);
+    if args.stdout {
+        for (rel, text, _) in &rendered {
+            println!("==> {rel} <==\n{}", text.trim_end());
+        }
+        return Ok(0);
+    }
+    let report = commands::files::write(&args.dir, &rendered, args.force)?;
+    print!("{}", commands::files::summary(&args.dir, &report));
+    Ok(0)
 }
 
 fn check(pack: Option<&std::path::Path>, args: &kubedojo::cli::CheckArgs) -> Result<i32, String> {

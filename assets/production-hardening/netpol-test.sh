@@ -4,7 +4,7 @@
 # Usage: NS=shop ./netpol-test.sh
 set -uo pipefail
 NS="${NS:-shop}"
-IMG=public.ecr.aws/docker/library/busybox:1.36
+IMG={{versions.busybox.image}}
 
 echo "== from namespace default -> payments.$NS (expect: timeout)"
 kubectl run np-probe-outside -n default --rm -i --restart=Never --image="$IMG" -- \

@@ -39,7 +39,7 @@ pub fn step_markdown(ex: &Exercise, step_index: usize, sp: Option<&StepProgress>
         md.push_str(&ex.expand(&step.solution.text.text));
         for file in &step.solution.files {
             let lang = file.rsplit('.').next().unwrap_or("");
-            let content = files.get(&format!("assets/{file}")).map(String::from_utf8_lossy).unwrap_or_default();
+            let content = crate::content::assets::render(files, file, &ex.vars).unwrap_or_default();
             md.push_str(&format!("\n\n`assets/{file}`\n\n```{lang}\n{}\n```\n", content.trim_end()));
         }
     }

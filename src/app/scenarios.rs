@@ -90,7 +90,7 @@ fn page(app: &App, id: &str, results: Option<&Vec<CheckResult>>) -> String {
                 out += "\n";
             }
             if run.fixed_at.is_some() {
-                out += &format!("## Fixed\n\nScore **{}/100**.\n\n## Debrief\n\n{}\n", run.score(s.minutes, now()), x(s.debrief.text.trim()));
+                out += &format!("## Fixed\n\nScore **{}/100**.\n\n## Debrief\n\n{}\n", run.score(s.minutes, now()), x(&s.debrief_with_sources()));
             }
         }
     }

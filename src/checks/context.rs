@@ -13,9 +13,17 @@ pub struct Ctx<'a> {
     pub backend: &'a Backend,
     pub spec: &'a CheckSpec,
     pub vars: &'a BTreeMap<String, String>,
+    /// The time of the run (Unix seconds), passed in: checks never read the clock.
+    pub now: u64,
 }
 
 impl Ctx<'_> {
+    /// The day of the run in UTC, the calendar AWS's support dates are in.
+    pub fn today(&self) -> jiff::civil::Date {
+        let ts = jiff::Timestamp::from_second(i64::try_from(self.now).unwrap_or(i64::MAX)).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+        ts.to_zoned(jiff::tz::TimeZone::UTC).date()
+    }
+
     /// A text parameter, else the named var, else the fallback.
     pub fn text(&self, param: &str, var: &str, fallback: &str) -> String {
         match self.spec.params.get(param) {

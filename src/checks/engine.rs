@@ -65,9 +65,16 @@ impl CheckEngine for Engine {
     }
 }
 
+/// Run a step's checks now (the clock is read here, at the edge, once for all of them).
 pub async fn run_checks(backend: &Backend, checks: &[CheckSpec], vars: &BTreeMap<String, String>) -> StepRun {
+    run_checks_at(backend, checks, vars, now_unix()).await
+}
+
+/// Run a step's checks as of `now` (Unix seconds): what "the last 15 minutes" and "today's
+/// support status" mean.
+pub async fn run_checks_at(backend: &Backend, checks: &[CheckSpec], vars: &BTreeMap<String, String>, now: u64) -> StepRun {
     let mut results: Vec<CheckResult> =
-        futures::future::join_all(checks.iter().map(|spec| run_one(backend, spec, vars))).await;
+        futures::future::join_all(checks.iter().map(|spec| run_one_at(backend, spec, vars, now))).await;
     if results.is_empty() {
         results.push(CheckResult::new(
             NO_CHECKS,
@@ -75,12 +82,16 @@ pub async fn run_checks(backend: &Backend, checks: &[CheckSpec], vars: &BTreeMap
             "no checks defined for this step: mark it done yourself when you have finished",
         ));
     }
-    StepRun { at: now_unix(), results }
+    StepRun { at: now, results }
 }
 
 pub async fn run_one(backend: &Backend, spec: &CheckSpec, vars: &BTreeMap<String, String>) -> CheckResult {
+    run_one_at(backend, spec, vars, now_unix()).await
+}
+
+pub async fn run_one_at(backend: &Backend, spec: &CheckSpec, vars: &BTreeMap<String, String>, now: u64) -> CheckResult {
     let started = Instant::now();
-    let ctx = Ctx { backend, spec, vars };
+    let ctx = Ctx { backend, spec, vars, now };
     let outcome: Outcome = match catalog::find(&spec.kind) {
         None => error(format!("unknown check kind {} (run kubedojo lint)", spec.kind)),
         Some(_) => match tokio::time::timeout(CHECK_TIMEOUT, families::run(&ctx)).await {

@@ -6,8 +6,8 @@ use crate::checks::catalog;
 use crate::content::{self, PackFiles};
 
 /// Run lint; returns the text to print and the exit code.
-pub fn lint(files: &PackFiles, strict: bool) -> (String, i32) {
-    let loaded = content::lint::lint(files);
+pub fn lint(files: &PackFiles, strict: bool, today: jiff::civil::Date) -> (String, i32) {
+    let loaded = content::lint::lint(files, today);
     let mut out = String::new();
     for d in &loaded.diagnostics {
         let shown = content::Diagnostic { file: files.display_path(&d.file), ..d.clone() };

@@ -4,6 +4,7 @@ pub mod check;
 pub mod doctor;
 pub mod scenario;
 pub mod drill;
+pub mod files;
 pub mod lint;
 pub mod list;
 pub mod sandbox;

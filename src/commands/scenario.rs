@@ -156,7 +156,7 @@ pub async fn status(b: &Backend, s: &Scenario, vars: &BTreeMap<String, String>, 
         run.fixed_at = Some(now);
     }
     if fixed {
-        let _ = writeln!(out, "\nFixed in {} with {} hint{}: score {}/100.\n\n## Debrief\n\n{}", clock(run.secs(now)), run.hints_revealed, if run.hints_revealed == 1 { "" } else { "s" }, run.score(s.minutes, now), s.debrief.text.trim());
+        let _ = writeln!(out, "\nFixed in {} with {} hint{}: score {}/100.\n\n## Debrief\n\n{}", clock(run.secs(now)), run.hints_revealed, if run.hints_revealed == 1 { "" } else { "s" }, run.score(s.minutes, now), s.debrief_with_sources());
     } else {
         let _ = writeln!(out, "\nStill broken after {} ({} minutes expected).", clock(run.secs(now)), s.minutes);
     }

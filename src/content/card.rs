@@ -212,6 +212,33 @@ fn card(src: &TomlFile<'_>, topic: &str, rc: RawCard, diags: &mut Vec<Diagnostic
     })
 }
 
+/// Replace the version table's placeholders in every text of a card.
+pub fn expand(card: &mut Card, table: &std::collections::BTreeMap<String, String>) {
+    let x = |t: &mut String| *t = super::vars::expand_prefixed(t, table);
+    x(&mut card.prompt.text);
+    match &mut card.kind {
+        CardKind::Open { answer, points } => {
+            x(&mut answer.text);
+            points.iter_mut().for_each(x);
+        }
+        CardKind::Choice { options, explanation } => {
+            for o in options {
+                x(&mut o.text);
+                x(&mut o.why);
+            }
+            if let Some(e) = explanation {
+                x(&mut e.text);
+            }
+        }
+        CardKind::Recall { answers, explanation } | CardKind::Order { steps: answers, explanation } => {
+            answers.iter_mut().for_each(x);
+            if let Some(e) = explanation {
+                x(&mut e.text);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::content::{CardKind, PackFiles, load};

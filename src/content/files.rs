@@ -12,6 +12,7 @@ static LESSONS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/lessons");
 static EXERCISES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/exercises");
 static ASSETS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/assets");
 static COURSE: &str = include_str!("../../course.toml");
+static VERSIONS: &str = include_str!("../../versions.toml");
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Origin {
@@ -31,13 +32,15 @@ impl PackFiles {
     pub fn embedded() -> Self {
         let mut files = BTreeMap::new();
         files.insert("course.toml".to_string(), Cow::Borrowed(COURSE.as_bytes()));
+        files.insert(super::versions::FILE.to_string(), Cow::Borrowed(VERSIONS.as_bytes()));
         for (dir, prefix) in [(&LESSONS, "lessons"), (&EXERCISES, "exercises"), (&ASSETS, "assets")] {
             add_embedded(dir, prefix, &mut files);
         }
         Self { origin: Origin::Embedded, files }
     }
 
-    /// A pack folder on disk: `course.toml`, `lessons/` (with `lessons/cards/`), `exercises/`, `assets/`.
+    /// A pack folder on disk: `course.toml`, `versions.toml`, `lessons/` (with `lessons/cards/`),
+    /// `exercises/`, `assets/`.
     pub fn from_dir(root: &Path) -> io::Result<Self> {
         let meta = std::fs::metadata(root)
             .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", root.display())))?;
@@ -45,9 +48,11 @@ impl PackFiles {
             return Err(io::Error::other(format!("{} is not a folder", root.display())));
         }
         let mut files = BTreeMap::new();
-        let course = root.join("course.toml");
-        if course.is_file() {
-            files.insert("course.toml".into(), Cow::Owned(read(&course)?));
+        for name in ["course.toml", super::versions::FILE] {
+            let path = root.join(name);
+            if path.is_file() {
+                files.insert(name.into(), Cow::Owned(read(&path)?));
+            }
         }
         for sub in ["lessons", "exercises", "assets"] {
             let dir = root.join(sub);

@@ -8,21 +8,28 @@ use super::files::PackFiles;
 use super::load::{Loaded, load};
 use super::model::{Markdown, Pack};
 
-pub fn lint(files: &PackFiles) -> Loaded {
+/// Lint a pack as of `today` (the version table's verifications age, and Kubernetes releases
+/// leave standard support).
+pub fn lint(files: &PackFiles, today: jiff::civil::Date) -> Loaded {
     let mut loaded = load(files);
     let mut diags = Vec::new();
     let pack = &loaded.pack;
+    super::versions::lint_on(&pack.versions, today, &mut diags);
+    super::pins::lint(files, pack, &mut diags);
+    check_table_names(files, &pack.versions.vars(), &mut diags);
     for lesson in &pack.lessons {
         check_markdown(files, pack, &lesson.body, &mut diags);
     }
     for ex in &pack.exercises {
-        check_markdown(files, pack, &ex.summary, &mut diags);
+        // as the learner reads it: with the lab's values (a YAML block may hold `{{cluster}}`)
+        let x = |md: &Markdown| Markdown { text: ex.expand(&md.text), loc: md.loc.clone() };
+        check_markdown(files, pack, &x(&ex.summary), &mut diags);
         for step in &ex.steps {
-            check_markdown(files, pack, &step.instructions, &mut diags);
+            check_markdown(files, pack, &x(&step.instructions), &mut diags);
             for h in &step.hints {
-                check_markdown(files, pack, h, &mut diags);
+                check_markdown(files, pack, &x(h), &mut diags);
             }
-            check_markdown(files, pack, &step.solution.text, &mut diags);
+            check_markdown(files, pack, &x(&step.solution.text), &mut diags);
         }
     }
     for card in &pack.cards {
@@ -36,11 +43,13 @@ pub fn lint(files: &PackFiles) -> Loaded {
         }
     }
     for s in &pack.scenarios {
+        let mut vars = pack.exercise(&s.lab).map(|e| e.vars.clone()).unwrap_or_default();
+        vars.extend(s.vars.clone());
         for md in [&s.symptom, &s.fix, &s.debrief].into_iter().chain(&s.hints) {
-            check_markdown(files, pack, md, &mut diags);
+            check_markdown(files, pack, &Markdown { text: super::vars::expand(&md.text, &vars), loc: md.loc.clone() }, &mut diags);
         }
     }
-    check_assets(files, &mut diags);
+    check_assets(files, pack, &mut diags);
     loaded.diagnostics.extend(diags);
     diag::sort(&mut loaded.diagnostics);
     loaded
@@ -144,10 +153,25 @@ fn resolve(from: &str, rel: &str) -> Option<String> {
     Some(parts.join("/"))
 }
 
-fn check_assets(files: &PackFiles, diags: &mut Vec<Diagnostic>) {
+/// `{{versions.*}}` / `{{prices.*}}` the table does not define, in the files where nothing else
+/// reports them (exercise texts are checked against the exercise's vars when loading).
+fn check_table_names(files: &PackFiles, table: &std::collections::BTreeMap<String, String>, diags: &mut Vec<Diagnostic>) {
+    for path in files.under("lessons").chain(files.under("assets")) {
+        let Some(text) = files.get(path).and_then(|b| std::str::from_utf8(b).ok()) else { continue };
+        for (at, name) in super::vars::unknown_table_names(text, table) {
+            diags.push(
+                Diagnostic::error(path, line_col(text, at), format!("unknown variable {{{{{name}}}}}"))
+                    .hint("the version table (versions.toml) has no such entry: add it there or fix the name"),
+            );
+        }
+    }
+}
+
+fn check_assets(files: &PackFiles, pack: &Pack, diags: &mut Vec<Diagnostic>) {
     for path in files.under("assets") {
-        let Some(bytes) = files.get(path) else { continue };
-        let Ok(text) = std::str::from_utf8(bytes) else { continue };
+        let rel = &path["assets/".len()..];
+        let Some(rendered) = super::assets::render(files, rel, &super::assets::vars_for(pack, rel)) else { continue };
+        let text = rendered.as_str();
         if path.ends_with(".yaml") || path.ends_with(".yml") {
             if let Err(e) = serde_saphyr::from_multiple::<serde::de::IgnoredAny>(text) {
                 let at = e.location().map_or((1, 1), |l| (l.line() as usize, l.column() as usize));

@@ -34,7 +34,10 @@ pub fn load(files: &PackFiles) -> Loaded {
         exercises: Vec::new(),
         cards: Vec::new(),
         scenarios: Vec::new(),
+        versions: Default::default(),
     };
+    pack.versions = load_versions(files, &mut diags);
+    let table = pack.versions.vars();
     // id -> (file, line) of its first definition
     let mut ids: HashMap<String, (String, usize)> = HashMap::new();
     let mut claim = |id: &str, file: &str, line: usize, diags: &mut Vec<Diagnostic>| -> bool {
@@ -62,7 +65,8 @@ pub fn load(files: &PackFiles) -> Loaded {
             );
         }
         match lesson::parse(path, text) {
-            Ok(l) => {
+            Ok(mut l) => {
+                l.body.text = super::vars::expand_prefixed(&l.body.text, &table);
                 let id_line = text.lines().position(|s| s.starts_with("id:")).map_or(2, |i| i + 1);
                 if claim(&l.id, path, id_line, &mut diags) {
                     pack.lessons.push(l);
@@ -95,6 +99,18 @@ pub fn load(files: &PackFiles) -> Loaded {
                     .hint("name the folder after the id"),
                 );
             }
+            if let Some(name) = ex.vars.keys().find(|k| k.starts_with(super::versions::PREFIX) || k.starts_with(super::versions::PRICE_PREFIX)) {
+                diags.push(
+                    Diagnostic::error(path, (ex.loc.line, ex.loc.col), format!("exercise var {name:?} shadows the version table"))
+                        .hint("versions and prices come from versions.toml only: change it there"),
+                );
+            }
+            // the table's variables join the exercise's; an exercise default may use them
+            // (greenImage = "{{versions.nginx.repository}}:{{versions.nginx.mainline}}")
+            let mut ex = ex;
+            let own = std::mem::take(&mut ex.vars);
+            ex.vars = table.clone();
+            ex.vars.extend(own.into_iter().map(|(k, v)| (k, super::vars::expand(&v, &table))));
             if claim(&ex.id, path, ex.loc.line, &mut diags) {
                 exercise_refs.push((path.to_string(), refs));
                 pack.exercises.push(ex);
@@ -103,6 +119,9 @@ pub fn load(files: &PackFiles) -> Loaded {
     }
 
     load_cards(files, &mut pack, &mut diags);
+    for card in &mut pack.cards {
+        super::card::expand(card, &table);
+    }
     load_scenarios(files, &mut pack, &mut diags);
     check_exercise_refs(files, &pack, &exercise_refs, &mut diags);
     load_course(files, &mut pack, &mut diags);
@@ -132,7 +151,7 @@ fn load_scenarios(files: &PackFiles, pack: &mut Pack, diags: &mut Vec<Diagnostic
             }
         }
         for (asset, at) in &refs.setup {
-            let ok = files.get(&format!("assets/{asset}")).is_some_and(|b| std::str::from_utf8(b).is_ok_and(|t| serde_saphyr::from_multiple::<serde_json::Value>(t).is_ok()));
+            let ok = super::assets::render(files, asset, &lab.vars).is_some_and(|t| serde_saphyr::from_multiple::<serde_json::Value>(&t).is_ok());
             if !ok {
                 diags.push(Diagnostic::error(path, *at, format!("setup file assets/{asset} does not exist or is not YAML")).hint("name Kubernetes manifests of the lab, relative to assets/"));
             }
@@ -202,6 +221,12 @@ fn load_cards(files: &PackFiles, pack: &mut Pack, diags: &mut Vec<Diagnostic>) {
             }
         }
     }
+}
+
+/// `versions.toml`, when the pack has one.
+fn load_versions(files: &PackFiles, diags: &mut Vec<Diagnostic>) -> super::versions::Versions {
+    let Some(text) = text_of(files, super::versions::FILE, diags) else { return Default::default() };
+    super::versions::parse(&TomlFile { file: super::versions::FILE, text }, diags)
 }
 
 fn text_of<'a>(files: &'a PackFiles, path: &str, diags: &mut Vec<Diagnostic>) -> Option<&'a str> {

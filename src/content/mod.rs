@@ -1,5 +1,6 @@
 //! Course content as data: files -> parsed model -> diagnostics. No UI, no network.
 
+pub mod assets;
 pub mod card;
 pub mod course;
 pub mod diag;
@@ -9,10 +10,12 @@ pub mod lesson;
 pub mod lint;
 pub mod load;
 pub mod model;
+pub mod pins;
 pub mod scenario;
 pub mod suggest;
 pub mod toml_src;
 pub mod vars;
+pub mod versions;
 
 pub use diag::Diagnostic;
 pub use files::PackFiles;

@@ -40,6 +40,9 @@ pub struct Pack {
     pub cards: Vec<Card>,
     /// Break-fix scenarios (`exercises/scenarios/*.toml`).
     pub scenarios: Vec<super::scenario::Scenario>,
+    /// The version table (`versions.toml`); its variables are already in every exercise's vars
+    /// and expanded in lessons and cards.
+    pub versions: super::versions::Versions,
 }
 
 #[derive(Debug, Clone)]

@@ -24,6 +24,8 @@ pub struct Scenario {
     pub hints: Vec<Markdown>,
     pub fix: Markdown,
     pub debrief: Markdown,
+    /// Upstream sources (repo and path, or doc page) for the behaviour the scenario describes.
+    pub sources: Vec<String>,
     pub vars: BTreeMap<String, String>,
     /// Lab solution files (under assets/) whose Kubernetes objects are (re)applied before the
     /// working state is checked: the part of the lab's solution kubedojo can apply itself.
@@ -31,6 +33,20 @@ pub struct Scenario {
     pub fault: Vec<FaultAction>,
     pub checks: Vec<ScenarioCheck>,
     pub loc: super::model::Loc,
+}
+
+impl Scenario {
+    /// The debrief as a learner reads it: the text, then where its facts come from.
+    pub fn debrief_with_sources(&self) -> String {
+        let mut text = self.debrief.text.trim().to_string();
+        if !self.sources.is_empty() {
+            text.push_str("\n\nSources:\n\n");
+            for s in &self.sources {
+                text.push_str(&format!("- {s}\n"));
+            }
+        }
+        text
+    }
 }
 
 /// A check of the scenario and a part of its failure message while the fault is in.
@@ -68,7 +84,7 @@ pub enum FaultAction {
 }
 
 /// Kubernetes kinds a fault may patch or create, with their API group/version and plural.
-pub const K8S_KINDS: [(&str, &str, &str, &str); 8] = [
+pub const K8S_KINDS: [(&str, &str, &str, &str); 9] = [
     ("Deployment", "apps", "v1", "deployments"),
     ("DaemonSet", "apps", "v1", "daemonsets"),
     ("Service", "", "v1", "services"),
@@ -76,6 +92,7 @@ pub const K8S_KINDS: [(&str, &str, &str, &str); 8] = [
     ("ServiceAccount", "", "v1", "serviceaccounts"),
     ("PodDisruptionBudget", "policy", "v1", "poddisruptionbudgets"),
     ("Ingress", "networking.k8s.io", "v1", "ingresses"),
+    ("IngressClass", "networking.k8s.io", "v1", "ingressclasses"),
     ("Rollout", "argoproj.io", "v1alpha1", "rollouts"),
 ];
 
@@ -96,6 +113,8 @@ struct RawScenario {
     hints: Vec<Spanned<String>>,
     fix: Spanned<String>,
     debrief: Spanned<String>,
+    #[serde(default)]
+    sources: Option<Spanned<Vec<String>>>,
     #[serde(default)]
     vars: BTreeMap<String, String>,
     #[serde(default)]
@@ -131,6 +150,14 @@ pub fn parse(src: &TomlFile<'_>, diags: &mut Vec<Diagnostic>) -> Option<(Scenari
     }
     if raw.hints.len() < 3 {
         diags.push(Diagnostic::warning(src.file, src.at(raw.id.span().start), format!("scenario has {} hint level(s)", raw.hints.len())).hint("write three levels: a direction, the tool or field, nearly the answer"));
+    }
+    match &raw.sources {
+        None => diags.push(
+            src.error(&raw.id, "scenario names no sources")
+                .hint("add sources = [\"owner/repo path@tag: what it shows\", \"https://docs...\"] for the behaviour the symptom and debrief describe"),
+        ),
+        Some(s) if s.get_ref().iter().all(|x| x.trim().is_empty()) => diags.push(src.error(s, "sources is empty").hint("name the upstream repo and path, or the doc page")),
+        Some(_) => {}
     }
     if raw.fault.is_empty() {
         diags.push(src.error(&raw.id, "scenario injects no fault").hint("add [[fault]] actions"));
@@ -199,6 +226,7 @@ pub fn parse(src: &TomlFile<'_>, diags: &mut Vec<Diagnostic>) -> Option<(Scenari
         hints: raw.hints.iter().map(|h| src.markdown(h)).collect(),
         fix: src.markdown(&raw.fix),
         debrief: src.markdown(&raw.debrief),
+        sources: raw.sources.map(Spanned::into_inner).unwrap_or_default(),
         vars: raw.vars,
         setup: raw.setup.into_iter().map(Spanned::into_inner).collect(),
         fault,

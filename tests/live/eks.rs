@@ -226,9 +226,11 @@ impl SimEks {
 
     /// A published asset with the lab defaults replaced by this lab's values, as the
     /// exercises tell learners to do ("edit them before you apply").
+    /// A published asset as the learner receives it: rendered with the lab's variables (the
+    /// product's own rendering), then with any lab default still written literally replaced.
     pub fn asset(&self, rel: &str) -> String {
-        let path = format!("{}/assets/{rel}", env!("CARGO_MANIFEST_DIR"));
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let files = kubedojo::content::PackFiles::embedded();
+        let text = kubedojo::content::assets::render(&files, rel, &self.vars).unwrap_or_else(|| panic!("assets/{rel} is missing or not text"));
         self.localize(&text)
     }
 

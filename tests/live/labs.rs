@@ -168,8 +168,9 @@ pub async fn argo_rollouts_bluegreen(p: &mut Proof, sim: &SimEks) {
     p.after(sim, "deploy-blue").await;
 
     p.before(sim, "release-green").await;
-    // kubectl argo rollouts set image web web=<green>, or the published JSON patch
-    let patch = sim.asset("argo-rollouts-bluegreen/green-patch.json").replace("public.ecr.aws/nginx/nginx:1.27", sim.var("greenImage"));
+    // kubectl argo rollouts set image web web=<green>, or the published JSON patch (rendered
+    // with the lab's greenImage)
+    let patch = sim.asset("argo-rollouts-bluegreen/green-patch.json");
     sim.kubectl(&["-n", &ns, "patch", "rollout", &name, "--type=json", "-p", &patch], None);
     argo::reconcile(sim, &ns, &name, false);
     p.after(sim, "release-green").await;

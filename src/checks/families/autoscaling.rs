@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::{ConfigMap, ServiceAccount};
+use k8s_openapi::api::core::v1::ConfigMap;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::Api;
 use kube::api::{ApiResource, DynamicObject, GroupVersionKind, ListParams};
@@ -32,13 +32,16 @@ async fn find_ca(ctx: &Ctx<'_>) -> Step<Option<Deployment>> {
     Ok(list.items.into_iter().find(|d| args(d).iter().any(|a| a == "--cloud-provider=aws")))
 }
 
-/// The IAM role of Cluster Autoscaler's ServiceAccount, when it has one.
-pub async fn ca_role(ctx: &Ctx<'_>) -> Step<Option<String>> {
+/// Cluster Autoscaler's ServiceAccount, when CA is found.
+async fn ca_service_account(ctx: &Ctx<'_>) -> Step<Option<String>> {
     let Some(d) = find_ca(ctx).await? else { return Ok(None) };
-    let ns = ns(ctx);
-    let sa = d.spec.template.spec.and_then(|p| p.service_account_name).unwrap_or_else(|| "default".into());
-    let api: Api<ServiceAccount> = Api::namespaced(ctx.kube()?.clone(), &ns);
-    Ok(kube_call(&format!("get serviceaccount {ns}/{sa}"), api.get_opt(&sa)).await?.and_then(|s| s.metadata.annotations?.get(super::irsa::ROLE_ANNOTATION).cloned()))
+    Ok(Some(d.spec.template.spec.and_then(|p| p.service_account_name).unwrap_or_else(|| "default".into())))
+}
+
+/// The AWS identity (IRSA or Pod Identity) of Cluster Autoscaler's ServiceAccount.
+pub async fn ca_identity(ctx: &Ctx<'_>) -> Step<Option<super::identity::Identity>> {
+    let Some(sa) = ca_service_account(ctx).await? else { return Ok(None) };
+    super::identity::of_service_account(ctx, &ns(ctx), &sa).await
 }
 
 fn not_found(ns: &str) -> Outcome {
@@ -61,7 +64,7 @@ pub async fn deployed(ctx: &Ctx<'_>) -> Step<Outcome> {
     };
     let updated = status.metadata.annotations.as_ref().and_then(|a| a.get("cluster-autoscaler.kubernetes.io/last-updated").cloned());
     if let Some(ts) = updated.as_deref()
-        && let Some(age) = age_seconds(ts)
+        && let Some(age) = age_seconds(ts, ctx.now)
         && age > 300
     {
         return Ok(fail(format!("status ConfigMap stale since {ts}: is {name} crash-looping or unable to reach AWS?")).found_expected(ts, "updated within 5 min"));
@@ -70,11 +73,10 @@ pub async fn deployed(ctx: &Ctx<'_>) -> Step<Outcome> {
 }
 
 /// Age of a `2026-11-26 00:00:00.123 +0000 UTC` (CA) or RFC 3339 timestamp.
-fn age_seconds(ts: &str) -> Option<u64> {
+fn age_seconds(ts: &str, now: u64) -> Option<u64> {
     let date = ts.get(..19)?.replace(' ', "T");
     let parsed: k8s_openapi::jiff::Timestamp = format!("{date}Z").parse().ok()?;
-    let now = k8s_openapi::jiff::Timestamp::now();
-    u64::try_from(now.as_second() - parsed.as_second()).ok()
+    u64::try_from(i64::try_from(now).ok()? - parsed.as_second()).ok()
 }
 
 pub async fn autodiscovery(ctx: &Ctx<'_>) -> Step<Outcome> {
@@ -117,9 +119,12 @@ pub async fn iam(ctx: &Ctx<'_>) -> Step<Outcome> {
     if find_ca(ctx).await?.is_none() {
         return Ok(not_found(&ns));
     }
-    let Some(role) = ca_role(ctx).await? else {
-        return Ok(fail("Cluster Autoscaler's ServiceAccount has no IAM role: it cannot change ASG sizes").found_expected("no role", "eks.amazonaws.com/role-arn"));
+    let Some(identity) = ca_identity(ctx).await? else {
+        let sa = ca_service_account(ctx).await?.unwrap_or_else(|| "cluster-autoscaler".into());
+        let policy = format!("arn:aws:iam::{}:policy/{}-cluster-autoscaler", ctx.var("account", "<account>"), ctx.cluster());
+        return Ok(super::identity::none(ctx, &ns, &sa, "it cannot change the node groups' desired sizes", &policy));
     };
+    let role = identity.role().to_string();
     let cluster = ctx.cluster();
     // the ASGs carry the discovery tags: simulate with them, as the upstream policy conditions on them
     let context = BTreeMap::from([
@@ -130,12 +135,19 @@ pub async fn iam(ctx: &Ctx<'_>) -> Step<Outcome> {
     let checks: Vec<(&str, &str)> = required.iter().map(|a| (*a, "*")).chain([("eks:DescribeNodegroup", "*")]).collect();
     let answer = simulate::simulate(aws, &role, &checks, &context).await?;
     if let Some(d) = answer.denied().into_iter().find(|d| d.action != "eks:DescribeNodegroup") {
-        return Ok(fail(format!("role {role}: {} → {}{}", d.action, d.decision, answer.note())).found_expected(d.decision.clone(), "allowed"));
+        let role_name = super::irsa::role_name(&role).unwrap_or(&role);
+        return Ok(fail(format!(
+            "{} is denied {}{}: attach the lab's policy (cluster-autoscaler/iam-policy.json) with aws iam attach-role-policy --role-name {role_name} --policy-arn <its ARN>",
+            identity.describe(),
+            d.action,
+            answer.note()
+        ))
+        .found_expected(format!("{} {}", d.action, d.decision), "allowed"));
     }
     if !answer.denied().is_empty() {
-        return Ok(warn(format!("role {role} may scale the ASGs, but not eks:DescribeNodegroup: groups at 0 with labels or taints cannot be modelled{}", answer.note())));
+        return Ok(warn(format!("{} may scale the ASGs, but not eks:DescribeNodegroup: groups at 0 with labels or taints cannot be modelled{}", identity.describe(), answer.note())));
     }
-    Ok(pass(format!("role {role} may scale the node groups' ASGs{}", answer.note())))
+    Ok(pass(format!("{} may scale the node groups' ASGs{}", identity.describe(), answer.note())))
 }
 
 pub async fn karpenter(ctx: &Ctx<'_>) -> Step<Outcome> {
@@ -179,7 +191,7 @@ pub fn has_interruption_queue(d: &Deployment) -> bool {
 mod tests {
     #[test]
     fn ages_of_ca_timestamps() {
-        assert!(super::age_seconds("2020-01-01 00:00:00.000 +0000 UTC").is_some_and(|a| a > 300));
-        assert!(super::age_seconds("garbage").is_none());
+        assert_eq!(super::age_seconds("2020-01-01 00:00:00.000 +0000 UTC", 1_577_836_800 + 301), Some(301));
+        assert!(super::age_seconds("garbage", 1_577_836_800).is_none());
     }
 }

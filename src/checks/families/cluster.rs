@@ -43,16 +43,9 @@ pub async fn describe(ctx: &Ctx<'_>) -> Step<aws_sdk_eks::types::Cluster> {
     }
 }
 
-fn version_tuple(v: &str) -> Option<(u32, u32)> {
-    let v = v.trim_start_matches('v');
-    let mut parts = v.split('.');
-    let major = parts.next()?.parse().ok()?;
-    let minor = parts.next()?.trim_end_matches('+').split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()?;
-    Some((major, minor))
-}
-
 fn below(found: &str, min: &str) -> bool {
-    matches!((version_tuple(found), version_tuple(min)), (Some(f), Some(m)) if f < m)
+    use crate::content::versions::minor;
+    matches!((minor(found), minor(min)), (Some(f), Some(m)) if f < m)
 }
 
 pub async fn active(ctx: &Ctx<'_>) -> Step<Outcome> {
@@ -63,21 +56,34 @@ pub async fn active(ctx: &Ctx<'_>) -> Step<Outcome> {
         let info = kube_call("read the server version", client.apiserver_version()).await?;
         let version = info.git_version;
         if !min.is_empty() && below(&version, &min) {
-            return Ok(fail(format!("version {version} < {min}")).found_expected(version, format!(">= {min}")));
+            return Ok(fail(format!("version {version} < {min}: recreate the local cluster with a newer Kubernetes")).found_expected(version, format!(">= {min}")));
         }
-        return Ok(pass(format!("API server reachable, Kubernetes {version} (no EKS API on this target)")));
+        return Ok(pass(format!("API server reachable, Kubernetes {version} (no EKS API on this target, so no support status)")));
     }
     let cluster = describe(ctx).await?;
     let status = cluster.status.as_ref().map(|s| s.as_str().to_string()).unwrap_or_else(|| "UNKNOWN".into());
     let version = cluster.version.clone().unwrap_or_default();
     let name = ctx.cluster();
     if status != "ACTIVE" {
-        return Ok(fail(format!("status {status}, expected ACTIVE (wait out CREATING/UPDATING)")).found_expected(status, "ACTIVE"));
+        return Ok(fail(format!("status {status}, expected ACTIVE: wait out CREATING/UPDATING, or read `aws eks describe-cluster --name {name} --query cluster.health` if it FAILED"))
+            .found_expected(status, "ACTIVE"));
     }
     if !min.is_empty() && below(&version, &min) {
-        return Ok(fail(format!("version {version} < {min}: upgrade one minor version at a time")).found_expected(version, format!(">= {min}")));
+        return Ok(fail(format!("version {version} < {min}: {}", upgrade_command(ctx, &version)))
+            .found_expected(version, format!(">= {min}")));
     }
-    Ok(pass(format!("cluster {name} is ACTIVE, Kubernetes {version}")))
+    let support = super::support::status(ctx, &version, ctx.today()).await?;
+    Ok(super::support::outcome(ctx, &name, &version, &support))
+}
+
+/// The command that moves a cluster one minor version up (EKS upgrades one minor at a time).
+pub fn upgrade_command(ctx: &Ctx<'_>, version: &str) -> String {
+    let next = crate::content::versions::minor(version).map_or_else(|| "<next minor>".to_string(), |(major, m)| format!("{major}.{}", m + 1));
+    format!(
+        "upgrade one minor version at a time: eksctl upgrade cluster --name {} --region {} --version {next} --approve",
+        ctx.cluster(),
+        ctx.var("region", "<region>")
+    )
 }
 
 pub async fn multi_az(ctx: &Ctx<'_>) -> Step<Outcome> {

@@ -10,7 +10,7 @@ use crate::checks::context::{Ctx, kube_call, timed};
 use crate::checks::iam_policy::{self, issuer_host_path};
 use crate::checks::outcome::{Outcome, Step, aws_code, aws_error, error, fail, pass, warn};
 
-pub const ROLE_ANNOTATION: &str = "eks.amazonaws.com/role-arn";
+pub use super::identity::ROLE_ANNOTATION;
 pub const AUDIENCE: &str = "sts.amazonaws.com";
 pub const TOKEN_FILE: &str = "/var/run/secrets/eks.amazonaws.com/serviceaccount/token";
 

@@ -1,7 +1,7 @@
 //! AWS Load Balancer Controller, its IngressClass, and a TLS Ingress with an ALB address.
 
 use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::{Event, ServiceAccount};
+use k8s_openapi::api::core::v1::Event;
 use k8s_openapi::api::networking::v1::{Ingress, IngressClass};
 use kube::Api;
 use kube::api::ListParams;
@@ -53,16 +53,15 @@ pub async fn deployed(ctx: &Ctx<'_>) -> Step<Outcome> {
         None => return Ok(fail(format!("{name} has no --cluster-name (helm --set clusterName={cluster})")).found_expected("no --cluster-name", cluster)),
     }
     let sa_name = pod.service_account_name.unwrap_or_else(|| "default".into());
-    let sas: Api<ServiceAccount> = Api::namespaced(client, &ns);
-    let sa = kube_call(&format!("get serviceaccount {ns}/{sa_name}"), sas.get_opt(&sa_name)).await?;
-    let role = sa.and_then(|s| s.metadata.annotations?.get(super::irsa::ROLE_ANNOTATION).cloned());
-    match role {
-        Some(arn) => Ok(pass(format!("{name}: {available}/{want} available, --cluster-name={cluster}, SA {sa_name} uses {arn}"))),
-        None if matches!(ctx.kind(), Some(TargetKind::Kind | TargetKind::Kwok)) => {
-            Ok(warn(format!("{name} runs for {cluster}, but SA {sa_name} has no {}: on EKS its ELB API calls would fail", super::irsa::ROLE_ANNOTATION)))
+    match super::identity::of_service_account(ctx, &ns, &sa_name).await? {
+        Some(identity) => Ok(pass(format!("{name}: {available}/{want} available, --cluster-name={cluster}, SA {sa_name} uses {}", identity.describe()))),
+        None if matches!(ctx.kind(), Some(TargetKind::Kind | TargetKind::Kwok)) && ctx.backend.aws.is_none() => Ok(warn(format!(
+            "{name} runs for {cluster}, but SA {sa_name} has no AWS identity (IRSA or Pod Identity): on EKS its ELB API calls would fail"
+        ))),
+        None => {
+            let policy = format!("arn:aws:iam::{}:policy/AWSLoadBalancerControllerIAMPolicy", ctx.var("account", "<account>"));
+            Ok(super::identity::none(ctx, &ns, &sa_name, "its ELB and EC2 API calls fail, so no load balancer is created", &policy))
         }
-        None => Ok(fail(format!("SA {sa_name} has no {}: ELB API calls will fail", super::irsa::ROLE_ANNOTATION))
-            .found_expected("no annotation", "an IAM role ARN")),
     }
 }
 

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::DaemonSet;
-use k8s_openapi::api::core::v1::{ConfigMap, ServiceAccount};
+use k8s_openapi::api::core::v1::ConfigMap;
 use kube::Api;
 
 use crate::checks::context::{Ctx, kube_call, timed};
@@ -118,28 +118,19 @@ pub async fn config(ctx: &Ctx<'_>) -> Step<Outcome> {
     Ok(pass(format!("application logs go to {expected_group}{}", found_region.map(|r| format!(" in {r}")).unwrap_or_default())))
 }
 
+/// The AWS managed policy Fluent Bit's role needs to write to CloudWatch Logs.
+const CLOUDWATCH_POLICY: &str = "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy";
+
 pub async fn iam(ctx: &Ctx<'_>) -> Step<Outcome> {
     let aws = ctx.aws()?;
     let d = daemonset(ctx).await?;
     let ns = ns(ctx);
     let pod = d.spec.template.spec.clone().unwrap_or_default();
     let sa_name = pod.service_account_name.unwrap_or_else(|| "default".into());
-    let sas: Api<ServiceAccount> = Api::namespaced(ctx.kube()?.clone(), &ns);
-    let sa = kube_call(&format!("get serviceaccount {ns}/{sa_name}"), sas.get_opt(&sa_name)).await?;
-    let role = match sa.and_then(|s| s.metadata.annotations?.get(super::irsa::ROLE_ANNOTATION).cloned()) {
-        Some(arn) => arn,
-        None => {
-            // no IRSA: the pods use the node role
-            let names = super::nodegroups::list_names(ctx).await?;
-            let Some(first) = names.first() else {
-                return Ok(fail(format!("ServiceAccount {ns}/{sa_name} has no IAM role and the cluster has no node group to fall back on")).found_expected("no principal", "an IRSA role or a node role"));
-            };
-            match super::nodegroups::describe(ctx, first).await?.and_then(|g| g.node_role) {
-                Some(r) => r,
-                None => return Ok(fail(format!("node group {first} has no node role")).found_expected("no role", "a node role")),
-            }
-        }
+    let Some(identity) = super::identity::of_service_account(ctx, &ns, &sa_name).await? else {
+        return Ok(super::identity::none(ctx, &ns, &sa_name, "Fluent Bit would fall back to the node role, which every pod on the node shares", CLOUDWATCH_POLICY));
     };
+    let role = identity.role().to_string();
     let mut actions = vec!["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"];
     let maps: Api<ConfigMap> = Api::namespaced(ctx.kube()?.clone(), &ns);
     let config_name = ctx.text("configMap", "fluentBitConfig", "fluent-bit-config");
@@ -151,9 +142,16 @@ pub async fn iam(ctx: &Ctx<'_>) -> Step<Outcome> {
     let checks: Vec<(&str, &str)> = actions.iter().map(|a| (*a, group_arn.as_str())).collect();
     let answer = simulate::simulate(aws, &role, &checks, &BTreeMap::new()).await?;
     if let Some(d) = answer.denied().first() {
-        return Ok(fail(format!("{role} denied {}: attach CloudWatchAgentServerPolicy{}", d.action, answer.note())).found_expected(d.decision.clone(), "allowed"));
+        let role_name = super::irsa::role_name(&role).unwrap_or(&role);
+        return Ok(fail(format!(
+            "{} is denied {}{}: aws iam attach-role-policy --role-name {role_name} --policy-arn {CLOUDWATCH_POLICY}",
+            identity.describe(),
+            d.action,
+            answer.note()
+        ))
+        .found_expected(format!("{} {}", d.action, d.decision), "allowed"));
     }
-    Ok(pass(format!("{role} may write to CloudWatch Logs ({}){}", actions.join(", "), answer.note())))
+    Ok(pass(format!("{} may write to CloudWatch Logs ({}){}", identity.describe(), actions.join(", "), answer.note())))
 }
 
 pub async fn cw_ingest(ctx: &Ctx<'_>) -> Step<Outcome> {
@@ -164,7 +162,7 @@ pub async fn cw_ingest(ctx: &Ctx<'_>) -> Step<Outcome> {
     if !groups.iter().any(|g| g.log_group_name.as_deref() == Some(group.as_str())) {
         return Ok(fail(format!("log group {group} absent: Fluent Bit has not written yet (or writes elsewhere)")).found_expected("no log group", group));
     }
-    let since = (crate::checks::engine::now_unix().saturating_sub(15 * 60) * 1000) as i64;
+    let since = (ctx.now.saturating_sub(15 * 60) * 1000) as i64;
     let out = timed("logs:FilterLogEvents", aws.logs.filter_log_events().log_group_name(&group).start_time(since).limit(1).send()).await?;
     let events = out.map_err(|e| aws_error(&e, "logs:FilterLogEvents"))?.events.unwrap_or_default();
     if events.is_empty() {

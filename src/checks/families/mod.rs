@@ -3,6 +3,7 @@
 
 mod autoscaling;
 mod cluster;
+mod identity;
 mod irsa;
 mod k8s;
 mod loadbalancing;
@@ -10,6 +11,7 @@ mod logging;
 mod nodegroups;
 mod practices;
 mod rollouts;
+mod support;
 
 use super::context::Ctx;
 

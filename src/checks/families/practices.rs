@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment};
-use k8s_openapi::api::core::v1::{Node, ServiceAccount};
+use k8s_openapi::api::core::v1::Node;
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::api::storage::v1::{CSIDriver, StorageClass};
@@ -133,10 +133,10 @@ pub async fn netpol(ctx: &Ctx<'_>) -> Step<Outcome> {
 }
 
 pub async fn csi(ctx: &Ctx<'_>, efs: bool) -> Step<Outcome> {
-    let (driver, addon, controller, sa_name, provisioner) = if efs {
-        ("efs.csi.aws.com", "aws-efs-csi-driver", "efs-csi-controller", "efs-csi-controller-sa", "efs.csi.aws.com")
+    let (driver, addon, controller, sa_name, provisioner, policy) = if efs {
+        ("efs.csi.aws.com", "aws-efs-csi-driver", "efs-csi-controller", "efs-csi-controller-sa", "efs.csi.aws.com", "arn:aws:iam::aws:policy/service-role/AmazonEFSCSIDriverPolicy")
     } else {
-        ("ebs.csi.aws.com", "aws-ebs-csi-driver", "ebs-csi-controller", "ebs-csi-controller-sa", "ebs.csi.aws.com")
+        ("ebs.csi.aws.com", "aws-ebs-csi-driver", "ebs-csi-controller", "ebs-csi-controller-sa", "ebs.csi.aws.com", "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy")
     };
     let client = ctx.kube()?.clone();
     let drivers: Api<CSIDriver> = Api::all(client.clone());
@@ -156,8 +156,6 @@ pub async fn csi(ctx: &Ctx<'_>, efs: bool) -> Step<Outcome> {
         return Ok(pass(format!("CSIDriver {driver} is registered (no EKS API on this target)")));
     }
     let ns = ctx.text("namespace", "csiNamespace", "kube-system");
-    let sas: Api<ServiceAccount> = Api::namespaced(client.clone(), &ns);
-    let role = kube_call(&format!("get serviceaccount {ns}/{sa_name}"), sas.get_opt(sa_name)).await?.and_then(|s| s.metadata.annotations?.get(super::irsa::ROLE_ANNOTATION).cloned());
     let deployments: Api<Deployment> = Api::namespaced(client, &ns);
     let available = kube_call(&format!("get deployment {ns}/{controller}"), deployments.get_opt(controller)).await?.and_then(|d| d.status?.available_replicas).unwrap_or(0);
     if available < 1 {
@@ -182,9 +180,9 @@ pub async fn csi(ctx: &Ctx<'_>, efs: bool) -> Step<Outcome> {
             return Ok(fail(format!("addon {addon} {status}: {}", issues.join("; "))).found_expected(status, "ACTIVE"));
         }
     }
-    match role {
-        Some(r) => Ok(pass(format!("{driver}: CSIDriver, {controller} available, {sa_name} uses {r}"))),
-        None => Ok(fail(format!("controller SA {sa_name} has no role: PVCs stay Pending")).found_expected("no role", "eks.amazonaws.com/role-arn")),
+    match super::identity::of_service_account(ctx, &ns, sa_name).await? {
+        Some(identity) => Ok(pass(format!("{driver}: CSIDriver, {controller} available, {sa_name} uses {}", identity.describe()))),
+        None => Ok(super::identity::none(ctx, &ns, sa_name, "the driver cannot create volumes, so PVCs stay Pending", policy)),
     }
 }
 
@@ -320,8 +318,8 @@ pub async fn scale_to_zero(ctx: &Ctx<'_>) -> Step<Outcome> {
     if tagged && !groups.is_empty() {
         return Ok(pass(format!("{ng} can scale to 0; its ASG tags tell Cluster Autoscaler its taints")));
     }
-    if let Some(role) = super::autoscaling::ca_role(ctx).await? {
-        let answer = crate::checks::simulate::simulate(aws, &role, &[("eks:DescribeNodegroup", "*")], &Default::default()).await?;
+    if let Some(identity) = super::autoscaling::ca_identity(ctx).await? {
+        let answer = crate::checks::simulate::simulate(aws, identity.role(), &[("eks:DescribeNodegroup", "*")], &Default::default()).await?;
         if answer.denied().is_empty() {
             return Ok(pass(format!("{ng} can scale to 0; Cluster Autoscaler reads its taints with eks:DescribeNodegroup{}", answer.note())));
         }
