@@ -272,7 +272,7 @@ async fn ca_iam_cases() {
             Fail,
             "autoscaling:SetDesiredCapacity → implicitDeny",
         ),
-        (None, Fail, "has no IAM role"),
+        (None, Fail, "has no AWS identity of its own"),
     ];
     for (arn, status, part) in cases {
         let ns = namespace(&c, "ca-iam").await;

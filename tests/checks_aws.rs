@@ -92,39 +92,56 @@ async fn cluster_active_found_or_not_and_degraded_without_aws() {
     let b = backend(None, true).await;
     let name = unique("active");
     create_cluster(aws(&b), &name, true, &[], false).await;
-    let r = run(
-        &b,
-        &spec("cluster.active", &[]),
-        &vars(&[("cluster", &name)]),
-    )
-    .await;
-    assert_status(
-        &r,
-        Pass,
-        &format!("cluster {name} is ACTIVE, Kubernetes 1.35"),
-    );
-    let r = run(
-        &b,
-        &spec("cluster.active", &[("minVersion", "1.36")]),
-        &vars(&[("cluster", &name)]),
-    )
-    .await;
-    assert_status(&r, Fail, "version 1.35 < 1.36");
-    let r = run(
-        &b,
-        &spec("cluster.active", &[]),
-        &vars(&[("cluster", "no-such-cluster")]),
-    )
-    .await;
+    let v = table_vars(&[("cluster", &name), ("region", "eu-west-1")]);
+    // the emulator has no eks:DescribeClusterVersions: the course's table decides, and says so
+    let r = run_on(&b, &spec("cluster.active", &[]), &v, "2026-12-06").await;
+    assert_status(&r, Pass, &format!("cluster {name} is ACTIVE, Kubernetes 1.35, in standard support until 2027-03-27"));
+    assert!(r.message.contains("(source: the course's version table, verified 2026-12-06 (this endpoint has no eks:DescribeClusterVersions))"), "{r:?}");
+    let r = run(&b, &spec("cluster.active", &[("minVersion", "1.36")]), &v).await;
+    assert_status(&r, Fail, "version 1.35 < 1.36: upgrade one minor version at a time: eksctl upgrade cluster");
+    let r = run(&b, &spec("cluster.active", &[]), &vars(&[("cluster", "no-such-cluster")])).await;
     assert_status(&r, Fail, "Cluster no-such-cluster not found in eu-west-1");
     let local = backend(None, false).await;
-    let r = run(
-        &local,
-        &spec("cluster.active", &[("minVersion", "1.33")]),
-        &vars(&[]),
-    )
-    .await;
+    let r = run(&local, &spec("cluster.active", &[("minVersion", "1.33")]), &vars(&[])).await;
     assert_status(&r, Pass, "API server reachable, Kubernetes v1.");
+}
+
+#[tokio::test]
+async fn cluster_support_status_through_the_calendar() {
+    let b = backend(None, true).await;
+    let name = unique("support");
+    create_cluster(aws(&b), &name, true, &[], false).await;
+    let v = table_vars(&[("cluster", &name), ("region", "eu-west-1")]);
+    let s = spec("cluster.active", &[]);
+
+    // 54 days before the end of standard support: a warning with the date and the way out
+    let r = run_on(&b, &s, &v, "2027-02-01").await;
+    assert_status(&r, Warn, "Kubernetes 1.35: standard support ends in 54 days (2027-03-27), then the control plane bills $0.60/h instead of $0.10/h");
+    assert!(r.message.contains(&format!("eksctl upgrade cluster --name {name} --region eu-west-1 --version 1.36 --approve")), "{r:?}");
+
+    // in extended support: found, expected, the cost difference and the upgrade command
+    let r = run_on(&b, &s, &v, "2027-04-01").await;
+    assert_status(&r, Fail, "Kubernetes 1.35 is in extended support since 2027-03-27 (until 2028-03-27): the control plane bills $0.60/h instead of $0.10/h ($0.50/h, about $365 a month, more)");
+    assert!(r.message.contains(&format!("eksctl upgrade cluster --name {name} --region eu-west-1 --version 1.36 --approve")), "{r:?}");
+    assert!(r.message.contains("source: the course's version table"), "{r:?}");
+    assert_eq!((r.found.as_deref(), r.expected.as_deref()), (Some("Kubernetes 1.35, extended support"), Some("a Kubernetes version in EKS standard support")));
+
+    // past extended support
+    let r = run_on(&b, &s, &v, "2028-04-01").await;
+    assert_status(&r, Fail, "Kubernetes 1.35 is past the end of extended support (2028-03-27)");
+
+    // a version the table does not know: said, not guessed
+    let newer = unique("support");
+    aws(&b).eks.create_cluster().name(&newer).role_arn(format!("arn:aws:iam::{ACCOUNT}:role/eks")).version("1.99")
+        .resources_vpc_config(VpcConfigRequest::builder().subnet_ids("subnet-aaaa").build()).send().await.expect("cluster");
+    let r = run_on(&b, &s, &table_vars(&[("cluster", &newer)]), "2026-12-06").await;
+    assert_status(&r, Warn, "Kubernetes 1.99, whose support status neither source knows");
+    // a version older than every release in the table left support long ago
+    let older = unique("support");
+    aws(&b).eks.create_cluster().name(&older).role_arn(format!("arn:aws:iam::{ACCOUNT}:role/eks")).version("1.27")
+        .resources_vpc_config(VpcConfigRequest::builder().subnet_ids("subnet-aaaa").build()).send().await.expect("cluster");
+    let r = run_on(&b, &s, &table_vars(&[("cluster", &older), ("region", "eu-west-1")]), "2026-12-06").await;
+    assert_status(&r, Fail, "Kubernetes 1.27 is past the end of extended support");
 }
 
 #[tokio::test]

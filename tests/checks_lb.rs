@@ -47,7 +47,7 @@ async fn controller_found_by_behaviour_with_cluster_name_and_role() {
     assert_status(
         &run_until(&b, &s, &v, Pass, "available").await,
         Pass,
-        "--cluster-name=kubedojo-lab, SA aws-load-balancer-controller uses arn:aws:iam::111122223333:role/lbc",
+        "--cluster-name=kubedojo-lab, SA aws-load-balancer-controller uses IRSA role arn:aws:iam::111122223333:role/lbc",
     );
     let other = vars(&[("cluster", "prod")]);
     assert_status(
@@ -82,7 +82,7 @@ async fn controller_found_by_behaviour_with_cluster_name_and_role() {
     assert_status(
         &run(&eks, &s2, &v).await,
         Fail,
-        "has no eks.amazonaws.com/role-arn: ELB API calls will fail",
+        "has no AWS identity of its own (no eks.amazonaws.com/role-arn annotation, no Pod Identity association): its ELB and EC2 API calls fail",
     );
 
     let ns3 = namespace(&c, "lbc-noarg").await;

@@ -162,11 +162,21 @@ async fn iam_of_the_fluent_bit_role() {
     );
     let ns2 = namespace(&c, "cw-iam").await;
     fluent_bit(&c, &ns2, "kubedojo-lab", APP_CONF, Some(&bare_arn)).await;
-    assert_status(
-        &run(&b, &spec("logs.fluentbit-iam", &[("namespace", &ns2)]), &v).await,
-        Fail,
-        "denied logs:CreateLogStream: attach CloudWatchAgentServerPolicy",
-    );
+    let r = run(&b, &spec("logs.fluentbit-iam", &[("namespace", &ns2)]), &v).await;
+    assert_status(&r, Fail, &format!("IRSA role {bare_arn}: logs:CreateLogStream → implicitDeny"));
+    assert!(r.message.contains(&format!("aws iam attach-role-policy --role-name {bare} --policy-arn arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy")), "names the command that fixes it: {r:?}");
+    assert_eq!(r.found.as_deref(), Some("logs:CreateLogStream implicitDeny"));
+
+    // no identity of its own: the check never falls back to (or advises) the node role
+    let ns3 = namespace(&c, "cw-iam").await;
+    fluent_bit(&c, &ns3, "kubedojo-lab", APP_CONF, None).await;
+    let r = run(&b, &spec("logs.fluentbit-iam", &[("namespace", &ns3)]), &v).await;
+    assert_status(&r, Fail, &format!("ServiceAccount {ns3}/fluent-bit has no AWS identity of its own"));
+    assert!(r.message.contains("never the node role") && r.message.contains("eksctl create podidentityassociation"), "{r:?}");
+    assert!(!r.message.to_lowercase().contains("attach cloudwatchagentserverpolicy to the node"), "{r:?}");
+    for n in [ns, ns2, ns3] {
+        delete_namespace(&c, &n).await;
+    }
 }
 
 #[tokio::test]

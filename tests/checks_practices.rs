@@ -309,9 +309,9 @@ async fn csi_drivers_and_storage_classes() {
     .await;
     let ebs = spec("csi.ebs", &[("namespace", &ns)]);
     assert_status(
-        &run_until(&with_aws, &ebs, &v, Fail, "has no role").await,
+        &run_until(&with_aws, &ebs, &v, Fail, "has no AWS identity").await,
         Fail,
-        "controller SA ebs-csi-controller-sa has no role: PVCs stay Pending",
+        "has no AWS identity of its own (no eks.amazonaws.com/role-arn annotation, no Pod Identity association): the driver cannot create volumes, so PVCs stay Pending",
     );
     let ns2 = namespace(&c, "ebs").await;
     let _: ServiceAccount = create(&c, &ns2, json!({"metadata": {"name": "ebs-csi-controller-sa", "annotations": {"eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/ebs-csi"}}})).await;
@@ -339,7 +339,7 @@ async fn csi_drivers_and_storage_classes() {
     assert_status(
         &run_until(&with_aws, &ebs3, &v, Pass, "uses").await,
         Pass,
-        "ebs-csi-controller-sa uses arn:aws:iam::123456789012:role/ebs-csi",
+        "ebs-csi-controller-sa uses IRSA role arn:aws:iam::123456789012:role/ebs-csi",
     );
 }
 

@@ -352,3 +352,86 @@ fn a_missing_pack_folder_is_a_clear_error() {
         .code(2)
         .stderr(predicate::str::contains("/nonexistent/pack"));
 }
+
+const TABLE: &str = r#"[kubernetes]
+lab = "1.36"
+source = "https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html"
+verified = 2026-12-06
+
+[[kubernetes.releases]]
+version = "1.36"
+released = 2026-06-02
+end_of_standard = 2027-08-02
+end_of_extended = 2028-08-02
+
+[components.busybox]
+name = "BusyBox image"
+version = "1.37"
+repository = "public.ecr.aws/docker/library/busybox"
+source = "https://github.com/docker-library/official-images"
+verified = 2026-12-06
+"#;
+
+#[test]
+fn the_version_table_ages_and_versions_outside_it_are_reported() {
+    let pack = broken_pack(&[
+        ("versions.toml", "", TABLE),
+        ("assets/demo/job.yaml", "", "spec:\n  containers:\n    - image: public.ecr.aws/docker/library/busybox:1.36\n    - image: {{versions.busybox.image}}\n    - image: quay.io/other/tool:2.1.0\n"),
+        ("lessons/01-every-element.md", "", "\nCreate it with `eksctl create cluster --version 1.35`, on {{versions.kubernetes}}, with {{versions.nosuch}}.\n"),
+    ]);
+    let state = tempfile::tempdir().expect("tempdir");
+    let lint_on = |day: &str| {
+        let out = kubedojo(state.path()).arg("lint").arg(pack.path()).args(["--on", day]).output().expect("run");
+        (String::from_utf8_lossy(&out.stdout).replace(&format!("{}/", pack.path().display()), ""), out.status.code().unwrap_or(-1))
+    };
+    let (out, code) = lint_on("2026-12-06");
+    assert_eq!(code, 1, "an unknown table variable is an error: {out}");
+    assert!(out.contains("assets/demo/job.yaml:3:14: warning: image public.ecr.aws/docker/library/busybox:1.36 is pinned outside the version table\n  hint: write {{versions.busybox.image}}"), "{out}");
+    assert!(out.contains("assets/demo/job.yaml:5:14: warning: image quay.io/other/tool:2.1.0 is pinned outside the version table\n  hint: add the component to versions.toml"), "{out}");
+    assert!(out.contains("warning: Kubernetes 1.35 is pinned outside the version table"), "{out}");
+    assert!(out.contains("error: unknown variable {{versions.nosuch}}"), "{out}");
+    assert!(!out.contains("was verified on"), "fresh on the day it was verified: {out}");
+
+    let pack_ok = broken_pack(&[("versions.toml", "", TABLE), ("lessons/01-every-element.md", "version  = \"1.35\"", "version  = \"{{versions.kubernetes}}\"")]);
+    let lint_ok = |day: &str| {
+        let out = kubedojo(state.path()).arg("lint").arg(pack_ok.path()).args(["--strict", "--on", day]).output().expect("run");
+        (String::from_utf8_lossy(&out.stdout).into_owned(), out.status.code().unwrap_or(-1))
+    };
+    assert_eq!(lint_ok("2026-12-06").1, 0, "{}", lint_ok("2026-12-06").0);
+    let (out, code) = lint_ok("2027-07-01");
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("versions.toml:4:1: warning: kubernetes was verified on 2026-12-06, 207 days ago"), "{out}");
+    assert!(out.contains("warning: the lab's Kubernetes 1.36 leaves standard support in 32 days (2027-08-02)"), "{out}");
+    let (out, _) = lint_ok("2027-08-03");
+    assert!(out.contains("error: the lab's Kubernetes 1.36 is in extended support since 2027-08-02"), "{out}");
+}
+
+#[test]
+fn files_writes_the_labs_files_with_the_learners_values_and_keeps_their_edits() {
+    let state = tempfile::tempdir().expect("tempdir");
+    let work = tempfile::tempdir().expect("tempdir");
+    let dir = work.path().join("lab");
+    let files = |extra: &[&str]| {
+        kubedojo(state.path()).env("KUBEDOJO_LAB_CONFIG", state.path().join("none.toml"))
+            .args(["files", "eks-cluster", "irsa-s3", "--var", "appNs=team-a", "--var", "cluster=blue", "--dir"]).arg(&dir).args(extra).output().expect("run")
+    };
+    let out = files(&[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let app = fs::read_to_string(dir.join("irsa-s3/app.yaml")).expect("app.yaml written");
+    assert!(app.contains("namespace: team-a") && !app.contains("{{"), "rendered with the learner's values: {app}");
+    assert!(!dir.join("alb-ingress").exists(), "only the labs asked for");
+    let cluster = fs::read_to_string(dir.join("eks-cluster/cluster.yaml")).expect("cluster.yaml");
+    assert!(cluster.contains("name: blue") && cluster.contains("version: \"1.36\""), "{cluster}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("wrote") && text.contains("Run the labs' commands from"), "{text}");
+
+    fs::write(dir.join("irsa-s3/app.yaml"), "mine\n").expect("edit");
+    let out = files(&[]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.lines().any(|l| l.contains("kept (yours differs)") && l.ends_with("irsa-s3/app.yaml")), "{text}");
+    assert_eq!(fs::read_to_string(dir.join("irsa-s3/app.yaml")).expect("read"), "mine\n");
+    assert!(files(&["--force"]).status.success());
+    assert!(fs::read_to_string(dir.join("irsa-s3/app.yaml")).expect("read").contains("namespace: team-a"));
+
+    kubedojo(state.path()).args(["files", "nosuch"]).assert().code(2).stderr(predicate::str::contains("no exercise \"nosuch\": the exercises are"));
+}

@@ -12,10 +12,15 @@ use live::eks::SimEks;
 use live::labs;
 use live::proof::{Proof, exercise};
 
+/// Every proof runs with values other than the labs' defaults (cluster, region and account are
+/// the proof's own too), as a learner who changed them would: every published file and command
+/// must take the lab's variables.
+const VALUES: &[(&str, &str)] = &[("appNs", "storefront-prod"), ("irsaSa", "report-reader")];
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn eks_cluster_solution_passes_its_checks() {
     let mut p = Proof::new(exercise("eks-cluster"));
-    let mut sim = SimEks::start(&p.exercise, "kd-proof-cluster", "eu-west-3").await;
+    let mut sim = SimEks::start_with(&p.exercise, "kd-proof-cluster", "eu-west-3", VALUES).await;
     labs::eks_cluster(&mut p, &mut sim).await;
     p.finish();
 }
@@ -23,7 +28,7 @@ async fn eks_cluster_solution_passes_its_checks() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn irsa_s3_solution_passes_its_checks() {
     let mut p = Proof::new(exercise("irsa-s3"));
-    let sim = SimEks::start(&p.exercise, "kd-proof-irsa", "eu-central-1").await;
+    let sim = SimEks::start_with(&p.exercise, "kd-proof-irsa", "eu-central-1", VALUES).await;
     labs::irsa_s3(&mut p, &sim).await;
     p.finish();
 }
@@ -31,7 +36,7 @@ async fn irsa_s3_solution_passes_its_checks() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cluster_autoscaler_solution_passes_its_checks() {
     let mut p = Proof::new(exercise("cluster-autoscaler"));
-    let sim = SimEks::start(&p.exercise, "kd-proof-ca", "eu-west-2").await;
+    let sim = SimEks::start_with(&p.exercise, "kd-proof-ca", "eu-west-2", VALUES).await;
     labs::cluster_autoscaler(&mut p, &sim).await;
     p.finish();
 }
@@ -39,7 +44,7 @@ async fn cluster_autoscaler_solution_passes_its_checks() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fluent_bit_logs_solution_passes_its_checks() {
     let mut p = Proof::new(exercise("fluent-bit-logs"));
-    let sim = SimEks::start(&p.exercise, "kd-proof-logs", "us-west-2").await;
+    let sim = SimEks::start_with(&p.exercise, "kd-proof-logs", "us-west-2", VALUES).await;
     labs::fluent_bit_logs(&mut p, &sim).await;
     p.finish();
 }
@@ -47,7 +52,7 @@ async fn fluent_bit_logs_solution_passes_its_checks() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn alb_ingress_solution_passes_its_checks() {
     let mut p = Proof::new(exercise("alb-ingress"));
-    let sim = SimEks::start(&p.exercise, "kd-proof-alb", "ap-northeast-2").await;
+    let sim = SimEks::start_with(&p.exercise, "kd-proof-alb", "ap-northeast-2", VALUES).await;
     labs::alb_ingress(&mut p, &sim).await;
     p.finish();
 }
@@ -55,7 +60,7 @@ async fn alb_ingress_solution_passes_its_checks() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn argo_rollouts_bluegreen_solution_passes_its_checks() {
     let mut p = Proof::new(exercise("argo-rollouts-bluegreen"));
-    let sim = SimEks::start(&p.exercise, "kd-proof-rollouts", "eu-south-1").await;
+    let sim = SimEks::start_with(&p.exercise, "kd-proof-rollouts", "eu-south-1", VALUES).await;
     labs::argo_rollouts_bluegreen(&mut p, &sim).await;
     p.finish();
 }
@@ -63,7 +68,7 @@ async fn argo_rollouts_bluegreen_solution_passes_its_checks() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn production_hardening_solution_passes_its_checks() {
     let mut p = Proof::new(exercise("production-hardening"));
-    let sim = SimEks::start(&p.exercise, "kd-proof-hardening", "ap-south-1").await;
+    let sim = SimEks::start_with(&p.exercise, "kd-proof-hardening", "ap-south-1", VALUES).await;
     labs::production_hardening(&mut p, &sim).await;
     p.finish();
 }

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Lab only: create a self-signed certificate and import it into ACM, for when you have
 # no domain to validate a public ACM certificate with. Browsers will warn; use curl -k.
-# Usage: REGION=eu-west-1 ./self-signed-cert.sh   (prints the certificate ARN)
+# Usage: REGION={{region}} ./self-signed-cert.sh   (prints the certificate ARN)
 set -euo pipefail
-REGION="${REGION:-eu-west-1}"
+REGION="${REGION:-{{region}}}"
 DIR="$(mktemp -d)"
 openssl req -x509 -newkey rsa:2048 -nodes -days 30 \
   -keyout "$DIR/key.pem" -out "$DIR/cert.pem" \

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Preflight for the kubedojo EKS lab: tools present, AWS identity and region as expected.
-# Usage: ACCOUNT=111122223333 REGION=eu-west-1 ./preflight.sh
+# Usage: ACCOUNT={{account}} REGION={{region}} ./preflight.sh
 set -euo pipefail
-ACCOUNT="${ACCOUNT:-111122223333}"
-REGION="${REGION:-eu-west-1}"
+ACCOUNT="${ACCOUNT:-{{account}}}"
+REGION="${REGION:-{{region}}}"
 
 check() { # name, version command...
   local name="$1"; shift

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Read-only checks of the lab cluster's node groups.
-# Usage: CLUSTER=kubedojo-lab REGION=eu-west-1 ./verify-nodes.sh
+# Usage: CLUSTER={{cluster}} REGION={{region}} ./verify-nodes.sh
 set -euo pipefail
-CLUSTER="${CLUSTER:-kubedojo-lab}"
-REGION="${REGION:-eu-west-1}"
+CLUSTER="${CLUSTER:-{{cluster}}}"
+REGION="${REGION:-{{region}}}"
 
 echo "== Node groups"
 eksctl get nodegroup --cluster "$CLUSTER" --region "$REGION"

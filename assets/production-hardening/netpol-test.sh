@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Negative and positive test of the shop NetworkPolicies: the API server accepts
+# Negative and positive test of the {{appNs}} NetworkPolicies: the API server accepts
 # policies even when nothing enforces them, so only traffic proves isolation.
-# Usage: NS=shop ./netpol-test.sh
+# Usage: ./netpol-test.sh
 set -uo pipefail
-NS="${NS:-shop}"
+NS="${NS:-{{appNs}}}"
 IMG={{versions.busybox.image}}
 
 echo "== from namespace default -> payments.$NS (expect: timeout)"

@@ -15,7 +15,7 @@ pub struct ExerciseView {
 }
 
 /// The step pane's markdown: instructions, the hints revealed so far, the solution if revealed.
-pub fn step_markdown(ex: &Exercise, step_index: usize, sp: Option<&StepProgress>, files: &PackFiles, hint_key: &str) -> String {
+pub fn step_markdown(pack: &crate::content::Pack, ex: &Exercise, step_index: usize, sp: Option<&StepProgress>, files: &PackFiles, hint_key: &str) -> String {
     let step = &ex.steps[step_index];
     let mut md = String::new();
     if step_index == 0 && !ex.summary.text.trim().is_empty() {
@@ -39,7 +39,7 @@ pub fn step_markdown(ex: &Exercise, step_index: usize, sp: Option<&StepProgress>
         md.push_str(&ex.expand(&step.solution.text.text));
         for file in &step.solution.files {
             let lang = file.rsplit('.').next().unwrap_or("");
-            let content = crate::content::assets::render(files, file, &ex.vars).unwrap_or_default();
+            let content = crate::content::assets::render_for(pack, files, file, &ex.vars).unwrap_or_default();
             md.push_str(&format!("\n\n`assets/{file}`\n\n```{lang}\n{}\n```\n", content.trim_end()));
         }
     }
@@ -85,7 +85,7 @@ impl App {
         let Screen::Exercise(view) = &self.screen else { return };
         let ex = &self.pack.exercises[view.index];
         let sp = self.pp().and_then(|p| p.step(&ex.id, &ex.steps[view.step].id)).cloned();
-        let md = step_markdown(ex, view.step, sp.as_ref(), &files, &hint_key);
+        let md = step_markdown(&self.pack, ex, view.step, sp.as_ref(), &files, &hint_key);
         let (w, h) = self.geometry.size;
         self.geometry = Geometry::new(w, h, result_lines(sp.as_ref(), w));
         let area = self.geometry.step_text;

@@ -17,6 +17,14 @@ pub fn vars_for(pack: &Pack, rel: &str) -> BTreeMap<String, String> {
         .unwrap_or_else(|| pack.versions.vars())
 }
 
+/// The asset as a lab shows it: the owner's values (`vars_for`) under `vars` (the lab's own,
+/// with the learner's overrides), so another lab's file gets every value it needs.
+pub fn render_for(pack: &Pack, files: &PackFiles, rel: &str, vars: &BTreeMap<String, String>) -> Option<String> {
+    let mut all = vars_for(pack, rel);
+    all.extend(vars.iter().map(|(k, v)| (k.clone(), v.clone())));
+    render(files, rel, &all)
+}
+
 /// The asset at `assets/<rel>` with its placeholders replaced, or `None` when it is missing or
 /// not text.
 pub fn render(files: &PackFiles, rel: &str, vars: &BTreeMap<String, String>) -> Option<String> {

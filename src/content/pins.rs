@@ -109,6 +109,10 @@ fn component_for(text: &str, at: usize, versions: &Versions) -> Option<String> {
 /// are kubedojo's own packaging, built as they stand, so they keep literal versions.
 pub fn lint(files: &super::files::PackFiles, pack: &super::model::Pack, diags: &mut Vec<Diagnostic>) {
     let versions = &pack.versions;
+    if versions.is_empty() {
+        // a pack without a version table has not opted in
+        return;
+    }
     let lab_asset = |p: &&str| p.strip_prefix("assets/").and_then(|r| r.split('/').next()).is_some_and(|lab| pack.exercise(lab).is_some());
     let paths = ["course.toml"].into_iter().chain(files.under("lessons")).chain(files.under("exercises")).chain(files.under("assets").filter(lab_asset));
     for path in paths {

@@ -102,7 +102,7 @@ pub fn setup_objects(pack: &Pack, files: &crate::content::PackFiles, s: &Scenari
     let r = replacements(pack, s, vars);
     s.setup
         .iter()
-        .flat_map(|a| setup_documents(files, a, vars, &r))
+        .flat_map(|a| setup_documents(pack, files, a, vars, &r))
         .map(|d| {
             let kind = d["kind"].as_str().unwrap_or("object").to_string();
             let name = d["metadata"]["name"].as_str().unwrap_or("?");
@@ -116,8 +116,8 @@ pub fn setup_objects(pack: &Pack, files: &crate::content::PackFiles, s: &Scenari
 
 /// An asset's objects: rendered with the target's values, then any lab default still written
 /// literally replaced.
-fn setup_documents(files: &crate::content::PackFiles, asset: &str, vars: &BTreeMap<String, String>, replacements: &[(String, String)]) -> Vec<serde_json::Value> {
-    let mut text = crate::content::assets::render(files, asset, vars).unwrap_or_default();
+fn setup_documents(pack: &Pack, files: &crate::content::PackFiles, asset: &str, vars: &BTreeMap<String, String>, replacements: &[(String, String)]) -> Vec<serde_json::Value> {
+    let mut text = crate::content::assets::render_for(pack, files, asset, vars).unwrap_or_default();
     for (from, to) in replacements {
         text = text.replace(from.as_str(), to);
     }
@@ -129,7 +129,7 @@ pub async fn apply_setup(b: &Backend, pack: &Pack, files: &crate::content::PackF
     use kube::api::{Api, DynamicObject, Patch, PatchParams};
     let client = b.kube.clone()?;
     let r = replacements(pack, s, vars);
-    let mut docs: Vec<serde_json::Value> = s.setup.iter().flat_map(|a| setup_documents(files, a, vars, &r)).collect();
+    let mut docs: Vec<serde_json::Value> = s.setup.iter().flat_map(|a| setup_documents(pack, files, a, vars, &r)).collect();
     docs.sort_by_key(|d| d["kind"] != "Namespace");
     for d in docs {
         let (api_version, kind) = (d["apiVersion"].as_str().unwrap_or_default(), d["kind"].as_str().unwrap_or_default());

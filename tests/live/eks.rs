@@ -52,6 +52,12 @@ impl SimEks {
     /// Each proof uses its own region: the emulator gives every cluster of a region the same
     /// OIDC issuer.
     pub async fn start(exercise: &Exercise, name: &str, region: &str) -> Self {
+        Self::start_with(exercise, name, region, &[]).await
+    }
+
+    /// `start`, with other values for those of the lab's variables it has (`appNs`, `irsaSa`):
+    /// what a learner who changed them gets.
+    pub async fn start_with(exercise: &Exercise, name: &str, region: &str, values: &[(&str, &str)]) -> Self {
         let own = OwnCluster::start(&format!("proof-{}", exercise.id));
         let backend = Backend::connect(&TargetOptions {
             kind: Some(TargetKind::Eks),
@@ -68,6 +74,11 @@ impl SimEks {
         vars.insert("account".into(), ACCOUNT.into());
         if vars.contains_key("bucket") {
             vars.insert("bucket".into(), format!("{name}-assets"));
+        }
+        for (k, v) in values {
+            if vars.contains_key(*k) {
+                vars.insert((*k).into(), (*v).into());
+            }
         }
         let sim = Self {
             own,
@@ -144,6 +155,29 @@ impl SimEks {
                 }
             }
             let _ = aws.s3.delete_bucket().bucket(bucket).send().await;
+        }
+        // roles and policies an earlier run of this proof made (their names start with the
+        // cluster's), so a second run in the same emulator starts clean
+        let prefix = format!("{}-", self.name);
+        if let Ok(roles) = aws.iam.list_roles().max_items(1000).send().await {
+            for role in roles.roles.into_iter().map(|r| r.role_name).filter(|n| n.starts_with(&prefix)) {
+                if let Ok(attached) = aws.iam.list_attached_role_policies().role_name(&role).send().await {
+                    for arn in attached.attached_policies.unwrap_or_default().into_iter().filter_map(|p| p.policy_arn) {
+                        let _ = aws.iam.detach_role_policy().role_name(&role).policy_arn(arn).send().await;
+                    }
+                }
+                if let Ok(inline) = aws.iam.list_role_policies().role_name(&role).send().await {
+                    for name in inline.policy_names {
+                        let _ = aws.iam.delete_role_policy().role_name(&role).policy_name(name).send().await;
+                    }
+                }
+                let _ = aws.iam.delete_role().role_name(&role).send().await;
+            }
+        }
+        if let Ok(policies) = aws.iam.list_policies().scope(aws_sdk_iam::types::PolicyScopeType::Local).max_items(1000).send().await {
+            for arn in policies.policies.unwrap_or_default().into_iter().filter(|p| p.policy_name.as_deref().is_some_and(|n| n.starts_with(&prefix))).filter_map(|p| p.arn) {
+                let _ = aws.iam.delete_policy().policy_arn(arn).send().await;
+            }
         }
         if let Ok(list) = aws.iam.list_open_id_connect_providers().send().await {
             let host = format!("oidc.eks.{}.amazonaws.com/", self.region);
@@ -230,8 +264,25 @@ impl SimEks {
     /// product's own rendering), then with any lab default still written literally replaced.
     pub fn asset(&self, rel: &str) -> String {
         let files = kubedojo::content::PackFiles::embedded();
-        let text = kubedojo::content::assets::render(&files, rel, &self.vars).unwrap_or_else(|| panic!("assets/{rel} is missing or not text"));
-        self.localize(&text)
+        let pack = kubedojo::content::load(&files).pack;
+        let text = kubedojo::content::assets::render_for(&pack, &files, rel, &self.vars).unwrap_or_else(|| panic!("assets/{rel} is missing or not text"));
+        // the proof's values differ from every lab default: a default still in the file is a
+        // value the learner would have to edit by hand
+        let default_ns = pack.exercise("eks-cluster").and_then(|e| e.vars.get("appNs")).map_or("shop", String::as_str);
+        let ns_default = format!("namespace: {default_ns}");
+        let mut defaults = vec![(LAB_ACCOUNT, "{{account}}"), (LAB_REGION, "{{region}}"), (LAB_CLUSTER, "{{cluster}}")];
+        if self.vars.get("appNs").is_some_and(|ns| ns != default_ns) {
+            defaults.push((ns_default.as_str(), "{{appNs}}"));
+        }
+        for (default, var) in defaults {
+            if let Some(line) = text.lines().position(|l| l.contains(default)) {
+                panic!("assets/{rel}:{}: still has the lab default {default:?}: write {var}", line + 1);
+            }
+        }
+        if let Some(line) = text.lines().position(|l| kubedojo::content::vars::placeholders(l).any(|(_, n)| !n.starts_with('.') && !n.contains(' ') && !n.starts_with("args."))) {
+            panic!("assets/{rel}:{}: a variable no lab defines: {}", line + 1, text.lines().nth(line).unwrap_or_default());
+        }
+        text
     }
 
     pub fn localize(&self, text: &str) -> String {
@@ -977,8 +1028,10 @@ impl SimEks {
                 ),
                 host,
             );
+        // the published policy is for the IRSA lab's ServiceAccount; eksctl writes the same for any other
+        let (lab_ns, lab_sa) = (self.vars.get("appNs").map_or("shop", String::as_str), self.vars.get("irsaSa").map_or("s3-reader", String::as_str));
         let text = text.replace(
-            "system:serviceaccount:shop:s3-reader",
+            &format!("system:serviceaccount:{lab_ns}:{lab_sa}"),
             &format!("system:serviceaccount:{ns}:{sa}"),
         );
         serde_json::from_str(&text).expect("trust policy JSON")

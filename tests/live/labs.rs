@@ -108,9 +108,10 @@ pub async fn fluent_bit_logs(p: &mut Proof, sim: &SimEks) {
 
     p.before(sim, "verify-ingest").await;
     sim.apply("fluent-bit-logs/log-generator.yaml").await;
-    sim.kubectl(&["-n", "shop", "rollout", "status", "deploy/log-generator", "--timeout=60s"], None);
+    let ns = sim.var("appNs").to_string();
+    sim.kubectl(&["-n", &ns, "rollout", "status", "deploy/log-generator", "--timeout=60s"], None);
     // stand-in for Fluent Bit itself, which cannot run here: it ships the generator's lines
-    sim.fluent_bit_ships("shop", "log-generator", r#"{"level":"info","msg":"kubedojo order processed","seq":$i}"#).await;
+    sim.fluent_bit_ships(&ns, "log-generator", r#"{"level":"info","msg":"kubedojo order processed","seq":$i}"#).await;
     p.after(sim, "verify-ingest").await;
 }
 
@@ -148,8 +149,9 @@ pub async fn alb_ingress(p: &mut Proof, sim: &SimEks) {
 
     p.before(sim, "alb-ready").await;
     // stand-in for the controller: it provisions the ALB and writes its DNS name to the status
-    let hostname = format!("k8s-shop-storefro-3f9a1c2b7d-1234567890.{}.elb.amazonaws.com", sim.region);
-    sim.write_status("ingress", "shop", "storefront", serde_json::json!({"loadBalancer": {"ingress": [{"hostname": hostname}]}}));
+    let ns = sim.var("appNs").to_string();
+    let hostname = format!("k8s-{}-storefro-3f9a1c2b7d-1234567890.{}.elb.amazonaws.com", &ns[..ns.len().min(8)], sim.region);
+    sim.write_status("ingress", &ns, "storefront", serde_json::json!({"loadBalancer": {"ingress": [{"hostname": hostname}]}}));
     p.after(sim, "alb-ready").await;
 }
 
@@ -186,7 +188,8 @@ pub async fn production_hardening(p: &mut Proof, sim: &SimEks) {
 
     p.before(sim, "pdb").await;
     sim.apply("production-hardening/payments.yaml").await;
-    sim.kubectl(&["-n", "shop", "rollout", "status", "deploy/payments", "--timeout=60s"], None);
+    let ns = sim.var("appNs").to_string();
+    sim.kubectl(&["-n", &ns, "rollout", "status", "deploy/payments", "--timeout=60s"], None);
     sim.apply("production-hardening/pdb-payments.yaml").await;
     p.after(sim, "pdb").await;
 
@@ -208,7 +211,7 @@ pub async fn production_hardening(p: &mut Proof, sim: &SimEks) {
     sim.ebs_csi_addon(&role);
     sim.apply("production-hardening/storageclass-gp3.yaml").await;
     sim.apply("production-hardening/ebs-test.yaml").await;
-    sim.kubectl(&["-n", "shop", "delete", "-f", "-", "--wait=false"], Some(&sim.asset("production-hardening/ebs-test.yaml")));
+    sim.kubectl(&["-n", &ns, "delete", "-f", "-", "--wait=false"], Some(&sim.asset("production-hardening/ebs-test.yaml")));
     p.after(sim, "ebs-csi").await;
 
     p.before(sim, "spot-interruption").await;

@@ -133,6 +133,21 @@ pub async fn run(b: &Backend, spec: &CheckSpec, vars: &BTreeMap<String, String>)
     kubedojo::checks::engine::run_one(b, spec, vars).await
 }
 
+/// Run a check as of noon UTC on `day` (YYYY-MM-DD): support status and "the last 15 minutes"
+/// depend on the day, so tests pass it in.
+pub async fn run_on(b: &Backend, spec: &CheckSpec, vars: &BTreeMap<String, String>, day: &str) -> CheckResult {
+    let ts: jiff::Timestamp = format!("{day}T12:00:00Z").parse().expect("a YYYY-MM-DD day");
+    kubedojo::checks::engine::run_one_at(b, spec, vars, ts.as_second() as u64).await
+}
+
+/// The built-in course's version table, as the variables every exercise carries, plus `pairs`.
+pub fn table_vars(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    let pack = kubedojo::content::load(&kubedojo::content::PackFiles::embedded()).pack;
+    let mut v = pack.versions.vars();
+    v.extend(vars(pairs));
+    v
+}
+
 /// Re-run a check until it reaches a status with a message containing `part` (controllers
 /// take a moment), or give up after a minute.
 pub async fn run_until(

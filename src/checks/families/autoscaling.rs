@@ -136,10 +136,12 @@ pub async fn iam(ctx: &Ctx<'_>) -> Step<Outcome> {
     let answer = simulate::simulate(aws, &role, &checks, &context).await?;
     if let Some(d) = answer.denied().into_iter().find(|d| d.action != "eks:DescribeNodegroup") {
         let role_name = super::irsa::role_name(&role).unwrap_or(&role);
+        let policy = format!("arn:aws:iam::{}:policy/{cluster}-cluster-autoscaler", ctx.var("account", "<account>"));
         return Ok(fail(format!(
-            "{} is denied {}{}: attach the lab's policy (cluster-autoscaler/iam-policy.json) with aws iam attach-role-policy --role-name {role_name} --policy-arn <its ARN>",
+            "{}: {} → {}{}: attach the lab's policy (cluster-autoscaler/iam-policy.json): aws iam attach-role-policy --role-name {role_name} --policy-arn {policy}",
             identity.describe(),
             d.action,
+            d.decision,
             answer.note()
         ))
         .found_expected(format!("{} {}", d.action, d.decision), "allowed"));

@@ -57,11 +57,8 @@ pub async fn of_service_account(ctx: &Ctx<'_>, ns: &str, sa: &str) -> Step<Optio
 async fn pod_identity(ctx: &Ctx<'_>, ns: &str, sa: &str) -> Step<Option<Identity>> {
     let Some(aws) = ctx.backend.aws.as_ref() else { return Ok(None) };
     let cluster = ctx.cluster();
-    let out = timed(
-        "eks:ListPodIdentityAssociations",
-        aws.eks.list_pod_identity_associations().cluster_name(&cluster).namespace(ns).service_account(sa).send(),
-    )
-    .await?;
+    let list_call = aws.eks.list_pod_identity_associations().cluster_name(&cluster).namespace(ns).service_account(sa).send();
+    let out = timed("eks:ListPodIdentityAssociations", list_call).await?;
     let list = match out {
         Ok(o) => o.associations.unwrap_or_default(),
         // the cluster is another check's business; an endpoint without the API (the AWS

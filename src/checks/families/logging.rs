@@ -144,9 +144,10 @@ pub async fn iam(ctx: &Ctx<'_>) -> Step<Outcome> {
     if let Some(d) = answer.denied().first() {
         let role_name = super::irsa::role_name(&role).unwrap_or(&role);
         return Ok(fail(format!(
-            "{} is denied {}{}: aws iam attach-role-policy --role-name {role_name} --policy-arn {CLOUDWATCH_POLICY}",
+            "{}: {} → {}{}: aws iam attach-role-policy --role-name {role_name} --policy-arn {CLOUDWATCH_POLICY}",
             identity.describe(),
             d.action,
+            d.decision,
             answer.note()
         ))
         .found_expected(format!("{} {}", d.action, d.decision), "allowed"));
