@@ -388,3 +388,27 @@ async fn karpenter_cases() {
         "and an interruption queue",
     );
 }
+
+#[tokio::test]
+async fn ca_image_must_match_the_clusters_minor() {
+    let b = backend(None, true).await;
+    let c = client(&b);
+    let cluster = unique("ca-minor");
+    aws(&b).eks.create_cluster().name(&cluster).role_arn("arn:aws:iam::123456789012:role/eks").version("1.36")
+        .resources_vpc_config(aws_sdk_eks::types::VpcConfigRequest::builder().subnet_ids("subnet-a").build()).send().await.expect("cluster");
+    let v = table_vars(&[("cluster", &cluster)]);
+    let ns = namespace(&c, "ca-minor").await;
+    let _: ServiceAccount = create(&c, &ns, json!({"metadata": {"name": "cluster-autoscaler"}})).await;
+    let _: Deployment = create(&c, &ns, ca(&cluster, "cluster-autoscaler", json!({"type": "kwok"}))).await; // v1.35.0
+    let s = spec("ca.deployed", &[("namespace", &ns)]);
+    let r = run_until(&b, &s, &v, Fail, "release for Kubernetes 1.35").await;
+    assert_status(&r, Fail, "cluster-autoscaler runs registry.k8s.io/autoscaling/cluster-autoscaler:v1.35.0, the release for Kubernetes 1.35, on a 1.36 cluster");
+    assert!(r.message.contains(&format!("kubectl -n {ns} set image deployment/cluster-autoscaler cluster-autoscaler=registry.k8s.io/autoscaling/cluster-autoscaler:v1.36.1")), "the table's release for 1.36: {r:?}");
+    assert_eq!(r.expected.as_deref(), Some("a v1.36.x image for the 1.36 cluster"));
+
+    let api: kube::Api<Deployment> = kube::Api::namespaced(c.clone(), &ns);
+    api.patch("cluster-autoscaler", &kube::api::PatchParams::default(), &kube::api::Patch::Strategic(json!({"spec": {"template": {"spec": {"containers": [{"name": "cluster-autoscaler", "image": "registry.k8s.io/autoscaling/cluster-autoscaler:v1.36.1"}]}}}}))).await.expect("set image");
+    status_map(&c, &ns, &now_ca()).await;
+    assert_status(&run_until(&b, &s, &v, Pass, "available").await, Pass, "cluster-autoscaler 1/1 available");
+    delete_namespace(&c, &ns).await;
+}

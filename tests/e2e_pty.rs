@@ -23,10 +23,10 @@ fn a_learner_reads_scrolls_takes_a_hint_and_progress_is_saved() {
     tty.send("j");
     let scrolled = tty.contents();
     assert_ne!(top, scrolled, "the lesson did not scroll");
-    // back home, down to the first lab (3 lessons, then the lab), open it
+    // back home, down to the first lab (five lessons, then the lab), open it
     tty.send("q");
     tty.wait_for("0/17 done");
-    tty.send("jjj");
+    tty.send("jjjjj");
     tty.send("\r");
     tty.wait_for("Exercise · ");
     // reveal the first hint

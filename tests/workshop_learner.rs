@@ -37,9 +37,9 @@ async fn a_joined_learners_lab_reports_to_the_board_and_follows_the_pacing() {
     .await
     .unwrap();
 
-    // the locked lab does not open (home: three lessons, then the lab)
+    // the locked lab does not open (home: five lessons, then the lab)
     tty = tokio::task::spawn_blocking(move || {
-        tty.send("jjj");
+        tty.send("jjjjj");
         tty.send("\r");
         tty.wait_for("Locked by the workshop instructor");
         tty

@@ -23,6 +23,10 @@ struct RawExercise {
     #[serde(default)]
     tags: Vec<String>,
     #[serde(default)]
+    teaches: Vec<Spanned<String>>,
+    #[serde(default)]
+    needs: Vec<Spanned<String>>,
+    #[serde(default)]
     vars: BTreeMap<String, String>,
     steps: Vec<RawStep>,
 }
@@ -123,6 +127,10 @@ pub fn parse(src: &TomlFile<'_>, diags: &mut Vec<Diagnostic>) -> Option<(Exercis
         summary: raw.summary.as_ref().map(|t| src.markdown(t)).unwrap_or_default(),
         lessons: raw.lessons.into_iter().map(Spanned::into_inner).collect(),
         tags: raw.tags,
+        concepts: super::model::Concepts {
+            teaches: raw.teaches.iter().map(|c| (c.get_ref().clone(), src.at(c.span().start).0)).collect(),
+            needs: raw.needs.iter().map(|c| (c.get_ref().clone(), src.at(c.span().start).0)).collect(),
+        },
         vars: raw.vars,
         steps,
         loc: src.loc(&raw.id),

@@ -3,7 +3,7 @@
 use serde::Deserialize;
 
 use super::diag::{Diagnostic, line_col};
-use super::model::{Lesson, Loc, Markdown};
+use super::model::{Concepts, Lesson, Loc, Markdown};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -15,9 +15,14 @@ struct FrontMatter {
     objectives: Vec<String>,
     #[serde(default)]
     tags: Vec<String>,
+    /// Concept ids this lesson teaches, and those it needs taught before it.
+    #[serde(default)]
+    teaches: Vec<String>,
+    #[serde(default)]
+    needs: Vec<String>,
 }
 
-const FRONT_MATTER_HINT: &str = "start the file with front matter:\n  ---\n  id: my-lesson\n  title: My lesson\n  minutes: 15\n  objectives: [\"...\"]\n  tags: [eks]\n  ---";
+const FRONT_MATTER_HINT: &str = "start the file with front matter:\n  ---\n  id: my-lesson\n  title: My lesson\n  minutes: 15\n  objectives: [\"...\"]\n  tags: [eks]\n  teaches: [irsa]\n  needs: [oidc-provider]\n  ---";
 
 pub fn parse(file: &str, text: &str) -> Result<Lesson, Diagnostic> {
     let Some(rest) = text.strip_prefix("---\n").or_else(|| text.strip_prefix("---\r\n")) else {
@@ -32,7 +37,7 @@ pub fn parse(file: &str, text: &str) -> Result<Lesson, Diagnostic> {
     let fm: FrontMatter = serde_saphyr::from_str(yaml).map_err(|e| {
         let (line, col) = e.location().map_or((1, 1), |l| (l.line() as usize, l.column() as usize));
         Diagnostic::error(file, (line + 1, col), format!("front matter: {}", short_yaml_error(&e)))
-            .hint("fields: id, title, minutes (required), objectives, tags (lists)")
+            .hint("fields: id, title, minutes (required), objectives, tags, teaches, needs (lists)")
     })?;
     if !valid_id(&fm.id) {
         let line = id_line(yaml).map_or(2, |l| l + 1);
@@ -47,6 +52,10 @@ pub fn parse(file: &str, text: &str) -> Result<Lesson, Diagnostic> {
         minutes: fm.minutes,
         objectives: fm.objectives,
         tags: fm.tags,
+        concepts: Concepts {
+            teaches: fm.teaches.into_iter().map(|c| { let l = key_line(yaml, "teaches", &c); (c, l) }).collect(),
+            needs: fm.needs.into_iter().map(|c| { let l = key_line(yaml, "needs", &c); (c, l) }).collect(),
+        },
         body: Markdown { text: text[body_start..].to_string(), loc: Loc { file: file.into(), line, col } },
         file: file.to_string(),
     })
@@ -62,6 +71,23 @@ fn find_closing_fence(rest: &str) -> Option<(usize, usize)> {
         offset += line.len();
     }
     None
+}
+
+/// The file line (the front matter starts on line 2) where `key` lists `value`, for diagnostics.
+fn key_line(yaml: &str, key: &str, value: &str) -> usize {
+    let mut in_key = false;
+    for (i, line) in yaml.lines().enumerate() {
+        let t = line.trim_start();
+        if t.starts_with(&format!("{key}:")) {
+            in_key = true;
+        } else if !t.starts_with('-') && !t.is_empty() && !line.starts_with(' ') {
+            in_key = false;
+        }
+        if in_key && line.contains(value) {
+            return i + 2;
+        }
+    }
+    yaml.lines().position(|l| l.trim_start().starts_with(&format!("{key}:"))).map_or(1, |i| i + 2)
 }
 
 fn id_line(yaml: &str) -> Option<usize> {

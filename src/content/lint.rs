@@ -17,6 +17,7 @@ pub fn lint(files: &PackFiles, today: jiff::civil::Date) -> Loaded {
     super::versions::lint_on(&pack.versions, today, &mut diags);
     super::pins::lint(files, pack, &mut diags);
     check_table_names(files, &pack.versions.vars(), &mut diags);
+    super::order::lint(pack, &mut diags);
     for lesson in &pack.lessons {
         check_markdown(files, pack, &lesson.body, &mut diags);
     }

@@ -10,6 +10,7 @@ pub mod lesson;
 pub mod lint;
 pub mod load;
 pub mod model;
+pub mod order;
 pub mod pins;
 pub mod scenario;
 pub mod suggest;

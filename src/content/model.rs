@@ -65,6 +65,8 @@ pub struct Lesson {
     pub minutes: u32,
     pub objectives: Vec<String>,
     pub tags: Vec<String>,
+    /// Concepts this lesson teaches and the ones it needs taught before it (course order).
+    pub concepts: Concepts,
     /// Markdown after the front matter.
     pub body: Markdown,
     pub file: String,
@@ -78,9 +80,20 @@ pub struct Exercise {
     pub summary: Markdown,
     pub lessons: Vec<String>,
     pub tags: Vec<String>,
+    /// Concepts this lab teaches (by doing, or inline) and the ones it needs taught before it.
+    pub concepts: Concepts,
     pub vars: BTreeMap<String, String>,
     pub steps: Vec<Step>,
     pub loc: Loc,
+}
+
+/// What an item of the course teaches and needs, as short concept ids (`irsa`, `helm`,
+/// `pdb`): `kubedojo lint` reports a need that no earlier item teaches. Each id keeps the line
+/// it was written on.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Concepts {
+    pub teaches: Vec<(String, usize)>,
+    pub needs: Vec<(String, usize)>,
 }
 
 #[derive(Debug, Clone)]

@@ -57,6 +57,9 @@ pub async fn deployed(ctx: &Ctx<'_>) -> Step<Outcome> {
     if available < 1 {
         return Ok(fail(format!("{name} 0/{want} available")).found_expected("0 available", format!("{want} available")));
     }
+    if let Some(mismatch) = minor_mismatch(ctx, &d, &name, &ns).await? {
+        return Ok(mismatch);
+    }
     let maps: Api<ConfigMap> = Api::namespaced(ctx.kube()?.clone(), &ns);
     let status = kube_call(&format!("get configmap {ns}/cluster-autoscaler-status"), maps.get_opt("cluster-autoscaler-status")).await?;
     let Some(status) = status else {
@@ -70,6 +73,34 @@ pub async fn deployed(ctx: &Ctx<'_>) -> Step<Outcome> {
         return Ok(fail(format!("status ConfigMap stale since {ts}: is {name} crash-looping or unable to reach AWS?")).found_expected(ts, "updated within 5 min"));
     }
     Ok(pass(format!("{name} {available}/{want} available, status updated {}", updated.unwrap_or_else(|| "recently".into()))))
+}
+
+/// Cluster Autoscaler embeds the scheduler of one Kubernetes minor: its image must be the
+/// release for the cluster's minor (kubernetes/autoscaler cluster-autoscaler/README.md). The
+/// cluster's version comes from EKS, so this applies where the account answers.
+async fn minor_mismatch(ctx: &Ctx<'_>, d: &Deployment, name: &str, ns: &str) -> Step<Option<Outcome>> {
+    use crate::content::versions::minor;
+    if ctx.backend.aws.is_none() {
+        return Ok(None);
+    }
+    let Ok(cluster) = super::cluster::describe(ctx).await else { return Ok(None) };
+    let Some(cluster_minor) = cluster.version.as_deref().and_then(minor) else { return Ok(None) };
+    let containers = d.spec.template.spec.as_ref().map(|p| p.containers.clone()).unwrap_or_default();
+    let Some((container, image)) = containers.iter().find_map(|c| Some((c.name.clone(), c.image.clone().filter(|i| i.contains("cluster-autoscaler"))?))) else { return Ok(None) };
+    let Some(image_minor) = image.rsplit_once(':').and_then(|(_, tag)| minor(tag)) else { return Ok(None) };
+    if image_minor == cluster_minor {
+        return Ok(None);
+    }
+    let (major, m) = cluster_minor;
+    let from_table = ctx.vars.get("versions.cluster-autoscaler.image").filter(|i| i.rsplit_once(':').and_then(|(_, t)| minor(t)) == Some(cluster_minor));
+    let want = from_table.cloned().unwrap_or_else(|| format!("registry.k8s.io/autoscaling/cluster-autoscaler:v{major}.{m}.<latest patch>"));
+    Ok(Some(
+        fail(format!(
+            "{name} runs {image}, the release for Kubernetes {}.{}, on a {major}.{m} cluster: Cluster Autoscaler must be the release for the cluster's minor; kubectl -n {ns} set image deployment/{name} {container}={want}",
+            image_minor.0, image_minor.1
+        ))
+        .found_expected(format!("{image} (Kubernetes {}.{})", image_minor.0, image_minor.1), format!("a v{major}.{m}.x image for the {major}.{m} cluster")),
+    ))
 }
 
 /// Age of a `2026-11-26 00:00:00.123 +0000 UTC` (CA) or RFC 3339 timestamp.
