@@ -225,11 +225,10 @@ async fn prefix_delegation_on_aws_node() {
         Pass,
         "ENABLE_PREFIX_DELEGATION=true",
     );
-    assert_status(
-        &run(&b, &check(&off), &v).await,
-        Fail,
-        "ENABLE_PREFIX_DELEGATION=false",
-    );
+    let r = run(&b, &check(&off), &v).await;
+    assert_status(&r, Fail, "ENABLE_PREFIX_DELEGATION=false");
+    assert!(r.message.contains("aws eks update-addon --cluster-name kubedojo-lab --addon-name vpc-cni --configuration-values '{\"env\":{\"ENABLE_PREFIX_DELEGATION\":\"true\"}}'"), "says what to run: {r:?}");
+    assert_eq!((r.found.as_deref(), r.expected.as_deref()), (Some("false"), Some("true")));
     assert_status(
         &run(&b, &check(&none), &v).await,
         Skip,
@@ -479,11 +478,9 @@ async fn dev_group_scales_to_zero() {
     let b = backend(None, true).await;
     let s = spec("dev.scale-to-zero", &[("nodegroup", "dev")]);
     let (one, _) = cluster_with_group(aws(&b), "dev", CapacityTypes::OnDemand, 1, false).await;
-    assert_status(
-        &run(&b, &s, &vars(&[("cluster", &one)])).await,
-        Fail,
-        "minSize 1, expected 0",
-    );
+    let r = run(&b, &s, &vars(&[("cluster", &one), ("region", "eu-west-1")])).await;
+    assert_status(&r, Fail, "minSize 1, expected 0");
+    assert!(r.message.contains(&format!("eksctl scale nodegroup --cluster {one} --region eu-west-1 --name dev --nodes-min 0 --nodes 0")), "says what to run: {r:?}");
     let (zero, _) = cluster_with_group(aws(&b), "dev", CapacityTypes::OnDemand, 0, false).await;
     assert_status(
         &run(&b, &s, &vars(&[("cluster", &zero)])).await,

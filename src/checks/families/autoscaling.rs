@@ -32,16 +32,15 @@ async fn find_ca(ctx: &Ctx<'_>) -> Step<Option<Deployment>> {
     Ok(list.items.into_iter().find(|d| args(d).iter().any(|a| a == "--cloud-provider=aws")))
 }
 
-/// Cluster Autoscaler's ServiceAccount, when CA is found.
-async fn ca_service_account(ctx: &Ctx<'_>) -> Step<Option<String>> {
-    let Some(d) = find_ca(ctx).await? else { return Ok(None) };
-    Ok(Some(d.spec.template.spec.and_then(|p| p.service_account_name).unwrap_or_else(|| "default".into())))
+/// The ServiceAccount a Cluster Autoscaler Deployment runs as.
+fn service_account(d: &Deployment) -> String {
+    d.spec.template.spec.as_ref().and_then(|p| p.service_account_name.clone()).unwrap_or_else(|| "default".into())
 }
 
 /// The AWS identity (IRSA or Pod Identity) of Cluster Autoscaler's ServiceAccount.
 pub async fn ca_identity(ctx: &Ctx<'_>) -> Step<Option<super::identity::Identity>> {
-    let Some(sa) = ca_service_account(ctx).await? else { return Ok(None) };
-    super::identity::of_service_account(ctx, &ns(ctx), &sa).await
+    let Some(d) = find_ca(ctx).await? else { return Ok(None) };
+    super::identity::of_service_account(ctx, &ns(ctx), &service_account(&d)).await
 }
 
 fn not_found(ns: &str) -> Outcome {
@@ -147,11 +146,9 @@ pub async fn autodiscovery(ctx: &Ctx<'_>) -> Step<Outcome> {
 pub async fn iam(ctx: &Ctx<'_>) -> Step<Outcome> {
     let aws = ctx.aws()?;
     let ns = ns(ctx);
-    if find_ca(ctx).await?.is_none() {
-        return Ok(not_found(&ns));
-    }
-    let Some(identity) = ca_identity(ctx).await? else {
-        let sa = ca_service_account(ctx).await?.unwrap_or_else(|| "cluster-autoscaler".into());
+    let Some(d) = find_ca(ctx).await? else { return Ok(not_found(&ns)) };
+    let sa = service_account(&d);
+    let Some(identity) = super::identity::of_service_account(ctx, &ns, &sa).await? else {
         let policy = format!("arn:aws:iam::{}:policy/{}-cluster-autoscaler", ctx.var("account", "<account>"), ctx.cluster());
         return Ok(super::identity::none(ctx, &ns, &sa, "it cannot change the node groups' desired sizes", &policy));
     };

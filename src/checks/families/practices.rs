@@ -199,7 +199,11 @@ pub async fn prefix_delegation(ctx: &Ctx<'_>) -> Step<Outcome> {
     let env = ds.spec.template.spec.map(|p| p.containers).unwrap_or_default().into_iter().find(|c| c.name == "aws-node").and_then(|c| c.env).unwrap_or_default();
     let value = env.iter().find(|e| e.name == "ENABLE_PREFIX_DELEGATION").and_then(|e| e.value.clone()).unwrap_or_else(|| "unset".into());
     if value != "true" {
-        return Ok(fail(format!("ENABLE_PREFIX_DELEGATION={value}")).found_expected(value, "true"));
+        return Ok(fail(format!(
+            "ENABLE_PREFIX_DELEGATION={value} on {ns}/aws-node: pods get one secondary IP each instead of a /28 prefix; aws eks update-addon --cluster-name {} --addon-name vpc-cni --configuration-values '{{\"env\":{{\"ENABLE_PREFIX_DELEGATION\":\"true\"}}}}', then recycle the nodes so their max pods rise",
+            ctx.cluster()
+        ))
+        .found_expected(value, "true"));
     }
     let nodes: Api<Node> = Api::all(client);
     let list = kube_call("list nodes", nodes.list(&ListParams::default())).await?.items;
@@ -299,11 +303,16 @@ pub async fn scale_to_zero(ctx: &Ctx<'_>) -> Step<Outcome> {
         return Ok(pass(format!("dev workloads in {ns} are scaled to 0 (no EKS API on this target)")));
     };
     let Some(group) = nodegroups::describe(ctx, &ng).await? else {
-        return Ok(fail(format!("Node group {ng} missing")).found_expected("no node group", ng));
+        return Ok(fail(format!("Node group {ng} missing: create it (eksctl create nodegroup -f production-hardening/dev-nodegroup.yaml)")).found_expected("no node group", ng));
     };
     let min = group.scaling_config.as_ref().and_then(|s| s.min_size).unwrap_or(-1);
     if min != 0 {
-        return Ok(fail(format!("minSize {min}, expected 0")).found_expected(min.to_string(), "0"));
+        return Ok(fail(format!(
+            "minSize {min}, expected 0: the group can never shrink to zero; eksctl scale nodegroup --cluster {} --region {} --name {ng} --nodes-min 0 --nodes 0",
+            ctx.cluster(),
+            ctx.var("region", "<region>")
+        ))
+        .found_expected(min.to_string(), "0"));
     }
     let taints = group.taints.clone().unwrap_or_default();
     if taints.is_empty() {
