@@ -567,3 +567,18 @@ async fn s3_access_by_policy_and_bucket() {
     // kwok serves no container logs: the result says so instead of guessing
     assert!(r.message.contains("app log not read"), "{r:?}");
 }
+
+#[tokio::test]
+async fn admin_cidr_is_the_learners_own_range() {
+    let b = backend(None, false).await;
+    let s = spec("preflight.admin-cidr", &[]);
+    let r = run(&b, &s, &vars(&[("adminCidr", "203.0.113.10/32")])).await;
+    assert_status(&r, Fail, "adminCidr 203.0.113.10/32 is a documentation address (the lab's placeholder), so you would lock yourself out");
+    assert!(r.message.contains("adminCidr = \"<address>/32\"") && r.message.contains("kubedojo files again"), "says what to do: {r:?}");
+    assert_eq!(r.found.as_deref(), Some("203.0.113.10/32"));
+    assert_status(&run(&b, &s, &vars(&[("adminCidr", "0.0.0.0/0")])).await, Fail, "is the whole internet");
+    assert_status(&run(&b, &s, &vars(&[("adminCidr", "198.18.7.10")])).await, Fail, "is not a CIDR (198.18.7.10 has no /prefix)");
+    assert_status(&run(&b, &s, &vars(&[])).await, Fail, "adminCidr is not set");
+    assert_status(&run(&b, &s, &vars(&[("adminCidr", "198.18.0.0/15")])).await, Warn, "opens the lab's endpoints to a wide range");
+    assert_status(&run(&b, &s, &vars(&[("adminCidr", "198.18.7.10/32")])).await, Pass, "the lab's public endpoints answer 198.18.7.10/32 only");
+}

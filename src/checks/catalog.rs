@@ -62,6 +62,7 @@ macro_rules! kinds {
 
 kinds! {
     "preflight.identity", Preflight, "AWS credentials resolve to the lab account", [text("account", "expected AWS account id")];
+    "preflight.admin-cidr", Preflight, "the address range the lab opens its endpoints to is yours, not the world", [text("cidr", "the range (default {{adminCidr}})")];
     "cluster.active", Cluster, "the EKS cluster is ACTIVE at a minimum version", [text("minVersion", "lowest accepted Kubernetes version, e.g. 1.31")];
     "cluster.multi-az", Cluster, "subnets and Ready nodes span two or more AZs", [];
     "nodegroup.present", NodeGroups, "the node groups exist, ACTIVE, without health issues", [NODEGROUPS];

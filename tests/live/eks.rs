@@ -75,6 +75,11 @@ impl SimEks {
         if vars.contains_key("bucket") {
             vars.insert("bucket".into(), format!("{name}-assets"));
         }
+        // the address the lab opens its endpoints to, as the preflight step asks the learner
+        // to set it (a benchmarking address: not the documentation placeholder, not ours)
+        if vars.contains_key("adminCidr") {
+            vars.insert("adminCidr".into(), "198.18.7.10/32".into());
+        }
         for (k, v) in values {
             if vars.contains_key(*k) {
                 vars.insert((*k).into(), (*v).into());
@@ -490,6 +495,9 @@ impl SimEks {
         }
         let role = self.role(&format!("{}-cluster-ServiceRole", self.name), &json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "eks.amazonaws.com"}, "Action": "sts:AssumeRole"}]})).await;
         let version = config["metadata"]["version"].as_str().unwrap_or("1.35");
+        // endpoint access as the config asks (eksctl's defaults: public, open to all, not private)
+        let endpoints = &config["vpc"]["clusterEndpoints"];
+        let cidrs: Vec<String> = config["vpc"]["publicAccessCIDRs"].as_array().into_iter().flatten().filter_map(|c| c.as_str().map(str::to_string)).collect();
         aws.eks
             .create_cluster()
             .name(&self.name)
@@ -498,8 +506,9 @@ impl SimEks {
             .resources_vpc_config(
                 VpcConfigRequest::builder()
                     .set_subnet_ids(Some(public.iter().chain(&private).cloned().collect()))
-                    .endpoint_public_access(true)
-                    .endpoint_private_access(false)
+                    .endpoint_public_access(endpoints["publicAccess"].as_bool().unwrap_or(true))
+                    .endpoint_private_access(endpoints["privateAccess"].as_bool().unwrap_or(false))
+                    .set_public_access_cidrs((!cidrs.is_empty()).then_some(cidrs))
                     .build(),
             )
             .send()

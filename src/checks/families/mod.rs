@@ -1,6 +1,7 @@
 //! The check families, one module each. `run` dispatches a check to its implementation;
 //! `None` means the kind is in the catalogue but not implemented in this build.
 
+mod admin_cidr;
 mod autoscaling;
 mod cluster;
 mod identity;
@@ -25,6 +26,7 @@ pub async fn run(ctx: &Ctx<'_>) -> Option<Outcome> {
         "k8s.daemonset-ready" => k8s::daemonset_ready(ctx).await,
         "k8s.service-account" => k8s::service_account(ctx).await,
         "preflight.identity" => cluster::identity(ctx).await,
+        "preflight.admin-cidr" => admin_cidr::check(ctx),
         "cluster.active" => cluster::active(ctx).await,
         "cluster.multi-az" => cluster::multi_az(ctx).await,
         "cluster.private-endpoint" => cluster::private_endpoint(ctx).await,
