@@ -390,3 +390,50 @@ async fn spot_group_capacity_types_and_rebalancing() {
     let local = backend(None, false).await;
     assert_status(&run(&local, &check(&good), &v).await, Skip, "has none");
 }
+
+/// The node group's ASG launching from a template with these metadata options.
+async fn asg_with_template(aws: &Aws, name: &str, hop: i32, tokens_required: bool) {
+    let lt = unique("lt");
+    let tokens = if tokens_required { aws_sdk_ec2::types::LaunchTemplateHttpTokensState::Required } else { aws_sdk_ec2::types::LaunchTemplateHttpTokensState::Optional };
+    aws.ec2
+        .create_launch_template()
+        .launch_template_name(&lt)
+        .launch_template_data(
+            aws_sdk_ec2::types::RequestLaunchTemplateData::builder()
+                .image_id("ami-12c6146b")
+                .metadata_options(aws_sdk_ec2::types::LaunchTemplateInstanceMetadataOptionsRequest::builder().http_tokens(tokens).http_put_response_hop_limit(hop).build())
+                .build(),
+        )
+        .send()
+        .await
+        .expect("launch template");
+    aws.autoscaling
+        .create_auto_scaling_group()
+        .auto_scaling_group_name(name)
+        .launch_template(aws_sdk_autoscaling::types::LaunchTemplateSpecification::builder().launch_template_name(&lt).version("$Latest").build())
+        .min_size(0)
+        .max_size(2)
+        .availability_zones("eu-west-1a")
+        .send()
+        .await
+        .expect("create ASG");
+}
+
+#[tokio::test]
+async fn pods_cannot_reach_the_instance_metadata_service() {
+    let b = backend(None, true).await;
+    let aws = aws(&b);
+    let cases = [(2, true, Fail, "HttpPutResponseHopLimit 2: pods can reach the instance metadata service and use the node role"), (1, false, Warn, "hop limit 1, but HttpTokens optional"), (1, true, Pass, "IMDSv2 with a hop limit of 1")];
+    for (hop, required, status, part) in cases {
+        let c = cluster(aws).await;
+        let asg = nodegroup(aws, &c, Group { name: "general", min: 1, capacity: CapacityTypes::OnDemand, types: &["m6i.large"], taint: None }).await;
+        asg_with_template(aws, &asg, hop, required).await;
+        let r = run(&b, &list_spec("nodegroup.imds", "nodegroups", &["general".to_string()]), &vars(&[("cluster", &c)])).await;
+        assert_status(&r, status, part);
+        if status == Fail {
+            assert!(r.message.contains("set disablePodIMDS: true on general in eks-cluster/cluster.yaml"), "says what to change: {r:?}");
+            assert_eq!((r.found.as_deref(), r.expected.as_deref()), (Some("hop limit 2"), Some("hop limit 1")));
+        }
+    }
+    assert_status(&run(&backend(None, false).await, &spec("nodegroup.imds", &[]), &vars(&[])).await, Skip, "needs AWS");
+}

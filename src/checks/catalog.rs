@@ -68,6 +68,7 @@ kinds! {
     "nodegroup.present", NodeGroups, "the node groups exist, ACTIVE, without health issues", [NODEGROUPS];
     "nodes.ready", NodeGroups, "each node group has at least minSize Ready nodes", [NODEGROUPS];
     "nodegroup.critical-taint", NodeGroups, "the critical node group and its nodes carry the taint", [NODEGROUP, text("taint", "key=value:Effect")];
+    "nodegroup.imds", NodeGroups, "nodes answer instance metadata only with IMDSv2 and a hop limit of 1", [NODEGROUPS];
     "nodegroup.spot", NodeGroups, "the spot node group is SPOT, diversified, with capacity rebalancing", [NODEGROUP];
     "ca.deployed", Autoscaling, "Cluster Autoscaler runs and reports status", [CA_NS];
     "ca.autodiscovery", Autoscaling, "Cluster Autoscaler discovers this cluster's ASGs by tag", [CA_NS];

@@ -854,6 +854,18 @@ impl SimEks {
                 aws_sdk_ec2::types::RequestLaunchTemplateData::builder()
                     .image_id("ami-12c6146b")
                     .instance_type(aws_sdk_ec2::types::InstanceType::from(types[0].as_str()))
+                    // as eksctl writes them (pkg/cfn/builder/nodegroup.go makeMetadataOptions):
+                    // IMDSv2 unless disableIMDSv1 is false, hop limit 1 with disablePodIMDS, else 2
+                    .metadata_options(
+                        aws_sdk_ec2::types::LaunchTemplateInstanceMetadataOptionsRequest::builder()
+                            .http_tokens(if ng["disableIMDSv1"].as_bool() == Some(false) && ng["disablePodIMDS"].as_bool() != Some(true) {
+                                aws_sdk_ec2::types::LaunchTemplateHttpTokensState::Optional
+                            } else {
+                                aws_sdk_ec2::types::LaunchTemplateHttpTokensState::Required
+                            })
+                            .http_put_response_hop_limit(if ng["disablePodIMDS"].as_bool() == Some(true) { 1 } else { 2 })
+                            .build(),
+                    )
                     .build(),
             )
             .send()

@@ -35,6 +35,7 @@ pub async fn run(ctx: &Ctx<'_>) -> Option<Outcome> {
         "nodes.ready" => nodegroups::ready(ctx).await,
         "nodegroup.critical-taint" => nodegroups::critical_taint(ctx).await,
         "nodegroup.spot" => nodegroups::spot(ctx).await,
+        "nodegroup.imds" => nodegroups::imds(ctx).await,
         "lbc.deployed" => loadbalancing::deployed(ctx).await,
         "lbc.ingressclass" => loadbalancing::ingress_class(ctx).await,
         "ingress.tls-spec" => loadbalancing::tls_spec(ctx).await,

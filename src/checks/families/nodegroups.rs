@@ -11,7 +11,7 @@ use kube::api::ListParams;
 
 use super::cluster::node_ready;
 use crate::checks::context::{Ctx, kube_call, timed};
-use crate::checks::outcome::{Outcome, Step, aws_code, aws_error, error, fail, pass, warn};
+use crate::checks::outcome::{Outcome, Step, aws_code, aws_error, error, fail, pass, skip, warn};
 
 pub const NODEGROUP_LABEL: &str = "eks.amazonaws.com/nodegroup";
 pub const LAB_POOL_LABEL: &str = "lab/pool";
@@ -201,6 +201,62 @@ pub async fn critical_taint(ctx: &Ctx<'_>) -> Step<Outcome> {
         }
     }
     Ok(pass(format!("{ng} and its {} node(s) carry {taint}", nodes.len())))
+}
+
+/// The instance metadata options of a node group's nodes, from the launch template its Auto
+/// Scaling group launches (EKS copies the options of eksctl's template into its own).
+async fn metadata_options(ctx: &Ctx<'_>, group: &Nodegroup) -> Step<Vec<(String, Option<aws_sdk_ec2::types::LaunchTemplateInstanceMetadataOptions>)>> {
+    let aws = ctx.aws()?;
+    let mut out = Vec::new();
+    for asg in asgs(ctx, group).await? {
+        let spec = asg.launch_template.clone().or_else(|| asg.mixed_instances_policy.clone()?.launch_template?.launch_template_specification);
+        let Some(spec) = spec else { continue };
+        let mut req = aws.ec2.describe_launch_template_versions().versions(spec.version.clone().unwrap_or_else(|| "$Default".into()));
+        req = match (&spec.launch_template_id, &spec.launch_template_name) {
+            (Some(id), _) => req.launch_template_id(id),
+            (None, Some(name)) => req.launch_template_name(name),
+            _ => continue,
+        };
+        let versions = timed("ec2:DescribeLaunchTemplateVersions", req.send()).await?.map_err(|e| aws_error(&e, "ec2:DescribeLaunchTemplateVersions"))?;
+        let options = versions.launch_template_versions.unwrap_or_default().into_iter().next().and_then(|v| v.launch_template_data?.metadata_options);
+        out.push((asg.auto_scaling_group_name.unwrap_or_default(), options));
+    }
+    Ok(out)
+}
+
+/// Pods must not reach the instance metadata service, or they borrow the node role: IMDSv2
+/// with a hop limit of 1 (eksctl `disablePodIMDS: true`; its default hop limit is 2).
+pub async fn imds(ctx: &Ctx<'_>) -> Step<Outcome> {
+    ctx.aws()?;
+    let wanted = ctx.list("nodegroups", &[]);
+    let names = if wanted.is_empty() { list_names(ctx).await? } else { wanted };
+    let fix = |ng: &str| format!(
+        "set disablePodIMDS: true on {ng} in eks-cluster/cluster.yaml; a launch template's metadata options reach only new nodes, so create the group anew (eksctl create nodegroup -f eks-cluster/cluster.yaml --include={ng} under a new name, then eksctl delete nodegroup --cluster {} --name {ng})",
+        ctx.cluster()
+    );
+    let mut checked = 0;
+    for ng in &names {
+        let Some(group) = describe(ctx, ng).await? else {
+            return Ok(fail(format!("Node group {ng} missing: eksctl create nodegroup -f eks-cluster/cluster.yaml --include={ng}")).found_expected("no node group", ng.clone()));
+        };
+        for (asg, options) in metadata_options(ctx, &group).await? {
+            checked += 1;
+            let hop = options.as_ref().and_then(|o| o.http_put_response_hop_limit);
+            let tokens = options.as_ref().and_then(|o| o.http_tokens.as_ref()).map(|t| t.as_str().to_string());
+            if hop.is_none_or(|h| h > 1) {
+                let found = hop.map_or_else(|| "unset (the instance default, 1 only with IMDSv2 defaults)".to_string(), |h| h.to_string());
+                return Ok(fail(format!("{ng} (ASG {asg}): HttpPutResponseHopLimit {found}: pods can reach the instance metadata service and use the node role; {}", fix(ng)))
+                    .found_expected(format!("hop limit {found}"), "hop limit 1"));
+            }
+            if tokens.as_deref() != Some("required") {
+                return Ok(warn(format!("{ng} (ASG {asg}): hop limit 1, but HttpTokens {}: IMDSv1 still answers on the node itself; {}", tokens.unwrap_or_else(|| "unset".into()), fix(ng))));
+            }
+        }
+    }
+    if checked == 0 {
+        return Ok(skip("no launch template found behind the node groups' Auto Scaling groups: their metadata options cannot be read"));
+    }
+    Ok(pass(format!("{}: IMDSv2 with a hop limit of 1, so pods cannot reach the node role", names.join(", "))))
 }
 
 pub async fn spot(ctx: &Ctx<'_>) -> Step<Outcome> {
