@@ -30,9 +30,7 @@ pub fn render(pack: &Pack, files: &PackFiles, exercises: &[&Exercise], overrides
         if !exercises.is_empty() && !exercises.iter().any(|e| e.id == owner.id) && !used_by(exercises, rel) {
             continue;
         }
-        let mut vars = owner.vars.clone();
-        vars.extend(overrides.clone());
-        let Some(text) = assets::render(files, rel, &vars) else { continue };
+        let Some(text) = assets::render_for(pack, files, rel, overrides) else { continue };
         out.push((rel.to_string(), text, rel.ends_with(".sh")));
     }
     out

@@ -214,7 +214,7 @@ fn card(src: &TomlFile<'_>, topic: &str, rc: RawCard, diags: &mut Vec<Diagnostic
 
 /// Replace the version table's placeholders in every text of a card.
 pub fn expand(card: &mut Card, table: &std::collections::BTreeMap<String, String>) {
-    let x = |t: &mut String| *t = super::vars::expand_prefixed(t, table);
+    let x = |t: &mut String| *t = super::vars::expand(t, table);
     x(&mut card.prompt.text);
     match &mut card.kind {
         CardKind::Open { answer, points } => {

@@ -66,7 +66,8 @@ pub fn load(files: &PackFiles) -> Loaded {
         }
         match lesson::parse(path, text) {
             Ok(mut l) => {
-                l.body.text = super::vars::expand_prefixed(&l.body.text, &table);
+                // only the table's names: other `{{...}}` (Go or Argo templates) stay as written
+                l.body.text = super::vars::expand(&l.body.text, &table);
                 let id_line = text.lines().position(|s| s.starts_with("id:")).map_or(2, |i| i + 1);
                 if claim(&l.id, path, id_line, &mut diags) {
                     pack.lessons.push(l);

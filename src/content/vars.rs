@@ -27,15 +27,6 @@ pub fn expand(text: &str, vars: &BTreeMap<String, String>) -> String {
     out
 }
 
-/// Replace only the version table's `{{versions.*}}` and `{{prices.*}}` (lessons and cards, which
-/// have no lab variables; other `{{...}}` there may be Go templates and stay as written).
-pub fn expand_prefixed(text: &str, table: &BTreeMap<String, String>) -> String {
-    if !text.contains("{{") {
-        return text.to_string();
-    }
-    expand(text, table)
-}
-
 /// Table placeholders in `text` that the table does not define: (byte offset, name).
 pub fn unknown_table_names<'a>(text: &'a str, table: &BTreeMap<String, String>) -> Vec<(usize, &'a str)> {
     placeholders(text)

@@ -45,6 +45,9 @@ pub struct SimEks {
     pub vars: BTreeMap<String, String>,
     /// `kubectl apply` runs in this folder (solutions write files under /tmp; we keep them here).
     pub workdir: tempfile::TempDir,
+    /// The built-in course, loaded once: assets are rendered with its labs' values.
+    files: kubedojo::content::PackFiles,
+    pack: kubedojo::content::Pack,
 }
 
 impl SimEks {
@@ -85,6 +88,7 @@ impl SimEks {
                 vars.insert((*k).into(), (*v).into());
             }
         }
+        let files = kubedojo::content::PackFiles::embedded();
         let sim = Self {
             own,
             backend,
@@ -92,6 +96,8 @@ impl SimEks {
             region: region.into(),
             vars,
             workdir: tempfile::tempdir().expect("tempdir"),
+            pack: kubedojo::content::load(&files).pack,
+            files,
         };
         sim.forget_previous_runs().await;
         sim
@@ -161,29 +167,6 @@ impl SimEks {
             }
             let _ = aws.s3.delete_bucket().bucket(bucket).send().await;
         }
-        // roles and policies an earlier run of this proof made (their names start with the
-        // cluster's), so a second run in the same emulator starts clean
-        let prefix = format!("{}-", self.name);
-        if let Ok(roles) = aws.iam.list_roles().max_items(1000).send().await {
-            for role in roles.roles.into_iter().map(|r| r.role_name).filter(|n| n.starts_with(&prefix)) {
-                if let Ok(attached) = aws.iam.list_attached_role_policies().role_name(&role).send().await {
-                    for arn in attached.attached_policies.unwrap_or_default().into_iter().filter_map(|p| p.policy_arn) {
-                        let _ = aws.iam.detach_role_policy().role_name(&role).policy_arn(arn).send().await;
-                    }
-                }
-                if let Ok(inline) = aws.iam.list_role_policies().role_name(&role).send().await {
-                    for name in inline.policy_names {
-                        let _ = aws.iam.delete_role_policy().role_name(&role).policy_name(name).send().await;
-                    }
-                }
-                let _ = aws.iam.delete_role().role_name(&role).send().await;
-            }
-        }
-        if let Ok(policies) = aws.iam.list_policies().scope(aws_sdk_iam::types::PolicyScopeType::Local).max_items(1000).send().await {
-            for arn in policies.policies.unwrap_or_default().into_iter().filter(|p| p.policy_name.as_deref().is_some_and(|n| n.starts_with(&prefix))).filter_map(|p| p.arn) {
-                let _ = aws.iam.delete_policy().policy_arn(arn).send().await;
-            }
-        }
         if let Ok(list) = aws.iam.list_open_id_connect_providers().send().await {
             let host = format!("oidc.eks.{}.amazonaws.com/", self.region);
             for p in list
@@ -202,7 +185,9 @@ impl SimEks {
                 }
             }
         }
-        if let Ok(roles) = aws.iam.list_roles().send().await {
+        // roles and policies an earlier run of this proof made; the emulator pages at 100, so
+        // ask for more, or a long-lived emulator keeps leftovers that collide on the next run
+        if let Ok(roles) = aws.iam.list_roles().max_items(1000).send().await {
             for role in roles
                 .roles
                 .into_iter()
@@ -249,6 +234,7 @@ impl SimEks {
             .iam
             .list_policies()
             .scope(aws_sdk_iam::types::PolicyScopeType::Local)
+            .max_items(1000)
             .send()
             .await
         {
@@ -263,14 +249,11 @@ impl SimEks {
         }
     }
 
-    /// A published asset with the lab defaults replaced by this lab's values, as the
-    /// exercises tell learners to do ("edit them before you apply").
     /// A published asset as the learner receives it: rendered with the lab's variables (the
-    /// product's own rendering), then with any lab default still written literally replaced.
+    /// product's own rendering). A lab default still written in it fails the proof.
     pub fn asset(&self, rel: &str) -> String {
-        let files = kubedojo::content::PackFiles::embedded();
-        let pack = kubedojo::content::load(&files).pack;
-        let text = kubedojo::content::assets::render_for(&pack, &files, rel, &self.vars).unwrap_or_else(|| panic!("assets/{rel} is missing or not text"));
+        let (files, pack) = (&self.files, &self.pack);
+        let text = kubedojo::content::assets::render_for(pack, files, rel, &self.vars).unwrap_or_else(|| panic!("assets/{rel} is missing or not text"));
         // the proof's values differ from every lab default: a default still in the file is a
         // value the learner would have to edit by hand
         let default_ns = pack.exercise("eks-cluster").and_then(|e| e.vars.get("appNs")).map_or("shop", String::as_str);

@@ -72,7 +72,7 @@ pub async fn active(ctx: &Ctx<'_>) -> Step<Outcome> {
         return Ok(fail(format!("version {version} < {min}: {}", upgrade_command(ctx, &version)))
             .found_expected(version, format!(">= {min}")));
     }
-    let support = super::support::status(ctx, &version, ctx.today()).await?;
+    let support = super::support::status(ctx, &version).await?;
     Ok(super::support::outcome(ctx, &name, &version, &support))
 }
 

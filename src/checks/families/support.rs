@@ -29,8 +29,8 @@ fn date_of(t: &aws_sdk_eks::primitives::DateTime) -> Option<Date> {
     jiff::Timestamp::from_second(t.secs()).ok().map(|ts| ts.to_zoned(jiff::tz::TimeZone::UTC).date())
 }
 
-/// The support status of `version` on `today`.
-pub async fn status(ctx: &Ctx<'_>, version: &str, today: Date) -> Step<SupportStatus> {
+/// The support status of `version` on the day of the run.
+pub async fn status(ctx: &Ctx<'_>, version: &str) -> Step<SupportStatus> {
     let aws = ctx.aws()?;
     let minor_text = minor(version).map_or_else(|| version.to_string(), |(a, b)| format!("{a}.{b}"));
     let out = timed("eks:DescribeClusterVersions", aws.eks.describe_cluster_versions().cluster_versions(&minor_text).include_all(true).send()).await?;
@@ -61,7 +61,7 @@ pub async fn status(ctx: &Ctx<'_>, version: &str, today: Date) -> Step<SupportSt
         Err(e) if aws_code(&e).is_some() => format!("eks:DescribeClusterVersions answered {}", aws_code(&e).unwrap_or_default()),
         Err(e) => return Err(crate::checks::outcome::aws_error(&e, "eks:DescribeClusterVersions")),
     };
-    Ok(from_table(ctx, &minor_text, today, &why_not))
+    Ok(from_table(ctx, &minor_text, ctx.today(), &why_not))
 }
 
 /// The course's version table, as the exercise's `versions.kubernetes.*` variables.
