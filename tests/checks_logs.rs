@@ -164,7 +164,7 @@ async fn iam_of_the_fluent_bit_role() {
     fluent_bit(&c, &ns2, "kubedojo-lab", APP_CONF, Some(&bare_arn)).await;
     let r = run(&b, &spec("logs.fluentbit-iam", &[("namespace", &ns2)]), &v).await;
     assert_status(&r, Fail, &format!("IRSA role {bare_arn}: logs:CreateLogStream → implicitDeny"));
-    assert!(r.message.contains(&format!("aws iam attach-role-policy --role-name {bare} --policy-arn arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy")), "names the command that fixes it: {r:?}");
+    assert!(r.next.as_deref().unwrap_or_default().contains(&format!("aws iam attach-role-policy --role-name {bare} --policy-arn arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy")), "names the command that fixes it: {r:?}");
     assert_eq!(r.found.as_deref(), Some("logs:CreateLogStream implicitDeny"));
 
     // no identity of its own: the check never falls back to (or advises) the node role

@@ -227,7 +227,10 @@ async fn prefix_delegation_on_aws_node() {
     );
     let r = run(&b, &check(&off), &v).await;
     assert_status(&r, Fail, "ENABLE_PREFIX_DELEGATION=false");
-    assert!(r.message.contains("aws eks update-addon --cluster-name kubedojo-lab --addon-name vpc-cni --configuration-values '{\"env\":{\"ENABLE_PREFIX_DELEGATION\":\"true\"}}'"), "says what to run: {r:?}");
+    // the lab's whole configuration file: update-addon replaces the add-on's configuration, so
+    // a bare ENABLE_PREFIX_DELEGATION would turn the network policy agent off again
+    let next = r.next.as_deref().unwrap_or_default();
+    assert!(next.contains("aws eks update-addon --cluster-name kubedojo-lab") && next.contains("--configuration-values file://production-hardening/vpc-cni-config.json"), "says what to run: {r:?}");
     assert_eq!((r.found.as_deref(), r.expected.as_deref()), (Some("false"), Some("true")));
     assert_status(
         &run(&b, &check(&none), &v).await,
@@ -480,7 +483,7 @@ async fn dev_group_scales_to_zero() {
     let (one, _) = cluster_with_group(aws(&b), "dev", CapacityTypes::OnDemand, 1, false).await;
     let r = run(&b, &s, &vars(&[("cluster", &one), ("region", "eu-west-1")])).await;
     assert_status(&r, Fail, "minSize 1, expected 0");
-    assert!(r.message.contains(&format!("eksctl scale nodegroup --cluster {one} --region eu-west-1 --name dev --nodes-min 0 --nodes 0")), "says what to run: {r:?}");
+    assert!(r.next.as_deref().unwrap_or_default().contains(&format!("eksctl scale nodegroup --cluster {one} --region eu-west-1 --name dev --nodes-min 0 --nodes 0")), "says what to run: {r:?}");
     let (zero, _) = cluster_with_group(aws(&b), "dev", CapacityTypes::OnDemand, 0, false).await;
     assert_status(
         &run(&b, &s, &vars(&[("cluster", &zero)])).await,

@@ -75,7 +75,8 @@ fn results_run() -> StepRun {
                 CheckStatus::Fail,
                 "ServiceAccount shop/default not found",
             )
-            .found_expected("no ServiceAccount", "ServiceAccount shop/default"),
+            .found_expected("no ServiceAccount", "ServiceAccount shop/default")
+            .next("apply the step's ServiceAccount manifest (its solution names the file), or: kubectl -n shop create serviceaccount default"),
             CheckResult::new(
                 "cluster.private-endpoint",
                 CheckStatus::Warn,

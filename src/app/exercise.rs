@@ -59,7 +59,8 @@ pub fn result_lines(sp: Option<&StepProgress>, terminal_width: u16) -> u16 {
             } else {
                 0
             };
-            lines(format!("{} {}", r.check, r.message)) + found
+            let next = r.next.as_ref().map_or(0, |n| lines(format!("next {n}")));
+            lines(format!("{} {}", r.check, r.message)) + found + next
         })
         .sum::<usize>()
         .try_into()

@@ -2,6 +2,8 @@
 //! never blame the learner: a denied permission names the permission, an unreachable endpoint
 //! names the endpoint.
 
+use std::panic::Location;
+
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 
 use super::result::{CheckResult, CheckStatus};
@@ -13,8 +15,74 @@ pub fn pass(message: impl Into<String>) -> Outcome {
     CheckResult::new("", CheckStatus::Pass, message)
 }
 
-pub fn fail(message: impl Into<String>) -> Outcome {
-    CheckResult::new("", CheckStatus::Fail, message)
+/// A failure: `fail(message).found_expected(found, expected).next(what to run or change)`. It
+/// becomes an [`Outcome`] only with all three, so no check can fail a learner without saying
+/// what it found, what it expected and what to do about it.
+#[track_caller]
+pub fn fail(message: impl Into<String>) -> Failing {
+    Failing { message: message.into(), site: Location::caller() }
+}
+
+/// A failure that has its message, waiting for what was found and expected.
+#[must_use = "a failure needs .found_expected(found, expected).next(what to do)"]
+pub struct Failing {
+    message: String,
+    site: &'static Location<'static>,
+}
+
+impl Failing {
+    pub fn found_expected(self, found: impl Into<String>, expected: impl Into<String>) -> FailingFound {
+        FailingFound { result: CheckResult::new("", CheckStatus::Fail, self.message).found_expected(found, expected), site: self.site }
+    }
+}
+
+/// A failure that says what it found and expected, waiting for what to do next.
+#[must_use = "a failure needs .next(what to run or change next)"]
+pub struct FailingFound {
+    result: CheckResult,
+    site: &'static Location<'static>,
+}
+
+impl FailingFound {
+    /// What to run or change next: a command to copy, or the field to change and where.
+    pub fn next(self, what: impl Into<String>) -> Outcome {
+        let result = self.result.next(what);
+        failure_log::record(self.site, &result);
+        result
+    }
+}
+
+/// With `KUBEDOJO_FAILURE_LOG=FILE` set, every failure a check builds is appended to FILE as a
+/// JSON line (`site` = the `fail(` call's file:line, and the texts). The test suite sets it, and
+/// `tests/failure_paths.rs` proves from it that every `fail(` in `src/checks` was driven by a
+/// test and said found, expected and next.
+mod failure_log {
+    use std::io::Write;
+    use std::panic::Location;
+    use std::sync::{Mutex, OnceLock};
+
+    use crate::checks::result::CheckResult;
+
+    static LOG: OnceLock<Option<Mutex<std::fs::File>>> = OnceLock::new();
+
+    pub fn record(site: &Location<'_>, r: &CheckResult) {
+        let log = LOG.get_or_init(|| {
+            let path = std::env::var_os("KUBEDOJO_FAILURE_LOG")?;
+            std::fs::OpenOptions::new().create(true).append(true).open(path).ok().map(Mutex::new)
+        });
+        let Some(file) = log else { return };
+        let line = serde_json::json!({
+            "site": format!("{}:{}", site.file(), site.line()),
+            "message": r.message,
+            "found": r.found,
+            "expected": r.expected,
+            "next": r.next,
+        });
+        if let Ok(mut f) = file.lock() {
+            // one write per line: appends from the suite's parallel processes do not interleave
+            let _ = f.write_all(format!("{line}\n").as_bytes());
+        }
+    }
 }
 
 pub fn warn(message: impl Into<String>) -> Outcome {

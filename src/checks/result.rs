@@ -49,18 +49,28 @@ pub struct CheckResult {
     pub found: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expected: Option<String>,
+    /// What to run or change next. Every failure has one (`outcome::fail` will not build a
+    /// failure without it); a warning may.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
     #[serde(default)]
     pub duration_ms: u64,
 }
 
 impl CheckResult {
     pub fn new(check: impl Into<String>, status: CheckStatus, message: impl Into<String>) -> Self {
-        Self { check: check.into(), status, message: message.into(), found: None, expected: None, duration_ms: 0 }
+        Self { check: check.into(), status, message: message.into(), found: None, expected: None, next: None, duration_ms: 0 }
     }
 
     pub fn found_expected(mut self, found: impl Into<String>, expected: impl Into<String>) -> Self {
         self.found = Some(found.into());
         self.expected = Some(expected.into());
+        self
+    }
+
+    /// What to run or change next.
+    pub fn next(mut self, what: impl Into<String>) -> Self {
+        self.next = Some(what.into());
         self
     }
 }

@@ -59,7 +59,7 @@ pub async fn simulate(aws: &Aws, role_arn: &str, checks: &[(&str, &str)], contex
                 return Err(aws_error(&e, "iam:SimulatePrincipalPolicy"));
             }
             Err(e) if aws_code(&e) == Some("NoSuchEntity") => {
-                return Err(super::outcome::fail(format!("role {role_arn} does not exist")).found_expected("no such role", role_arn));
+                return Err(no_role(role_arn));
             }
             // no simulator (the emulator answers 500 without an error code, or "not implemented"):
             // evaluate the role's policies here; any other failure is the checker's error
@@ -84,14 +84,25 @@ where
     }
 }
 
+/// The workload's identity names a role that is not there.
+fn no_role(role_arn: &str) -> super::outcome::Outcome {
+    super::outcome::fail(format!("role {role_arn} does not exist")).found_expected("no such role", role_arn).next(format!(
+        "create the role as the step shows, or point the workload at one that exists (aws iam list-roles --query 'Roles[].Arn' lists them); {role_arn} is what it names now"
+    ))
+}
+
 async fn role_policies(aws: &Aws, role_arn: &str) -> Step<Vec<Policy>> {
-    let name = super::families::role_name(role_arn).ok_or_else(|| super::outcome::fail(format!("{role_arn} is not a role ARN")))?;
+    let name = super::families::role_name(role_arn).ok_or_else(|| {
+        super::outcome::fail(format!("{role_arn} is not a role ARN"))
+            .found_expected(role_arn, "arn:aws:iam::<account>:role/<name>")
+            .next("point the workload's identity at the role's full ARN: aws iam get-role --role-name <role> --query Role.Arn --output text prints it")
+    })?;
     let mut docs = Vec::new();
     let attached = timed("iam:ListAttachedRolePolicies", aws.iam.list_attached_role_policies().role_name(name).send()).await?;
     let attached = match attached {
         Ok(a) => a.attached_policies.unwrap_or_default(),
         Err(e) if aws_code(&e) == Some("NoSuchEntity") => {
-            return Err(super::outcome::fail(format!("role {role_arn} does not exist")).found_expected("no such role", role_arn));
+            return Err(no_role(role_arn));
         }
         Err(e) => return Err(aws_error(&e, "iam:ListAttachedRolePolicies")),
     };

@@ -22,6 +22,8 @@ pub struct Row {
     pub message: String,
     pub found: Option<String>,
     pub expected: Option<String>,
+    /// What to run or change next (every failure has one).
+    pub next: Option<String>,
     pub duration_ms: u64,
 }
 
@@ -98,6 +100,9 @@ impl Report {
                     r.expected.as_deref().unwrap_or_default()
                 );
             }
+            if let Some(next) = &r.next {
+                let _ = writeln!(out, "          {:<26} next  {next}", "");
+            }
         }
         let s = &self.summary;
         let _ = writeln!(out, "\n{} pass, {} fail, {} warn, {} skip, {} error", s.pass, s.fail, s.warn, s.skip, s.error);
@@ -161,6 +166,7 @@ pub async fn run(backend: &Backend, selection: &[(&Exercise, Vec<usize>)], overr
                     message: r.message,
                     found: r.found,
                     expected: r.expected,
+                    next: r.next,
                     duration_ms: r.duration_ms,
                 });
             }

@@ -135,6 +135,14 @@ fn draw_results(frame: &mut Frame, area: Rect, app: &App, sp: Option<&crate::pro
                         lines.push(Line::from(spans));
                     }
                 }
+                if let Some(next) = &r.next {
+                    let text = vec![StyledSpan::new("next ", SpanStyle::of(Kind::Dim)), StyledSpan::new(next.clone(), SpanStyle::default())];
+                    for piece in wrap(&text, width) {
+                        let mut spans = vec![Span::raw(pad.clone())];
+                        spans.extend(piece.into_iter().map(|p| Span::styled(p.text, theme::span(p.style))));
+                        lines.push(Line::from(spans));
+                    }
+                }
             }
         }
     }

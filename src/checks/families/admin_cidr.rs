@@ -11,6 +11,13 @@ use crate::checks::outcome::{Outcome, Step, fail, pass, warn};
 /// How to set the range, as a learner runs it.
 const HOW: &str = "put your public address under [vars] in ~/.config/kubedojo/lab.toml as adminCidr = \"<address>/32\" (curl -fsS https://checkip.amazonaws.com prints it), then run kubedojo files again so the lab's files carry it";
 
+/// What to run: print the lab config line with the learner's own address, for the config file
+/// kubedojo reads (the one `KUBEDOJO_LAB_CONFIG` names, or the platform's default).
+fn next_step() -> String {
+    let path = crate::labconfig::default_path().map_or_else(|| "~/.config/kubedojo/lab.toml".to_string(), |p| p.display().to_string());
+    format!("echo \"adminCidr = \\\"$(curl -fsS https://checkip.amazonaws.com)/32\\\"\" prints the line to put under [vars] in {path}; then run kubedojo files")
+}
+
 /// RFC 5737 documentation networks (the lab's placeholder is one) and RFC 3849 for IPv6.
 fn documentation(ip: IpAddr) -> bool {
     match ip {
@@ -35,17 +42,17 @@ pub fn check(ctx: &Ctx<'_>) -> Step<Outcome> {
     let cidr = ctx.text("cidr", "adminCidr", "");
     let expected = "your own address, e.g. 198.51.100.7/32 with your real address";
     if cidr.trim().is_empty() {
-        return Ok(fail(format!("adminCidr is not set: {HOW}")).found_expected("unset", expected));
+        return Ok(fail(format!("adminCidr is not set: {HOW}")).found_expected("unset", expected).next(next_step()));
     }
     let (ip, prefix) = match parse(cidr.trim()) {
         Ok(p) => p,
-        Err(why) => return Ok(fail(format!("adminCidr {cidr} is not a CIDR ({why}): {HOW}")).found_expected(cidr, expected)),
+        Err(why) => return Ok(fail(format!("adminCidr {cidr} is not a CIDR ({why}): {HOW}")).found_expected(cidr, expected).next(next_step())),
     };
     if prefix == 0 {
-        return Ok(fail(format!("adminCidr {cidr} is the whole internet: the lab's API endpoint and load balancer would answer anyone; {HOW}")).found_expected(cidr, expected));
+        return Ok(fail(format!("adminCidr {cidr} is the whole internet: the lab's API endpoint and load balancer would answer anyone; {HOW}")).found_expected(cidr, expected).next(next_step()));
     }
     if documentation(ip) {
-        return Ok(fail(format!("adminCidr {cidr} is a documentation address (the lab's placeholder), so you would lock yourself out of the cluster's API; {HOW}")).found_expected(cidr, expected));
+        return Ok(fail(format!("adminCidr {cidr} is a documentation address (the lab's placeholder), so you would lock yourself out of the cluster's API; {HOW}")).found_expected(cidr, expected).next(next_step()));
     }
     let broad = if ip.is_ipv4() { prefix < 24 } else { prefix < 56 };
     if broad {

@@ -44,7 +44,16 @@ pub async fn ca_identity(ctx: &Ctx<'_>) -> Step<Option<super::identity::Identity
 }
 
 fn not_found(ns: &str) -> Outcome {
-    fail(format!("No Cluster Autoscaler (no container with --cloud-provider=aws in {ns})")).found_expected("none", "cluster-autoscaler Deployment")
+    // the lab's manifest deploys to kube-system
+    let elsewhere = if ns == "kube-system" { String::new() } else { format!(" (it deploys to kube-system; this check looks in {ns})") };
+    fail(format!("No Cluster Autoscaler (no container with --cloud-provider=aws in {ns})"))
+        .found_expected("none", "cluster-autoscaler Deployment")
+        .next(format!("kubectl apply -f cluster-autoscaler/cluster-autoscaler.yaml{elsewhere}, then kubectl -n kube-system rollout status deployment/cluster-autoscaler"))
+}
+
+/// The auto-discovery flag for this cluster, as the lab's manifest has it.
+fn discovery_flag(cluster: &str) -> String {
+    format!("--node-group-auto-discovery=asg:tag=k8s.io/cluster-autoscaler/enabled,k8s.io/cluster-autoscaler/{cluster}")
 }
 
 pub async fn deployed(ctx: &Ctx<'_>) -> Step<Outcome> {
@@ -54,7 +63,9 @@ pub async fn deployed(ctx: &Ctx<'_>) -> Step<Outcome> {
     let want = d.spec.replicas.unwrap_or(1);
     let available = d.status.as_ref().and_then(|s| s.available_replicas).unwrap_or(0);
     if available < 1 {
-        return Ok(fail(format!("{name} 0/{want} available")).found_expected("0 available", format!("{want} available")));
+        return Ok(fail(format!("{name} 0/{want} available"))
+            .found_expected("0 available", format!("{want} available"))
+            .next(format!("read why in the events and its log: kubectl -n {ns} describe deployment {name}, then kubectl -n {ns} logs deployment/{name} --tail=50")));
     }
     if let Some(mismatch) = minor_mismatch(ctx, &d, &name, &ns).await? {
         return Ok(mismatch);
@@ -69,7 +80,9 @@ pub async fn deployed(ctx: &Ctx<'_>) -> Step<Outcome> {
         && let Some(age) = age_seconds(ts, ctx.now)
         && age > 300
     {
-        return Ok(fail(format!("status ConfigMap stale since {ts}: is {name} crash-looping or unable to reach AWS?")).found_expected(ts, "updated within 5 min"));
+        return Ok(fail(format!("status ConfigMap stale since {ts}: is {name} crash-looping or unable to reach AWS?"))
+            .found_expected(ts, "updated within 5 min")
+            .next(format!("look for restarts and errors: kubectl -n {ns} get pods -o wide, then kubectl -n {ns} logs deployment/{name} --tail=100 | grep -iE 'error|denied|timeout'")));
     }
     Ok(pass(format!("{name} {available}/{want} available, status updated {}", updated.unwrap_or_else(|| "recently".into()))))
 }
@@ -98,7 +111,10 @@ async fn minor_mismatch(ctx: &Ctx<'_>, d: &Deployment, name: &str, ns: &str) -> 
             "{name} runs {image}, the release for Kubernetes {}.{}, on a {major}.{m} cluster: Cluster Autoscaler must be the release for the cluster's minor; kubectl -n {ns} set image deployment/{name} {container}={want}",
             image_minor.0, image_minor.1
         ))
-        .found_expected(format!("{image} (Kubernetes {}.{})", image_minor.0, image_minor.1), format!("a v{major}.{m}.x image for the {major}.{m} cluster")),
+        .found_expected(format!("{image} (Kubernetes {}.{})", image_minor.0, image_minor.1), format!("a v{major}.{m}.x image for the {major}.{m} cluster"))
+        .next(format!(
+            "kubectl -n {ns} set image deployment/{name} {container}={want}, then kubectl -n {ns} rollout status deployment/{name}; set the same image in cluster-autoscaler/cluster-autoscaler.yaml so the next apply keeps it"
+        )),
     ))
 }
 
@@ -116,17 +132,34 @@ pub async fn autodiscovery(ctx: &Ctx<'_>) -> Step<Outcome> {
     let cluster = ctx.cluster();
     let flag = args(&d).into_iter().find_map(|a| a.strip_prefix("--node-group-auto-discovery=").map(str::to_string));
     let Some(flag) = flag else {
-        return Ok(fail("no --node-group-auto-discovery flag: CA manages no node group").found_expected("no flag", format!("asg:tag=k8s.io/cluster-autoscaler/enabled,k8s.io/cluster-autoscaler/{cluster}")));
+        let name = d.metadata.name.clone().unwrap_or_default();
+        return Ok(fail("no --node-group-auto-discovery flag: CA manages no node group")
+            .found_expected("no flag", format!("asg:tag=k8s.io/cluster-autoscaler/enabled,k8s.io/cluster-autoscaler/{cluster}"))
+            .next(format!(
+                "add {} to the container command of {ns}/{name}: kubectl apply -f cluster-autoscaler/cluster-autoscaler.yaml (it has the flag), or kubectl -n {ns} edit deployment {name}",
+                discovery_flag(&cluster)
+            )));
     };
     // asg:tag=<key>[=value],<key>[=value]: either key may come first
     let named = flag
         .split(',')
         .map(|p| p.strip_prefix("asg:tag=").unwrap_or(p))
         .find_map(|p| p.strip_prefix("k8s.io/cluster-autoscaler/").map(|c| c.split('=').next().unwrap_or(c)).filter(|c| *c != "enabled").map(str::to_string));
+    let set_flag = || {
+        let name = d.metadata.name.clone().unwrap_or_default();
+        format!(
+            "set the container's flag to {}: kubectl -n {ns} edit deployment {name}, or kubectl apply -f cluster-autoscaler/cluster-autoscaler.yaml (kubedojo files writes it for cluster {cluster})",
+            discovery_flag(&cluster)
+        )
+    };
     match named {
         Some(c) if c == cluster => {}
-        Some(c) => return Ok(fail(format!("flag names cluster {c}, expected {cluster}")).found_expected(c, cluster)),
-        None => return Ok(fail(format!("--node-group-auto-discovery={flag} names no cluster")).found_expected(flag, format!("…,k8s.io/cluster-autoscaler/{cluster}"))),
+        Some(c) => return Ok(fail(format!("flag names cluster {c}, expected {cluster}")).found_expected(c, &cluster).next(set_flag())),
+        None => {
+            return Ok(fail(format!("--node-group-auto-discovery={flag} names no cluster"))
+                .found_expected(flag, format!("…,k8s.io/cluster-autoscaler/{cluster}"))
+                .next(set_flag()));
+        }
     }
     let names = super::nodegroups::list_names(ctx).await?;
     let keys = ["k8s.io/cluster-autoscaler/enabled".to_string(), format!("k8s.io/cluster-autoscaler/{cluster}")];
@@ -136,7 +169,14 @@ pub async fn autodiscovery(ctx: &Ctx<'_>) -> Step<Outcome> {
             let tags: Vec<String> = asg.tags.unwrap_or_default().into_iter().filter_map(|t| t.key).collect();
             if let Some(missing) = keys.iter().find(|k| !tags.contains(k)) {
                 let name = asg.auto_scaling_group_name.unwrap_or_default();
-                return Ok(fail(format!("ASG {name} ({ng}) lacks tag {missing}: CA ignores it")).found_expected("no tag", missing.clone()));
+                // the values EKS gives these tags; the lab's IAM policy requires `owned`
+                let value = if missing.ends_with("/enabled") { "true" } else { "owned" };
+                return Ok(fail(format!("ASG {name} ({ng}) lacks tag {missing}: CA ignores it"))
+                    .found_expected("no tag", missing.clone())
+                    .next(format!(
+                        "aws autoscaling create-or-update-tags{} --tags \"ResourceId={name},ResourceType=auto-scaling-group,Key={missing},Value={value},PropagateAtLaunch=true\"; CA picks the group up at its next refresh",
+                        super::cluster::region_flag(ctx)
+                    )));
             }
         }
     }
@@ -165,14 +205,11 @@ pub async fn iam(ctx: &Ctx<'_>) -> Step<Outcome> {
     if let Some(d) = answer.denied().into_iter().find(|d| d.action != "eks:DescribeNodegroup") {
         let role_name = super::irsa::role_name(&role).unwrap_or(&role);
         let policy = format!("arn:aws:iam::{}:policy/{cluster}-cluster-autoscaler", ctx.var("account", "<account>"));
-        return Ok(fail(format!(
-            "{}: {} → {}{}: attach the lab's policy (cluster-autoscaler/iam-policy.json): aws iam attach-role-policy --role-name {role_name} --policy-arn {policy}",
-            identity.describe(),
-            d.action,
-            d.decision,
-            answer.note()
-        ))
-        .found_expected(format!("{} {}", d.action, d.decision), "allowed"));
+        return Ok(fail(format!("{}: {} → {}{}", identity.describe(), d.action, d.decision, answer.note()))
+            .found_expected(format!("{} {}", d.action, d.decision), "allowed")
+            .next(format!(
+                "attach the lab's policy (cluster-autoscaler/iam-policy.json): aws iam attach-role-policy --role-name {role_name} --policy-arn {policy}; if it does not exist yet, first aws iam create-policy --policy-name {cluster}-cluster-autoscaler --policy-document file://cluster-autoscaler/iam-policy.json"
+            )));
     }
     if !answer.denied().is_empty() {
         return Ok(warn(format!("{} may scale the ASGs, but not eks:DescribeNodegroup: groups at 0 with labels or taints cannot be modelled{}", identity.describe(), answer.note())));
@@ -183,23 +220,32 @@ pub async fn iam(ctx: &Ctx<'_>) -> Step<Outcome> {
 pub async fn karpenter(ctx: &Ctx<'_>) -> Step<Outcome> {
     let client = ctx.kube()?.clone();
     let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
+    let ns = ctx.text("namespace", "karpenterNamespace", "kube-system");
+    let version = ctx.vars.get("versions.karpenter").map(|v| format!(" --version {v}")).unwrap_or_default();
+    let install = format!(
+        "helm upgrade --install karpenter oci://public.ecr.aws/karpenter/karpenter{version} --namespace {ns} --set settings.clusterName={} --wait (its IAM role and node role come first: karpenter.sh, Getting Started)",
+        ctx.cluster()
+    );
     for crd in ["nodepools.karpenter.sh", "ec2nodeclasses.karpenter.k8s.aws"] {
         if kube_call(&format!("get customresourcedefinition {crd}"), crds.get_opt(crd)).await?.is_none() {
-            return Ok(fail(format!("CRD {crd} missing: install Karpenter's chart (it ships the CRDs)")).found_expected("no CRD", crd));
+            return Ok(fail(format!("CRD {crd} missing: install Karpenter's chart (it ships the CRDs)")).found_expected("no CRD", crd).next(install));
         }
     }
-    let ns = ctx.text("namespace", "karpenterNamespace", "kube-system");
     let deployments: Api<Deployment> = Api::namespaced(client.clone(), &ns);
     let Some(d) = kube_call(&format!("get deployment {ns}/karpenter"), deployments.get_opt("karpenter")).await? else {
-        return Ok(fail(format!("Deployment {ns}/karpenter not found")).found_expected("no controller", format!("{ns}/karpenter")));
+        return Ok(fail(format!("Deployment {ns}/karpenter not found")).found_expected("no controller", format!("{ns}/karpenter")).next(install));
     };
     if d.status.as_ref().and_then(|s| s.available_replicas).unwrap_or(0) < 1 {
-        return Ok(fail("karpenter has no available replica").found_expected("0 available", "1 or more"));
+        return Ok(fail("karpenter has no available replica")
+            .found_expected("0 available", "1 or more")
+            .next(format!("read why in the events and its log: kubectl -n {ns} describe deployment karpenter, then kubectl -n {ns} logs deployment/karpenter --tail=50")));
     }
     let pools: Api<DynamicObject> = Api::all_with(client, &ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk("karpenter.sh", "v1", "NodePool"), "nodepools"));
     let count = kube_call("list nodepools", pools.list(&ListParams::default())).await?.items.len();
     if count == 0 {
-        return Ok(fail("Karpenter present but 0 NodePools: it will launch nothing").found_expected("0 NodePools", "1 or more"));
+        return Ok(fail("Karpenter present but 0 NodePools: it will launch nothing")
+            .found_expected("0 NodePools", "1 or more")
+            .next("kubectl apply -f a NodePool and the EC2NodeClass it references (karpenter.sh, Concepts: NodePools has examples), then kubectl get nodepools"));
     }
     if !has_interruption_queue(&d) {
         return Ok(warn(format!("Karpenter runs with {count} NodePool(s), but settings.interruptionQueue is unset: Spot interruptions are not handled ahead of time")));

@@ -4,6 +4,7 @@ use k8s_openapi::api::core::v1::Node;
 use kube::Api;
 use kube::api::ListParams;
 
+use super::nodegroups::NODEGROUP_LABEL;
 use crate::checks::context::{Ctx, kube_call, timed};
 use crate::checks::outcome::{Outcome, Step, aws_code, aws_error, fail, pass, skip, warn};
 
@@ -13,7 +14,9 @@ pub async fn identity(ctx: &Ctx<'_>) -> Step<Outcome> {
     let id = match out {
         Ok(id) => id,
         Err(aws_sdk_sts::error::SdkError::ConstructionFailure(_)) => {
-            return Ok(fail("No AWS credentials resolved: run aws configure, aws sso login, or set AWS_PROFILE").found_expected("no credentials", "an AWS identity"));
+            return Ok(fail("No AWS credentials resolved")
+                .found_expected("no credentials", "an AWS identity")
+                .next("export AWS_PROFILE=<your lab profile> (run aws sso login --profile <your lab profile> first for SSO, or aws configure for access keys), then aws sts get-caller-identity"));
         }
         Err(e) => return Err(aws_error(&e, "sts:GetCallerIdentity")),
     };
@@ -21,8 +24,9 @@ pub async fn identity(ctx: &Ctx<'_>) -> Step<Outcome> {
     let arn = id.arn().unwrap_or_default();
     let expected = ctx.text("account", "account", "");
     if !expected.is_empty() && account != expected {
-        return Ok(fail(format!("Account {account} ≠ lab account {expected}: switch profile (AWS_PROFILE) before creating anything"))
-            .found_expected(account, expected));
+        return Ok(fail(format!("Account {account} ≠ lab account {expected}"))
+            .found_expected(account, &expected)
+            .next(format!("before creating anything, switch profile: export AWS_PROFILE=<profile of account {expected}>, then aws sts get-caller-identity --query Account --output text must print {expected}")));
     }
     Ok(pass(format!("AWS identity {arn} in account {account}")))
 }
@@ -36,11 +40,27 @@ pub async fn describe(ctx: &Ctx<'_>) -> Step<aws_sdk_eks::types::Cluster> {
         Ok(o) => o.cluster.ok_or_else(|| crate::checks::outcome::error("eks:DescribeCluster returned no cluster")),
         Err(e) if aws_code(&e) == Some("ResourceNotFoundException") => {
             let region = aws.region().unwrap_or_else(|| "this region".into());
-            Err(fail(format!("Cluster {name} not found in {region}: check eksctl metadata.name/region"))
-                .found_expected("no cluster", format!("cluster {name} in {region}")))
+            Err(fail(format!("Cluster {name} not found in {region}"))
+                .found_expected("no cluster", format!("cluster {name} in {region}"))
+                .next(cluster_missing(ctx)))
         }
         Err(e) => Err(aws_error(&e, "eks:DescribeCluster")),
     }
+}
+
+/// What to do when the lab's cluster is not in the account: create it, or point the lab at it.
+pub fn cluster_missing(ctx: &Ctx<'_>) -> String {
+    format!(
+        "create it: eksctl create cluster -f eks-cluster/cluster.yaml; if it exists under another name or region, set cluster and region under [vars] in ~/.config/kubedojo/lab.toml (aws eks list-clusters{} lists the clusters there)",
+        region_flag(ctx)
+    )
+}
+
+/// ` --region R` for a command: the region the checker asked, else the lab's, else nothing
+/// (the CLI's own default applies).
+pub fn region_flag(ctx: &Ctx<'_>) -> String {
+    let region = ctx.backend.aws.as_ref().and_then(|a| a.region()).unwrap_or_else(|| ctx.var("region", ""));
+    if region.is_empty() { String::new() } else { format!(" --region {region}") }
 }
 
 fn below(found: &str, min: &str) -> bool {
@@ -56,7 +76,9 @@ pub async fn active(ctx: &Ctx<'_>) -> Step<Outcome> {
         let info = kube_call("read the server version", client.apiserver_version()).await?;
         let version = info.git_version;
         if !min.is_empty() && below(&version, &min) {
-            return Ok(fail(format!("version {version} < {min}: recreate the local cluster with a newer Kubernetes")).found_expected(version, format!(">= {min}")));
+            return Ok(fail(format!("version {version} < {min}"))
+                .found_expected(version, format!(">= {min}"))
+                .next(format!("recreate the local cluster with Kubernetes {min} or newer (the sandbox: kubedojo sandbox down, update kind, or the kube-apiserver binary kwokctl uses, then kubedojo sandbox up)")));
         }
         return Ok(pass(format!("API server reachable, Kubernetes {version} (no EKS API on this target, so no support status)")));
     }
@@ -65,12 +87,19 @@ pub async fn active(ctx: &Ctx<'_>) -> Step<Outcome> {
     let version = cluster.version.clone().unwrap_or_default();
     let name = ctx.cluster();
     if status != "ACTIVE" {
-        return Ok(fail(format!("status {status}, expected ACTIVE: wait out CREATING/UPDATING, or read `aws eks describe-cluster --name {name} --query cluster.health` if it FAILED"))
-            .found_expected(status, "ACTIVE"));
+        let region = region_flag(ctx);
+        let next = match status.as_str() {
+            "CREATING" | "UPDATING" | "PENDING" => format!("wait for it: aws eks wait cluster-active --name {name}{region}"),
+            "DELETING" => format!("it is being deleted: once aws eks describe-cluster --name {name}{region} answers ResourceNotFoundException, create it again with eksctl create cluster -f eks-cluster/cluster.yaml"),
+            _ => format!("read why: aws eks describe-cluster --name {name}{region} --query cluster.health"),
+        };
+        return Ok(fail(format!("status {status}, expected ACTIVE")).found_expected(status, "ACTIVE").next(next));
     }
     if !min.is_empty() && below(&version, &min) {
-        return Ok(fail(format!("version {version} < {min}: {}", upgrade_command(ctx, &version)))
-            .found_expected(version, format!(">= {min}")));
+        let upgrade = upgrade_command(ctx, &version);
+        return Ok(fail(format!("version {version} < {min}: {upgrade}"))
+            .found_expected(version, format!(">= {min}"))
+            .next(format!("{upgrade}, until the cluster runs {min}")));
     }
     let support = super::support::status(ctx, &version).await?;
     Ok(super::support::outcome(ctx, &name, &version, &support))
@@ -80,9 +109,9 @@ pub async fn active(ctx: &Ctx<'_>) -> Step<Outcome> {
 pub fn upgrade_command(ctx: &Ctx<'_>, version: &str) -> String {
     let next = crate::content::versions::minor(version).map_or_else(|| "<next minor>".to_string(), |(major, m)| format!("{major}.{}", m + 1));
     format!(
-        "upgrade one minor version at a time: eksctl upgrade cluster --name {} --region {} --version {next} --approve",
+        "upgrade one minor version at a time: eksctl upgrade cluster --name {}{} --version {next} --approve",
         ctx.cluster(),
-        ctx.var("region", "<region>")
+        region_flag(ctx)
     )
 }
 
@@ -100,31 +129,46 @@ pub async fn multi_az(ctx: &Ctx<'_>) -> Step<Outcome> {
         if ready_zones.is_empty() {
             return Ok(skip("nodes of this cluster have no topology.kubernetes.io/zone label (kind and kwok nodes have no zone)"));
         }
-        return Ok(zones_outcome(None, &ready_zones));
+        return Ok(zones_outcome(ctx, None, &ready_zones));
     };
     let cluster = describe(ctx).await?;
     let subnets: Vec<String> = cluster.resources_vpc_config.and_then(|v| v.subnet_ids).unwrap_or_default();
     if subnets.is_empty() {
-        return Ok(fail("the cluster lists no subnets").found_expected("0 subnets", "subnets in 2 or more AZs"));
+        return Ok(fail("the cluster lists no subnets").found_expected("0 subnets", "subnets in 2 or more AZs").next(control_plane_subnets(ctx)));
     }
     let out = timed("ec2:DescribeSubnets", aws.ec2.describe_subnets().set_subnet_ids(Some(subnets.clone())).send()).await?;
     let subnet_zones: std::collections::BTreeSet<String> = match out {
         Ok(o) => o.subnets.unwrap_or_default().into_iter().filter_map(|s| s.availability_zone).collect(),
         Err(e) => return Err(aws_error(&e, "ec2:DescribeSubnets")),
     };
-    Ok(zones_outcome(Some(&subnet_zones), &ready_zones))
+    Ok(zones_outcome(ctx, Some(&subnet_zones), &ready_zones))
 }
 
-fn zones_outcome(subnet_zones: Option<&std::collections::BTreeSet<String>>, node_zones: &std::collections::BTreeSet<String>) -> Outcome {
+/// How to give the control plane subnets in more zones.
+fn control_plane_subnets(ctx: &Ctx<'_>) -> String {
+    format!(
+        "give the control plane subnets in 2 or more AZs: eksctl utils update-cluster-vpc-config --cluster {}{} --control-plane-subnet-ids <subnet in AZ a>,<subnet in AZ b> --approve (aws ec2 describe-subnets lists the VPC's subnets and their zones)",
+        ctx.cluster(),
+        region_flag(ctx)
+    )
+}
+
+fn zones_outcome(ctx: &Ctx<'_>, subnet_zones: Option<&std::collections::BTreeSet<String>>, node_zones: &std::collections::BTreeSet<String>) -> Outcome {
     let list = |s: &std::collections::BTreeSet<String>| s.iter().cloned().collect::<Vec<_>>().join(", ");
     if let Some(sz) = subnet_zones
         && sz.len() < 2
     {
-        return fail(format!("Subnets cover {} AZ ({}); need ≥2", sz.len(), list(sz))).found_expected(format!("{} AZ", sz.len()), "2 or more AZs");
+        return fail(format!("Subnets cover {} AZ ({}); need ≥2", sz.len(), list(sz))).found_expected(format!("{} AZ", sz.len()), "2 or more AZs").next(control_plane_subnets(ctx));
     }
     match node_zones.len() {
-        0 => fail("no Ready node has a zone label yet: wait for the node groups to join").found_expected("0 zones", "2 or more zones"),
-        1 => fail(format!("All Ready nodes in {}: spread node groups over ≥2 AZs", list(node_zones))).found_expected("1 zone", "2 or more zones"),
+        0 => fail("no Ready node has a zone label yet")
+            .found_expected("0 zones", "2 or more zones")
+            .next(format!("wait for the node groups' nodes to join and turn Ready: kubectl get nodes -L {NODEGROUP_LABEL},topology.kubernetes.io/zone -w")),
+        1 => fail(format!("All Ready nodes in {}: spread node groups over ≥2 AZs", list(node_zones)))
+            .found_expected("1 zone", "2 or more zones")
+            .next(format!(
+                "kubectl get nodes -L {NODEGROUP_LABEL},topology.kubernetes.io/zone shows the groups; give a group pinned to one zone 2 or more (managedNodeGroups[].availabilityZones in eks-cluster/cluster.yaml) and create it anew: eksctl create nodegroup -f eks-cluster/cluster.yaml --include=<group>"
+            )),
         n => pass(format!("Ready nodes span {n} zones ({})", list(node_zones))),
     }
 }
@@ -138,7 +182,9 @@ pub async fn private_endpoint(ctx: &Ctx<'_>) -> Step<Outcome> {
     let cluster = describe(ctx).await?;
     let vpc = cluster.resources_vpc_config.unwrap_or_else(|| aws_sdk_eks::types::VpcConfigResponse::builder().build());
     if !vpc.endpoint_private_access {
-        return Ok(fail("endpointPrivateAccess=false: nodes and in-VPC clients reach the API over the internet").found_expected("false", "true"));
+        return Ok(fail("endpointPrivateAccess=false: nodes and in-VPC clients reach the API over the internet")
+            .found_expected("false", "true")
+            .next(format!("eksctl utils update-cluster-vpc-config --cluster {}{} --private-access=true --approve", ctx.cluster(), region_flag(ctx))));
     }
     let cidrs = vpc.public_access_cidrs.unwrap_or_default();
     if vpc.endpoint_public_access && (cidrs.is_empty() || cidrs.iter().any(|c| c == "0.0.0.0/0")) {
@@ -160,8 +206,14 @@ pub async fn secrets_kms(ctx: &Ctx<'_>) -> Step<Outcome> {
     });
     match key {
         Some(arn) => Ok(pass(format!("Secrets are envelope-encrypted with {arn}"))),
-        None => Ok(fail("Secrets not envelope-encrypted: eksctl `secretsEncryption.keyARN` or eksctl utils enable-secrets-encryption")
-            .found_expected("no encryptionConfig for secrets", "a KMS key for secrets")),
+        None => {
+            let (cluster, region) = (ctx.cluster(), region_flag(ctx));
+            Ok(fail("Secrets not envelope-encrypted with a customer-managed KMS key")
+                .found_expected("no encryptionConfig for secrets", "a KMS key for secrets")
+                .next(format!(
+                    "create the key as the step shows (aws kms create-key, alias alias/{cluster}-secrets), then (irreversible) eksctl utils enable-secrets-encryption --cluster {cluster}{region} --key-arn \"$(aws kms describe-key{region} --key-id alias/{cluster}-secrets --query KeyMetadata.Arn --output text)\""
+                )))
+        }
     }
 }
 

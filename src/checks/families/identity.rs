@@ -83,12 +83,19 @@ async fn agent_running(ctx: &Ctx<'_>, association: &Identity) -> Step<()> {
         return Ok(());
     }
     let found = if ds.is_some() { format!("DaemonSet {POD_IDENTITY_AGENT} with 0 ready pods") } else { format!("no DaemonSet kube-system/{POD_IDENTITY_AGENT}") };
+    let install = format!("aws eks create-addon --cluster-name {}{} --addon-name {POD_IDENTITY_AGENT}", ctx.cluster(), super::cluster::region_flag(ctx));
+    let next = if ds.is_some() {
+        format!("read why its pods are not ready: kubectl -n kube-system describe ds {POD_IDENTITY_AGENT}")
+    } else {
+        format!("{install}, then kubectl -n kube-system rollout status ds/{POD_IDENTITY_AGENT}")
+    };
     Err(fail(format!(
         "{} is in place, but the Pod Identity agent is not running ({found}), so pods get no credentials: aws eks create-addon --cluster-name {} --addon-name {POD_IDENTITY_AGENT}",
         association.describe(),
         ctx.cluster()
     ))
-    .found_expected(found, format!("DaemonSet kube-system/{POD_IDENTITY_AGENT} ready")))
+    .found_expected(found, format!("DaemonSet kube-system/{POD_IDENTITY_AGENT} ready"))
+    .next(next))
 }
 
 /// The fail for a workload with no identity of its own. `permissions` names what the role needs
@@ -102,4 +109,9 @@ pub fn none(ctx: &Ctx<'_>, ns: &str, sa: &str, consequence: &str, policy_arn: &s
          --name {sa} --attach-policy-arn {policy_arn} --override-existing-serviceaccounts --approve)"
     ))
     .found_expected("no IRSA annotation, no Pod Identity association", format!("an IAM role for {ns}/{sa} (IRSA or Pod Identity)"))
+    .next(format!(
+        "eksctl create podidentityassociation --cluster {cluster}{region} --namespace {ns} --service-account-name {sa} --role-name {cluster}-{sa} --permission-policy-arns {policy_arn} \
+         (it needs the agent: eksctl create addon --cluster {cluster}{region} --name {POD_IDENTITY_AGENT}), then restart the workload so its pods get the credentials",
+        region = super::cluster::region_flag(ctx)
+    ))
 }

@@ -21,7 +21,11 @@ async fn daemonset(ctx: &Ctx<'_>) -> Step<DaemonSet> {
     let api: Api<DaemonSet> = Api::namespaced(ctx.kube()?.clone(), &ns);
     kube_call(&format!("get daemonset {ns}/{name}"), api.get_opt(&name))
         .await?
-        .ok_or_else(|| fail(format!("DaemonSet {ns}/{name} missing: apply the Fluent Bit manifest")).found_expected("no DaemonSet", format!("{ns}/{name}")))
+        .ok_or_else(|| {
+            fail(format!("DaemonSet {ns}/{name} missing"))
+                .found_expected("no DaemonSet", format!("{ns}/{name}"))
+                .next(format!("kubectl apply -f fluent-bit-logs/fluent-bit-config.yaml -f fluent-bit-logs/daemonset.yaml && kubectl -n {ns} rollout status ds/{name}"))
+        })
 }
 
 pub async fn ds(ctx: &Ctx<'_>) -> Step<Outcome> {
@@ -85,14 +89,18 @@ pub async fn config(ctx: &Ctx<'_>) -> Step<Outcome> {
     let maps: Api<ConfigMap> = Api::namespaced(ctx.kube()?.clone(), &ns);
     let name = ctx.text("configMap", "fluentBitConfig", "fluent-bit-config");
     let Some(map) = kube_call(&format!("get configmap {ns}/{name}"), maps.get_opt(&name)).await? else {
-        return Ok(fail(format!("ConfigMap {ns}/{name} missing")).found_expected("no ConfigMap", format!("{ns}/{name}")));
+        return Ok(fail(format!("ConfigMap {ns}/{name} missing"))
+            .found_expected("no ConfigMap", format!("{ns}/{name}"))
+            .next("kubectl apply -f fluent-bit-logs/fluent-bit-config.yaml"));
     };
     let all: String = map.data.unwrap_or_default().values().cloned().collect::<Vec<_>>().join("\n");
     let app_output = outputs(&all).into_iter().find(|o| {
         o.get("name").is_some_and(|n| n == "cloudwatch_logs") && o.get("match").is_some_and(|m| m.contains("application"))
     });
     let Some(output) = app_output else {
-        return Ok(fail("no cloudwatch_logs OUTPUT for application.* in the Fluent Bit config").found_expected("no such OUTPUT", "[OUTPUT] Name cloudwatch_logs, Match application.*"));
+        return Ok(fail(format!("no cloudwatch_logs OUTPUT for application.* in ConfigMap {ns}/{name}"))
+            .found_expected("no such OUTPUT", "[OUTPUT] Name cloudwatch_logs, Match application.*")
+            .next(format!("add that [OUTPUT] section to ConfigMap {ns}/{name} (as fluent-bit-logs/fluent-bit-config.yaml has it), apply it, then kubectl -n {ns} rollout restart ds/{}", d.metadata.name.as_deref().unwrap_or("fluent-bit"))));
     };
     let group = output.get("log_group_name").cloned().unwrap_or_default();
     let (found_cluster, found_region) = resolved_names(ctx, &d).await?;
@@ -103,17 +111,30 @@ pub async fn config(ctx: &Ctx<'_>) -> Step<Outcome> {
         match found_cluster.as_deref() {
             Some(c) if c == cluster => {}
             Some(c) => {
-                return Ok(fail(format!("cluster.name={c}: logs land in /aws/containerinsights/{c}/application")).found_expected(c, cluster));
+                return Ok(fail(format!("cluster.name={c}: logs land in /aws/containerinsights/{c}/application"))
+                    .found_expected(c, &cluster)
+                    .next(set_info(&ns, &d, "cluster.name", &cluster)));
             }
-            None => return Ok(fail("CLUSTER_NAME is not set: fluent-bit-cluster-info has no cluster.name").found_expected("unset", cluster)),
+            None => {
+                return Ok(fail("CLUSTER_NAME is not set: fluent-bit-cluster-info has no cluster.name")
+                    .found_expected("unset", &cluster)
+                    .next(set_info(&ns, &d, "cluster.name", &cluster)));
+            }
         }
     }
     if resolved_group != expected_group {
-        return Ok(fail(format!("log_group_name resolves to {resolved_group}")).found_expected(resolved_group, expected_group));
+        return Ok(fail(format!("log_group_name resolves to {resolved_group}"))
+            .found_expected(resolved_group, expected_group)
+            .next(format!(
+                "set log_group_name to /aws/containerinsights/${{CLUSTER_NAME}}/application in ConfigMap {ns}/{name}, apply it, then kubectl -n {ns} rollout restart ds/{}",
+                d.metadata.name.as_deref().unwrap_or("fluent-bit")
+            )));
     }
     let region = ctx.var("region", "");
     if let Some(r) = found_region.as_deref().filter(|r| !region.is_empty() && *r != region) {
-        return Ok(fail(format!("logs.region={r}: logs go to another region than the cluster's {region}")).found_expected(r, region));
+        return Ok(fail(format!("logs.region={r}: logs go to another region than the cluster's {region}"))
+            .found_expected(r, &region)
+            .next(set_info(&ns, &d, "logs.region", &region)));
     }
     Ok(pass(format!("application logs go to {expected_group}{}", found_region.map(|r| format!(" in {r}")).unwrap_or_default())))
 }
@@ -143,14 +164,9 @@ pub async fn iam(ctx: &Ctx<'_>) -> Step<Outcome> {
     let answer = simulate::simulate(aws, &role, &checks, &BTreeMap::new()).await?;
     if let Some(d) = answer.denied().first() {
         let role_name = super::irsa::role_name(&role).unwrap_or(&role);
-        return Ok(fail(format!(
-            "{}: {} → {}{}: aws iam attach-role-policy --role-name {role_name} --policy-arn {CLOUDWATCH_POLICY}",
-            identity.describe(),
-            d.action,
-            d.decision,
-            answer.note()
-        ))
-        .found_expected(format!("{} {}", d.action, d.decision), "allowed"));
+        return Ok(fail(format!("{}: {} → {}{}", identity.describe(), d.action, d.decision, answer.note()))
+            .found_expected(format!("{} {}", d.action, d.decision), "allowed")
+            .next(format!("aws iam attach-role-policy --role-name {role_name} --policy-arn {CLOUDWATCH_POLICY}")));
     }
     Ok(pass(format!("{} may write to CloudWatch Logs ({}){}", identity.describe(), actions.join(", "), answer.note())))
 }
@@ -161,15 +177,33 @@ pub async fn cw_ingest(ctx: &Ctx<'_>) -> Step<Outcome> {
     let out = timed("logs:DescribeLogGroups", aws.logs.describe_log_groups().log_group_name_prefix(&group).send()).await?;
     let groups = out.map_err(|e| aws_error(&e, "logs:DescribeLogGroups"))?.log_groups.unwrap_or_default();
     if !groups.iter().any(|g| g.log_group_name.as_deref() == Some(group.as_str())) {
-        return Ok(fail(format!("log group {group} absent: Fluent Bit has not written yet (or writes elsewhere)")).found_expected("no log group", group));
+        return Ok(fail(format!("log group {group} absent: Fluent Bit has not written yet (or writes elsewhere)"))
+            .found_expected("no log group", &group)
+            .next(read_fluent_bit_logs(ctx)));
     }
     let since = (ctx.now.saturating_sub(15 * 60) * 1000) as i64;
     let out = timed("logs:FilterLogEvents", aws.logs.filter_log_events().log_group_name(&group).start_time(since).limit(1).send()).await?;
     let events = out.map_err(|e| aws_error(&e, "logs:FilterLogEvents"))?.events.unwrap_or_default();
     if events.is_empty() {
-        return Ok(fail(format!("0 events in {group} in the last 15 min: check the Fluent Bit pods' logs")).found_expected("0 events", "1 or more events"));
+        return Ok(fail(format!("0 events in {group} in the last 15 min"))
+            .found_expected("0 events", "1 or more events")
+            .next(format!("{}; and that something logs: kubectl apply -f fluent-bit-logs/log-generator.yaml", read_fluent_bit_logs(ctx))));
     }
     Ok(pass(format!("log events reached {group} in the last 15 minutes")))
+}
+
+/// Set one key of the quickstart's `fluent-bit-cluster-info` ConfigMap and restart Fluent Bit.
+fn set_info(ns: &str, d: &DaemonSet, key: &str, value: &str) -> String {
+    let ds = d.metadata.name.as_deref().unwrap_or("fluent-bit");
+    let patch = serde_json::json!({ "data": { key: value } });
+    format!("kubectl -n {ns} patch configmap fluent-bit-cluster-info --type merge -p '{patch}' && kubectl -n {ns} rollout restart ds/{ds}")
+}
+
+/// Where Fluent Bit says why it did not write.
+fn read_fluent_bit_logs(ctx: &Ctx<'_>) -> String {
+    let ns = ns(ctx);
+    let name = ctx.text("name", "fluentBit", "fluent-bit");
+    format!("read why in Fluent Bit's own log: kubectl -n {ns} logs ds/{name} --tail=50 | grep -iE 'error|denied|cloudwatch'")
 }
 
 #[cfg(test)]

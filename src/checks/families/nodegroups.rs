@@ -9,7 +9,7 @@ use k8s_openapi::api::core::v1::Node;
 use kube::Api;
 use kube::api::ListParams;
 
-use super::cluster::node_ready;
+use super::cluster::{cluster_missing, node_ready, region_flag};
 use crate::checks::context::{Ctx, kube_call, timed};
 use crate::checks::outcome::{Outcome, Step, aws_code, aws_error, error, fail, pass, skip, warn};
 
@@ -64,10 +64,51 @@ pub async fn list_names(ctx: &Ctx<'_>) -> Step<Vec<String>> {
     match out {
         Ok(o) => Ok(o.nodegroups.unwrap_or_default()),
         Err(e) if aws_code(&e) == Some("ResourceNotFoundException") => {
-            Err(fail(format!("Cluster {cluster} not found: check the cluster var")).found_expected("no cluster", cluster))
+            Err(fail(format!("Cluster {cluster} not found")).found_expected("no cluster", &cluster).next(cluster_missing(ctx)))
         }
         Err(e) => Err(aws_error(&e, "eks:ListNodegroups")),
     }
+}
+
+/// Create one node group of the lab's ClusterConfig.
+fn create_group(ng: &str) -> String {
+    format!("eksctl create nodegroup -f eks-cluster/cluster.yaml --include={ng}")
+}
+
+/// Replace a node group whose launch settings cannot change in place (as the lab's spot step does).
+fn recreate_group(ctx: &Ctx<'_>, ng: &str) -> String {
+    format!("eksctl delete nodegroup --cluster {}{} --name {ng} --wait (it drains the nodes), then {}", ctx.cluster(), region_flag(ctx), create_group(ng))
+}
+
+/// Give a local cluster's node to a pool (no EKS API: the node label is the group).
+fn label_local_node(ng: &str) -> String {
+    format!("label a node for it (kubectl get nodes lists them): kubectl label node <node> {LAB_POOL_LABEL}={ng}")
+}
+
+/// The EC2 instance behind a node, from its providerID `aws:///<zone>/i-...`.
+fn instance_id(n: &Node) -> Option<String> {
+    let id = n.spec.as_ref()?.provider_id.as_deref()?.rsplit('/').next()?;
+    id.starts_with("i-").then(|| id.to_string())
+}
+
+/// Replace one node of a managed node group: drain it, then terminate its instance so the
+/// group launches a new one with the group's current settings.
+fn replace_node(ctx: &Ctx<'_>, n: &Node) -> String {
+    let name = n.metadata.name.clone().unwrap_or_default();
+    let id = instance_id(n).unwrap_or_else(|| "<its instance id>".into());
+    format!(
+        "kubectl drain {name} --ignore-daemonsets --delete-emptydir-data, then aws autoscaling terminate-instance-in-auto-scaling-group{} --instance-id {id} --no-should-decrement-desired-capacity (its group launches a replacement)",
+        region_flag(ctx)
+    )
+}
+
+/// Inspect a node group's health from the EKS side.
+fn describe_health(ctx: &Ctx<'_>, ng: &str) -> String {
+    format!(
+        "aws eks describe-nodegroup --cluster-name {}{} --nodegroup-name {ng} --query 'nodegroup.{{status:status,scaling:scalingConfig,issues:health.issues}}'",
+        ctx.cluster(),
+        region_flag(ctx)
+    )
 }
 
 fn wanted(ctx: &Ctx<'_>) -> Vec<String> {
@@ -82,7 +123,8 @@ pub async fn present(ctx: &Ctx<'_>) -> Step<Outcome> {
         for ng in &want {
             if !groups.contains_key(ng) {
                 return Ok(fail(format!("Node group {ng} missing: no node labelled {LAB_POOL_LABEL}={ng} (or {NODEGROUP_LABEL}); found {found:?}"))
-                    .found_expected(format!("{found:?}"), format!("{want:?}")));
+                    .found_expected(format!("{found:?}"), format!("{want:?}"))
+                    .next(label_local_node(ng)));
             }
         }
         return Ok(pass(format!("nodes of {} are present (node labels; no EKS API on this target)", want.join(", "))));
@@ -90,7 +132,9 @@ pub async fn present(ctx: &Ctx<'_>) -> Step<Outcome> {
     let names = list_names(ctx).await?;
     for ng in &want {
         if !names.contains(ng) {
-            return Ok(fail(format!("Node group {ng} missing; found [{}]", names.join(", "))).found_expected(format!("[{}]", names.join(", ")), format!("[{}]", want.join(", "))));
+            return Ok(fail(format!("Node group {ng} missing; found [{}]", names.join(", ")))
+                .found_expected(format!("[{}]", names.join(", ")), format!("[{}]", want.join(", ")))
+                .next(create_group(ng)));
         }
     }
     for ng in &want {
@@ -99,10 +143,19 @@ pub async fn present(ctx: &Ctx<'_>) -> Step<Outcome> {
         let issues = group.health.and_then(|h| h.issues).unwrap_or_default();
         if let Some(issue) = issues.first() {
             let code = issue.code.as_ref().map(|c| c.as_str().to_string()).unwrap_or_default();
-            return Ok(fail(format!("{ng} status {status}: {code} {}", issue.message.clone().unwrap_or_default())).found_expected(code, "no health issues"));
+            let asg = group.resources.as_ref().and_then(|r| r.auto_scaling_groups.as_ref()).and_then(|a| a.first()).and_then(|a| a.name.clone());
+            let activities = asg.map(|a| format!("; the Auto Scaling group's side: aws autoscaling describe-scaling-activities{} --auto-scaling-group-name {a} --max-items 5", region_flag(ctx))).unwrap_or_default();
+            return Ok(fail(format!("{ng} status {status}: {code} {}", issue.message.clone().unwrap_or_default()))
+                .found_expected(code, "no health issues")
+                .next(format!("read every issue: {}{activities}", describe_health(ctx, ng))));
         }
         if status != "ACTIVE" {
-            return Ok(fail(format!("{ng} status {status}, expected ACTIVE")).found_expected(status, "ACTIVE"));
+            let next = match status.as_str() {
+                "CREATING" | "UPDATING" => format!("wait for it: aws eks wait nodegroup-active --cluster-name {}{} --nodegroup-name {ng}", ctx.cluster(), region_flag(ctx)),
+                "DELETING" => format!("once it is gone, create it again: {}", create_group(ng)),
+                _ => format!("read why: {}", describe_health(ctx, ng)),
+            };
+            return Ok(fail(format!("{ng} status {status}, expected ACTIVE")).found_expected(status, "ACTIVE").next(next));
         }
     }
     Ok(pass(format!("node groups {} are ACTIVE without health issues", want.join(", "))))
@@ -128,12 +181,14 @@ pub async fn ready(ctx: &Ctx<'_>) -> Step<Outcome> {
         let nodes = groups.get(ng).map(Vec::as_slice).unwrap_or_default();
         let ready = nodes.iter().filter(|n| node_ready(n)).count() as i32;
         if ready < min {
-            let detail = nodes
-                .iter()
-                .find(|n| !node_ready(n))
-                .map(|n| format!("; {} NotReady ({})", n.metadata.name.clone().unwrap_or_default(), not_ready_reason(n)))
-                .unwrap_or_default();
-            return Ok(fail(format!("{ng}: {ready}/{min} Ready{detail}")).found_expected(format!("{ready} Ready"), format!("{min} Ready")));
+            let stuck = nodes.iter().find(|n| !node_ready(n));
+            let detail = stuck.map(|n| format!("; {} NotReady ({})", n.metadata.name.clone().unwrap_or_default(), not_ready_reason(n))).unwrap_or_default();
+            let next = match (stuck, ctx.backend.aws.is_some()) {
+                (Some(n), _) => format!("read why in its conditions and events: kubectl describe node {}", n.metadata.name.clone().unwrap_or_default()),
+                (None, true) => format!("too few nodes joined: {}", describe_health(ctx, ng)),
+                (None, false) => label_local_node(ng),
+            };
+            return Ok(fail(format!("{ng}: {ready}/{min} Ready{detail}")).found_expected(format!("{ready} Ready"), format!("{min} Ready")).next(next));
         }
         summary.push(format!("{ng} {ready}/{min}"));
     }
@@ -165,31 +220,41 @@ pub async fn critical_taint(ctx: &Ctx<'_>) -> Step<Outcome> {
     let Some((key, value, effect)) = parse_taint(&taint) else {
         return Err(error(format!("taint parameter {taint:?} is not key=value:Effect")));
     };
+    // the EKS API's taint of the group (new nodes get it; older ones must be replaced)
+    let value_field = if value.is_empty() { String::new() } else { format!(",value={value}") };
+    let set_taint = format!(
+        "aws eks update-nodegroup-config --cluster-name {}{} --nodegroup-name {ng} --taints 'addOrUpdateTaints=[{{key={key}{value_field},effect={}}}]', then replace the nodes launched before it",
+        ctx.cluster(),
+        region_flag(ctx),
+        eks_effect(&effect)
+    );
     if ctx.backend.aws.is_some() {
         let Some(group) = describe(ctx, &ng).await? else {
-            return Ok(fail(format!("Node group {ng} missing")).found_expected("no node group", ng));
+            return Ok(fail(format!("Node group {ng} missing")).found_expected("no node group", &ng).next(create_group(&ng)));
         };
         let taints = group.taints.unwrap_or_default();
         if taints.is_empty() {
-            return Ok(fail(format!("{ng} has no taints; expected {taint}")).found_expected("no taints", taint));
+            return Ok(fail(format!("{ng} has no taints; expected {taint}")).found_expected("no taints", taint).next(set_taint));
         }
         let Some(t) = taints.iter().find(|t| t.key.as_deref() == Some(key.as_str())) else {
             let found: Vec<String> = taints.iter().map(|t| t.key.clone().unwrap_or_default()).collect();
-            return Ok(fail(format!("{ng} has no taint {key}; expected {taint}")).found_expected(found.join(", "), taint));
+            return Ok(fail(format!("{ng} has no taint {key}; expected {taint}")).found_expected(found.join(", "), taint).next(set_taint));
         };
         let found_effect = t.effect.as_ref().map(|e| e.as_str().to_string()).unwrap_or_default();
         if found_effect != eks_effect(&effect) {
-            return Ok(fail(format!("effect {found_effect}, expected {}", eks_effect(&effect))).found_expected(found_effect, eks_effect(&effect)));
+            return Ok(fail(format!("effect {found_effect}, expected {}", eks_effect(&effect))).found_expected(found_effect, eks_effect(&effect)).next(set_taint));
         }
         if t.value.as_deref().unwrap_or_default() != value {
             let v = t.value.clone().unwrap_or_default();
-            return Ok(fail(format!("taint {key}={v}, expected {key}={value}")).found_expected(v, value));
+            return Ok(fail(format!("taint {key}={v}, expected {key}={value}")).found_expected(v, value).next(set_taint));
         }
     }
     let groups = nodes_by_group(ctx).await?;
     let nodes = groups.get(&ng).map(Vec::as_slice).unwrap_or_default();
     if nodes.is_empty() && ctx.backend.aws.is_none() {
-        return Ok(fail(format!("no node labelled {LAB_POOL_LABEL}={ng} (or {NODEGROUP_LABEL}={ng})")).found_expected("no nodes", format!("nodes of {ng}")));
+        return Ok(fail(format!("no node labelled {LAB_POOL_LABEL}={ng} (or {NODEGROUP_LABEL}={ng})"))
+            .found_expected("no nodes", format!("nodes of {ng}"))
+            .next(format!("pick a node (kubectl get nodes) for the pool: kubectl label node <node> {LAB_POOL_LABEL}={ng} && kubectl taint node <node> {taint}")));
     }
     for n in nodes {
         let has = n.spec.as_ref().and_then(|s| s.taints.as_ref()).is_some_and(|ts| {
@@ -197,7 +262,10 @@ pub async fn critical_taint(ctx: &Ctx<'_>) -> Step<Outcome> {
         });
         if !has {
             let name = n.metadata.name.clone().unwrap_or_default();
-            return Ok(fail(format!("node {name} lacks the taint {taint} (predates the update: recycle the node group)")).found_expected("no taint", taint));
+            // EKS taints only the nodes it launches after the change: replace this one. A local
+            // cluster has no EKS API, so the taint goes on the node itself.
+            let next = if ctx.backend.aws.is_some() { replace_node(ctx, n) } else { format!("kubectl taint node {name} {taint}") };
+            return Ok(fail(format!("node {name} lacks the taint {taint} (predates the update: recycle the node group)")).found_expected("no taint", taint).next(next));
         }
     }
     Ok(pass(format!("{ng} and its {} node(s) carry {taint}", nodes.len())))
@@ -230,14 +298,11 @@ pub async fn imds(ctx: &Ctx<'_>) -> Step<Outcome> {
     ctx.aws()?;
     let wanted = ctx.list("nodegroups", &[]);
     let names = if wanted.is_empty() { list_names(ctx).await? } else { wanted };
-    let fix = |ng: &str| format!(
-        "set disablePodIMDS: true on {ng} in eks-cluster/cluster.yaml; a launch template's metadata options reach only new nodes, so create the group anew (eksctl create nodegroup -f eks-cluster/cluster.yaml --include={ng} under a new name, then eksctl delete nodegroup --cluster {} --name {ng})",
-        ctx.cluster()
-    );
+    let set_field = |ng: &str| format!("set disablePodIMDS: true on {ng} in eks-cluster/cluster.yaml");
     let mut checked = 0;
     for ng in &names {
         let Some(group) = describe(ctx, ng).await? else {
-            return Ok(fail(format!("Node group {ng} missing: eksctl create nodegroup -f eks-cluster/cluster.yaml --include={ng}")).found_expected("no node group", ng.clone()));
+            return Ok(fail(format!("Node group {ng} missing")).found_expected("no node group", ng.clone()).next(create_group(ng)));
         };
         for (asg, options) in metadata_options(ctx, &group).await? {
             checked += 1;
@@ -245,11 +310,13 @@ pub async fn imds(ctx: &Ctx<'_>) -> Step<Outcome> {
             let tokens = options.as_ref().and_then(|o| o.http_tokens.as_ref()).map(|t| t.as_str().to_string());
             if hop.is_none_or(|h| h > 1) {
                 let found = hop.map_or_else(|| "unset (the instance default, 1 only with IMDSv2 defaults)".to_string(), |h| h.to_string());
-                return Ok(fail(format!("{ng} (ASG {asg}): HttpPutResponseHopLimit {found}: pods can reach the instance metadata service and use the node role; {}", fix(ng)))
-                    .found_expected(format!("hop limit {found}"), "hop limit 1"));
+                return Ok(fail(format!("{ng} (ASG {asg}): HttpPutResponseHopLimit {found}: pods can reach the instance metadata service and use the node role; {}", set_field(ng)))
+                    .found_expected(format!("hop limit {found}"), "hop limit 1")
+                    .next(format!("{}, then create the group anew, since a launch template's metadata options reach only new nodes: {}", set_field(ng), recreate_group(ctx, ng))));
             }
             if tokens.as_deref() != Some("required") {
-                return Ok(warn(format!("{ng} (ASG {asg}): hop limit 1, but HttpTokens {}: IMDSv1 still answers on the node itself; {}", tokens.unwrap_or_else(|| "unset".into()), fix(ng))));
+                return Ok(warn(format!("{ng} (ASG {asg}): hop limit 1, but HttpTokens {}: IMDSv1 still answers on the node itself", tokens.unwrap_or_else(|| "unset".into())))
+                    .next(format!("{} (it also sets HttpTokens required), then create the group anew: {}", set_field(ng), recreate_group(ctx, ng))));
             }
         }
     }
@@ -263,22 +330,28 @@ pub async fn spot(ctx: &Ctx<'_>) -> Step<Outcome> {
     ctx.aws()?;
     let ng = ctx.text("nodegroup", "spotNodegroup", "spot");
     let Some(group) = describe(ctx, &ng).await? else {
-        return Ok(fail(format!("Node group {ng} missing")).found_expected("no node group", ng));
+        return Ok(fail(format!("Node group {ng} missing")).found_expected("no node group", &ng).next(create_group(&ng)));
     };
     let capacity = group.capacity_type.as_ref().map(|c| c.as_str().to_string()).unwrap_or_else(|| "ON_DEMAND".into());
     if capacity != "SPOT" {
-        return Ok(fail(format!("capacityType {capacity}, expected SPOT (eksctl `spot: true`)")).found_expected(capacity, "SPOT"));
+        return Ok(fail(format!("capacityType {capacity}, expected SPOT (eksctl `spot: true`)"))
+            .found_expected(capacity, "SPOT")
+            .next(format!("set spot: true on {ng} in eks-cluster/cluster.yaml; the capacity type cannot change in place, so replace the group: {}", recreate_group(ctx, &ng))));
     }
     for asg in asgs(ctx, &group).await? {
         if asg.capacity_rebalance != Some(true) {
             let name = asg.auto_scaling_group_name.clone().unwrap_or_default();
-            return Ok(fail(format!("ASG {name} CapacityRebalance=false: Spot nodes are not replaced before interruption")).found_expected("false", "true"));
+            return Ok(fail(format!("ASG {name} CapacityRebalance=false: Spot nodes are not replaced before interruption"))
+                .found_expected("false", "true")
+                .next(format!("aws autoscaling update-auto-scaling-group{} --auto-scaling-group-name {name} --capacity-rebalance", region_flag(ctx))));
         }
     }
     let groups = nodes_by_group(ctx).await?;
     if let Some(n) = groups.get(&ng).into_iter().flatten().find(|n| n.metadata.labels.as_ref().and_then(|l| l.get(CAPACITY_LABEL)).map(String::as_str) != Some("SPOT")) {
         let name = n.metadata.name.clone().unwrap_or_default();
-        return Ok(fail(format!("node {name} of {ng} is not labelled {CAPACITY_LABEL}=SPOT")).found_expected("not SPOT", "SPOT"));
+        return Ok(fail(format!("node {name} of {ng} is not labelled {CAPACITY_LABEL}=SPOT"))
+            .found_expected("not SPOT", "SPOT")
+            .next(format!("EKS labels every node it launches for a SPOT group, so replace this one: {}", replace_node(ctx, n))));
     }
     let types = group.instance_types.unwrap_or_default();
     if types.len() < 2 {

@@ -125,13 +125,15 @@ pub fn outcome(ctx: &Ctx<'_>, name: &str, version: &str, s: &SupportStatus) -> O
             extra_cost(ctx),
             s.source
         ))
-        .found_expected(format!("Kubernetes {version}, extended support"), expected),
+        .found_expected(format!("Kubernetes {version}, extended support"), expected)
+        .next(&upgrade),
         Some(Support::Unsupported) => fail(format!(
             "Kubernetes {version} is past the end of extended support ({}): EKS upgrades such clusters on its own schedule; {upgrade} (source: {})",
             ends(s.end_of_extended),
             s.source
         ))
-        .found_expected(format!("Kubernetes {version}, unsupported"), expected),
+        .found_expected(format!("Kubernetes {version}, unsupported"), expected)
+        .next(&upgrade),
         None => warn(format!(
             "cluster {name} is ACTIVE, Kubernetes {version}, whose support status neither source knows: check `aws eks describe-cluster-versions --cluster-versions {version}` (source: {})",
             s.source
