@@ -412,3 +412,41 @@ async fn ca_image_must_match_the_clusters_minor() {
     assert_status(&run_until(&b, &s, &v, Pass, "available").await, Pass, "cluster-autoscaler 1/1 available");
     delete_namespace(&c, &ns).await;
 }
+
+#[tokio::test]
+async fn ca_autodiscovery_flag_missing_or_naming_no_cluster() {
+    let b = backend(None, true).await;
+    let c = client(&b);
+    let cluster = unique("ca-flag");
+    let v = vars(&[("cluster", &cluster)]);
+    let want = format!("--node-group-auto-discovery=asg:tag=k8s.io/cluster-autoscaler/enabled,k8s.io/cluster-autoscaler/{cluster}");
+    // the same Deployment with its command's last argument, the discovery flag, replaced
+    let with_flag = |flag: Option<&str>| {
+        let mut d = ca(&cluster, "default", json!({"type": "kwok"}));
+        let command = d.pointer_mut("/spec/template/spec/containers/0/command").and_then(|c| c.as_array_mut()).expect("command");
+        command.pop();
+        if let Some(f) = flag {
+            command.push(json!(f));
+        }
+        d
+    };
+
+    let ns = namespace(&c, "ca-noflag").await;
+    let _: Deployment = create(&c, &ns, with_flag(None)).await;
+    let r = run(&b, &spec("ca.autodiscovery", &[("namespace", &ns)]), &v).await;
+    assert_status(&r, Fail, "no --node-group-auto-discovery flag: CA manages no node group");
+    assert_eq!(r.found.as_deref(), Some("no flag"));
+    assert_eq!(r.expected, Some(format!("asg:tag=k8s.io/cluster-autoscaler/enabled,k8s.io/cluster-autoscaler/{cluster}")));
+    assert_eq!(r.next, Some(format!("add {want} to the container command of {ns}/cluster-autoscaler: kubectl apply -f cluster-autoscaler/cluster-autoscaler.yaml (it has the flag), or kubectl -n {ns} edit deployment cluster-autoscaler")));
+
+    // only the enabled tag: CA would take every cluster's ASGs in the region
+    let ns2 = namespace(&c, "ca-nocluster").await;
+    let _: Deployment = create(&c, &ns2, with_flag(Some("--node-group-auto-discovery=asg:tag=k8s.io/cluster-autoscaler/enabled"))).await;
+    let r = run(&b, &spec("ca.autodiscovery", &[("namespace", &ns2)]), &v).await;
+    assert_status(&r, Fail, "--node-group-auto-discovery=asg:tag=k8s.io/cluster-autoscaler/enabled names no cluster");
+    assert_eq!(r.found.as_deref(), Some("asg:tag=k8s.io/cluster-autoscaler/enabled"));
+    assert_eq!(r.expected, Some(format!("…,k8s.io/cluster-autoscaler/{cluster}")));
+    assert_eq!(r.next, Some(format!("set the container's flag to {want}: kubectl -n {ns2} edit deployment cluster-autoscaler, or kubectl apply -f cluster-autoscaler/cluster-autoscaler.yaml (kubedojo files writes it for cluster {cluster})")));
+    delete_namespace(&c, &ns).await;
+    delete_namespace(&c, &ns2).await;
+}

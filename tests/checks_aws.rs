@@ -582,3 +582,424 @@ async fn admin_cidr_is_the_learners_own_range() {
     assert_status(&run(&b, &s, &vars(&[("adminCidr", "198.18.0.0/15")])).await, Warn, "opens the lab's endpoints to a wide range");
     assert_status(&run(&b, &s, &vars(&[("adminCidr", "198.18.7.10/32")])).await, Pass, "the lab's public endpoints answer 198.18.7.10/32 only");
 }
+
+/// A backend whose EKS client answers the calls `eks` names (aws-smithy-mocks), every other call
+/// going to the emulator; and whose S3 client, when `s3` is given, answers from `s3` alone (an
+/// HTTP status the emulator never sends needs the mock HTTP client, which has no passthrough).
+fn with_mocks(mut b: kubedojo::checks::backend::Backend, eks: &[&aws_smithy_mocks::Rule], s3: &[&aws_smithy_mocks::Rule]) -> kubedojo::checks::backend::Backend {
+    use aws_smithy_mocks::{MockResponseInterceptor, RuleMode};
+    let interceptor = |rules: &[&aws_smithy_mocks::Rule]| {
+        let mut i = MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny).allow_passthrough();
+        for r in rules {
+            i = i.with_rule(r);
+        }
+        i
+    };
+    let aws = b.aws.as_mut().expect("emulator configured");
+    if !eks.is_empty() {
+        aws.eks = aws_sdk_eks::Client::from_conf(aws_sdk_eks::config::Builder::from(&aws.config).interceptor(interceptor(eks)).build());
+    }
+    if !s3.is_empty() {
+        let mut i = MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny);
+        for r in s3 {
+            i = i.with_rule(r);
+        }
+        let conf = aws_sdk_s3::config::Builder::from(&aws.config).force_path_style(true).http_client(aws_smithy_mocks::create_mock_http_client()).interceptor(i);
+        aws.s3 = aws_sdk_s3::Client::from_conf(conf.build());
+    }
+    b
+}
+
+#[tokio::test]
+async fn oidc_provider_of_a_cluster_without_issuer() {
+    // a cluster still CREATING has no issuer yet; moto gives every cluster one at once, so
+    // DescribeCluster answers here as EKS does before the cluster is ACTIVE
+    let name = unique("noissuer");
+    let creating = {
+        let name = name.clone();
+        aws_smithy_mocks::mock!(aws_sdk_eks::Client::describe_cluster)
+            .match_requests(move |r| r.name() == Some(name.as_str()))
+            .then_output(|| {
+                aws_sdk_eks::operation::describe_cluster::DescribeClusterOutput::builder()
+                    .cluster(aws_sdk_eks::types::Cluster::builder().name("creating").status(aws_sdk_eks::types::ClusterStatus::Creating).build())
+                    .build()
+            })
+    };
+    let b = with_mocks(backend(None, true).await, &[&creating], &[]);
+    let r = run(&b, &spec("irsa.oidc-provider", &[]), &vars(&[("cluster", &name)])).await;
+    assert_status(&r, Fail, &format!("cluster {name} has no OIDC issuer"));
+    assert_eq!((r.found.as_deref(), r.expected.as_deref()), (Some("no issuer"), Some("an OIDC issuer URL")));
+    assert!(r.next.as_deref().is_some_and(|n| n.contains(&format!("aws eks wait cluster-active --name {name} --region eu-west-1"))), "{r:?}");
+    assert!(creating.num_calls() >= 1, "the cluster was described");
+}
+
+#[tokio::test]
+async fn trust_policy_of_a_bad_arn_a_missing_role_and_no_web_identity() {
+    let b = backend(None, true).await;
+    let c = client(&b);
+    let cluster = unique("trust-bad");
+    create_cluster(aws(&b), &cluster, true, &[], false).await;
+    let ns = namespace(&c, "irsa-trust-bad").await;
+    let service = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["sts:AssumeRole", "sts:TagSession"], "Principal": {"Service": "pods.eks.amazonaws.com"}}]}).to_string();
+    let podid = unique("podid-only");
+    let podid_arn = role(aws(&b), &podid, &service).await;
+    let missing = format!("arn:aws:iam::{ACCOUNT}:role/{}", unique("gone"));
+    annotated_sa(&c, &ns, "bad-arn", Some("s3-reader")).await;
+    annotated_sa(&c, &ns, "missing", Some(&missing)).await;
+    annotated_sa(&c, &ns, "podid", Some(&podid_arn)).await;
+    let v = vars(&[("cluster", &cluster)]);
+    let check = |sa: &str| spec("irsa.trust-policy", &[("namespace", &ns), ("serviceAccount", sa)]);
+
+    let r = run(&b, &check("bad-arn"), &v).await;
+    assert_status(&r, Fail, "eks.amazonaws.com/role-arn is not a role ARN: s3-reader");
+    assert_eq!((r.found.as_deref(), r.expected.as_deref()), (Some("s3-reader"), Some("a role ARN")));
+    assert!(r.next.as_deref().is_some_and(|n| n.contains(&format!("kubectl -n {ns} annotate serviceaccount bad-arn --overwrite eks.amazonaws.com/role-arn=$(aws iam get-role --role-name {cluster}-bad-arn"))), "{r:?}");
+
+    let r = run(&b, &check("missing"), &v).await;
+    assert_status(&r, Fail, &format!("role {missing} does not exist"));
+    assert_eq!((r.found.as_deref(), r.expected.as_deref()), (Some("no such role"), Some(missing.as_str())));
+    assert!(r.next.as_deref().is_some_and(|n| n.contains("create role gone-") && n.contains(&format!("kubectl -n {ns} annotate serviceaccount missing --overwrite"))), "{r:?}");
+
+    // a role made for Pod Identity trusts pods.eks.amazonaws.com, never the cluster's provider
+    let r = run(&b, &check("podid"), &v).await;
+    assert_status(&r, Fail, &format!("role {podid} has no Allow statement for sts:AssumeRoleWithWebIdentity"));
+    assert_eq!((r.found.as_deref(), r.expected.as_deref()), (Some("no web identity statement"), Some("Action sts:AssumeRoleWithWebIdentity")));
+    assert!(
+        r.next.as_deref().is_some_and(|n| n.contains(&format!("CLUSTER={cluster} REGION=eu-west-1 NS={ns} SA=podid ./irsa-s3/render-trust-policy.sh"))
+            && n.contains(&format!("aws iam update-assume-role-policy --role-name {podid} "))),
+        "{r:?}"
+    );
+    delete_namespace(&c, &ns).await;
+}
+
+/// A pod running as `sa` with `env` and `volumes`, as the webhook (or the learner) left it.
+fn pod_with(name: &str, sa: &str, env: serde_json::Value, volumes: serde_json::Value) -> serde_json::Value {
+    json!({
+        "metadata": {"name": name},
+        "spec": {
+            "serviceAccountName": sa,
+            "tolerations": [{"operator": "Exists"}],
+            "containers": [{"name": "app", "image": "public.ecr.aws/aws-cli/aws-cli:2.27.49", "env": env}],
+            "volumes": volumes
+        }
+    })
+}
+
+fn token_volume(audience: &str) -> serde_json::Value {
+    json!([{"name": "aws-iam-token", "projected": {"sources": [{"serviceAccountToken": {"audience": audience, "expirationSeconds": 86400, "path": "token"}}]}}])
+}
+
+#[tokio::test]
+async fn pod_injection_failures_on_eks() {
+    use kubedojo::checks::backend::{Backend, TargetKind, TargetOptions};
+    // on EKS the webhook exists, so a pod without its injection is the learner's to fix
+    let b = Backend::connect(&TargetOptions {
+        kind: Some(TargetKind::Eks),
+        kubeconfig: Some(kubeconfig().into()),
+        context: None,
+        aws_profile: None,
+        aws_region: Some("eu-west-1".into()),
+        aws_endpoint: Some(aws_endpoint()),
+    })
+    .await;
+    let c = client(&b);
+    let ns = namespace(&c, "irsa-pod-eks").await;
+    let arn = format!("arn:aws:iam::{ACCOUNT}:role/s3-reader");
+    let role_env = |file: &str| json!([{"name": "AWS_ROLE_ARN", "value": arn}, {"name": "AWS_WEB_IDENTITY_TOKEN_FILE", "value": file}]);
+    let cases = [
+        ("podid", json!([{"name": "AWS_CONTAINER_CREDENTIALS_FULL_URI", "value": "http://169.254.170.23/v1/credentials"}]), token_volume("sts.amazonaws.com")),
+        ("plain", json!([]), json!([])),
+        ("ownfile", role_env("/tmp/token"), token_volume("sts.amazonaws.com")),
+        ("badaud", role_env("/var/run/secrets/eks.amazonaws.com/serviceaccount/token"), token_volume("sts.amazon.com")),
+        ("novolume", role_env("/var/run/secrets/eks.amazonaws.com/serviceaccount/token"), json!([])),
+    ];
+    for (sa, env, volumes) in cases {
+        annotated_sa(&c, &ns, sa, Some(&arn)).await;
+        let _: Pod = create(&c, &ns, pod_with(&format!("{sa}-app"), sa, env, volumes)).await;
+    }
+    let v = vars(&[("cluster", "lab")]);
+    let check = |sa: &str| spec("irsa.pod-injection", &[("namespace", &ns), ("serviceAccount", sa)]);
+    let recreate = |pod: &str| format!("recreate pod {ns}/{pod} (kubectl -n {ns} delete pod {pod}, then apply its manifest again)");
+
+    let r = run_until(&b, &check("podid"), &v, Fail, "EKS Pod Identity").await;
+    assert_status(&r, Fail, "pod podid-app uses EKS Pod Identity (AWS_CONTAINER_CREDENTIALS_FULL_URI); this exercise requires IRSA");
+    assert_eq!((r.found.as_deref(), r.expected.as_deref()), (Some("EKS Pod Identity credentials"), Some(format!("IRSA: AWS_ROLE_ARN={arn}").as_str())));
+    let next = r.next.clone().unwrap_or_default();
+    assert!(next.contains(&format!("aws eks delete-pod-identity-association --cluster-name lab --region eu-west-1 --association-id $(aws eks list-pod-identity-associations --cluster-name lab --region eu-west-1 --namespace {ns} --service-account podid")), "{next}");
+    assert!(next.contains(&recreate("podid-app")), "{next}");
+
+    let r = run_until(&b, &check("plain"), &v, Fail, "lacks AWS_ROLE_ARN").await;
+    assert_status(&r, Fail, "pod plain-app lacks AWS_ROLE_ARN: created ");
+    assert!(r.message.contains("before the annotation, kubectl rollout restart"), "{r:?}");
+    assert_eq!((r.found.as_deref(), r.expected.as_deref()), (Some("no AWS_ROLE_ARN"), Some(arn.as_str())));
+    assert!(r.next.as_deref().is_some_and(|n| n.starts_with("the webhook injects it only into new pods: ") && n.contains(&recreate("plain-app"))), "{r:?}");
+
+    let r = run_until(&b, &check("ownfile"), &v, Fail, "AWS_WEB_IDENTITY_TOKEN_FILE").await;
+    assert_status(&r, Fail, "pod ownfile-app: AWS_WEB_IDENTITY_TOKEN_FILE is not /var/run/secrets/eks.amazonaws.com/serviceaccount/token");
+    assert_eq!((r.found.as_deref(), r.expected.as_deref()), (Some("/tmp/token"), Some("/var/run/secrets/eks.amazonaws.com/serviceaccount/token")));
+    assert!(r.next.as_deref().is_some_and(|n| n.contains("remove any AWS_WEB_IDENTITY_TOKEN_FILE of your own") && n.contains(&recreate("ownfile-app"))), "{r:?}");
+
+    let r = run_until(&b, &check("badaud"), &v, Fail, "token audience").await;
+    assert_status(&r, Fail, "pod badaud-app: token audience sts.amazon.com");
+    assert_eq!((r.found.as_deref(), r.expected.as_deref()), (Some("sts.amazon.com"), Some("sts.amazonaws.com")));
+    assert!(r.next.as_deref().is_some_and(|n| n.contains(&format!("kubectl -n {ns} annotate serviceaccount badaud eks.amazonaws.com/audience-")) && n.contains(&recreate("badaud-app"))), "{r:?}");
+
+    let r = run_until(&b, &check("novolume"), &v, Fail, "aws-iam-token volume").await;
+    assert_status(&r, Fail, "pod novolume-app has no projected aws-iam-token volume");
+    assert_eq!((r.found.as_deref(), r.expected.as_deref()), (Some("no token volume"), Some("projected aws-iam-token")));
+    assert!(r.next.as_deref().is_some_and(|n| n.starts_with("the webhook adds it only to pods created after the annotation: ") && n.contains(&recreate("novolume-app"))), "{r:?}");
+    delete_namespace(&c, &ns).await;
+}
+
+#[tokio::test]
+async fn s3_access_of_roles_that_cannot_be_evaluated_and_a_bucket_elsewhere() {
+    let b = backend(None, true).await;
+    let c = client(&b);
+    let ns = namespace(&c, "irsa-s3-more").await;
+    let bucket = unique("bucket-far");
+    let missing = format!("arn:aws:iam::{ACCOUNT}:role/{}", unique("gone"));
+    annotated_sa(&c, &ns, "bare-name", Some("s3-reader")).await;
+    annotated_sa(&c, &ns, "missing", Some(&missing)).await;
+    let check = |sa: &str| spec("irsa.s3-access", &[("namespace", &ns), ("serviceAccount", sa), ("bucket", &bucket)]);
+    let v = vars(&[]);
+
+    // the emulator has no policy simulator: the role's own policies are read, and need the role
+    let r = run(&b, &check("bare-name"), &v).await;
+    assert_status(&r, Fail, "s3-reader is not a role ARN");
+    assert_eq!((r.found.as_deref(), r.expected.as_deref()), (Some("s3-reader"), Some("arn:aws:iam::<account>:role/<name>")));
+    assert!(r.next.as_deref().is_some_and(|n| n.contains("aws iam get-role --role-name <role> --query Role.Arn --output text")), "{r:?}");
+
+    let r = run(&b, &check("missing"), &v).await;
+    assert_status(&r, Fail, &format!("role {missing} does not exist"));
+    assert_eq!((r.found.as_deref(), r.expected.as_deref()), (Some("no such role"), Some(missing.as_str())));
+    assert!(r.next.as_deref().is_some_and(|n| n.contains("aws iam list-roles --query 'Roles[].Arn'") && n.contains(&format!("{missing} is what it names now"))), "{r:?}");
+
+    // a role that may read, and a bucket S3 answers for from another region (301, which moto
+    // never sends: the HeadBucket answer is mocked)
+    let reader = unique("s3-far");
+    let trust = trust("arn:aws:iam::123456789012:oidc-provider/x", "x", "system:serviceaccount:a:b", None);
+    let reader_arn = role(aws(&b), &reader, &trust).await;
+    let policy = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetObject"], "Resource": [format!("arn:aws:s3:::{bucket}"), format!("arn:aws:s3:::{bucket}/*")]}]});
+    aws(&b).iam.put_role_policy().role_name(&reader).policy_name("read").policy_document(policy.to_string()).send().await.expect("policy");
+    annotated_sa(&c, &ns, "reader", Some(&reader_arn)).await;
+    let moved = {
+        let bucket = bucket.clone();
+        aws_smithy_mocks::mock!(aws_sdk_s3::Client::head_bucket)
+            .match_requests(move |r| r.bucket() == Some(bucket.as_str()))
+            .sequence()
+            .http_status(301, None)
+            .build()
+    };
+    let far = with_mocks(backend(None, true).await, &[], &[&moved]);
+    let r = run(&far, &check("reader"), &v).await;
+    assert_status(&r, Fail, &format!("bucket {bucket} is in another region than the checker's"));
+    assert_eq!((r.found.as_deref(), r.expected.as_deref()), (Some("a bucket in another region"), Some("a bucket in eu-west-1")));
+    assert!(r.next.as_deref().is_some_and(|n| n.contains(&format!("aws s3api get-bucket-location --bucket {bucket}")) && n.contains("kubedojo check irsa-s3 --aws-region <that region>")), "{r:?}");
+    assert!(moved.num_calls() >= 1, "HeadBucket was asked");
+    delete_namespace(&c, &ns).await;
+}
+
+/// A kubelet of our own that serves container logs: kwok's serves none. It answers
+/// `/containerLogs/<ns>/<pod>/<container>` with `logs[pod]`; returns its port.
+async fn fake_kubelet(logs: &[(&str, &str)]) -> u16 {
+    use axum::extract::Path;
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let cert = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()]).expect("certificate");
+    let tls = axum_server::tls_rustls::RustlsConfig::from_pem(cert.cert.pem().into_bytes(), cert.signing_key.serialize_pem().into_bytes()).await.expect("tls config");
+    let logs: std::collections::HashMap<String, String> = logs.iter().map(|(p, l)| (p.to_string(), l.to_string())).collect();
+    let logs = std::sync::Arc::new(logs);
+    let app = axum::Router::new().route(
+        "/containerLogs/{ns}/{pod}/{container}",
+        axum::routing::get(move |Path((_ns, pod, _container)): Path<(String, String, String)>| {
+            let logs = logs.clone();
+            async move { logs.get(&pod).cloned().unwrap_or_default() }
+        }),
+    );
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    let server = axum_server::from_tcp_rustls(listener, tls).expect("server");
+    tokio::spawn(async move { server.serve(app.into_make_service()).await });
+    port
+}
+
+#[tokio::test]
+async fn s3_access_reads_the_apps_log() {
+    use k8s_openapi::api::core::v1::Node;
+    use kube::api::{Api, Patch, PatchParams};
+    let b = backend(None, true).await;
+    let c = client(&b);
+    let ns = namespace(&c, "irsa-s3-log").await;
+    let denied = "An error occurred (AccessDenied) when calling the AssumeRoleWithWebIdentity operation: Not authorized to perform sts:AssumeRoleWithWebIdentity";
+    let port = fake_kubelet(&[("denied-app", &format!("round 1\n{denied}\n")), ("quiet-app", "round 1: listing the bucket\n")]).await;
+    // a node the API server reaches at our kubelet (kwok does not manage it); room for no pods,
+    // so the scheduler never puts another test's pod there (ours are bound by nodeName)
+    let node = unique("logs-node");
+    kwok_node(&c, &node, json!({}), json!([]), false).await;
+    let nodes: Api<Node> = Api::all(c.clone());
+    let status = json!({"status": {"addresses": [{"type": "Hostname", "address": "127.0.0.1"}], "daemonEndpoints": {"kubeletEndpoint": {"Port": port}},
+        "capacity": {"pods": "0"}, "allocatable": {"pods": "0"}}});
+    nodes.patch_status(&node, &PatchParams::default(), &Patch::Merge(&status)).await.expect("node status");
+
+    let bucket = unique("bucket-log");
+    aws(&b).s3.create_bucket().bucket(&bucket)
+        .create_bucket_configuration(aws_sdk_s3::types::CreateBucketConfiguration::builder().location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1).build())
+        .send().await.expect("bucket");
+    let reader = unique("s3-log");
+    let trust = trust("arn:aws:iam::123456789012:oidc-provider/x", "x", "system:serviceaccount:a:b", None);
+    let arn = role(aws(&b), &reader, &trust).await;
+    let policy = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetObject"], "Resource": [format!("arn:aws:s3:::{bucket}"), format!("arn:aws:s3:::{bucket}/*")]}]});
+    aws(&b).iam.put_role_policy().role_name(&reader).policy_name("read").policy_document(policy.to_string()).send().await.expect("policy");
+    let pods: Api<Pod> = Api::namespaced(c.clone(), &ns);
+    for sa in ["denied", "quiet"] {
+        annotated_sa(&c, &ns, sa, Some(&arn)).await;
+        let mut p = pod_with(&format!("{sa}-app"), sa, json!([]), json!([]));
+        p["spec"]["nodeName"] = json!(node);
+        let _: Pod = create(&c, &ns, p).await;
+        pods.patch_status(&format!("{sa}-app"), &PatchParams::default(), &Patch::Merge(&json!({"status": {"phase": "Running"}}))).await.expect("pod status");
+    }
+    let check = |sa: &str| spec("irsa.s3-access", &[("namespace", &ns), ("serviceAccount", sa), ("bucket", &bucket)]);
+    let v = vars(&[("cluster", "lab")]);
+
+    // the app's own AccessDenied on AssumeRoleWithWebIdentity: the trust policy is at fault
+    let r = run(&b, &check("denied"), &v).await;
+    assert_status(&r, Fail, &format!("app log: {denied}"));
+    assert_eq!((r.found.as_deref(), r.expected.as_deref()), (Some(denied), Some("S3_READ_OK")));
+    assert!(r.next.as_deref().is_some_and(|n| n.contains(&format!("CLUSTER=lab REGION=eu-west-1 NS={ns} SA=denied ./irsa-s3/render-trust-policy.sh")) && n.contains(&format!("--role-name {reader} "))), "{r:?}");
+
+    // the role may read and the bucket is there, but the app has not said so yet
+    let r = run(&b, &check("quiet"), &v).await;
+    assert_status(&r, Fail, &format!("role {arn} may read {bucket}, but the app log has no S3_READ_OK yet: check the app"));
+    assert_eq!((r.found.as_deref(), r.expected.as_deref()), (Some("no marker"), Some("S3_READ_OK")));
+    assert_eq!(r.next.as_deref(), Some(format!("read what the app prints instead (a round runs every 30 s): kubectl -n {ns} logs quiet-app --tail=50").as_str()));
+
+    // without AWS the log is all there is
+    let local = backend(None, false).await;
+    let r = run(&local, &check("quiet"), &v).await;
+    assert_status(&r, Fail, "app log has no S3_READ_OK yet");
+    assert_eq!((r.found.as_deref(), r.expected.as_deref()), (Some("no marker"), Some("S3_READ_OK")));
+    assert!(r.next.as_deref().is_some_and(|n| n.ends_with(&format!("kubectl -n {ns} logs quiet-app --tail=50"))), "{r:?}");
+
+    delete_namespace(&c, &ns).await;
+    delete_nodes(&c, &[node]).await;
+}
+
+// cluster.*: the failures the emulator's defaults do not give
+
+#[tokio::test]
+async fn cluster_active_local_version_below_the_minimum() {
+    let local = backend(None, false).await;
+    let r = run(&local, &spec("cluster.active", &[("minVersion", "1.99")]), &vars(&[])).await;
+    assert_status(&r, Fail, "< 1.99");
+    assert!(r.message.starts_with("version v1."), "names the API server's version: {r:?}");
+    assert!(r.found.as_deref().is_some_and(|f| f.starts_with("v1.")), "{r:?}");
+    assert_eq!(r.expected.as_deref(), Some(">= 1.99"));
+    assert!(r.next.as_deref().is_some_and(|n| n.starts_with("recreate the local cluster with Kubernetes 1.99 or newer") && n.contains("kubedojo sandbox up")), "{r:?}");
+}
+/// Credentials that never resolve, as when no profile, environment variable or instance role
+/// gives any.
+#[derive(Debug)]
+struct NoCredentials;
+
+impl aws_credential_types::provider::ProvideCredentials for NoCredentials {
+    fn provide_credentials<'a>(&'a self) -> aws_credential_types::provider::future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        aws_credential_types::provider::future::ProvideCredentials::ready(Err(aws_credential_types::provider::error::CredentialsError::not_loaded(
+            "no providers in chain provided credentials",
+        )))
+    }
+}
+
+#[tokio::test]
+async fn identity_without_credentials() {
+    let mut b = backend(None, true).await;
+    let config = aws(&b).config.to_builder().credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(NoCredentials)).build();
+    b.aws = Some(Aws::from_config(config, true));
+    let r = run(&b, &spec("preflight.identity", &[]), &vars(&[("account", ACCOUNT)])).await;
+    assert_status(&r, Fail, "No AWS credentials resolved");
+    assert_eq!((r.found.as_deref(), r.expected.as_deref()), (Some("no credentials"), Some("an AWS identity")));
+    let next = r.next.as_deref().unwrap_or_default();
+    assert!(next.starts_with("export AWS_PROFILE=<your lab profile>") && next.ends_with("then aws sts get-caller-identity"), "{r:?}");
+}
+
+
+/// A modeled EKS `ResourceNotFoundException`, with the error code the checks read.
+fn eks_not_found() -> aws_sdk_eks::types::error::ResourceNotFoundException {
+    aws_sdk_eks::types::error::ResourceNotFoundException::builder()
+        .message("No cluster found")
+        .meta(aws_sdk_eks::error::ErrorMetadata::builder().code("ResourceNotFoundException").message("No cluster found").build())
+        .build()
+}
+
+#[tokio::test]
+async fn cluster_and_node_groups_in_states_the_emulator_never_reaches() {
+    // moto makes every cluster and node group ACTIVE and healthy at once, and answers
+    // ListNodegroups of a missing cluster with a 500; EKS answers these as mocked here
+    // (aws-smithy-mocks on the calls named, everything else to the emulator)
+    use aws_sdk_eks::operation::{describe_cluster::DescribeClusterOutput, describe_nodegroup::DescribeNodegroupOutput, list_nodegroups::ListNodegroupsOutput};
+    use aws_sdk_eks::types::{Cluster, ClusterStatus, Issue, Nodegroup, NodegroupHealth, NodegroupIssueCode, NodegroupStatus};
+    let creating = unique("creating");
+    let unhealthy = unique("unhealthy");
+    let growing = unique("growing");
+    let missing = unique("gone");
+    let cluster_creating = {
+        let name = creating.clone();
+        aws_smithy_mocks::mock!(aws_sdk_eks::Client::describe_cluster)
+            .match_requests(move |r| r.name() == Some(name.as_str()))
+            .then_output(|| DescribeClusterOutput::builder().cluster(Cluster::builder().name("c").status(ClusterStatus::Creating).version("1.36").build()).build())
+    };
+    let list_general = {
+        let (a, b) = (unhealthy.clone(), growing.clone());
+        aws_smithy_mocks::mock!(aws_sdk_eks::Client::list_nodegroups)
+            .match_requests(move |r| r.cluster_name() == Some(a.as_str()) || r.cluster_name() == Some(b.as_str()))
+            .then_output(|| ListNodegroupsOutput::builder().nodegroups("general").build())
+    };
+    let list_missing = {
+        let name = missing.clone();
+        aws_smithy_mocks::mock!(aws_sdk_eks::Client::list_nodegroups)
+            .match_requests(move |r| r.cluster_name() == Some(name.as_str()))
+            .then_error(|| aws_sdk_eks::operation::list_nodegroups::ListNodegroupsError::ResourceNotFoundException(eks_not_found()))
+    };
+    let group_unhealthy = {
+        let name = unhealthy.clone();
+        aws_smithy_mocks::mock!(aws_sdk_eks::Client::describe_nodegroup)
+            .match_requests(move |r| r.cluster_name() == Some(name.as_str()))
+            .then_output(|| {
+                let issue = Issue::builder().code(NodegroupIssueCode::AsgInstanceLaunchFailures).message("Could not launch On-Demand Instances. InsufficientInstanceCapacity").build();
+                DescribeNodegroupOutput::builder()
+                    .nodegroup(Nodegroup::builder().nodegroup_name("general").status(NodegroupStatus::Degraded).health(NodegroupHealth::builder().issues(issue).build()).build())
+                    .build()
+            })
+    };
+    let group_creating = {
+        let name = growing.clone();
+        aws_smithy_mocks::mock!(aws_sdk_eks::Client::describe_nodegroup)
+            .match_requests(move |r| r.cluster_name() == Some(name.as_str()))
+            .then_output(|| DescribeNodegroupOutput::builder().nodegroup(Nodegroup::builder().nodegroup_name("general").status(NodegroupStatus::Creating).build()).build())
+    };
+    let b = with_mocks(backend(None, true).await, &[&cluster_creating, &list_general, &list_missing, &group_unhealthy, &group_creating], &[]);
+
+    let r = run(&b, &spec("cluster.active", &[]), &vars(&[("cluster", &creating)])).await;
+    assert_status(&r, Fail, "status CREATING, expected ACTIVE");
+    assert_eq!((r.found.as_deref(), r.expected.as_deref()), (Some("CREATING"), Some("ACTIVE")));
+    assert_eq!(r.next.as_deref(), Some(format!("wait for it: aws eks wait cluster-active --name {creating} --region eu-west-1").as_str()));
+
+    let general = spec("nodegroup.present", &[("nodegroups", "general")]);
+    let r = run(&b, &general, &vars(&[("cluster", &unhealthy)])).await;
+    assert_status(&r, Fail, "general status DEGRADED: AsgInstanceLaunchFailures Could not launch On-Demand Instances");
+    assert_eq!((r.found.as_deref(), r.expected.as_deref()), (Some("AsgInstanceLaunchFailures"), Some("no health issues")));
+    assert!(r.next.as_deref().is_some_and(|n| n.contains(&format!("aws eks describe-nodegroup --cluster-name {unhealthy} --region eu-west-1 --nodegroup-name general"))), "{r:?}");
+
+    let r = run(&b, &general, &vars(&[("cluster", &growing)])).await;
+    assert_status(&r, Fail, "general status CREATING, expected ACTIVE");
+    assert_eq!(r.next.as_deref(), Some(format!("wait for it: aws eks wait nodegroup-active --cluster-name {growing} --region eu-west-1 --nodegroup-name general").as_str()));
+
+    let r = run(&b, &general, &vars(&[("cluster", &missing)])).await;
+    assert_status(&r, Fail, &format!("Cluster {missing} not found"));
+    assert_eq!((r.found.as_deref(), r.expected.as_deref()), (Some("no cluster"), Some(missing.as_str())));
+    assert!(r.next.as_deref().is_some_and(|n| n.contains("eksctl create cluster -f eks-cluster/cluster.yaml")), "{r:?}");
+    for rule in [&cluster_creating, &group_unhealthy, &group_creating, &list_missing] {
+        assert!(rule.num_calls() >= 1, "every mocked state was read");
+    }
+}

@@ -211,3 +211,53 @@ async fn an_unreachable_api_server_is_an_error_not_a_fail() {
     let r = run(&b, &spec("k8s.namespace", &[("name", "x")]), &vars(&[])).await;
     assert_status(&r, Error, "cannot reach the Kubernetes API server");
 }
+
+#[tokio::test]
+async fn namespace_held_by_a_finalizer_is_terminating() {
+    use k8s_openapi::api::core::v1::Namespace;
+    use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams};
+    let b = backend(None, false).await;
+    let c = client(&b);
+    let name = unique("k8s-term");
+    let api: Api<Namespace> = Api::all(c.clone());
+    let ns: Namespace = serde_json::from_value(json!({"metadata": {"name": name, "finalizers": ["kubedojo.test/hold"]}})).expect("namespace");
+    api.create(&PostParams::default(), &ns).await.expect("create namespace");
+    api.delete(&name, &DeleteParams::default()).await.expect("delete namespace");
+    let s = spec("k8s.namespace", &[("name", &name)]);
+    let r = run_until(&b, &s, &vars(&[]), Fail, "is being deleted").await;
+    assert_status(&r, Fail, &format!("namespace {name} is being deleted"));
+    assert_eq!(r.found.as_deref(), Some("Terminating"));
+    assert_eq!(r.expected.as_deref(), Some("Active"));
+    let next = r.next.as_deref().unwrap_or_default();
+    assert!(next.contains(&format!("`kubectl get namespace {name}` says NotFound, then kubectl create namespace {name}")), "{r:?}");
+    assert!(next.contains(&format!("kubectl get namespace {name} -o jsonpath='{{.status.conditions}}'")), "{r:?}");
+    // release it: without the finalizer the namespace goes away
+    api.patch(&name, &PatchParams::default(), &Patch::Merge(&json!({"metadata": {"finalizers": null}})))
+        .await
+        .expect("remove the finalizer");
+    let r = run_until(&b, &s, &vars(&[]), Fail, "not found").await;
+    assert_status(&r, Fail, &format!("namespace {name} not found"));
+}
+
+#[tokio::test]
+async fn daemonset_on_a_node_without_a_kubelet_is_not_ready() {
+    let b = backend(None, false).await;
+    let c = client(&b);
+    let ns = namespace(&c, "k8s-ds-stuck").await;
+    let pool = unique("stuck-pool");
+    let node = unique("stuck");
+    // not managed by kwok: no kubelet ever starts the pod placed on it
+    kwok_node(&c, &node, json!({"lab/pool": pool, "type": "kwok-test"}), json!([]), false).await;
+    let _: DaemonSet = create(&c, &ns, daemonset("agent", Some(json!({"lab/pool": pool})))).await;
+    let s = spec("k8s.daemonset-ready", &[("namespace", &ns), ("name", "agent")]);
+    let r = run_until(&b, &s, &vars(&[]), Fail, "0/1 ready").await;
+    delete_nodes(&c, std::slice::from_ref(&node)).await;
+    assert_status(&r, Fail, &format!("DaemonSet {ns}/agent: 0/1 ready"));
+    assert_eq!(r.found.as_deref(), Some("0 ready"));
+    assert_eq!(r.expected.as_deref(), Some("1 ready"));
+    assert_eq!(
+        r.next.as_deref(),
+        Some(format!("read why in the events: kubectl -n {ns} describe ds agent, then kubectl -n {ns} describe pods -l app=agent").as_str())
+    );
+    delete_namespace(&c, &ns).await;
+}

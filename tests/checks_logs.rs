@@ -219,3 +219,47 @@ async fn log_events_arrived_recently() {
         .expect("put");
     assert_status(&run(&b, &s, &v).await, Pass, "log events reached");
 }
+
+#[tokio::test]
+async fn config_missing_unset_cluster_or_another_log_group() {
+    let b = backend(None, false).await;
+    let c = client(&b);
+    let v = vars(&[("cluster", "kubedojo-lab"), ("region", "eu-west-1")]);
+
+    // the DaemonSet is there, the ConfigMap the step names is not
+    let ns = namespace(&c, "cw-nomap").await;
+    fluent_bit(&c, &ns, "kubedojo-lab", APP_CONF, None).await;
+    let r = run(&b, &spec("logs.fluentbit-config", &[("namespace", &ns), ("configMap", "fluent-bit-absent")]), &v).await;
+    assert_status(&r, Fail, &format!("ConfigMap {ns}/fluent-bit-absent missing"));
+    assert_eq!(r.found.as_deref(), Some("no ConfigMap"));
+    assert_eq!(r.expected.as_deref(), Some(format!("{ns}/fluent-bit-absent").as_str()));
+    assert_eq!(r.next.as_deref(), Some("kubectl apply -f fluent-bit-logs/fluent-bit-config.yaml"));
+
+    // fluent-bit-cluster-info lost its cluster.name: ${CLUSTER_NAME} resolves to nothing
+    let ns = namespace(&c, "cw-nocluster").await;
+    fluent_bit(&c, &ns, "kubedojo-lab", APP_CONF, None).await;
+    let maps: kube::Api<ConfigMap> = kube::Api::namespaced(c.clone(), &ns);
+    maps.patch("fluent-bit-cluster-info", &kube::api::PatchParams::default(), &kube::api::Patch::Merge(&json!({"data": {"cluster.name": null}})))
+        .await
+        .expect("drop cluster.name");
+    let r = run(&b, &spec("logs.fluentbit-config", &[("namespace", &ns)]), &v).await;
+    assert_status(&r, Fail, "CLUSTER_NAME is not set: fluent-bit-cluster-info has no cluster.name");
+    assert_eq!(r.found.as_deref(), Some("unset"));
+    assert_eq!(r.expected.as_deref(), Some("kubedojo-lab"));
+    assert_eq!(
+        r.next.as_deref(),
+        Some(format!(r#"kubectl -n {ns} patch configmap fluent-bit-cluster-info --type merge -p '{{"data":{{"cluster.name":"kubedojo-lab"}}}}' && kubectl -n {ns} rollout restart ds/fluent-bit"#).as_str())
+    );
+
+    // log_group_name written out by hand, to a group the lab does not read
+    let ns = namespace(&c, "cw-group").await;
+    let conf = APP_CONF.replace("/aws/containerinsights/${CLUSTER_NAME}/application", "/aws/eks/kubedojo-lab/app-logs");
+    fluent_bit(&c, &ns, "kubedojo-lab", &conf, None).await;
+    let r = run(&b, &spec("logs.fluentbit-config", &[("namespace", &ns)]), &v).await;
+    assert_status(&r, Fail, "log_group_name resolves to /aws/eks/kubedojo-lab/app-logs");
+    assert_eq!(r.found.as_deref(), Some("/aws/eks/kubedojo-lab/app-logs"));
+    assert_eq!(r.expected.as_deref(), Some("/aws/containerinsights/kubedojo-lab/application"));
+    let next = r.next.as_deref().unwrap_or_default();
+    assert!(next.contains(&format!("set log_group_name to /aws/containerinsights/${{CLUSTER_NAME}}/application in ConfigMap {ns}/fluent-bit-config")), "{r:?}");
+    assert!(next.ends_with(&format!("kubectl -n {ns} rollout restart ds/fluent-bit")), "{r:?}");
+}

@@ -437,3 +437,128 @@ async fn pods_cannot_reach_the_instance_metadata_service() {
     }
     assert_status(&run(&backend(None, false).await, &spec("nodegroup.imds", &[]), &vars(&[])).await, Skip, "needs AWS");
 }
+
+#[tokio::test]
+async fn missing_groups_name_the_command_that_creates_them() {
+    let b = backend(None, true).await;
+    // the cluster exists, the asked group does not: each check names the command that creates it
+    let cl = cluster(aws(&b)).await;
+    let v = vars(&[("cluster", &cl)]);
+    let absent = unique("absent");
+    for s in [
+        spec("nodegroup.critical-taint", &[("nodegroup", &absent)]),
+        list_spec("nodegroup.imds", "nodegroups", std::slice::from_ref(&absent)),
+        spec("nodegroup.spot", &[("nodegroup", &absent)]),
+    ] {
+        let r = run(&b, &s, &v).await;
+        assert_status(&r, Fail, &format!("Node group {absent} missing"));
+        assert_eq!((r.found.as_deref(), r.expected.as_deref()), (Some("no node group"), Some(absent.as_str())), "{}", s.kind);
+        assert_eq!(r.next.as_deref(), Some(format!("eksctl create nodegroup -f eks-cluster/cluster.yaml --include={absent}").as_str()), "{}", s.kind);
+    }
+}
+
+#[tokio::test]
+async fn critical_taint_key_and_value_must_match() {
+    let b = backend(None, true).await;
+    let cl = cluster(aws(&b)).await;
+    let v = vars(&[("cluster", &cl), ("criticalTaint", "dedicated=critical:NoSchedule")]);
+    let (other_key, other_value) = (unique("crit-key"), unique("crit-value"));
+    for (ng, taint) in [(&other_key, ("team", "critical", TaintEffect::NoSchedule)), (&other_value, ("dedicated", "batch", TaintEffect::NoSchedule))] {
+        nodegroup(aws(&b), &cl, Group { name: ng, min: 1, capacity: CapacityTypes::OnDemand, types: &["m6i.large"], taint: Some(taint) }).await;
+    }
+    let set_taint = |ng: &str| format!("aws eks update-nodegroup-config --cluster-name {cl} --region eu-west-1 --nodegroup-name {ng} --taints 'addOrUpdateTaints=[{{key=dedicated,value=critical,effect=NO_SCHEDULE}}]', then replace the nodes launched before it");
+
+    let r = run(&b, &spec("nodegroup.critical-taint", &[("nodegroup", &other_key)]), &v).await;
+    assert_status(&r, Fail, &format!("{other_key} has no taint dedicated; expected dedicated=critical:NoSchedule"));
+    assert_eq!((r.found.as_deref(), r.expected.as_deref()), (Some("team"), Some("dedicated=critical:NoSchedule")));
+    assert_eq!(r.next, Some(set_taint(&other_key)));
+
+    let r = run(&b, &spec("nodegroup.critical-taint", &[("nodegroup", &other_value)]), &v).await;
+    assert_status(&r, Fail, "taint dedicated=batch, expected dedicated=critical");
+    assert_eq!((r.found.as_deref(), r.expected.as_deref()), (Some("batch"), Some("critical")));
+    assert_eq!(r.next, Some(set_taint(&other_value)));
+}
+
+#[tokio::test]
+async fn spot_group_node_without_the_spot_label() {
+    let b = backend(None, true).await;
+    let c = client(&b);
+    let cl = cluster(aws(&b)).await;
+    let ng = unique("spot-label");
+    let a = nodegroup(aws(&b), &cl, Group { name: &ng, min: 1, capacity: CapacityTypes::Spot, types: &["m6i.large", "m5.large"], taint: None }).await;
+    asg(aws(&b), &a, true).await;
+    // a node of the group that says it runs on demand, with the EC2 instance behind it
+    let node = unique("od-node");
+    let api: kube::Api<k8s_openapi::api::core::v1::Node> = kube::Api::all(c.clone());
+    let n = serde_json::from_value(json!({
+        "metadata": {"name": node, "labels": {"eks.amazonaws.com/nodegroup": ng, "eks.amazonaws.com/capacityType": "ON_DEMAND", "type": "kwok-test"}},
+        "spec": {"providerID": "aws:///eu-west-1a/i-0123456789abcdef0"}
+    }))
+    .expect("node");
+    api.create(&Default::default(), &n).await.expect("create node");
+    let r = run(&b, &spec("nodegroup.spot", &[("nodegroup", &ng)]), &vars(&[("cluster", &cl)])).await;
+    assert_status(&r, Fail, &format!("node {node} of {ng} is not labelled eks.amazonaws.com/capacityType=SPOT"));
+    assert_eq!((r.found.as_deref(), r.expected.as_deref()), (Some("not SPOT"), Some("SPOT")));
+    let next = r.next.as_deref().unwrap_or_default();
+    assert!(next.contains(&format!("kubectl drain {node} --ignore-daemonsets --delete-emptydir-data")), "{r:?}");
+    assert!(next.contains("aws autoscaling terminate-instance-in-auto-scaling-group --region eu-west-1 --instance-id i-0123456789abcdef0 --no-should-decrement-desired-capacity"), "{r:?}");
+    delete_nodes(&c, &[node]).await;
+}
+
+/// A VPC with one subnet in each of `zones`; their ids.
+async fn subnets(aws: &Aws, zones: &[&str]) -> Vec<String> {
+    let vpc = aws.ec2.create_vpc().cidr_block("10.20.0.0/16").send().await.expect("vpc").vpc.and_then(|v| v.vpc_id).expect("vpc id");
+    let mut ids = Vec::new();
+    for (i, z) in zones.iter().enumerate() {
+        let s = aws.ec2.create_subnet().vpc_id(&vpc).cidr_block(format!("10.20.{i}.0/24")).availability_zone(*z).send().await.expect("subnet");
+        ids.push(s.subnet.and_then(|s| s.subnet_id).expect("subnet id"));
+    }
+    ids
+}
+
+async fn cluster_in(aws: &Aws, subnet_ids: &[String]) -> String {
+    let name = unique("az");
+    let vpc = aws_sdk_eks::types::VpcConfigRequest::builder().set_subnet_ids(Some(subnet_ids.to_vec())).build();
+    aws.eks.create_cluster().name(&name).role_arn("arn:aws:iam::123456789012:role/eks").resources_vpc_config(vpc).send().await.expect("create cluster");
+    name
+}
+
+/// The only test that gives nodes a zone label: the zone checks count every Ready node of the
+/// shared cluster.
+#[tokio::test]
+async fn zones_of_subnets_and_ready_nodes() {
+    let b = backend(None, true).await;
+    let c = client(&b);
+    let s = spec("cluster.multi-az", &[]);
+    let update_vpc = |cl: &str| format!("give the control plane subnets in 2 or more AZs: eksctl utils update-cluster-vpc-config --cluster {cl} --region eu-west-1 --control-plane-subnet-ids <subnet in AZ a>,<subnet in AZ b> --approve (aws ec2 describe-subnets lists the VPC's subnets and their zones)");
+
+    let none = cluster_in(aws(&b), &[]).await;
+    let r = run(&b, &s, &vars(&[("cluster", &none)])).await;
+    assert_status(&r, Fail, "the cluster lists no subnets");
+    assert_eq!((r.found.as_deref(), r.expected.as_deref()), (Some("0 subnets"), Some("subnets in 2 or more AZs")));
+    assert_eq!(r.next, Some(update_vpc(&none)));
+
+    let one = cluster_in(aws(&b), &subnets(aws(&b), &["eu-west-1a", "eu-west-1a"]).await).await;
+    let r = run(&b, &s, &vars(&[("cluster", &one)])).await;
+    assert_status(&r, Fail, "Subnets cover 1 AZ (eu-west-1a); need ≥2");
+    assert_eq!((r.found.as_deref(), r.expected.as_deref()), (Some("1 AZ"), Some("2 or more AZs")));
+    assert_eq!(r.next, Some(update_vpc(&one)));
+
+    let two = cluster_in(aws(&b), &subnets(aws(&b), &["eu-west-1a", "eu-west-1b"]).await).await;
+    let v = vars(&[("cluster", &two)]);
+    let r = run(&b, &s, &v).await;
+    assert_status(&r, Fail, "no Ready node has a zone label yet");
+    assert_eq!((r.found.as_deref(), r.expected.as_deref()), (Some("0 zones"), Some("2 or more zones")));
+    assert!(r.next.as_deref().unwrap_or_default().contains("kubectl get nodes -L eks.amazonaws.com/nodegroup,topology.kubernetes.io/zone -w"), "{r:?}");
+
+    let (a, z) = (unique("zone-a"), unique("zone-b"));
+    kwok_node(&c, &a, json!({"topology.kubernetes.io/zone": "eu-west-1a", "type": "kwok-test"}), json!([]), true).await;
+    let r = run_until(&b, &s, &v, Fail, "All Ready nodes in").await;
+    assert_status(&r, Fail, "All Ready nodes in eu-west-1a: spread node groups over ≥2 AZs");
+    assert_eq!((r.found.as_deref(), r.expected.as_deref()), (Some("1 zone"), Some("2 or more zones")));
+    assert!(r.next.as_deref().unwrap_or_default().contains("eksctl create nodegroup -f eks-cluster/cluster.yaml --include=<group>"), "{r:?}");
+
+    kwok_node(&c, &z, json!({"topology.kubernetes.io/zone": "eu-west-1b", "type": "kwok-test"}), json!([]), true).await;
+    assert_status(&run_until(&b, &s, &v, Pass, "span 2 zones").await, Pass, "Ready nodes span 2 zones (eu-west-1a, eu-west-1b)");
+    delete_nodes(&c, &[a, z]).await;
+}

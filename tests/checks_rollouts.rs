@@ -329,3 +329,100 @@ async fn preview_ready_states() {
         assert_status(&run(&b, &s, &v).await, want, part);
     }
 }
+
+#[tokio::test]
+async fn blue_green_spec_without_a_preview_service() {
+    let _guard = CRD_LOCK.read().await;
+    let b = backend(None, false).await;
+    let c = client(&b);
+    install_crd(&c).await;
+    let ns = namespace(&c, "ro-half").await;
+    service(&c, &ns, "web-active", None).await;
+    rollout(&c, &ns, json!({"blueGreen": {"activeService": "web-active", "autoPromotionEnabled": false}}), "nginx:1.26", serde_json::Value::Null).await;
+    let r = run(&b, &spec("rollouts.bluegreen-spec", &[("namespace", &ns), ("name", "web")]), &vars(&[])).await;
+    assert_status(&r, Fail, "blueGreen needs both activeService and previewService");
+    assert_eq!(r.found.as_deref(), Some(r#"active="web-active" preview="""#));
+    assert_eq!(r.expected.as_deref(), Some("both set"));
+    let next = r.next.as_deref().unwrap_or_default();
+    assert!(next.contains(&format!("in Rollout {ns}/web, set spec.strategy.blueGreen.activeService: web-active and previewService: web-preview")), "{r:?}");
+    assert!(next.contains("kubectl apply -f argo-rollouts-bluegreen/rollout.yaml"), "{r:?}");
+}
+
+#[tokio::test]
+async fn services_wired_needs_blue_green_services_that_exist() {
+    let _guard = CRD_LOCK.read().await;
+    let b = backend(None, false).await;
+    let c = client(&b);
+    install_crd(&c).await;
+    let status = json!({"phase": "Healthy", "stableRS": "7d9f", "currentPodHash": "7d9f", "blueGreen": {"activeSelector": "7d9f", "previewSelector": "7d9f"}});
+    let s = |ns: &str| spec("rollouts.services-wired", &[("namespace", ns), ("name", "web")]);
+
+    // a canary Rollout has no Services to wire
+    let ns = namespace(&c, "ro-canary").await;
+    rollout(&c, &ns, json!({"canary": {"steps": [{"setWeight": 20}]}}), "nginx:1.27", status.clone()).await;
+    let r = run(&b, &s(&ns), &vars(&[])).await;
+    assert_status(&r, Fail, &format!("Rollout {ns}/web is not blue-green: no Services to wire"));
+    assert_eq!(r.found.as_deref(), Some("no blueGreen strategy"));
+    assert_eq!(r.expected.as_deref(), Some("spec.strategy.blueGreen"));
+    assert!(r.next.as_deref().unwrap_or_default().contains("set spec.strategy.blueGreen with activeService web-active, previewService web-preview"), "{r:?}");
+
+    // blue-green, but no activeService named
+    let ns = namespace(&c, "ro-noactive").await;
+    rollout(&c, &ns, json!({"blueGreen": {"previewService": "web-preview"}}), "nginx:1.27", status.clone()).await;
+    let r = run(&b, &s(&ns), &vars(&[])).await;
+    assert_status(&r, Fail, &format!("Rollout {ns}/web names no activeService"));
+    assert_eq!(r.found.as_deref(), Some("unset"));
+    assert_eq!(r.expected.as_deref(), Some("activeService"));
+    assert!(r.next.as_deref().unwrap_or_default().contains(&format!("set spec.strategy.blueGreen.activeService in Rollout {ns}/web (web-active in argo-rollouts-bluegreen/rollout.yaml)")), "{r:?}");
+
+    // the active Service is wired, the preview Service was never created
+    let ns = namespace(&c, "ro-nopreview").await;
+    service(&c, &ns, "web-active", Some("7d9f")).await;
+    rollout(&c, &ns, BLUE_GREEN(false), "nginx:1.27", status).await;
+    let r = run(&b, &s(&ns), &vars(&[])).await;
+    assert_status(&r, Fail, "preview Service web-preview not found");
+    assert_eq!(r.found.as_deref(), Some("no Service"));
+    assert_eq!(r.expected.as_deref(), Some("web-preview"));
+    assert!(r.next.as_deref().unwrap_or_default().contains(&format!("create Service web-preview in {ns}")), "{r:?}");
+    assert!(r.next.as_deref().unwrap_or_default().contains("kubectl apply -f argo-rollouts-bluegreen/services.yaml"), "{r:?}");
+}
+
+#[tokio::test]
+async fn controller_behind_or_rollout_still_progressing() {
+    let _guard = CRD_LOCK.read().await;
+    let b = backend(None, false).await;
+    let c = client(&b);
+    install_crd(&c).await;
+    let green = "public.ecr.aws/nginx/nginx:1.27";
+    let v = vars(&[("greenImage", green)]);
+    let promoted = |ns: &str| spec("rollouts.promoted", &[("namespace", ns), ("name", "web")]);
+
+    // the controller wrote status for an older spec (Argo writes observedGeneration as a string)
+    let ns = namespace(&c, "ro-behind").await;
+    rollout(&c, &ns, BLUE_GREEN(false), green, json!({"observedGeneration": "0", "phase": "Healthy", "stableRS": "7d9f", "currentPodHash": "7d9f", "blueGreen": {"activeSelector": "7d9f"}})).await;
+    let r = run(&b, &promoted(&ns), &v).await;
+    assert_status(&r, Fail, "the controller has not seen the latest change to web yet (generation 1, observed 0)");
+    assert_eq!(r.found.as_deref(), Some("0"));
+    assert_eq!(r.expected.as_deref(), Some("1"));
+    let next = r.next.as_deref().unwrap_or_default();
+    assert!(next.starts_with("wait a few seconds and check again") && next.contains("logs deploy/argo-rollouts"), "{r:?}");
+
+    // promoted: still Progressing, neither paused nor degraded
+    let ns = namespace(&c, "ro-progress").await;
+    rollout(&c, &ns, BLUE_GREEN(false), green, json!({"phase": "Progressing", "stableRS": "5c4b", "currentPodHash": "7d9f", "blueGreen": {"activeSelector": "5c4b"}})).await;
+    let r = run(&b, &promoted(&ns), &v).await;
+    assert_status(&r, Fail, "phase Progressing, expected Healthy (wait for the rollout)");
+    assert_eq!(r.found.as_deref(), Some("Progressing"));
+    assert_eq!(r.expected.as_deref(), Some("Healthy"));
+    assert_eq!(r.next.as_deref(), Some(format!("kubectl argo rollouts status web -n {ns} --timeout 5m").as_str()));
+
+    // preview-ready: set image ran, but the active Service still selects the current hash
+    // and the Rollout is not Healthy yet: no preview ReplicaSet so far
+    let ns = namespace(&c, "ro-notup").await;
+    rollout(&c, &ns, BLUE_GREEN(false), green, json!({"phase": "Progressing", "stableRS": "7d9f", "currentPodHash": "7d9f", "blueGreen": {"activeSelector": "7d9f"}})).await;
+    let r = run(&b, &spec("rollouts.preview-ready", &[("namespace", &ns), ("name", "web"), ("image", green)]), &v).await;
+    assert_status(&r, Fail, "the new version 7d9f is not up yet (phase Progressing)");
+    assert_eq!(r.found.as_deref(), Some("no preview"));
+    assert_eq!(r.expected.as_deref(), Some("a preview ReplicaSet"));
+    assert!(r.next.as_deref().unwrap_or_default().contains(&format!("kubectl argo rollouts get rollout web -n {ns} --watch")), "{r:?}");
+}

@@ -56,8 +56,7 @@ phase "lint course"  "$CARGO_TARGET_DIR/debug/kubedojo" lint --strict
 export KUBEDOJO_FAILURE_LOG="$CARGO_TARGET_DIR/failure-paths.log"
 : > "$KUBEDOJO_FAILURE_LOG"
 phase "tests"        cargo test --locked --no-fail-fast
-# TODO(issue 11): on once every failure path is driven (104 of 161 on 2026-12-06):
-# phase "failure paths" cargo test --locked --test failure_paths -- --ignored --nocapture
+phase "failure paths" cargo test --locked --test failure_paths -- --ignored --nocapture
 
 echo
 echo "timings:"

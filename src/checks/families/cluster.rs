@@ -10,14 +10,22 @@ use crate::checks::outcome::{Outcome, Step, aws_code, aws_error, fail, pass, ski
 
 pub async fn identity(ctx: &Ctx<'_>) -> Step<Outcome> {
     let aws = ctx.aws()?;
+    let no_credentials = |why: String| {
+        fail(format!("No AWS credentials resolved: {why}"))
+            .found_expected("no credentials", "an AWS identity")
+            .next("export AWS_PROFILE=<your lab profile> (run aws sso login --profile <your lab profile> first for SSO, or aws configure for access keys), then aws sts get-caller-identity")
+    };
+    // resolve the credentials first: the SDK reports a chain that finds none as a dispatch
+    // failure of the call, which would read as an unreachable endpoint
+    use aws_credential_types::provider::ProvideCredentials;
+    let Some(provider) = aws.config.credentials_provider() else { return Ok(no_credentials("no credentials provider is configured".into())) };
+    if let Err(e) = timed("resolve AWS credentials", provider.provide_credentials()).await? {
+        return Ok(no_credentials(e.to_string()));
+    }
     let out = timed("sts:GetCallerIdentity", aws.sts.get_caller_identity().send()).await?;
     let id = match out {
         Ok(id) => id,
-        Err(aws_sdk_sts::error::SdkError::ConstructionFailure(_)) => {
-            return Ok(fail("No AWS credentials resolved")
-                .found_expected("no credentials", "an AWS identity")
-                .next("export AWS_PROFILE=<your lab profile> (run aws sso login --profile <your lab profile> first for SSO, or aws configure for access keys), then aws sts get-caller-identity"));
-        }
+        Err(aws_sdk_sts::error::SdkError::ConstructionFailure(_)) => return Ok(no_credentials("the SDK could not build the request".into())),
         Err(e) => return Err(aws_error(&e, "sts:GetCallerIdentity")),
     };
     let account = id.account().unwrap_or_default().to_string();

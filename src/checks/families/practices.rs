@@ -16,6 +16,7 @@ use crate::checks::backend::TargetKind;
 use crate::checks::context::{Ctx, kube_call, timed};
 use crate::checks::outcome::{Outcome, Step, aws_code, aws_error, fail, pass, skip, warn};
 use crate::checks::selector;
+use super::cluster::region_flag;
 
 fn pod_labels(d: &Deployment) -> BTreeMap<String, String> {
     d.spec.template.metadata.as_ref().and_then(|m| m.labels.clone()).unwrap_or_default()
@@ -24,12 +25,6 @@ fn pod_labels(d: &Deployment) -> BTreeMap<String, String> {
 /// `k=v,k2=v2`: labels as a kubectl label selector.
 fn selector_arg(labels: &BTreeMap<String, String>) -> String {
     labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")
-}
-
-/// ` --region R` for a command, or nothing when the lab sets no region (the CLI's own default applies).
-fn region_flag(ctx: &Ctx<'_>) -> String {
-    let region = ctx.var("region", "");
-    if region.is_empty() { String::new() } else { format!(" --region {region}") }
 }
 
 /// The lab's update of the vpc-cni add-on: its file sets the network policy agent and prefix
