@@ -1003,3 +1003,13 @@ async fn cluster_and_node_groups_in_states_the_emulator_never_reaches() {
         assert!(rule.num_calls() >= 1, "every mocked state was read");
     }
 }
+
+#[tokio::test]
+async fn a_check_without_credentials_says_so_not_that_aws_is_unreachable() {
+    let mut b = backend(None, true).await;
+    let config = aws(&b).config.to_builder().credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(NoCredentials)).build();
+    b.aws = Some(Aws::from_config(config, true));
+    let r = run(&b, &spec("cluster.active", &[]), &vars(&[("cluster", "any")])).await;
+    assert_status(&r, Error, "no AWS credentials resolved to call eks:DescribeCluster");
+    assert!(r.message.contains("set AWS_PROFILE") && !r.message.contains("cannot reach AWS"), "{r:?}");
+}

@@ -139,6 +139,12 @@ where
                 _ => error(format!("AWS answered {code} to {action}: {msg}")),
             }
         }
+        // the SDK resolves credentials while dispatching: a chain that finds none fails the
+        // dispatch, which is no unreachable endpoint
+        SdkError::DispatchFailure(_) if names_missing_credentials(&aws_smithy_error_text(e)) => error(format!(
+            "no AWS credentials resolved to call {action} ({}): set AWS_PROFILE (after aws sso login or aws configure), then aws sts get-caller-identity",
+            aws_smithy_error_text(e)
+        )),
         SdkError::DispatchFailure(d) => error(format!("cannot reach AWS to call {action}: {:?}", d.as_other().map_or_else(|| "connection failed".to_string(), |k| format!("{k:?}")))),
         SdkError::TimeoutError(_) => error(format!("AWS did not answer {action} in time")),
         SdkError::ConstructionFailure(_) => error(format!(
@@ -146,6 +152,11 @@ where
         )),
         other => error(format!("calling {action} failed: {}", aws_smithy_error_text(other))),
     }
+}
+
+fn names_missing_credentials(text: &str) -> bool {
+    let t = text.to_ascii_lowercase();
+    t.contains("credentials") || t.contains("auth scheme")
 }
 
 fn aws_smithy_error_text<E: std::error::Error + 'static, R: std::fmt::Debug>(e: &SdkError<E, R>) -> String {
