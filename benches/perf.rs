@@ -96,7 +96,7 @@ fn drill_figures(pack: &Arc<content::Pack>, files: &Arc<PackFiles>) {
         big.cards.push(c);
     }
     let sched = Scheduler::default();
-    let today = kubedojo::drill::today();
+    let today = kubedojo::drill::day_at(kubedojo::clock::unix_now());
     let mut drill = DrillProgress::default();
     for (i, c) in big.cards.iter().enumerate() {
         let day = today - 400 + (i % 400) as i64;

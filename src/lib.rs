@@ -12,6 +12,7 @@
 //! - `app/`      the state, `update(state, action) -> effects`
 //! - `ui/`       rendering, a pure function of the state
 //! - `tui.rs`    the runtime: terminal, event loop, effects in tokio tasks
+//! - `clock.rs`  the wall clock, read by the runtimes only; everything else is passed the time
 
 #![deny(clippy::unwrap_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used))]
@@ -19,6 +20,7 @@
 pub mod app;
 pub mod checks;
 pub mod cli;
+pub mod clock;
 pub mod commands;
 pub mod content;
 pub mod drill;

@@ -184,7 +184,7 @@ fn check(pack: Option<&std::path::Path>, args: &kubedojo::cli::CheckArgs) -> Res
         while changes.next().await.is_some() {
             let report = commands::check::run(&backend, &selection, &vars).await;
             if !args.json {
-                println!("\n--- {} ---", kubedojo::checks::engine::now_unix());
+                println!("\n--- {} ---", kubedojo::clock::unix_now());
             }
             print(&report)?;
         }
@@ -215,7 +215,7 @@ fn scenario(cli: &Cli, action: &kubedojo::cli::ScenarioAction) -> Result<i32, St
     let start = session::start(commands::pack_files(cli.pack.as_deref())?)?;
     let (pack, files, mut store, lab) = (start.pack.clone(), start.files.clone(), start.store, start.lab);
     let mut progress = start.progress.into_progress();
-    let now = kubedojo::checks::engine::now_unix();
+    let now = kubedojo::clock::unix_now();
     let save = |store: &mut kubedojo::progress::store::Store, progress: &kubedojo::progress::Progress| {
         store.save(progress).map_err(|e| format!("saving progress to {}: {e}", store.path().display()))
     };

@@ -63,6 +63,8 @@ fn map_event(event: Event) -> Option<Action> {
 async fn event_loop(terminal: &mut DefaultTerminal, session: Session) -> anyhow::Result<()> {
     let Session { mut app, store, engine, target, workshop } = session;
     let size = terminal.size()?;
+    // the one place the TUI reads the clock: `update` and every frame get the time from the state
+    app.now = crate::clock::unix_now();
     app::update(&mut app, Action::Resize(size.width, size.height));
     terminal.draw(|f| crate::ui::draw(f, &app))?;
 
@@ -108,6 +110,7 @@ async fn event_loop(terminal: &mut DefaultTerminal, session: Session) -> anyhow:
             {
                 reporter.report(e);
             }
+            app.now = crate::clock::unix_now();
             let effects = app::update(&mut app, action);
             if let Some((reporter, observer)) = &mut reporting {
                 for e in observer.observe(&app) {
@@ -239,7 +242,7 @@ async fn run_scenario(pack: &crate::content::Pack, files: &crate::content::PackF
     match op {
         ScenarioOp::Start { options, label, .. } => {
             let b = crate::checks::backend::Backend::connect(&options).await;
-            let now = crate::checks::engine::now_unix();
+            let now = crate::clock::unix_now();
             let result = crate::commands::scenario::start(&b, pack, files, s, &vars, now, &label).await.map(|(run, _)| run);
             ScenarioOutcome::Started(result)
         }

@@ -35,7 +35,7 @@ fn a_right_choice_is_scheduled_for_a_later_day_a_wrong_one_comes_back_today() {
     key(&mut app, KeyCode::Enter); // the first option is right
     let effects = key(&mut app, KeyCode::Enter);
     assert!(effects.contains(&Effect::Save));
-    let today = kubedojo::drill::today();
+    let today = kubedojo::drill::day_at(common::NOW);
     let state = pp(&app).drill.items["every-element/pick-one"].clone();
     assert_eq!(state.last_grade, Grade::Good);
     assert!(state.due_day > today, "{state:?}");
@@ -133,7 +133,7 @@ fn a_lab_step_passed_with_a_hint_comes_back_and_its_checks_grade_it() {
     let pass = StepRun { at: 1, results: vec![CheckResult::new("k8s.namespace", CheckStatus::Pass, "namespace exists")] };
     app::update(&mut app, Action::ChecksFinished { exercise: "demo".into(), step: "namespace".into(), run: pass.clone(), id: 0 });
     let item = lab_item("demo", "namespace");
-    let today = kubedojo::drill::today();
+    let today = kubedojo::drill::day_at(common::NOW);
     let state = pp(&app).drill.items.get(&item).cloned().expect("the step is a drill item");
     assert_eq!(state.last_grade, Grade::Hard);
     assert!(state.due_day > today, "not due the same day");

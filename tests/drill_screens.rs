@@ -96,7 +96,7 @@ fn mock_interview_screens() {
 
 #[test]
 fn stats_with_a_drill_history() {
-    let today = kubedojo::drill::today();
+    let today = kubedojo::drill::day_at(common::NOW);
     let mut progress = Progress::default();
     let sched = Scheduler::default();
     let drill = &mut progress.pack_mut("fixture").drill;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use ratatui_textarea::TextArea;
 
 use super::reader::Reader;
-use super::{App, Effect, Level, Screen, now};
+use super::{App, Effect, Level, Screen};
 use crate::content::{Card, CardKind, Pack};
 use crate::drill::grade::{self, Grade};
 use crate::drill::queue::{Counts, Deck, Session};
@@ -74,7 +74,7 @@ pub fn open(app: &mut App, topic: Option<String>) -> Vec<Effect> {
         reader: Reader::new("", g.lesson.width, g.body.height),
         input: text_input(),
         counts: Counts::default(),
-        today: crate::drill::today(),
+        today: crate::drill::day_at(app.now),
         closed: false,
     };
     next_card(app, &mut view);
@@ -493,6 +493,7 @@ pub fn lab_checks_finished(app: &mut App, exercise: &str, step: &str, passed: bo
 }
 
 fn save_grade(app: &mut App, v: &mut DrillView) -> Vec<Effect> {
+    let now = app.now;
     let Some(run) = v.card.take() else { return vec![] };
     let sched = Scheduler::default();
     let today = v.today;
@@ -501,7 +502,7 @@ fn save_grade(app: &mut App, v: &mut DrillView) -> Vec<Effect> {
     let prev = drill.items.get(&run.item).cloned();
     let state = sched.review(prev.as_ref(), run.grade, today);
     let due = state.due_day - today;
-    drill.record(ReviewEntry { day: today, at: now(), item: run.item.clone(), grade: run.grade, new: prev.is_none(), secs }, state);
+    drill.record(ReviewEntry { day: today, at: now, item: run.item.clone(), grade: run.grade, new: prev.is_none(), secs }, state);
     v.session.answered(&run.item, run.grade == Grade::Again);
     let when = match due {
         0 => "again in a few cards".to_string(),
@@ -533,7 +534,7 @@ pub fn lab_completed(app: &mut App, exercise: &str, step: &str) {
         return;
     }
     let item = lab_item(exercise, step);
-    let today = crate::drill::today();
+    let today = crate::drill::day_at(app.now);
     let sched = Scheduler::default();
     let drill = &mut app.pp_mut().drill;
     if drill.items.contains_key(&item) {

@@ -2,7 +2,7 @@
 
 use super::overlay::{Confirm, Overlay, Pending};
 use super::reader::Reader;
-use super::{App, Effect, Geometry, Level, Screen, now};
+use super::{App, Effect, Geometry, Level, Screen};
 use crate::checks::CheckRequest;
 use crate::content::{Exercise, ItemRef, PackFiles};
 use crate::input::{Command, Context};
@@ -122,12 +122,13 @@ pub fn open(app: &mut App, index: usize, step: Option<usize>) -> Vec<Effect> {
 }
 
 fn select_step(app: &mut App, step: usize) -> Vec<Effect> {
+    let now = app.now;
     let Screen::Exercise(view) = &mut app.screen else { return vec![] };
     view.step = step;
     let ex = &app.pack.exercises[view.index];
     let (ex_id, step_id) = (ex.id.clone(), ex.steps[step].id.clone());
     let pp = app.pp_mut();
-    pp.step_mut(&ex_id, &step_id).opened_at.get_or_insert_with(now);
+    pp.step_mut(&ex_id, &step_id).opened_at.get_or_insert(now);
     pp.last = Some(Position { item: ex_id, step: Some(step_id) });
     app.refresh_step(true);
     let index = match &app.screen {
@@ -154,6 +155,7 @@ pub fn changed(app: &mut App, exercise: &str, step: &str) -> Vec<Effect> {
 }
 
 pub fn command(app: &mut App, cmd: Command) -> Vec<Effect> {
+    let now = app.now;
     let Some((ex, view)) = app.exercise_view() else { return vec![] };
     let (index, step) = (view.index, view.step);
     let step_def = &ex.steps[step];
@@ -176,7 +178,7 @@ pub fn command(app: &mut App, cmd: Command) -> Vec<Effect> {
                 return vec![];
             }
             sp.hints_revealed += 1;
-            sp.hint_revealed_at = Some(now());
+            sp.hint_revealed_at = Some(now);
             let shown = sp.hints_revealed;
             app.refresh_step(false);
             if let Screen::Exercise(v) = &mut app.screen {
@@ -214,7 +216,7 @@ pub fn command(app: &mut App, cmd: Command) -> Vec<Effect> {
                     app.flash(Level::Info, "Step marked not done.");
                 }
                 None => {
-                    sp.completed_at = Some(now());
+                    sp.completed_at = Some(now);
                     sp.completion = Some(Completion::Manual);
                     app.flash(Level::Success, "Step marked done.");
                 }
@@ -271,6 +273,7 @@ pub fn command(app: &mut App, cmd: Command) -> Vec<Effect> {
 
 /// Record a finished run; a run that passes completes the step.
 pub fn checks_finished(app: &mut App, exercise: &str, step: &str, run: crate::checks::StepRun, id: u64) -> Vec<Effect> {
+    let now = app.now;
     let key = (exercise.to_string(), step.to_string());
     match app.running.get(&key) {
         // a run that was replaced by a newer one: its answer is stale
@@ -288,7 +291,7 @@ pub fn checks_finished(app: &mut App, exercise: &str, step: &str, run: crate::ch
     sp.runs += 1;
     sp.last_run = Some(run);
     if passed && !sp.done() {
-        sp.completed_at = Some(now());
+        sp.completed_at = Some(now);
         sp.completion = Some(Completion::Checks);
         app.flash(Level::Success, format!("Step passed ✔ {summary}"));
         super::drill::lab_completed(app, exercise, step);

@@ -1,7 +1,7 @@
 //! The lesson reader screen.
 
 use super::reader::Reader;
-use super::{App, Effect, Level, Screen, now};
+use super::{App, Effect, Level, Screen};
 use crate::content::{ItemRef, Lesson};
 use crate::input::Command;
 use crate::progress::Position;
@@ -37,13 +37,14 @@ pub fn lesson_markdown(lesson: &Lesson) -> String {
 }
 
 pub fn open(app: &mut App, index: usize) -> Vec<Effect> {
+    let now = app.now;
     let lesson = &app.pack.lessons[index];
     let id = lesson.id.clone();
     let area = app.geometry.lesson;
     let mut reader = Reader::new(&lesson_markdown(lesson), area.width, area.height);
     let pp = app.pp_mut();
     let lp = pp.lesson_mut(&id);
-    lp.opened_at.get_or_insert_with(now);
+    lp.opened_at.get_or_insert(now);
     reader.scroll_to(lp.scroll);
     pp.last = Some(Position { item: id, step: None });
     app.home.select_item(&app.pack.clone(), ItemRef::Lesson(index));
@@ -54,6 +55,7 @@ pub fn open(app: &mut App, index: usize) -> Vec<Effect> {
 
 /// Reaching the end of a lesson completes it.
 fn mark_read_if_at_end(app: &mut App) -> bool {
+    let now = app.now;
     let Screen::Lesson(view) = &app.screen else { return false };
     if !view.reader.at_end() {
         return false;
@@ -63,7 +65,7 @@ fn mark_read_if_at_end(app: &mut App) -> bool {
     if lp.completed_at.is_some() {
         return false;
     }
-    lp.completed_at = Some(now());
+    lp.completed_at = Some(now);
     app.flash(Level::Success, "Lesson complete ●");
     true
 }

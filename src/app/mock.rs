@@ -5,7 +5,7 @@ use ratatui_textarea::TextArea;
 
 use super::overlay::{Confirm, Overlay, Pending};
 use super::reader::Reader;
-use super::{App, Effect, Level, Screen, TICKS_PER_SECOND, now};
+use super::{App, Effect, Level, Screen, TICKS_PER_SECOND};
 use crate::content::CardKind;
 use crate::drill::grade::Grade;
 use crate::drill::mock::{Mock, MockConfig, clock};
@@ -71,7 +71,8 @@ impl MockView {
 }
 
 pub fn open(app: &mut App, config: MockConfig) -> Vec<Effect> {
-    open_at(app, config, now())
+    let now = app.now;
+    open_at(app, config, now)
 }
 
 /// A mock started at `started_at` (unix seconds; it also seeds the draw of questions).
@@ -268,13 +269,14 @@ pub fn command(app: &mut App, cmd: Command) -> Vec<Effect> {
 
 /// A scored answer counts as a review of its card in the drills.
 fn record_review(app: &mut App, v: &MockView, i: usize) {
+    let now = app.now;
     let a = &v.mock.answers[i];
     let Some(grade) = a.grade else { return };
-    let today = crate::drill::today();
+    let today = crate::drill::day_at(app.now);
     let drill = &mut app.pp_mut().drill;
     let prev = drill.items.get(&a.card).cloned();
     let state = Scheduler::default().review(prev.as_ref(), grade, today);
-    drill.record(ReviewEntry { day: today, at: now(), item: a.card.clone(), grade, new: prev.is_none(), secs: a.secs }, state);
+    drill.record(ReviewEntry { day: today, at: now, item: a.card.clone(), grade, new: prev.is_none(), secs: a.secs }, state);
 }
 
 /// To the scorecard; the transcript is written by the runtime.

@@ -47,6 +47,9 @@ pub struct App {
     pub running: HashMap<(String, String), u64>,
     pub next_run: u64,
     pub tick: u64,
+    /// The time of the action being handled (Unix seconds), set by the runtime before each
+    /// `update` and frame: neither reads the clock, so both are deterministic.
+    pub now: u64,
     pub quit: bool,
     /// Where each scenario may be started or reset from here (the target and how to name it),
     /// or why not; set by the caller (it reads the sandbox record).
@@ -101,6 +104,7 @@ impl App {
             running: HashMap::new(),
             next_run: 1,
             tick: 0,
+            now: 0,
             quit: false,
             scenario_access: Default::default(),
             pending_scenario: None,
@@ -198,6 +202,3 @@ impl App {
     }
 }
 
-pub fn now() -> u64 {
-    crate::checks::engine::now_unix()
-}

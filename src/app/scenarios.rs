@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::overlay::{Confirm, Overlay, Pending};
 use super::reader::Reader;
-use super::{App, Effect, Level, Screen, now};
+use super::{App, Effect, Level, Screen};
 use crate::checks::CheckResult;
 use crate::input::Command;
 use crate::scenario::ScenarioRun;
@@ -65,6 +65,7 @@ fn run_of<'a>(app: &'a App, id: &str) -> Option<&'a ScenarioRun> {
 
 /// The selected scenario's page.
 fn page(app: &App, id: &str, results: Option<&Vec<CheckResult>>) -> String {
+    let now = app.now;
     let Some(s) = app.pack.scenario(id) else { return String::new() };
     let vars = crate::scenario::vars(&app.pack, s);
     let x = |t: &str| crate::content::vars::expand(t, &vars);
@@ -90,7 +91,7 @@ fn page(app: &App, id: &str, results: Option<&Vec<CheckResult>>) -> String {
                 out += "\n";
             }
             if run.fixed_at.is_some() {
-                out += &format!("## Fixed\n\nScore **{}/100**.\n\n## Debrief\n\n{}\n", run.score(s.minutes, now()), x(&s.debrief_with_sources()));
+                out += &format!("## Fixed\n\nScore **{}/100**.\n\n## Debrief\n\n{}\n", run.score(s.minutes, now), x(&s.debrief_with_sources()));
             }
         }
     }
@@ -255,13 +256,14 @@ pub fn confirmed(app: &mut App) -> Vec<Effect> {
 }
 
 pub fn finished(app: &mut App, id: &str, outcome: ScenarioOutcome) -> Vec<Effect> {
+    let now = app.now;
     if let Screen::Scenarios(v) = &mut app.screen {
         v.busy = None;
     }
     let mut effects = vec![];
     match outcome {
         ScenarioOutcome::Started(Ok(mut run)) => {
-            run.started_at = now();
+            run.started_at = now;
             app.pp_mut().scenarios.insert(id.to_string(), run);
             app.flash(Level::Warning, "The fault is in: read the symptom, find it, fix it. r checks.");
             if let Screen::Scenarios(v) = &mut app.screen {
@@ -276,7 +278,7 @@ pub fn finished(app: &mut App, id: &str, outcome: ScenarioOutcome) -> Vec<Effect
         ScenarioOutcome::Checked(results) => {
             let fixed = crate::scenario::all_pass(&results);
             if fixed && let Some(run) = app.pp_mut().scenarios.get_mut(id).filter(|r| r.fixed_at.is_none()) {
-                run.fixed_at = Some(now());
+                run.fixed_at = Some(now);
                 app.flash(Level::Success, "Fixed ✔ — read the debrief.");
                 effects.push(Effect::Save);
             } else if !fixed {
@@ -315,9 +317,10 @@ pub fn finished(app: &mut App, id: &str, outcome: ScenarioOutcome) -> Vec<Effect
 
 /// For the list: the state and the clock of each scenario.
 pub fn state_label(app: &App, id: &str, minutes: u32) -> String {
+    let now = app.now;
     match run_of(app, id) {
         None => "not started".into(),
-        Some(r) if r.fixed_at.is_some() => format!("fixed in {} · score {}", crate::drill::mock::clock(r.secs(now()) as u32), r.score(minutes, now())),
-        Some(r) => format!("broken · {}", crate::drill::mock::clock(r.secs(now()) as u32)),
+        Some(r) if r.fixed_at.is_some() => format!("fixed in {} · score {}", crate::drill::mock::clock(r.secs(now) as u32), r.score(minutes, now)),
+        Some(r) => format!("broken · {}", crate::drill::mock::clock(r.secs(now) as u32)),
     }
 }

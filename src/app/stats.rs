@@ -14,7 +14,7 @@ pub struct StatsView {
 
 pub fn open(app: &mut App) -> Vec<Effect> {
     let mut effects = super::update::leave_screen(app);
-    let today = crate::drill::today();
+    let today = crate::drill::day_at(app.now);
     app.screen = Screen::Stats(view(app, today));
     effects.push(Effect::Save);
     effects

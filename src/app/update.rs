@@ -3,7 +3,7 @@
 use crossterm::event::{KeyCode, KeyEventKind, KeyModifiers, MouseEventKind};
 
 use super::overlay::{Confirm, Overlay, Pending};
-use super::{App, Effect, Geometry, Level, Screen, exercise, lesson, now};
+use super::{App, Effect, Geometry, Level, Screen, exercise, lesson};
 use crate::content::ItemRef;
 use crate::input::{Command, Context};
 
@@ -319,12 +319,13 @@ fn home_command(app: &mut App, cmd: Command) -> Vec<Effect> {
 }
 
 fn confirmed(app: &mut App, confirm: Confirm) -> Vec<Effect> {
+    let now = app.now;
     let pack = app.pack.clone();
     match confirm.on_yes {
         Pending::RevealSolution { exercise, step } => {
             let sp = app.pp_mut().step_mut(&exercise, &step);
             sp.solution_revealed = true;
-            sp.solution_revealed_at = Some(now());
+            sp.solution_revealed_at = Some(now);
             app.refresh_step(false);
             if let Screen::Exercise(v) = &mut app.screen {
                 let first_solution_line = v.reader.rendered.headings.last().copied().unwrap_or(0);

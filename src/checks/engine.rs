@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use futures::future::BoxFuture;
 
@@ -67,7 +67,7 @@ impl CheckEngine for Engine {
 
 /// Run a step's checks now (the clock is read here, at the edge, once for all of them).
 pub async fn run_checks(backend: &Backend, checks: &[CheckSpec], vars: &BTreeMap<String, String>) -> StepRun {
-    run_checks_at(backend, checks, vars, now_unix()).await
+    run_checks_at(backend, checks, vars, crate::clock::unix_now()).await
 }
 
 /// Run a step's checks as of `now` (Unix seconds): what "the last 15 minutes" and "today's
@@ -86,7 +86,7 @@ pub async fn run_checks_at(backend: &Backend, checks: &[CheckSpec], vars: &BTree
 }
 
 pub async fn run_one(backend: &Backend, spec: &CheckSpec, vars: &BTreeMap<String, String>) -> CheckResult {
-    run_one_at(backend, spec, vars, now_unix()).await
+    run_one_at(backend, spec, vars, crate::clock::unix_now()).await
 }
 
 pub async fn run_one_at(backend: &Backend, spec: &CheckSpec, vars: &BTreeMap<String, String>, now: u64) -> CheckResult {
@@ -103,6 +103,3 @@ pub async fn run_one_at(backend: &Backend, spec: &CheckSpec, vars: &BTreeMap<Str
     CheckResult { check: spec.kind.clone(), duration_ms: started.elapsed().as_millis() as u64, ..outcome }
 }
 
-pub fn now_unix() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
-}

@@ -103,7 +103,7 @@ pub fn up(dir: &Path, name: &str) -> Result<String, String> {
         return Err("no way to create a local cluster: install kwokctl (go install sigs.k8s.io/kwok/cmd/kwokctl@v0.8.0, with kube-apiserver and etcd binaries given by KWOK_*_BINARY) or kind with Docker".into());
     };
     // record the cluster at once: if anything below fails, `down` can still remove it
-    let mut sandbox = Sandbox { cluster: name.to_string(), runtime: runtime.to_string(), kubeconfig, emulator: None, created_at: crate::checks::engine::now_unix() };
+    let mut sandbox = Sandbox { cluster: name.to_string(), runtime: runtime.to_string(), kubeconfig, emulator: None, created_at: crate::clock::unix_now() };
     save(dir, &sandbox)?;
     sandbox.emulator = match find_on_path("moto_server") {
         Some(moto) => {

@@ -8,9 +8,11 @@ pub mod queue;
 pub mod schedule;
 pub mod stats;
 
-/// Today as the learner's local calendar day, counted from 1970-01-01.
-pub fn today() -> i64 {
-    day_of(jiff::Zoned::now().date())
+/// The learner's local calendar day at a time (Unix seconds), counted from 1970-01-01. The time
+/// is passed in (`App::now`), never read here.
+pub fn day_at(now: u64) -> i64 {
+    let ts = jiff::Timestamp::from_second(i64::try_from(now).unwrap_or(i64::MAX)).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    day_of(ts.to_zoned(jiff::tz::TimeZone::system()).date())
 }
 
 pub fn day_of(date: jiff::civil::Date) -> i64 {

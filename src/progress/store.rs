@@ -107,7 +107,7 @@ impl Store {
     }
 
     fn set_aside(&mut self, reason: String) -> Loaded {
-        let stamp = crate::checks::engine::now_unix();
+        let stamp = crate::clock::unix_now();
         let moved_to = self.path.with_file_name(format!("{FILE_NAME}.corrupt-{stamp}"));
         match fs::rename(&self.path, &moved_to) {
             Ok(()) => Loaded::Recovered { progress: Progress::default(), moved_to, reason },

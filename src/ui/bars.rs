@@ -15,7 +15,7 @@ pub fn title(frame: &mut Frame, area: Rect, app: &App) {
         Screen::Home => {
             let pp = app.pack_progress();
             let done = app.pack.items().filter(|&i| pp.status(&app.pack, i) == crate::progress::ItemStatus::Done).count();
-            let today = crate::drill::today();
+            let today = crate::drill::day_at(app.now);
             let due = pp.drill.items.values().filter(|s| s.due_day <= today).count();
             let drills = if due > 0 { format!("{due} to drill · ") } else { String::new() };
             (app.pack.title.clone(), format!("{drills}{done}/{} done ", app.pack.items().count()))

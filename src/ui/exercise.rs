@@ -88,7 +88,7 @@ fn draw_results(frame: &mut Frame, area: Rect, app: &App, sp: Option<&crate::pro
     let run_key = app.key_for(Context::Exercise, Command::RunChecks);
     let title = match sp.and_then(|s| s.last_run.as_ref()) {
         _ if running => format!(" Checks {} running ", spinner(app.tick)),
-        Some(run) => format!(" Checks · live · last run {} ", ago(run.at)),
+        Some(run) => format!(" Checks · live · last run {} ", ago(run.at, app.now)),
         None => " Checks · live ".to_string(),
     };
     let block = Block::new()
@@ -149,8 +149,8 @@ fn draw_results(frame: &mut Frame, area: Rect, app: &App, sp: Option<&crate::pro
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 
-fn ago(at: u64) -> String {
-    let secs = crate::app::now().saturating_sub(at);
+fn ago(at: u64, now: u64) -> String {
+    let secs = now.saturating_sub(at);
     match secs {
         0..=59 => "just now".to_string(),
         60..=3599 => format!("{} min ago", secs / 60),

@@ -22,9 +22,14 @@ pub fn fixture_pack() -> PackFiles {
         .expect("fixture pack")
 }
 
+/// The fixed time of the test apps: 2026-12-06 12:00 UTC.
+pub const NOW: u64 = 1_796_558_400;
+
 pub fn app_with(files: PackFiles, progress: Progress, size: (u16, u16)) -> App {
     let (pack, files) = kubedojo::session::load_pack(files).expect("pack loads");
     let mut app = App::new(pack, files, progress, Keymap::built_in(), size);
+    // the time is state, set as the runtime sets it: screens are the same on every run
+    app.now = NOW;
     app::update(&mut app, Action::Resize(size.0, size.1));
     app.target = Some(TargetInfo {
         kube: Some(KubeTarget {

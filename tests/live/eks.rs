@@ -1155,7 +1155,7 @@ impl SimEks {
         let group = format!("/aws/containerinsights/{}/application", self.name);
         let _ = logs.create_log_group().log_group_name(&group).send().await; // exists after the first pod
         let pods = Api::<Pod>::namespaced(self.client(), ns).list(&kube::api::ListParams::default().labels(&format!("app={app}"))).await.expect("list pods");
-        let now = kubedojo::checks::engine::now_unix() as i64 * 1000;
+        let now = kubedojo::clock::unix_now() as i64 * 1000;
         for pod in pods.items {
             let (name, spec) = (pod.metadata.name.clone().unwrap_or_default(), pod.spec.clone().unwrap_or_default());
             let node = spec.node_name.clone().unwrap_or_default();

@@ -97,7 +97,7 @@ impl Observer {
         {
             *seen = drill_at;
             if let Some(pp) = app.pp() {
-                let today = crate::drill::today();
+                let today = crate::drill::day_at(app.now);
                 let reviews: Vec<_> = pp.drill.log.iter().filter(|r| r.day == today).collect();
                 let mut e = event(EventKind::Drill);
                 e.reviewed = Some(reviews.len() as u32);
