@@ -344,7 +344,7 @@ pub struct ScenarioArgs {
 pub enum SandboxAction {
     /// Create the cluster (and start the emulator when moto is installed); prints the env.
     Up {
-        #[arg(long, default_value = crate::commands::sandbox::DEFAULT_NAME)]
+        #[arg(long, default_value = crate::sandbox::DEFAULT_NAME)]
         name: String,
     },
     /// Delete what `up` created, and nothing else (asks first).

@@ -6,6 +6,7 @@
 //! - `checks/`   check catalogue, engine interface, result model
 //! - `progress/` the learner's progress and its atomic store
 //! - `drill/`    interview drills: grading, FSRS scheduling, queue, statistics, mock interviews
+//! - `sandbox/`  the local practice environment: its record, up and down
 //! - `scenario/` break-fix scenarios: fault actions (describe, apply, undo), start, reset
 //! - `workshop/` instructor-led workshops: server, storage, board, the learner's reporter
 //! - `input/`    key bindings as data, terminal events -> commands
@@ -28,6 +29,7 @@ pub mod input;
 pub mod labconfig;
 pub mod markdown;
 pub mod progress;
+pub mod sandbox;
 pub mod scenario;
 pub mod session;
 pub mod target;

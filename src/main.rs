@@ -46,9 +46,13 @@ fn run(cli: Cli) -> Result<i32, String> {
             use kubedojo::cli::SandboxAction;
             let dir = kubedojo::progress::store::state_dir().ok_or("no state folder: set KUBEDOJO_STATE_DIR")?;
             let text = match action {
-                SandboxAction::Up { name } => commands::sandbox::up(&dir, &name)?,
-                SandboxAction::Down { yes } => commands::sandbox::down(&dir, yes)?,
-                SandboxAction::Status => commands::sandbox::status(&dir),
+                SandboxAction::Up { name } => kubedojo::sandbox::up(&dir, &name)?,
+                SandboxAction::Down { yes } => match kubedojo::sandbox::down_question(&dir) {
+                    None => "no sandbox to remove (nothing was touched)\n".to_string(),
+                    Some(question) if commands::prompt::confirm(&question, yes)? => kubedojo::sandbox::down(&dir)?,
+                    Some(_) => "left as it is\n".to_string(),
+                },
+                SandboxAction::Status => kubedojo::sandbox::status(&dir),
             };
             print!("{text}");
             Ok(0)
@@ -194,7 +198,7 @@ fn check(pack: Option<&std::path::Path>, args: &kubedojo::cli::CheckArgs) -> Res
 
 /// Where the TUI may start or reset each scenario: the sandbox, or the target lab.toml names.
 fn scenario_access(pack: &kubedojo::content::Pack, lab: &kubedojo::labconfig::TargetDefaults) -> std::collections::BTreeMap<String, Result<(kubedojo::checks::backend::TargetOptions, String), String>> {
-    let sandbox = commands::scenario::sandbox_dir().as_deref().and_then(commands::scenario::sandbox_record);
+    let sandbox = kubedojo::progress::store::state_dir().as_deref().and_then(kubedojo::sandbox::load);
     let args = kubedojo::cli::TargetArgs {
         target: None,
         context: lab.context.clone(),
@@ -237,8 +241,8 @@ fn scenario(cli: &Cli, action: &kubedojo::cli::ScenarioAction) -> Result<i32, St
         ScenarioAction::Start(args) | ScenarioAction::Status(args) | ScenarioAction::Reset(args) => {
             let s = sc::find(&pack, &args.id)?;
             let vars = sc::vars(&pack, s, &args.vars)?;
-            let dir = sc::sandbox_dir();
-            let sandbox = dir.as_deref().and_then(sc::sandbox_record);
+            let dir = kubedojo::progress::store::state_dir();
+            let sandbox = dir.as_deref().and_then(kubedojo::sandbox::load);
             let allowed = sc::allowed(s, &args.target, &lab.target, sandbox.as_ref())?;
             let rt = runtime()?;
             let backend = rt.block_on(kubedojo::checks::backend::Backend::connect(&allowed.options));
@@ -249,7 +253,7 @@ fn scenario(cli: &Cli, action: &kubedojo::cli::ScenarioAction) -> Result<i32, St
                         return Err(format!("scenario {} is already broken: fix it (kubedojo scenario status {}) or put it back (kubedojo scenario reset {})", s.id, s.id, s.id));
                     }
                     print!("{}", sc::plan_text(&pack, &files, s, &vars, &allowed.label));
-                    if !commands::sandbox::confirm("Break it?", args.yes)? {
+                    if !commands::prompt::confirm("Break it?", args.yes)? {
                         println!("Nothing was changed.");
                         return Ok(0);
                     }
@@ -277,7 +281,7 @@ fn scenario(cli: &Cli, action: &kubedojo::cli::ScenarioAction) -> Result<i32, St
                     for u in &run.undo {
                         println!("  - {}", kubedojo::scenario::action::describe_undo(u));
                     }
-                    if !commands::sandbox::confirm("Reset?", args.yes)? {
+                    if !commands::prompt::confirm("Reset?", args.yes)? {
                         println!("Nothing was changed.");
                         return Ok(0);
                     }

@@ -243,7 +243,7 @@ async fn run_scenario(pack: &crate::content::Pack, files: &crate::content::PackF
         ScenarioOp::Start { options, label, .. } => {
             let b = crate::checks::backend::Backend::connect(&options).await;
             let now = crate::clock::unix_now();
-            let result = crate::commands::scenario::start(&b, pack, files, s, &vars, now, &label).await.map(|(run, _)| run);
+            let result = crate::scenario::start(&b, pack, files, s, &vars, now, label).await.map_err(|e| e.explain(s));
             ScenarioOutcome::Started(result)
         }
         ScenarioOp::Check { options, .. } => {

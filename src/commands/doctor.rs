@@ -1,7 +1,8 @@
 //! `kubedojo doctor`: what the lab is pointed at and what is missing, each with its fix.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
+
+use crate::sandbox::find_on_path;
 
 use crate::checks::backend::{Backend, CALL_TIMEOUT, TargetKind, TargetOptions};
 
@@ -13,11 +14,6 @@ const TOOLS: &[(&str, &str)] = &[
     ("kind", "for a local cluster with Docker: go install sigs.k8s.io/kind@latest"),
     ("kwokctl", "for a local cluster without Docker: go install sigs.k8s.io/kwok/cmd/kwokctl@v0.8.0"),
 ];
-
-pub fn find_on_path(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path).map(|d| d.join(name)).find(|p| p.is_file())
-}
 
 fn line(out: &mut String, ok: bool, what: &str, text: &str) {
     let _ = writeln!(out, "{} {what:<15} {text}", if ok { "✔" } else { "✘" });

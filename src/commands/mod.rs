@@ -7,7 +7,7 @@ pub mod drill;
 pub mod files;
 pub mod lint;
 pub mod list;
-pub mod sandbox;
+pub mod prompt;
 pub mod workshop;
 
 use std::path::Path;

@@ -4,57 +4,24 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::Path;
 
 use crate::checks::backend::{Backend, TargetOptions};
 use crate::cli::TargetArgs;
-use crate::content::{FaultAction, Pack, Scenario};
+use crate::content::{Pack, Scenario};
 use crate::progress::PackProgress;
-use crate::scenario::{self, StartError};
+use crate::scenario::{self, access::Allowed};
 
-/// Where a scenario may write: the target options and how to name it.
-#[derive(Debug, Clone)]
-pub struct Allowed {
-    pub options: TargetOptions,
-    pub label: String,
-}
-
-fn needs_aws(s: &Scenario) -> bool {
-    s.fault.iter().any(|a| !matches!(a, FaultAction::K8sPatch { .. } | FaultAction::K8sCreate { .. }))
-}
-
-/// The target a scenario may change: the recorded sandbox, or one named with --context (and,
-/// for AWS changes, --aws-profile or --aws-endpoint-url). Anything else is refused.
-pub fn allowed(s: &Scenario, args: &TargetArgs, lab: &crate::labconfig::TargetDefaults, sandbox: Option<&super::sandbox::Sandbox>) -> Result<Allowed, String> {
-    let named_aws = args.aws_profile.is_some() || args.aws_endpoint_url.is_some();
-    if let Some(ctx) = &args.context {
-        if needs_aws(s) && !named_aws {
-            return Err(format!("scenario {} changes AWS too: name the account with --aws-profile P (or --aws-endpoint-url URL for an emulator)", s.id));
-        }
-        let options = args.target_options(lab);
-        let aws = options.aws_endpoint.clone().or(options.aws_profile.clone()).unwrap_or_default();
-        return Ok(Allowed { label: format!("kube context {ctx}{}", if aws.is_empty() { String::new() } else { format!(", AWS {aws}") }), options });
-    }
-    let Some(sb) = sandbox else {
-        return Err("kubedojo only breaks an environment it created (kubedojo sandbox up) or one you name: pass --context CTX (and --aws-profile P for AWS changes)".into());
-    };
-    if let Some(k) = &args.kubeconfig
-        && k != &sb.kubeconfig
-    {
-        return Err(format!("{} is not the sandbox's kubeconfig ({}): name the context with --context to use it", k.display(), sb.kubeconfig.display()));
-    }
-    if needs_aws(s) && sb.emulator.is_none() {
-        return Err(format!("scenario {} changes AWS, and the sandbox has no AWS emulator (install moto: pip install 'moto[server]', then kubedojo sandbox up)", s.id));
-    }
-    let options = TargetOptions {
+/// The target a scenario may change (`scenario::access::allowed`), from the command line's flags.
+pub fn allowed(s: &Scenario, args: &TargetArgs, lab: &crate::labconfig::TargetDefaults, sandbox: Option<&crate::sandbox::Sandbox>) -> Result<Allowed, String> {
+    let named = TargetOptions {
         kind: args.target,
-        kubeconfig: Some(sb.kubeconfig.clone()),
-        context: None,
-        aws_profile: None,
-        aws_region: args.aws_region.clone().or(lab.aws_region.clone()).or(Some("eu-west-1".into())),
-        aws_endpoint: sb.emulator.as_ref().map(|e| e.url.clone()),
+        kubeconfig: args.kubeconfig.clone(),
+        context: args.context.clone(),
+        aws_profile: args.aws_profile.clone(),
+        aws_region: args.aws_region.clone(),
+        aws_endpoint: args.aws_endpoint_url.clone(),
     };
-    Ok(Allowed { label: format!("the sandbox {} ({})", sb.cluster, sb.runtime), options })
+    scenario::access::allowed(s, &named, &args.target_options(lab), sandbox)
 }
 
 pub fn find<'p>(pack: &'p Pack, id: &str) -> Result<&'p Scenario, String> {
@@ -125,25 +92,8 @@ pub async fn start(b: &Backend, pack: &Pack, files: &crate::content::PackFiles, 
             let _ = writeln!(out, "\nWhen you think it is fixed: kubedojo scenario status {}. Stuck: kubedojo scenario hint {}.", s.id, s.id);
             Ok((run, out))
         }
-        Err(StartError::NotWorking(results)) => Err(format!(
-            "the working state of lab {} is not in place on this target, so there is nothing to break yet:\n{}Solve the lab first (kubedojo check {} shows what is missing).",
-            s.lab,
-            results_text(&results),
-            s.lab
-        )),
-        Err(StartError::Setup(error)) => Err(format!("could not set up the working state of lab {} on this target: {error}\nNothing was broken.", s.lab)),
-        Err(StartError::Inject { error, not_undone }) => {
-            let mut m = format!("injecting the fault failed: {error}");
-            if not_undone.is_empty() {
-                m.push_str("\nEverything changed before it was put back.");
-            } else {
-                m.push_str("\nCould NOT put back:\n");
-                for n in not_undone {
-                    let _ = writeln!(m, "  - {n}");
-                }
-            }
-            Err(m)
-        }
+        Err(e @ scenario::StartError::NotWorking(_)) => Err(format!("{} (kubedojo check {} shows what is missing)", e.explain(s), s.lab)),
+        Err(e) => Err(e.explain(s)),
     }
 }
 
@@ -174,10 +124,3 @@ pub fn hint(s: &Scenario, run: &mut scenario::ScenarioRun, vars: &BTreeMap<Strin
     }
 }
 
-pub fn sandbox_dir() -> Option<std::path::PathBuf> {
-    crate::progress::store::state_dir()
-}
-
-pub fn sandbox_record(dir: &Path) -> Option<super::sandbox::Sandbox> {
-    super::sandbox::load(dir)
-}

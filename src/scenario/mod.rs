@@ -1,6 +1,7 @@
 //! Break-fix scenarios: start from a lab's solved state, inject a fault (after showing exactly
 //! what will change), let the learner find and fix it, and put everything back on reset.
 
+pub mod access;
 pub mod action;
 
 use std::collections::BTreeMap;
@@ -86,6 +87,31 @@ pub enum StartError {
     Setup(String),
     /// An action failed; the ones before it were undone (or could not be: listed).
     Inject { error: String, not_undone: Vec<String> },
+}
+
+impl StartError {
+    /// What went wrong, for the learner, in the CLI and the TUI alike.
+    pub fn explain(&self, s: &Scenario) -> String {
+        match self {
+            Self::NotWorking(results) => {
+                let failing: String = results.iter().map(|r| format!("  {} {:<26} {}\n", r.status.symbol(), r.check, r.message)).collect();
+                format!("the working state of lab {} is not in place on this target, so there is nothing to break yet:\n{failing}Solve the lab first: its checks show what is missing", s.lab)
+            }
+            Self::Setup(error) => format!("could not set up the working state of lab {} on this target: {error}\nNothing was broken.", s.lab),
+            Self::Inject { error, not_undone } => {
+                let mut m = format!("injecting the fault failed: {error}");
+                if not_undone.is_empty() {
+                    m.push_str("\nEverything changed before it was put back.");
+                } else {
+                    m.push_str("\nCould NOT put back:\n");
+                    for n in not_undone {
+                        m.push_str(&format!("  - {n}\n"));
+                    }
+                }
+                m
+            }
+        }
+    }
 }
 
 /// The lab's asset files carry its default variable values (the exercises say so): where this

@@ -1,16 +1,19 @@
-//! `kubedojo sandbox up|down|status`: a local practice environment. A kwok cluster (kwokctl,
+//! The sandbox: a local practice environment (`kubedojo sandbox up|down|status`). A kwok cluster (kwokctl,
 //! no Docker needed) or a kind cluster (with Docker), plus the moto AWS emulator when it is
 //! installed. Only what `up` created is ever stopped or deleted: it is recorded in the state
 //! folder, and `down` touches nothing else.
 
 use std::fmt::Write as _;
-use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use serde::{Deserialize, Serialize};
 
-use super::doctor::find_on_path;
+/// A program on PATH.
+pub fn find_on_path(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path).map(|d| d.join(name)).find(|p| p.is_file())
+}
 
 pub const DEFAULT_NAME: &str = "kubedojo-sandbox";
 
@@ -152,32 +155,20 @@ pub fn status(dir: &Path) -> String {
     }
 }
 
-/// Ask before deleting, unless `yes`; without a terminal to ask on, `--yes` is required.
-pub fn confirm(question: &str, yes: bool) -> Result<bool, String> {
-    if yes {
-        return Ok(true);
-    }
-    if !std::io::stdin().is_terminal() {
-        return Err(format!("{question}: pass --yes to confirm (no terminal to ask on)"));
-    }
-    print!("{question} [y/N] ");
-    std::io::stdout().flush().map_err(|e| e.to_string())?;
-    let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer).map_err(|e| e.to_string())?;
-    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
-}
-
-pub fn down(dir: &Path, yes: bool) -> Result<String, String> {
-    let Some(s) = load(dir) else { return Ok("no sandbox to remove (nothing was touched)\n".into()) };
-    let what = format!(
+/// What `down` would remove, as the question to ask first; `None` when there is no sandbox.
+pub fn down_question(dir: &Path) -> Option<String> {
+    let s = load(dir)?;
+    Some(format!(
         "Delete the {} cluster {} created by `kubedojo sandbox up`{}?",
         s.runtime,
         s.cluster,
         if s.emulator.is_some() { " and stop its AWS emulator" } else { "" }
-    );
-    if !confirm(&what, yes)? {
-        return Ok("left as it is\n".into());
-    }
+    ))
+}
+
+/// Remove what `up` created, and nothing else (ask with `down_question` first).
+pub fn down(dir: &Path) -> Result<String, String> {
+    let Some(s) = load(dir) else { return Ok("no sandbox to remove (nothing was touched)\n".into()) };
     let mut out = String::new();
     match s.runtime.as_str() {
         "kwok" => {
