@@ -17,6 +17,16 @@ use tokio::sync::RwLock;
 /// Tests share the CRD; the one that removes it takes the write lock.
 static CRD_LOCK: RwLock<()> = RwLock::const_new(());
 
+/// A backend and client with the Rollout CRD installed, holding the CRD lock for reading (the
+/// test that removes the CRD takes it for writing).
+async fn with_crd() -> (tokio::sync::RwLockReadGuard<'static, ()>, kubedojo::checks::backend::Backend, kube::Client) {
+    let guard = CRD_LOCK.read().await;
+    let b = backend(None, false).await;
+    let c = client(&b);
+    install_crd(&c).await;
+    (guard, b, c)
+}
+
 async fn install_crd(c: &kube::Client) {
     let api: Api<CustomResourceDefinition> = Api::all(c.clone());
     let crd: CustomResourceDefinition = serde_json::from_value(json!({
@@ -137,10 +147,7 @@ async fn controller_crd_and_deployment() {
 
 #[tokio::test]
 async fn blue_green_spec_cases() {
-    let _guard = CRD_LOCK.read().await;
-    let b = backend(None, false).await;
-    let c = client(&b);
-    install_crd(&c).await;
+    let (_guard, b, c) = with_crd().await;
     let cases = [
         (BLUE_GREEN(false), true, Pass, "manual promotion"),
         (BLUE_GREEN(true), true, Warn, "promotes automatically"),
@@ -188,10 +195,7 @@ async fn blue_green_spec_cases() {
 
 #[tokio::test]
 async fn services_wired_to_the_rollout_selectors() {
-    let _guard = CRD_LOCK.read().await;
-    let b = backend(None, false).await;
-    let c = client(&b);
-    install_crd(&c).await;
+    let (_guard, b, c) = with_crd().await;
     let status = json!({"phase": "Healthy", "stableRS": "7d9f", "currentPodHash": "7d9f", "blueGreen": {"activeSelector": "7d9f", "previewSelector": "7d9f"}});
     let ns = namespace(&c, "ro-wired").await;
     service(&c, &ns, "web-active", Some("7d9f")).await;
@@ -238,10 +242,7 @@ async fn services_wired_to_the_rollout_selectors() {
 
 #[tokio::test]
 async fn promotion_states() {
-    let _guard = CRD_LOCK.read().await;
-    let b = backend(None, false).await;
-    let c = client(&b);
-    install_crd(&c).await;
+    let (_guard, b, c) = with_crd().await;
     let green = "public.ecr.aws/nginx/nginx:1.27";
     let v = vars(&[("greenImage", green)]);
     let cases = [
@@ -304,10 +305,7 @@ async fn promotion_states() {
 
 #[tokio::test]
 async fn preview_ready_states() {
-    let _guard = CRD_LOCK.read().await;
-    let b = backend(None, false).await;
-    let c = client(&b);
-    install_crd(&c).await;
+    let (_guard, b, c) = with_crd().await;
     let (blue, green) = ("public.ecr.aws/nginx/nginx:1.26", "public.ecr.aws/nginx/nginx:1.27");
     let v = vars(&[("greenImage", green)]);
     let cases = [
@@ -332,10 +330,7 @@ async fn preview_ready_states() {
 
 #[tokio::test]
 async fn blue_green_spec_without_a_preview_service() {
-    let _guard = CRD_LOCK.read().await;
-    let b = backend(None, false).await;
-    let c = client(&b);
-    install_crd(&c).await;
+    let (_guard, b, c) = with_crd().await;
     let ns = namespace(&c, "ro-half").await;
     service(&c, &ns, "web-active", None).await;
     rollout(&c, &ns, json!({"blueGreen": {"activeService": "web-active", "autoPromotionEnabled": false}}), "nginx:1.26", serde_json::Value::Null).await;
@@ -350,10 +345,7 @@ async fn blue_green_spec_without_a_preview_service() {
 
 #[tokio::test]
 async fn services_wired_needs_blue_green_services_that_exist() {
-    let _guard = CRD_LOCK.read().await;
-    let b = backend(None, false).await;
-    let c = client(&b);
-    install_crd(&c).await;
+    let (_guard, b, c) = with_crd().await;
     let status = json!({"phase": "Healthy", "stableRS": "7d9f", "currentPodHash": "7d9f", "blueGreen": {"activeSelector": "7d9f", "previewSelector": "7d9f"}});
     let s = |ns: &str| spec("rollouts.services-wired", &[("namespace", ns), ("name", "web")]);
 
@@ -389,10 +381,7 @@ async fn services_wired_needs_blue_green_services_that_exist() {
 
 #[tokio::test]
 async fn controller_behind_or_rollout_still_progressing() {
-    let _guard = CRD_LOCK.read().await;
-    let b = backend(None, false).await;
-    let c = client(&b);
-    install_crd(&c).await;
+    let (_guard, b, c) = with_crd().await;
     let green = "public.ecr.aws/nginx/nginx:1.27";
     let v = vars(&[("greenImage", green)]);
     let promoted = |ns: &str| spec("rollouts.promoted", &[("namespace", ns), ("name", "web")]);

@@ -22,6 +22,20 @@ fn pod_labels(d: &Deployment) -> BTreeMap<String, String> {
     d.spec.template.metadata.as_ref().and_then(|m| m.labels.clone()).unwrap_or_default()
 }
 
+/// The first budget whose selector picks pods with these labels.
+fn covering<'a>(budgets: &'a [PodDisruptionBudget], labels: &BTreeMap<String, String>) -> Option<&'a PodDisruptionBudget> {
+    budgets.iter().find(|p| p.spec.as_ref().and_then(|s| s.selector.as_ref()).is_some_and(|s| selector::matches(s, labels)))
+}
+
+/// A budget for a Deployment's pods: the lab's file when it has one, else one that allows a
+/// single disruption.
+fn create_pdb(lab_file: Option<&str>, ns: &str, name: &str, labels: &BTreeMap<String, String>) -> String {
+    match lab_file {
+        Some(file) => format!("kubectl apply -f {file}"),
+        None => format!("kubectl -n {ns} create poddisruptionbudget {name} --selector={} --max-unavailable=1", selector_arg(labels)),
+    }
+}
+
 /// `k=v,k2=v2`: labels as a kubectl label selector.
 fn selector_arg(labels: &BTreeMap<String, String>) -> String {
     labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")
@@ -55,15 +69,10 @@ pub async fn pdb(ctx: &Ctx<'_>) -> Step<Outcome> {
             return Ok(fail(format!("Deployment {ns}/{name} not found")).found_expected("no Deployment", format!("{ns}/{name}")).next(next));
         };
         let labels = pod_labels(&d);
-        let Some(p) = budgets.iter().find(|p| p.spec.as_ref().and_then(|s| s.selector.as_ref()).is_some_and(|s| selector::matches(s, &labels))) else {
-            let next = if name == "payments" {
-                "kubectl apply -f production-hardening/pdb-payments.yaml".to_string()
-            } else {
-                format!("kubectl -n {ns} create poddisruptionbudget {name} --selector={} --max-unavailable=1", selector_arg(&labels))
-            };
+        let Some(p) = covering(&budgets, &labels) else {
             return Ok(fail(format!("no PDB selects {name}: node drains and upgrades may take every replica at once"))
                 .found_expected("no PDB", format!("a PDB selecting {name}"))
-                .next(next));
+                .next(create_pdb((name == "payments").then_some("production-hardening/pdb-payments.yaml"), &ns, name, &labels)));
         };
         let pname = p.metadata.name.clone().unwrap_or_default();
         let status = p.status.clone().unwrap_or_default();
@@ -402,16 +411,12 @@ pub async fn spot_interruption(ctx: &Ctx<'_>) -> Step<Outcome> {
                 .next(format!("kubectl -n {ns} scale deployment {name} --replicas=3")));
         }
         let labels = pod_labels(d);
-        if !budgets.iter().any(|p| p.spec.as_ref().and_then(|s| s.selector.as_ref()).is_some_and(|s| selector::matches(s, &labels))) {
+        if covering(&budgets, &labels).is_none() {
             // the lab's file has the PDBs of the shop's Spot-prone services
-            let next = if matches!(name.as_str(), "catalog" | "storefront" | "web") {
-                "kubectl apply -f production-hardening/spot-workloads.yaml".to_string()
-            } else {
-                format!("kubectl -n {ns} create poddisruptionbudget {name} --selector={} --max-unavailable=1", selector_arg(&labels))
-            };
+            let lab_file = matches!(name.as_str(), "catalog" | "storefront" | "web").then_some("production-hardening/spot-workloads.yaml");
             return Ok(fail(format!("{name} on Spot has no PodDisruptionBudget: a drain may evict all its pods at once"))
                 .found_expected("no PDB", format!("a PDB selecting {name}"))
-                .next(next));
+                .next(create_pdb(lab_file, &ns, &name, &labels)));
         }
         on_spot.push(name);
     }
