@@ -691,17 +691,8 @@ fn token_volume(audience: &str) -> serde_json::Value {
 
 #[tokio::test]
 async fn pod_injection_failures_on_eks() {
-    use kubedojo::checks::backend::{Backend, TargetKind, TargetOptions};
     // on EKS the webhook exists, so a pod without its injection is the learner's to fix
-    let b = Backend::connect(&TargetOptions {
-        kind: Some(TargetKind::Eks),
-        kubeconfig: Some(kubeconfig().into()),
-        context: None,
-        aws_profile: None,
-        aws_region: Some("eu-west-1".into()),
-        aws_endpoint: Some(aws_endpoint()),
-    })
-    .await;
+    let b = eks_backend().await;
     let c = client(&b);
     let ns = namespace(&c, "irsa-pod-eks").await;
     let arn = format!("arn:aws:iam::{ACCOUNT}:role/s3-reader");

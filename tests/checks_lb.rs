@@ -70,15 +70,7 @@ async fn controller_found_by_behaviour_with_cluster_name_and_role() {
         Warn,
         "on EKS its ELB API calls would fail",
     );
-    let eks =
-        kubedojo::checks::backend::Backend::connect(&kubedojo::checks::backend::TargetOptions {
-            kind: Some(kubedojo::checks::backend::TargetKind::Eks),
-            kubeconfig: Some(kubeconfig().into()),
-            aws_endpoint: Some(aws_endpoint()),
-            aws_region: Some("eu-west-1".into()),
-            ..Default::default()
-        })
-        .await;
+    let eks = eks_backend().await;
     assert_status(
         &run(&eks, &s2, &v).await,
         Fail,

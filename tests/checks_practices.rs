@@ -540,14 +540,7 @@ async fn prefix_delegation_without_aws_node_on_eks() {
     let c = client(&backend(None, false).await);
     let ns = namespace(&c, "pd-eks").await;
     // an EKS target (the test cluster with the emulator): no aws-node means no VPC CNI, not a local cluster
-    let eks = kubedojo::checks::backend::Backend::connect(&kubedojo::checks::backend::TargetOptions {
-        kind: Some(kubedojo::checks::backend::TargetKind::Eks),
-        kubeconfig: Some(kubeconfig().into()),
-        aws_endpoint: Some(aws_endpoint()),
-        aws_region: Some("eu-west-1".into()),
-        ..Default::default()
-    })
-    .await;
+    let eks = eks_backend().await;
     let cluster = unique("pd-cluster");
     let r = run(&eks, &spec("cni.prefix-delegation", &[("namespace", &ns)]), &vars(&[("cluster", &cluster), ("region", "eu-west-1")])).await;
     assert_status(&r, Fail, &format!("DaemonSet {ns}/aws-node not found: is the VPC CNI installed?"));

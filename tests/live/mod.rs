@@ -69,6 +69,20 @@ pub async fn backend(region: Option<&str>, with_aws: bool) -> Backend {
     .await
 }
 
+/// The test cluster and the emulator seen as an EKS target: checks that tell EKS from a local
+/// cluster take the EKS branch (the pod identity webhook exists, aws-node is the VPC CNI...).
+pub async fn eks_backend() -> Backend {
+    Backend::connect(&TargetOptions {
+        kind: Some(TargetKind::Eks),
+        kubeconfig: Some(kubeconfig().into()),
+        context: None,
+        aws_profile: None,
+        aws_region: Some("eu-west-1".into()),
+        aws_endpoint: Some(aws_endpoint()),
+    })
+    .await
+}
+
 pub fn client(b: &Backend) -> Client {
     b.kube.clone().expect("the test kubeconfig gives a client")
 }
