@@ -147,8 +147,33 @@ pub fn partition(arn: &str) -> Option<&str> {
     arn.strip_prefix("arn:")?.split(':').next()
 }
 
+/// `arn:aws:iam::111122223333:role/path/name` -> `name`, when it is a role ARN.
+pub fn role_name(arn: &str) -> Option<&str> {
+    let rest = arn.strip_prefix("arn:")?;
+    let mut parts = rest.splitn(5, ':');
+    let (_partition, service, _region, account, resource) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    if service != "iam" || account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    resource.strip_prefix("role/")?.rsplit('/').next().filter(|n| !n.is_empty())
+}
+
+/// The account of an ARN.
+pub fn role_account(arn: &str) -> Option<&str> {
+    arn.split(':').nth(4)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn role_names_from_arns() {
+        assert_eq!(super::role_name("arn:aws:iam::111122223333:role/s3-reader"), Some("s3-reader"));
+        assert_eq!(super::role_name("arn:aws:iam::111122223333:role/team/s3-reader"), Some("s3-reader"));
+        assert_eq!(super::role_name("arn:aws:iam::1111:role/x"), None);
+        assert_eq!(super::role_name("arn:aws:iam::111122223333:user/x"), None);
+        assert_eq!(super::role_name("s3-reader"), None);
+    }
+
     use super::*;
 
     const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRoleWithWebIdentity",

@@ -92,7 +92,7 @@ fn no_role(role_arn: &str) -> super::outcome::Outcome {
 }
 
 async fn role_policies(aws: &Aws, role_arn: &str) -> Step<Vec<Policy>> {
-    let name = super::families::role_name(role_arn).ok_or_else(|| {
+    let name = super::iam_policy::role_name(role_arn).ok_or_else(|| {
         super::outcome::fail(format!("{role_arn} is not a role ARN"))
             .found_expected(role_arn, "arn:aws:iam::<account>:role/<name>")
             .next("point the workload's identity at the role's full ARN: aws iam get-role --role-name <role> --query Role.Arn --output text prints it")

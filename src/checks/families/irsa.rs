@@ -7,10 +7,10 @@ use kube::api::ListParams;
 
 use crate::checks::backend::TargetKind;
 use crate::checks::context::{Ctx, kube_call, timed};
-use crate::checks::iam_policy::{self, issuer_host_path};
+use crate::checks::iam_policy::{self, issuer_host_path, role_account, role_name};
 use crate::checks::outcome::{Outcome, Step, aws_code, aws_error, error, fail, pass, warn};
 
-pub use super::identity::ROLE_ANNOTATION;
+use super::identity::ROLE_ANNOTATION;
 pub const AUDIENCE: &str = "sts.amazonaws.com";
 pub const TOKEN_FILE: &str = "/var/run/secrets/eks.amazonaws.com/serviceaccount/token";
 
@@ -77,21 +77,6 @@ async fn annotated_role(ctx: &Ctx<'_>) -> Step<(String, String, String)> {
             .next(annotate(ctx, &ns, &sa)));
     };
     Ok((ns, sa, arn))
-}
-
-/// `arn:aws:iam::111122223333:role/path/name` -> `name`, when it is a role ARN.
-pub fn role_name(arn: &str) -> Option<&str> {
-    let rest = arn.strip_prefix("arn:")?;
-    let mut parts = rest.splitn(5, ':');
-    let (_partition, service, _region, account, resource) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?);
-    if service != "iam" || account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    resource.strip_prefix("role/")?.rsplit('/').next().filter(|n| !n.is_empty())
-}
-
-fn role_account(arn: &str) -> Option<&str> {
-    arn.split(':').nth(4)
 }
 
 pub async fn sa_annotation(ctx: &Ctx<'_>) -> Step<Outcome> {
@@ -455,16 +440,4 @@ pub async fn s3_access(ctx: &Ctx<'_>) -> Step<Outcome> {
         AppLog::Problem(line) => log_problem(ctx, (&ns, &sa, &arn, &bucket), &line, &marker),
         AppLog::NoPod => no_pod(&ns, &sa),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn role_names_from_arns() {
-        assert_eq!(super::role_name("arn:aws:iam::111122223333:role/s3-reader"), Some("s3-reader"));
-        assert_eq!(super::role_name("arn:aws:iam::111122223333:role/team/s3-reader"), Some("s3-reader"));
-        assert_eq!(super::role_name("arn:aws:iam::1111:role/x"), None);
-        assert_eq!(super::role_name("arn:aws:iam::111122223333:user/x"), None);
-        assert_eq!(super::role_name("s3-reader"), None);
-    }
 }

@@ -16,7 +16,6 @@ mod support;
 
 use super::context::Ctx;
 
-pub use irsa::role_name;
 use super::outcome::Outcome;
 
 pub async fn run(ctx: &Ctx<'_>) -> Option<Outcome> {
