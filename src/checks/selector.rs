@@ -4,6 +4,11 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 
+/// Labels as a kubectl label selector: `k=v,k2=v2`.
+pub fn label_arg(labels: &BTreeMap<String, String>) -> String {
+    labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")
+}
+
 /// An empty selector matches everything (as in PDBs and NetworkPolicies).
 pub fn matches(selector: &LabelSelector, labels: &BTreeMap<String, String>) -> bool {
     let by_labels = selector.match_labels.as_ref().is_none_or(|m| m.iter().all(|(k, v)| labels.get(k) == Some(v)));

@@ -67,8 +67,12 @@ pub fn cluster_missing(ctx: &Ctx<'_>) -> String {
 /// ` --region R` for a command: the region the checker asked, else the lab's, else nothing
 /// (the CLI's own default applies).
 pub fn region_flag(ctx: &Ctx<'_>) -> String {
-    let region = ctx.backend.aws.as_ref().and_then(|a| a.region()).unwrap_or_else(|| ctx.var("region", ""));
-    if region.is_empty() { String::new() } else { format!(" --region {region}") }
+    region(ctx).map(|r| format!(" --region {r}")).unwrap_or_default()
+}
+
+/// The region the hints name: the checker's AWS region (where it looked), else the lab's.
+pub fn region(ctx: &Ctx<'_>) -> Option<String> {
+    ctx.backend.aws.as_ref().and_then(|a| a.region()).or_else(|| ctx.vars.get("region").cloned()).filter(|r| !r.is_empty())
 }
 
 fn below(found: &str, min: &str) -> bool {

@@ -327,7 +327,7 @@ fn no_role(ns: &str, sa: &str, arn: &str) -> String {
 /// A trust policy for exactly one ServiceAccount of this cluster, rendered by the IRSA lab's
 /// script and applied to the role.
 fn trust_fix(ctx: &Ctx<'_>, ns: &str, sa: &str, role: &str) -> String {
-    let region = ctx.backend.aws.as_ref().and_then(|a| a.region()).unwrap_or_else(|| ctx.var("region", ""));
+    let region = super::cluster::region(ctx).unwrap_or_default();
     format!(
         "trust exactly {ns}/{sa} of this cluster's provider: CLUSTER={} REGION={region} NS={ns} SA={sa} ./irsa-s3/render-trust-policy.sh > /tmp/trust-policy.json && aws iam update-assume-role-policy --role-name {role} --policy-document file:///tmp/trust-policy.json",
         ctx.cluster()
@@ -337,7 +337,7 @@ fn trust_fix(ctx: &Ctx<'_>, ns: &str, sa: &str, role: &str) -> String {
 /// The lab's bucket create command for the checker's region (us-east-1 takes no location
 /// constraint).
 fn create_bucket(ctx: &Ctx<'_>, bucket: &str) -> String {
-    let region = ctx.backend.aws.as_ref().and_then(|a| a.region()).unwrap_or_else(|| ctx.var("region", ""));
+    let region = super::cluster::region(ctx).unwrap_or_default();
     match region.as_str() {
         "" => format!("aws s3api create-bucket --bucket {bucket}"),
         "us-east-1" => format!("aws s3api create-bucket --bucket {bucket} --region us-east-1"),
@@ -427,7 +427,7 @@ pub async fn s3_access(ctx: &Ctx<'_>) -> Step<Outcome> {
                 "{}, then aws s3 cp irsa-s3/hello.txt s3://{bucket}/hello.txt (if you made it under another name, set bucket under [vars] in ~/.config/kubedojo/lab.toml)",
                 create_bucket(ctx, &bucket)
             ))),
-            Some(301) => Ok(fail(format!("bucket {bucket} is in another region than the checker's")).found_expected("a bucket in another region", format!("a bucket in {}", ctx.backend.aws.as_ref().and_then(|a| a.region()).unwrap_or_else(|| ctx.var("region", "the checker's region")))).next(format!(
+            Some(301) => Ok(fail(format!("bucket {bucket} is in another region than the checker's")).found_expected("a bucket in another region", format!("a bucket in {}", super::cluster::region(ctx).unwrap_or_else(|| "the checker's region".into()))).next(format!(
                 "aws s3api get-bucket-location --bucket {bucket} prints its region: check there (kubedojo check irsa-s3 --aws-region <that region>, or aws_region under [target] in ~/.config/kubedojo/lab.toml); if the bucket is not yours (names are global), make one with a unique name and set bucket under [vars] there"
             ))),
             _ => Err(aws_error(&e, "s3:ListBucket (HeadBucket)")),

@@ -112,7 +112,7 @@ pub async fn daemonset_outcome(client: &kube::Client, ds: &DaemonSet) -> Step<cr
 /// ` -l k=v,...` for a label selector, or nothing.
 fn selector_flag(labels: Option<&std::collections::BTreeMap<String, String>>) -> String {
     match labels {
-        Some(l) if !l.is_empty() => format!(" -l {}", l.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")),
+        Some(l) if !l.is_empty() => format!(" -l {}", crate::checks::selector::label_arg(l)),
         _ => String::new(),
     }
 }
@@ -122,7 +122,7 @@ async fn pod_problem(client: &kube::Client, ns: &str, labels: std::collections::
     if labels.is_empty() {
         return String::new();
     }
-    let selector = labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",");
+    let selector = crate::checks::selector::label_arg(&labels);
     let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
     let Ok(Ok(list)) = tokio::time::timeout(crate::checks::backend::CALL_TIMEOUT, pods.list(&ListParams::default().labels(&selector))).await else {
         return String::new();

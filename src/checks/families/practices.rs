@@ -32,13 +32,8 @@ fn covering<'a>(budgets: &'a [PodDisruptionBudget], labels: &BTreeMap<String, St
 fn create_pdb(lab_file: Option<&str>, ns: &str, name: &str, labels: &BTreeMap<String, String>) -> String {
     match lab_file {
         Some(file) => format!("kubectl apply -f {file}"),
-        None => format!("kubectl -n {ns} create poddisruptionbudget {name} --selector={} --max-unavailable=1", selector_arg(labels)),
+        None => format!("kubectl -n {ns} create poddisruptionbudget {name} --selector={} --max-unavailable=1", selector::label_arg(labels)),
     }
-}
-
-/// `k=v,k2=v2`: labels as a kubectl label selector.
-fn selector_arg(labels: &BTreeMap<String, String>) -> String {
-    labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")
 }
 
 /// The lab's update of the vpc-cni add-on: its file sets the network policy agent and prefix
@@ -81,7 +76,7 @@ pub async fn pdb(ctx: &Ctx<'_>) -> Step<Outcome> {
             let next = if d.spec.replicas == Some(0) {
                 format!("kubectl -n {ns} scale deployment {name} --replicas=3 && kubectl -n {ns} rollout status deployment/{name}")
             } else {
-                format!("get {name}'s pods running: kubectl -n {ns} rollout status deployment/{name}, and kubectl -n {ns} describe pods -l {} says why they are not", selector_arg(&labels))
+                format!("get {name}'s pods running: kubectl -n {ns} rollout status deployment/{name}, and kubectl -n {ns} describe pods -l {} says why they are not", selector::label_arg(&labels))
             };
             return Ok(fail(format!("PDB {pname} matches 0 pods")).found_expected("0 pods", format!("the pods of {name}")).next(next));
         }
@@ -97,7 +92,7 @@ pub async fn pdb(ctx: &Ctx<'_>) -> Step<Outcome> {
             let next = if budget_blocks {
                 format!("let one pod go at a time: kubectl -n {ns} patch pdb {pname} --type merge -p '{{\"spec\":{{\"minAvailable\":null,\"maxUnavailable\":1}}}}'")
             } else {
-                format!("get {name}'s pods Ready (the budget counts healthy pods): kubectl -n {ns} describe pods -l {} says why they are not", selector_arg(&labels))
+                format!("get {name}'s pods Ready (the budget counts healthy pods): kubectl -n {ns} describe pods -l {} says why they are not", selector::label_arg(&labels))
             };
             let rule = spec
                 .min_available

@@ -55,7 +55,7 @@ pub async fn controller(ctx: &Ctx<'_>) -> Step<Outcome> {
         return Ok(fail(format!("controller Deployment {ns}/argo-rollouts not found")).found_expected("no controller", format!("{ns}/argo-rollouts")).next(install(ctx, &ns)));
     };
     let want = d.spec.replicas.unwrap_or(1);
-    let pods = d.spec.selector.match_labels.as_ref().map(|l| l.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")).filter(|l| !l.is_empty());
+    let pods = d.spec.selector.match_labels.as_ref().map(crate::checks::selector::label_arg).filter(|l| !l.is_empty());
     let available = d.status.and_then(|s| s.available_replicas).unwrap_or(0);
     if available < 1 {
         return Ok(fail(format!("controller 0/{want} available"))
