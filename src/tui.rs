@@ -79,7 +79,7 @@ async fn event_loop(terminal: &mut DefaultTerminal, session: Session) -> anyhow:
     }
     tokio::spawn(engine.warm_up());
     let saver = Saver::spawn(store.clone(), tx.clone());
-    let mut reporting = workshop.and_then(|(membership, outbox)| start_reporting(&app, membership, outbox, tx.clone()));
+    let reporting = workshop.and_then(|(membership, outbox)| start_reporting(membership, outbox, tx.clone()));
     let mut runs: HashMap<(String, String), JoinHandle<()>> = HashMap::new();
     let mut watching: Option<JoinHandle<()>> = None;
     let mut events = EventStream::new();
@@ -105,18 +105,8 @@ async fn event_loop(terminal: &mut DefaultTerminal, session: Session) -> anyhow:
             pending.push(a);
         }
         for action in pending {
-            if let (Some((reporter, observer)), Action::ChecksFinished { exercise, step, run, .. }) = (&reporting, &action)
-                && let Some(e) = observer.check(exercise, step, run)
-            {
-                reporter.report(e);
-            }
             app.now = crate::clock::unix_now();
             let effects = app::update(&mut app, action);
-            if let Some((reporter, observer)) = &mut reporting {
-                for e in observer.observe(&app) {
-                    reporter.report(e);
-                }
-            }
             for effect in effects {
                 match effect {
                     Effect::Save => saver.save(&app.progress),
@@ -185,6 +175,13 @@ async fn event_loop(terminal: &mut DefaultTerminal, session: Session) -> anyhow:
                             let _ = tx.send(Action::ScenarioDone { id, outcome });
                         });
                     }
+                    Effect::Progress(done) => {
+                        if let Some((reporter, observer)) = &reporting {
+                            for e in observer.events(&done) {
+                                reporter.report(e);
+                            }
+                        }
+                    }
                     Effect::Quit => app.quit = true,
                 }
             }
@@ -210,12 +207,11 @@ async fn event_loop(terminal: &mut DefaultTerminal, session: Session) -> anyhow:
 /// Report the learner's progress to their workshop in the background; the instructor's
 /// pacing and the delivery state come back as actions.
 fn start_reporting(
-    app: &App,
     membership: crate::workshop::client::saved::Membership,
     outbox: crate::workshop::client::outbox::Outbox,
     tx: mpsc::UnboundedSender<Action>,
 ) -> Option<(crate::workshop::client::reporter::Reporter, crate::workshop::client::observe::Observer)> {
-    let observer = crate::workshop::client::observe::Observer::new(&membership.steps, membership.share_drills, app);
+    let observer = crate::workshop::client::observe::Observer::new(&membership.steps, membership.share_drills);
     let (notice_tx, mut notice_rx) = mpsc::unbounded_channel();
     let reporter = match crate::workshop::client::reporter::Reporter::spawn(membership, outbox, notice_tx) {
         Ok(r) => r,

@@ -46,6 +46,8 @@ pub enum Effect {
     ReadTranscript(std::path::PathBuf),
     /// Start, check or reset a break-fix scenario (a start or reset only after a yes).
     Scenario(super::scenarios::ScenarioOp),
+    /// Tell a workshop the learner joined what they just did (the reporter filters and sends).
+    Progress(crate::progress::event::ProgressEvent),
     Quit,
 }
 

@@ -510,8 +510,9 @@ fn save_grade(app: &mut App, v: &mut DrillView) -> Vec<Effect> {
         d => format!("in {d} days"),
     };
     app.flash(Level::Info, format!("Saved {}: next review {when}.", run.grade.label()));
+    let graded = crate::progress::event::ProgressEvent::drill_day(&app.pp_mut().drill, today);
     next_card(app, v);
-    vec![Effect::Save]
+    vec![Effect::Save, Effect::Progress(graded)]
 }
 
 fn cycle_topic(app: &mut App, v: &mut DrillView) {

@@ -6,6 +6,7 @@ use super::{App, Effect, Geometry, Level, Screen};
 use crate::checks::CheckRequest;
 use crate::content::{Exercise, ItemRef, PackFiles};
 use crate::input::{Command, Context};
+use crate::progress::event::ProgressEvent;
 use crate::progress::{Completion, Position, StepProgress};
 
 pub struct ExerciseView {
@@ -128,14 +129,16 @@ fn select_step(app: &mut App, step: usize) -> Vec<Effect> {
     let ex = &app.pack.exercises[view.index];
     let (ex_id, step_id) = (ex.id.clone(), ex.steps[step].id.clone());
     let pp = app.pp_mut();
-    pp.step_mut(&ex_id, &step_id).opened_at.get_or_insert(now);
+    let sp = pp.step_mut(&ex_id, &step_id);
+    sp.opened_at.get_or_insert(now);
+    let opened = ProgressEvent::StepOpened { exercise: ex_id.clone(), step: step_id.clone(), done: sp.done() };
     pp.last = Some(Position { item: ex_id, step: Some(step_id) });
     app.refresh_step(true);
     let index = match &app.screen {
         Screen::Exercise(v) => v.index,
-        _ => return vec![Effect::Save],
+        _ => return vec![Effect::Save, Effect::Progress(opened)],
     };
-    vec![Effect::Save, Effect::Watch(Some(check_request(&app.pack.exercises[index], step)))]
+    vec![Effect::Save, Effect::Progress(opened), Effect::Watch(Some(check_request(&app.pack.exercises[index], step)))]
 }
 
 /// The checks of a step, with the exercise's variables filled in.
@@ -185,7 +188,7 @@ pub fn command(app: &mut App, cmd: Command) -> Vec<Effect> {
                 v.reader.scroll_to(usize::MAX);
             }
             app.flash(Level::Info, format!("Hint {shown} of {hint_count}"));
-            vec![Effect::Save]
+            vec![Effect::Save, Effect::Progress(ProgressEvent::HintRevealed { exercise: ex_id, step: step_id, hints: shown })]
         }
         Command::Solution => {
             if app.pp().and_then(|p| p.step(&ex_id, &step_id)).is_some_and(|s| s.solution_revealed) {
@@ -219,6 +222,7 @@ pub fn command(app: &mut App, cmd: Command) -> Vec<Effect> {
                     sp.completed_at = Some(now);
                     sp.completion = Some(Completion::Manual);
                     app.flash(Level::Success, "Step marked done.");
+                    return vec![Effect::Save, Effect::Progress(ProgressEvent::StepCompleted { exercise: ex_id, step: step_id })];
                 }
             }
             vec![Effect::Save]
@@ -287,6 +291,7 @@ pub fn checks_finished(app: &mut App, exercise: &str, step: &str, run: crate::ch
     }
     let passed = run.passed();
     let summary = summarize(&run);
+    let mut effects = vec![Effect::Save, Effect::Progress(ProgressEvent::Checked { exercise: exercise.to_string(), step: step.to_string(), run: run.clone() })];
     let sp = app.pp_mut().step_mut(exercise, step);
     sp.runs += 1;
     sp.last_run = Some(run);
@@ -295,6 +300,7 @@ pub fn checks_finished(app: &mut App, exercise: &str, step: &str, run: crate::ch
         sp.completion = Some(Completion::Checks);
         app.flash(Level::Success, format!("Step passed ✔ {summary}"));
         super::drill::lab_completed(app, exercise, step);
+        effects.push(Effect::Progress(ProgressEvent::StepCompleted { exercise: exercise.to_string(), step: step.to_string() }));
     } else if passed {
         app.flash(Level::Success, format!("Still passing ✔ {summary}"));
     } else {
@@ -303,7 +309,7 @@ pub fn checks_finished(app: &mut App, exercise: &str, step: &str, run: crate::ch
     if app.exercise_view().is_some_and(|(e, v)| e.id == exercise && e.steps[v.step].id == step) {
         app.refresh_step(false);
     }
-    vec![Effect::Save]
+    effects
 }
 
 fn summarize(run: &crate::checks::StepRun) -> String {

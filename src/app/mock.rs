@@ -249,7 +249,7 @@ pub fn command(app: &mut App, cmd: Command) -> Vec<Effect> {
             (Phase::Reviewing, Command::Again | Command::Hard | Command::Good | Command::Easy) => v.grade = cmd.grade().unwrap_or(v.grade),
             (Phase::Reviewing, Command::Accept) => {
                 v.mock.answers[v.current].grade = Some(v.grade);
-                record_review(app, v, v.current);
+                effects.extend(record_review(app, v, v.current));
                 if v.current + 1 < v.mock.answers.len() {
                     v.current += 1;
                     v.phase = Phase::Answering;
@@ -267,16 +267,17 @@ pub fn command(app: &mut App, cmd: Command) -> Vec<Effect> {
     })
 }
 
-/// A scored answer counts as a review of its card in the drills.
-fn record_review(app: &mut App, v: &MockView, i: usize) {
+/// A scored answer counts as a review of its card in the drills (the day's score is reported).
+fn record_review(app: &mut App, v: &MockView, i: usize) -> Option<Effect> {
     let now = app.now;
     let a = &v.mock.answers[i];
-    let Some(grade) = a.grade else { return };
+    let grade = a.grade?;
     let today = crate::drill::day_at(app.now);
     let drill = &mut app.pp_mut().drill;
     let prev = drill.items.get(&a.card).cloned();
     let state = Scheduler::default().review(prev.as_ref(), grade, today);
     drill.record(ReviewEntry { day: today, at: now, item: a.card.clone(), grade, new: prev.is_none(), secs: a.secs }, state);
+    Some(Effect::Progress(crate::progress::event::ProgressEvent::drill_day(drill, today)))
 }
 
 /// To the scorecard; the transcript is written by the runtime.
@@ -296,11 +297,12 @@ fn finish(app: &mut App, v: &mut MockView) -> Vec<Effect> {
 /// The learner confirmed ending early.
 pub fn end(app: &mut App) -> Vec<Effect> {
     with_view(app, |app, v| {
+        let mut effects = Vec::new();
         if v.phase == Phase::Reviewing {
             v.mock.answers[v.current].grade = Some(v.grade);
-            record_review(app, v, v.current);
+            effects.extend(record_review(app, v, v.current));
         }
-        let effects = finish(app, v);
+        effects.extend(finish(app, v));
         refresh(app, v);
         effects
     })

@@ -332,6 +332,7 @@ fn confirmed(app: &mut App, confirm: Confirm) -> Vec<Effect> {
                 v.reader.scroll_to(first_solution_line);
             }
             app.flash(Level::Info, "Solution shown below (recorded).");
+            return vec![Effect::Save, Effect::Progress(crate::progress::event::ProgressEvent::SolutionRevealed { exercise, step })];
         }
         Pending::ResetStep { exercise, step } => {
             if let Some(e) = app.pp_mut().exercises.get_mut(&exercise) {

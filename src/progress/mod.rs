@@ -2,6 +2,7 @@
 //! check runs, completions, and where they were. Plain data; `store` saves it.
 
 pub mod drill;
+pub mod event;
 pub mod store;
 
 use std::collections::BTreeMap;
