@@ -123,3 +123,21 @@ fn drill_scores_only_when_the_learner_shares_them() {
         }
     }
 }
+
+#[test]
+fn a_mock_interviews_scored_answers_are_drill_scores() {
+    let mut app = app_with(fixture_pack(), Progress::default(), (100, 30));
+    let observer = Observer::new(&steps(), true);
+    app::mock::open_at(&mut app, kubedojo::drill::mock::MockConfig { questions: 2, minutes: 4, topic: None }, 1_800_000_000);
+    let mut effects = Vec::new();
+    for grade in ["1", "4"] {
+        keys(&mut app, "an answer");
+        key(&mut app, KeyCode::Tab);
+        keys(&mut app, grade);
+        effects.extend(key(&mut app, KeyCode::Enter));
+    }
+    // the last answer ends the mock: its score is reported along with the transcript
+    assert!(effects.iter().any(|e| matches!(e, Effect::SaveTranscript { .. })), "{effects:?}");
+    let drills: Vec<(Option<u32>, Option<u32>)> = reported(&observer, &effects).iter().map(|e| (e.reviewed, e.correct)).collect();
+    assert_eq!(drills, [(Some(1), Some(0)), (Some(2), Some(1))]);
+}

@@ -28,6 +28,38 @@ pub enum Action {
     Terminate,
 }
 
+/// A screen asked for by another screen (a lab card opens its step, the drills open the
+/// statistics): `update` leaves the current screen, then opens it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Go {
+    Drill(Option<String>),
+    Mock(crate::drill::mock::MockConfig),
+    Stats,
+    Transcripts,
+    Scenarios,
+    /// An exercise, at a step (None: where the learner was, else the first open step).
+    Exercise { index: usize, step: Option<usize> },
+}
+
+/// What a screen's handler asks for: effects for the runtime, and perhaps another screen.
+#[derive(Debug, Default)]
+pub struct Reply {
+    pub effects: Vec<Effect>,
+    pub go: Option<Go>,
+}
+
+impl Reply {
+    pub fn go(to: Go) -> Reply {
+        Reply { effects: vec![], go: Some(to) }
+    }
+}
+
+impl From<Vec<Effect>> for Reply {
+    fn from(effects: Vec<Effect>) -> Reply {
+        Reply { effects, go: None }
+    }
+}
+
 /// Work the runtime does for the state: I/O and tasks. `update` never does I/O itself.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use ratatui_textarea::TextArea;
 
 use super::reader::Reader;
-use super::{App, Effect, Level, Screen};
+use super::{App, Effect, Go, Level, Reply, Screen};
 use crate::content::{Card, CardKind, Pack};
 use crate::drill::grade::{self, Grade};
 use crate::drill::queue::{Counts, Deck, Session};
@@ -64,7 +64,7 @@ fn text_input() -> TextArea<'static> {
 
 /// Open the drill screen (`topic`: only that lesson's cards and labs).
 pub fn open(app: &mut App, topic: Option<String>) -> Vec<Effect> {
-    let mut effects = super::update::leave_screen(app);
+    let mut effects = Vec::new();
     let deck = Arc::new(Deck::new(&app.pack));
     let g = app.geometry;
     let mut view = DrillView {
@@ -302,8 +302,8 @@ fn view_mut(app: &mut App) -> Option<&mut DrillView> {
 }
 
 /// Work on the view with the app readable, then put it back.
-fn with_view(app: &mut App, f: impl FnOnce(&mut App, &mut DrillView) -> Vec<Effect>) -> Vec<Effect> {
-    let Screen::Drill(mut view) = std::mem::replace(&mut app.screen, Screen::Home) else { return vec![] };
+fn with_view<T: Default>(app: &mut App, f: impl FnOnce(&mut App, &mut DrillView) -> T) -> T {
+    let Screen::Drill(mut view) = std::mem::replace(&mut app.screen, Screen::Home) else { return T::default() };
     let effects = f(app, &mut view);
     // the closure leaves by setting `closed` or by opening another screen
     if !view.closed && matches!(app.screen, Screen::Home) {
@@ -312,37 +312,39 @@ fn with_view(app: &mut App, f: impl FnOnce(&mut App, &mut DrillView) -> Vec<Effe
     effects
 }
 
-pub fn command(app: &mut App, cmd: Command) -> Vec<Effect> {
+pub fn command(app: &mut App, cmd: Command) -> Reply {
     match cmd {
-        Command::Stats => return super::stats::open(app),
-        Command::Topic => return with_view(app, |app, v| {
-            cycle_topic(app, v);
-            vec![]
-        }),
+        Command::Stats => return Reply::go(Go::Stats),
+        Command::Topic => {
+            return with_view(app, |app, v| {
+                cycle_topic(app, v);
+                Reply::default()
+            });
+        }
         Command::PageDown | Command::HalfPageDown => {
             if let Some(v) = view_mut(app) {
                 let p = v.reader.page();
                 v.reader.scroll_by(p);
             }
-            return vec![];
+            return Reply::default();
         }
         Command::PageUp | Command::HalfPageUp => {
             if let Some(v) = view_mut(app) {
                 let p = v.reader.page();
                 v.reader.scroll_by(-p);
             }
-            return vec![];
+            return Reply::default();
         }
         _ => {}
     }
     with_view(app, |app, v| {
         let pack = app.pack.clone();
-        let Some(run) = v.card.as_mut() else { return vec![] };
+        let Some(run) = v.card.as_mut() else { return Reply::default() };
         let item = run.item.clone();
         if let Some((exercise, step)) = lab_step(&item).map(|(e, s)| (e.to_string(), s.to_string())) {
             return lab_command(app, v, cmd, &exercise, &step);
         }
-        let Some(card) = pack.card(&item) else { return vec![] };
+        let Some(card) = pack.card(&item) else { return Reply::default() };
         let mut effects = Vec::new();
         match (cmd, &card.kind, run.answered) {
             (Command::Down, CardKind::Choice { options, .. }, false) => run.cursor = (run.cursor + 1).min(options.len() - 1),
@@ -393,7 +395,7 @@ pub fn command(app: &mut App, cmd: Command) -> Vec<Effect> {
             _ => {}
         }
         refresh(app, v);
-        effects
+        effects.into()
     })
 }
 
@@ -434,18 +436,16 @@ pub fn paste(app: &mut App, text: &str) {
     }
 }
 
-fn lab_command(app: &mut App, v: &mut DrillView, cmd: Command, exercise: &str, step: &str) -> Vec<Effect> {
+fn lab_command(app: &mut App, v: &mut DrillView, cmd: Command, exercise: &str, step: &str) -> Reply {
     let pack = app.pack.clone();
-    let Some(ex) = pack.exercise(exercise) else { return vec![] };
-    let Some(index) = ex.steps.iter().position(|s| s.id == step) else { return vec![] };
+    let Some(ex) = pack.exercise(exercise) else { return Reply::default() };
+    let Some(index) = ex.steps.iter().position(|s| s.id == step) else { return Reply::default() };
     let effects = match cmd {
-        Command::RunChecks => vec![app.start_run(super::exercise::check_request(ex, index))],
+        Command::RunChecks => vec![app.start_run(crate::checks::CheckRequest::for_step(ex, index))],
         Command::Open => {
             let i = pack.exercises.iter().position(|e| e.id == exercise).unwrap_or_default();
             v.closed = true;
-            let mut e = super::exercise::open(app, i, Some(index));
-            e.push(Effect::Save);
-            return e;
+            return Reply { effects: vec![Effect::Save], go: Some(Go::Exercise { index: i, step: Some(index) }) };
         }
         Command::Again | Command::Hard | Command::Good | Command::Easy => {
             if let Some(run) = v.card.as_mut().filter(|r| r.answered) {
@@ -475,7 +475,7 @@ fn lab_command(app: &mut App, v: &mut DrillView, cmd: Command, exercise: &str, s
         _ => vec![],
     };
     refresh(app, v);
-    effects
+    effects.into()
 }
 
 /// A lab item's re-practice run finished (the result is already in the progress).
@@ -488,7 +488,6 @@ pub fn lab_checks_finished(app: &mut App, exercise: &str, step: &str, passed: bo
             run.grade = grade::auto(passed);
         }
         refresh(app, v);
-        vec![]
     });
 }
 
@@ -527,28 +526,8 @@ fn cycle_topic(app: &mut App, v: &mut DrillView) {
     next_card(app, v);
 }
 
-/// A lab step completed for the first time: if hints or the solution were needed, it comes
-/// back in the drills (tomorrow after the solution, later after hints only).
-pub fn lab_completed(app: &mut App, exercise: &str, step: &str) {
-    let Some(sp) = app.pp().and_then(|p| p.step(exercise, step)).cloned() else { return };
-    if sp.hints_revealed == 0 && !sp.solution_revealed {
-        return;
-    }
-    let item = lab_item(exercise, step);
-    let today = crate::drill::day_at(app.now);
-    let sched = Scheduler::default();
-    let drill = &mut app.pp_mut().drill;
-    if drill.items.contains_key(&item) {
-        return;
-    }
-    let mut state = sched.review(None, if sp.solution_revealed { Grade::Again } else { Grade::Hard }, today);
-    state.due_day = state.due_day.max(today + 1);
-    drill.items.insert(item, state);
-}
-
 pub fn resize(app: &mut App) {
     with_view(app, |app, v| {
         refresh(app, v);
-        vec![]
     });
 }

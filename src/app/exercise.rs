@@ -138,13 +138,7 @@ fn select_step(app: &mut App, step: usize) -> Vec<Effect> {
         Screen::Exercise(v) => v.index,
         _ => return vec![Effect::Save, Effect::Progress(opened)],
     };
-    vec![Effect::Save, Effect::Progress(opened), Effect::Watch(Some(check_request(&app.pack.exercises[index], step)))]
-}
-
-/// The checks of a step, with the exercise's variables filled in.
-pub fn check_request(ex: &Exercise, step: usize) -> CheckRequest {
-    let s = &ex.steps[step];
-    CheckRequest { exercise: ex.id.clone(), step: s.id.clone(), checks: s.checks.iter().map(|c| c.expand(&ex.vars)).collect(), vars: ex.vars.clone() }
+    vec![Effect::Save, Effect::Progress(opened), Effect::Watch(Some(CheckRequest::for_step(&app.pack.exercises[index], step)))]
 }
 
 /// Something the open step's checks read changed: run them again, quietly.
@@ -153,7 +147,7 @@ pub fn changed(app: &mut App, exercise: &str, step: &str) -> Vec<Effect> {
     if ex.id != exercise || ex.steps[view.step].id != step {
         return vec![];
     }
-    let request = check_request(ex, view.step);
+    let request = CheckRequest::for_step(ex, view.step);
     vec![app.start_run(request)]
 }
 
@@ -168,7 +162,7 @@ pub fn command(app: &mut App, cmd: Command) -> Vec<Effect> {
         Command::Down if step + 1 < ex.steps.len() => select_step(app, step + 1),
         Command::Up if step > 0 => select_step(app, step - 1),
         Command::RunChecks => {
-            let request = check_request(ex, step);
+            let request = CheckRequest::for_step(ex, step);
             let n = request.checks.len();
             app.flash(Level::Info, format!("Running {n} check{}…", if n == 1 { "" } else { "s" }));
             vec![app.start_run(request)]
@@ -251,7 +245,6 @@ pub fn command(app: &mut App, cmd: Command) -> Vec<Effect> {
             }));
             vec![]
         }
-        Command::CopyBlock => super::update::copy_selected(app),
         _ => {
             let Screen::Exercise(view) = &mut app.screen else { return vec![] };
             let r = &mut view.reader;
@@ -298,8 +291,9 @@ pub fn checks_finished(app: &mut App, exercise: &str, step: &str, run: crate::ch
     if passed && !sp.done() {
         sp.completed_at = Some(now);
         sp.completion = Some(Completion::Checks);
+        let sp = sp.clone();
+        crate::drill::schedule::lab_completed(&mut app.pp_mut().drill, crate::progress::drill::lab_item(exercise, step), &sp, crate::drill::day_at(now));
         app.flash(Level::Success, format!("Step passed ✔ {summary}"));
-        super::drill::lab_completed(app, exercise, step);
         effects.push(Effect::Progress(ProgressEvent::StepCompleted { exercise: exercise.to_string(), step: step.to_string() }));
     } else if passed {
         app.flash(Level::Success, format!("Still passing ✔ {summary}"));

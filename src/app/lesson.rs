@@ -97,7 +97,6 @@ pub fn command(app: &mut App, cmd: Command) -> Vec<Effect> {
         Command::PrevMatch => r.next_match(false),
         Command::NextBlock => r.select_block(true),
         Command::PrevBlock => r.select_block(false),
-        Command::CopyBlock => return super::update::copy_selected(app),
         _ => return vec![],
     }
     if mark_read_if_at_end(app) { vec![Effect::Save] } else { vec![] }

@@ -5,7 +5,7 @@ use ratatui_textarea::TextArea;
 
 use super::overlay::{Confirm, Overlay, Pending};
 use super::reader::Reader;
-use super::{App, Effect, Level, Screen, TICKS_PER_SECOND};
+use super::{App, Effect, Go, Level, Reply, Screen, TICKS_PER_SECOND};
 use crate::content::CardKind;
 use crate::drill::grade::Grade;
 use crate::drill::mock::{Mock, MockConfig, clock};
@@ -77,7 +77,7 @@ pub fn open(app: &mut App, config: MockConfig) -> Vec<Effect> {
 
 /// A mock started at `started_at` (unix seconds; it also seeds the draw of questions).
 pub fn open_at(app: &mut App, config: MockConfig, started_at: u64) -> Vec<Effect> {
-    let mut effects = super::update::leave_screen(app);
+    let mut effects = Vec::new();
     let mock = Mock::new(&app.pack, config, started_at);
     if mock.answers.is_empty() {
         app.flash(Level::Warning, "No open questions in this filter: a mock interview needs open cards.");
@@ -170,8 +170,8 @@ fn document(app: &App, v: &MockView) -> String {
     out
 }
 
-fn with_view(app: &mut App, f: impl FnOnce(&mut App, &mut MockView) -> Vec<Effect>) -> Vec<Effect> {
-    let Screen::Mock(mut view) = std::mem::replace(&mut app.screen, Screen::Home) else { return vec![] };
+fn with_view<T: Default>(app: &mut App, f: impl FnOnce(&mut App, &mut MockView) -> T) -> T {
+    let Screen::Mock(mut view) = std::mem::replace(&mut app.screen, Screen::Home) else { return T::default() };
     let effects = f(app, &mut view);
     // the closure leaves by setting `closed` or by opening another screen
     if !view.closed && matches!(app.screen, Screen::Home) {
@@ -221,17 +221,17 @@ fn ask_to_end(app: &mut App) {
     }));
 }
 
-pub fn command(app: &mut App, cmd: Command) -> Vec<Effect> {
+pub fn command(app: &mut App, cmd: Command) -> Reply {
     with_view(app, |app, v| {
         let mut effects = Vec::new();
         match (v.phase, cmd) {
             (Phase::Scorecard, Command::Back | Command::Accept) => {
                 v.closed = true;
-                return vec![Effect::Save];
+                return vec![Effect::Save].into();
             }
             (Phase::Scorecard, Command::Transcripts) => {
                 v.closed = true;
-                return super::transcripts::open(app);
+                return Reply::go(Go::Transcripts);
             }
             (Phase::Scorecard, Command::Down) => v.reader.scroll_by(1),
             (Phase::Scorecard, Command::Up) => v.reader.scroll_by(-1),
@@ -257,13 +257,13 @@ pub fn command(app: &mut App, cmd: Command) -> Vec<Effect> {
                     v.question_tick = app.tick;
                 } else {
                     v.finished = true;
-                    effects = finish(app, v);
+                    effects.extend(finish(app, v));
                 }
             }
             _ => {}
         }
         refresh(app, v);
-        effects
+        effects.into()
     })
 }
 
@@ -320,7 +320,6 @@ pub fn saved(app: &mut App, result: Result<String, String>) {
     }
     with_view(app, |app, v| {
         refresh(app, v);
-        vec![]
     });
 }
 
@@ -342,6 +341,5 @@ pub fn tick(app: &mut App) {
 pub fn resize(app: &mut App) {
     with_view(app, |app, v| {
         refresh(app, v);
-        vec![]
     });
 }

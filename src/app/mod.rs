@@ -19,10 +19,10 @@ pub mod workshop;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-pub use action::{Action, Effect};
+pub use action::{Action, Effect, Go, Reply};
 pub use geometry::{Area, Geometry};
 pub use overlay::{Confirm, Overlay, Pending};
-pub use update::update;
+pub use update::{go, update};
 
 use crate::content::{ItemRef, Pack, PackFiles};
 use crate::input::{Context, Keymap};

@@ -53,7 +53,7 @@ pub enum ScenarioOutcome {
 }
 
 pub fn open(app: &mut App) -> Vec<Effect> {
-    let mut effects = super::update::leave_screen(app);
+    let mut effects = Vec::new();
     app.screen = Screen::Scenarios(ScenariosView::default());
     effects.push(Effect::Save);
     effects

@@ -13,7 +13,7 @@ pub struct StatsView {
 }
 
 pub fn open(app: &mut App) -> Vec<Effect> {
-    let mut effects = super::update::leave_screen(app);
+    let mut effects = Vec::new();
     let today = crate::drill::day_at(app.now);
     app.screen = Screen::Stats(view(app, today));
     effects.push(Effect::Save);

@@ -19,7 +19,7 @@ pub struct TranscriptsView {
 }
 
 pub fn open(app: &mut App) -> Vec<Effect> {
-    let mut effects = super::update::leave_screen(app);
+    let mut effects = Vec::new();
     let dir = crate::drill::mock::transcripts_dir();
     app.screen = Screen::Transcripts(TranscriptsView { dir: dir.clone(), ..Default::default() });
     match dir {

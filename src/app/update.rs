@@ -3,7 +3,7 @@
 use crossterm::event::{KeyCode, KeyEventKind, KeyModifiers, MouseEventKind};
 
 use super::overlay::{Confirm, Overlay, Pending};
-use super::{App, Effect, Geometry, Level, Screen, exercise, lesson};
+use super::{App, Effect, Geometry, Go, Level, Reply, Screen, exercise, lesson};
 use crate::content::ItemRef;
 use crate::input::{Command, Context};
 
@@ -213,12 +213,19 @@ fn command_in(app: &mut App, context: Context, cmd: Command) -> Vec<Effect> {
         (Context::Lesson | Context::Exercise, Command::Back) => back_home(app),
         (Context::Lesson | Context::Exercise, Command::NextItem) => step_item(app, 1),
         (Context::Lesson | Context::Exercise, Command::PrevItem) => step_item(app, -1),
+        (Context::Lesson | Context::Exercise, Command::CopyBlock) => copy_selected(app),
         (Context::Lesson, cmd) => lesson::command(app, cmd),
         (Context::Exercise, cmd) => exercise::command(app, cmd),
         (Context::Drill, Command::Back) | (Context::Stats, Command::Back) => back_home(app),
-        (Context::Drill, cmd) => super::drill::command(app, cmd),
-        (Context::Stats, Command::Drill) => super::drill::open(app, None),
-        (Context::Mock, cmd) => super::mock::command(app, cmd),
+        (Context::Drill, cmd) => {
+            let reply = super::drill::command(app, cmd);
+            follow(app, reply)
+        }
+        (Context::Stats, Command::Drill) => go(app, Go::Drill(None)),
+        (Context::Mock, cmd) => {
+            let reply = super::mock::command(app, cmd);
+            follow(app, reply)
+        }
         (Context::Transcripts, cmd) => super::transcripts::command(app, cmd),
         (Context::Scenarios, cmd) => super::scenarios::command(app, cmd),
         _ => vec![],
@@ -232,12 +239,35 @@ fn quit(app: &mut App) -> Vec<Effect> {
 }
 
 /// Leaving a screen: remember the lesson's place, stop watching an exercise's step.
-pub fn leave_screen(app: &mut App) -> Vec<Effect> {
+fn leave_screen(app: &mut App) -> Vec<Effect> {
     lesson::leave(app);
     match app.screen {
         Screen::Exercise(_) => vec![Effect::Watch(None)],
         _ => vec![],
     }
+}
+
+/// Leave the current screen and open another.
+pub fn go(app: &mut App, to: Go) -> Vec<Effect> {
+    let mut effects = leave_screen(app);
+    effects.extend(match to {
+        Go::Drill(topic) => super::drill::open(app, topic),
+        Go::Mock(config) => super::mock::open(app, config),
+        Go::Stats => super::stats::open(app),
+        Go::Transcripts => super::transcripts::open(app),
+        Go::Scenarios => super::scenarios::open(app),
+        Go::Exercise { index, step } => exercise::open(app, index, step),
+    });
+    effects
+}
+
+/// A screen's reply: its effects, then the screen it asked for.
+fn follow(app: &mut App, reply: Reply) -> Vec<Effect> {
+    let mut effects = reply.effects;
+    if let Some(to) = reply.go {
+        effects.extend(go(app, to));
+    }
+    effects
 }
 
 fn back_home(app: &mut App) -> Vec<Effect> {
@@ -285,11 +315,11 @@ fn home_command(app: &mut App, cmd: Command) -> Vec<Effect> {
                 return open_item(app, item);
             }
         }
-        Command::Drill => return super::drill::open(app, None),
-        Command::Mock => return super::mock::open(app, crate::drill::mock::MockConfig::default()),
-        Command::Stats => return super::stats::open(app),
-        Command::Transcripts => return super::transcripts::open(app),
-        Command::Scenarios => return super::scenarios::open(app),
+        Command::Drill => return go(app, Go::Drill(None)),
+        Command::Mock => return go(app, Go::Mock(crate::drill::mock::MockConfig::default())),
+        Command::Stats => return go(app, Go::Stats),
+        Command::Transcripts => return go(app, Go::Transcripts),
+        Command::Scenarios => return go(app, Go::Scenarios),
         Command::ResetItem => {
             if let Some(item) = app.home.selected_item(&pack) {
                 let what = match item {
@@ -410,7 +440,7 @@ fn mouse(app: &mut App, m: crossterm::event::MouseEvent) -> Vec<Effect> {
 }
 
 /// Copy the selected code block (OSC 52), or say how to select one.
-pub fn copy_selected(app: &mut App) -> Vec<Effect> {
+fn copy_selected(app: &mut App) -> Vec<Effect> {
     let context = app.screen_context();
     let next = app.key_for(context, Command::NextBlock);
     let Some(r) = reader(app) else { return vec![] };

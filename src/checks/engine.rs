@@ -24,6 +24,14 @@ pub struct CheckRequest {
     pub vars: BTreeMap<String, String>,
 }
 
+impl CheckRequest {
+    /// The checks of an exercise's step, with the exercise's variables filled in.
+    pub fn for_step(ex: &crate::content::Exercise, step: usize) -> CheckRequest {
+        let s = &ex.steps[step];
+        CheckRequest { exercise: ex.id.clone(), step: s.id.clone(), checks: s.checks.iter().map(|c| c.expand(&ex.vars)).collect(), vars: ex.vars.clone() }
+    }
+}
+
 pub trait CheckEngine: Send + Sync + 'static {
     fn run(&self, request: CheckRequest) -> BoxFuture<'static, StepRun>;
 

@@ -1,6 +1,6 @@
 //! `kubedojo drill`: the TUI opened on the drills, a mock interview, or the statistics.
 
-use crate::app::App;
+use crate::app::{App, Go};
 use crate::cli::DrillArgs;
 use crate::drill::mock::MockConfig;
 
@@ -9,11 +9,12 @@ pub fn open(app: &mut App, args: &DrillArgs) {
     if let Some(n) = args.new_per_day {
         app.pp_mut().drill.new_per_day = Some(n);
     }
-    let _ = if args.mock {
-        crate::app::mock::open(app, MockConfig { questions: usize::from(args.questions), minutes: args.minutes, topic: args.topic.clone() })
+    let to = if args.mock {
+        Go::Mock(MockConfig { questions: usize::from(args.questions), minutes: args.minutes, topic: args.topic.clone() })
     } else if args.stats {
-        crate::app::stats::open(app)
+        Go::Stats
     } else {
-        crate::app::drill::open(app, args.topic.clone())
+        Go::Drill(args.topic.clone())
     };
+    let _ = crate::app::go(app, to);
 }

@@ -4,7 +4,19 @@
 use fsrs::{DEFAULT_PARAMETERS, FSRS, MemoryState};
 
 use super::grade::Grade;
-use crate::progress::drill::ReviewState;
+use crate::progress::StepProgress;
+use crate::progress::drill::{DrillProgress, ReviewState};
+
+/// A lab step completed for the first time: if hints or the solution were needed, it comes
+/// back in the drills (tomorrow after the solution, later after hints only).
+pub fn lab_completed(drill: &mut DrillProgress, item: String, sp: &StepProgress, today: i64) {
+    if (sp.hints_revealed == 0 && !sp.solution_revealed) || drill.items.contains_key(&item) {
+        return;
+    }
+    let mut state = Scheduler::default().review(None, if sp.solution_revealed { Grade::Again } else { Grade::Hard }, today);
+    state.due_day = state.due_day.max(today + 1);
+    drill.items.insert(item, state);
+}
 
 /// Probability of recall the intervals aim for.
 pub const DESIRED_RETENTION: f32 = 0.9;
