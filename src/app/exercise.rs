@@ -154,7 +154,7 @@ pub fn changed(app: &mut App, exercise: &str, step: &str) -> Vec<Effect> {
 pub fn command(app: &mut App, cmd: Command) -> Vec<Effect> {
     let now = app.now;
     let Some((ex, view)) = app.exercise_view() else { return vec![] };
-    let (index, step) = (view.index, view.step);
+    let step = view.step;
     let step_def = &ex.steps[step];
     let (ex_id, step_id) = (ex.id.clone(), step_def.id.clone());
     let hint_count = step_def.hints.len();
@@ -246,23 +246,9 @@ pub fn command(app: &mut App, cmd: Command) -> Vec<Effect> {
             vec![]
         }
         _ => {
-            let Screen::Exercise(view) = &mut app.screen else { return vec![] };
-            let r = &mut view.reader;
-            match cmd {
-                Command::PageDown => r.scroll_by(r.page()),
-                Command::PageUp => r.scroll_by(-r.page()),
-                Command::HalfPageDown => r.scroll_by(r.page() / 2),
-                Command::HalfPageUp => r.scroll_by(-r.page() / 2),
-                Command::Top => r.scroll_to(0),
-                Command::Bottom => r.scroll_to(usize::MAX),
-                Command::Search => r.start_search(),
-                Command::NextMatch => r.next_match(true),
-                Command::PrevMatch => r.next_match(false),
-                Command::NextBlock => r.select_block(true),
-                Command::PrevBlock => r.select_block(false),
-                _ => {}
+            if let Screen::Exercise(view) = &mut app.screen {
+                view.reader.command(cmd);
             }
-            let _ = index;
             vec![]
         }
     }

@@ -84,19 +84,7 @@ pub fn command(app: &mut App, cmd: Command) -> Vec<Effect> {
     match cmd {
         Command::Down => r.scroll_by(1),
         Command::Up => r.scroll_by(-1),
-        Command::PageDown => r.scroll_by(r.page()),
-        Command::PageUp => r.scroll_by(-r.page()),
-        Command::HalfPageDown => r.scroll_by(r.page() / 2),
-        Command::HalfPageUp => r.scroll_by(-r.page() / 2),
-        Command::Top => r.scroll_to(0),
-        Command::Bottom => r.scroll_to(usize::MAX),
-        Command::NextSection => r.next_section(true),
-        Command::PrevSection => r.next_section(false),
-        Command::Search => r.start_search(),
-        Command::NextMatch => r.next_match(true),
-        Command::PrevMatch => r.next_match(false),
-        Command::NextBlock => r.select_block(true),
-        Command::PrevBlock => r.select_block(false),
+        cmd if r.command(cmd) => {}
         _ => return vec![],
     }
     if mark_read_if_at_end(app) { vec![Effect::Save] } else { vec![] }

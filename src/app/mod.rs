@@ -134,20 +134,12 @@ impl App {
             Some(Overlay::Confirm(_) | Overlay::Notice { .. }) => return Context::Confirm,
             None => {}
         }
-        match &self.screen {
-            Screen::Home => Context::Home,
-            Screen::Lesson(v) if v.reader.search.input.is_some() => Context::Search,
-            Screen::Exercise(v) if v.reader.search.input.is_some() => Context::Search,
-            Screen::Lesson(_) => Context::Lesson,
-            Screen::Exercise(_) => Context::Exercise,
-            Screen::Drill(v) if v.is_typing(&self.pack) => Context::Typing,
-            Screen::Drill(_) => Context::Drill,
-            Screen::Mock(v) if v.phase == mock::Phase::Answering => Context::Typing,
-            Screen::Mock(_) => Context::Mock,
-            Screen::Stats(_) => Context::Stats,
-            Screen::Transcripts(_) => Context::Transcripts,
-            Screen::Scenarios(_) => Context::Scenarios,
-        }
+        let searching = match &self.screen {
+            Screen::Lesson(v) => v.reader.search.input.is_some(),
+            Screen::Exercise(v) => v.reader.search.input.is_some(),
+            _ => false,
+        };
+        if searching { Context::Search } else { self.screen_context() }
     }
 
     /// The context whose keys the help overlay lists (the screen under it).

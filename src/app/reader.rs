@@ -2,6 +2,7 @@
 //! It owns the parsed document, the layout for the current width (re-laid only when the width
 //! changes), the scroll position, search, and the selected code block.
 
+use crate::input::Command;
 use crate::markdown::search::{self, Match};
 use crate::markdown::{self, Doc, Rendered};
 
@@ -25,6 +26,28 @@ pub struct Search {
 }
 
 impl Reader {
+    /// The keys every reader shares (paging, search, headings, code blocks): false when `cmd`
+    /// is not one of them.
+    pub fn command(&mut self, cmd: Command) -> bool {
+        match cmd {
+            Command::PageDown => self.scroll_by(self.page()),
+            Command::PageUp => self.scroll_by(-self.page()),
+            Command::HalfPageDown => self.scroll_by(self.page() / 2),
+            Command::HalfPageUp => self.scroll_by(-self.page() / 2),
+            Command::Top => self.scroll_to(0),
+            Command::Bottom => self.scroll_to(usize::MAX),
+            Command::NextSection => self.next_section(true),
+            Command::PrevSection => self.next_section(false),
+            Command::Search => self.start_search(),
+            Command::NextMatch => self.next_match(true),
+            Command::PrevMatch => self.next_match(false),
+            Command::NextBlock => self.select_block(true),
+            Command::PrevBlock => self.select_block(false),
+            _ => return false,
+        }
+        true
+    }
+
     pub fn new(markdown_text: &str, width: u16, height: u16) -> Self {
         let doc = markdown::parse(markdown_text);
         let rendered = markdown::layout(&doc, width);

@@ -3,8 +3,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::{reader, rect, theme};
@@ -35,22 +34,10 @@ pub fn draw(frame: &mut Frame, app: &App, view: &DrillView) {
     let mut lines: Vec<Line> = Vec::new();
     if let Some(CardKind::Open { points, .. }) = app.pack.card(&run.item).map(|c| &c.kind) {
         lines.push(Line::styled("Key points — tick the ones your answer had (space):", theme::muted()));
-        for (i, p) in points.iter().enumerate() {
-            let tick = if run.ticked.get(i).copied().unwrap_or(false) { "[x] " } else { "[ ] " };
-            let style = if i == run.cursor { theme::selected() } else { Style::default() };
-            lines.push(Line::from(vec![Span::styled(if i == run.cursor { "▸ " } else { "  " }, theme::key_hint()), Span::styled(format!("{tick}{p}"), style)]));
-        }
+        lines.extend(super::grading::key_points(points, &run.ticked, run.cursor));
     }
     lines.push(Line::raw(""));
-    let mut grade: Vec<Span> = vec![Span::styled("Grade  ", theme::muted())];
-    for (g, key, selected) in grade_choices(app, run) {
-        let style = if selected { theme::selected() } else { Style::default() };
-        grade.push(Span::styled(key, theme::key_hint()));
-        grade.push(Span::styled(format!(" {} ", g.label()), style));
-        grade.push(Span::raw("  "));
-    }
-    grade.push(Span::styled("enter saves and goes on", theme::muted()));
-    lines.push(Line::from(grade));
+    lines.push(super::grading::grade_row("Grade", grade_choices(app, run), "enter saves and goes on"));
     let area = Rect { y, height: body.height.saturating_sub(y - body.y), ..body };
     frame.render_widget(Paragraph::new(lines), area);
 }

@@ -3,8 +3,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::{reader, rect, theme};
@@ -31,21 +30,10 @@ pub fn draw(frame: &mut Frame, app: &App, view: &MockView) {
             let a = &view.mock.answers[view.current];
             let mut lines: Vec<Line> = vec![Line::styled("Key points — tick the ones you made (space):", theme::muted())];
             if let Some(CardKind::Open { points, .. }) = app.pack.card(&a.card).map(|c| &c.kind) {
-                for (i, p) in points.iter().enumerate() {
-                    let tick = if a.ticked.get(i).copied().unwrap_or(false) { "[x] " } else { "[ ] " };
-                    let style = if i == view.cursor { theme::selected() } else { Style::default() };
-                    lines.push(Line::from(vec![Span::styled(if i == view.cursor { "▸ " } else { "  " }, theme::key_hint()), Span::styled(format!("{tick}{p}"), style)]));
-                }
+                lines.extend(super::grading::key_points(points, &a.ticked, view.cursor));
             }
             lines.push(Line::raw(""));
-            let mut score: Vec<Span> = vec![Span::styled("Score  ", theme::muted())];
-            for (g, key, selected) in grade_choices(app, view) {
-                score.push(Span::styled(key, theme::key_hint()));
-                score.push(Span::styled(format!(" {} ", g.label()), if selected { theme::selected() } else { Style::default() }));
-                score.push(Span::raw("  "));
-            }
-            score.push(Span::styled("enter: next question", theme::muted()));
-            lines.push(Line::from(score));
+            lines.push(super::grading::grade_row("Score", grade_choices(app, view), "enter: next question"));
             frame.render_widget(Paragraph::new(lines), area);
         }
         Phase::Scorecard => {}

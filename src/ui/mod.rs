@@ -3,6 +3,7 @@
 pub mod bars;
 pub mod drill;
 pub mod exercise;
+pub mod grading;
 pub mod home;
 pub mod lesson;
 pub mod mock;
