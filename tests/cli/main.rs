@@ -1,0 +1,14 @@
+//! One test binary for cli: the modules below, each what was once a binary of its own
+//! (one link of the crate instead of 6).
+
+#[path = "../common/mod.rs"]
+mod common;
+#[path = "../live/mod.rs"]
+mod live;
+
+mod check_cmd;
+mod cli;
+mod e2e_pty;
+mod readme;
+mod sandbox_doctor;
+mod scenario_cmd;

@@ -1,0 +1,164 @@
+//! Snapshot tests of every screen at 80x24 and 120x40 (insta, ratatui TestBackend).
+
+use crate::common;
+use crate::common::*;
+use crossterm::event::KeyCode;
+use kubedojo::app::{self, Action, Overlay};
+use kubedojo::checks::{CheckResult, CheckStatus, StepRun};
+use kubedojo::progress::Progress;
+
+fn snap(name: &str, size: (u16, u16), app: &kubedojo::app::App) {
+    insta::assert_snapshot!(format!("{name}_{}x{}", size.0, size.1), screen(app));
+}
+
+fn some_progress() -> Progress {
+    let mut p = Progress::default();
+    let pp = p.pack_mut("eks-production");
+    pp.lesson_mut("why-production").completed_at = Some(1);
+    pp.lesson_mut("why-production").opened_at = Some(1);
+    pp.lesson_mut("self-managed-vs-managed").opened_at = Some(1);
+    pp.step_mut("eks-cluster", "preflight").completed_at = Some(1);
+    pp.step_mut("eks-cluster", "preflight").opened_at = Some(1);
+    pp.last = Some(kubedojo::progress::Position {
+        item: "eks-architecture".into(),
+        step: None,
+    });
+    p
+}
+
+#[test]
+fn home_screen() {
+    for size in SIZES {
+        let app = app_with(builtin(), some_progress(), size);
+        snap("home", size, &app);
+    }
+}
+
+#[test]
+fn lesson_with_every_markdown_element() {
+    for size in SIZES {
+        let mut app = app_with(fixture_pack(), Progress::default(), size);
+        key(&mut app, KeyCode::Enter);
+        snap("lesson_top", size, &app);
+        key(&mut app, KeyCode::PageDown);
+        snap("lesson_page2", size, &app);
+        key(&mut app, KeyCode::End);
+        snap("lesson_end", size, &app);
+    }
+}
+
+#[test]
+fn lesson_search_and_selected_code_block() {
+    for size in SIZES {
+        let mut app = app_with(fixture_pack(), Progress::default(), size);
+        key(&mut app, KeyCode::Enter);
+        keys(&mut app, "/node");
+        snap("lesson_search_prompt", size, &app);
+        key(&mut app, KeyCode::Enter);
+        keys(&mut app, "n");
+        snap("lesson_search_matches", size, &app);
+        key(&mut app, KeyCode::Home);
+        key(&mut app, KeyCode::Tab);
+        key(&mut app, KeyCode::Tab);
+        snap("lesson_code_block_selected", size, &app);
+    }
+}
+
+fn results_run() -> StepRun {
+    StepRun {
+        at: common::NOW - 120,
+        results: vec![
+            CheckResult::new("k8s.namespace", CheckStatus::Pass, "namespace shop exists"),
+            CheckResult::new(
+                "k8s.service-account",
+                CheckStatus::Fail,
+                "ServiceAccount shop/default not found",
+            )
+            .found_expected("no ServiceAccount", "ServiceAccount shop/default")
+            .next("apply the step's ServiceAccount manifest (its solution names the file), or: kubectl -n shop create serviceaccount default"),
+            CheckResult::new(
+                "cluster.private-endpoint",
+                CheckStatus::Warn,
+                "public endpoint open to 0.0.0.0/0",
+            ),
+            CheckResult::new(
+                "cluster.multi-az",
+                CheckStatus::Skip,
+                "kind nodes have no zone",
+            ),
+            CheckResult::new(
+                "cluster.active",
+                CheckStatus::Error,
+                "checker role lacks eks:DescribeCluster",
+            ),
+        ],
+    }
+}
+
+#[test]
+fn exercise_with_results_hints_and_solution() {
+    for size in SIZES {
+        let mut app = app_with(fixture_pack(), Progress::default(), size);
+        keys(&mut app, "j");
+        key(&mut app, KeyCode::Enter);
+        snap("exercise_open", size, &app);
+        app::update(
+            &mut app,
+            Action::ChecksFinished {
+                exercise: "demo".into(),
+                step: "namespace".into(),
+                run: results_run(),
+                id: 0,
+            },
+        );
+        snap("exercise_results", size, &app);
+        keys(&mut app, "hh");
+        snap("exercise_two_hints", size, &app);
+        keys(&mut app, "s");
+        snap("exercise_confirm_solution", size, &app);
+        keys(&mut app, "y");
+        snap("exercise_solution", size, &app);
+    }
+}
+
+#[test]
+fn help_overlay_lists_the_screen_keys() {
+    for size in SIZES {
+        let mut app = app_with(fixture_pack(), Progress::default(), size);
+        key(&mut app, KeyCode::Enter);
+        keys(&mut app, "?");
+        snap("help_lesson", size, &app);
+    }
+}
+
+#[test]
+fn notice_for_a_recovered_progress_file() {
+    for size in SIZES {
+        let mut app = app_with(builtin(), Progress::default(), size);
+        app.overlay = Some(Overlay::Notice {
+            title: "Notice".into(),
+            text: "Your progress file could not be read (progress.json: line 2 column 3: expected value). It was moved to /state/progress.json.corrupt-1 and you start fresh; nothing was deleted.".into(),
+        });
+        snap("notice", size, &app);
+    }
+}
+
+/// Colour matters for check results and highlighted code: snapshot the styled buffer.
+#[test]
+fn styled_results_and_code() {
+    let size = (80, 24);
+    let mut app = app_with(fixture_pack(), Progress::default(), size);
+    keys(&mut app, "j");
+    key(&mut app, KeyCode::Enter);
+    app::update(
+        &mut app,
+        Action::ChecksFinished {
+            exercise: "demo".into(),
+            step: "namespace".into(),
+            run: results_run(),
+            id: 0,
+        },
+    );
+    let terminal = render(&app);
+    insta::assert_debug_snapshot!("styled_exercise_80x24", terminal.backend().buffer());
+}
