@@ -7,7 +7,6 @@ use aws_sdk_eks::types::{Addon, AddonHealth, AddonIssue, AddonIssueCode, AddonSt
 use aws_smithy_mocks::{MockResponseInterceptor, Rule, RuleMode, mock};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::ServiceAccount;
-use k8s_openapi::api::storage::v1::CSIDriver;
 use kube::api::{Api, PostParams};
 use kubedojo::checks::CheckStatus::*;
 use crate::live::*;
@@ -34,12 +33,8 @@ fn addon(status: AddonStatus, issue: Option<&str>) -> DescribeAddonOutput {
 async fn ebs_csi_reads_the_addon_status() {
     // a healthy driver installation on the real cluster: CSIDriver, controller, role
     let c = client(&backend(None, false).await);
-    let driver: CSIDriver = serde_json::from_value(json!({"metadata": {"name": "ebs.csi.aws.com"}, "spec": {"attachRequired": true}})).expect("driver");
-    let _ = Api::<CSIDriver>::all(c.clone()).create(&PostParams::default(), &driver).await; // shared, may exist
-    let ns = namespace(&c, "addon").await;
-    let _: ServiceAccount = create(&c, &ns, json!({"metadata": {"name": "ebs-csi-controller-sa", "annotations": {"eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/ebs-csi"}}})).await;
-    let _: Deployment = create(&c, &ns, json!({"metadata": {"name": "ebs-csi-controller"}, "spec": {"selector": {"matchLabels": {"app": "ebs"}},
-        "template": {"metadata": {"labels": {"app": "ebs"}}, "spec": {"nodeSelector": {"type": "kwok"}, "tolerations": [{"operator": "Exists"}], "containers": [{"name": "ebs-plugin", "image": "x"}]}}}})).await;
+    ebs_csi_driver(&c).await; // shared, may exist
+    let ns = ebs_csi_controller(&c, "addon", Some("arn:aws:iam::123456789012:role/ebs-csi"), json!({"type": "kwok"})).await;
     let s = spec("csi.ebs", &[("namespace", &ns)]);
     let v = vars(&[("cluster", "lab")]);
 
@@ -171,11 +166,10 @@ async fn pod_identity_is_an_identity_of_its_own() {
     assert_status(&r, Pass, "SA aws-load-balancer-controller uses Pod Identity association a-0123456789abcdef0 (role arn:aws:iam::123456789012:role/lbc-podid)");
 
     // the same identity answers for Fluent Bit's permissions: simulated on the association's role
-    let iam = &aws(&b).iam;
     let role = unique("fb-podid");
     let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"pods.eks.amazonaws.com"},"Action":["sts:AssumeRole","sts:TagSession"]}]}"#;
-    let arn = iam.create_role().role_name(&role).assume_role_policy_document(trust).send().await.expect("role").role.map(|r| r.arn).unwrap_or_default();
-    iam.attach_role_policy().role_name(&role).policy_arn("arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy").send().await.expect("attach");
+    let arn = iam_role(aws(&b), &role, trust).await;
+    attach_policy(aws(&b), &role, "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy").await;
     let _: ServiceAccount = create(&c, &ns, json!({"metadata": {"name": "fluent-bit"}})).await;
     let _: DaemonSet = create(&c, &ns, json!({"metadata": {"name": "fluent-bit"}, "spec": {"selector": {"matchLabels": {"app": "fb"}},
         "template": {"metadata": {"labels": {"app": "fb"}}, "spec": {"serviceAccountName": "fluent-bit", "nodeSelector": {"type": "kwok"}, "tolerations": [{"operator": "Exists"}], "containers": [{"name": "fb", "image": "x"}]}}}})).await;

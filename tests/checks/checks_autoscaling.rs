@@ -1,6 +1,6 @@
 //! Cluster Autoscaler and Karpenter checks.
 
-use aws_sdk_eks::types::{CapacityTypes, NodegroupScalingConfig};
+use aws_sdk_eks::types::CapacityTypes;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{ConfigMap, ServiceAccount};
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
@@ -116,57 +116,10 @@ async fn ca_deployed_cases() {
 
 async fn cluster_and_group(aws: &Aws, tags: &[(&str, &str)]) -> String {
     let cluster = moto_cluster(aws, "ca").await;
-    let asg = aws
-        .eks
-        .create_nodegroup()
-        .cluster_name(&cluster)
-        .nodegroup_name("general")
-        .node_role("arn:aws:iam::123456789012:role/node")
-        .subnets("subnet-a")
-        .capacity_type(CapacityTypes::OnDemand)
-        .scaling_config(
-            NodegroupScalingConfig::builder()
-                .min_size(1)
-                .max_size(3)
-                .desired_size(1)
-                .build(),
-        )
-        .send()
-        .await
-        .expect("nodegroup")
-        .nodegroup
-        .and_then(|n| n.resources?.auto_scaling_groups?.first()?.name.clone())
-        .unwrap_or_default();
-    let lc = unique("lc");
-    aws.autoscaling
-        .create_launch_configuration()
-        .launch_configuration_name(&lc)
-        .image_id("ami-12c6146b")
-        .instance_type("m6i.large")
-        .send()
-        .await
-        .expect("lc");
-    let mut req = aws
-        .autoscaling
-        .create_auto_scaling_group()
-        .auto_scaling_group_name(&asg)
-        .launch_configuration_name(&lc)
-        .min_size(1)
-        .max_size(3)
-        .availability_zones("eu-west-1a");
-    for (k, v) in tags {
-        let key = k.replace("{cluster}", &cluster);
-        req = req.tags(
-            aws_sdk_autoscaling::types::Tag::builder()
-                .key(key)
-                .value(*v)
-                .resource_id(&asg)
-                .resource_type("auto-scaling-group")
-                .propagate_at_launch(false)
-                .build(),
-        );
-    }
-    req.send().await.expect("asg");
+    let asg = nodegroup(aws, &cluster, Group { name: "general", min: 1, max: 3, capacity: CapacityTypes::OnDemand, types: &[], taint: None }).await;
+    let keys: Vec<String> = tags.iter().map(|(k, _)| k.replace("{cluster}", &cluster)).collect();
+    let tags: Vec<(&str, &str)> = keys.iter().zip(tags).map(|(k, (_, v))| (k.as_str(), *v)).collect();
+    auto_scaling_group(aws, &asg, 1, 3, None, &tags).await;
     cluster
 }
 
@@ -187,16 +140,7 @@ async fn ca_autodiscovery_cases() {
     let ns = namespace(&c, "ca-disc").await;
     let _: Deployment = create(&c, &ns, ca(&tagged, "default", json!({"type": "kwok"}))).await;
     let s = spec("ca.autodiscovery", &[("namespace", &ns)]);
-    assert_status(
-        &run(&b, &s, &vars(&[("cluster", &tagged)])).await,
-        Pass,
-        &format!("CA discovers {tagged}'s tagged ASGs"),
-    );
-    assert_status(
-        &run(&b, &s, &vars(&[("cluster", &untagged)])).await,
-        Fail,
-        &format!("flag names cluster {tagged}, expected {untagged}"),
-    );
+    assert_per_cluster(&b, &s, &[(&tagged, Pass, &format!("CA discovers {tagged}'s tagged ASGs")), (&untagged, Fail, &format!("flag names cluster {tagged}, expected {untagged}"))]).await;
     let ns2 = namespace(&c, "ca-disc").await;
     let _: Deployment = create(&c, &ns2, ca(&untagged, "default", json!({"type": "kwok"}))).await;
     let r = run(
@@ -216,7 +160,6 @@ async fn ca_autodiscovery_cases() {
 async fn ca_iam_cases() {
     let b = backend(None, true).await;
     let c = client(&b);
-    let iam = &aws(&b).iam;
     let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::123456789012:oidc-provider/x"},"Action":"sts:AssumeRoleWithWebIdentity"}]}"#;
     // the upstream policy: scaling actions only on ASGs tagged for this cluster
     let scaling = |cluster: &str, describe_nodegroup: bool| {
@@ -242,23 +185,8 @@ async fn ca_iam_cases() {
         ("otherlab", scaling("other-lab", true)),
     ] {
         let name = unique(&format!("ca-{label}"));
-        let arn = iam
-            .create_role()
-            .role_name(&name)
-            .assume_role_policy_document(trust)
-            .send()
-            .await
-            .expect("role")
-            .role
-            .map(|r| r.arn)
-            .unwrap_or_default();
-        iam.put_role_policy()
-            .role_name(&name)
-            .policy_name("ca")
-            .policy_document(doc)
-            .send()
-            .await
-            .expect("policy");
+        let arn = iam_role(aws(&b), &name, trust).await;
+        inline_policy(aws(&b), &name, "ca", &doc).await;
         arns.push(arn);
     }
     let v = vars(&[("cluster", cluster)]);
@@ -274,13 +202,7 @@ async fn ca_iam_cases() {
     ];
     for (arn, status, part) in cases {
         let ns = namespace(&c, "ca-iam").await;
-        let annotations = arn.map(|a| json!({"eks.amazonaws.com/role-arn": a}));
-        let _: ServiceAccount = create(
-            &c,
-            &ns,
-            json!({"metadata": {"name": "cluster-autoscaler", "annotations": annotations}}),
-        )
-        .await;
+        annotated_sa(&c, &ns, "cluster-autoscaler", arn.map(String::as_str)).await;
         let _: Deployment = create(
             &c,
             &ns,

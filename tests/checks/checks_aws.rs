@@ -149,22 +149,8 @@ async fn private_endpoint_pass_warn_fail() {
     create_cluster(aws(&b), &private, true, &[], false).await;
     create_cluster(aws(&b), &open, true, &["0.0.0.0/0"], false).await;
     create_cluster(aws(&b), &public, false, &["0.0.0.0/0"], false).await;
-    let s = spec("cluster.private-endpoint", &[]);
-    assert_status(
-        &run(&b, &s, &vars(&[("cluster", &private)])).await,
-        Pass,
-        "private endpoint only",
-    );
-    assert_status(
-        &run(&b, &s, &vars(&[("cluster", &open)])).await,
-        Warn,
-        "public endpoint open to 0.0.0.0/0",
-    );
-    assert_status(
-        &run(&b, &s, &vars(&[("cluster", &public)])).await,
-        Fail,
-        "endpointPrivateAccess=false",
-    );
+    let cases = [(private.as_str(), Pass, "private endpoint only"), (&open, Warn, "public endpoint open to 0.0.0.0/0"), (&public, Fail, "endpointPrivateAccess=false")];
+    assert_per_cluster(&b, &spec("cluster.private-endpoint", &[]), &cases).await;
 }
 
 #[tokio::test]
@@ -173,17 +159,8 @@ async fn secrets_kms_pass_or_fail() {
     let (with, without) = (unique("kms"), unique("nokms"));
     create_cluster(aws(&b), &with, true, &[], true).await;
     create_cluster(aws(&b), &without, true, &[], false).await;
-    let s = spec("secrets.kms", &[]);
-    assert_status(
-        &run(&b, &s, &vars(&[("cluster", &with)])).await,
-        Pass,
-        "envelope-encrypted with arn:aws:kms",
-    );
-    assert_status(
-        &run(&b, &s, &vars(&[("cluster", &without)])).await,
-        Fail,
-        "Secrets not envelope-encrypted",
-    );
+    let cases = [(with.as_str(), Pass, "envelope-encrypted with arn:aws:kms"), (&without, Fail, "Secrets not envelope-encrypted")];
+    assert_per_cluster(&b, &spec("secrets.kms", &[]), &cases).await;
 }
 
 async fn provider(aws: &Aws, issuer: &str, audiences: &[&str]) -> String {
@@ -267,36 +244,13 @@ fn trust(provider_arn: &str, host: &str, sub: &str, aud: Option<&str>) -> String
     .to_string()
 }
 
-async fn role(aws: &Aws, name: &str, trust: &str) -> String {
-    aws.iam
-        .create_role()
-        .role_name(name)
-        .assume_role_policy_document(trust)
-        .send()
-        .await
-        .expect("create role")
-        .role
-        .map(|r| r.arn)
-        .unwrap_or_default()
-}
-
-async fn annotated_sa(c: &kube::Client, ns: &str, sa: &str, arn: Option<&str>) {
-    let annotations = arn.map(|a| json!({"eks.amazonaws.com/role-arn": a}));
-    let _: ServiceAccount = create(
-        c,
-        ns,
-        json!({"metadata": {"name": sa, "annotations": annotations}}),
-    )
-    .await;
-}
-
 #[tokio::test]
 async fn sa_annotation_cases() {
     let b = backend(None, true).await;
     let c = client(&b);
     let ns = namespace(&c, "irsa-sa").await;
     let role_name = unique("reader");
-    let arn = role(
+    let arn = iam_role(
         aws(&b),
         &role_name,
         &trust(
@@ -407,7 +361,7 @@ async fn trust_policy_pass_and_every_failure() {
     ];
     for (label, doc, status, part) in cases {
         let role_name = unique(label);
-        let arn = role(aws(&b), &role_name, &doc).await;
+        let arn = iam_role(aws(&b), &role_name, &doc).await;
         let api: kube::Api<ServiceAccount> = kube::Api::namespaced(c.clone(), &ns);
         let _ = api.delete("s3-reader", &Default::default()).await;
         annotated_sa(&c, &ns, "s3-reader", Some(&arn)).await;
@@ -424,21 +378,10 @@ async fn trust_policy_pass_and_every_failure() {
     }
 }
 
-fn pod(name: &str, sa: &str, env: serde_json::Value, token_volume: bool) -> serde_json::Value {
-    let volumes = if token_volume {
-        json!([{"name": "aws-iam-token", "projected": {"sources": [{"serviceAccountToken": {"audience": "sts.amazonaws.com", "expirationSeconds": 86400, "path": "token"}}]}}])
-    } else {
-        json!([])
-    };
-    json!({
-        "metadata": {"name": name},
-        "spec": {
-            "serviceAccountName": sa,
-            "tolerations": [{"operator": "Exists"}],
-            "containers": [{"name": "app", "image": "public.ecr.aws/aws-cli/aws-cli:2.27.49", "env": env}],
-            "volumes": volumes
-        }
-    })
+/// A pod running as `sa` with `env`, and the projected token volume the webhook adds when
+/// `with_token`.
+fn pod(name: &str, sa: &str, env: serde_json::Value, with_token: bool) -> serde_json::Value {
+    pod_with(name, sa, env, if with_token { token_volume("sts.amazonaws.com") } else { json!([]) })
 }
 
 #[tokio::test]
@@ -497,7 +440,6 @@ async fn s3_access_by_policy_and_bucket() {
     let c = client(&b);
     let ns = namespace(&c, "irsa-s3").await;
     let bucket = unique("bucket");
-    let iam = &aws(&b).iam;
     let (reader, nothing) = (unique("s3-reader"), unique("s3-none"));
     let trust = trust(
         "arn:aws:iam::123456789012:oidc-provider/x",
@@ -505,19 +447,13 @@ async fn s3_access_by_policy_and_bucket() {
         "system:serviceaccount:a:b",
         None,
     );
-    let reader_arn = role(aws(&b), &reader, &trust).await;
+    let reader_arn = iam_role(aws(&b), &reader, &trust).await;
     let policy = json!({"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": format!("arn:aws:s3:::{bucket}")},
         {"Effect": "Allow", "Action": "s3:GetObject", "Resource": format!("arn:aws:s3:::{bucket}/*")}
     ]});
-    iam.put_role_policy()
-        .role_name(&reader)
-        .policy_name("read")
-        .policy_document(policy.to_string())
-        .send()
-        .await
-        .expect("policy");
-    let nothing_arn = role(aws(&b), &nothing, &trust).await;
+    inline_policy(aws(&b), &reader, "read", &policy.to_string()).await;
+    let nothing_arn = iam_role(aws(&b), &nothing, &trust).await;
     annotated_sa(&c, &ns, "s3-reader", Some(&reader_arn)).await;
     annotated_sa(&c, &ns, "s3-none", Some(&nothing_arn)).await;
     let check = |sa: &str| {
@@ -640,7 +576,7 @@ async fn trust_policy_of_a_bad_arn_a_missing_role_and_no_web_identity() {
     let ns = namespace(&c, "irsa-trust-bad").await;
     let service = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["sts:AssumeRole", "sts:TagSession"], "Principal": {"Service": "pods.eks.amazonaws.com"}}]}).to_string();
     let podid = unique("podid-only");
-    let podid_arn = role(aws(&b), &podid, &service).await;
+    let podid_arn = iam_role(aws(&b), &podid, &service).await;
     let missing = format!("arn:aws:iam::{ACCOUNT}:role/{}", unique("gone"));
     annotated_sa(&c, &ns, "bad-arn", Some("s3-reader")).await;
     annotated_sa(&c, &ns, "missing", Some(&missing)).await;
@@ -767,9 +703,7 @@ async fn s3_access_of_roles_that_cannot_be_evaluated_and_a_bucket_elsewhere() {
     // never sends: the HeadBucket answer is mocked)
     let reader = unique("s3-far");
     let trust = trust("arn:aws:iam::123456789012:oidc-provider/x", "x", "system:serviceaccount:a:b", None);
-    let reader_arn = role(aws(&b), &reader, &trust).await;
-    let policy = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetObject"], "Resource": [format!("arn:aws:s3:::{bucket}"), format!("arn:aws:s3:::{bucket}/*")]}]});
-    aws(&b).iam.put_role_policy().role_name(&reader).policy_name("read").policy_document(policy.to_string()).send().await.expect("policy");
+    let reader_arn = s3_read_role(aws(&b), &reader, &trust, &bucket).await;
     annotated_sa(&c, &ns, "reader", Some(&reader_arn)).await;
     let moved = {
         let bucket = bucket.clone();
@@ -835,9 +769,7 @@ async fn s3_access_reads_the_apps_log() {
         .send().await.expect("bucket");
     let reader = unique("s3-log");
     let trust = trust("arn:aws:iam::123456789012:oidc-provider/x", "x", "system:serviceaccount:a:b", None);
-    let arn = role(aws(&b), &reader, &trust).await;
-    let policy = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetObject"], "Resource": [format!("arn:aws:s3:::{bucket}"), format!("arn:aws:s3:::{bucket}/*")]}]});
-    aws(&b).iam.put_role_policy().role_name(&reader).policy_name("read").policy_document(policy.to_string()).send().await.expect("policy");
+    let arn = s3_read_role(aws(&b), &reader, &trust, &bucket).await;
     let pods: Api<Pod> = Api::namespaced(c.clone(), &ns);
     for sa in ["denied", "quiet"] {
         annotated_sa(&c, &ns, sa, Some(&arn)).await;

@@ -2,7 +2,7 @@
 //! events in the emulator.
 
 use k8s_openapi::api::apps::v1::DaemonSet;
-use k8s_openapi::api::core::v1::{ConfigMap, ServiceAccount};
+use k8s_openapi::api::core::v1::ConfigMap;
 use kubedojo::checks::CheckStatus::*;
 use crate::live::*;
 use serde_json::json;
@@ -18,13 +18,7 @@ async fn fluent_bit(
 ) {
     let _: ConfigMap = create(c, ns, json!({"metadata": {"name": "fluent-bit-cluster-info"}, "data": {"cluster.name": cluster_name, "logs.region": "eu-west-1", "http.server": "On", "http.port": "2020", "read.head": "Off", "read.tail": "On"}})).await;
     let _: ConfigMap = create(c, ns, json!({"metadata": {"name": "fluent-bit-config"}, "data": {"fluent-bit.conf": "@INCLUDE application-log.conf", "application-log.conf": conf}})).await;
-    let annotations = sa_role.map(|r| json!({"eks.amazonaws.com/role-arn": r}));
-    let _: ServiceAccount = create(
-        c,
-        ns,
-        json!({"metadata": {"name": "fluent-bit", "annotations": annotations}}),
-    )
-    .await;
+    annotated_sa(c, ns, "fluent-bit", sa_role).await;
     let env = json!([
         {"name": "AWS_REGION", "valueFrom": {"configMapKeyRef": {"name": "fluent-bit-cluster-info", "key": "logs.region"}}},
         {"name": "CLUSTER_NAME", "valueFrom": {"configMapKeyRef": {"name": "fluent-bit-cluster-info", "key": "cluster.name"}}}
@@ -120,36 +114,12 @@ async fn config_resolves_the_cluster_name_and_region() {
 async fn iam_of_the_fluent_bit_role() {
     let b = backend(None, true).await;
     let c = client(&b);
-    let iam = &aws(&b).iam;
     let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
     let (good, bare) = (unique("fb-good"), unique("fb-bare"));
-    let good_arn = iam
-        .create_role()
-        .role_name(&good)
-        .assume_role_policy_document(trust)
-        .send()
-        .await
-        .expect("role")
-        .role
-        .map(|r| r.arn)
-        .unwrap_or_default();
-    iam.attach_role_policy()
-        .role_name(&good)
-        .policy_arn("arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy")
-        .send()
-        .await
-        .expect("attach managed policy");
-    let bare_arn = iam
-        .create_role()
-        .role_name(&bare)
-        .assume_role_policy_document(trust)
-        .send()
-        .await
-        .expect("role")
-        .role
-        .map(|r| r.arn)
-        .unwrap_or_default();
-    iam.put_role_policy().role_name(&bare).policy_name("only-describe").policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"logs:DescribeLogStreams","Resource":"*"}]}"#).send().await.expect("inline policy");
+    let good_arn = iam_role(aws(&b), &good, trust).await;
+    attach_policy(aws(&b), &good, "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy").await;
+    let bare_arn = iam_role(aws(&b), &bare, trust).await;
+    inline_policy(aws(&b), &bare, "only-describe", r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"logs:DescribeLogStreams","Resource":"*"}]}"#).await;
     let v = vars(&[("cluster", "kubedojo-lab"), ("region", "eu-west-1")]);
     let ns = namespace(&c, "cw-iam").await;
     fluent_bit(&c, &ns, "kubedojo-lab", APP_CONF, Some(&good_arn)).await;

@@ -1,7 +1,7 @@
 //! Node group checks: the EKS API in the emulator, nodes simulated by kwok. Node groups get
 //! unique names (nodes are cluster-wide, and tests run in parallel).
 
-use aws_sdk_eks::types::{CapacityTypes, NodegroupScalingConfig, Taint, TaintEffect};
+use aws_sdk_eks::types::{CapacityTypes, TaintEffect};
 use kubedojo::checks::CheckStatus::*;
 use kubedojo::checks::backend::Aws;
 use kubedojo::content::ParamValue;
@@ -10,42 +10,6 @@ use serde_json::json;
 
 async fn cluster(aws: &Aws) -> String {
     moto_cluster(aws, "ng").await
-}
-
-struct Group<'a> {
-    name: &'a str,
-    min: i32,
-    capacity: CapacityTypes,
-    types: &'a [&'a str],
-    taint: Option<(&'a str, &'a str, TaintEffect)>,
-}
-
-async fn nodegroup(aws: &Aws, cluster: &str, g: Group<'_>) -> String {
-    let mut req = aws
-        .eks
-        .create_nodegroup()
-        .cluster_name(cluster)
-        .nodegroup_name(g.name)
-        .node_role("arn:aws:iam::123456789012:role/node")
-        .subnets("subnet-a")
-        .capacity_type(g.capacity)
-        .scaling_config(
-            NodegroupScalingConfig::builder()
-                .min_size(g.min)
-                .max_size(4)
-                .desired_size(g.min)
-                .build(),
-        );
-    for t in g.types {
-        req = req.instance_types(*t);
-    }
-    if let Some((k, v, e)) = g.taint {
-        req = req.taints(Taint::builder().key(k).value(v).effect(e).build());
-    }
-    let out = req.send().await.expect("create nodegroup");
-    out.nodegroup
-        .and_then(|n| n.resources?.auto_scaling_groups?.first()?.name.clone())
-        .unwrap_or_default()
 }
 
 fn list_spec(kind: &str, name: &str, values: &[String]) -> kubedojo::content::CheckSpec {
@@ -70,6 +34,7 @@ async fn node_groups_present_and_missing() {
             Group {
                 name: n,
                 min: 1,
+                max: 4,
                 capacity: CapacityTypes::OnDemand,
                 types: &["m6i.large"],
                 taint: None,
@@ -90,6 +55,7 @@ async fn node_groups_present_and_missing() {
         Group {
             name: "spot",
             min: 1,
+            max: 4,
             capacity: CapacityTypes::Spot,
             types: &["m6i.large", "m5.large"],
             taint: None,
@@ -154,6 +120,7 @@ async fn ready_nodes_against_min_size() {
         Group {
             name: &ng,
             min: 2,
+            max: 4,
             capacity: CapacityTypes::OnDemand,
             types: &["m6i.large"],
             taint: None,
@@ -215,6 +182,7 @@ async fn critical_taint_in_the_api_and_on_every_node() {
         Group {
             name: &good,
             min: 1,
+            max: 4,
             capacity: CapacityTypes::OnDemand,
             types: &["m6i.large"],
             taint: Some(("dedicated", "critical", TaintEffect::NoSchedule)),
@@ -227,6 +195,7 @@ async fn critical_taint_in_the_api_and_on_every_node() {
         Group {
             name: &none,
             min: 1,
+            max: 4,
             capacity: CapacityTypes::OnDemand,
             types: &["m6i.large"],
             taint: None,
@@ -239,6 +208,7 @@ async fn critical_taint_in_the_api_and_on_every_node() {
         Group {
             name: &effect,
             min: 1,
+            max: 4,
             capacity: CapacityTypes::OnDemand,
             types: &["m6i.large"],
             taint: Some(("dedicated", "critical", TaintEffect::NoExecute)),
@@ -287,29 +257,6 @@ async fn critical_taint_in_the_api_and_on_every_node() {
     delete_nodes(&c, &[tainted, bare]).await;
 }
 
-async fn asg(aws: &Aws, name: &str, rebalance: bool) {
-    let lc = unique("lc");
-    aws.autoscaling
-        .create_launch_configuration()
-        .launch_configuration_name(&lc)
-        .image_id("ami-12c6146b")
-        .instance_type("m6i.large")
-        .send()
-        .await
-        .expect("launch configuration");
-    aws.autoscaling
-        .create_auto_scaling_group()
-        .auto_scaling_group_name(name)
-        .launch_configuration_name(&lc)
-        .min_size(0)
-        .max_size(2)
-        .availability_zones("eu-west-1a")
-        .capacity_rebalance(rebalance)
-        .send()
-        .await
-        .expect("create ASG");
-}
-
 #[tokio::test]
 async fn spot_group_capacity_types_and_rebalancing() {
     let b = backend(None, true).await;
@@ -323,19 +270,21 @@ async fn spot_group_capacity_types_and_rebalancing() {
         Group {
             name: &good,
             min: 1,
+            max: 4,
             capacity: CapacityTypes::Spot,
             types: &["m6i.large", "m5.large"],
             taint: None,
         },
     )
     .await;
-    asg(aws(&b), &a, true).await;
+    auto_scaling_group(aws(&b), &a, 0, 2, Some(true), &[]).await;
     nodegroup(
         aws(&b),
         &cl,
         Group {
             name: &ondemand,
             min: 1,
+            max: 4,
             capacity: CapacityTypes::OnDemand,
             types: &["m6i.large"],
             taint: None,
@@ -348,26 +297,28 @@ async fn spot_group_capacity_types_and_rebalancing() {
         Group {
             name: &single,
             min: 1,
+            max: 4,
             capacity: CapacityTypes::Spot,
             types: &["m6i.large"],
             taint: None,
         },
     )
     .await;
-    asg(aws(&b), &a, true).await;
+    auto_scaling_group(aws(&b), &a, 0, 2, Some(true), &[]).await;
     let a = nodegroup(
         aws(&b),
         &cl,
         Group {
             name: &norebalance,
             min: 1,
+            max: 4,
             capacity: CapacityTypes::Spot,
             types: &["m6i.large", "m5.large"],
             taint: None,
         },
     )
     .await;
-    asg(aws(&b), &a, false).await;
+    auto_scaling_group(aws(&b), &a, 0, 2, Some(false), &[]).await;
     let check = |ng: &str| spec("nodegroup.spot", &[("nodegroup", ng)]);
     assert_status(
         &run(&b, &check(&good), &v).await,
@@ -424,7 +375,7 @@ async fn pods_cannot_reach_the_instance_metadata_service() {
     let cases = [(2, true, Fail, "HttpPutResponseHopLimit 2: pods can reach the instance metadata service and use the node role"), (1, false, Warn, "hop limit 1, but HttpTokens optional"), (1, true, Pass, "IMDSv2 with a hop limit of 1")];
     for (hop, required, status, part) in cases {
         let c = cluster(aws).await;
-        let asg = nodegroup(aws, &c, Group { name: "general", min: 1, capacity: CapacityTypes::OnDemand, types: &["m6i.large"], taint: None }).await;
+        let asg = nodegroup(aws, &c, Group { name: "general", min: 1, max: 4, capacity: CapacityTypes::OnDemand, types: &["m6i.large"], taint: None }).await;
         asg_with_template(aws, &asg, hop, required).await;
         let r = run(&b, &list_spec("nodegroup.imds", "nodegroups", &["general".to_string()]), &vars(&[("cluster", &c)])).await;
         assert_status(&r, status, part);
@@ -462,7 +413,7 @@ async fn critical_taint_key_and_value_must_match() {
     let v = vars(&[("cluster", &cl), ("criticalTaint", "dedicated=critical:NoSchedule")]);
     let (other_key, other_value) = (unique("crit-key"), unique("crit-value"));
     for (ng, taint) in [(&other_key, ("team", "critical", TaintEffect::NoSchedule)), (&other_value, ("dedicated", "batch", TaintEffect::NoSchedule))] {
-        nodegroup(aws(&b), &cl, Group { name: ng, min: 1, capacity: CapacityTypes::OnDemand, types: &["m6i.large"], taint: Some(taint) }).await;
+        nodegroup(aws(&b), &cl, Group { name: ng, min: 1, max: 4, capacity: CapacityTypes::OnDemand, types: &["m6i.large"], taint: Some(taint) }).await;
     }
     let set_taint = |ng: &str| format!("aws eks update-nodegroup-config --cluster-name {cl} --region eu-west-1 --nodegroup-name {ng} --taints 'addOrUpdateTaints=[{{key=dedicated,value=critical,effect=NO_SCHEDULE}}]', then replace the nodes launched before it");
 
@@ -483,8 +434,8 @@ async fn spot_group_node_without_the_spot_label() {
     let c = client(&b);
     let cl = cluster(aws(&b)).await;
     let ng = unique("spot-label");
-    let a = nodegroup(aws(&b), &cl, Group { name: &ng, min: 1, capacity: CapacityTypes::Spot, types: &["m6i.large", "m5.large"], taint: None }).await;
-    asg(aws(&b), &a, true).await;
+    let a = nodegroup(aws(&b), &cl, Group { name: &ng, min: 1, max: 4, capacity: CapacityTypes::Spot, types: &["m6i.large", "m5.large"], taint: None }).await;
+    auto_scaling_group(aws(&b), &a, 0, 2, Some(true), &[]).await;
     // a node of the group that says it runs on demand, with the EC2 instance behind it
     let node = unique("od-node");
     let api: kube::Api<k8s_openapi::api::core::v1::Node> = kube::Api::all(c.clone());

@@ -1,9 +1,8 @@
 //! Production-practice checks: PDBs, NetworkPolicies and their enforcement, CSI drivers,
 //! prefix delegation, Spot interruption handling, scale to zero.
 
-use aws_sdk_eks::types::{CapacityTypes, NodegroupScalingConfig, Taint, TaintEffect};
+use aws_sdk_eks::types::{CapacityTypes, TaintEffect};
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment};
-use k8s_openapi::api::core::v1::ServiceAccount;
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::api::storage::v1::{CSIDriver, StorageClass};
@@ -258,83 +257,40 @@ async fn csi_drivers_and_storage_classes() {
         .create(&PostParams::default(), &driver)
         .await
         .expect("create driver");
-    let classes: Api<StorageClass> = Api::all(c.clone());
     let good = unique("efs-sc");
-    let sc: StorageClass = serde_json::from_value(json!({"metadata": {"name": good}, "provisioner": "efs.csi.aws.com", "parameters": {"provisioningMode": "efs-ap", "fileSystemId": "fs-0123456789abcdef0", "directoryPerms": "700"}})).expect("sc");
-    classes
-        .create(&PostParams::default(), &sc)
-        .await
-        .expect("create sc");
+    storage_class(&c, &good, "efs.csi.aws.com", json!({"provisioningMode": "efs-ap", "fileSystemId": "fs-0123456789abcdef0", "directoryPerms": "700"})).await;
     assert_status(
         &run(&b, &s, &v).await,
         Pass,
         "CSIDriver efs.csi.aws.com is registered",
     );
     let bad = unique("efs-nofs");
-    let sc: StorageClass = serde_json::from_value(json!({"metadata": {"name": bad}, "provisioner": "efs.csi.aws.com", "parameters": {"provisioningMode": "efs-ap"}})).expect("sc");
-    classes
-        .create(&PostParams::default(), &sc)
-        .await
-        .expect("create sc");
+    storage_class(&c, &bad, "efs.csi.aws.com", json!({"provisioningMode": "efs-ap"})).await;
     assert_status(
         &run(&b, &s, &v).await,
         Fail,
         &format!("EFS StorageClass {bad} lacks fileSystemId"),
     );
-    let _ = classes.delete(&bad, &Default::default()).await;
+    let _ = Api::<StorageClass>::all(c.clone()).delete(&bad, &Default::default()).await;
 
     // EBS with the EKS API: the controller and its role
-    let _ = drivers
-        .create(
-            &PostParams::default(),
-            &serde_json::from_value(
-                json!({"metadata": {"name": "ebs.csi.aws.com"}, "spec": {"attachRequired": true}}),
-            )
-            .expect("driver"),
-        )
-        .await;
+    ebs_csi_driver(&c).await;
     let with_aws = backend(None, true).await;
-    let ns = namespace(&c, "ebs").await;
-    let _: ServiceAccount = create(
-        &c,
-        &ns,
-        json!({"metadata": {"name": "ebs-csi-controller-sa"}}),
-    )
-    .await;
-    let _: Deployment = create(
-        &c,
-        &ns,
-        deployment("ebs-csi-controller", 1, json!({"type": "kwok"})),
-    )
-    .await;
+    let ns = ebs_csi_controller(&c, "ebs", None, json!({"type": "kwok"})).await;
     let ebs = spec("csi.ebs", &[("namespace", &ns)]);
     assert_status(
         &run_until(&with_aws, &ebs, &v, Fail, "has no AWS identity").await,
         Fail,
         "has no AWS identity of its own (no eks.amazonaws.com/role-arn annotation, no Pod Identity association): the driver cannot create volumes, so PVCs stay Pending",
     );
-    let ns2 = namespace(&c, "ebs").await;
-    let _: ServiceAccount = create(&c, &ns2, json!({"metadata": {"name": "ebs-csi-controller-sa", "annotations": {"eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/ebs-csi"}}})).await;
-    let _: Deployment = create(
-        &c,
-        &ns2,
-        deployment("ebs-csi-controller", 1, json!({"no-such-node": "x"})),
-    )
-    .await;
+    let ns2 = ebs_csi_controller(&c, "ebs", Some("arn:aws:iam::123456789012:role/ebs-csi"), json!({"no-such-node": "x"})).await;
     let ebs2 = spec("csi.ebs", &[("namespace", &ns2)]);
     assert_status(
         &run(&with_aws, &ebs2, &v).await,
         Fail,
         "ebs-csi-controller has no available replica",
     );
-    let ns3 = namespace(&c, "ebs").await;
-    let _: ServiceAccount = create(&c, &ns3, json!({"metadata": {"name": "ebs-csi-controller-sa", "annotations": {"eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/ebs-csi"}}})).await;
-    let _: Deployment = create(
-        &c,
-        &ns3,
-        deployment("ebs-csi-controller", 1, json!({"type": "kwok"})),
-    )
-    .await;
+    let ns3 = ebs_csi_controller(&c, "ebs", Some("arn:aws:iam::123456789012:role/ebs-csi"), json!({"type": "kwok"})).await;
     let ebs3 = spec("csi.ebs", &[("namespace", &ns3)]);
     assert_status(
         &run_until(&with_aws, &ebs3, &v, Pass, "uses").await,
@@ -351,73 +307,9 @@ async fn cluster_with_group(
     taint: bool,
 ) -> (String, String) {
     let cluster = moto_cluster(aws, "prac").await;
-    let mut req = aws
-        .eks
-        .create_nodegroup()
-        .cluster_name(&cluster)
-        .nodegroup_name(group)
-        .node_role("arn:aws:iam::123456789012:role/node")
-        .subnets("subnet-a")
-        .capacity_type(capacity)
-        .instance_types("m6i.large")
-        .instance_types("m5.large")
-        .scaling_config(
-            NodegroupScalingConfig::builder()
-                .min_size(min)
-                .max_size(3)
-                .desired_size(min)
-                .build(),
-        );
-    if taint {
-        req = req.taints(
-            Taint::builder()
-                .key("env")
-                .value("dev")
-                .effect(TaintEffect::NoSchedule)
-                .build(),
-        );
-    }
-    let asg = req
-        .send()
-        .await
-        .expect("nodegroup")
-        .nodegroup
-        .and_then(|n| n.resources?.auto_scaling_groups?.first()?.name.clone())
-        .unwrap_or_default();
+    let taint = taint.then_some(("env", "dev", TaintEffect::NoSchedule));
+    let asg = nodegroup(aws, &cluster, Group { name: group, min, max: 3, capacity, types: &["m6i.large", "m5.large"], taint }).await;
     (cluster, asg)
-}
-
-async fn asg(aws: &Aws, name: &str, rebalance: bool, tags: &[(&str, &str)]) {
-    let lc = unique("lc");
-    aws.autoscaling
-        .create_launch_configuration()
-        .launch_configuration_name(&lc)
-        .image_id("ami-12c6146b")
-        .instance_type("m6i.large")
-        .send()
-        .await
-        .expect("lc");
-    let mut req = aws
-        .autoscaling
-        .create_auto_scaling_group()
-        .auto_scaling_group_name(name)
-        .launch_configuration_name(&lc)
-        .min_size(0)
-        .max_size(3)
-        .availability_zones("eu-west-1a")
-        .capacity_rebalance(rebalance);
-    for (k, v) in tags {
-        req = req.tags(
-            aws_sdk_autoscaling::types::Tag::builder()
-                .key(*k)
-                .value(*v)
-                .resource_id(name)
-                .resource_type("auto-scaling-group")
-                .propagate_at_launch(false)
-                .build(),
-        );
-    }
-    req.send().await.expect("asg");
 }
 
 #[tokio::test]
@@ -428,7 +320,7 @@ async fn spot_interruption_handling() {
     let s = spec("spot.interruption", &[("nodegroup", "spot")]);
     // managed Spot with capacity rebalancing
     let (cluster, name) = cluster_with_group(aws(&b), "spot", CapacityTypes::Spot, 1, false).await;
-    asg(aws(&b), &name, true, &[]).await;
+    auto_scaling_group(aws(&b), &name, 0, 3, Some(true), &[]).await;
     let v = vars(&[("cluster", &cluster), ("appNs", &app)]);
     assert_status(
         &run(&b, &s, &v).await,
@@ -490,7 +382,7 @@ async fn dev_group_scales_to_zero() {
     );
     let (tainted, name) =
         cluster_with_group(aws(&b), "dev", CapacityTypes::OnDemand, 0, true).await;
-    asg(aws(&b), &name, false, &[]).await;
+    auto_scaling_group(aws(&b), &name, 0, 3, Some(false), &[]).await;
     let ca_ns = namespace(&client(&b), "no-ca").await;
     let v = vars(&[("cluster", &tainted), ("caNamespace", &ca_ns)]);
     assert_status(
@@ -499,10 +391,12 @@ async fn dev_group_scales_to_zero() {
         "tainted group at 0 but CA cannot learn its taints",
     );
     let (tagged, name) = cluster_with_group(aws(&b), "dev", CapacityTypes::OnDemand, 0, true).await;
-    asg(
+    auto_scaling_group(
         aws(&b),
         &name,
-        false,
+        0,
+        3,
+        Some(false),
         &[(
             "k8s.io/cluster-autoscaler/node-template/taint/env",
             "dev:NoSchedule",

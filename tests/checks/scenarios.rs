@@ -66,6 +66,13 @@ async fn reset(sim: &SimEks, run: &ScenarioRun) {
     assert!(failed.is_empty(), "{failed:?}");
 }
 
+/// The fault injected once more, then put back by reset: the checks pass again.
+async fn inject_reset_fixed(sim: &SimEks, s: &Scenario, vars: &BTreeMap<String, String>) {
+    let run = inject(sim, s, vars).await;
+    reset(sim, &run).await;
+    assert_fixed(sim, s, vars).await;
+}
+
 /// The lab of scenario `id` solved on a fresh simulated EKS (`name`, `region`), then the fault
 /// injected: the scenario, the environment, its variables and the run.
 async fn broken(id: &str, name: &str, region: &str) -> (Scenario, SimEks, BTreeMap<String, String>, ScenarioRun) {
@@ -96,9 +103,7 @@ async fn irsa_wrong_audience() {
     sim.aws().iam.update_assume_role_policy().role_name(&role).policy_document(doc).send().await.expect("update-assume-role-policy");
     assert_fixed(&sim, &s, &v).await;
     // a second time, put back by reset instead
-    let run2 = inject(&sim, &s, &v).await;
-    reset(&sim, &run2).await;
-    assert_fixed(&sim, &s, &v).await;
+    inject_reset_fixed(&sim, &s, &v).await;
     drop(run);
 }
 
@@ -135,9 +140,7 @@ async fn pdb_blocks_drain() {
     sim.kubectl(&["-n", "shop", "patch", "pdb", "payments", "--type=merge", "-p", r#"{"spec":{"minAvailable":null,"maxUnavailable":1}}"#], None);
     assert_fixed(&sim, &s, &v).await;
     // reset after a fix is harmless: it sets back what the fault replaced
-    let run2 = inject(&sim, &s, &v).await;
-    reset(&sim, &run2).await;
-    assert_fixed(&sim, &s, &v).await;
+    inject_reset_fixed(&sim, &s, &v).await;
     drop(run);
 }
 

@@ -12,7 +12,10 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use k8s_openapi::api::core::v1::Namespace;
+use aws_sdk_eks::types::{CapacityTypes, NodegroupScalingConfig, Taint, TaintEffect};
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::{Namespace, ServiceAccount};
+use k8s_openapi::api::storage::v1::{CSIDriver, StorageClass};
 use kube::Client;
 use kube::api::{Api, DeleteParams, PostParams};
 use kubedojo::checks::backend::{Aws, Backend, TargetKind, TargetOptions};
@@ -235,4 +238,141 @@ pub async fn moto_cluster(aws: &Aws, prefix: &str) -> String {
         .await
         .expect("create cluster in the emulator");
     name
+}
+
+/// A ServiceAccount `sa` in `ns`, annotated with the IRSA role `arn`
+/// (eks.amazonaws.com/role-arn) when one is given.
+pub async fn annotated_sa(client: &Client, ns: &str, sa: &str, arn: Option<&str>) {
+    let annotations = arn.map(|a| serde_json::json!({"eks.amazonaws.com/role-arn": a}));
+    let _: ServiceAccount = create(client, ns, serde_json::json!({"metadata": {"name": sa, "annotations": annotations}})).await;
+}
+
+/// An IAM role `name` in the emulator with the trust policy `trust`; returns its ARN.
+pub async fn iam_role(aws: &Aws, name: &str, trust: &str) -> String {
+    aws.iam
+        .create_role()
+        .role_name(name)
+        .assume_role_policy_document(trust)
+        .send()
+        .await
+        .expect("create role")
+        .role
+        .map(|r| r.arn)
+        .unwrap_or_default()
+}
+
+/// The inline policy `name` (a JSON `document`) on IAM role `role`.
+pub async fn inline_policy(aws: &Aws, role: &str, name: &str, document: &str) {
+    aws.iam.put_role_policy().role_name(role).policy_name(name).policy_document(document).send().await.expect("put inline policy");
+}
+
+/// The managed policy `policy_arn` attached to IAM role `role`.
+pub async fn attach_policy(aws: &Aws, role: &str, policy_arn: &str) {
+    aws.iam.attach_role_policy().role_name(role).policy_arn(policy_arn).send().await.expect("attach managed policy");
+}
+
+/// A managed node group to create in the emulator: desired size `min`, at most `max`, the
+/// capacity type, the instance types (none: the emulator's default) and an optional taint.
+pub struct Group<'a> {
+    pub name: &'a str,
+    pub min: i32,
+    pub max: i32,
+    pub capacity: CapacityTypes,
+    pub types: &'a [&'a str],
+    pub taint: Option<(&'a str, &'a str, TaintEffect)>,
+}
+
+/// Node group `g` in `cluster` (subnet-a, the emulator's node role); returns the name of its
+/// Auto Scaling group, which the emulator names but does not create (`auto_scaling_group` does).
+pub async fn nodegroup(aws: &Aws, cluster: &str, g: Group<'_>) -> String {
+    let mut req = aws
+        .eks
+        .create_nodegroup()
+        .cluster_name(cluster)
+        .nodegroup_name(g.name)
+        .node_role("arn:aws:iam::123456789012:role/node")
+        .subnets("subnet-a")
+        .capacity_type(g.capacity)
+        .scaling_config(NodegroupScalingConfig::builder().min_size(g.min).max_size(g.max).desired_size(g.min).build());
+    for t in g.types {
+        req = req.instance_types(*t);
+    }
+    if let Some((k, v, e)) = g.taint {
+        req = req.taints(Taint::builder().key(k).value(v).effect(e).build());
+    }
+    let out = req.send().await.expect("create nodegroup");
+    out.nodegroup
+        .and_then(|n| n.resources?.auto_scaling_groups?.first()?.name.clone())
+        .unwrap_or_default()
+}
+
+/// The Auto Scaling group `name` in eu-west-1a, launching m6i.large from a launch configuration
+/// of its own: `min` to `max` instances, CapacityRebalance set to `rebalance` (left unset when
+/// `None`), and `tags` (key, value) on the group, not propagated at launch.
+pub async fn auto_scaling_group(aws: &Aws, name: &str, min: i32, max: i32, rebalance: Option<bool>, tags: &[(&str, &str)]) {
+    let lc = unique("lc");
+    aws.autoscaling
+        .create_launch_configuration()
+        .launch_configuration_name(&lc)
+        .image_id("ami-12c6146b")
+        .instance_type("m6i.large")
+        .send()
+        .await
+        .expect("launch configuration");
+    let mut req = aws
+        .autoscaling
+        .create_auto_scaling_group()
+        .auto_scaling_group_name(name)
+        .launch_configuration_name(&lc)
+        .min_size(min)
+        .max_size(max)
+        .availability_zones("eu-west-1a")
+        .set_capacity_rebalance(rebalance);
+    for (k, v) in tags {
+        let tag = aws_sdk_autoscaling::types::Tag::builder().key(*k).value(*v).resource_id(name).resource_type("auto-scaling-group").propagate_at_launch(false).build();
+        req = req.tags(tag);
+    }
+    req.send().await.expect("create ASG");
+}
+
+/// The cluster-wide CSIDriver ebs.csi.aws.com, as the EBS CSI driver registers it (left as it
+/// is when a test made it already).
+pub async fn ebs_csi_driver(client: &Client) {
+    let driver: CSIDriver = serde_json::from_value(serde_json::json!({"metadata": {"name": "ebs.csi.aws.com"}, "spec": {"attachRequired": true}})).expect("driver");
+    let _ = Api::<CSIDriver>::all(client.clone()).create(&PostParams::default(), &driver).await;
+}
+
+/// The EBS CSI driver's controller in a fresh namespace named after `prefix`: ServiceAccount
+/// ebs-csi-controller-sa (with the IRSA role `role` when given) and a one-replica Deployment
+/// ebs-csi-controller on the nodes `node_selector` picks (`{"type": "kwok"}`: it becomes
+/// available; a label no node has: it never does). Returns the namespace.
+pub async fn ebs_csi_controller(client: &Client, prefix: &str, role: Option<&str>, node_selector: serde_json::Value) -> String {
+    let ns = namespace(client, prefix).await;
+    annotated_sa(client, &ns, "ebs-csi-controller-sa", role).await;
+    let template = serde_json::json!({"metadata": {"labels": {"app": "ebs-csi-controller"}}, "spec": {"nodeSelector": node_selector, "tolerations": [{"operator": "Exists"}], "containers": [{"name": "c", "image": "nginx:1.27"}]}});
+    let _: Deployment = create(client, &ns, serde_json::json!({"metadata": {"name": "ebs-csi-controller"}, "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "ebs-csi-controller"}}, "template": template}})).await;
+    ns
+}
+
+/// Run `check` once per case with the variable `cluster` set to the case's cluster, and assert
+/// the case's status and message part.
+pub async fn assert_per_cluster(b: &Backend, check: &CheckSpec, cases: &[(&str, CheckStatus, &str)]) {
+    for (cluster, status, part) in cases {
+        assert_status(&run(b, check, &vars(&[("cluster", cluster)])).await, *status, part);
+    }
+}
+
+/// An IAM role `name` with the trust policy `trust` that may list `bucket` and read its objects
+/// (s3:ListBucket and s3:GetObject in its inline policy "read"); returns its ARN.
+pub async fn s3_read_role(aws: &Aws, name: &str, trust: &str, bucket: &str) -> String {
+    let arn = iam_role(aws, name, trust).await;
+    let policy = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetObject"], "Resource": [format!("arn:aws:s3:::{bucket}"), format!("arn:aws:s3:::{bucket}/*")]}]});
+    inline_policy(aws, name, "read", &policy.to_string()).await;
+    arn
+}
+
+/// The cluster-wide StorageClass `name` of `provisioner` with `parameters` (a JSON object).
+pub async fn storage_class(client: &Client, name: &str, provisioner: &str, parameters: serde_json::Value) {
+    let sc: StorageClass = serde_json::from_value(serde_json::json!({"metadata": {"name": name}, "provisioner": provisioner, "parameters": parameters})).expect("storage class");
+    Api::<StorageClass>::all(client.clone()).create(&PostParams::default(), &sc).await.expect("create storage class");
 }
