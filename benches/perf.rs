@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kubedojo::app::{self, Action, App};
+use kubedojo::checks::catalog;
 use kubedojo::content::{self, ItemRef, PackFiles};
 use kubedojo::input::Keymap;
 use kubedojo::progress::store::Store;
@@ -34,10 +35,10 @@ fn main() {
     let state = tempfile::tempdir().expect("tempdir");
     println!("{:<58} {:>12}", "measure", "median");
 
-    let load = time(50, || content::load(&PackFiles::embedded()));
+    let load = time(50, || content::load(&PackFiles::embedded(), &catalog::known_kinds()));
     println!("{:<58} {:>9.2} ms", "load + validate the built-in course", ms(load));
     let today = jiff::Zoned::now().date();
-    let lint = time(20, || content::lint::lint(&PackFiles::embedded(), today));
+    let lint = time(20, || content::lint::lint(&PackFiles::embedded(), &catalog::known_kinds(), today));
     println!("{:<58} {:>9.2} ms", "full lint (links, fenced YAML, assets)", ms(lint));
 
     let first_frame = time(30, || {

@@ -241,12 +241,12 @@ pub fn expand(card: &mut Card, table: &std::collections::BTreeMap<String, String
 
 #[cfg(test)]
 mod tests {
-    use crate::content::{CardKind, PackFiles, load};
+    use crate::content::{CardKind, CheckKinds, PackFiles, load};
 
     const LESSON: &str = "---\nid: security\ntitle: Security\nminutes: 5\n---\n\n# Security\n";
 
     fn pack(cards: &str) -> crate::content::Loaded {
-        load(&PackFiles::from_memory([("lessons/01-security.md", LESSON), ("lessons/cards/security.toml", cards)]))
+        load(&PackFiles::from_memory([("lessons/01-security.md", LESSON), ("lessons/cards/security.toml", cards)]), &CheckKinds::default())
     }
 
     fn errors(l: &crate::content::Loaded) -> Vec<String> {
@@ -382,7 +382,7 @@ answers = ["``"]
             ("lessons/02-cost.md", "---\nid: cost\ntitle: Cost\nminutes: 5\n---\n\n# Cost\n"),
             ("lessons/cards/securty.toml", "topic = \"securty\"\n[[cards]]\nid = \"a\"\nkind = \"recall\"\nprompt = \"?\"\nanswers = [\"x\"]\n"),
             ("lessons/cards/security.toml", "topic = \"security\"\n[[cards]]\nid = \"a\"\nkind = \"recall\"\nprompt = \"?\"\nanswers = [\"x\"]\n"),
-        ]));
+        ]), &CheckKinds::default());
         let all: Vec<String> = l.diagnostics.iter().map(|d| format!("{}:{}: {} ({})", d.file, d.line, d.message, d.hint.clone().unwrap_or_default())).collect();
         assert!(all.iter().any(|d| d.starts_with("lessons/cards/securty.toml:1: unknown lesson \"securty\" as card topic (did you mean \"security\"?)")), "{all:#?}");
         assert!(all.iter().any(|d| d.starts_with("lessons/02-cost.md:1: lesson \"cost\" has no drill cards")), "{all:#?}");

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use super::diag::{self, Diagnostic};
 use super::files::PackFiles;
+use super::kinds::CheckKinds;
 use super::model::{ItemRef, Pack, Part};
 use super::toml_src::TomlFile;
 use super::{card, course, exercise, lesson, scenario, suggest};
@@ -23,7 +24,8 @@ impl Loaded {
     }
 }
 
-pub fn load(files: &PackFiles) -> Loaded {
+/// Load a pack; its checks must be of `kinds` (the caller's catalogue: `checks::catalog::known_kinds()`).
+pub fn load(files: &PackFiles, kinds: &CheckKinds) -> Loaded {
     let mut diags = Vec::new();
     let mut pack = Pack {
         id: String::new(),
@@ -90,7 +92,7 @@ pub fn load(files: &PackFiles) -> Loaded {
         }
         let Some(text) = text_of(files, path, &mut diags) else { continue };
         let src = TomlFile { file: path, text };
-        if let Some((ex, refs)) = exercise::parse(&src, &mut diags) {
+        if let Some((ex, refs)) = exercise::parse(&src, kinds, &mut diags) {
             if ex.id != folder {
                 diags.push(
                     Diagnostic::warning(path, (ex.loc.line, ex.loc.col), format!(
@@ -123,7 +125,7 @@ pub fn load(files: &PackFiles) -> Loaded {
     for card in &mut pack.cards {
         super::card::expand(card, &table);
     }
-    load_scenarios(files, &mut pack, &mut diags);
+    load_scenarios(files, kinds, &mut pack, &mut diags);
     check_exercise_refs(files, &pack, &exercise_refs, &mut diags);
     load_course(files, &mut pack, &mut diags);
     diag::sort(&mut diags);
@@ -132,14 +134,14 @@ pub fn load(files: &PackFiles) -> Loaded {
 
 /// `exercises/scenarios/<id>.toml`: the lab and lessons must exist, and every `{{var}}` must be
 /// one of the lab's or the scenario's.
-fn load_scenarios(files: &PackFiles, pack: &mut Pack, diags: &mut Vec<Diagnostic>) {
+fn load_scenarios(files: &PackFiles, kinds: &CheckKinds, pack: &mut Pack, diags: &mut Vec<Diagnostic>) {
     for path in files.under("exercises/scenarios") {
         if !path.ends_with(".toml") || path.matches('/').count() != 2 {
             continue;
         }
         let Some(text) = text_of(files, path, diags) else { continue };
         let src = TomlFile { file: path, text };
-        let Some((scenario, refs)) = scenario::parse(&src, diags) else { continue };
+        let Some((scenario, refs)) = scenario::parse(&src, kinds, diags) else { continue };
         let Some(lab) = pack.exercise(&refs.lab.0) else {
             let hint = suggest::closest(&refs.lab.0, pack.exercises.iter().map(|e| e.id.as_str()))
                 .map_or_else(|| "name the exercise whose solved state the scenario starts from".to_string(), |n| format!("did you mean {n:?}?"));

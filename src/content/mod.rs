@@ -6,6 +6,7 @@ pub mod course;
 pub mod diag;
 pub mod exercise;
 pub mod files;
+pub mod kinds;
 pub mod lesson;
 pub mod lint;
 pub mod load;
@@ -20,6 +21,7 @@ pub mod versions;
 
 pub use diag::Diagnostic;
 pub use files::PackFiles;
+pub use kinds::CheckKinds;
 pub use load::{Loaded, load};
 pub use model::*;
 pub use scenario::{FaultAction, Scenario, ScenarioCheck};

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::diag::Diagnostic;
+use super::kinds::CheckKinds;
 use super::model::{CheckSpec, Markdown};
 use super::toml_src::TomlFile;
 
@@ -132,7 +133,7 @@ pub struct Refs {
     pub lessons: Vec<(String, (usize, usize))>,
 }
 
-pub fn parse(src: &TomlFile<'_>, diags: &mut Vec<Diagnostic>) -> Option<(Scenario, Refs)> {
+pub fn parse(src: &TomlFile<'_>, kinds: &CheckKinds, diags: &mut Vec<Diagnostic>) -> Option<(Scenario, Refs)> {
     let raw: RawScenario = match src.parse("a scenario has id, title, lab, symptom, hints, fix, debrief, [[fault]] and [[checks]] (see README: Break-fix scenarios)") {
         Ok(r) => r,
         Err(d) => {
@@ -203,7 +204,7 @@ pub fn parse(src: &TomlFile<'_>, diags: &mut Vec<Diagnostic>) -> Option<(Scenari
             }
         };
         let spanned = Spanned::new(t.span(), table);
-        if let Some(spec) = super::exercise::check_spec(src, &spanned, diags) {
+        if let Some(spec) = super::exercise::check_spec(src, &spanned, kinds, diags) {
             checks.push(ScenarioCheck { spec, broken });
         }
     }

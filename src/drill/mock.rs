@@ -278,7 +278,7 @@ pub fn list(dir: &Path) -> Vec<Saved> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::content::{PackFiles, load};
+    use crate::content::{CheckKinds, PackFiles, load};
 
     fn pack() -> Pack {
         let mut files = Vec::new();
@@ -292,7 +292,7 @@ mod tests {
             cards += "[[cards]]\nid = \"r\"\nkind = \"recall\"\nprompt = \"?\"\nanswers = [\"x\"]\n";
             files.push((format!("lessons/cards/{topic}.toml"), cards));
         }
-        load(&PackFiles::from_memory(files)).pack
+        load(&PackFiles::from_memory(files), &CheckKinds::default()).pack
     }
 
     #[test]
