@@ -83,7 +83,7 @@ fn main() {
 /// The drills with a large record: the next card among 10,000 review records, and opening the
 /// drill screen (deck index, queue, first card laid out).
 fn drill_figures(pack: &Arc<content::Pack>, files: &Arc<PackFiles>) {
-    use kubedojo::drill::grade::Grade;
+    use kubedojo::progress::drill::Grade;
     use kubedojo::drill::queue::{Deck, Session};
     use kubedojo::drill::schedule::Scheduler;
     use kubedojo::progress::drill::{DrillProgress, ReviewEntry};

@@ -5,8 +5,9 @@
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
-use super::grade::{self, Grade};
+use super::grade;
 use crate::content::{CardKind, Pack};
+use crate::progress::drill::Grade;
 
 pub const DEFAULT_QUESTIONS: usize = 5;
 pub const DEFAULT_MINUTES: u32 = 25;

@@ -145,8 +145,7 @@ impl Session {
 mod tests {
     use super::*;
     use crate::content::{CheckKinds, PackFiles, load};
-    use crate::drill::grade::Grade;
-    use crate::progress::drill::ReviewEntry;
+    use crate::progress::drill::{Grade, ReviewEntry};
 
     fn lesson(n: u8, id: &str) -> (String, String) {
         (format!("lessons/0{n}-{id}.md"), format!("---\nid: {id}\ntitle: {id}\nminutes: 5\n---\n\n# {id}\n"))
