@@ -7,7 +7,8 @@ use super::diag::{self, Diagnostic, line_col};
 use super::files::PackFiles;
 use super::kinds::CheckKinds;
 use super::load::{Loaded, load};
-use super::model::{Markdown, Pack};
+use super::loc::Markdown;
+use super::model::Pack;
 
 /// Lint a pack as of `today` (the version table's verifications age, and Kubernetes releases
 /// leave standard support), its checks against `kinds`.

@@ -161,7 +161,7 @@ fn load_scenarios(files: &PackFiles, kinds: &CheckKinds, pack: &mut Pack, diags:
         }
         let mut vars = lab.vars.clone();
         vars.extend(scenario.vars.clone());
-        let mut texts: Vec<(String, super::model::Loc)> = Vec::new();
+        let mut texts: Vec<(String, super::loc::Loc)> = Vec::new();
         for md in [&scenario.symptom, &scenario.fix, &scenario.debrief].into_iter().chain(&scenario.hints) {
             texts.push((md.text.clone(), md.loc.clone()));
         }
@@ -276,7 +276,7 @@ fn check_exercise_refs(
 
 /// Every `{{name}}` used by an exercise must be one of its vars.
 fn check_vars(ex: &super::model::Exercise, diags: &mut Vec<Diagnostic>) {
-    let mut report = |md: &super::model::Markdown| {
+    let mut report = |md: &super::loc::Markdown| {
         for (at, name) in super::vars::placeholders(&md.text) {
             if !ex.vars.contains_key(name) {
                 let pos = md.map(diag::line_col(&md.text, at));
@@ -289,7 +289,7 @@ fn check_vars(ex: &super::model::Exercise, diags: &mut Vec<Diagnostic>) {
     };
     report(&ex.summary);
     for step in &ex.steps {
-        report(&super::model::Markdown { text: step.title.clone(), loc: step.loc.clone() });
+        report(&super::loc::Markdown { text: step.title.clone(), loc: step.loc.clone() });
         report(&step.instructions);
         step.hints.iter().for_each(&mut report);
         report(&step.solution.text);
@@ -300,7 +300,7 @@ fn check_vars(ex: &super::model::Exercise, diags: &mut Vec<Diagnostic>) {
                     super::model::ParamValue::List(l) => l.clone(),
                 };
                 for t in texts {
-                    report(&super::model::Markdown { text: t, loc: check.loc.clone() });
+                    report(&super::loc::Markdown { text: t, loc: check.loc.clone() });
                 }
             }
         }
