@@ -3,9 +3,7 @@
 //! grade from the key points the learner ticked.
 
 use crate::content::card::normalize;
-/// Kept at its old path for the callers in app/ and workshop/client/observe.rs, which another
-/// change is editing; they move to `crate::progress::drill::Grade` with it.
-pub use crate::progress::drill::Grade;
+use crate::progress::drill::Grade;
 
 /// The accepted answer a typed one matches, if any.
 pub fn recall<'a>(typed: &str, answers: &'a [String]) -> Option<&'a str> {
