@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kubedojo::app::{self, Action, App};
+use kubedojo::checks::catalog;
 use kubedojo::content::{self, ItemRef, PackFiles};
 use kubedojo::input::Keymap;
 use kubedojo::progress::store::Store;
@@ -34,10 +35,10 @@ fn main() {
     let state = tempfile::tempdir().expect("tempdir");
     println!("{:<58} {:>12}", "measure", "median");
 
-    let load = time(50, || content::load(&PackFiles::embedded()));
+    let load = time(50, || content::load(&PackFiles::embedded(), &catalog::known_kinds()));
     println!("{:<58} {:>9.2} ms", "load + validate the built-in course", ms(load));
     let today = jiff::Zoned::now().date();
-    let lint = time(20, || content::lint::lint(&PackFiles::embedded(), today));
+    let lint = time(20, || content::lint::lint(&PackFiles::embedded(), &catalog::known_kinds(), today));
     println!("{:<58} {:>9.2} ms", "full lint (links, fenced YAML, assets)", ms(lint));
 
     let first_frame = time(30, || {
@@ -82,7 +83,7 @@ fn main() {
 /// The drills with a large record: the next card among 10,000 review records, and opening the
 /// drill screen (deck index, queue, first card laid out).
 fn drill_figures(pack: &Arc<content::Pack>, files: &Arc<PackFiles>) {
-    use kubedojo::drill::grade::Grade;
+    use kubedojo::progress::drill::Grade;
     use kubedojo::drill::queue::{Deck, Session};
     use kubedojo::drill::schedule::Scheduler;
     use kubedojo::progress::drill::{DrillProgress, ReviewEntry};

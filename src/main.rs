@@ -79,7 +79,7 @@ fn run(cli: Cli) -> Result<i32, String> {
         }
         Some(Command::Board(ref args)) => {
             let state = kubedojo::progress::store::state_dir();
-            runtime()?.block_on(kubedojo::workshop::client::board::run(args, state.as_deref())).map_err(|e| format!("{e:#}"))?;
+            runtime()?.block_on(commands::workshop::board(args, state.as_deref())).map_err(|e| format!("{e:#}"))?;
             Ok(0)
         }
         None => tui(&cli, None),

@@ -26,7 +26,7 @@ pub fn lab_config() -> Result<crate::labconfig::LabConfig, String> {
 
 /// Load a pack for use. Errors in the pack are returned as printable text (file:line:col).
 pub fn load_pack(files: PackFiles) -> Result<(Arc<Pack>, Arc<PackFiles>), String> {
-    let loaded = content::load(&files);
+    let loaded = content::load(&files, &crate::checks::catalog::known_kinds());
     if loaded.has_errors() {
         let mut text = String::from("the course pack has problems:\n");
         for d in loaded.errors() {

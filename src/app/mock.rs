@@ -7,7 +7,7 @@ use super::overlay::{Confirm, Overlay, Pending};
 use super::reader::Reader;
 use super::{App, Effect, Go, Level, Reply, Screen, TICKS_PER_SECOND};
 use crate::content::CardKind;
-use crate::drill::grade::Grade;
+use crate::progress::drill::Grade;
 use crate::drill::mock::{Mock, MockConfig, clock};
 use crate::drill::schedule::Scheduler;
 use crate::input::{Command, Context};

@@ -2,6 +2,8 @@
 //! of `shared/spec/check-catalogue.md`: they appear in exercise files and in `--json` output.
 //! Add new kinds here; never rename one.
 
+use crate::content::kinds::{CheckKinds, KnownKind, ParamKind};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Family {
     Preflight,
@@ -14,12 +16,6 @@ pub enum Family {
     Rollouts,
     Practices,
     Kubernetes,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ParamKind {
-    Text,
-    List,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -109,6 +105,11 @@ kinds! {
 
 pub fn find(id: &str) -> Option<&'static CheckKind> {
     KINDS.iter().find(|k| k.id == id)
+}
+
+/// The catalogue as the content linter takes it: each kind's id and its parameters.
+pub fn known_kinds() -> CheckKinds {
+    CheckKinds { kinds: KINDS.iter().map(|k| KnownKind { id: k.id, params: k.params.iter().map(|p| (p.name, p.kind)).collect() }).collect() }
 }
 
 impl CheckKind {

@@ -123,7 +123,7 @@ mod tests {
             ("assets/other/b.yaml", "b: {{appNs}}\n"),
             ("assets/k8s/server.yaml", "not a lab's\n"),
         ]);
-        let pack = crate::content::load(&files).pack;
+        let pack = crate::content::load(&files, &crate::content::CheckKinds::default()).pack;
         (pack, files)
     }
 

@@ -3,11 +3,12 @@
 use std::fmt::Write as _;
 
 use crate::checks::catalog;
+use crate::content::kinds::ParamKind;
 use crate::content::{self, PackFiles};
 
 /// Run lint; returns the text to print and the exit code.
 pub fn lint(files: &PackFiles, strict: bool, today: jiff::civil::Date) -> (String, i32) {
-    let loaded = content::lint::lint(files, today);
+    let loaded = content::lint::lint(files, &catalog::known_kinds(), today);
     let mut out = String::new();
     for d in &loaded.diagnostics {
         let shown = content::Diagnostic { file: files.display_path(&d.file), ..d.clone() };
@@ -40,8 +41,8 @@ pub fn kinds() -> String {
             .params
             .iter()
             .map(|p| match p.kind {
-                catalog::ParamKind::Text => p.name.to_string(),
-                catalog::ParamKind::List => format!("{}[]", p.name),
+                ParamKind::Text => p.name.to_string(),
+                ParamKind::List => format!("{}[]", p.name),
             })
             .collect::<Vec<_>>()
             .join(", ");

@@ -1,10 +1,13 @@
-//! `serve`, `workshop ...`, `join`: the workshop commands that are not the terminal board.
+//! `serve`, `workshop ...`, `join`, and what `board` sets up before the terminal board
+//! (`workshop::client::board`) takes over: which workshop, the key map, the colours.
 
 use std::path::{Path, PathBuf};
 
 use crate::cli::{CodeAction, DatabaseArgs, ExportFormat, InstructorArgs, JoinArgs, ServeArgs};
 use crate::content::Pack;
-use crate::workshop::client::instructor::Instructor;
+use crate::ui::theme;
+use crate::workshop::client::board::{self, render::Palette};
+use crate::workshop::client::instructor::{Instructor, InstructorOptions};
 use crate::workshop::client::saved::{InstructorCredentials, Membership};
 use crate::workshop::client::{base_url, http, send};
 use crate::workshop::db::Db;
@@ -109,12 +112,42 @@ pub async fn list(database: &DatabaseArgs, state_dir: Option<&Path>) -> Result<S
     Ok(out)
 }
 
+/// The instructor's flags and environment, as the workshop client takes them.
+pub fn instructor_options(args: &InstructorArgs) -> InstructorOptions {
+    InstructorOptions { server: args.server.clone(), workshop: args.workshop.clone(), token: args.token.clone() }
+}
+
+/// The terminal board's colours: the UI theme's.
+pub fn board_palette() -> Palette {
+    Palette {
+        title_bar: theme::title_bar(),
+        status_bar: theme::status_bar(),
+        key_hint: theme::key_hint(),
+        muted: theme::muted(),
+        selected: theme::selected(),
+        border: theme::border(),
+        part_title: theme::part_title(),
+    }
+}
+
+/// `kubedojo board`: which workshop (a wrong token or workshop is said before the screen
+/// changes), the learner's key map (a notice when their file is bad), then the board.
+pub async fn board(args: &InstructorArgs, state_dir: Option<&Path>) -> anyhow::Result<()> {
+    let instructor = Instructor::resolve(&instructor_options(args), state_dir)?;
+    instructor.board().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (keymap, notice) = crate::session::keymap();
+    if let Some(notice) = notice {
+        eprintln!("{notice}");
+    }
+    board::run(instructor, &keymap, &board_palette()).await
+}
+
 fn err(e: impl std::fmt::Display) -> String {
     e.to_string()
 }
 
 pub async fn pace(args: &InstructorArgs, change: PacingChange, state_dir: Option<&Path>) -> Result<String, String> {
-    let i = Instructor::resolve(args, state_dir).map_err(|e| format!("{e:#}"))?;
+    let i = Instructor::resolve(&instructor_options(args), state_dir).map_err(|e| format!("{e:#}"))?;
     let pacing = i.pacing(&change).await.map_err(err)?;
     let locked = if pacing.locked.is_empty() { "nothing locked".to_string() } else { format!("locked: {}", pacing.locked.join(", ")) };
     let message = pacing.message.map_or("no message".to_string(), |m| format!("message: {m}"));
@@ -122,7 +155,7 @@ pub async fn pace(args: &InstructorArgs, change: PacingChange, state_dir: Option
 }
 
 pub async fn code(args: &InstructorArgs, action: CodeAction, state_dir: Option<&Path>) -> Result<String, String> {
-    let i = Instructor::resolve(args, state_dir).map_err(|e| format!("{e:#}"))?;
+    let i = Instructor::resolve(&instructor_options(args), state_dir).map_err(|e| format!("{e:#}"))?;
     let action = match action {
         CodeAction::Rotate => JoinCodeAction::Rotate,
         CodeAction::Close => JoinCodeAction::Close,
@@ -135,7 +168,7 @@ pub async fn code(args: &InstructorArgs, action: CodeAction, state_dir: Option<&
 }
 
 pub async fn export(args: &InstructorArgs, format: ExportFormat, output: Option<&Path>, state_dir: Option<&Path>) -> Result<String, String> {
-    let i = Instructor::resolve(args, state_dir).map_err(|e| format!("{e:#}"))?;
+    let i = Instructor::resolve(&instructor_options(args), state_dir).map_err(|e| format!("{e:#}"))?;
     let format = match format {
         ExportFormat::Csv => "csv",
         ExportFormat::Json => "json",

@@ -44,7 +44,7 @@ mod tests {
             ("exercises/lab/exercise.toml", "id = \"lab\"\ntitle = \"Lab\"\n[vars]\nappNs = \"shop\"\n[[steps]]\nid = \"s\"\ntitle = \"S\"\ninstructions = \"x\"\n"),
             ("assets/lab/app.yaml", "metadata:\n  namespace: {{appNs}}\n  labels: {x: \"{{unknown}}\"}\n"),
         ]);
-        let pack = super::super::load(&files).pack;
+        let pack = super::super::load(&files, &super::super::CheckKinds::default()).pack;
         let mut vars = vars_for(&pack, "lab/app.yaml");
         assert_eq!(render(&files, "lab/app.yaml", &vars).unwrap(), "metadata:\n  namespace: shop\n  labels: {x: \"{{unknown}}\"}\n");
         vars.insert("appNs".into(), "payments-team".into());

@@ -179,7 +179,7 @@ fn card(src: &TomlFile<'_>, topic: &str, rc: RawCard, diags: &mut Vec<Diagnostic
         }
         "recall" => {
             let answers = rc.answers.as_ref().map(|a| a.get_ref().clone()).unwrap_or_default();
-            if answers.is_empty() || answers.iter().any(|a| crate::drill::grade::normalize(a).is_empty()) {
+            if answers.is_empty() || answers.iter().any(|a| normalize(a).is_empty()) {
                 diags.push(missing("answers", "list the accepted answers (e.g. [\"eks.amazonaws.com/role-arn\"]); none may be empty"));
             }
             CardKind::Recall { answers, explanation }
@@ -239,14 +239,49 @@ pub fn expand(card: &mut Card, table: &std::collections::BTreeMap<String, String
     }
 }
 
+/// A typed answer as compared: surrounding quotes/backticks and a shell prompt dropped,
+/// case folded, runs of spaces collapsed, spaces around `=`, `:` and `,` removed, a trailing
+/// full stop dropped. What stays significant: every character of a name, path or flag.
+pub fn normalize(s: &str) -> String {
+    let mut t = s.trim();
+    loop {
+        let before = t;
+        for (open, close) in [("`", "`"), ("\"", "\""), ("'", "'")] {
+            if t.len() >= 2 && t.starts_with(open) && t.ends_with(close) {
+                t = t[1..t.len() - 1].trim();
+            }
+        }
+        t = t.strip_prefix("$ ").unwrap_or(t).trim();
+        t = t.strip_suffix('.').unwrap_or(t).trim_end();
+        if t == before {
+            break;
+        }
+    }
+    let collapsed = t.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+    let mut out = String::with_capacity(collapsed.len());
+    let chars: Vec<char> = collapsed.chars().collect();
+    for (i, c) in chars.iter().enumerate() {
+        if *c == ' ' {
+            let prev = i.checked_sub(1).map(|j| chars[j]);
+            let next = chars.get(i + 1).copied();
+            if matches!(prev, Some('=' | ':' | ',')) || matches!(next, Some('=' | ':' | ',')) {
+                continue;
+            }
+        }
+        out.push(*c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
-    use crate::content::{CardKind, PackFiles, load};
+    use super::normalize;
+    use crate::content::{CardKind, CheckKinds, PackFiles, load};
 
     const LESSON: &str = "---\nid: security\ntitle: Security\nminutes: 5\n---\n\n# Security\n";
 
     fn pack(cards: &str) -> crate::content::Loaded {
-        load(&PackFiles::from_memory([("lessons/01-security.md", LESSON), ("lessons/cards/security.toml", cards)]))
+        load(&PackFiles::from_memory([("lessons/01-security.md", LESSON), ("lessons/cards/security.toml", cards)]), &CheckKinds::default())
     }
 
     fn errors(l: &crate::content::Loaded) -> Vec<String> {
@@ -382,10 +417,17 @@ answers = ["``"]
             ("lessons/02-cost.md", "---\nid: cost\ntitle: Cost\nminutes: 5\n---\n\n# Cost\n"),
             ("lessons/cards/securty.toml", "topic = \"securty\"\n[[cards]]\nid = \"a\"\nkind = \"recall\"\nprompt = \"?\"\nanswers = [\"x\"]\n"),
             ("lessons/cards/security.toml", "topic = \"security\"\n[[cards]]\nid = \"a\"\nkind = \"recall\"\nprompt = \"?\"\nanswers = [\"x\"]\n"),
-        ]));
+        ]), &CheckKinds::default());
         let all: Vec<String> = l.diagnostics.iter().map(|d| format!("{}:{}: {} ({})", d.file, d.line, d.message, d.hint.clone().unwrap_or_default())).collect();
         assert!(all.iter().any(|d| d.starts_with("lessons/cards/securty.toml:1: unknown lesson \"securty\" as card topic (did you mean \"security\"?)")), "{all:#?}");
         assert!(all.iter().any(|d| d.starts_with("lessons/02-cost.md:1: lesson \"cost\" has no drill cards")), "{all:#?}");
         assert_eq!(l.pack.cards.len(), 1);
+    }
+
+    #[test]
+    fn normalize_keeps_what_matters() {
+        assert_eq!(normalize("  `Kubectl   Get  Pods` "), "kubectl get pods");
+        assert_eq!(normalize("a = b, c : d"), "a=b,c:d");
+        assert_eq!(normalize("spec.template.spec.serviceAccountName."), "spec.template.spec.serviceaccountname");
     }
 }

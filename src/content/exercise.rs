@@ -6,6 +6,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::diag::Diagnostic;
+use super::kinds::{CheckKinds, ParamKind};
 use super::model::{CheckSpec, Exercise, ParamValue, Solution, Step};
 use super::toml_src::TomlFile;
 
@@ -60,7 +61,7 @@ pub struct Refs {
     pub assets: Vec<(String, (usize, usize))>,
 }
 
-pub fn parse(src: &TomlFile<'_>, diags: &mut Vec<Diagnostic>) -> Option<(Exercise, Refs)> {
+pub fn parse(src: &TomlFile<'_>, kinds: &CheckKinds, diags: &mut Vec<Diagnostic>) -> Option<(Exercise, Refs)> {
     let raw: RawExercise = match src.parse(
         "an exercise has id, title, minutes, summary, lessons, vars and [[steps]] (see README: Authoring)",
     ) {
@@ -106,7 +107,7 @@ pub fn parse(src: &TomlFile<'_>, diags: &mut Vec<Diagnostic>) -> Option<(Exercis
         for f in &rs.solution.files {
             refs.assets.push((f.get_ref().clone(), src.at(f.span().start)));
         }
-        let checks = rs.checks.iter().filter_map(|c| check_spec(src, c, diags)).collect();
+        let checks = rs.checks.iter().filter_map(|c| check_spec(src, c, kinds, diags)).collect();
         steps.push(Step {
             id: rs.id.get_ref().clone(),
             title: rs.title.clone(),
@@ -138,7 +139,7 @@ pub fn parse(src: &TomlFile<'_>, diags: &mut Vec<Diagnostic>) -> Option<(Exercis
     Some((exercise, refs))
 }
 
-pub(super) fn check_spec(src: &TomlFile<'_>, table: &Spanned<toml::Table>, diags: &mut Vec<Diagnostic>) -> Option<CheckSpec> {
+pub(super) fn check_spec(src: &TomlFile<'_>, table: &Spanned<toml::Table>, kinds: &CheckKinds, diags: &mut Vec<Diagnostic>) -> Option<CheckSpec> {
     // Point at the `kind = ...` line when we can find it inside the table's span.
     let span = table.span();
     let kind_at = kind_offset(src.text, span.start).unwrap_or(span.start);
@@ -152,8 +153,8 @@ pub(super) fn check_spec(src: &TomlFile<'_>, table: &Spanned<toml::Table>, diags
         );
         return None;
     };
-    let Some(def) = crate::checks::catalog::find(kind) else {
-        let ids = crate::checks::catalog::KINDS.iter().map(|k| k.id);
+    let Some(def) = kinds.find(kind) else {
+        let ids = kinds.kinds.iter().map(|k| k.id);
         let hint = match super::suggest::closest(kind, ids) {
             Some(near) => format!("did you mean {near:?}? (list: kubedojo lint --kinds)"),
             None => "see the list with `kubedojo lint --kinds`".to_string(),
@@ -164,7 +165,7 @@ pub(super) fn check_spec(src: &TomlFile<'_>, table: &Spanned<toml::Table>, diags
     let mut params = BTreeMap::new();
     for (name, value) in table.get_ref().iter().filter(|(k, _)| k.as_str() != "kind") {
         let Some(param) = def.param(name) else {
-            let allowed: Vec<_> = def.params.iter().map(|p| p.name).collect();
+            let allowed: Vec<_> = def.params.iter().map(|(name, _)| *name).collect();
             let hint = if allowed.is_empty() {
                 format!("{kind} takes no parameters")
             } else {
@@ -173,9 +174,9 @@ pub(super) fn check_spec(src: &TomlFile<'_>, table: &Spanned<toml::Table>, diags
             diags.push(Diagnostic::error(src.file, at, format!("{kind}: unknown parameter {name:?}")).hint(hint));
             continue;
         };
-        let parsed = match (param.kind, value) {
-            (crate::checks::catalog::ParamKind::Text, toml::Value::String(s)) => Some(ParamValue::Text(s.clone())),
-            (crate::checks::catalog::ParamKind::List, toml::Value::Array(items)) => items
+        let parsed = match (param, value) {
+            (ParamKind::Text, toml::Value::String(s)) => Some(ParamValue::Text(s.clone())),
+            (ParamKind::List, toml::Value::Array(items)) => items
                 .iter()
                 .map(|v| v.as_str().map(str::to_string))
                 .collect::<Option<Vec<_>>>()
@@ -187,9 +188,9 @@ pub(super) fn check_spec(src: &TomlFile<'_>, table: &Spanned<toml::Table>, diags
                 params.insert(name.clone(), v);
             }
             None => {
-                let want = match param.kind {
-                    crate::checks::catalog::ParamKind::Text => "a string",
-                    crate::checks::catalog::ParamKind::List => "a list of strings",
+                let want = match param {
+                    ParamKind::Text => "a string",
+                    ParamKind::List => "a list of strings",
                 };
                 diags.push(Diagnostic::error(src.file, at, format!("{kind}: parameter {name:?} must be {want}")));
             }

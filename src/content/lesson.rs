@@ -3,7 +3,8 @@
 use serde::Deserialize;
 
 use super::diag::{Diagnostic, line_col};
-use super::model::{Concepts, Lesson, Loc, Markdown};
+use super::loc::{Loc, Markdown};
+use super::model::{Concepts, Lesson};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -5,13 +5,15 @@ use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag, TagEnd};
 
 use super::diag::{self, Diagnostic, line_col};
 use super::files::PackFiles;
+use super::kinds::CheckKinds;
 use super::load::{Loaded, load};
-use super::model::{Markdown, Pack};
+use super::loc::Markdown;
+use super::model::Pack;
 
 /// Lint a pack as of `today` (the version table's verifications age, and Kubernetes releases
-/// leave standard support).
-pub fn lint(files: &PackFiles, today: jiff::civil::Date) -> Loaded {
-    let mut loaded = load(files);
+/// leave standard support), its checks against `kinds`.
+pub fn lint(files: &PackFiles, kinds: &CheckKinds, today: jiff::civil::Date) -> Loaded {
+    let mut loaded = load(files, kinds);
     let mut diags = Vec::new();
     let pack = &loaded.pack;
     super::versions::lint_on(&pack.versions, today, &mut diags);

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use super::diag::{self, Diagnostic};
 use super::files::PackFiles;
+use super::kinds::CheckKinds;
 use super::model::{ItemRef, Pack, Part};
 use super::toml_src::TomlFile;
 use super::{card, course, exercise, lesson, scenario, suggest};
@@ -23,7 +24,8 @@ impl Loaded {
     }
 }
 
-pub fn load(files: &PackFiles) -> Loaded {
+/// Load a pack; its checks must be of `kinds` (the caller's catalogue: `checks::catalog::known_kinds()`).
+pub fn load(files: &PackFiles, kinds: &CheckKinds) -> Loaded {
     let mut diags = Vec::new();
     let mut pack = Pack {
         id: String::new(),
@@ -90,7 +92,7 @@ pub fn load(files: &PackFiles) -> Loaded {
         }
         let Some(text) = text_of(files, path, &mut diags) else { continue };
         let src = TomlFile { file: path, text };
-        if let Some((ex, refs)) = exercise::parse(&src, &mut diags) {
+        if let Some((ex, refs)) = exercise::parse(&src, kinds, &mut diags) {
             if ex.id != folder {
                 diags.push(
                     Diagnostic::warning(path, (ex.loc.line, ex.loc.col), format!(
@@ -123,7 +125,7 @@ pub fn load(files: &PackFiles) -> Loaded {
     for card in &mut pack.cards {
         super::card::expand(card, &table);
     }
-    load_scenarios(files, &mut pack, &mut diags);
+    load_scenarios(files, kinds, &mut pack, &mut diags);
     check_exercise_refs(files, &pack, &exercise_refs, &mut diags);
     load_course(files, &mut pack, &mut diags);
     diag::sort(&mut diags);
@@ -132,14 +134,14 @@ pub fn load(files: &PackFiles) -> Loaded {
 
 /// `exercises/scenarios/<id>.toml`: the lab and lessons must exist, and every `{{var}}` must be
 /// one of the lab's or the scenario's.
-fn load_scenarios(files: &PackFiles, pack: &mut Pack, diags: &mut Vec<Diagnostic>) {
+fn load_scenarios(files: &PackFiles, kinds: &CheckKinds, pack: &mut Pack, diags: &mut Vec<Diagnostic>) {
     for path in files.under("exercises/scenarios") {
         if !path.ends_with(".toml") || path.matches('/').count() != 2 {
             continue;
         }
         let Some(text) = text_of(files, path, diags) else { continue };
         let src = TomlFile { file: path, text };
-        let Some((scenario, refs)) = scenario::parse(&src, diags) else { continue };
+        let Some((scenario, refs)) = scenario::parse(&src, kinds, diags) else { continue };
         let Some(lab) = pack.exercise(&refs.lab.0) else {
             let hint = suggest::closest(&refs.lab.0, pack.exercises.iter().map(|e| e.id.as_str()))
                 .map_or_else(|| "name the exercise whose solved state the scenario starts from".to_string(), |n| format!("did you mean {n:?}?"));
@@ -159,7 +161,7 @@ fn load_scenarios(files: &PackFiles, pack: &mut Pack, diags: &mut Vec<Diagnostic
         }
         let mut vars = lab.vars.clone();
         vars.extend(scenario.vars.clone());
-        let mut texts: Vec<(String, super::model::Loc)> = Vec::new();
+        let mut texts: Vec<(String, super::loc::Loc)> = Vec::new();
         for md in [&scenario.symptom, &scenario.fix, &scenario.debrief].into_iter().chain(&scenario.hints) {
             texts.push((md.text.clone(), md.loc.clone()));
         }
@@ -274,7 +276,7 @@ fn check_exercise_refs(
 
 /// Every `{{name}}` used by an exercise must be one of its vars.
 fn check_vars(ex: &super::model::Exercise, diags: &mut Vec<Diagnostic>) {
-    let mut report = |md: &super::model::Markdown| {
+    let mut report = |md: &super::loc::Markdown| {
         for (at, name) in super::vars::placeholders(&md.text) {
             if !ex.vars.contains_key(name) {
                 let pos = md.map(diag::line_col(&md.text, at));
@@ -287,7 +289,7 @@ fn check_vars(ex: &super::model::Exercise, diags: &mut Vec<Diagnostic>) {
     };
     report(&ex.summary);
     for step in &ex.steps {
-        report(&super::model::Markdown { text: step.title.clone(), loc: step.loc.clone() });
+        report(&super::loc::Markdown { text: step.title.clone(), loc: step.loc.clone() });
         report(&step.instructions);
         step.hints.iter().for_each(&mut report);
         report(&step.solution.text);
@@ -298,7 +300,7 @@ fn check_vars(ex: &super::model::Exercise, diags: &mut Vec<Diagnostic>) {
                     super::model::ParamValue::List(l) => l.clone(),
                 };
                 for t in texts {
-                    report(&super::model::Markdown { text: t, loc: check.loc.clone() });
+                    report(&super::loc::Markdown { text: t, loc: check.loc.clone() });
                 }
             }
         }

@@ -2,31 +2,9 @@
 
 use std::collections::BTreeMap;
 
-/// A place in a pack file, kept so later checks (lint, links) can point at it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Loc {
-    pub file: String,
-    pub line: usize,
-    pub col: usize,
-}
+use serde::Deserialize;
 
-/// Markdown text and where its first character sits in its file.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Markdown {
-    pub text: String,
-    pub loc: Loc,
-}
-
-impl Markdown {
-    /// The file position of (line, col) inside this text, both 1-based.
-    pub fn map(&self, (line, col): (usize, usize)) -> (usize, usize) {
-        if line == 1 {
-            (self.loc.line, self.loc.col + col - 1)
-        } else {
-            (self.loc.line + line - 1, col)
-        }
-    }
-}
+use super::loc::{Loc, Markdown};
 
 #[derive(Debug, Clone)]
 pub struct Pack {
@@ -39,7 +17,7 @@ pub struct Pack {
     /// Interview drill cards (`lessons/cards/*.toml`), in file then file order.
     pub cards: Vec<Card>,
     /// Break-fix scenarios (`exercises/scenarios/*.toml`).
-    pub scenarios: Vec<super::scenario::Scenario>,
+    pub scenarios: Vec<Scenario>,
     /// The version table (`versions.toml`); its variables are already in every exercise's vars
     /// and expanded in lessons and cards.
     pub versions: super::versions::Versions,
@@ -158,6 +136,80 @@ pub struct ChoiceOption {
     pub why: String,
 }
 
+/// A break-fix scenario (`exercises/scenarios/<id>.toml`, read by `scenario.rs`): a lab's solved
+/// state, a fault injected into it, and the checks that fail while it is broken.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub id: String,
+    pub title: String,
+    pub minutes: u32,
+    pub difficulty: u8,
+    /// The lab whose solved state the scenario starts from.
+    pub lab: String,
+    pub lessons: Vec<String>,
+    pub symptom: Markdown,
+    pub hints: Vec<Markdown>,
+    pub fix: Markdown,
+    pub debrief: Markdown,
+    /// Upstream sources (repo and path, or doc page) for the behaviour the scenario describes.
+    pub sources: Vec<String>,
+    pub vars: BTreeMap<String, String>,
+    /// Lab solution files (under assets/) whose Kubernetes objects are (re)applied before the
+    /// working state is checked: the part of the lab's solution kubedojo can apply itself.
+    pub setup: Vec<String>,
+    pub fault: Vec<FaultAction>,
+    pub checks: Vec<ScenarioCheck>,
+    pub loc: Loc,
+}
+
+impl Scenario {
+    /// The debrief as a learner reads it: the text, then where its facts come from.
+    pub fn debrief_with_sources(&self) -> String {
+        let mut text = self.debrief.text.trim().to_string();
+        if !self.sources.is_empty() {
+            text.push_str("\n\nSources:\n\n");
+            for s in &self.sources {
+                text.push_str(&format!("- {s}\n"));
+            }
+        }
+        text
+    }
+}
+
+/// A check of the scenario and a part of its failure message while the fault is in.
+#[derive(Debug, Clone)]
+pub struct ScenarioCheck {
+    pub spec: CheckSpec,
+    pub broken: String,
+}
+
+/// One change the fault makes. Parameters may use `{{vars}}`.
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+#[serde(tag = "action", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum FaultAction {
+    /// Replace text in an IAM role's trust policy.
+    IamTrustReplace { role: String, find: String, replace: String },
+    /// Detach a managed policy from an IAM role.
+    IamDetachPolicy { role: String, policy: String },
+    /// A JSON merge patch on a Kubernetes object; `remove`: dotted paths to delete.
+    K8sPatch {
+        kind: String,
+        #[serde(default)]
+        namespace: Option<String>,
+        name: String,
+        #[serde(default)]
+        patch: Option<toml::Table>,
+        #[serde(default)]
+        remove: Vec<String>,
+    },
+    /// Create one Kubernetes object from YAML.
+    K8sCreate { manifest: String },
+    /// Remove a tag key from the cluster's subnets that carry it.
+    SubnetUntag { tag: String },
+    /// Remove a tag from a node group's Auto Scaling groups.
+    AsgUntag { nodegroup: String, key: String },
+}
+
 /// A check as the content declares it: a kind from the catalogue and its parameters.
 /// Typed and executed by the check engine; here it is data.
 #[derive(Debug, Clone, PartialEq)]
@@ -197,7 +249,7 @@ impl Pack {
         self.lessons.iter().find(|l| l.id == id)
     }
 
-    pub fn scenario(&self, id: &str) -> Option<&super::scenario::Scenario> {
+    pub fn scenario(&self, id: &str) -> Option<&Scenario> {
         self.scenarios.iter().find(|s| s.id == id)
     }
 

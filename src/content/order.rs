@@ -76,7 +76,7 @@ pub fn lint(pack: &Pack, diags: &mut Vec<Diagnostic>) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{PackFiles, load};
+    use super::super::{CheckKinds, PackFiles, load};
 
     fn lint(lesson_b_front: &str, lab: &str, order: &str) -> Vec<String> {
         let files = PackFiles::from_memory([
@@ -85,7 +85,7 @@ mod tests {
             ("lessons/02-b.md", format!("---\nid: b\ntitle: B\nminutes: 5\n{lesson_b_front}---\n# B\n")),
             ("exercises/lab/exercise.toml", format!("id = \"lab\"\ntitle = \"The lab\"\n{lab}\n[[steps]]\nid = \"s\"\ntitle = \"S\"\ninstructions = \"x\"\n")),
         ]);
-        let loaded = load(&files);
+        let loaded = load(&files, &CheckKinds::default());
         let mut diags = Vec::new();
         super::lint(&loaded.pack, &mut diags);
         diags.iter().map(|d| format!("{}:{}: {}", d.file, d.line, d.message)).collect()

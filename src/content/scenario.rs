@@ -8,80 +8,9 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::diag::Diagnostic;
-use super::model::{CheckSpec, Markdown};
+use super::kinds::CheckKinds;
+use super::model::{FaultAction, Scenario, ScenarioCheck};
 use super::toml_src::TomlFile;
-
-#[derive(Debug, Clone)]
-pub struct Scenario {
-    pub id: String,
-    pub title: String,
-    pub minutes: u32,
-    pub difficulty: u8,
-    /// The lab whose solved state the scenario starts from.
-    pub lab: String,
-    pub lessons: Vec<String>,
-    pub symptom: Markdown,
-    pub hints: Vec<Markdown>,
-    pub fix: Markdown,
-    pub debrief: Markdown,
-    /// Upstream sources (repo and path, or doc page) for the behaviour the scenario describes.
-    pub sources: Vec<String>,
-    pub vars: BTreeMap<String, String>,
-    /// Lab solution files (under assets/) whose Kubernetes objects are (re)applied before the
-    /// working state is checked: the part of the lab's solution kubedojo can apply itself.
-    pub setup: Vec<String>,
-    pub fault: Vec<FaultAction>,
-    pub checks: Vec<ScenarioCheck>,
-    pub loc: super::model::Loc,
-}
-
-impl Scenario {
-    /// The debrief as a learner reads it: the text, then where its facts come from.
-    pub fn debrief_with_sources(&self) -> String {
-        let mut text = self.debrief.text.trim().to_string();
-        if !self.sources.is_empty() {
-            text.push_str("\n\nSources:\n\n");
-            for s in &self.sources {
-                text.push_str(&format!("- {s}\n"));
-            }
-        }
-        text
-    }
-}
-
-/// A check of the scenario and a part of its failure message while the fault is in.
-#[derive(Debug, Clone)]
-pub struct ScenarioCheck {
-    pub spec: CheckSpec,
-    pub broken: String,
-}
-
-/// One change the fault makes. Parameters may use `{{vars}}`.
-#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
-#[serde(tag = "action", rename_all = "kebab-case", deny_unknown_fields)]
-pub enum FaultAction {
-    /// Replace text in an IAM role's trust policy.
-    IamTrustReplace { role: String, find: String, replace: String },
-    /// Detach a managed policy from an IAM role.
-    IamDetachPolicy { role: String, policy: String },
-    /// A JSON merge patch on a Kubernetes object; `remove`: dotted paths to delete.
-    K8sPatch {
-        kind: String,
-        #[serde(default)]
-        namespace: Option<String>,
-        name: String,
-        #[serde(default)]
-        patch: Option<toml::Table>,
-        #[serde(default)]
-        remove: Vec<String>,
-    },
-    /// Create one Kubernetes object from YAML.
-    K8sCreate { manifest: String },
-    /// Remove a tag key from the cluster's subnets that carry it.
-    SubnetUntag { tag: String },
-    /// Remove a tag from a node group's Auto Scaling groups.
-    AsgUntag { nodegroup: String, key: String },
-}
 
 /// Kubernetes kinds a fault may patch or create, with their API group/version and plural.
 pub const K8S_KINDS: [(&str, &str, &str, &str); 9] = [
@@ -132,7 +61,7 @@ pub struct Refs {
     pub lessons: Vec<(String, (usize, usize))>,
 }
 
-pub fn parse(src: &TomlFile<'_>, diags: &mut Vec<Diagnostic>) -> Option<(Scenario, Refs)> {
+pub fn parse(src: &TomlFile<'_>, kinds: &CheckKinds, diags: &mut Vec<Diagnostic>) -> Option<(Scenario, Refs)> {
     let raw: RawScenario = match src.parse("a scenario has id, title, lab, symptom, hints, fix, debrief, [[fault]] and [[checks]] (see README: Break-fix scenarios)") {
         Ok(r) => r,
         Err(d) => {
@@ -203,7 +132,7 @@ pub fn parse(src: &TomlFile<'_>, diags: &mut Vec<Diagnostic>) -> Option<(Scenari
             }
         };
         let spanned = Spanned::new(t.span(), table);
-        if let Some(spec) = super::exercise::check_spec(src, &spanned, diags) {
+        if let Some(spec) = super::exercise::check_spec(src, &spanned, kinds, diags) {
             checks.push(ScenarioCheck { spec, broken });
         }
     }

@@ -3,7 +3,7 @@
 use toml::Spanned;
 
 use super::diag::{Diagnostic, line_col};
-use super::model::{Loc, Markdown};
+use super::loc::{Loc, Markdown};
 
 pub struct TomlFile<'a> {
     pub file: &'a str,

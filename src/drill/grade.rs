@@ -2,69 +2,8 @@
 //! Auto-graded kinds (choice, recall, order) decide correctness here; open cards become a
 //! grade from the key points the learner ticked.
 
-use serde::{Deserialize, Serialize};
-
-/// FSRS's four grades, in its order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Grade {
-    Again,
-    Hard,
-    Good,
-    Easy,
-}
-
-impl Grade {
-    pub const ALL: [Grade; 4] = [Grade::Again, Grade::Hard, Grade::Good, Grade::Easy];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Again => "again",
-            Self::Hard => "hard",
-            Self::Good => "good",
-            Self::Easy => "easy",
-        }
-    }
-
-    /// A recall that counts as remembered (retention statistics).
-    pub fn passed(self) -> bool {
-        self != Self::Again
-    }
-}
-
-/// A typed answer as compared: surrounding quotes/backticks and a shell prompt dropped,
-/// case folded, runs of spaces collapsed, spaces around `=`, `:` and `,` removed, a trailing
-/// full stop dropped. What stays significant: every character of a name, path or flag.
-pub fn normalize(s: &str) -> String {
-    let mut t = s.trim();
-    loop {
-        let before = t;
-        for (open, close) in [("`", "`"), ("\"", "\""), ("'", "'")] {
-            if t.len() >= 2 && t.starts_with(open) && t.ends_with(close) {
-                t = t[1..t.len() - 1].trim();
-            }
-        }
-        t = t.strip_prefix("$ ").unwrap_or(t).trim();
-        t = t.strip_suffix('.').unwrap_or(t).trim_end();
-        if t == before {
-            break;
-        }
-    }
-    let collapsed = t.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
-    let mut out = String::with_capacity(collapsed.len());
-    let chars: Vec<char> = collapsed.chars().collect();
-    for (i, c) in chars.iter().enumerate() {
-        if *c == ' ' {
-            let prev = i.checked_sub(1).map(|j| chars[j]);
-            let next = chars.get(i + 1).copied();
-            if matches!(prev, Some('=' | ':' | ',')) || matches!(next, Some('=' | ':' | ',')) {
-                continue;
-            }
-        }
-        out.push(*c);
-    }
-    out
-}
+use crate::content::card::normalize;
+use crate::progress::drill::Grade;
 
 /// The accepted answer a typed one matches, if any.
 pub fn recall<'a>(typed: &str, answers: &'a [String]) -> Option<&'a str> {
@@ -189,12 +128,5 @@ mod tests {
         assert_eq!(open(2, 4), Grade::Hard);
         assert_eq!(open(1, 4), Grade::Again);
         assert_eq!(open(0, 3), Grade::Again);
-    }
-
-    #[test]
-    fn normalize_keeps_what_matters() {
-        assert_eq!(normalize("  `Kubectl   Get  Pods` "), "kubectl get pods");
-        assert_eq!(normalize("a = b, c : d"), "a=b,c:d");
-        assert_eq!(normalize("spec.template.spec.serviceAccountName."), "spec.template.spec.serviceaccountname");
     }
 }

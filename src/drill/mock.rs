@@ -5,8 +5,9 @@
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
-use super::grade::{self, Grade};
+use super::grade;
 use crate::content::{CardKind, Pack};
+use crate::progress::drill::Grade;
 
 pub const DEFAULT_QUESTIONS: usize = 5;
 pub const DEFAULT_MINUTES: u32 = 25;
@@ -278,7 +279,7 @@ pub fn list(dir: &Path) -> Vec<Saved> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::content::{PackFiles, load};
+    use crate::content::{CheckKinds, PackFiles, load};
 
     fn pack() -> Pack {
         let mut files = Vec::new();
@@ -292,7 +293,7 @@ mod tests {
             cards += "[[cards]]\nid = \"r\"\nkind = \"recall\"\nprompt = \"?\"\nanswers = [\"x\"]\n";
             files.push((format!("lessons/cards/{topic}.toml"), cards));
         }
-        load(&PackFiles::from_memory(files)).pack
+        load(&PackFiles::from_memory(files), &CheckKinds::default()).pack
     }
 
     #[test]

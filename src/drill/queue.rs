@@ -144,9 +144,8 @@ impl Session {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::content::{PackFiles, load};
-    use crate::drill::grade::Grade;
-    use crate::progress::drill::ReviewEntry;
+    use crate::content::{CheckKinds, PackFiles, load};
+    use crate::progress::drill::{Grade, ReviewEntry};
 
     fn lesson(n: u8, id: &str) -> (String, String) {
         (format!("lessons/0{n}-{id}.md"), format!("---\nid: {id}\ntitle: {id}\nminutes: 5\n---\n\n# {id}\n"))
@@ -167,7 +166,7 @@ mod tests {
             cards("security", &[("s-hard", 3), ("s-easy", 1)]),
             cards("basics", &[("b-one", 2), ("b-two", 1)]),
         ]);
-        load(&files).pack
+        load(&files, &CheckKinds::default()).pack
     }
 
     /// Answer `item` with `grade` on `day`, as the drill screen does.
@@ -249,7 +248,7 @@ mod tests {
             "exercises/lab/exercise.toml".into(),
             "id = \"lab\"\ntitle = \"Lab\"\nlessons = [\"basics\"]\n[[steps]]\nid = \"one\"\ntitle = \"One\"\ninstructions = \"Do it\"\n".into(),
         ));
-        let pack = load(&PackFiles::from_memory(files)).pack;
+        let pack = load(&PackFiles::from_memory(files), &CheckKinds::default()).pack;
         let (deck, sched) = (Deck::new(&pack), Scheduler::default());
         let mut drill = DrillProgress::default();
         let item = crate::progress::drill::lab_item("lab", "one");

@@ -3,9 +3,8 @@
 
 use fsrs::{DEFAULT_PARAMETERS, FSRS, MemoryState};
 
-use super::grade::Grade;
 use crate::progress::StepProgress;
-use crate::progress::drill::{DrillProgress, ReviewState};
+use crate::progress::drill::{DrillProgress, Grade, ReviewState};
 
 /// A lab step completed for the first time: if hints or the solution were needed, it comes
 /// back in the drills (tomorrow after the solution, later after hints only).

@@ -72,8 +72,8 @@ pub enum Command {
 
 impl Command {
     /// The key command of an FSRS grade (drills and mock interviews share them).
-    pub fn for_grade(g: crate::drill::grade::Grade) -> Self {
-        use crate::drill::grade::Grade;
+    pub fn for_grade(g: crate::progress::drill::Grade) -> Self {
+        use crate::progress::drill::Grade;
         match g {
             Grade::Again => Self::Again,
             Grade::Hard => Self::Hard,
@@ -83,8 +83,8 @@ impl Command {
     }
 
     /// The grade a command gives, if it is one of the four.
-    pub fn grade(self) -> Option<crate::drill::grade::Grade> {
-        use crate::drill::grade::Grade;
+    pub fn grade(self) -> Option<crate::progress::drill::Grade> {
+        use crate::progress::drill::Grade;
         Grade::ALL.into_iter().find(|g| Self::for_grade(*g) == self)
     }
 }

@@ -5,7 +5,34 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::drill::grade::Grade;
+/// FSRS's four grades, in its order: what a review of a card or lab step is given, and what the
+/// log records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Grade {
+    Again,
+    Hard,
+    Good,
+    Easy,
+}
+
+impl Grade {
+    pub const ALL: [Grade; 4] = [Grade::Again, Grade::Hard, Grade::Good, Grade::Easy];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Again => "again",
+            Self::Hard => "hard",
+            Self::Good => "good",
+            Self::Easy => "easy",
+        }
+    }
+
+    /// A recall that counts as remembered (retention statistics).
+    pub fn passed(self) -> bool {
+        self != Self::Again
+    }
+}
 
 /// The log keeps this many newest reviews (years of daily drilling, a few hundred KB).
 pub const LOG_LIMIT: usize = 20_000;

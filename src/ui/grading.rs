@@ -5,7 +5,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
 use super::theme;
-use crate::drill::grade::Grade;
+use crate::progress::drill::Grade;
 
 /// The key points, each ticked or not, the one under the cursor marked.
 pub fn key_points<'a>(points: &'a [String], ticked: &'a [bool], cursor: usize) -> impl Iterator<Item = Line<'a>> {

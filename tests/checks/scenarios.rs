@@ -13,13 +13,13 @@ use crate::live::labs;
 use crate::live::proof::{Proof, exercise};
 
 fn scenario_def(id: &str) -> Scenario {
-    let loaded = kubedojo::content::load(&PackFiles::embedded());
+    let loaded = kubedojo::content::load(&PackFiles::embedded(), &kubedojo::checks::catalog::known_kinds());
     loaded.pack.scenario(id).unwrap_or_else(|| panic!("no scenario {id}")).clone()
 }
 
 /// The scenario's variables as this lab's environment has them.
 fn vars_for(s: &Scenario, sim: &SimEks) -> BTreeMap<String, String> {
-    let loaded = kubedojo::content::load(&PackFiles::embedded());
+    let loaded = kubedojo::content::load(&PackFiles::embedded(), &kubedojo::checks::catalog::known_kinds());
     let mut v = scenario::vars(&loaded.pack, s);
     v.extend(sim.vars.clone());
     v
@@ -31,7 +31,7 @@ fn show(r: &[kubedojo::checks::CheckResult]) -> String {
 
 /// Inject the fault and wait until the checks show it.
 async fn inject(sim: &SimEks, s: &Scenario, vars: &BTreeMap<String, String>) -> ScenarioRun {
-    let run = match scenario::start(&sim.backend, &kubedojo::content::load(&PackFiles::embedded()).pack, &PackFiles::embedded(), s, vars, 1_800_000_000, "test".into()).await {
+    let run = match scenario::start(&sim.backend, &kubedojo::content::load(&PackFiles::embedded(), &kubedojo::checks::catalog::known_kinds()).pack, &PackFiles::embedded(), s, vars, 1_800_000_000, "test".into()).await {
         Ok(run) => run,
         Err(e) => panic!("{}: start failed: {e:?}", s.id),
     };
@@ -170,7 +170,7 @@ async fn rollout_left_paused() {
     labs::argo_rollouts_bluegreen(&mut Proof::setup(exercise("argo-rollouts-bluegreen")), &sim).await;
     let v = vars_for(&s, &sim);
     // the controller (stood in) reconciles after every change
-    let run = match scenario::start(&sim.backend, &kubedojo::content::load(&PackFiles::embedded()).pack, &PackFiles::embedded(), &s, &v, 1, "test".into()).await {
+    let run = match scenario::start(&sim.backend, &kubedojo::content::load(&PackFiles::embedded(), &kubedojo::checks::catalog::known_kinds()).pack, &PackFiles::embedded(), &s, &v, 1, "test".into()).await {
         Ok(run) => run,
         Err(e) => panic!("start failed: {e:?}"),
     };
@@ -192,7 +192,7 @@ async fn a_scenario_builds_its_working_state_on_an_empty_cluster() {
     assert!(!s.setup.is_empty());
     let sim = SimEks::start(&exercise("fluent-bit-logs"), "kd-sc-empty", "sa-east-1").await;
     // the lab's defaults, as a sandbox has them
-    let loaded = kubedojo::content::load(&PackFiles::embedded());
+    let loaded = kubedojo::content::load(&PackFiles::embedded(), &kubedojo::checks::catalog::known_kinds());
     let v = scenario::vars(&loaded.pack, &s);
     let r = scenario::check(&sim.backend, &s, &v).await;
     assert!(!scenario::all_pass(&r), "nothing there yet: {}", show(&r));

@@ -96,7 +96,7 @@ impl SimEks {
             region: region.into(),
             vars,
             workdir: tempfile::tempdir().expect("tempdir"),
-            pack: kubedojo::content::load(&files).pack,
+            pack: kubedojo::content::load(&files, &kubedojo::checks::catalog::known_kinds()).pack,
             files,
         };
         sim.forget_previous_runs().await;

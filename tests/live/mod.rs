@@ -159,7 +159,7 @@ pub async fn run_on(b: &Backend, spec: &CheckSpec, vars: &BTreeMap<String, Strin
 
 /// The built-in course's version table, as the variables every exercise carries, plus `pairs`.
 pub fn table_vars(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    let pack = kubedojo::content::load(&kubedojo::content::PackFiles::embedded()).pack;
+    let pack = kubedojo::content::load(&kubedojo::content::PackFiles::embedded(), &kubedojo::checks::catalog::known_kinds()).pack;
     let mut v = pack.versions.vars();
     v.extend(vars(pairs));
     v

@@ -11,7 +11,7 @@ use super::eks::SimEks;
 
 /// The built-in course's exercise `id`.
 pub fn exercise(id: &str) -> Exercise {
-    let loaded = kubedojo::content::load(&PackFiles::embedded());
+    let loaded = kubedojo::content::load(&PackFiles::embedded(), &kubedojo::checks::catalog::known_kinds());
     assert!(!loaded.has_errors(), "the built-in course has errors");
     loaded
         .pack

@@ -6,10 +6,9 @@ use crate::common::*;
 use crossterm::event::KeyCode;
 use kubedojo::app::{self, Action, Effect, Overlay, Screen};
 use kubedojo::checks::{CheckResult, CheckStatus, StepRun};
-use kubedojo::drill::grade::Grade;
 use kubedojo::drill::mock::MockConfig;
 use kubedojo::progress::Progress;
-use kubedojo::progress::drill::lab_item;
+use kubedojo::progress::drill::{Grade, lab_item};
 
 fn drill(app: &kubedojo::app::App) -> &kubedojo::app::drill::DrillView {
     match &app.screen {

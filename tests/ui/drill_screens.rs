@@ -5,11 +5,10 @@ use crate::common;
 use crate::common::*;
 use crossterm::event::KeyCode;
 use kubedojo::app::{self, Action, Screen};
-use kubedojo::drill::grade::Grade;
 use kubedojo::drill::mock::MockConfig;
 use kubedojo::drill::schedule::Scheduler;
 use kubedojo::progress::Progress;
-use kubedojo::progress::drill::ReviewEntry;
+use kubedojo::progress::drill::{Grade, ReviewEntry};
 
 fn snap(name: &str, size: (u16, u16), app: &kubedojo::app::App) {
     insta::assert_snapshot!(format!("{name}_{}x{}", size.0, size.1), screen(app));

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use kubedojo::commands::workshop::board_palette;
 use kubedojo::input::keymap::Keymap;
 use kubedojo::workshop::client::board::render::render;
 use kubedojo::workshop::client::board::state::{BoardScreen, Effect, Msg};
@@ -78,7 +79,7 @@ fn screen_with(board: Option<Board>, size: (u16, u16)) -> BoardScreen {
 
 fn draw(s: &BoardScreen) -> String {
     let mut t = Terminal::new(TestBackend::new(s.size.0, s.size.1)).unwrap();
-    t.draw(|f| render(f, s, &Keymap::built_in())).unwrap();
+    t.draw(|f| render(f, s, &Keymap::built_in(), &board_palette())).unwrap();
     t.backend().to_string()
 }
 

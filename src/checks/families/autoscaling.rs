@@ -175,7 +175,7 @@ pub async fn autodiscovery(ctx: &Ctx<'_>) -> Step<Outcome> {
                     .found_expected("no tag", missing.clone())
                     .next(format!(
                         "aws autoscaling create-or-update-tags{} --tags \"ResourceId={name},ResourceType=auto-scaling-group,Key={missing},Value={value},PropagateAtLaunch=true\"; CA picks the group up at its next refresh",
-                        super::cluster::region_flag(ctx)
+                        super::common::region_flag(ctx)
                     )));
             }
         }

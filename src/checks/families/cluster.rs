@@ -4,7 +4,7 @@ use k8s_openapi::api::core::v1::Node;
 use kube::Api;
 use kube::api::ListParams;
 
-use super::nodegroups::NODEGROUP_LABEL;
+use super::common::{NODEGROUP_LABEL, cluster_missing, node_ready, region_flag, upgrade_command};
 use crate::checks::context::{Ctx, kube_call, timed};
 use crate::checks::outcome::{Outcome, Step, aws_code, aws_error, fail, pass, skip, warn};
 
@@ -56,25 +56,6 @@ pub async fn describe(ctx: &Ctx<'_>) -> Step<aws_sdk_eks::types::Cluster> {
     }
 }
 
-/// What to do when the lab's cluster is not in the account: create it, or point the lab at it.
-pub fn cluster_missing(ctx: &Ctx<'_>) -> String {
-    format!(
-        "create it: eksctl create cluster -f eks-cluster/cluster.yaml; if it exists under another name or region, set cluster and region under [vars] in ~/.config/kubedojo/lab.toml (aws eks list-clusters{} lists the clusters there)",
-        region_flag(ctx)
-    )
-}
-
-/// ` --region R` for a command: the region the checker asked, else the lab's, else nothing
-/// (the CLI's own default applies).
-pub fn region_flag(ctx: &Ctx<'_>) -> String {
-    region(ctx).map(|r| format!(" --region {r}")).unwrap_or_default()
-}
-
-/// The region the hints name: the checker's AWS region (where it looked), else the lab's.
-pub fn region(ctx: &Ctx<'_>) -> Option<String> {
-    ctx.backend.aws.as_ref().and_then(|a| a.region()).or_else(|| ctx.vars.get("region").cloned()).filter(|r| !r.is_empty())
-}
-
 fn below(found: &str, min: &str) -> bool {
     use crate::content::versions::minor;
     matches!((minor(found), minor(min)), (Some(f), Some(m)) if f < m)
@@ -115,16 +96,6 @@ pub async fn active(ctx: &Ctx<'_>) -> Step<Outcome> {
     }
     let support = super::support::status(ctx, &version).await?;
     Ok(super::support::outcome(ctx, &name, &version, &support))
-}
-
-/// The command that moves a cluster one minor version up (EKS upgrades one minor at a time).
-pub fn upgrade_command(ctx: &Ctx<'_>, version: &str) -> String {
-    let next = crate::content::versions::minor(version).map_or_else(|| "<next minor>".to_string(), |(major, m)| format!("{major}.{}", m + 1));
-    format!(
-        "upgrade one minor version at a time: eksctl upgrade cluster --name {}{} --version {next} --approve",
-        ctx.cluster(),
-        region_flag(ctx)
-    )
 }
 
 pub async fn multi_az(ctx: &Ctx<'_>) -> Step<Outcome> {
@@ -183,10 +154,6 @@ fn zones_outcome(ctx: &Ctx<'_>, subnet_zones: Option<&std::collections::BTreeSet
             )),
         n => pass(format!("Ready nodes span {n} zones ({})", list(node_zones))),
     }
-}
-
-pub fn node_ready(n: &Node) -> bool {
-    n.status.as_ref().and_then(|s| s.conditions.as_ref()).is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
 }
 
 pub async fn private_endpoint(ctx: &Ctx<'_>) -> Step<Outcome> {

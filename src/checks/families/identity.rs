@@ -83,7 +83,7 @@ async fn agent_running(ctx: &Ctx<'_>, association: &Identity) -> Step<()> {
         return Ok(());
     }
     let found = if ds.is_some() { format!("DaemonSet {POD_IDENTITY_AGENT} with 0 ready pods") } else { format!("no DaemonSet kube-system/{POD_IDENTITY_AGENT}") };
-    let install = format!("aws eks create-addon --cluster-name {}{} --addon-name {POD_IDENTITY_AGENT}", ctx.cluster(), super::cluster::region_flag(ctx));
+    let install = format!("aws eks create-addon --cluster-name {}{} --addon-name {POD_IDENTITY_AGENT}", ctx.cluster(), super::common::region_flag(ctx));
     let next = if ds.is_some() {
         format!("read why its pods are not ready: kubectl -n kube-system describe ds {POD_IDENTITY_AGENT}")
     } else {
@@ -112,6 +112,6 @@ pub fn none(ctx: &Ctx<'_>, ns: &str, sa: &str, consequence: &str, policy_arn: &s
     .next(format!(
         "eksctl create podidentityassociation --cluster {cluster}{region} --namespace {ns} --service-account-name {sa} --role-name {cluster}-{sa} --permission-policy-arns {policy_arn} \
          (it needs the agent: eksctl create addon --cluster {cluster}{region} --name {POD_IDENTITY_AGENT}), then restart the workload so its pods get the credentials",
-        region = super::cluster::region_flag(ctx)
+        region = super::common::region_flag(ctx)
     ))
 }

@@ -21,7 +21,7 @@ async fn issuer(ctx: &Ctx<'_>) -> Step<String> {
     cluster.identity.and_then(|i| i.oidc?.issuer).ok_or_else(|| {
         fail(format!("cluster {name} has no OIDC issuer"))
             .found_expected("no issuer", "an OIDC issuer URL")
-            .next(format!("EKS gives every cluster an issuer once it is ACTIVE: aws eks wait cluster-active --name {name}{}, then check again", super::cluster::region_flag(ctx)))
+            .next(format!("EKS gives every cluster an issuer once it is ACTIVE: aws eks wait cluster-active --name {name}{}, then check again", super::common::region_flag(ctx)))
     })
 }
 
@@ -45,7 +45,7 @@ pub async fn oidc_provider(ctx: &Ctx<'_>) -> Step<Outcome> {
     let Some(arn) = provider_arn(ctx, &issuer).await? else {
         return Ok(fail(format!("No IAM OIDC provider for {issuer}: `iam.withOIDC: true` or `eksctl utils associate-iam-oidc-provider --approve`"))
             .found_expected("no provider", format!("oidc-provider/{}", issuer_host_path(&issuer)))
-            .next(format!("eksctl utils associate-iam-oidc-provider --cluster {}{} --approve", ctx.cluster(), super::cluster::region_flag(ctx))));
+            .next(format!("eksctl utils associate-iam-oidc-provider --cluster {}{} --approve", ctx.cluster(), super::common::region_flag(ctx))));
     };
     let out = timed("iam:GetOpenIDConnectProvider", aws.iam.get_open_id_connect_provider().open_id_connect_provider_arn(&arn).send()).await?;
     let provider = out.map_err(|e| aws_error(&e, "iam:GetOpenIDConnectProvider"))?;
@@ -189,7 +189,7 @@ pub async fn pod_injection(ctx: &Ctx<'_>) -> Step<Outcome> {
                     "this lab builds IRSA by hand, so remove the Pod Identity association: aws eks delete-pod-identity-association --cluster-name {cluster}{region} --association-id $(aws eks list-pod-identity-associations --cluster-name {cluster}{region} --namespace {ns} --service-account {sa} --query 'associations[0].associationId' --output text); then {}",
                     restart(pod),
                     cluster = ctx.cluster(),
-                    region = super::cluster::region_flag(ctx)
+                    region = super::common::region_flag(ctx)
                 )));
         }
         let Some(role) = get("AWS_ROLE_ARN") else {
@@ -290,7 +290,7 @@ fn app_problem(ctx: &Ctx<'_>, ns: &str, sa: &str, arn: &str, bucket: &str, line:
         format!(
             "IAM has no OIDC provider for this cluster's issuer: eksctl utils associate-iam-oidc-provider --cluster {}{} --approve (it registers {AUDIENCE} as client ID)",
             ctx.cluster(),
-            super::cluster::region_flag(ctx)
+            super::common::region_flag(ctx)
         )
     } else if line.contains("AssumeRoleWithWebIdentity") {
         trust_fix(ctx, ns, sa, role_name(arn).unwrap_or(arn))
@@ -327,7 +327,7 @@ fn no_role(ns: &str, sa: &str, arn: &str) -> String {
 /// A trust policy for exactly one ServiceAccount of this cluster, rendered by the IRSA lab's
 /// script and applied to the role.
 fn trust_fix(ctx: &Ctx<'_>, ns: &str, sa: &str, role: &str) -> String {
-    let region = super::cluster::region(ctx).unwrap_or_default();
+    let region = super::common::region(ctx).unwrap_or_default();
     format!(
         "trust exactly {ns}/{sa} of this cluster's provider: CLUSTER={} REGION={region} NS={ns} SA={sa} ./irsa-s3/render-trust-policy.sh > /tmp/trust-policy.json && aws iam update-assume-role-policy --role-name {role} --policy-document file:///tmp/trust-policy.json",
         ctx.cluster()
@@ -337,7 +337,7 @@ fn trust_fix(ctx: &Ctx<'_>, ns: &str, sa: &str, role: &str) -> String {
 /// The lab's bucket create command for the checker's region (us-east-1 takes no location
 /// constraint).
 fn create_bucket(ctx: &Ctx<'_>, bucket: &str) -> String {
-    let region = super::cluster::region(ctx).unwrap_or_default();
+    let region = super::common::region(ctx).unwrap_or_default();
     match region.as_str() {
         "" => format!("aws s3api create-bucket --bucket {bucket}"),
         "us-east-1" => format!("aws s3api create-bucket --bucket {bucket} --region us-east-1"),
@@ -427,7 +427,7 @@ pub async fn s3_access(ctx: &Ctx<'_>) -> Step<Outcome> {
                 "{}, then aws s3 cp irsa-s3/hello.txt s3://{bucket}/hello.txt (if you made it under another name, set bucket under [vars] in ~/.config/kubedojo/lab.toml)",
                 create_bucket(ctx, &bucket)
             ))),
-            Some(301) => Ok(fail(format!("bucket {bucket} is in another region than the checker's")).found_expected("a bucket in another region", format!("a bucket in {}", super::cluster::region(ctx).unwrap_or_else(|| "the checker's region".into()))).next(format!(
+            Some(301) => Ok(fail(format!("bucket {bucket} is in another region than the checker's")).found_expected("a bucket in another region", format!("a bucket in {}", super::common::region(ctx).unwrap_or_else(|| "the checker's region".into()))).next(format!(
                 "aws s3api get-bucket-location --bucket {bucket} prints its region: check there (kubedojo check irsa-s3 --aws-region <that region>, or aws_region under [target] in ~/.config/kubedojo/lab.toml); if the bucket is not yours (names are global), make one with a unique name and set bucket under [vars] there"
             ))),
             _ => Err(aws_error(&e, "s3:ListBucket (HeadBucket)")),

@@ -23,7 +23,7 @@ fn arg_value(args: &[String], flag: &str) -> Option<String> {
 fn helm_install(ctx: &Ctx<'_>, ns: &str) -> String {
     let cluster = ctx.cluster();
     let version = ctx.vars.get("versions.aws-load-balancer-controller.chart").map(|v| format!(" --version {v}")).unwrap_or_default();
-    let (set_region, aws_region) = super::cluster::region(ctx).map(|r| (format!(" --set region={r}"), format!(" --region {r}"))).unwrap_or_default();
+    let (set_region, aws_region) = super::common::region(ctx).map(|r| (format!(" --set region={r}"), format!(" --region {r}"))).unwrap_or_default();
     format!(
         "helm repo add eks https://aws.github.io/eks-charts; helm repo update eks; helm upgrade --install aws-load-balancer-controller eks/aws-load-balancer-controller -n {ns}{version} -f alb-ingress/values.yaml --set clusterName={cluster}{set_region} --set vpcId=$(aws eks describe-cluster --name {cluster}{aws_region} --query cluster.resourcesVpcConfig.vpcId --output text)"
     )
@@ -31,7 +31,7 @@ fn helm_install(ctx: &Ctx<'_>, ns: &str) -> String {
 
 /// Applying the lab's Ingress with the learner's certificate ARN (alb-ingress, step tls-ingress).
 fn apply_ingress(ctx: &Ctx<'_>) -> String {
-    match (super::cluster::region(ctx), ctx.vars.get("account")) {
+    match (super::common::region(ctx), ctx.vars.get("account")) {
         (Some(region), Some(account)) => {
             let placeholder = format!("arn:aws:acm:{region}:{account}:certificate/00000000-0000-0000-0000-000000000000");
             format!(r#"with CERT_ARN set to your ACM certificate's ARN: sed "s|{placeholder}|$CERT_ARN|" alb-ingress/ingress.yaml | kubectl apply -f -"#)
@@ -163,7 +163,7 @@ pub async fn tls_spec(ctx: &Ctx<'_>) -> Step<Outcome> {
     if cert.is_none() && !tls_hosts {
         return Ok(fail("no certificate: set alb.ingress.kubernetes.io/certificate-arn or spec.tls hosts matching an ACM certificate")
             .found_expected("no certificate", "certificate-arn or spec.tls.hosts")
-            .next(match super::cluster::region(ctx) {
+            .next(match super::common::region(ctx) {
                 Some(r) => format!(
                     r#"set CERT_ARN to the ARN of an ACM certificate in {r} (no domain, lab only: CERT_ARN=$(REGION={r} ./alb-ingress/self-signed-cert.sh)), then kubectl -n {ns} annotate ingress {name} --overwrite {ANN}certificate-arn="$CERT_ARN""#
                 ),
@@ -216,7 +216,7 @@ pub async fn alb_ready(ctx: &Ctx<'_>) -> Step<Outcome> {
     .await?;
     let tagged = out.map_err(|e| aws_error(&e, "ec2:DescribeSubnets"))?.subnets.unwrap_or_default();
     let cluster = ctx.cluster();
-    let aws_region = super::cluster::region(ctx).map(|r| format!(" --region {r}")).unwrap_or_default();
+    let aws_region = super::common::region(ctx).map(|r| format!(" --region {r}")).unwrap_or_default();
     let zones: std::collections::BTreeSet<String> = tagged.iter().filter_map(|s| s.availability_zone.clone()).collect();
     if zones.len() < 2 {
         return Ok(fail(format!("no address{event}; only {} subnets tagged {role_tag}=1 (in {} AZ): an ALB needs 2 AZs", tagged.len(), zones.len()))

@@ -4,6 +4,7 @@
 mod admin_cidr;
 mod autoscaling;
 mod cluster;
+mod common;
 mod identity;
 mod irsa;
 mod k8s;

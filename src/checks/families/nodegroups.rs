@@ -9,13 +9,9 @@ use k8s_openapi::api::core::v1::Node;
 use kube::Api;
 use kube::api::ListParams;
 
-use super::cluster::{cluster_missing, node_ready, region_flag};
+use super::common::{CAPACITY_LABEL, LAB_POOL_LABEL, NODEGROUP_LABEL, cluster_missing, node_ready, region_flag};
 use crate::checks::context::{Ctx, kube_call, timed};
 use crate::checks::outcome::{Outcome, Step, aws_code, aws_error, error, fail, pass, skip, warn};
-
-pub const NODEGROUP_LABEL: &str = "eks.amazonaws.com/nodegroup";
-pub const LAB_POOL_LABEL: &str = "lab/pool";
-pub const CAPACITY_LABEL: &str = "eks.amazonaws.com/capacityType";
 
 fn group_of(n: &Node) -> Option<String> {
     let labels = n.metadata.labels.as_ref()?;

@@ -11,12 +11,12 @@ use k8s_openapi::api::storage::v1::{CSIDriver, StorageClass};
 use kube::Api;
 use kube::api::ListParams;
 
-use super::nodegroups;
+use super::{common, nodegroups};
 use crate::checks::backend::TargetKind;
 use crate::checks::context::{Ctx, kube_call, timed};
 use crate::checks::outcome::{Outcome, Step, aws_code, aws_error, fail, pass, skip, warn};
 use crate::checks::selector;
-use super::cluster::region_flag;
+use super::common::region_flag;
 
 fn pod_labels(d: &Deployment) -> BTreeMap<String, String> {
     d.spec.template.metadata.as_ref().and_then(|m| m.labels.clone()).unwrap_or_default()
@@ -372,7 +372,7 @@ pub async fn spot_interruption(ctx: &Ctx<'_>) -> Step<Outcome> {
     let list = kube_call(&format!("list deployments in {ns}"), deployments.list(&ListParams::default())).await?.items;
     let pinned = |d: &Deployment| {
         d.spec.template.spec.as_ref().and_then(|p| p.node_selector.as_ref()).is_some_and(|s| {
-            s.get(nodegroups::CAPACITY_LABEL).map(String::as_str) == Some("SPOT") || s.get(nodegroups::NODEGROUP_LABEL) == Some(&ng)
+            s.get(common::CAPACITY_LABEL).map(String::as_str) == Some("SPOT") || s.get(common::NODEGROUP_LABEL) == Some(&ng)
         })
     };
     // the workloads the exercise puts on Spot must be there, and on Spot
@@ -382,14 +382,14 @@ pub async fn spot_interruption(ctx: &Ctx<'_>) -> Step<Outcome> {
                 let next = if name == "catalog" {
                     format!("kubectl apply -f production-hardening/spot-workloads.yaml && kubectl -n {ns} rollout status deployment/catalog")
                 } else {
-                    format!("deploy {name} in {ns} with nodeSelector {}: SPOT, 2 or more replicas and a PDB (like catalog in production-hardening/spot-workloads.yaml)", nodegroups::CAPACITY_LABEL)
+                    format!("deploy {name} in {ns} with nodeSelector {}: SPOT, 2 or more replicas and a PDB (like catalog in production-hardening/spot-workloads.yaml)", common::CAPACITY_LABEL)
                 };
                 return Ok(fail(format!("Deployment {ns}/{name} not found: deploy the Spot workloads")).found_expected("no Deployment", format!("{ns}/{name} on Spot")).next(next));
             }
             Some(d) if !pinned(d) => {
-                let patch = format!("{{\"spec\":{{\"template\":{{\"spec\":{{\"nodeSelector\":{{\"{}\":\"SPOT\"}}}}}}}}}}", nodegroups::CAPACITY_LABEL);
-                return Ok(fail(format!("{name} is not pinned to Spot (nodeSelector {}: SPOT)", nodegroups::CAPACITY_LABEL))
-                    .found_expected("no Spot nodeSelector", format!("{}: SPOT", nodegroups::CAPACITY_LABEL))
+                let patch = format!("{{\"spec\":{{\"template\":{{\"spec\":{{\"nodeSelector\":{{\"{}\":\"SPOT\"}}}}}}}}}}", common::CAPACITY_LABEL);
+                return Ok(fail(format!("{name} is not pinned to Spot (nodeSelector {}: SPOT)", common::CAPACITY_LABEL))
+                    .found_expected("no Spot nodeSelector", format!("{}: SPOT", common::CAPACITY_LABEL))
                     .next(format!("kubectl -n {ns} patch deployment {name} --type merge -p '{patch}'")));
             }
             Some(_) => {}

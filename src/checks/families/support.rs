@@ -102,7 +102,7 @@ fn extra_cost(ctx: &Ctx<'_>) -> String {
 }
 
 pub fn outcome(ctx: &Ctx<'_>, name: &str, version: &str, s: &SupportStatus) -> Outcome {
-    let upgrade = super::cluster::upgrade_command(ctx, version);
+    let upgrade = super::common::upgrade_command(ctx, version);
     let ends = |d: Option<Date>| d.map_or_else(|| "an unknown date".to_string(), |d| d.to_string());
     let expected = "a Kubernetes version in EKS standard support";
     match s.support {

@@ -9,8 +9,20 @@ use tokio::sync::mpsc;
 
 use super::saved::InstructorCredentials;
 use super::{ClientError, base_url, http, refusal, send, send_bytes, workshop_in_url};
-use crate::cli::InstructorArgs;
 use crate::workshop::model::{Board, BoardUpdate, JoinCodeAction, JoinCodeRequest, JoinCodeResponse, Pacing, PacingChange};
+
+/// Which workshop, on which server, with which instructor token, as the caller was given them
+/// (the command line turns its flags and environment into this). What is `None` comes from the
+/// board link, else from what `workshop create` saved on this machine.
+#[derive(Debug, Clone, Default)]
+pub struct InstructorOptions {
+    /// The server, or the board link `workshop create` printed (http://host:7420/board/ID).
+    pub server: Option<String>,
+    /// The workshop id.
+    pub workshop: Option<String>,
+    /// The instructor token.
+    pub token: Option<String>,
+}
 
 #[derive(Debug, Clone)]
 pub struct Instructor {
@@ -29,12 +41,12 @@ fn stream_client() -> anyhow::Result<reqwest::Client> {
 
 impl Instructor {
     /// Flags and environment first, then the credentials `workshop create` saved here.
-    pub fn resolve(args: &InstructorArgs, state_dir: Option<&Path>) -> anyhow::Result<Instructor> {
+    pub fn resolve(options: &InstructorOptions, state_dir: Option<&Path>) -> anyhow::Result<Instructor> {
         let saved = match state_dir {
             Some(d) => InstructorCredentials::all(d)?,
             None => Vec::new(),
         };
-        let workshop = args.workshop.clone().or_else(|| args.server.as_deref().and_then(workshop_in_url));
+        let workshop = options.workshop.clone().or_else(|| options.server.as_deref().and_then(workshop_in_url));
         let pick = match &workshop {
             Some(w) => saved.iter().find(|c| &c.workshop == w),
             None => saved.first(),
@@ -42,12 +54,12 @@ impl Instructor {
         let Some(workshop) = workshop.or_else(|| pick.map(|c| c.workshop.clone())) else {
             bail!("which workshop? give the board link (http://HOST:7420/board/ID) or --workshop ID; none was created on this machine");
         };
-        let server = match (&args.server, pick) {
+        let server = match (&options.server, pick) {
             (Some(s), _) => base_url(s),
             (None, Some(c)) => c.server.clone(),
             (None, None) => bail!("which server? give its URL, e.g. kubedojo board http://HOST:7420/board/{workshop}"),
         };
-        let Some(token) = args.token.clone().or_else(|| pick.map(|c| c.token.clone())) else {
+        let Some(token) = options.token.clone().or_else(|| pick.map(|c| c.token.clone())) else {
             bail!("no instructor token for workshop {workshop}: set KUBEDOJO_INSTRUCTOR_TOKEN (it was printed by `kubedojo workshop create`)");
         };
         Ok(Instructor { server, workshop, token, client: http()?, stream: stream_client()? })

@@ -4,34 +4,28 @@
 pub mod render;
 pub mod state;
 
-use std::path::Path;
 use std::time::Duration;
 
 use crossterm::event::{Event, EventStream, KeyEventKind};
 use futures::StreamExt as _;
 use tokio::sync::mpsc;
 
+use self::render::Palette;
 use self::state::{BoardScreen, Effect, Msg};
 use super::instructor::Instructor;
-use crate::cli::InstructorArgs;
 use crate::input::keymap::Keymap;
 use crate::workshop::model::now_ms;
 
-pub async fn run(args: &InstructorArgs, state_dir: Option<&Path>) -> anyhow::Result<()> {
-    let instructor = Instructor::resolve(args, state_dir)?;
-    // a wrong token or workshop is said before the screen changes
-    instructor.board().await.map_err(|e| anyhow::anyhow!("{e}"))?;
-    let (keymap, notice) = crate::session::keymap();
-    if let Some(notice) = notice {
-        eprintln!("{notice}");
-    }
+/// Take over the terminal and show the board of `instructor`'s workshop, with the caller's key
+/// map and colours, until the instructor quits.
+pub async fn run(instructor: Instructor, keymap: &Keymap, palette: &Palette) -> anyhow::Result<()> {
     let mut terminal = ratatui::init();
-    let result = event_loop(&mut terminal, instructor, &keymap).await;
+    let result = event_loop(&mut terminal, instructor, keymap, palette).await;
     ratatui::restore();
     result
 }
 
-async fn event_loop(terminal: &mut ratatui::DefaultTerminal, instructor: Instructor, keymap: &Keymap) -> anyhow::Result<()> {
+async fn event_loop(terminal: &mut ratatui::DefaultTerminal, instructor: Instructor, keymap: &Keymap, palette: &Palette) -> anyhow::Result<()> {
     let size = terminal.size()?;
     let mut screen = BoardScreen::new((size.width, size.height));
     let (stream_tx, mut stream_rx) = mpsc::unbounded_channel();
@@ -43,7 +37,7 @@ async fn event_loop(terminal: &mut ratatui::DefaultTerminal, instructor: Instruc
     let mut keys = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     loop {
-        terminal.draw(|f| render::render(f, &screen, keymap))?;
+        terminal.draw(|f| render::render(f, &screen, keymap, palette))?;
         let msg = tokio::select! {
             Some(m) = stream_rx.recv() => Msg::Stream(m),
             Some(p) = paced_rx.recv() => Msg::Paced(p),

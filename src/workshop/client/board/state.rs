@@ -7,6 +7,10 @@ use crate::input::keymap::Keymap;
 use crate::workshop::client::instructor::StreamMessage;
 use crate::workshop::model::{Board, CellState, LearnerRow, PacingChange};
 
+/// Rows that are not learner rows: title, message, two header rows, detail, panels (7),
+/// status bar (the layout `render.rs` draws).
+pub const CHROME_ROWS: u16 = 13;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Conn {
     Connecting,
@@ -87,7 +91,7 @@ impl BoardScreen {
 
     /// Learner rows that fit the grid (kept in step with the layout in `render.rs`).
     pub fn page(&self) -> usize {
-        usize::from(self.size.1.saturating_sub(super::render::CHROME_ROWS)).max(1)
+        usize::from(self.size.1.saturating_sub(CHROME_ROWS)).max(1)
     }
 
     pub fn update(&mut self, msg: Msg, keymap: &Keymap) -> Option<Effect> {
