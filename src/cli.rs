@@ -138,14 +138,14 @@ pub enum WorkshopAction {
         #[arg(required = true)]
         exercises: Vec<String>,
         #[command(flatten)]
-        instructor: InstructorArgs,
+        instructor: InstructorFlags,
     },
     /// Release locked exercises.
     Release {
         #[arg(required = true)]
         exercises: Vec<String>,
         #[command(flatten)]
-        instructor: InstructorArgs,
+        instructor: InstructorFlags,
     },
     /// Show a message in every learner's status bar ("" clears it).
     Message {
@@ -190,6 +190,31 @@ pub struct InstructorArgs {
     /// Default: the workshop created last on this machine.
     #[arg(value_name = "URL", env = "KUBEDOJO_SERVER")]
     pub server: Option<String>,
+    #[command(flatten)]
+    pub auth: InstructorAuth,
+}
+
+/// The instructor's server as a flag, for the commands whose arguments are exercises (a
+/// positional URL after them could not be told from one).
+#[derive(Debug, clap::Args)]
+pub struct InstructorFlags {
+    /// The server, or the board link `workshop create` printed (http://host:7420/board/ID).
+    /// Default: the workshop created last on this machine.
+    #[arg(long, value_name = "URL", env = "KUBEDOJO_SERVER")]
+    pub server: Option<String>,
+    #[command(flatten)]
+    pub auth: InstructorAuth,
+}
+
+impl From<&InstructorFlags> for InstructorArgs {
+    fn from(f: &InstructorFlags) -> InstructorArgs {
+        InstructorArgs { server: f.server.clone(), auth: f.auth.clone() }
+    }
+}
+
+/// Which workshop, and the instructor's token.
+#[derive(Debug, Clone, clap::Args)]
+pub struct InstructorAuth {
     /// The workshop id (default: from the board link, else the one created last).
     #[arg(long, env = "KUBEDOJO_WORKSHOP")]
     pub workshop: Option<String>,
@@ -355,4 +380,26 @@ pub enum SandboxAction {
     },
     /// What the sandbox is and whether it runs.
     Status,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::{CommandFactory, Parser};
+
+    use super::*;
+
+    /// clap's own consistency checks of every command (a release build skips them, so a bad
+    /// definition would only panic in a debug build of the command using it).
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn lock_takes_exercises_and_the_server_as_a_flag() {
+        let cli = Cli::try_parse_from(["kubedojo", "workshop", "lock", "irsa", "eks-cluster", "--server", "http://127.0.0.1:7420/board/w1"]).unwrap();
+        let Some(Command::Workshop { action: WorkshopAction::Lock { exercises, instructor } }) = cli.command else { panic!("{cli:?}") };
+        assert_eq!(exercises, ["irsa", "eks-cluster"]);
+        assert_eq!(instructor.server.as_deref(), Some("http://127.0.0.1:7420/board/w1"));
+    }
 }

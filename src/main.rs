@@ -314,8 +314,8 @@ fn workshop(cli: &Cli, action: &kubedojo::cli::WorkshopAction) -> Result<i32, St
                 commands::workshop::create(&pack, name, *stuck_after, server, database, state).await
             }
             W::List { database } => commands::workshop::list(database, state).await,
-            W::Lock { exercises, instructor } => commands::workshop::pace(instructor, PacingChange { lock: exercises.clone(), ..Default::default() }, state).await,
-            W::Release { exercises, instructor } => commands::workshop::pace(instructor, PacingChange { release: exercises.clone(), ..Default::default() }, state).await,
+            W::Lock { exercises, instructor } => commands::workshop::pace(&instructor.into(), PacingChange { lock: exercises.clone(), ..Default::default() }, state).await,
+            W::Release { exercises, instructor } => commands::workshop::pace(&instructor.into(), PacingChange { release: exercises.clone(), ..Default::default() }, state).await,
             W::Message { text, instructor } => commands::workshop::pace(instructor, PacingChange { message: Some(text.clone()), ..Default::default() }, state).await,
             W::Code { action, instructor } => commands::workshop::code(instructor, *action, state).await,
             W::Export { format, output, instructor } => commands::workshop::export(instructor, *format, output.as_deref(), state).await,

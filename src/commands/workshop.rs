@@ -114,7 +114,7 @@ pub async fn list(database: &DatabaseArgs, state_dir: Option<&Path>) -> Result<S
 
 /// The instructor's flags and environment, as the workshop client takes them.
 pub fn instructor_options(args: &InstructorArgs) -> InstructorOptions {
-    InstructorOptions { server: args.server.clone(), workshop: args.workshop.clone(), token: args.token.clone() }
+    InstructorOptions { server: args.server.clone(), workshop: args.auth.workshop.clone(), token: args.auth.token.clone() }
 }
 
 /// The terminal board's colours: the UI theme's.
