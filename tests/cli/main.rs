@@ -9,6 +9,7 @@ mod live;
 mod check_cmd;
 mod cli;
 mod e2e_pty;
+mod layers;
 mod readme;
 mod sandbox_doctor;
 mod scenario_cmd;
