@@ -34,7 +34,8 @@ where
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let kubeconfig = std::env::var("KUBEDOJO_TEST_KUBECONFIG").expect("start the test environment: eval \"$(bash tests/testenv.sh up)\"");
-    let backend = Arc::new(Backend::connect(&TargetOptions { kind: Some(TargetKind::Kwok), kubeconfig: Some(kubeconfig.clone().into()), ..Default::default() }).await);
+    let backend =
+        Arc::new(Backend::connect(&TargetOptions { kind: Some(TargetKind::Kwok), kubeconfig: Some(kubeconfig.clone().into()), ..Default::default() }).await);
     let client = backend.kube.clone().expect("client");
     let ns = format!("bench-{}", std::process::id());
     let nsapi: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(client.clone());
@@ -42,8 +43,18 @@ async fn main() {
     let pod = |name: &str| serde_json::json!({"metadata": {"labels": {"app": name}}, "spec": {"nodeSelector": {"type": "kwok"}, "tolerations": [{"operator": "Exists"}], "containers": [{"name": "c", "image": "nginx"}]}});
     create::<k8s_openapi::api::core::v1::ServiceAccount>(&client, &ns, serde_json::json!({"metadata": {"name": "app"}})).await;
     create::<k8s_openapi::api::apps::v1::Deployment>(&client, &ns, serde_json::json!({"metadata": {"name": "payments"}, "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "payments"}}, "template": pod("payments")}})).await;
-    create::<k8s_openapi::api::apps::v1::DaemonSet>(&client, &ns, serde_json::json!({"metadata": {"name": "agent"}, "spec": {"selector": {"matchLabels": {"app": "agent"}}, "template": pod("agent")}})).await;
-    create::<k8s_openapi::api::policy::v1::PodDisruptionBudget>(&client, &ns, serde_json::json!({"metadata": {"name": "payments"}, "spec": {"maxUnavailable": 1, "selector": {"matchLabels": {"app": "payments"}}}})).await;
+    create::<k8s_openapi::api::apps::v1::DaemonSet>(
+        &client,
+        &ns,
+        serde_json::json!({"metadata": {"name": "agent"}, "spec": {"selector": {"matchLabels": {"app": "agent"}}, "template": pod("agent")}}),
+    )
+    .await;
+    create::<k8s_openapi::api::policy::v1::PodDisruptionBudget>(
+        &client,
+        &ns,
+        serde_json::json!({"metadata": {"name": "payments"}, "spec": {"maxUnavailable": 1, "selector": {"matchLabels": {"app": "payments"}}}}),
+    )
+    .await;
     create::<k8s_openapi::api::networking::v1::Ingress>(&client, &ns, serde_json::json!({"metadata": {"name": "web", "annotations": {"alb.ingress.kubernetes.io/scheme": "internet-facing", "alb.ingress.kubernetes.io/listen-ports": "[{\"HTTPS\":443}]", "alb.ingress.kubernetes.io/ssl-redirect": "443", "alb.ingress.kubernetes.io/certificate-arn": "arn:aws:acm:eu-west-1:1:certificate/x"}}, "spec": {"ingressClassName": "alb", "defaultBackend": {"service": {"name": "web", "port": {"number": 80}}}}})).await;
     tokio::time::sleep(Duration::from_secs(3)).await;
 

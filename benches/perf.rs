@@ -24,11 +24,15 @@ fn median(mut xs: Vec<Duration>) -> Duration {
 }
 
 fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> Duration {
-    median((0..runs).map(|_| {
-        let t = Instant::now();
-        std::hint::black_box(f());
-        t.elapsed()
-    }).collect())
+    median(
+        (0..runs)
+            .map(|_| {
+                let t = Instant::now();
+                std::hint::black_box(f());
+                t.elapsed()
+            })
+            .collect(),
+    )
 }
 
 fn main() {
@@ -83,9 +87,9 @@ fn main() {
 /// The drills with a large record: the next card among 10,000 review records, and opening the
 /// drill screen (deck index, queue, first card laid out).
 fn drill_figures(pack: &Arc<content::Pack>, files: &Arc<PackFiles>) {
-    use kubedojo::progress::drill::Grade;
     use kubedojo::drill::queue::{Deck, Session};
     use kubedojo::drill::schedule::Scheduler;
+    use kubedojo::progress::drill::Grade;
     use kubedojo::progress::drill::{DrillProgress, ReviewEntry};
     // a pack with 10,000 cards (the built-in ones, repeated) and a review record for each
     let mut big = (**pack).clone();

@@ -345,9 +345,7 @@ pub enum ScenarioAction {
     /// Run the scenario's checks: still broken, or fixed (with your time and score).
     Status(ScenarioArgs),
     /// The next hint (counted in the score).
-    Hint {
-        id: String,
-    },
+    Hint { id: String },
     /// Put back what the fault changed (asks first).
     Reset(ScenarioArgs),
 }

@@ -53,7 +53,8 @@ pub fn load(path: &Path) -> Result<LabConfig, Diagnostic> {
         Err(e) => return Err(Diagnostic::error(&path.display().to_string(), (1, 1), format!("cannot read: {e}"))),
     };
     let file = path.display().to_string();
-    TomlFile { file: &file, text: &text }.parse("lab.toml has [vars] (name = \"value\") and [target] (context, kubeconfig, aws_profile, aws_region, aws_endpoint_url)")
+    TomlFile { file: &file, text: &text }
+        .parse("lab.toml has [vars] (name = \"value\") and [target] (context, kubeconfig, aws_profile, aws_region, aws_endpoint_url)")
 }
 
 impl LabConfig {

@@ -197,7 +197,10 @@ fn check(pack: Option<&std::path::Path>, args: &kubedojo::cli::CheckArgs) -> Res
 }
 
 /// Where the TUI may start or reset each scenario: the sandbox, or the target lab.toml names.
-fn scenario_access(pack: &kubedojo::content::Pack, lab: &kubedojo::labconfig::TargetDefaults) -> std::collections::BTreeMap<String, Result<(kubedojo::checks::backend::TargetOptions, String), String>> {
+fn scenario_access(
+    pack: &kubedojo::content::Pack,
+    lab: &kubedojo::labconfig::TargetDefaults,
+) -> std::collections::BTreeMap<String, Result<(kubedojo::checks::backend::TargetOptions, String), String>> {
     let sandbox = kubedojo::progress::store::state_dir().as_deref().and_then(kubedojo::sandbox::load);
     let args = kubedojo::cli::TargetArgs {
         target: None,
@@ -207,10 +210,7 @@ fn scenario_access(pack: &kubedojo::content::Pack, lab: &kubedojo::labconfig::Ta
         aws_region: lab.aws_region.clone(),
         aws_endpoint_url: lab.aws_endpoint_url.clone(),
     };
-    pack.scenarios
-        .iter()
-        .map(|s| (s.id.clone(), commands::scenario::allowed(s, &args, lab, sandbox.as_ref()).map(|a| (a.options, a.label))))
-        .collect()
+    pack.scenarios.iter().map(|s| (s.id.clone(), commands::scenario::allowed(s, &args, lab, sandbox.as_ref()).map(|a| (a.options, a.label)))).collect()
 }
 
 fn scenario(cli: &Cli, action: &kubedojo::cli::ScenarioAction) -> Result<i32, String> {
@@ -250,7 +250,10 @@ fn scenario(cli: &Cli, action: &kubedojo::cli::ScenarioAction) -> Result<i32, St
             match action {
                 ScenarioAction::Start(_) => {
                     if pp.scenarios.get(&s.id).is_some_and(|r| r.fixed_at.is_none()) {
-                        return Err(format!("scenario {} is already broken: fix it (kubedojo scenario status {}) or put it back (kubedojo scenario reset {})", s.id, s.id, s.id));
+                        return Err(format!(
+                            "scenario {} is already broken: fix it (kubedojo scenario status {}) or put it back (kubedojo scenario reset {})",
+                            s.id, s.id, s.id
+                        ));
                     }
                     print!("{}", sc::plan_text(&pack, &files, s, &vars, &allowed.label));
                     if !commands::prompt::confirm("Break it?", args.yes)? {
@@ -314,9 +317,15 @@ fn workshop(cli: &Cli, action: &kubedojo::cli::WorkshopAction) -> Result<i32, St
                 commands::workshop::create(&pack, name, *stuck_after, server, database, state).await
             }
             W::List { database } => commands::workshop::list(database, state).await,
-            W::Lock { exercises, instructor } => commands::workshop::pace(&instructor.into(), PacingChange { lock: exercises.clone(), ..Default::default() }, state).await,
-            W::Release { exercises, instructor } => commands::workshop::pace(&instructor.into(), PacingChange { release: exercises.clone(), ..Default::default() }, state).await,
-            W::Message { text, instructor } => commands::workshop::pace(instructor, PacingChange { message: Some(text.clone()), ..Default::default() }, state).await,
+            W::Lock { exercises, instructor } => {
+                commands::workshop::pace(&instructor.into(), PacingChange { lock: exercises.clone(), ..Default::default() }, state).await
+            }
+            W::Release { exercises, instructor } => {
+                commands::workshop::pace(&instructor.into(), PacingChange { release: exercises.clone(), ..Default::default() }, state).await
+            }
+            W::Message { text, instructor } => {
+                commands::workshop::pace(instructor, PacingChange { message: Some(text.clone()), ..Default::default() }, state).await
+            }
             W::Code { action, instructor } => commands::workshop::code(instructor, *action, state).await,
             W::Export { format, output, instructor } => commands::workshop::export(instructor, *format, output.as_deref(), state).await,
         }
@@ -326,11 +335,7 @@ fn workshop(cli: &Cli, action: &kubedojo::cli::WorkshopAction) -> Result<i32, St
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, String> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the async runtime: {e}"))
+    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().map_err(|e| format!("cannot start the async runtime: {e}"))
 }
 
 /// The workshop server logs to stderr (one line per request: route, status, time; never

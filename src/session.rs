@@ -43,8 +43,7 @@ pub fn start(files: PackFiles) -> Result<Start, String> {
     let (mut pack, files) = load_pack(files)?;
     let lab = lab_config()?;
     lab.apply(Arc::make_mut(&mut pack));
-    let mut store = Store::default_location()
-        .ok_or_else(|| "cannot find a home folder for the progress file: set KUBEDOJO_STATE_DIR".to_string())?;
+    let mut store = Store::default_location().ok_or_else(|| "cannot find a home folder for the progress file: set KUBEDOJO_STATE_DIR".to_string())?;
     let progress = store.load();
     Ok(Start { pack, files, store, progress, lab })
 }

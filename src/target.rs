@@ -38,11 +38,7 @@ impl TargetInfo {
             let emulator = if a.endpoint.is_some() { " (emulator)" } else { "" };
             parts.push(format!("aws {}/{region}{emulator}", a.profile));
         }
-        if parts.is_empty() {
-            "no cluster configured".to_string()
-        } else {
-            parts.join(" · ")
-        }
+        if parts.is_empty() { "no cluster configured".to_string() } else { parts.join(" · ") }
     }
 }
 
@@ -142,14 +138,8 @@ fn kube_target(env: &dyn Env, lab: &crate::labconfig::TargetDefaults) -> Result<
     let Some(context) = lab.context.clone().or_else(current) else {
         return Ok(None);
     };
-    let cluster = configs
-        .iter()
-        .flat_map(|c| &c.contexts)
-        .find(|n| n.name == context)
-        .and_then(|n| n.value.as_ref()?.cluster.clone());
-    let server = cluster.and_then(|cl| {
-        configs.iter().flat_map(|c| &c.clusters).find(|n| n.name == cl).and_then(|n| n.value.as_ref()?.server.clone())
-    });
+    let cluster = configs.iter().flat_map(|c| &c.contexts).find(|n| n.name == context).and_then(|n| n.value.as_ref()?.cluster.clone());
+    let server = cluster.and_then(|cl| configs.iter().flat_map(|c| &c.clusters).find(|n| n.name == cl).and_then(|n| n.value.as_ref()?.server.clone()));
     Ok(Some(KubeTarget { context, server }))
 }
 
@@ -169,10 +159,7 @@ fn read_kubeconfig(path: &Path) -> Result<Option<Kubeconfig>, String> {
 }
 
 fn aws_target(env: &dyn Env) -> Option<AwsTarget> {
-    let config_path = env
-        .var("AWS_CONFIG_FILE")
-        .map(PathBuf::from)
-        .or_else(|| env.home().map(|h| h.join(".aws").join("config")));
+    let config_path = env.var("AWS_CONFIG_FILE").map(PathBuf::from).or_else(|| env.home().map(|h| h.join(".aws").join("config")));
     let config = config_path.and_then(|p| std::fs::read_to_string(p).ok()).unwrap_or_default();
     let credentials_set = env.var("AWS_ACCESS_KEY_ID").is_some();
     let explicit = env.var("AWS_PROFILE");
@@ -183,11 +170,7 @@ fn aws_target(env: &dyn Env) -> Option<AwsTarget> {
     if explicit.is_none() && !credentials_set && !has_profile {
         return None;
     }
-    Some(AwsTarget {
-        profile,
-        region: env.var("AWS_REGION").or_else(|| env.var("AWS_DEFAULT_REGION")).or(from_file),
-        endpoint: env.var("AWS_ENDPOINT_URL"),
-    })
+    Some(AwsTarget { profile, region: env.var("AWS_REGION").or_else(|| env.var("AWS_DEFAULT_REGION")).or(from_file), endpoint: env.var("AWS_ENDPOINT_URL") })
 }
 
 /// A key of a section of an AWS-style INI file.
@@ -235,16 +218,11 @@ mod tests {
         let a = home.path().join("a");
         let b = home.path().join("b");
         std::fs::write(&a, "apiVersion: v1\nkind: Config\ncurrent-context: lab\ncontexts: []\n").unwrap();
-        std::fs::write(&b, "contexts:\n- name: lab\n  context: {cluster: kwok}\nclusters:\n- name: kwok\n  cluster: {server: 'https://127.0.0.1:6443'}\n").unwrap();
+        std::fs::write(&b, "contexts:\n- name: lab\n  context: {cluster: kwok}\nclusters:\n- name: kwok\n  cluster: {server: 'https://127.0.0.1:6443'}\n")
+            .unwrap();
         std::fs::create_dir_all(home.path().join(".aws")).unwrap();
         std::fs::write(home.path().join(".aws/config"), "[profile lab]\nregion = eu-west-1\n").unwrap();
-        let env = FakeEnv(
-            HashMap::from([
-                ("KUBECONFIG", format!("{}:{}", a.display(), b.display())),
-                ("AWS_PROFILE", "lab".to_string()),
-            ]),
-            home.path().into(),
-        );
+        let env = FakeEnv(HashMap::from([("KUBECONFIG", format!("{}:{}", a.display(), b.display())), ("AWS_PROFILE", "lab".to_string())]), home.path().into());
         let info = detect(&env);
         assert_eq!(info.kube, Some(KubeTarget { context: "lab".into(), server: Some("https://127.0.0.1:6443".into()) }));
         assert_eq!(info.summary(), "⎈ lab · aws lab/eu-west-1");

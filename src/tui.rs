@@ -116,11 +116,14 @@ async fn event_loop(terminal: &mut DefaultTerminal, session: Session) -> anyhow:
                             previous.abort();
                         }
                         let (engine, tx) = (engine.clone(), tx.clone());
-                        runs.insert(key, tokio::spawn(async move {
-                            let (exercise, step) = (request.exercise.clone(), request.step.clone());
-                            let run = engine.run(request).await;
-                            let _ = tx.send(Action::ChecksFinished { exercise, step, run, id });
-                        }));
+                        runs.insert(
+                            key,
+                            tokio::spawn(async move {
+                                let (exercise, step) = (request.exercise.clone(), request.step.clone());
+                                let run = engine.run(request).await;
+                                let _ = tx.send(Action::ChecksFinished { exercise, step, run, id });
+                            }),
+                        );
                     }
                     Effect::Watch(request) => {
                         if let Some(previous) = watching.take() {
@@ -148,7 +151,9 @@ async fn event_loop(terminal: &mut DefaultTerminal, session: Session) -> anyhow:
                         let tx = tx.clone();
                         tokio::task::spawn_blocking(move || {
                             let result = match crate::drill::mock::transcripts_dir() {
-                                Some(dir) => crate::drill::mock::save(&dir, started_at, &text).map(|p| p.display().to_string()).map_err(|e| format!("{}: {e}", dir.display())),
+                                Some(dir) => crate::drill::mock::save(&dir, started_at, &text)
+                                    .map(|p| p.display().to_string())
+                                    .map_err(|e| format!("{}: {e}", dir.display())),
                                 None => Err("no data folder on this system (set KUBEDOJO_DATA_DIR)".to_string()),
                             };
                             let _ = tx.send(Action::TranscriptSaved(result));
@@ -231,7 +236,11 @@ fn start_reporting(
 }
 
 /// A scenario operation against its target (connected for it).
-async fn run_scenario(pack: &crate::content::Pack, files: &crate::content::PackFiles, op: crate::app::scenarios::ScenarioOp) -> crate::app::scenarios::ScenarioOutcome {
+async fn run_scenario(
+    pack: &crate::content::Pack,
+    files: &crate::content::PackFiles,
+    op: crate::app::scenarios::ScenarioOp,
+) -> crate::app::scenarios::ScenarioOutcome {
     use crate::app::scenarios::{ScenarioOp, ScenarioOutcome};
     let Some(s) = pack.scenario(op.id()) else { return ScenarioOutcome::Started(Err(format!("no scenario {}", op.id()))) };
     let vars = crate::scenario::vars(pack, s);

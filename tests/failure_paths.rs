@@ -70,8 +70,7 @@ struct Logged {
 #[ignore = "reads the failure log the whole suite writes: tests/run-all.sh runs it after the suite"]
 fn every_failure_path_is_driven_and_says_found_expected_and_next() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let log = std::env::var_os("KUBEDOJO_FAILURE_LOG")
-        .expect("KUBEDOJO_FAILURE_LOG is not set: run the suite with it set first (tests/run-all.sh does both)");
+    let log = std::env::var_os("KUBEDOJO_FAILURE_LOG").expect("KUBEDOJO_FAILURE_LOG is not set: run the suite with it set first (tests/run-all.sh does both)");
     let text = std::fs::read_to_string(&log).unwrap_or_else(|e| panic!("cannot read the failure log {}: {e}", Path::new(&log).display()));
     let sites = sites(root);
     assert!(sites.len() > 100, "found only {} fail( calls under src/checks: is the scanner broken?", sites.len());

@@ -35,6 +35,7 @@ require rustc "install Rust with rustup"
 require go "install Go 1.26+ (the test cluster is built from Go modules)"
 require python3 "install Python 3 (the AWS emulator)"
 cargo clippy --version >/dev/null 2>&1 || { echo "missing component: clippy (rustup component add clippy)" >&2; exit 1; }
+cargo fmt --version >/dev/null 2>&1 || { echo "missing component: rustfmt (rustup component add rustfmt)" >&2; exit 1; }
 echo "rust: $(rustc --version)"
 echo "cache: $CARGO_TARGET_DIR"
 
@@ -45,6 +46,8 @@ start_testenv() {
     trap 'bash tests/testenv.sh down >/dev/null 2>&1 || true' EXIT
 }
 
+# the layout rustfmt.toml asks for; first, as it takes a second and needs nothing built
+phase "format"       cargo fmt --check
 phase "test environment" start_testenv
 phase "build"        cargo build --locked --all-targets
 phase "clippy"       cargo clippy --locked --all-targets -- -D warnings

@@ -13,15 +13,26 @@ pub enum Action {
     Resize(u16, u16),
     Tick,
     TargetDetected(TargetInfo),
-    ChecksFinished { exercise: String, step: String, run: StepRun, id: u64 },
+    ChecksFinished {
+        exercise: String,
+        step: String,
+        run: StepRun,
+        id: u64,
+    },
     /// What the open step's checks read changed: run them again.
-    Changed { exercise: String, step: String },
+    Changed {
+        exercise: String,
+        step: String,
+    },
     Saved(Result<(), String>),
     /// A mock-interview transcript was written (its path) or not.
     TranscriptSaved(Result<String, String>),
     TranscriptsListed(Vec<crate::drill::mock::Saved>),
     TranscriptRead(std::path::PathBuf, Result<String, String>),
-    ScenarioDone { id: String, outcome: super::scenarios::ScenarioOutcome },
+    ScenarioDone {
+        id: String,
+        outcome: super::scenarios::ScenarioOutcome,
+    },
     /// From the workshop reporter: the instructor's pacing, or how delivery goes.
     Workshop(crate::workshop::client::reporter::Notice),
     /// SIGTERM, SIGHUP, or the terminal went away: leave as `quit` does.
@@ -38,7 +49,10 @@ pub enum Go {
     Transcripts,
     Scenarios,
     /// An exercise, at a step (None: where the learner was, else the first open step).
-    Exercise { index: usize, step: Option<usize> },
+    Exercise {
+        index: usize,
+        step: Option<usize>,
+    },
 }
 
 /// What a screen's handler asks for: effects for the runtime, and perhaps another screen.
@@ -72,7 +86,10 @@ pub enum Effect {
     /// Put text on the clipboard through the terminal (OSC 52).
     Copy(String),
     /// Write a mock-interview transcript into the transcripts folder.
-    SaveTranscript { started_at: u64, text: String },
+    SaveTranscript {
+        started_at: u64,
+        text: String,
+    },
     /// Read the list of saved transcripts in this folder.
     ListTranscripts(std::path::PathBuf),
     ReadTranscript(std::path::PathBuf),

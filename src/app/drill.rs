@@ -9,10 +9,10 @@ use super::reader::Reader;
 use super::{App, Effect, Go, Level, Reply, Screen};
 use crate::content::{Card, CardKind, Pack};
 use crate::drill::grade;
-use crate::progress::drill::Grade;
 use crate::drill::queue::{Counts, Deck, Session};
 use crate::drill::schedule::Scheduler;
 use crate::input::Command;
+use crate::progress::drill::Grade;
 use crate::progress::drill::{ReviewEntry, lab_item, lab_step};
 
 pub struct DrillView {
@@ -84,7 +84,6 @@ pub fn open(app: &mut App, topic: Option<String>) -> Vec<Effect> {
     effects
 }
 
-
 fn next_card(app: &App, view: &mut DrillView) {
     let sched = Scheduler::default();
     let drill = app.pp().map(|p| p.drill.clone()).unwrap_or_default();
@@ -100,7 +99,19 @@ fn next_card(app: &App, view: &mut DrillView) {
             Some(CardKind::Open { points, .. }) => vec![false; points.len()],
             _ => Vec::new(),
         };
-        CardRun { item, started_tick: app.tick, answered: false, cursor: 0, arrangement, picked: None, ticked, typed: String::new(), correct: None, grade: Grade::Good, lab_passed: None }
+        CardRun {
+            item,
+            started_tick: app.tick,
+            answered: false,
+            cursor: 0,
+            arrangement,
+            picked: None,
+            ticked,
+            typed: String::new(),
+            correct: None,
+            grade: Grade::Good,
+            lab_passed: None,
+        }
     });
     refresh(app, view);
 }
@@ -144,7 +155,13 @@ fn document(app: &App, view: &DrillView) -> String {
         return lab_document(app, run, exercise, step);
     }
     let Some(card) = pack.card(&run.item) else { return format!("Card {} is no longer in this course.", run.item) };
-    let mut out = format!("*{} · {} · {}*\n\n{}\n\n", topic_title(pack, &card.topic), card.kind.name(), "●".repeat(card.difficulty.into()) + &"○".repeat(3 - usize::from(card.difficulty.min(3))), card.prompt.text.trim());
+    let mut out = format!(
+        "*{} · {} · {}*\n\n{}\n\n",
+        topic_title(pack, &card.topic),
+        card.kind.name(),
+        "●".repeat(card.difficulty.into()) + &"○".repeat(3 - usize::from(card.difficulty.min(3))),
+        card.prompt.text.trim()
+    );
     match &card.kind {
         CardKind::Choice { options, explanation } => {
             for (i, o) in options.iter().enumerate() {

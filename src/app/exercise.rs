@@ -110,11 +110,8 @@ pub fn open(app: &mut App, index: usize, step: Option<usize>) -> Vec<Effect> {
         return vec![];
     }
     let pp = app.pp();
-    let last_step = pp
-        .and_then(|p| p.last.as_ref())
-        .filter(|l| l.item == ex.id)
-        .and_then(|l| l.step.as_deref())
-        .and_then(|s| ex.steps.iter().position(|st| st.id == s));
+    let last_step =
+        pp.and_then(|p| p.last.as_ref()).filter(|l| l.item == ex.id).and_then(|l| l.step.as_deref()).and_then(|s| ex.steps.iter().position(|st| st.id == s));
     let first_open = ex.steps.iter().position(|s| !pp.and_then(|p| p.step(&ex.id, &s.id)).is_some_and(StepProgress::done));
     let step = step.or(last_step).or(first_open).unwrap_or(0).min(ex.steps.len().saturating_sub(1));
     app.screen = Screen::Exercise(ExerciseView { index, step, reader: Reader::default() });

@@ -32,24 +32,14 @@ impl Geometry {
     pub fn new(width: u16, height: u16, result_lines: u16) -> Self {
         let body = Area { x: 0, y: 1, width, height: height.saturating_sub(2) };
         let text_w = width.saturating_sub(4).min(MAX_TEXT_WIDTH);
-        let lesson = Area {
-            x: (width.saturating_sub(text_w + 1)) / 2,
-            y: body.y,
-            width: text_w,
-            height: body.height,
-        };
+        let lesson = Area { x: (width.saturating_sub(text_w + 1)) / 2, y: body.y, width: text_w, height: body.height };
         let list_w = steps_width(width);
         let steps = Area { x: 0, y: body.y, width: list_w, height: body.height };
         let right_w = width.saturating_sub(list_w);
         let results_h = (result_lines + 2).clamp(3, (body.height / 2).max(3)).min(body.height);
         let results = Area { x: list_w, y: body.y + body.height - results_h, width: right_w, height: results_h };
         // 1 column of padding on the left, 1 for the scrollbar on the right
-        let step_text = Area {
-            x: list_w + 2,
-            y: body.y,
-            width: right_w.saturating_sub(3).min(MAX_TEXT_WIDTH),
-            height: body.height.saturating_sub(results_h),
-        };
+        let step_text = Area { x: list_w + 2, y: body.y, width: right_w.saturating_sub(3).min(MAX_TEXT_WIDTH), height: body.height.saturating_sub(results_h) };
         Self { size: (width, height), body, lesson, steps, step_text, results }
     }
 }

@@ -27,9 +27,7 @@ pub fn lesson_markdown(lesson: &Lesson) -> String {
     }
     let body = lesson.body.text.trim_start();
     let body = match body.strip_prefix("# ") {
-        Some(rest) if rest.lines().next().is_some_and(|t| t.trim() == lesson.title) => {
-            rest.split_once('\n').map_or("", |(_, b)| b)
-        }
+        Some(rest) if rest.lines().next().is_some_and(|t| t.trim() == lesson.title) => rest.split_once('\n').map_or("", |(_, b)| b),
         _ => body,
     };
     md.push_str(body);

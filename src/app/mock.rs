@@ -7,10 +7,10 @@ use super::overlay::{Confirm, Overlay, Pending};
 use super::reader::Reader;
 use super::{App, Effect, Go, Level, Reply, Screen, TICKS_PER_SECOND};
 use crate::content::CardKind;
-use crate::progress::drill::Grade;
 use crate::drill::mock::{Mock, MockConfig, clock};
 use crate::drill::schedule::Scheduler;
 use crate::input::{Command, Context};
+use crate::progress::drill::Grade;
 use crate::progress::drill::ReviewEntry;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,7 +127,12 @@ fn document(app: &App, v: &MockView) -> String {
     let pack = &app.pack;
     if v.phase == Phase::Scorecard {
         let (ticked, points) = v.mock.points();
-        let mut out = format!("# Scorecard\n\n**{ticked} of {points} key points** over {} question{}, {} in total.\n\n", v.mock.answers.len(), if v.mock.answers.len() == 1 { "" } else { "s" }, clock(v.mock.total_secs()));
+        let mut out = format!(
+            "# Scorecard\n\n**{ticked} of {points} key points** over {} question{}, {} in total.\n\n",
+            v.mock.answers.len(),
+            if v.mock.answers.len() == 1 { "" } else { "s" },
+            clock(v.mock.total_secs())
+        );
         out += "| # | question | time | points | grade |\n|---|---|---|---|---|\n";
         for (i, a) in v.mock.answers.iter().enumerate() {
             let title = pack.card(&a.card).map_or(a.card.clone(), |c| c.prompt.text.lines().next().unwrap_or_default().chars().take(48).collect());
@@ -143,14 +148,25 @@ fn document(app: &App, v: &MockView) -> String {
         }
         out += "\n";
         out += &match &v.saved {
-            Some(path) => format!("Transcript saved: `{path}`. Press **{}** for all transcripts; **{}** goes back.\n", app.key_for(Context::Mock, Command::Transcripts), app.key_for(Context::Mock, Command::Back)),
+            Some(path) => format!(
+                "Transcript saved: `{path}`. Press **{}** for all transcripts; **{}** goes back.\n",
+                app.key_for(Context::Mock, Command::Transcripts),
+                app.key_for(Context::Mock, Command::Back)
+            ),
             None => "Saving the transcript…\n".to_string(),
         };
         return out;
     }
     let a = &v.mock.answers[v.current];
     let Some(card) = pack.card(&a.card) else { return format!("Question {} is no longer in this course.", a.card) };
-    let mut out = format!("*Question {} of {} · {} · difficulty {}*\n\n{}\n\n", v.current + 1, v.mock.answers.len(), pack.lesson(&card.topic).map_or(card.topic.as_str(), |l| l.title.as_str()), card.difficulty, card.prompt.text.trim());
+    let mut out = format!(
+        "*Question {} of {} · {} · difficulty {}*\n\n{}\n\n",
+        v.current + 1,
+        v.mock.answers.len(),
+        pack.lesson(&card.topic).map_or(card.topic.as_str(), |l| l.title.as_str()),
+        card.difficulty,
+        card.prompt.text.trim()
+    );
     if v.phase == Phase::Reviewing
         && let CardKind::Open { answer, points } = &card.kind
     {

@@ -193,4 +193,3 @@ impl App {
             .map_or_else(|| "?".to_string(), |k| crate::input::keymap::key_label(*k))
     }
 }
-

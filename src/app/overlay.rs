@@ -20,14 +20,26 @@ pub struct Confirm {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Pending {
-    RevealSolution { exercise: String, step: String },
-    ResetStep { exercise: String, step: String },
-    ResetExercise { exercise: String },
+    RevealSolution {
+        exercise: String,
+        step: String,
+    },
+    ResetStep {
+        exercise: String,
+        step: String,
+    },
+    ResetExercise {
+        exercise: String,
+    },
     ResetItem(ItemRef),
     ResetAll,
     /// End the mock interview early and score what was answered.
     EndMock,
     /// Inject / put back a scenario's fault (the operation waits in `App::pending_scenario`).
-    ScenarioStart { id: String },
-    ScenarioReset { id: String },
+    ScenarioStart {
+        id: String,
+    },
+    ScenarioReset {
+        id: String,
+    },
 }

@@ -138,9 +138,8 @@ impl Reader {
         if let Some(query) = self.search.input.take() {
             self.search.query = query;
             self.refresh_search();
-            self.search.current = self.search.matches.iter().position(|m| m.line >= self.scroll).or(
-                if self.search.matches.is_empty() { None } else { Some(0) },
-            );
+            self.search.current =
+                self.search.matches.iter().position(|m| m.line >= self.scroll).or(if self.search.matches.is_empty() { None } else { Some(0) });
             if let Some(i) = self.search.current {
                 self.reveal(self.search.matches[i].line);
             }

@@ -194,7 +194,13 @@ pub fn command(app: &mut App, cmd: Command) -> Vec<Effect> {
             let (options, label) = match access {
                 Ok(a) => a,
                 Err(why) => {
-                    app.overlay = Some(Overlay::Notice { title: "Not here".into(), text: format!("{why}\n\nFrom a shell: kubedojo scenario {} {id} --context <ctx> [--aws-profile <p>]", if starting { "start" } else { "reset" }) });
+                    app.overlay = Some(Overlay::Notice {
+                        title: "Not here".into(),
+                        text: format!(
+                            "{why}\n\nFrom a shell: kubedojo scenario {} {id} --context <ctx> [--aws-profile <p>]",
+                            if starting { "start" } else { "reset" }
+                        ),
+                    });
                     return vec![];
                 }
             };
@@ -248,10 +254,13 @@ fn busy(app: &mut App, id: &str, op: ScenarioOp) -> Vec<Effect> {
 pub fn confirmed(app: &mut App) -> Vec<Effect> {
     let Some(op) = app.pending_scenario.take() else { return vec![] };
     let id = op.id().to_string();
-    app.flash(Level::Info, match op {
-        ScenarioOp::Start { .. } => "Checking the working state, then breaking it…",
-        _ => "Putting it back…",
-    });
+    app.flash(
+        Level::Info,
+        match op {
+            ScenarioOp::Start { .. } => "Checking the working state, then breaking it…",
+            _ => "Putting it back…",
+        },
+    );
     busy(app, &id, op)
 }
 

@@ -80,9 +80,7 @@ pub fn update(app: &mut App, action: super::Action) -> Vec<Effect> {
 }
 
 fn resize(app: &mut App, w: u16, h: u16) {
-    let lines = app
-        .exercise_view()
-        .map_or(0, |(ex, v)| exercise::result_lines(app.step_progress(ex, v.step), w));
+    let lines = app.exercise_view().map_or(0, |(ex, v)| exercise::result_lines(app.step_progress(ex, v.step), w));
     app.geometry = Geometry::new(w, h, lines);
     let g = app.geometry;
     match &mut app.screen {

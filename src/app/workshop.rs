@@ -42,7 +42,8 @@ pub fn notice(app: &mut App, notice: Notice) {
             if new_message {
                 app.flash(Level::Warning, format!("Instructor: {}", p.message.unwrap_or_default()));
             } else if !released.is_empty() {
-                let titles: Vec<String> = released.iter().map(|id| app.pack.exercises.iter().find(|e| &e.id == id).map_or(id.clone(), |e| e.title.clone())).collect();
+                let titles: Vec<String> =
+                    released.iter().map(|id| app.pack.exercises.iter().find(|e| &e.id == id).map_or(id.clone(), |e| e.title.clone())).collect();
                 app.flash(Level::Success, format!("Released by the instructor: {}", titles.join(", ")));
             }
         }

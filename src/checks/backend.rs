@@ -88,9 +88,7 @@ impl Aws {
     pub async fn load(profile: Option<&str>, region: Option<&str>, endpoint: Option<&str>) -> Self {
         // one TLS stack for everything: rustls with ring (see README, Stack)
         let http = aws_smithy_http_client::Builder::new()
-            .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
-                aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
-            ))
+            .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring))
             .build_https();
         let mut loader = aws_config::defaults(BehaviorVersion::latest()).http_client(http);
         if let Some(p) = profile {

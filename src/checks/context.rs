@@ -75,9 +75,7 @@ impl Ctx<'_> {
 
 /// Run one call with the per-call timeout; a timeout is the checker's problem, not the learner's.
 pub async fn timed<T>(what: &str, call: impl std::future::Future<Output = T>) -> Step<T> {
-    tokio::time::timeout(CALL_TIMEOUT, call)
-        .await
-        .map_err(|_| error(format!("{what} did not answer within {}s", CALL_TIMEOUT.as_secs())))
+    tokio::time::timeout(CALL_TIMEOUT, call).await.map_err(|_| error(format!("{what} did not answer within {}s", CALL_TIMEOUT.as_secs())))
 }
 
 /// `timed` for a Kubernetes call: errors become results too.

@@ -81,14 +81,9 @@ pub async fn run_checks(backend: &Backend, checks: &[CheckSpec], vars: &BTreeMap
 /// Run a step's checks as of `now` (Unix seconds): what "the last 15 minutes" and "today's
 /// support status" mean.
 pub async fn run_checks_at(backend: &Backend, checks: &[CheckSpec], vars: &BTreeMap<String, String>, now: u64) -> StepRun {
-    let mut results: Vec<CheckResult> =
-        futures::future::join_all(checks.iter().map(|spec| run_one_at(backend, spec, vars, now))).await;
+    let mut results: Vec<CheckResult> = futures::future::join_all(checks.iter().map(|spec| run_one_at(backend, spec, vars, now))).await;
     if results.is_empty() {
-        results.push(CheckResult::new(
-            NO_CHECKS,
-            CheckStatus::Skip,
-            "no checks defined for this step: mark it done yourself when you have finished",
-        ));
+        results.push(CheckResult::new(NO_CHECKS, CheckStatus::Skip, "no checks defined for this step: mark it done yourself when you have finished"));
     }
     StepRun { at: now, results }
 }
@@ -110,4 +105,3 @@ pub async fn run_one_at(backend: &Backend, spec: &CheckSpec, vars: &BTreeMap<Str
     };
     CheckResult { check: spec.kind.clone(), duration_ms: started.elapsed().as_millis() as u64, ..outcome }
 }
-

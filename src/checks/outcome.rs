@@ -103,10 +103,9 @@ pub type Step<T> = Result<T, Outcome>;
 /// A Kubernetes API error as a result. `what` says what the checker tried ("list nodes").
 pub fn kube_error(e: kube::Error, what: &str) -> Outcome {
     match e {
-        kube::Error::Api(status) if status.code == 403 => error(format!(
-            "the checker is not allowed to {what}: {} (grant it the kubedojo checker ClusterRole)",
-            status.message
-        )),
+        kube::Error::Api(status) if status.code == 403 => {
+            error(format!("the checker is not allowed to {what}: {} (grant it the kubedojo checker ClusterRole)", status.message))
+        }
         kube::Error::Api(status) if status.code == 401 => {
             error(format!("the API server rejected the checker's credentials while trying to {what} (expired token? refresh your kubeconfig)"))
         }
@@ -145,11 +144,13 @@ where
             "no AWS credentials resolved to call {action} ({}): set AWS_PROFILE (after aws sso login or aws configure), then aws sts get-caller-identity",
             aws_smithy_error_text(e)
         )),
-        SdkError::DispatchFailure(d) => error(format!("cannot reach AWS to call {action}: {:?}", d.as_other().map_or_else(|| "connection failed".to_string(), |k| format!("{k:?}")))),
+        SdkError::DispatchFailure(d) => {
+            error(format!("cannot reach AWS to call {action}: {:?}", d.as_other().map_or_else(|| "connection failed".to_string(), |k| format!("{k:?}"))))
+        }
         SdkError::TimeoutError(_) => error(format!("AWS did not answer {action} in time")),
-        SdkError::ConstructionFailure(_) => error(format!(
-            "could not call {action}: no AWS credentials or region resolved (set AWS_PROFILE / AWS_REGION, or run aws configure)"
-        )),
+        SdkError::ConstructionFailure(_) => {
+            error(format!("could not call {action}: no AWS credentials or region resolved (set AWS_PROFILE / AWS_REGION, or run aws configure)"))
+        }
         other => error(format!("calling {action} failed: {}", aws_smithy_error_text(other))),
     }
 }

@@ -118,7 +118,8 @@ async fn role_policies(aws: &Aws, role_arn: &str) -> Step<Vec<Policy>> {
             .unwrap_or_default();
         docs.push(doc);
     }
-    let inline = timed("iam:ListRolePolicies", aws.iam.list_role_policies().role_name(name).send()).await?.map_err(|e| aws_error(&e, "iam:ListRolePolicies"))?;
+    let inline =
+        timed("iam:ListRolePolicies", aws.iam.list_role_policies().role_name(name).send()).await?.map_err(|e| aws_error(&e, "iam:ListRolePolicies"))?;
     for policy_name in inline.policy_names {
         let doc = timed("iam:GetRolePolicy", aws.iam.get_role_policy().role_name(name).policy_name(&policy_name).send())
             .await?
@@ -159,7 +160,10 @@ mod tests {
 
     #[test]
     fn deny_wins_and_conditions_need_context() {
-        let allow = iam_policy::parse(r#"{"Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:ListBucket"],"Resource":["arn:aws:s3:::b","arn:aws:s3:::b/*"]}]}"#).unwrap();
+        let allow = iam_policy::parse(
+            r#"{"Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:ListBucket"],"Resource":["arn:aws:s3:::b","arn:aws:s3:::b/*"]}]}"#,
+        )
+        .unwrap();
         let deny = iam_policy::parse(r#"{"Statement":{"Effect":"Deny","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/secret/*"}}"#).unwrap();
         let tagged = iam_policy::parse(r#"{"Statement":[{"Effect":"Allow","Action":"autoscaling:SetDesiredCapacity","Resource":"*","Condition":{"StringEquals":{"aws:ResourceTag/k8s.io/cluster-autoscaler/lab":"owned"}}}]}"#).unwrap();
         let none = BTreeMap::new();

@@ -55,8 +55,12 @@ fn reads(kind: &str) -> &'static [Watched] {
         "k8s.daemonset-ready" | "logs.fluentbit-ds" => &[DaemonSets, Pods],
         "k8s.service-account" | "irsa.sa-annotation" | "irsa.trust-policy" => &[ServiceAccounts],
         "irsa.pod-injection" | "irsa.s3-access" => &[ServiceAccounts, Pods],
-        "cluster.multi-az" | "nodegroup.present" | "nodes.ready" | "nodegroup.critical-taint" | "nodegroup.spot" | "cni.prefix-delegation" => &[Nodes, DaemonSets],
-        "lbc.deployed" | "ca.deployed" | "ca.autodiscovery" | "ca.iam" | "karpenter.ready" | "rollouts.controller" => &[Deployments, ServiceAccounts, ConfigMaps],
+        "cluster.multi-az" | "nodegroup.present" | "nodes.ready" | "nodegroup.critical-taint" | "nodegroup.spot" | "cni.prefix-delegation" => {
+            &[Nodes, DaemonSets]
+        }
+        "lbc.deployed" | "ca.deployed" | "ca.autodiscovery" | "ca.iam" | "karpenter.ready" | "rollouts.controller" => {
+            &[Deployments, ServiceAccounts, ConfigMaps]
+        }
         "lbc.ingressclass" => &[IngressClasses],
         "ingress.tls-spec" | "ingress.alb-ready" => &[Ingresses, Events],
         "rollouts.bluegreen-spec" | "rollouts.services-wired" | "rollouts.preview-ready" | "rollouts.promoted" => &[Rollouts, Services],
@@ -72,7 +76,8 @@ fn reads(kind: &str) -> &'static [Watched] {
 /// Whether a check reads AWS (and so needs polling, as AWS has no watch).
 fn reads_aws(kind: &str) -> bool {
     catalog::find(kind).is_some_and(|k| {
-        !matches!(k.family, Family::Kubernetes | Family::Rollouts) && !matches!(kind, "lbc.ingressclass" | "ingress.tls-spec" | "netpol.isolation" | "pdb.critical")
+        !matches!(k.family, Family::Kubernetes | Family::Rollouts)
+            && !matches!(kind, "lbc.ingressclass" | "ingress.tls-spec" | "netpol.isolation" | "pdb.critical")
     })
 }
 

@@ -7,9 +7,9 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use crate::checks::CheckStatus;
 use crate::checks::backend::{Backend, TargetReport};
 use crate::checks::engine::run_checks;
-use crate::checks::CheckStatus;
 use crate::content::{CheckSpec, Exercise, Pack};
 
 /// One line of the report: a check of a step of an exercise.

@@ -61,9 +61,22 @@ pub async fn doctor(opts: &TargetOptions) -> (String, i32) {
                     &mut out,
                     true,
                     "AWS identity",
-                    &format!("{} (account {}) in {}{via}", id.arn().unwrap_or("?"), id.account().unwrap_or("?"), aws.region().unwrap_or_else(|| "no region".into())),
+                    &format!(
+                        "{} (account {}) in {}{via}",
+                        id.arn().unwrap_or("?"),
+                        id.account().unwrap_or("?"),
+                        aws.region().unwrap_or_else(|| "no region".into())
+                    ),
                 ),
-                Ok(Err(e)) => line(&mut out, false, "AWS identity", &format!("{}: run aws configure / aws sso login, or set AWS_PROFILE{via}", crate::checks::outcome::aws_error(&e, "sts:GetCallerIdentity").message)),
+                Ok(Err(e)) => line(
+                    &mut out,
+                    false,
+                    "AWS identity",
+                    &format!(
+                        "{}: run aws configure / aws sso login, or set AWS_PROFILE{via}",
+                        crate::checks::outcome::aws_error(&e, "sts:GetCallerIdentity").message
+                    ),
+                ),
                 Err(_) => line(&mut out, false, "AWS identity", &format!("no answer within {}s{via}", CALL_TIMEOUT.as_secs())),
             }
         }

@@ -116,8 +116,14 @@ mod tests {
     fn pack() -> (Pack, PackFiles) {
         let files = PackFiles::from_memory([
             ("course.toml", "id = \"p\"\ntitle = \"P\"\n[[parts]]\ntitle = \"A\"\nitems = [\"lab\", \"other\"]\n"),
-            ("exercises/lab/exercise.toml", "id = \"lab\"\ntitle = \"Lab\"\n[vars]\nappNs = \"shop\"\n[[steps]]\nid = \"s\"\ntitle = \"S\"\ninstructions = \"x\"\n"),
-            ("exercises/other/exercise.toml", "id = \"other\"\ntitle = \"O\"\n[vars]\nappNs = \"web\"\n[[steps]]\nid = \"s\"\ntitle = \"S\"\ninstructions = \"x\"\n[steps.solution]\nfiles = [\"lab/app.yaml\"]\n"),
+            (
+                "exercises/lab/exercise.toml",
+                "id = \"lab\"\ntitle = \"Lab\"\n[vars]\nappNs = \"shop\"\n[[steps]]\nid = \"s\"\ntitle = \"S\"\ninstructions = \"x\"\n",
+            ),
+            (
+                "exercises/other/exercise.toml",
+                "id = \"other\"\ntitle = \"O\"\n[vars]\nappNs = \"web\"\n[[steps]]\nid = \"s\"\ntitle = \"S\"\ninstructions = \"x\"\n[steps.solution]\nfiles = [\"lab/app.yaml\"]\n",
+            ),
             ("assets/lab/app.yaml", "namespace: {{appNs}}\n"),
             ("assets/lab/run.sh", "echo {{appNs}}\n"),
             ("assets/other/b.yaml", "b: {{appNs}}\n"),

@@ -24,13 +24,7 @@ pub fn list(pack: &Pack, pp: &PackProgress) -> String {
                     ("lab".to_string(), format!("{d}/{t} steps"))
                 }
             };
-            let _ = writeln!(
-                out,
-                "  {} {label:<3} {:<56} {meta:<11} {}",
-                status.symbol(),
-                pack.item_title(item),
-                status.label()
-            );
+            let _ = writeln!(out, "  {} {label:<3} {:<56} {meta:<11} {}", status.symbol(), pack.item_title(item), status.label());
         }
     }
     out

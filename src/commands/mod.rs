@@ -2,12 +2,12 @@
 
 pub mod check;
 pub mod doctor;
-pub mod scenario;
 pub mod drill;
 pub mod files;
 pub mod lint;
 pub mod list;
 pub mod prompt;
+pub mod scenario;
 pub mod workshop;
 
 use std::path::Path;

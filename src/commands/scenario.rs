@@ -81,7 +81,15 @@ fn results_text(results: &[crate::checks::CheckResult]) -> String {
     results.iter().map(|r| format!("  {} {:<26} {}\n", r.status.symbol(), r.check, r.message)).collect()
 }
 
-pub async fn start(b: &Backend, pack: &Pack, files: &crate::content::PackFiles, s: &Scenario, vars: &BTreeMap<String, String>, now: u64, target: &str) -> Result<(scenario::ScenarioRun, String), String> {
+pub async fn start(
+    b: &Backend,
+    pack: &Pack,
+    files: &crate::content::PackFiles,
+    s: &Scenario,
+    vars: &BTreeMap<String, String>,
+    now: u64,
+    target: &str,
+) -> Result<(scenario::ScenarioRun, String), String> {
     match scenario::start(b, pack, files, s, vars, now, target.to_string()).await {
         Ok(run) => {
             let after = scenario::check(b, s, vars).await;
@@ -106,7 +114,15 @@ pub async fn status(b: &Backend, s: &Scenario, vars: &BTreeMap<String, String>, 
         run.fixed_at = Some(now);
     }
     if fixed {
-        let _ = writeln!(out, "\nFixed in {} with {} hint{}: score {}/100.\n\n## Debrief\n\n{}", clock(run.secs(now)), run.hints_revealed, if run.hints_revealed == 1 { "" } else { "s" }, run.score(s.minutes, now), s.debrief_with_sources());
+        let _ = writeln!(
+            out,
+            "\nFixed in {} with {} hint{}: score {}/100.\n\n## Debrief\n\n{}",
+            clock(run.secs(now)),
+            run.hints_revealed,
+            if run.hints_revealed == 1 { "" } else { "s" },
+            run.score(s.minutes, now),
+            s.debrief_with_sources()
+        );
     } else {
         let _ = writeln!(out, "\nStill broken after {} ({} minutes expected).", clock(run.secs(now)), s.minutes);
     }
@@ -123,4 +139,3 @@ pub fn hint(s: &Scenario, run: &mut scenario::ScenarioRun, vars: &BTreeMap<Strin
         None => format!("No more hints. The fix:\n\n{}\n", crate::content::vars::expand(s.fix.text.trim(), vars)),
     }
 }
-

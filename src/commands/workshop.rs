@@ -55,7 +55,10 @@ pub async fn serve(args: &ServeArgs, state_dir: Option<&Path>) -> Result<i32, St
 
 /// The board's columns: every step of every exercise, in course order.
 pub fn steps(pack: &Pack) -> Vec<StepRef> {
-    pack.exercises.iter().flat_map(|e| e.steps.iter().map(|s| StepRef { exercise: e.id.clone(), step: s.id.clone(), title: crate::content::vars::expand(&s.title, &e.vars) })).collect()
+    pack.exercises
+        .iter()
+        .flat_map(|e| e.steps.iter().map(|s| StepRef { exercise: e.id.clone(), step: s.id.clone(), title: crate::content::vars::expand(&s.title, &e.vars) }))
+        .collect()
 }
 
 pub async fn create(pack: &Pack, name: &str, stuck_after: u32, server_url: &str, database: &DatabaseArgs, state_dir: Option<&Path>) -> Result<String, String> {
@@ -73,7 +76,13 @@ pub async fn create(pack: &Pack, name: &str, stuck_after: u32, server_url: &str,
     let server_url = base_url(server_url);
     let saved = match state_dir {
         Some(dir) => {
-            let creds = InstructorCredentials { server: server_url.clone(), workshop: created.id.clone(), name: created.name.clone(), token: created.instructor_token.clone(), created_at: now_ms() };
+            let creds = InstructorCredentials {
+                server: server_url.clone(),
+                workshop: created.id.clone(),
+                name: created.name.clone(),
+                token: created.instructor_token.clone(),
+                created_at: now_ms(),
+            };
             match creds.save(dir) {
                 Ok(p) => format!("The instructor token is saved in {} for `kubedojo board` and the pacing commands on this machine.\n", p.display()),
                 Err(e) => format!("warning: could not save the instructor token: {e:#}\n"),
@@ -107,7 +116,14 @@ pub async fn list(database: &DatabaseArgs, state_dir: Option<&Path>) -> Result<S
     let mut out = String::new();
     for w in workshops {
         let created = jiff::Timestamp::from_millisecond(w.created_at).map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default();
-        out.push_str(&format!("{}  {}  {} learners  created {}  {}\n", w.id, w.name, w.learners, created, if w.join_open { "joining open" } else { "joining closed" }));
+        out.push_str(&format!(
+            "{}  {}  {} learners  created {}  {}\n",
+            w.id,
+            w.name,
+            w.learners,
+            created,
+            if w.join_open { "joining open" } else { "joining closed" }
+        ));
     }
     Ok(out)
 }
@@ -202,14 +218,24 @@ pub async fn join(args: &JoinArgs, state_dir: Option<&Path>) -> Result<String, S
         }
     }
     let client = http().map_err(|e| format!("{e:#}"))?;
-    let answer: JoinResponse = send(&server, client.post(format!("{server}/api/join")).json(&JoinRequest { code: args.code.clone(), name: args.name.clone() })).await.map_err(err)?;
+    let answer: JoinResponse =
+        send(&server, client.post(format!("{server}/api/join")).json(&JoinRequest { code: args.code.clone(), name: args.name.clone() })).await.map_err(err)?;
     if args.discard_pending {
         let n = outbox.discard().map_err(|e| format!("{e:#}"))?;
         if n > 0 {
             note = format!("{n} undelivered events of the earlier workshop were set aside in {}.\n", outbox.path().with_extension("discarded").display());
         }
     }
-    let membership = Membership { server: server.clone(), workshop: answer.workshop, workshop_name: answer.workshop_name, learner: answer.learner, name: args.name.trim().to_string(), token: answer.token, steps: answer.steps, share_drills: args.share_drills };
+    let membership = Membership {
+        server: server.clone(),
+        workshop: answer.workshop,
+        workshop_name: answer.workshop_name,
+        learner: answer.learner,
+        name: args.name.trim().to_string(),
+        token: answer.token,
+        steps: answer.steps,
+        share_drills: args.share_drills,
+    };
     let path = membership.save(dir).map_err(|e| format!("{e:#}"))?;
     Ok(format!(
         "{note}Joined workshop \"{}\" as \"{}\". From now on kubedojo reports your progress on its exercises to the instructor's board.\n(Membership saved in {}.)\n",

@@ -41,7 +41,10 @@ mod tests {
     fn assets_take_their_labs_values() {
         let files = PackFiles::from_memory([
             ("course.toml", "id = \"p\"\ntitle = \"P\"\n[[parts]]\ntitle = \"A\"\nitems = [\"lab\"]\n"),
-            ("exercises/lab/exercise.toml", "id = \"lab\"\ntitle = \"Lab\"\n[vars]\nappNs = \"shop\"\n[[steps]]\nid = \"s\"\ntitle = \"S\"\ninstructions = \"x\"\n"),
+            (
+                "exercises/lab/exercise.toml",
+                "id = \"lab\"\ntitle = \"Lab\"\n[vars]\nappNs = \"shop\"\n[[steps]]\nid = \"s\"\ntitle = \"S\"\ninstructions = \"x\"\n",
+            ),
             ("assets/lab/app.yaml", "metadata:\n  namespace: {{appNs}}\n  labels: {x: \"{{unknown}}\"}\n"),
         ]);
         let pack = super::super::load(&files, &super::super::CheckKinds::default()).pack;

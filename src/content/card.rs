@@ -140,7 +140,8 @@ fn card(src: &TomlFile<'_>, topic: &str, rc: RawCard, diags: &mut Vec<Diagnostic
         }
     }
     let at_card = src.at(rc.id.span().start);
-    let missing = |field: &str, what: &str| Diagnostic::error(src.file, at_card, format!("{kind} card {:?} has no `{field}`", rc.id.get_ref())).hint(what.to_string());
+    let missing =
+        |field: &str, what: &str| Diagnostic::error(src.file, at_card, format!("{kind} card {:?} has no `{field}`", rc.id.get_ref())).hint(what.to_string());
     let explanation = rc.explanation.as_ref().map(|e| src.markdown(e));
     let card_kind = match kind {
         "open" => {
@@ -169,10 +170,16 @@ fn card(src: &TomlFile<'_>, topic: &str, rc: RawCard, diags: &mut Vec<Diagnostic
             }
             let correct = list.iter().filter(|o| o.correct).count();
             if correct != 1 {
-                diags.push(Diagnostic::error(src.file, at, format!("{correct} options are marked correct; exactly one must be")).hint("set `correct = true` on the right option only"));
+                diags.push(
+                    Diagnostic::error(src.file, at, format!("{correct} options are marked correct; exactly one must be"))
+                        .hint("set `correct = true` on the right option only"),
+                );
             }
             for o in list.iter().filter(|o| o.why.as_deref().is_none_or(|w| w.trim().is_empty())) {
-                diags.push(Diagnostic::error(src.file, at, format!("option {:?} has no `why`", o.text)).hint("explain why each option is right or wrong: the learner reads it after answering"));
+                diags.push(
+                    Diagnostic::error(src.file, at, format!("option {:?} has no `why`", o.text))
+                        .hint("explain why each option is right or wrong: the learner reads it after answering"),
+                );
             }
             let options = list.iter().map(|o| ChoiceOption { text: o.text.clone(), correct: o.correct, why: o.why.clone().unwrap_or_default() }).collect();
             CardKind::Choice { options, explanation }
@@ -412,14 +419,20 @@ answers = ["``"]
 
     #[test]
     fn topic_must_be_a_lesson_and_lessons_want_cards() {
-        let l = load(&PackFiles::from_memory([
-            ("lessons/01-security.md", LESSON),
-            ("lessons/02-cost.md", "---\nid: cost\ntitle: Cost\nminutes: 5\n---\n\n# Cost\n"),
-            ("lessons/cards/securty.toml", "topic = \"securty\"\n[[cards]]\nid = \"a\"\nkind = \"recall\"\nprompt = \"?\"\nanswers = [\"x\"]\n"),
-            ("lessons/cards/security.toml", "topic = \"security\"\n[[cards]]\nid = \"a\"\nkind = \"recall\"\nprompt = \"?\"\nanswers = [\"x\"]\n"),
-        ]), &CheckKinds::default());
+        let l = load(
+            &PackFiles::from_memory([
+                ("lessons/01-security.md", LESSON),
+                ("lessons/02-cost.md", "---\nid: cost\ntitle: Cost\nminutes: 5\n---\n\n# Cost\n"),
+                ("lessons/cards/securty.toml", "topic = \"securty\"\n[[cards]]\nid = \"a\"\nkind = \"recall\"\nprompt = \"?\"\nanswers = [\"x\"]\n"),
+                ("lessons/cards/security.toml", "topic = \"security\"\n[[cards]]\nid = \"a\"\nkind = \"recall\"\nprompt = \"?\"\nanswers = [\"x\"]\n"),
+            ]),
+            &CheckKinds::default(),
+        );
         let all: Vec<String> = l.diagnostics.iter().map(|d| format!("{}:{}: {} ({})", d.file, d.line, d.message, d.hint.clone().unwrap_or_default())).collect();
-        assert!(all.iter().any(|d| d.starts_with("lessons/cards/securty.toml:1: unknown lesson \"securty\" as card topic (did you mean \"security\"?)")), "{all:#?}");
+        assert!(
+            all.iter().any(|d| d.starts_with("lessons/cards/securty.toml:1: unknown lesson \"securty\" as card topic (did you mean \"security\"?)")),
+            "{all:#?}"
+        );
         assert!(all.iter().any(|d| d.starts_with("lessons/02-cost.md:1: lesson \"cost\" has no drill cards")), "{all:#?}");
         assert_eq!(l.pack.cards.len(), 1);
     }

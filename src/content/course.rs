@@ -24,12 +24,9 @@ pub struct RawPart {
 }
 
 pub fn parse(src: &TomlFile<'_>) -> Result<RawCourse, Diagnostic> {
-    let course: RawCourse =
-        src.parse("course.toml holds id, title, description and [[parts]] with title and items")?;
+    let course: RawCourse = src.parse("course.toml holds id, title, description and [[parts]] with title and items")?;
     if !super::lesson::valid_id(course.id.get_ref()) {
-        return Err(src
-            .error(&course.id, format!("pack id {:?} is not a valid id", course.id.get_ref()))
-            .hint("use lowercase letters, digits and dashes"));
+        return Err(src.error(&course.id, format!("pack id {:?} is not a valid id", course.id.get_ref())).hint("use lowercase letters, digits and dashes"));
     }
     Ok(course)
 }

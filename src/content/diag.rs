@@ -20,21 +20,11 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn error(file: &str, (line, col): (usize, usize), message: impl Into<String>) -> Self {
-        Self {
-            severity: Severity::Error,
-            file: file.to_string(),
-            line,
-            col,
-            message: message.into(),
-            hint: None,
-        }
+        Self { severity: Severity::Error, file: file.to_string(), line, col, message: message.into(), hint: None }
     }
 
     pub fn warning(file: &str, at: (usize, usize), message: impl Into<String>) -> Self {
-        Self {
-            severity: Severity::Warning,
-            ..Self::error(file, at, message)
-        }
+        Self { severity: Severity::Warning, ..Self::error(file, at, message) }
     }
 
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
@@ -79,9 +69,7 @@ fn floor_char_boundary(text: &str, mut i: usize) -> usize {
 
 /// Sort diagnostics by file and position, errors before warnings at the same place.
 pub fn sort(diags: &mut [Diagnostic]) {
-    diags.sort_by(|a, b| {
-        (&a.file, a.line, a.col, a.severity).cmp(&(&b.file, b.line, b.col, b.severity))
-    });
+    diags.sort_by(|a, b| (&a.file, a.line, a.col, a.severity).cmp(&(&b.file, b.line, b.col, b.severity)));
 }
 
 #[cfg(test)]

@@ -62,9 +62,7 @@ pub struct Refs {
 }
 
 pub fn parse(src: &TomlFile<'_>, kinds: &CheckKinds, diags: &mut Vec<Diagnostic>) -> Option<(Exercise, Refs)> {
-    let raw: RawExercise = match src.parse(
-        "an exercise has id, title, minutes, summary, lessons, vars and [[steps]] (see README: Authoring)",
-    ) {
+    let raw: RawExercise = match src.parse("an exercise has id, title, minutes, summary, lessons, vars and [[steps]] (see README: Authoring)") {
         Ok(raw) => raw,
         Err(d) => {
             diags.push(d);
@@ -72,36 +70,23 @@ pub fn parse(src: &TomlFile<'_>, kinds: &CheckKinds, diags: &mut Vec<Diagnostic>
         }
     };
     if !super::lesson::valid_id(raw.id.get_ref()) {
-        diags.push(
-            src.error(&raw.id, format!("exercise id {:?} is not a valid id", raw.id.get_ref()))
-                .hint("use lowercase letters, digits and dashes"),
-        );
+        diags.push(src.error(&raw.id, format!("exercise id {:?} is not a valid id", raw.id.get_ref())).hint("use lowercase letters, digits and dashes"));
     }
     if raw.steps.is_empty() {
         diags.push(src.error(&raw.id, "exercise has no steps").hint("add [[steps]] tables"));
     }
-    let mut refs = Refs {
-        lessons: raw.lessons.iter().map(|l| (l.get_ref().clone(), src.at(l.span().start))).collect(),
-        assets: Vec::new(),
-    };
+    let mut refs = Refs { lessons: raw.lessons.iter().map(|l| (l.get_ref().clone(), src.at(l.span().start))).collect(), assets: Vec::new() };
     let mut steps: Vec<Step> = Vec::new();
     for rs in &raw.steps {
         if let Some(first) = steps.iter().find(|s| s.id == *rs.id.get_ref()) {
-            diags.push(
-                src.error(&rs.id, format!("duplicate step id {:?}", rs.id.get_ref()))
-                    .hint(format!("first defined at line {}", first.loc.line)),
-            );
+            diags.push(src.error(&rs.id, format!("duplicate step id {:?}", rs.id.get_ref())).hint(format!("first defined at line {}", first.loc.line)));
         } else if !super::lesson::valid_id(rs.id.get_ref()) {
             diags.push(src.error(&rs.id, format!("step id {:?} is not a valid id", rs.id.get_ref())));
         }
         if rs.hints.len() < 3 {
             diags.push(
-                Diagnostic::warning(src.file, src.at(rs.id.span().start), format!(
-                    "step {:?} has {} hint level(s)",
-                    rs.id.get_ref(),
-                    rs.hints.len()
-                ))
-                .hint("write three levels: a direction, the specific tool or field, nearly the answer"),
+                Diagnostic::warning(src.file, src.at(rs.id.span().start), format!("step {:?} has {} hint level(s)", rs.id.get_ref(), rs.hints.len()))
+                    .hint("write three levels: a direction, the specific tool or field, nearly the answer"),
             );
         }
         for f in &rs.solution.files {
@@ -166,21 +151,15 @@ pub(super) fn check_spec(src: &TomlFile<'_>, table: &Spanned<toml::Table>, kinds
     for (name, value) in table.get_ref().iter().filter(|(k, _)| k.as_str() != "kind") {
         let Some(param) = def.param(name) else {
             let allowed: Vec<_> = def.params.iter().map(|(name, _)| *name).collect();
-            let hint = if allowed.is_empty() {
-                format!("{kind} takes no parameters")
-            } else {
-                format!("{kind} takes: {}", allowed.join(", "))
-            };
+            let hint = if allowed.is_empty() { format!("{kind} takes no parameters") } else { format!("{kind} takes: {}", allowed.join(", ")) };
             diags.push(Diagnostic::error(src.file, at, format!("{kind}: unknown parameter {name:?}")).hint(hint));
             continue;
         };
         let parsed = match (param, value) {
             (ParamKind::Text, toml::Value::String(s)) => Some(ParamValue::Text(s.clone())),
-            (ParamKind::List, toml::Value::Array(items)) => items
-                .iter()
-                .map(|v| v.as_str().map(str::to_string))
-                .collect::<Option<Vec<_>>>()
-                .map(ParamValue::List),
+            (ParamKind::List, toml::Value::Array(items)) => {
+                items.iter().map(|v| v.as_str().map(str::to_string)).collect::<Option<Vec<_>>>().map(ParamValue::List)
+            }
             _ => None,
         };
         match parsed {

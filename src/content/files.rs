@@ -42,8 +42,7 @@ impl PackFiles {
     /// A pack folder on disk: `course.toml`, `versions.toml`, `lessons/` (with `lessons/cards/`),
     /// `exercises/`, `assets/`.
     pub fn from_dir(root: &Path) -> io::Result<Self> {
-        let meta = std::fs::metadata(root)
-            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", root.display())))?;
+        let meta = std::fs::metadata(root).map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", root.display())))?;
         if !meta.is_dir() {
             return Err(io::Error::other(format!("{} is not a folder", root.display())));
         }
@@ -70,10 +69,7 @@ impl PackFiles {
         K: Into<String>,
         V: Into<Vec<u8>>,
     {
-        let files = entries
-            .into_iter()
-            .map(|(k, v)| (k.into(), Cow::Owned(v.into())))
-            .collect();
+        let files = entries.into_iter().map(|(k, v)| (k.into(), Cow::Owned(v.into()))).collect();
         Self { origin: Origin::Dir(PathBuf::from("<memory>")), files }
     }
 
@@ -87,10 +83,7 @@ impl PackFiles {
 
     /// Paths under `prefix/` (sorted).
     pub fn under<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.files
-            .range(format!("{prefix}/")..)
-            .map(|(k, _)| k.as_str())
-            .take_while(move |k| k.starts_with(prefix) && k[prefix.len()..].starts_with('/'))
+        self.files.range(format!("{prefix}/")..).map(|(k, _)| k.as_str()).take_while(move |k| k.starts_with(prefix) && k[prefix.len()..].starts_with('/'))
     }
 
     /// How to name a file of this pack in a message a person reads.
@@ -118,8 +111,7 @@ fn read(path: &Path) -> io::Result<Vec<u8>> {
 }
 
 fn walk(dir: &Path, rel: &str, out: &mut BTreeMap<String, Cow<'static, [u8]>>) -> io::Result<()> {
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", dir.display())))?;
+    let entries = std::fs::read_dir(dir).map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", dir.display())))?;
     for entry in entries {
         let entry = entry?;
         let name = entry.file_name().to_string_lossy().into_owned();
@@ -143,12 +135,7 @@ mod tests {
 
     #[test]
     fn under_lists_only_that_folder() {
-        let files = PackFiles::from_memory([
-            ("lessons/01-a.md", "a"),
-            ("lessons/02-b.md", "b"),
-            ("lessonsx/c.md", "c"),
-            ("assets/x/y.yaml", "y"),
-        ]);
+        let files = PackFiles::from_memory([("lessons/01-a.md", "a"), ("lessons/02-b.md", "b"), ("lessonsx/c.md", "c"), ("assets/x/y.yaml", "y")]);
         let got: Vec<_> = files.under("lessons").collect();
         assert_eq!(got, ["lessons/01-a.md", "lessons/02-b.md"]);
         assert_eq!(files.under("assets").count(), 1);

@@ -31,8 +31,7 @@ pub fn parse(file: &str, text: &str) -> Result<Lesson, Diagnostic> {
     };
     let header_start = text.len() - rest.len();
     let close = find_closing_fence(rest).ok_or_else(|| {
-        Diagnostic::error(file, (1, 1), "front matter is not closed by a `---` line")
-            .hint("add a line with only `---` after the front matter fields")
+        Diagnostic::error(file, (1, 1), "front matter is not closed by a `---` line").hint("add a line with only `---` after the front matter fields")
     })?;
     let yaml = &rest[..close.0];
     let fm: FrontMatter = serde_saphyr::from_str(yaml).map_err(|e| {
@@ -54,8 +53,22 @@ pub fn parse(file: &str, text: &str) -> Result<Lesson, Diagnostic> {
         objectives: fm.objectives,
         tags: fm.tags,
         concepts: Concepts {
-            teaches: fm.teaches.into_iter().map(|c| { let l = key_line(yaml, "teaches", &c); (c, l) }).collect(),
-            needs: fm.needs.into_iter().map(|c| { let l = key_line(yaml, "needs", &c); (c, l) }).collect(),
+            teaches: fm
+                .teaches
+                .into_iter()
+                .map(|c| {
+                    let l = key_line(yaml, "teaches", &c);
+                    (c, l)
+                })
+                .collect(),
+            needs: fm
+                .needs
+                .into_iter()
+                .map(|c| {
+                    let l = key_line(yaml, "needs", &c);
+                    (c, l)
+                })
+                .collect(),
         },
         body: Markdown { text: text[body_start..].to_string(), loc: Loc { file: file.into(), line, col } },
         file: file.to_string(),
@@ -96,9 +109,7 @@ fn id_line(yaml: &str) -> Option<usize> {
 }
 
 pub fn valid_id(id: &str) -> bool {
-    !id.is_empty()
-        && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !id.starts_with('-')
+    !id.is_empty() && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') && !id.starts_with('-')
 }
 
 /// The message of a YAML error without its rendered snippet or position (we print our own).

@@ -87,10 +87,11 @@ fn check_markdown(files: &PackFiles, pack: &Pack, md: &Markdown, diags: &mut Vec
                     let (line, col) = e.location().map_or((1, 1), |l| (l.line() as usize, l.column() as usize));
                     let (block_line, _) = at(start.min(md.text.len()));
                     diags.push(
-                        Diagnostic::error(&md.loc.file, (block_line + line - 1, col), format!(
-                            "yaml block does not parse: {}",
-                            super::lesson::short_yaml_error(&e)
-                        ))
+                        Diagnostic::error(
+                            &md.loc.file,
+                            (block_line + line - 1, col),
+                            format!("yaml block does not parse: {}", super::lesson::short_yaml_error(&e)),
+                        )
                         .hint("fix the YAML, or mark the block ```text if it is not meant to be YAML"),
                     );
                 }
@@ -115,10 +116,7 @@ fn check_link(files: &PackFiles, pack: &Pack, from: &str, dest: &str) -> Result<
             return Err((format!("link to unknown exercise {id:?}"), near(id, pack.exercises.iter().map(|e| e.id.as_str()))));
         };
         return match step {
-            Some(step) if ex.step(step).is_none() => Err((
-                format!("exercise {id:?} has no step {step:?}"),
-                near(step, ex.steps.iter().map(|s| s.id.as_str())),
-            )),
+            Some(step) if ex.step(step).is_none() => Err((format!("exercise {id:?} has no step {step:?}"), near(step, ex.steps.iter().map(|s| s.id.as_str())))),
             _ => Ok(()),
         };
     }
@@ -129,10 +127,9 @@ fn check_link(files: &PackFiles, pack: &Pack, from: &str, dest: &str) -> Result<
     let resolved = resolve(from, path);
     match resolved {
         Some(p) if files.contains(&p) => Ok(()),
-        _ => Err((
-            format!("link target {dest:?} does not exist in this pack"),
-            "use lesson:ID, exercise:ID[/STEP], or a path relative to this file".to_string(),
-        )),
+        _ => {
+            Err((format!("link target {dest:?} does not exist in this pack"), "use lesson:ID, exercise:ID[/STEP], or a path relative to this file".to_string()))
+        }
     }
 }
 

@@ -82,9 +82,7 @@ pub fn load(files: &PackFiles, kinds: &CheckKinds) -> Loaded {
     let mut exercise_refs = Vec::new();
     for path in files.under("exercises") {
         let mut segments = path.split('/');
-        let (Some(_), Some(folder), Some(file), None) =
-            (segments.next(), segments.next(), segments.next(), segments.next())
-        else {
+        let (Some(_), Some(folder), Some(file), None) = (segments.next(), segments.next(), segments.next(), segments.next()) else {
             continue;
         };
         if file != "exercise.toml" {
@@ -95,11 +93,8 @@ pub fn load(files: &PackFiles, kinds: &CheckKinds) -> Loaded {
         if let Some((ex, refs)) = exercise::parse(&src, kinds, &mut diags) {
             if ex.id != folder {
                 diags.push(
-                    Diagnostic::warning(path, (ex.loc.line, ex.loc.col), format!(
-                        "exercise id {:?} differs from its folder {folder:?}",
-                        ex.id
-                    ))
-                    .hint("name the folder after the id"),
+                    Diagnostic::warning(path, (ex.loc.line, ex.loc.col), format!("exercise id {:?} differs from its folder {folder:?}", ex.id))
+                        .hint("name the folder after the id"),
                 );
             }
             if let Some(name) = ex.vars.keys().find(|k| k.starts_with(super::versions::PREFIX) || k.starts_with(super::versions::PRICE_PREFIX)) {
@@ -156,7 +151,10 @@ fn load_scenarios(files: &PackFiles, kinds: &CheckKinds, pack: &mut Pack, diags:
         for (asset, at) in &refs.setup {
             let ok = super::assets::render(files, asset, &lab.vars).is_some_and(|t| serde_saphyr::from_multiple::<serde_json::Value>(&t).is_ok());
             if !ok {
-                diags.push(Diagnostic::error(path, *at, format!("setup file assets/{asset} does not exist or is not YAML")).hint("name Kubernetes manifests of the lab, relative to assets/"));
+                diags.push(
+                    Diagnostic::error(path, *at, format!("setup file assets/{asset} does not exist or is not YAML"))
+                        .hint("name Kubernetes manifests of the lab, relative to assets/"),
+                );
             }
         }
         let mut vars = lab.vars.clone();
@@ -183,10 +181,11 @@ fn load_scenarios(files: &PackFiles, kinds: &CheckKinds, pack: &mut Pack, diags:
             for (_, name) in super::vars::placeholders(text) {
                 if !vars.contains_key(name) {
                     unknown = true;
-                    diags.push(
-                        Diagnostic::error(path, (loc.line, loc.col), format!("unknown variable {{{{{name}}}}}"))
-                            .hint(format!("the lab {} defines: {}; add others under [vars]", lab.id, vars.keys().cloned().collect::<Vec<_>>().join(", "))),
-                    );
+                    diags.push(Diagnostic::error(path, (loc.line, loc.col), format!("unknown variable {{{{{name}}}}}")).hint(format!(
+                        "the lab {} defines: {}; add others under [vars]",
+                        lab.id,
+                        vars.keys().cloned().collect::<Vec<_>>().join(", ")
+                    )));
                 }
             }
         }
@@ -236,8 +235,7 @@ fn text_of<'a>(files: &'a PackFiles, path: &str, diags: &mut Vec<Diagnostic>) ->
     match std::str::from_utf8(files.get(path)?) {
         Ok(t) => Some(t),
         Err(e) => {
-            diags.push(Diagnostic::error(path, (1, 1), format!("not UTF-8 text (byte {})", e.valid_up_to()))
-                .hint("save the file as UTF-8"));
+            diags.push(Diagnostic::error(path, (1, 1), format!("not UTF-8 text (byte {})", e.valid_up_to())).hint("save the file as UTF-8"));
             None
         }
     }
@@ -248,12 +246,7 @@ fn lesson_file_name_ok(name: &str) -> bool {
     b.len() > 6 && b[0].is_ascii_digit() && b[1].is_ascii_digit() && b[2] == b'-'
 }
 
-fn check_exercise_refs(
-    files: &PackFiles,
-    pack: &Pack,
-    refs: &[(String, exercise::Refs)],
-    diags: &mut Vec<Diagnostic>,
-) {
+fn check_exercise_refs(files: &PackFiles, pack: &Pack, refs: &[(String, exercise::Refs)], diags: &mut Vec<Diagnostic>) {
     for ((file, refs), ex) in refs.iter().zip(&pack.exercises) {
         for (id, at) in &refs.lessons {
             if pack.lesson(id).is_none() {
@@ -281,8 +274,7 @@ fn check_vars(ex: &super::model::Exercise, diags: &mut Vec<Diagnostic>) {
             if !ex.vars.contains_key(name) {
                 let pos = md.map(diag::line_col(&md.text, at));
                 diags.push(
-                    Diagnostic::error(&md.loc.file, pos, format!("unknown variable {{{{{name}}}}}"))
-                        .hint(format!("define it under [vars] in {}", md.loc.file)),
+                    Diagnostic::error(&md.loc.file, pos, format!("unknown variable {{{{{name}}}}}")).hint(format!("define it under [vars] in {}", md.loc.file)),
                 );
             }
         }
@@ -310,8 +302,9 @@ fn check_vars(ex: &super::model::Exercise, diags: &mut Vec<Diagnostic>) {
 fn load_course(files: &PackFiles, pack: &mut Pack, diags: &mut Vec<Diagnostic>) {
     const FILE: &str = "course.toml";
     let Some(text) = files.get(FILE) else {
-        diags.push(Diagnostic::error(FILE, (1, 1), "course.toml is missing")
-            .hint("create course.toml with id, title and [[parts]] listing lesson and exercise ids"));
+        diags.push(
+            Diagnostic::error(FILE, (1, 1), "course.toml is missing").hint("create course.toml with id, title and [[parts]] listing lesson and exercise ids"),
+        );
         return;
     };
     let Ok(text) = std::str::from_utf8(text) else {
@@ -348,8 +341,7 @@ fn load_course(files: &PackFiles, pack: &mut Pack, diags: &mut Vec<Diagnostic>) 
                 continue;
             };
             if let Some(line) = placed.insert(item, at.0) {
-                diags.push(Diagnostic::error(FILE, at, format!("{:?} is listed twice", id.get_ref()))
-                    .hint(format!("first listed at line {line}")));
+                diags.push(Diagnostic::error(FILE, at, format!("{:?} is listed twice", id.get_ref())).hint(format!("first listed at line {line}")));
                 continue;
             }
             items.push(item);
@@ -358,14 +350,17 @@ fn load_course(files: &PackFiles, pack: &mut Pack, diags: &mut Vec<Diagnostic>) 
     }
     for (i, l) in pack.lessons.iter().enumerate() {
         if !placed.contains_key(&ItemRef::Lesson(i)) {
-            diags.push(Diagnostic::error(&l.file, (1, 1), format!("lesson {:?} is not in course.toml", l.id))
-                .hint("add its id to the items of a [[parts]] table"));
+            diags.push(
+                Diagnostic::error(&l.file, (1, 1), format!("lesson {:?} is not in course.toml", l.id)).hint("add its id to the items of a [[parts]] table"),
+            );
         }
     }
     for (i, e) in pack.exercises.iter().enumerate() {
         if !placed.contains_key(&ItemRef::Exercise(i)) {
-            diags.push(Diagnostic::error(&e.loc.file, (e.loc.line, e.loc.col), format!("exercise {:?} is not in course.toml", e.id))
-                .hint("add its id to the items of a [[parts]] table"));
+            diags.push(
+                Diagnostic::error(&e.loc.file, (e.loc.line, e.loc.col), format!("exercise {:?} is not in course.toml", e.id))
+                    .hint("add its id to the items of a [[parts]] table"),
+            );
         }
     }
 }

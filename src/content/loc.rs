@@ -19,10 +19,6 @@ pub struct Markdown {
 impl Markdown {
     /// The file position of (line, col) inside this text, both 1-based.
     pub fn map(&self, (line, col): (usize, usize)) -> (usize, usize) {
-        if line == 1 {
-            (self.loc.line, self.loc.col + col - 1)
-        } else {
-            (self.loc.line + line - 1, col)
-        }
+        if line == 1 { (self.loc.line, self.loc.col + col - 1) } else { (self.loc.line + line - 1, col) }
     }
 }

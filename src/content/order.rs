@@ -49,7 +49,10 @@ pub fn lint(pack: &Pack, diags: &mut Vec<Diagnostic>) {
         }
         for (id, line) in c.teaches.iter().chain(&c.needs) {
             if !valid(id) {
-                diags.push(Diagnostic::error(file, (*line, 1), format!("concept id {id:?} is not a valid id")).hint("use lowercase letters, digits and dashes, e.g. pod-identity"));
+                diags.push(
+                    Diagnostic::error(file, (*line, 1), format!("concept id {id:?} is not a valid id"))
+                        .hint("use lowercase letters, digits and dashes, e.g. pod-identity"),
+                );
             }
         }
         for (id, line) in &c.needs {
@@ -60,11 +63,11 @@ pub fn lint(pack: &Pack, diags: &mut Vec<Diagnostic>) {
             let diag = match places.iter().find(|&&p| p >= pos) {
                 Some(&p) if p == pos => Diagnostic::error(file, (*line, 1), format!("{} both needs and teaches {id:?}", describe(pack, it)))
                     .hint("a concept it explains itself is one it teaches: keep it under teaches only"),
-                Some(&p) => Diagnostic::error(file, (*line, 1), format!(
-                    "{} needs {id:?}, which only {} teaches, later in the course",
-                    describe(pack, it),
-                    describe(pack, items[p])
-                ))
+                Some(&p) => Diagnostic::error(
+                    file,
+                    (*line, 1),
+                    format!("{} needs {id:?}, which only {} teaches, later in the course", describe(pack, it), describe(pack, items[p])),
+                )
                 .hint("move this item after that one in course.toml, or teach the concept here and list it under teaches"),
                 None => Diagnostic::error(file, (*line, 1), format!("{} needs {id:?}, which no item of the course teaches", describe(pack, it)))
                     .hint("teach it in an earlier lesson (list it under that lesson's teaches), or fix the id"),
@@ -104,6 +107,9 @@ mod tests {
     fn packs_without_concepts_are_left_alone_and_undeclared_items_are_named() {
         assert!(lint("", "", "\"b\", \"lab\"").is_empty(), "only lesson a declares, and it is not in the course");
         let got = lint("", "", "\"a\", \"b\", \"lab\"");
-        assert_eq!(got, ["lessons/02-b.md:1: the lesson \"B\" declares no concepts", "exercises/lab/exercise.toml:1: the lab \"The lab\" declares no concepts"]);
+        assert_eq!(
+            got,
+            ["lessons/02-b.md:1: the lesson \"B\" declares no concepts", "exercises/lab/exercise.toml:1: the lab \"The lab\" declares no concepts"]
+        );
     }
 }

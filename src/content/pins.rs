@@ -171,33 +171,42 @@ verified = 2026-12-06
 
     #[test]
     fn images_with_tags_are_pins_except_the_learners_own() {
-        let got = whats("        image: public.ecr.aws/aws-observability/aws-for-fluent-bit:2.32.0\n  image: postgres:16\n  image: 111122223333.dkr.ecr.eu-west-1.amazonaws.com/shop:1.4.2\n");
-        assert_eq!(got, [
-            ("image public.ecr.aws/aws-observability/aws-for-fluent-bit:2.32.0".to_string(), Some("{{versions.aws-for-fluent-bit.image}}".to_string())),
-            ("image postgres:16".to_string(), None),
-        ]);
+        let got = whats(
+            "        image: public.ecr.aws/aws-observability/aws-for-fluent-bit:2.32.0\n  image: postgres:16\n  image: 111122223333.dkr.ecr.eu-west-1.amazonaws.com/shop:1.4.2\n",
+        );
+        assert_eq!(
+            got,
+            [
+                ("image public.ecr.aws/aws-observability/aws-for-fluent-bit:2.32.0".to_string(), Some("{{versions.aws-for-fluent-bit.image}}".to_string())),
+                ("image postgres:16".to_string(), None),
+            ]
+        );
         assert!(whats("image: {{versions.aws-for-fluent-bit.image}}\nimage: {{versions.nginx.repository}}:{{versions.nginx.previous}}\n").is_empty());
         assert!(whats("curl http://127.0.0.1:7420/board and arn:aws:iam::111122223333:role/x").is_empty());
     }
 
     #[test]
     fn kubernetes_versions_in_configs_and_commands() {
-        let got = whats("  version: \"1.35\"\neksctl upgrade cluster --version 1.36 --approve\nminVersion = \"1.33\"\npluto --target-versions k8s=v1.34.0\nsince Kubernetes 1.31, stable\n");
+        let got = whats(
+            "  version: \"1.35\"\neksctl upgrade cluster --version 1.36 --approve\nminVersion = \"1.33\"\npluto --target-versions k8s=v1.34.0\nsince Kubernetes 1.31, stable\n",
+        );
         let names: Vec<_> = got.iter().map(|(w, i)| format!("{w} -> {}", i.as_deref().unwrap_or("-"))).collect();
-        assert_eq!(names, [
-            "Kubernetes 1.35 -> {{versions.kubernetes}}",
-            "Kubernetes 1.36 -> {{versions.kubernetes.next}}",
-            "Kubernetes 1.33 -> {{versions.kubernetes}}",
-            "Kubernetes 1.34 -> {{versions.kubernetes}}",
-        ]);
+        assert_eq!(
+            names,
+            [
+                "Kubernetes 1.35 -> {{versions.kubernetes}}",
+                "Kubernetes 1.36 -> {{versions.kubernetes.next}}",
+                "Kubernetes 1.33 -> {{versions.kubernetes}}",
+                "Kubernetes 1.34 -> {{versions.kubernetes}}",
+            ]
+        );
     }
 
     #[test]
     fn release_urls_and_chart_versions() {
-        let got = whats("kubectl apply -f https://github.com/argoproj/argo-rollouts/releases/download/v1.8.3/install.yaml\nhelm install x eks/aws-load-balancer-controller --version 1.14.0\n");
-        assert_eq!(got, [
-            ("release v1.8.3 in a URL".to_string(), Some("{{versions.argo-rollouts}}".to_string())),
-            ("version 1.14.0".to_string(), None),
-        ]);
+        let got = whats(
+            "kubectl apply -f https://github.com/argoproj/argo-rollouts/releases/download/v1.8.3/install.yaml\nhelm install x eks/aws-load-balancer-controller --version 1.14.0\n",
+        );
+        assert_eq!(got, [("release v1.8.3 in a URL".to_string(), Some("{{versions.argo-rollouts}}".to_string())), ("version 1.14.0".to_string(), None),]);
     }
 }

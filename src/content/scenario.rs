@@ -62,13 +62,14 @@ pub struct Refs {
 }
 
 pub fn parse(src: &TomlFile<'_>, kinds: &CheckKinds, diags: &mut Vec<Diagnostic>) -> Option<(Scenario, Refs)> {
-    let raw: RawScenario = match src.parse("a scenario has id, title, lab, symptom, hints, fix, debrief, [[fault]] and [[checks]] (see README: Break-fix scenarios)") {
-        Ok(r) => r,
-        Err(d) => {
-            diags.push(d);
-            return None;
-        }
-    };
+    let raw: RawScenario =
+        match src.parse("a scenario has id, title, lab, symptom, hints, fix, debrief, [[fault]] and [[checks]] (see README: Break-fix scenarios)") {
+            Ok(r) => r,
+            Err(d) => {
+                diags.push(d);
+                return None;
+            }
+        };
     let before = diags.iter().filter(|d| d.is_error()).count();
     let stem = src.file.rsplit('/').next().unwrap_or_default().trim_end_matches(".toml");
     if raw.id.get_ref() != stem {
@@ -78,14 +79,19 @@ pub fn parse(src: &TomlFile<'_>, kinds: &CheckKinds, diags: &mut Vec<Diagnostic>
         diags.push(src.error(&raw.id, format!("scenario id {:?} is not a valid id", raw.id.get_ref())).hint("use lowercase letters, digits and dashes"));
     }
     if raw.hints.len() < 3 {
-        diags.push(Diagnostic::warning(src.file, src.at(raw.id.span().start), format!("scenario has {} hint level(s)", raw.hints.len())).hint("write three levels: a direction, the tool or field, nearly the answer"));
+        diags.push(
+            Diagnostic::warning(src.file, src.at(raw.id.span().start), format!("scenario has {} hint level(s)", raw.hints.len()))
+                .hint("write three levels: a direction, the tool or field, nearly the answer"),
+        );
     }
     match &raw.sources {
         None => diags.push(
             src.error(&raw.id, "scenario names no sources")
                 .hint("add sources = [\"owner/repo path@tag: what it shows\", \"https://docs...\"] for the behaviour the symptom and debrief describe"),
         ),
-        Some(s) if s.get_ref().iter().all(|x| x.trim().is_empty()) => diags.push(src.error(s, "sources is empty").hint("name the upstream repo and path, or the doc page")),
+        Some(s) if s.get_ref().iter().all(|x| x.trim().is_empty()) => {
+            diags.push(src.error(s, "sources is empty").hint("name the upstream repo and path, or the doc page"))
+        }
         Some(_) => {}
     }
     if raw.fault.is_empty() {
@@ -99,7 +105,10 @@ pub fn parse(src: &TomlFile<'_>, kinds: &CheckKinds, diags: &mut Vec<Diagnostic>
                 if let FaultAction::K8sPatch { kind, patch, remove, .. } = &a {
                     if !K8S_KINDS.iter().any(|k| k.0 == kind) {
                         let kinds: Vec<&str> = K8S_KINDS.iter().map(|k| k.0).collect();
-                        diags.push(Diagnostic::error(src.file, at, format!("k8s-patch: kind {kind:?} is not one a fault may change")).hint(format!("kinds: {}", kinds.join(", "))));
+                        diags.push(
+                            Diagnostic::error(src.file, at, format!("k8s-patch: kind {kind:?} is not one a fault may change"))
+                                .hint(format!("kinds: {}", kinds.join(", "))),
+                        );
                     }
                     if patch.is_none() && remove.is_empty() {
                         diags.push(Diagnostic::error(src.file, at, "k8s-patch changes nothing").hint("give `patch` (a table) or `remove` (dotted paths)"));
@@ -127,7 +136,10 @@ pub fn parse(src: &TomlFile<'_>, kinds: &CheckKinds, diags: &mut Vec<Diagnostic>
         let broken = match table.remove("broken") {
             Some(toml::Value::String(b)) if !b.trim().is_empty() => b,
             _ => {
-                diags.push(Diagnostic::error(src.file, src.at(t.span().start), "check has no `broken`").hint("a part of the check's failure message while the fault is in"));
+                diags.push(
+                    Diagnostic::error(src.file, src.at(t.span().start), "check has no `broken`")
+                        .hint("a part of the check's failure message while the fault is in"),
+                );
                 String::new()
             }
         };

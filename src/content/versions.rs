@@ -262,10 +262,11 @@ fn check(v: &Versions, src: &TomlFile<'_>, diags: &mut Vec<Diagnostic>) {
         for c in v.components.iter().filter(|c| c.follows_kubernetes) {
             if minor(&c.version) != minor(&k.lab) {
                 diags.push(
-                    Diagnostic::error(src.file, (line_of(&format!("[components.{}]", c.id)), 1), format!(
-                        "{} {} must have the lab's Kubernetes minor version {}",
-                        c.name, c.version, k.lab
-                    ))
+                    Diagnostic::error(
+                        src.file,
+                        (line_of(&format!("[components.{}]", c.id)), 1),
+                        format!("{} {} must have the lab's Kubernetes minor version {}", c.name, c.version, k.lab),
+                    )
                     .hint("use its release for the same Kubernetes minor as kubernetes.lab"),
                 );
             }
@@ -410,8 +411,12 @@ pub fn lint_on(v: &Versions, today: Date, diags: &mut Vec<Diagnostic>) {
             let left = days_between(today, lab.end_of_standard);
             if left <= 60 {
                 diags.push(
-                    Diagnostic::warning(FILE, (line, 1), format!("the lab's Kubernetes {} leaves standard support in {left} days ({})", k.lab, lab.end_of_standard))
-                        .hint("move kubernetes.lab to a newer release before learners' clusters bill extended support"),
+                    Diagnostic::warning(
+                        FILE,
+                        (line, 1),
+                        format!("the lab's Kubernetes {} leaves standard support in {left} days ({})", k.lab, lab.end_of_standard),
+                    )
+                    .hint("move kubernetes.lab to a newer release before learners' clusters bill extended support"),
                 );
             }
         }

@@ -81,7 +81,14 @@ mod tests {
     #[test]
     fn recall_accepts_formatting_near_misses() {
         let a = answers(&["eks.amazonaws.com/role-arn"]);
-        for typed in ["eks.amazonaws.com/role-arn", "  EKS.amazonaws.com/Role-ARN ", "`eks.amazonaws.com/role-arn`", "\"eks.amazonaws.com/role-arn\"", "'eks.amazonaws.com/role-arn'.", "` \"eks.amazonaws.com/role-arn\" `"] {
+        for typed in [
+            "eks.amazonaws.com/role-arn",
+            "  EKS.amazonaws.com/Role-ARN ",
+            "`eks.amazonaws.com/role-arn`",
+            "\"eks.amazonaws.com/role-arn\"",
+            "'eks.amazonaws.com/role-arn'.",
+            "` \"eks.amazonaws.com/role-arn\" `",
+        ] {
             assert_eq!(recall(typed, &a), Some("eks.amazonaws.com/role-arn"), "{typed:?} must be accepted");
         }
         let cmd = answers(&["kubectl rollout undo deployment/web"]);
@@ -93,7 +100,9 @@ mod tests {
     #[test]
     fn recall_rejects_content_near_misses() {
         let a = answers(&["eks.amazonaws.com/role-arn"]);
-        for typed in ["eks.amazonaws.com/role_arn", "eks.amazon.com/role-arn", "role-arn", "eks.amazonaws.com/rolearn", "eks.amazonaws.com/role-arn/x", "", "   ", "``"] {
+        for typed in
+            ["eks.amazonaws.com/role_arn", "eks.amazon.com/role-arn", "role-arn", "eks.amazonaws.com/rolearn", "eks.amazonaws.com/role-arn/x", "", "   ", "``"]
+        {
             assert_eq!(recall(typed, &a), None, "{typed:?} must be rejected");
         }
         let cmd = answers(&["kubectl rollout undo deployment/web"]);

@@ -71,12 +71,8 @@ impl XorShift {
 /// topics, harder cards before easier ones. `seed` varies the draw.
 pub fn pick(pack: &Pack, config: &MockConfig, seed: u64) -> Vec<String> {
     let mut rng = XorShift(seed ^ 0x9E37_79B9_7F4A_7C15);
-    let mut open: Vec<&crate::content::Card> = pack
-        .cards
-        .iter()
-        .filter(|c| matches!(c.kind, CardKind::Open { .. }))
-        .filter(|c| config.topic.as_ref().is_none_or(|t| &c.topic == t))
-        .collect();
+    let mut open: Vec<&crate::content::Card> =
+        pack.cards.iter().filter(|c| matches!(c.kind, CardKind::Open { .. })).filter(|c| config.topic.as_ref().is_none_or(|t| &c.topic == t)).collect();
     rng.shuffle(&mut open);
     // interview-tagged first, harder first, and topics interleaved
     open.sort_by_key(|c| (!c.tags.iter().any(|t| t == "interview"), std::cmp::Reverse(c.difficulty.clamp(2, 3))));
@@ -157,7 +153,12 @@ impl Mock {
             if finished { "" } else { " **Ended before the last question.**" }
         );
         let _ = writeln!(out);
-        let _ = writeln!(out, "**Score: {ticked} of {points} key points** ({}%) over {scored} scored question{}.", percent(ticked, points), if scored == 1 { "" } else { "s" });
+        let _ = writeln!(
+            out,
+            "**Score: {ticked} of {points} key points** ({}%) over {scored} scored question{}.",
+            percent(ticked, points),
+            if scored == 1 { "" } else { "s" }
+        );
         let _ = writeln!(out);
         let _ = writeln!(out, "| # | question | time | points | grade |");
         let _ = writeln!(out, "|---|---|---|---|---|");
@@ -166,7 +167,15 @@ impl Mock {
             let title = card.map_or(a.card.clone(), |c| first_line(&c.prompt.text, 60));
             let over = if a.secs > self.budget_secs() { " (over)" } else { "" };
             let grade = a.grade.map_or("not scored", |g| g.label());
-            let _ = writeln!(out, "| {} | {} | {}{over} | {}/{} | {grade} |", i + 1, title.replace('|', "\\|"), clock(a.secs), a.ticked.iter().filter(|x| **x).count(), a.ticked.len());
+            let _ = writeln!(
+                out,
+                "| {} | {} | {}{over} | {}/{} | {grade} |",
+                i + 1,
+                title.replace('|', "\\|"),
+                clock(a.secs),
+                a.ticked.iter().filter(|x| **x).count(),
+                a.ticked.len()
+            );
         }
         for (i, a) in self.answers.iter().enumerate() {
             let Some(card) = pack.card(&a.card) else { continue };
@@ -288,7 +297,10 @@ mod tests {
             let mut cards = format!("topic = \"{topic}\"\n");
             for i in 0..4 {
                 let tags = if i == 0 && *topic == "gamma" { "tags = [\"interview\"]\n" } else { "" };
-                cards += &format!("[[cards]]\nid = \"q{i}\"\nkind = \"open\"\ndifficulty = {}\n{tags}prompt = \"Question {topic} {i}?\"\nanswer = \"Answer {i}.\"\npoints = [\"one\", \"two\", \"three\", \"four\"]\n", 1 + i % 3);
+                cards += &format!(
+                    "[[cards]]\nid = \"q{i}\"\nkind = \"open\"\ndifficulty = {}\n{tags}prompt = \"Question {topic} {i}?\"\nanswer = \"Answer {i}.\"\npoints = [\"one\", \"two\", \"three\", \"four\"]\n",
+                    1 + i % 3
+                );
             }
             cards += "[[cards]]\nid = \"r\"\nkind = \"recall\"\nprompt = \"?\"\nanswers = [\"x\"]\n";
             files.push((format!("lessons/cards/{topic}.toml"), cards));

@@ -77,8 +77,10 @@ impl Keymap {
                 for k in &rb.keys {
                     match crokey::parse(k.get_ref()) {
                         Ok(combo) => keys.push(normalize(combo)),
-                        Err(_) => diags.push(src.error(k, format!("unknown key {:?}", k.get_ref()))
-                            .hint("write keys like \"j\", \"shift-g\", \"ctrl-d\", \"pagedown\", \"enter\", \"esc\"")),
+                        Err(_) => diags.push(
+                            src.error(k, format!("unknown key {:?}", k.get_ref()))
+                                .hint("write keys like \"j\", \"shift-g\", \"ctrl-d\", \"pagedown\", \"enter\", \"esc\""),
+                        ),
                     }
                 }
                 let list = map.contexts.entry(context).or_default();
@@ -92,12 +94,7 @@ impl Keymap {
                             existing.bar.clone_from(&rb.bar);
                         }
                     }
-                    None => list.push(Binding {
-                        command: *rb.action.get_ref(),
-                        keys,
-                        desc: rb.desc.clone().unwrap_or_default(),
-                        bar: rb.bar.clone(),
-                    }),
+                    None => list.push(Binding { command: *rb.action.get_ref(), keys, desc: rb.desc.clone().unwrap_or_default(), bar: rb.bar.clone() }),
                 }
             }
         }
@@ -108,12 +105,8 @@ impl Keymap {
     /// A key bound twice in one context, or a context shadowing the global quit key.
     fn conflicts(&self, file: &str) -> Vec<Diagnostic> {
         let mut diags = Vec::new();
-        let force_quit: Vec<KeyCombination> = self
-            .bindings(Context::Global)
-            .iter()
-            .filter(|b| b.command == Command::ForceQuit)
-            .flat_map(|b| b.keys.clone())
-            .collect();
+        let force_quit: Vec<KeyCombination> =
+            self.bindings(Context::Global).iter().filter(|b| b.command == Command::ForceQuit).flat_map(|b| b.keys.clone()).collect();
         for context in Context::ALL {
             let mut seen: HashMap<KeyCombination, Command> = HashMap::new();
             for b in self.bindings(context) {
@@ -121,14 +114,16 @@ impl Keymap {
                     if let Some(other) = seen.insert(*k, b.command)
                         && other != b.command
                     {
-                        diags.push(Diagnostic::error(file, (1, 1), format!(
-                            "[{}] key {k} is bound to both {other:?} and {:?}", context.name(), b.command
-                        )).hint("give each key one action per context"));
+                        diags.push(
+                            Diagnostic::error(file, (1, 1), format!("[{}] key {k} is bound to both {other:?} and {:?}", context.name(), b.command))
+                                .hint("give each key one action per context"),
+                        );
                     }
                     if context != Context::Global && force_quit.contains(k) {
-                        diags.push(Diagnostic::error(file, (1, 1), format!(
-                            "[{}] key {k} shadows the global quit key", context.name()
-                        )).hint("keep a way out: pick another key"));
+                        diags.push(
+                            Diagnostic::error(file, (1, 1), format!("[{}] key {k} shadows the global quit key", context.name()))
+                                .hint("keep a way out: pick another key"),
+                        );
                     }
                 }
             }
@@ -143,11 +138,7 @@ impl Keymap {
     /// The command of a key in a context; context bindings win over global ones.
     pub fn lookup(&self, context: Context, key: KeyEvent) -> Option<Command> {
         let combo = normalize(KeyCombination::from(key));
-        [context, Context::Global]
-            .into_iter()
-            .flat_map(|c| self.bindings(c))
-            .find(|b| b.keys.contains(&combo))
-            .map(|b| b.command)
+        [context, Context::Global].into_iter().flat_map(|c| self.bindings(c)).find(|b| b.keys.contains(&combo)).map(|b| b.command)
     }
 
     /// The bindings to list for a context: its own, then the global ones.
@@ -171,10 +162,7 @@ impl Keymap {
 
     /// Short hints for the status bar: "enter open · / search · ? help".
     pub fn bar(&self, context: Context) -> Vec<(String, &str)> {
-        self.help(context)
-            .into_iter()
-            .filter_map(|b| Some((key_label(*b.keys.first()?), b.bar.as_deref()?)))
-            .collect()
+        self.help(context).into_iter().filter_map(|b| Some((key_label(*b.keys.first()?), b.bar.as_deref()?))).collect()
     }
 }
 

@@ -98,8 +98,7 @@ mod tests {
         ] {
             assert!(syntax_for(lang).is_some(), "no syntax for {lang}");
             let lines = highlight(lang, code);
-            let colours: std::collections::HashSet<_> =
-                lines.iter().flatten().map(|s| s.style.kind).collect();
+            let colours: std::collections::HashSet<_> = lines.iter().flatten().map(|s| s.style.kind).collect();
             assert!(colours.len() > 1, "{lang} came out in one colour: {lines:?}");
         }
     }

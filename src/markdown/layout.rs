@@ -115,10 +115,8 @@ impl Ctx {
 
     fn heading(&mut self, level: u8, spans: &[StyledSpan], first: &Prefix, rest: &Prefix) {
         self.out.headings.push(self.out.lines.len());
-        let styled: Vec<StyledSpan> = spans
-            .iter()
-            .map(|s| StyledSpan::new(s.text.clone(), SpanStyle { bold: true, kind: heading_kind(s.style.kind, level), ..s.style }))
-            .collect();
+        let styled: Vec<StyledSpan> =
+            spans.iter().map(|s| StyledSpan::new(s.text.clone(), SpanStyle { bold: true, kind: heading_kind(s.style.kind, level), ..s.style })).collect();
         let before = self.out.lines.len();
         self.wrapped(&styled, first, rest);
         if level <= 2 {
@@ -182,9 +180,8 @@ impl Ctx {
             return;
         }
         let cell = |row: &[Vec<StyledSpan>], c: usize| row.get(c).cloned().unwrap_or_default();
-        let natural: Vec<usize> = (0..cols)
-            .map(|c| std::iter::once(head).chain(rows.iter().map(Vec::as_slice)).map(|r| line_width(&cell(r, c))).max().unwrap_or(0).max(1))
-            .collect();
+        let natural: Vec<usize> =
+            (0..cols).map(|c| std::iter::once(head).chain(rows.iter().map(Vec::as_slice)).map(|r| line_width(&cell(r, c))).max().unwrap_or(0).max(1)).collect();
         let avail = self.avail(rest).saturating_sub(3 * cols + 1).max(cols);
         let widths = fit_columns(&natural, avail);
         let border = SpanStyle::of(Kind::TableBorder);
@@ -197,9 +194,8 @@ impl Ctx {
             vec![StyledSpan::new(s, border)]
         };
         self.emit(first, rule("┌", "┬", "┐"));
-        let header: Vec<Vec<StyledSpan>> = (0..cols)
-            .map(|c| cell(head, c).into_iter().map(|s| StyledSpan::new(s.text, SpanStyle { bold: true, ..s.style })).collect())
-            .collect();
+        let header: Vec<Vec<StyledSpan>> =
+            (0..cols).map(|c| cell(head, c).into_iter().map(|s| StyledSpan::new(s.text, SpanStyle { bold: true, ..s.style })).collect()).collect();
         self.table_row(&header, &widths, aligns, rest);
         self.emit(rest, rule("├", "┼", "┤"));
         for row in rows {

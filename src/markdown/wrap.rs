@@ -127,11 +127,8 @@ mod tests {
     #[test]
     fn wraps_at_words_and_keeps_styles() {
         let bold = SpanStyle { bold: true, ..SpanStyle::of(Kind::Text) };
-        let spans = vec![
-            StyledSpan::new("the quick ", SpanStyle::default()),
-            StyledSpan::new("brown", bold),
-            StyledSpan::new(" fox jumps", SpanStyle::default()),
-        ];
+        let spans =
+            vec![StyledSpan::new("the quick ", SpanStyle::default()), StyledSpan::new("brown", bold), StyledSpan::new(" fox jumps", SpanStyle::default())];
         let lines = wrap(&spans, 10);
         assert_eq!(plain(&lines), ["the quick", "brown fox", "jumps"]);
         assert!(lines[1][0].style.bold);

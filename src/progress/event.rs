@@ -8,16 +8,37 @@ use crate::checks::StepRun;
 #[derive(Debug, Clone, PartialEq)]
 pub enum ProgressEvent {
     /// A step was opened (`done`: it was complete already).
-    StepOpened { exercise: String, step: String, done: bool },
+    StepOpened {
+        exercise: String,
+        step: String,
+        done: bool,
+    },
     /// A run of the step's checks finished (the newest run of that step).
-    Checked { exercise: String, step: String, run: StepRun },
+    Checked {
+        exercise: String,
+        step: String,
+        run: StepRun,
+    },
     /// A hint was revealed; `hints` are now shown.
-    HintRevealed { exercise: String, step: String, hints: u8 },
-    SolutionRevealed { exercise: String, step: String },
+    HintRevealed {
+        exercise: String,
+        step: String,
+        hints: u8,
+    },
+    SolutionRevealed {
+        exercise: String,
+        step: String,
+    },
     /// The step became complete (its checks passed, or the learner marked it done).
-    StepCompleted { exercise: String, step: String },
+    StepCompleted {
+        exercise: String,
+        step: String,
+    },
     /// A drill card was graded (in a drill or a mock interview): the day's reviews so far.
-    DrillGraded { reviewed: u32, correct: u32 },
+    DrillGraded {
+        reviewed: u32,
+        correct: u32,
+    },
 }
 
 impl ProgressEvent {

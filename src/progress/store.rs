@@ -22,9 +22,16 @@ pub enum Loaded {
     Fresh(Progress),
     Existing(Progress),
     /// The file was unreadable; it now lives at `moved_to`, and the learner starts fresh.
-    Recovered { progress: Progress, moved_to: PathBuf, reason: String },
+    Recovered {
+        progress: Progress,
+        moved_to: PathBuf,
+        reason: String,
+    },
     /// The file could not be read nor moved; nothing will be saved this session.
-    Untouchable { progress: Progress, reason: String },
+    Untouchable {
+        progress: Progress,
+        reason: String,
+    },
 }
 
 impl Loaded {
@@ -50,9 +57,9 @@ impl Loaded {
                 "Your progress file could not be read ({reason}). It was moved to {} and you start fresh; nothing was deleted.",
                 moved_to.display()
             )),
-            Self::Untouchable { reason, .. } => Some(format!(
-                "Your progress file could not be read ({reason}) nor moved aside, so progress will not be saved this session."
-            )),
+            Self::Untouchable { reason, .. } => {
+                Some(format!("Your progress file could not be read ({reason}) nor moved aside, so progress will not be saved this session."))
+            }
         }
     }
 }

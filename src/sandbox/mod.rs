@@ -57,11 +57,7 @@ fn is_our_emulator(pid: u32) -> bool {
 
 fn run(cmd: &mut Command, what: &str) -> Result<(), String> {
     let out = cmd.stdin(Stdio::null()).output().map_err(|e| format!("{what}: {e}"))?;
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(format!("{what} failed:\n{}", String::from_utf8_lossy(&out.stderr).trim()))
-    }
+    if out.status.success() { Ok(()) } else { Err(format!("{what} failed:\n{}", String::from_utf8_lossy(&out.stderr).trim())) }
 }
 
 fn free_port() -> Result<u16, String> {

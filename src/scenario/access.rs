@@ -33,7 +33,10 @@ pub fn allowed(s: &Scenario, named: &TargetOptions, resolved: &TargetOptions, sa
         return Ok(Allowed { label: format!("kube context {ctx}{}", if aws.is_empty() { String::new() } else { format!(", AWS {aws}") }), options });
     }
     let Some(sb) = sandbox else {
-        return Err("kubedojo only breaks an environment it created (kubedojo sandbox up) or one you name: pass --context CTX (and --aws-profile P for AWS changes)".into());
+        return Err(
+            "kubedojo only breaks an environment it created (kubedojo sandbox up) or one you name: pass --context CTX (and --aws-profile P for AWS changes)"
+                .into(),
+        );
     };
     if let Some(k) = &named.kubeconfig
         && k != &sb.kubeconfig
@@ -41,7 +44,10 @@ pub fn allowed(s: &Scenario, named: &TargetOptions, resolved: &TargetOptions, sa
         return Err(format!("{} is not the sandbox's kubeconfig ({}): name the context with --context to use it", k.display(), sb.kubeconfig.display()));
     }
     if needs_aws(s) && sb.emulator.is_none() {
-        return Err(format!("scenario {} changes AWS, and the sandbox has no AWS emulator (install moto: pip install 'moto[server]', then kubedojo sandbox up)", s.id));
+        return Err(format!(
+            "scenario {} changes AWS, and the sandbox has no AWS emulator (install moto: pip install 'moto[server]', then kubedojo sandbox up)",
+            s.id
+        ));
     }
     let options = TargetOptions {
         kind: named.kind,

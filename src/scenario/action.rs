@@ -156,12 +156,19 @@ pub async fn apply(b: &Backend, action: &FaultAction, cluster: &str) -> Result<U
                 return Err(format!("the trust policy of role {role} does not contain {find}: is the lab's solved state in place?"));
             }
             let changed = document.replace(find.as_str(), replace);
-            aws.iam.update_assume_role_policy().role_name(role).policy_document(changed).send().await.map_err(|e| aws_err(&e, &format!("iam:UpdateAssumeRolePolicy {role}")))?;
+            aws.iam
+                .update_assume_role_policy()
+                .role_name(role)
+                .policy_document(changed)
+                .send()
+                .await
+                .map_err(|e| aws_err(&e, &format!("iam:UpdateAssumeRolePolicy {role}")))?;
             Ok(Undo::IamTrustSet { role: role.clone(), document })
         }
         FaultAction::IamDetachPolicy { role, policy } => {
             let aws = b.aws.as_ref().ok_or("this scenario changes AWS: no AWS target configured")?;
-            let attached = aws.iam.list_attached_role_policies().role_name(role).send().await.map_err(|e| aws_err(&e, &format!("iam:ListAttachedRolePolicies {role}")))?;
+            let attached =
+                aws.iam.list_attached_role_policies().role_name(role).send().await.map_err(|e| aws_err(&e, &format!("iam:ListAttachedRolePolicies {role}")))?;
             if !attached.attached_policies().iter().any(|p| p.policy_arn() == Some(policy.as_str())) {
                 return Err(format!("{policy} is not attached to role {role}: is the lab's solved state in place?"));
             }
@@ -217,12 +224,26 @@ pub async fn apply(b: &Backend, action: &FaultAction, cluster: &str) -> Result<U
         }
         FaultAction::AsgUntag { nodegroup, key } => {
             let aws = b.aws.as_ref().ok_or("this scenario changes AWS: no AWS target configured")?;
-            let ng = aws.eks.describe_nodegroup().cluster_name(cluster).nodegroup_name(nodegroup).send().await.map_err(|e| aws_err(&e, &format!("eks:DescribeNodegroup {nodegroup}")))?;
-            let names: Vec<String> = ng.nodegroup.and_then(|n| n.resources).and_then(|r| r.auto_scaling_groups).unwrap_or_default().into_iter().filter_map(|a| a.name).collect();
+            let ng = aws
+                .eks
+                .describe_nodegroup()
+                .cluster_name(cluster)
+                .nodegroup_name(nodegroup)
+                .send()
+                .await
+                .map_err(|e| aws_err(&e, &format!("eks:DescribeNodegroup {nodegroup}")))?;
+            let names: Vec<String> =
+                ng.nodegroup.and_then(|n| n.resources).and_then(|r| r.auto_scaling_groups).unwrap_or_default().into_iter().filter_map(|a| a.name).collect();
             if names.is_empty() {
                 return Err(format!("node group {nodegroup} has no Auto Scaling group"));
             }
-            let out = aws.autoscaling.describe_auto_scaling_groups().set_auto_scaling_group_names(Some(names)).send().await.map_err(|e| aws_err(&e, "autoscaling:DescribeAutoScalingGroups"))?;
+            let out = aws
+                .autoscaling
+                .describe_auto_scaling_groups()
+                .set_auto_scaling_group_names(Some(names))
+                .send()
+                .await
+                .map_err(|e| aws_err(&e, "autoscaling:DescribeAutoScalingGroups"))?;
             let groups: Vec<(String, String, bool)> = out
                 .auto_scaling_groups()
                 .iter()
@@ -235,7 +256,13 @@ pub async fn apply(b: &Backend, action: &FaultAction, cluster: &str) -> Result<U
                 return Err(format!("the ASG of node group {nodegroup} has no tag {key}: is the lab's solved state in place?"));
             }
             for (asg, value, propagate) in &groups {
-                let tag = aws_sdk_autoscaling::types::Tag::builder().key(key).value(value).resource_id(asg).resource_type("auto-scaling-group").propagate_at_launch(*propagate).build();
+                let tag = aws_sdk_autoscaling::types::Tag::builder()
+                    .key(key)
+                    .value(value)
+                    .resource_id(asg)
+                    .resource_type("auto-scaling-group")
+                    .propagate_at_launch(*propagate)
+                    .build();
                 aws.autoscaling.delete_tags().tags(tag).send().await.map_err(|e| aws_err(&e, "autoscaling:DeleteTags"))?;
             }
             Ok(Undo::AsgTag { key: key.clone(), groups })
@@ -248,13 +275,30 @@ pub async fn undo(b: &Backend, undo: &Undo) -> Result<(), String> {
     let aws = || b.aws.as_ref().ok_or_else(|| "no AWS target configured".to_string());
     match undo {
         Undo::IamTrustSet { role, document } => {
-            aws()?.iam.update_assume_role_policy().role_name(role).policy_document(document).send().await.map_err(|e| aws_err(&e, &format!("iam:UpdateAssumeRolePolicy {role}")))?;
+            aws()?
+                .iam
+                .update_assume_role_policy()
+                .role_name(role)
+                .policy_document(document)
+                .send()
+                .await
+                .map_err(|e| aws_err(&e, &format!("iam:UpdateAssumeRolePolicy {role}")))?;
         }
         Undo::IamAttachPolicy { role, policy } => {
-            aws()?.iam.attach_role_policy().role_name(role).policy_arn(policy).send().await.map_err(|e| aws_err(&e, &format!("iam:AttachRolePolicy {role}")))?;
+            aws()?
+                .iam
+                .attach_role_policy()
+                .role_name(role)
+                .policy_arn(policy)
+                .send()
+                .await
+                .map_err(|e| aws_err(&e, &format!("iam:AttachRolePolicy {role}")))?;
         }
         Undo::K8sMergePatch { kind, namespace, name, patch } => {
-            api(b, kind, namespace)?.patch(name, &PatchParams::default(), &Patch::Merge(patch)).await.map_err(|e| format!("patch {}: {e}", place(namespace, kind, name)))?;
+            api(b, kind, namespace)?
+                .patch(name, &PatchParams::default(), &Patch::Merge(patch))
+                .await
+                .map_err(|e| format!("patch {}: {e}", place(namespace, kind, name)))?;
         }
         Undo::K8sDelete { kind, namespace, name } => match api(b, kind, namespace)?.delete(name, &Default::default()).await {
             Ok(_) => {}
@@ -263,12 +307,25 @@ pub async fn undo(b: &Backend, undo: &Undo) -> Result<(), String> {
         },
         Undo::SubnetTag { tag, subnets } => {
             for (id, value) in subnets {
-                aws()?.ec2.create_tags().resources(id).tags(aws_sdk_ec2::types::Tag::builder().key(tag).value(value).build()).send().await.map_err(|e| aws_err(&e, "ec2:CreateTags"))?;
+                aws()?
+                    .ec2
+                    .create_tags()
+                    .resources(id)
+                    .tags(aws_sdk_ec2::types::Tag::builder().key(tag).value(value).build())
+                    .send()
+                    .await
+                    .map_err(|e| aws_err(&e, "ec2:CreateTags"))?;
             }
         }
         Undo::AsgTag { key, groups } => {
             for (asg, value, propagate) in groups {
-                let tag = aws_sdk_autoscaling::types::Tag::builder().key(key).value(value).resource_id(asg).resource_type("auto-scaling-group").propagate_at_launch(*propagate).build();
+                let tag = aws_sdk_autoscaling::types::Tag::builder()
+                    .key(key)
+                    .value(value)
+                    .resource_id(asg)
+                    .resource_type("auto-scaling-group")
+                    .propagate_at_launch(*propagate)
+                    .build();
                 aws()?.autoscaling.create_or_update_tags().tags(tag).send().await.map_err(|e| aws_err(&e, "autoscaling:CreateOrUpdateTags"))?;
             }
         }
@@ -296,6 +353,9 @@ mod tests {
         assert_eq!(describe(&a, "lab"), "IAM role lab-s3-reader: in its trust policy, replace \"sts.amazonaws.com\" with \"sts.amazon.com\"");
         let vars = BTreeMap::from([("cluster".to_string(), "prod".to_string())]);
         let p = FaultAction::AsgUntag { nodegroup: "spot".into(), key: "k8s.io/cluster-autoscaler/{{cluster}}".into() };
-        assert_eq!(describe(&expand(&p, &vars), "prod"), "Auto Scaling: remove the tag k8s.io/cluster-autoscaler/prod from the ASG of node group spot (cluster prod)");
+        assert_eq!(
+            describe(&expand(&p, &vars), "prod"),
+            "Auto Scaling: remove the tag k8s.io/cluster-autoscaler/prod from the ASG of node group spot (cluster prod)"
+        );
     }
 }

@@ -95,7 +95,10 @@ impl StartError {
         match self {
             Self::NotWorking(results) => {
                 let failing: String = results.iter().map(|r| format!("  {} {:<26} {}\n", r.status.symbol(), r.check, r.message)).collect();
-                format!("the working state of lab {} is not in place on this target, so there is nothing to break yet:\n{failing}Solve the lab first: its checks show what is missing", s.lab)
+                format!(
+                    "the working state of lab {} is not in place on this target, so there is nothing to break yet:\n{failing}Solve the lab first: its checks show what is missing",
+                    s.lab
+                )
             }
             Self::Setup(error) => format!("could not set up the working state of lab {} on this target: {error}\nNothing was broken.", s.lab),
             Self::Inject { error, not_undone } => {
@@ -118,7 +121,8 @@ impl StartError {
 /// target's values differ, they are replaced, longest first.
 fn replacements(pack: &Pack, s: &Scenario, vars: &BTreeMap<String, String>) -> Vec<(String, String)> {
     let defaults = pack.exercise(&s.lab).map(|e| e.vars.clone()).unwrap_or_default();
-    let mut r: Vec<(String, String)> = defaults.into_iter().filter_map(|(k, d)| vars.get(&k).filter(|v| **v != d && !d.is_empty()).map(|v| (d, v.clone()))).collect();
+    let mut r: Vec<(String, String)> =
+        defaults.into_iter().filter_map(|(k, d)| vars.get(&k).filter(|v| **v != d && !d.is_empty()).map(|v| (d, v.clone()))).collect();
     r.sort_by_key(|(d, _)| std::cmp::Reverse(d.len()));
     r
 }
@@ -142,7 +146,13 @@ pub fn setup_objects(pack: &Pack, files: &crate::content::PackFiles, s: &Scenari
 
 /// An asset's objects: rendered with the target's values, then any lab default still written
 /// literally replaced.
-fn setup_documents(pack: &Pack, files: &crate::content::PackFiles, asset: &str, vars: &BTreeMap<String, String>, replacements: &[(String, String)]) -> Vec<serde_json::Value> {
+fn setup_documents(
+    pack: &Pack,
+    files: &crate::content::PackFiles,
+    asset: &str,
+    vars: &BTreeMap<String, String>,
+    replacements: &[(String, String)],
+) -> Vec<serde_json::Value> {
     let mut text = crate::content::assets::render_for(pack, files, asset, vars).unwrap_or_default();
     for (from, to) in replacements {
         text = text.replace(from.as_str(), to);
@@ -176,7 +186,15 @@ pub async fn apply_setup(b: &Backend, pack: &Pack, files: &crate::content::PackF
 /// Build what kubedojo can of the working state (the setup), verify all of it (the checks
 /// pass; controllers get a little time), then inject the fault. On a failed action, what was
 /// already changed is put back.
-pub async fn start(b: &Backend, pack: &Pack, files: &crate::content::PackFiles, s: &Scenario, vars: &BTreeMap<String, String>, now: u64, target: String) -> Result<ScenarioRun, StartError> {
+pub async fn start(
+    b: &Backend,
+    pack: &Pack,
+    files: &crate::content::PackFiles,
+    s: &Scenario,
+    vars: &BTreeMap<String, String>,
+    now: u64,
+    target: String,
+) -> Result<ScenarioRun, StartError> {
     if !s.setup.is_empty()
         && let Err(error) = apply_setup(b, pack, files, s, vars).await
     {

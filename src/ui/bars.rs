@@ -29,7 +29,7 @@ pub fn title(frame: &mut Frame, area: Rect, app: &App) {
         Screen::Exercise(v) => {
             let ex = &app.pack.exercises[v.index];
             let (done, total) = app.pack_progress().exercise_counts(ex);
-            (format!("Exercise · {}", ex.title), format!("{done}/{total} steps ", ))
+            (format!("Exercise · {}", ex.title), format!("{done}/{total} steps ",))
         }
         Screen::Drill(v) => {
             let filter = v.session.topic.as_deref().and_then(|t| app.pack.lesson(t)).map_or_else(|| "all topics".to_string(), |l| l.title.clone());

@@ -109,10 +109,7 @@ fn draw_results(frame: &mut Frame, area: Rect, app: &App, sp: Option<&crate::pro
             let width = crate::app::geometry::result_text_width(app.geometry.size.0);
             let pad = " ".repeat(indent);
             for r in &run.results {
-                let text = vec![
-                    StyledSpan::new(format!("{} ", r.check), SpanStyle::of(Kind::Dim)),
-                    StyledSpan::new(r.message.clone(), SpanStyle::default()),
-                ];
+                let text = vec![StyledSpan::new(format!("{} ", r.check), SpanStyle::of(Kind::Dim)), StyledSpan::new(r.message.clone(), SpanStyle::default())];
                 for (n, piece) in wrap(&text, width).into_iter().enumerate() {
                     let mut spans = if n == 0 {
                         vec![Span::styled(format!("{} {:<5} ", r.status.symbol(), r.status.label()), theme::check_status(r.status))]

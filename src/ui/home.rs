@@ -122,10 +122,7 @@ fn draw_details(frame: &mut Frame, area: Rect, app: &App, pp: &PackProgress, ite
                     Some(s) if s.opened_at.is_some() => ItemStatus::InProgress,
                     _ => ItemStatus::NotStarted,
                 };
-                lines.push(Line::from(vec![
-                    Span::styled(st.symbol(), theme::item_status(st)),
-                    Span::raw(format!(" {}. {}", n + 1, ex.expand(&step.title))),
-                ]));
+                lines.push(Line::from(vec![Span::styled(st.symbol(), theme::item_status(st)), Span::raw(format!(" {}. {}", n + 1, ex.expand(&step.title)))]));
             }
         }
     }

@@ -14,23 +14,14 @@ pub fn draw(frame: &mut Frame, app: &App, overlay: &Overlay) {
     match overlay {
         Overlay::Help { scroll } => help(frame, app, *scroll),
         Overlay::Confirm(c) => {
-            let keys: Vec<(String, String)> = app
-                .keymap
-                .bindings(Context::Confirm)
-                .iter()
-                .filter_map(|b| Some((key_label(*b.keys.first()?), b.desc.clone())))
-                .collect();
+            let keys: Vec<(String, String)> =
+                app.keymap.bindings(Context::Confirm).iter().filter_map(|b| Some((key_label(*b.keys.first()?), b.desc.clone()))).collect();
             dialog(frame, &c.title, &c.text, &keys);
         }
         Overlay::Notice { title, text } => {
             // any answer closes a notice: show the answer keys that are not letters
-            let keys: Vec<String> = app
-                .keymap
-                .bindings(Context::Confirm)
-                .iter()
-                .flat_map(|b| b.keys.iter().map(|k| key_label(*k)))
-                .filter(|k| k.chars().count() > 1)
-                .collect();
+            let keys: Vec<String> =
+                app.keymap.bindings(Context::Confirm).iter().flat_map(|b| b.keys.iter().map(|k| key_label(*k))).filter(|k| k.chars().count() > 1).collect();
             dialog(frame, title, text, &[(keys.join("/"), "close".to_string())]);
         }
     }
@@ -80,10 +71,8 @@ fn dialog(frame: &mut Frame, title: &str, text: &str, keys: &[(String, String)])
     let text_lines: usize = text.lines().map(|l| l.chars().count().max(1).div_ceil(inner_w)).sum();
     let height = text_lines as u16 + 5;
     let area = centered(frame.area(), width, height);
-    let keys: Vec<Span> = keys
-        .iter()
-        .flat_map(|(k, label)| [Span::styled(k.clone(), theme::key_hint()), Span::styled(format!(" {label}   "), theme::muted())])
-        .collect();
+    let keys: Vec<Span> =
+        keys.iter().flat_map(|(k, label)| [Span::styled(k.clone(), theme::key_hint()), Span::styled(format!(" {label}   "), theme::muted())]).collect();
     let mut lines: Vec<Line> = text.lines().map(|l| Line::raw(l.to_string())).collect();
     lines.push(Line::raw(""));
     lines.push(Line::from(keys));

@@ -13,15 +13,8 @@ use crate::markdown::{DocLine, Kind};
 /// `copy_hint`: the key that copies the selected block, shown on its frame.
 pub fn draw(frame: &mut Frame, area: Rect, reader: &Reader, copy_hint: &str) {
     let height = usize::from(area.height);
-    let lines: Vec<Line> = reader
-        .rendered
-        .lines
-        .iter()
-        .enumerate()
-        .skip(reader.scroll)
-        .take(height)
-        .map(|(i, line)| to_line(reader, i, line, copy_hint))
-        .collect();
+    let lines: Vec<Line> =
+        reader.rendered.lines.iter().enumerate().skip(reader.scroll).take(height).map(|(i, line)| to_line(reader, i, line, copy_hint)).collect();
     frame.render_widget(Paragraph::new(lines), area);
 
     let total = reader.rendered.lines.len();
@@ -30,7 +23,11 @@ pub fn draw(frame: &mut Frame, area: Rect, reader: &Reader, copy_hint: &str) {
         if bar_area.x < frame.area().width {
             let mut state = ScrollbarState::new(reader.max_scroll()).position(reader.scroll).viewport_content_length(height);
             frame.render_stateful_widget(
-                Scrollbar::new(ScrollbarOrientation::VerticalRight).begin_symbol(None).end_symbol(None).thumb_style(theme::border_focus()).track_style(theme::border()),
+                Scrollbar::new(ScrollbarOrientation::VerticalRight)
+                    .begin_symbol(None)
+                    .end_symbol(None)
+                    .thumb_style(theme::border_focus())
+                    .track_style(theme::border()),
                 bar_area,
                 &mut state,
             );
@@ -40,14 +37,8 @@ pub fn draw(frame: &mut Frame, area: Rect, reader: &Reader, copy_hint: &str) {
 
 fn to_line<'a>(reader: &Reader, index: usize, line: &'a DocLine, copy_hint: &str) -> Line<'a> {
     let selected = line.code_block.is_some() && line.code_block == reader.selected_block;
-    let matches: Vec<(usize, usize, bool)> = reader
-        .search
-        .matches
-        .iter()
-        .enumerate()
-        .filter(|(_, m)| m.line == index)
-        .map(|(i, m)| (m.start, m.end, reader.search.current == Some(i)))
-        .collect();
+    let matches: Vec<(usize, usize, bool)> =
+        reader.search.matches.iter().enumerate().filter(|(_, m)| m.line == index).map(|(i, m)| (m.start, m.end, reader.search.current == Some(i))).collect();
     let mut spans = Vec::with_capacity(line.spans.len());
     let mut offset = 0;
     for s in &line.spans {

@@ -21,7 +21,13 @@ pub fn draw(frame: &mut Frame, app: &App, view: &ScenariosView) {
     for (i, s) in app.pack.scenarios.iter().enumerate() {
         let style = if i == view.selected { theme::selected() } else { ratatui::style::Style::default() };
         let state = state_label(app, &s.id, s.minutes);
-        let state_style = if state.starts_with("broken") { theme::flash(crate::app::Level::Warning) } else if state.starts_with("fixed") { theme::flash(crate::app::Level::Success) } else { theme::muted() };
+        let state_style = if state.starts_with("broken") {
+            theme::flash(crate::app::Level::Warning)
+        } else if state.starts_with("fixed") {
+            theme::flash(crate::app::Level::Success)
+        } else {
+            theme::muted()
+        };
         lines.push(Line::from(vec![Span::styled(format!(" {} ", s.title), style)]));
         lines.push(Line::from(vec![Span::styled(format!("   lab {} · {} min · ", s.lab, s.minutes), theme::muted()), Span::styled(state, state_style)]));
     }

@@ -19,7 +19,15 @@ pub fn draw(frame: &mut Frame, app: &App, view: &StatsView) {
             Line::raw(""),
             Line::raw("No drills yet."),
             Line::raw(""),
-            Line::styled(format!("Press {key} to start: {} cards over {} lesson{} are waiting.", view.cards, app.pack.lessons.len(), if app.pack.lessons.len() == 1 { "" } else { "s" }), theme::muted()),
+            Line::styled(
+                format!(
+                    "Press {key} to start: {} cards over {} lesson{} are waiting.",
+                    view.cards,
+                    app.pack.lessons.len(),
+                    if app.pack.lessons.len() == 1 { "" } else { "s" }
+                ),
+                theme::muted(),
+            ),
         ];
         frame.render_widget(Paragraph::new(text), area);
         return;
@@ -39,8 +47,15 @@ fn draw_summary(frame: &mut Frame, area: Rect, view: &StatsView) {
         n => format!("{n} days"),
     };
     let lines = vec![
-        Line::from(vec![Span::styled("Streak      ", theme::muted()), Span::raw(streak), Span::styled(if s.today_reviews == 0 { "  (drill today to keep it)" } else { "" }, theme::muted())]),
-        Line::from(vec![Span::styled("Today       ", theme::muted()), Span::raw(format!("{} review{}", s.today_reviews, if s.today_reviews == 1 { "" } else { "s" }))]),
+        Line::from(vec![
+            Span::styled("Streak      ", theme::muted()),
+            Span::raw(streak),
+            Span::styled(if s.today_reviews == 0 { "  (drill today to keep it)" } else { "" }, theme::muted()),
+        ]),
+        Line::from(vec![
+            Span::styled("Today       ", theme::muted()),
+            Span::raw(format!("{} review{}", s.today_reviews, if s.today_reviews == 1 { "" } else { "s" })),
+        ]),
         Line::from(vec![Span::styled("Learnt      ", theme::muted()), Span::raw(format!("{} of {}, {} mature", s.items, view.cards.max(s.items), s.mature))]),
         Line::from(vec![Span::styled("Reviews     ", theme::muted()), Span::raw(format!("{} in the last 30 days", s.reviews_30))]),
     ];
@@ -48,10 +63,17 @@ fn draw_summary(frame: &mut Frame, area: Rect, view: &StatsView) {
     let block = Block::default().borders(Borders::ALL).border_style(theme::border()).title(" retention, 30 days ");
     match s.retention {
         Some(r) => {
-            let gauge = Gauge::default().block(block).gauge_style(Style::new().fg(theme::ACCENT)).ratio(f64::from(r.clamp(0.0, 1.0))).label(format!("{:.0}% recalled", r * 100.0));
+            let gauge = Gauge::default()
+                .block(block)
+                .gauge_style(Style::new().fg(theme::ACCENT))
+                .ratio(f64::from(r.clamp(0.0, 1.0)))
+                .label(format!("{:.0}% recalled", r * 100.0));
             frame.render_widget(gauge, Rect { height: 3, ..right });
         }
-        None => frame.render_widget(Paragraph::new(Line::styled("no reviews yet (first answers do not count)", theme::muted())).block(block), Rect { height: 3, ..right }),
+        None => frame.render_widget(
+            Paragraph::new(Line::styled("no reviews yet (first answers do not count)", theme::muted())).block(block),
+            Rect { height: 3, ..right },
+        ),
     }
 }
 
@@ -67,7 +89,11 @@ fn draw_forecast(frame: &mut Frame, area: Rect, view: &StatsView) {
                 1 => "+1".to_string(),
                 d => format!("+{d}"),
             };
-            Bar::default().value(*n as u64).label(Line::from(label)).style(Style::new().fg(theme::ACCENT)).value_style(Style::new().fg(ratatui::style::Color::Black).bg(theme::ACCENT))
+            Bar::default()
+                .value(*n as u64)
+                .label(Line::from(label))
+                .style(Style::new().fg(theme::ACCENT))
+                .value_style(Style::new().fg(ratatui::style::Color::Black).bg(theme::ACCENT))
         })
         .collect();
     let width = (area.width.saturating_sub(2) / s.forecast.len().max(1) as u16).saturating_sub(1).clamp(1, 5);

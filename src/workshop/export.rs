@@ -94,7 +94,19 @@ impl Report {
     /// named `=HYPERLINK(...)`) are prefixed with `'`.
     pub fn csv(&self) -> Result<String, csv::Error> {
         let mut w = csv::Writer::from_writer(Vec::new());
-        w.write_record(["workshop", "learner_id", "learner", "exercise", "step", "state", "completed", "completed_at", "checks", "hints", "solution_revealed"])?;
+        w.write_record([
+            "workshop",
+            "learner_id",
+            "learner",
+            "exercise",
+            "step",
+            "state",
+            "completed",
+            "completed_at",
+            "checks",
+            "hints",
+            "solution_revealed",
+        ])?;
         for l in &self.learners {
             for s in &l.steps {
                 let completed = if s.state == "done" { "yes" } else { "no" };

@@ -20,7 +20,16 @@ pub fn fold(previous: Option<StoredCell>, event: &Event) -> Option<StoredCell> {
         return None;
     }
     let mut s = previous.unwrap_or(StoredCell {
-        cell: Cell { state: CellState::Opened, failing_since: None, message: None, checks: 0, hints: 0, solution: false, updated_at: event.at, completed_at: None },
+        cell: Cell {
+            state: CellState::Opened,
+            failing_since: None,
+            message: None,
+            checks: 0,
+            hints: 0,
+            solution: false,
+            updated_at: event.at,
+            completed_at: None,
+        },
         last_check_at: None,
     });
     let c = &mut s.cell;
@@ -69,7 +78,18 @@ mod tests {
     use super::*;
 
     fn ev(kind: EventKind, at: i64, status: Option<CheckStatus>, message: Option<&str>) -> Event {
-        Event { id: format!("e{at}"), at, kind, exercise: Some("irsa".into()), step: Some("trust".into()), status, message: message.map(Into::into), hints: None, reviewed: None, correct: None }
+        Event {
+            id: format!("e{at}"),
+            at,
+            kind,
+            exercise: Some("irsa".into()),
+            step: Some("trust".into()),
+            status,
+            message: message.map(Into::into),
+            hints: None,
+            reviewed: None,
+            correct: None,
+        }
     }
 
     #[test]

@@ -9,26 +9,12 @@ use kubedojo::content::{CheckSpec, Loc};
 async fn every_catalogue_kind_is_implemented() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = live::unreachable_kubeconfig(dir.path());
-    let backend = Backend::connect(&TargetOptions {
-        kind: Some(TargetKind::Kind),
-        kubeconfig: Some(path),
-        ..Default::default()
-    })
-    .await;
+    let backend = Backend::connect(&TargetOptions { kind: Some(TargetKind::Kind), kubeconfig: Some(path), ..Default::default() }).await;
     let vars = Default::default();
     for kind in KINDS {
-        let spec = CheckSpec {
-            kind: kind.id.to_string(),
-            params: Default::default(),
-            loc: Loc::default(),
-        };
+        let spec = CheckSpec { kind: kind.id.to_string(), params: Default::default(), loc: Loc::default() };
         let r = kubedojo::checks::engine::run_one(&backend, &spec, &vars).await;
-        assert!(
-            !r.message.contains("not implemented"),
-            "{}: {}",
-            kind.id,
-            r.message
-        );
+        assert!(!r.message.contains("not implemented"), "{}: {}", kind.id, r.message);
         assert_eq!(r.check, kind.id);
     }
 }

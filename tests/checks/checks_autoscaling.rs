@@ -1,5 +1,6 @@
 //! Cluster Autoscaler and Karpenter checks.
 
+use crate::live::*;
 use aws_sdk_eks::types::CapacityTypes;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{ConfigMap, ServiceAccount};
@@ -7,7 +8,6 @@ use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomRe
 use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, PostParams};
 use kubedojo::checks::CheckStatus::*;
 use kubedojo::checks::backend::Aws;
-use crate::live::*;
 use serde_json::json;
 
 fn ca(cluster: &str, sa: &str, node_selector: serde_json::Value) -> serde_json::Value {
@@ -37,9 +37,7 @@ async fn status_map(c: &kube::Client, ns: &str, updated: &str) {
 }
 
 fn now_ca() -> String {
-    k8s_openapi::jiff::Timestamp::now()
-        .strftime("%Y-%m-%d %H:%M:%S%.3f +0000 UTC")
-        .to_string()
+    k8s_openapi::jiff::Timestamp::now().strftime("%Y-%m-%d %H:%M:%S%.3f +0000 UTC").to_string()
 }
 
 #[tokio::test]
@@ -48,70 +46,22 @@ async fn ca_deployed_cases() {
     let c = client(&b);
     let v = vars(&[]);
     let empty = namespace(&c, "ca-none").await;
-    assert_status(
-        &run(&b, &spec("ca.deployed", &[("namespace", &empty)]), &v).await,
-        Fail,
-        "No Cluster Autoscaler (no container with --cloud-provider=aws",
-    );
+    assert_status(&run(&b, &spec("ca.deployed", &[("namespace", &empty)]), &v).await, Fail, "No Cluster Autoscaler (no container with --cloud-provider=aws");
     let ns = namespace(&c, "ca").await;
-    let _: ServiceAccount =
-        create(&c, &ns, json!({"metadata": {"name": "cluster-autoscaler"}})).await;
-    let _: Deployment = create(
-        &c,
-        &ns,
-        ca("lab", "cluster-autoscaler", json!({"type": "kwok"})),
-    )
-    .await;
+    let _: ServiceAccount = create(&c, &ns, json!({"metadata": {"name": "cluster-autoscaler"}})).await;
+    let _: Deployment = create(&c, &ns, ca("lab", "cluster-autoscaler", json!({"type": "kwok"}))).await;
     let s = spec("ca.deployed", &[("namespace", &ns)]);
-    assert_status(
-        &run_until(&b, &s, &v, Warn, "has not written").await,
-        Warn,
-        "has not written ConfigMap",
-    );
+    assert_status(&run_until(&b, &s, &v, Warn, "has not written").await, Warn, "has not written ConfigMap");
     status_map(&c, &ns, &now_ca()).await;
-    assert_status(
-        &run(&b, &s, &v).await,
-        Pass,
-        "cluster-autoscaler 1/1 available, status updated",
-    );
+    assert_status(&run(&b, &s, &v).await, Pass, "cluster-autoscaler 1/1 available, status updated");
     let stale = namespace(&c, "ca-stale").await;
-    let _: ServiceAccount = create(
-        &c,
-        &stale,
-        json!({"metadata": {"name": "cluster-autoscaler"}}),
-    )
-    .await;
-    let _: Deployment = create(
-        &c,
-        &stale,
-        ca("lab", "cluster-autoscaler", json!({"type": "kwok"})),
-    )
-    .await;
+    let _: ServiceAccount = create(&c, &stale, json!({"metadata": {"name": "cluster-autoscaler"}})).await;
+    let _: Deployment = create(&c, &stale, ca("lab", "cluster-autoscaler", json!({"type": "kwok"}))).await;
     status_map(&c, &stale, "2026-01-01 00:00:00.000 +0000 UTC").await;
-    assert_status(
-        &run_until(
-            &b,
-            &spec("ca.deployed", &[("namespace", &stale)]),
-            &v,
-            Fail,
-            "stale",
-        )
-        .await,
-        Fail,
-        "status ConfigMap stale since 2026-01-01",
-    );
+    assert_status(&run_until(&b, &spec("ca.deployed", &[("namespace", &stale)]), &v, Fail, "stale").await, Fail, "status ConfigMap stale since 2026-01-01");
     let down = namespace(&c, "ca-down").await;
-    let _: Deployment = create(
-        &c,
-        &down,
-        ca("lab", "cluster-autoscaler", json!({"no-such-node": "x"})),
-    )
-    .await;
-    assert_status(
-        &run(&b, &spec("ca.deployed", &[("namespace", &down)]), &v).await,
-        Fail,
-        "cluster-autoscaler 0/1 available",
-    );
+    let _: Deployment = create(&c, &down, ca("lab", "cluster-autoscaler", json!({"no-such-node": "x"}))).await;
+    assert_status(&run(&b, &spec("ca.deployed", &[("namespace", &down)]), &v).await, Fail, "cluster-autoscaler 0/1 available");
 }
 
 async fn cluster_and_group(aws: &Aws, tags: &[(&str, &str)]) -> String {
@@ -127,33 +77,21 @@ async fn cluster_and_group(aws: &Aws, tags: &[(&str, &str)]) -> String {
 async fn ca_autodiscovery_cases() {
     let b = backend(None, true).await;
     let c = client(&b);
-    let tagged = cluster_and_group(
-        aws(&b),
-        &[
-            ("k8s.io/cluster-autoscaler/enabled", "true"),
-            ("k8s.io/cluster-autoscaler/{cluster}", "owned"),
-        ],
-    )
-    .await;
-    let untagged =
-        cluster_and_group(aws(&b), &[("k8s.io/cluster-autoscaler/enabled", "true")]).await;
+    let tagged = cluster_and_group(aws(&b), &[("k8s.io/cluster-autoscaler/enabled", "true"), ("k8s.io/cluster-autoscaler/{cluster}", "owned")]).await;
+    let untagged = cluster_and_group(aws(&b), &[("k8s.io/cluster-autoscaler/enabled", "true")]).await;
     let ns = namespace(&c, "ca-disc").await;
     let _: Deployment = create(&c, &ns, ca(&tagged, "default", json!({"type": "kwok"}))).await;
     let s = spec("ca.autodiscovery", &[("namespace", &ns)]);
-    assert_per_cluster(&b, &s, &[(&tagged, Pass, &format!("CA discovers {tagged}'s tagged ASGs")), (&untagged, Fail, &format!("flag names cluster {tagged}, expected {untagged}"))]).await;
-    let ns2 = namespace(&c, "ca-disc").await;
-    let _: Deployment = create(&c, &ns2, ca(&untagged, "default", json!({"type": "kwok"}))).await;
-    let r = run(
+    assert_per_cluster(
         &b,
-        &spec("ca.autodiscovery", &[("namespace", &ns2)]),
-        &vars(&[("cluster", &untagged)]),
+        &s,
+        &[(&tagged, Pass, &format!("CA discovers {tagged}'s tagged ASGs")), (&untagged, Fail, &format!("flag names cluster {tagged}, expected {untagged}"))],
     )
     .await;
-    assert_status(
-        &r,
-        Fail,
-        &format!("(general) lacks tag k8s.io/cluster-autoscaler/{untagged}: CA ignores it"),
-    );
+    let ns2 = namespace(&c, "ca-disc").await;
+    let _: Deployment = create(&c, &ns2, ca(&untagged, "default", json!({"type": "kwok"}))).await;
+    let r = run(&b, &spec("ca.autodiscovery", &[("namespace", &ns2)]), &vars(&[("cluster", &untagged)])).await;
+    assert_status(&r, Fail, &format!("(general) lacks tag k8s.io/cluster-autoscaler/{untagged}: CA ignores it"));
 }
 
 #[tokio::test]
@@ -163,10 +101,7 @@ async fn ca_iam_cases() {
     let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::123456789012:oidc-provider/x"},"Action":"sts:AssumeRoleWithWebIdentity"}]}"#;
     // the upstream policy: scaling actions only on ASGs tagged for this cluster
     let scaling = |cluster: &str, describe_nodegroup: bool| {
-        let mut read = vec![
-            "autoscaling:DescribeAutoScalingGroups",
-            "ec2:DescribeLaunchTemplateVersions",
-        ];
+        let mut read = vec!["autoscaling:DescribeAutoScalingGroups", "ec2:DescribeLaunchTemplateVersions"];
         if describe_nodegroup {
             read.push("eks:DescribeNodegroup");
         }
@@ -179,11 +114,7 @@ async fn ca_iam_cases() {
     };
     let cluster = "kubedojo-lab";
     let mut arns = Vec::new();
-    for (label, doc) in [
-        ("full", scaling(cluster, true)),
-        ("nodescribe", scaling(cluster, false)),
-        ("otherlab", scaling("other-lab", true)),
-    ] {
+    for (label, doc) in [("full", scaling(cluster, true)), ("nodescribe", scaling(cluster, false)), ("otherlab", scaling("other-lab", true))] {
         let name = unique(&format!("ca-{label}"));
         let arn = iam_role(aws(&b), &name, trust).await;
         inline_policy(aws(&b), &name, "ca", &doc).await;
@@ -193,27 +124,14 @@ async fn ca_iam_cases() {
     let cases = [
         (Some(&arns[0]), Pass, "may scale the node groups' ASGs"),
         (Some(&arns[1]), Warn, "not eks:DescribeNodegroup"),
-        (
-            Some(&arns[2]),
-            Fail,
-            "autoscaling:SetDesiredCapacity → implicitDeny",
-        ),
+        (Some(&arns[2]), Fail, "autoscaling:SetDesiredCapacity → implicitDeny"),
         (None, Fail, "has no AWS identity of its own"),
     ];
     for (arn, status, part) in cases {
         let ns = namespace(&c, "ca-iam").await;
         annotated_sa(&c, &ns, "cluster-autoscaler", arn.map(String::as_str)).await;
-        let _: Deployment = create(
-            &c,
-            &ns,
-            ca(cluster, "cluster-autoscaler", json!({"type": "kwok"})),
-        )
-        .await;
-        assert_status(
-            &run(&b, &spec("ca.iam", &[("namespace", &ns)]), &v).await,
-            status,
-            part,
-        );
+        let _: Deployment = create(&c, &ns, ca(cluster, "cluster-autoscaler", json!({"type": "kwok"}))).await;
+        assert_status(&run(&b, &spec("ca.iam", &[("namespace", &ns)]), &v).await, status, part);
     }
 }
 
@@ -238,75 +156,28 @@ async fn karpenter_cases() {
     let c = client(&b);
     let crds: Api<CustomResourceDefinition> = Api::all(c.clone());
     // start from no Karpenter (the cluster may keep CRDs from an earlier run)
-    let _ = crds
-        .delete("nodepools.karpenter.sh", &Default::default())
-        .await;
+    let _ = crds.delete("nodepools.karpenter.sh", &Default::default()).await;
     let ns = namespace(&c, "karpenter").await;
     let s = spec("karpenter.ready", &[("namespace", &ns)]);
     let v = vars(&[]);
-    assert_status(
-        &run_until(&b, &s, &v, Fail, "nodepools").await,
-        Fail,
-        "CRD nodepools.karpenter.sh missing",
-    );
+    assert_status(&run_until(&b, &s, &v, Fail, "nodepools").await, Fail, "CRD nodepools.karpenter.sh missing");
     crd(&c, "karpenter.sh", "NodePool", "nodepools", "v1", "Cluster").await;
-    crd(
-        &c,
-        "karpenter.k8s.aws",
-        "EC2NodeClass",
-        "ec2nodeclasses",
-        "v1",
-        "Cluster",
-    )
-    .await;
-    assert_status(
-        &run_until(&b, &s, &v, Fail, "not found").await,
-        Fail,
-        &format!("Deployment {ns}/karpenter not found"),
-    );
+    crd(&c, "karpenter.k8s.aws", "EC2NodeClass", "ec2nodeclasses", "v1", "Cluster").await;
+    assert_status(&run_until(&b, &s, &v, Fail, "not found").await, Fail, &format!("Deployment {ns}/karpenter not found"));
     let karpenter = |queue: Option<&str>| {
-        let env = queue
-            .map(|q| json!([{"name": "INTERRUPTION_QUEUE", "value": q}]))
-            .unwrap_or(json!([]));
+        let env = queue.map(|q| json!([{"name": "INTERRUPTION_QUEUE", "value": q}])).unwrap_or(json!([]));
         json!({"metadata": {"name": "karpenter"}, "spec": {"selector": {"matchLabels": {"app": "karpenter"}}, "template": {"metadata": {"labels": {"app": "karpenter"}}, "spec": {"nodeSelector": {"type": "kwok"}, "containers": [{"name": "controller", "image": "public.ecr.aws/karpenter/controller:1.8.0", "env": env}]}}}})
     };
     let _: Deployment = create(&c, &ns, karpenter(None)).await;
-    assert_status(
-        &run_until(&b, &s, &v, Fail, "0 NodePools").await,
-        Fail,
-        "Karpenter present but 0 NodePools",
-    );
-    let pools: Api<DynamicObject> = Api::all_with(
-        c.clone(),
-        &ApiResource::from_gvk_with_plural(
-            &GroupVersionKind::gvk("karpenter.sh", "v1", "NodePool"),
-            "nodepools",
-        ),
-    );
+    assert_status(&run_until(&b, &s, &v, Fail, "0 NodePools").await, Fail, "Karpenter present but 0 NodePools");
+    let pools: Api<DynamicObject> =
+        Api::all_with(c.clone(), &ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk("karpenter.sh", "v1", "NodePool"), "nodepools"));
     let pool: DynamicObject = serde_json::from_value(json!({"apiVersion": "karpenter.sh/v1", "kind": "NodePool", "metadata": {"name": unique("general")}, "spec": {"template": {"spec": {"nodeClassRef": {"group": "karpenter.k8s.aws", "kind": "EC2NodeClass", "name": "default"}, "requirements": []}}}})).expect("pool");
-    pools
-        .create(&PostParams::default(), &pool)
-        .await
-        .expect("nodepool");
-    assert_status(
-        &run(&b, &s, &v).await,
-        Warn,
-        "settings.interruptionQueue is unset",
-    );
+    pools.create(&PostParams::default(), &pool).await.expect("nodepool");
+    assert_status(&run(&b, &s, &v).await, Warn, "settings.interruptionQueue is unset");
     let ns2 = namespace(&c, "karpenter").await;
     let _: Deployment = create(&c, &ns2, karpenter(Some("kubedojo-lab"))).await;
-    assert_status(
-        &run_until(
-            &b,
-            &spec("karpenter.ready", &[("namespace", &ns2)]),
-            &v,
-            Pass,
-            "queue",
-        )
-        .await,
-        Pass,
-        "and an interruption queue",
-    );
+    assert_status(&run_until(&b, &spec("karpenter.ready", &[("namespace", &ns2)]), &v, Pass, "queue").await, Pass, "and an interruption queue");
 }
 
 #[tokio::test]
@@ -314,16 +185,33 @@ async fn ca_image_must_match_the_clusters_minor() {
     let b = backend(None, true).await;
     let c = client(&b);
     let cluster = unique("ca-minor");
-    aws(&b).eks.create_cluster().name(&cluster).role_arn("arn:aws:iam::123456789012:role/eks").version("1.36")
-        .resources_vpc_config(aws_sdk_eks::types::VpcConfigRequest::builder().subnet_ids("subnet-a").build()).send().await.expect("cluster");
+    aws(&b)
+        .eks
+        .create_cluster()
+        .name(&cluster)
+        .role_arn("arn:aws:iam::123456789012:role/eks")
+        .version("1.36")
+        .resources_vpc_config(aws_sdk_eks::types::VpcConfigRequest::builder().subnet_ids("subnet-a").build())
+        .send()
+        .await
+        .expect("cluster");
     let v = table_vars(&[("cluster", &cluster)]);
     let ns = namespace(&c, "ca-minor").await;
     let _: ServiceAccount = create(&c, &ns, json!({"metadata": {"name": "cluster-autoscaler"}})).await;
     let _: Deployment = create(&c, &ns, ca(&cluster, "cluster-autoscaler", json!({"type": "kwok"}))).await; // v1.35.0
     let s = spec("ca.deployed", &[("namespace", &ns)]);
     let r = run_until(&b, &s, &v, Fail, "release for Kubernetes 1.35").await;
-    assert_status(&r, Fail, "cluster-autoscaler runs registry.k8s.io/autoscaling/cluster-autoscaler:v1.35.0, the release for Kubernetes 1.35, on a 1.36 cluster");
-    assert!(r.message.contains(&format!("kubectl -n {ns} set image deployment/cluster-autoscaler cluster-autoscaler=registry.k8s.io/autoscaling/cluster-autoscaler:v1.36.1")), "the table's release for 1.36: {r:?}");
+    assert_status(
+        &r,
+        Fail,
+        "cluster-autoscaler runs registry.k8s.io/autoscaling/cluster-autoscaler:v1.35.0, the release for Kubernetes 1.35, on a 1.36 cluster",
+    );
+    assert!(
+        r.message.contains(&format!(
+            "kubectl -n {ns} set image deployment/cluster-autoscaler cluster-autoscaler=registry.k8s.io/autoscaling/cluster-autoscaler:v1.36.1"
+        )),
+        "the table's release for 1.36: {r:?}"
+    );
     assert_eq!(r.expected.as_deref(), Some("a v1.36.x image for the 1.36 cluster"));
 
     let api: kube::Api<Deployment> = kube::Api::namespaced(c.clone(), &ns);
@@ -357,7 +245,12 @@ async fn ca_autodiscovery_flag_missing_or_naming_no_cluster() {
     assert_status(&r, Fail, "no --node-group-auto-discovery flag: CA manages no node group");
     assert_eq!(r.found.as_deref(), Some("no flag"));
     assert_eq!(r.expected, Some(format!("asg:tag=k8s.io/cluster-autoscaler/enabled,k8s.io/cluster-autoscaler/{cluster}")));
-    assert_eq!(r.next, Some(format!("add {want} to the container command of {ns}/cluster-autoscaler: kubectl apply -f cluster-autoscaler/cluster-autoscaler.yaml (it has the flag), or kubectl -n {ns} edit deployment cluster-autoscaler")));
+    assert_eq!(
+        r.next,
+        Some(format!(
+            "add {want} to the container command of {ns}/cluster-autoscaler: kubectl apply -f cluster-autoscaler/cluster-autoscaler.yaml (it has the flag), or kubectl -n {ns} edit deployment cluster-autoscaler"
+        ))
+    );
 
     // only the enabled tag: CA would take every cluster's ASGs in the region
     let ns2 = namespace(&c, "ca-nocluster").await;
@@ -366,7 +259,12 @@ async fn ca_autodiscovery_flag_missing_or_naming_no_cluster() {
     assert_status(&r, Fail, "--node-group-auto-discovery=asg:tag=k8s.io/cluster-autoscaler/enabled names no cluster");
     assert_eq!(r.found.as_deref(), Some("asg:tag=k8s.io/cluster-autoscaler/enabled"));
     assert_eq!(r.expected, Some(format!("…,k8s.io/cluster-autoscaler/{cluster}")));
-    assert_eq!(r.next, Some(format!("set the container's flag to {want}: kubectl -n {ns2} edit deployment cluster-autoscaler, or kubectl apply -f cluster-autoscaler/cluster-autoscaler.yaml (kubedojo files writes it for cluster {cluster})")));
+    assert_eq!(
+        r.next,
+        Some(format!(
+            "set the container's flag to {want}: kubectl -n {ns2} edit deployment cluster-autoscaler, or kubectl apply -f cluster-autoscaler/cluster-autoscaler.yaml (kubedojo files writes it for cluster {cluster})"
+        ))
+    );
     delete_namespace(&c, &ns).await;
     delete_namespace(&c, &ns2).await;
 }

@@ -2,22 +2,16 @@
 //! moto gives every cluster of a region the same OIDC issuer, so tests that need their own
 //! issuer (and provider) each use their own region.
 
+use crate::live::*;
 use aws_sdk_eks::types::{EncryptionConfig, Provider, VpcConfigRequest};
 use k8s_openapi::api::core::v1::{Pod, ServiceAccount};
 use kubedojo::checks::CheckStatus::*;
 use kubedojo::checks::backend::Aws;
-use crate::live::*;
 use serde_json::json;
 
 const ACCOUNT: &str = "123456789012"; // moto's account
 
-async fn create_cluster(
-    aws: &Aws,
-    name: &str,
-    private: bool,
-    public_cidrs: &[&str],
-    kms: bool,
-) -> String {
+async fn create_cluster(aws: &Aws, name: &str, private: bool, public_cidrs: &[&str], kms: bool) -> String {
     let mut vpc = VpcConfigRequest::builder()
         .subnet_ids("subnet-aaaa")
         .subnet_ids("subnet-bbbb")
@@ -26,60 +20,32 @@ async fn create_cluster(
     for c in public_cidrs {
         vpc = vpc.public_access_cidrs(*c);
     }
-    let mut req = aws
-        .eks
-        .create_cluster()
-        .name(name)
-        .role_arn(format!("arn:aws:iam::{ACCOUNT}:role/eks"))
-        .version("1.35")
-        .resources_vpc_config(vpc.build());
+    let mut req = aws.eks.create_cluster().name(name).role_arn(format!("arn:aws:iam::{ACCOUNT}:role/eks")).version("1.35").resources_vpc_config(vpc.build());
     if kms {
         req = req.encryption_config(
             EncryptionConfig::builder()
                 .resources("secrets")
-                .provider(
-                    Provider::builder()
-                        .key_arn(format!("arn:aws:kms:eu-west-1:{ACCOUNT}:key/abc"))
-                        .build(),
-                )
+                .provider(Provider::builder().key_arn(format!("arn:aws:kms:eu-west-1:{ACCOUNT}:key/abc")).build())
                 .build(),
         );
     }
     let out = req.send().await.expect("create cluster in moto");
-    out.cluster
-        .and_then(|c| c.identity?.oidc?.issuer)
-        .unwrap_or_default()
+    out.cluster.and_then(|c| c.identity?.oidc?.issuer).unwrap_or_default()
 }
 
 #[tokio::test]
 async fn identity_resolves_and_account_is_compared() {
     let b = backend(None, true).await;
-    let r = run(
-        &b,
-        &spec("preflight.identity", &[]),
-        &vars(&[("account", ACCOUNT)]),
-    )
-    .await;
+    let r = run(&b, &spec("preflight.identity", &[]), &vars(&[("account", ACCOUNT)])).await;
     assert_status(&r, Pass, &format!("in account {ACCOUNT}"));
-    let r = run(
-        &b,
-        &spec("preflight.identity", &[]),
-        &vars(&[("account", "111122223333")]),
-    )
-    .await;
+    let r = run(&b, &spec("preflight.identity", &[]), &vars(&[("account", "111122223333")])).await;
     assert_status(&r, Fail, "Account 123456789012 ≠ lab account 111122223333");
 }
 
 #[tokio::test]
 async fn aws_checks_skip_without_aws() {
     let b = backend(None, false).await;
-    for kind in [
-        "preflight.identity",
-        "cluster.private-endpoint",
-        "secrets.kms",
-        "irsa.oidc-provider",
-        "irsa.trust-policy",
-    ] {
+    for kind in ["preflight.identity", "cluster.private-endpoint", "secrets.kms", "irsa.oidc-provider", "irsa.trust-policy"] {
         let r = run(&b, &spec(kind, &[]), &vars(&[])).await;
         assert_status(&r, Skip, "a kwok cluster has none");
     }
@@ -119,7 +85,11 @@ async fn cluster_support_status_through_the_calendar() {
 
     // in extended support: found, expected, the cost difference and the upgrade command
     let r = run_on(&b, &s, &v, "2027-04-01").await;
-    assert_status(&r, Fail, "Kubernetes 1.35 is in extended support since 2027-03-27 (until 2028-03-27): the control plane bills $0.60/h instead of $0.10/h ($0.50/h, about $365 a month, more)");
+    assert_status(
+        &r,
+        Fail,
+        "Kubernetes 1.35 is in extended support since 2027-03-27 (until 2028-03-27): the control plane bills $0.60/h instead of $0.10/h ($0.50/h, about $365 a month, more)",
+    );
     assert!(r.message.contains(&format!("eksctl upgrade cluster --name {name} --region eu-west-1 --version 1.36 --approve")), "{r:?}");
     assert!(r.message.contains("source: the course's version table"), "{r:?}");
     assert_eq!((r.found.as_deref(), r.expected.as_deref()), (Some("Kubernetes 1.35, extended support"), Some("a Kubernetes version in EKS standard support")));
@@ -130,14 +100,30 @@ async fn cluster_support_status_through_the_calendar() {
 
     // a version the table does not know: said, not guessed
     let newer = unique("support");
-    aws(&b).eks.create_cluster().name(&newer).role_arn(format!("arn:aws:iam::{ACCOUNT}:role/eks")).version("1.99")
-        .resources_vpc_config(VpcConfigRequest::builder().subnet_ids("subnet-aaaa").build()).send().await.expect("cluster");
+    aws(&b)
+        .eks
+        .create_cluster()
+        .name(&newer)
+        .role_arn(format!("arn:aws:iam::{ACCOUNT}:role/eks"))
+        .version("1.99")
+        .resources_vpc_config(VpcConfigRequest::builder().subnet_ids("subnet-aaaa").build())
+        .send()
+        .await
+        .expect("cluster");
     let r = run_on(&b, &s, &table_vars(&[("cluster", &newer)]), "2026-12-06").await;
     assert_status(&r, Warn, "Kubernetes 1.99, whose support status neither source knows");
     // a version older than every release in the table left support long ago
     let older = unique("support");
-    aws(&b).eks.create_cluster().name(&older).role_arn(format!("arn:aws:iam::{ACCOUNT}:role/eks")).version("1.27")
-        .resources_vpc_config(VpcConfigRequest::builder().subnet_ids("subnet-aaaa").build()).send().await.expect("cluster");
+    aws(&b)
+        .eks
+        .create_cluster()
+        .name(&older)
+        .role_arn(format!("arn:aws:iam::{ACCOUNT}:role/eks"))
+        .version("1.27")
+        .resources_vpc_config(VpcConfigRequest::builder().subnet_ids("subnet-aaaa").build())
+        .send()
+        .await
+        .expect("cluster");
     let r = run_on(&b, &s, &table_vars(&[("cluster", &older), ("region", "eu-west-1")]), "2026-12-06").await;
     assert_status(&r, Fail, "Kubernetes 1.27 is past the end of extended support");
 }
@@ -149,7 +135,8 @@ async fn private_endpoint_pass_warn_fail() {
     create_cluster(aws(&b), &private, true, &[], false).await;
     create_cluster(aws(&b), &open, true, &["0.0.0.0/0"], false).await;
     create_cluster(aws(&b), &public, false, &["0.0.0.0/0"], false).await;
-    let cases = [(private.as_str(), Pass, "private endpoint only"), (&open, Warn, "public endpoint open to 0.0.0.0/0"), (&public, Fail, "endpointPrivateAccess=false")];
+    let cases =
+        [(private.as_str(), Pass, "private endpoint only"), (&open, Warn, "public endpoint open to 0.0.0.0/0"), (&public, Fail, "endpointPrivateAccess=false")];
     assert_per_cluster(&b, &spec("cluster.private-endpoint", &[]), &cases).await;
 }
 
@@ -164,19 +151,11 @@ async fn secrets_kms_pass_or_fail() {
 }
 
 async fn provider(aws: &Aws, issuer: &str, audiences: &[&str]) -> String {
-    let mut req = aws
-        .iam
-        .create_open_id_connect_provider()
-        .url(issuer)
-        .thumbprint_list("9e99a48a9960b14926bb7f3b02e22da2b0ab7280");
+    let mut req = aws.iam.create_open_id_connect_provider().url(issuer).thumbprint_list("9e99a48a9960b14926bb7f3b02e22da2b0ab7280");
     for a in audiences {
         req = req.client_id_list(*a);
     }
-    req.send()
-        .await
-        .expect("create OIDC provider")
-        .open_id_connect_provider_arn
-        .unwrap_or_default()
+    req.send().await.expect("create OIDC provider").open_id_connect_provider_arn.unwrap_or_default()
 }
 
 #[tokio::test]
@@ -187,42 +166,18 @@ async fn oidc_provider_missing_then_wrong_audience_then_right() {
     let issuer = create_cluster(aws(&b), &name, true, &[], false).await;
     // the emulator outlives test runs: remove a provider an earlier run left for this issuer
     let host = issuer.trim_start_matches("https://");
-    for p in aws(&b)
-        .iam
-        .list_open_id_connect_providers()
-        .send()
-        .await
-        .expect("list")
-        .open_id_connect_provider_list
-        .unwrap_or_default()
-    {
+    for p in aws(&b).iam.list_open_id_connect_providers().send().await.expect("list").open_id_connect_provider_list.unwrap_or_default() {
         if let Some(arn) = p.arn.filter(|a| a.ends_with(host)) {
-            aws(&b)
-                .iam
-                .delete_open_id_connect_provider()
-                .open_id_connect_provider_arn(arn)
-                .send()
-                .await
-                .expect("delete");
+            aws(&b).iam.delete_open_id_connect_provider().open_id_connect_provider_arn(arn).send().await.expect("delete");
         }
     }
     let s = spec("irsa.oidc-provider", &[]);
     let v = vars(&[("cluster", &name)]);
-    assert_status(
-        &run(&b, &s, &v).await,
-        Fail,
-        "No IAM OIDC provider for https://oidc.eks.ap-southeast-2",
-    );
+    assert_status(&run(&b, &s, &v).await, Fail, "No IAM OIDC provider for https://oidc.eks.ap-southeast-2");
     let arn = provider(aws(&b), &issuer, &["other-audience"]).await;
     assert_status(&run(&b, &s, &v).await, Fail, "lack sts.amazonaws.com");
     // moto lacks AddClientIDToOpenIDConnectProvider: replace the provider instead
-    aws(&b)
-        .iam
-        .delete_open_id_connect_provider()
-        .open_id_connect_provider_arn(&arn)
-        .send()
-        .await
-        .expect("delete provider");
+    aws(&b).iam.delete_open_id_connect_provider().open_id_connect_provider_arn(&arn).send().await.expect("delete provider");
     provider(aws(&b), &issuer, &["sts.amazonaws.com"]).await;
     assert_status(&run(&b, &s, &v).await, Pass, "trusts sts.amazonaws.com");
 }
@@ -250,59 +205,21 @@ async fn sa_annotation_cases() {
     let c = client(&b);
     let ns = namespace(&c, "irsa-sa").await;
     let role_name = unique("reader");
-    let arn = iam_role(
-        aws(&b),
-        &role_name,
-        &trust(
-            "arn:aws:iam::123456789012:oidc-provider/x",
-            "x",
-            "system:serviceaccount:a:b",
-            None,
-        ),
-    )
-    .await;
+    let arn = iam_role(aws(&b), &role_name, &trust("arn:aws:iam::123456789012:oidc-provider/x", "x", "system:serviceaccount:a:b", None)).await;
     annotated_sa(&c, &ns, "good", Some(&arn)).await;
-    annotated_sa(
-        &c,
-        &ns,
-        "missing-role",
-        Some("arn:aws:iam::123456789012:role/no-such-role-xyz"),
-    )
-    .await;
+    annotated_sa(&c, &ns, "missing-role", Some("arn:aws:iam::123456789012:role/no-such-role-xyz")).await;
     annotated_sa(&c, &ns, "bad-arn", Some("s3-reader")).await;
     annotated_sa(&c, &ns, "bare", None).await;
-    let check = |sa: &str| {
-        spec(
-            "irsa.sa-annotation",
-            &[("namespace", &ns), ("serviceAccount", sa)],
-        )
-        .clone()
-    };
+    let check = |sa: &str| spec("irsa.sa-annotation", &[("namespace", &ns), ("serviceAccount", sa)]).clone();
     let v = vars(&[]);
     assert_status(&run(&b, &check("good"), &v).await, Pass, "which exists");
-    assert_status(
-        &run(&b, &check("missing-role"), &v).await,
-        Fail,
-        "NoSuchEntity",
-    );
-    assert_status(
-        &run(&b, &check("bad-arn"), &v).await,
-        Fail,
-        "is not a role ARN",
-    );
-    assert_status(
-        &run(&b, &check("bare"), &v).await,
-        Fail,
-        "has no eks.amazonaws.com/role-arn annotation",
-    );
+    assert_status(&run(&b, &check("missing-role"), &v).await, Fail, "NoSuchEntity");
+    assert_status(&run(&b, &check("bad-arn"), &v).await, Fail, "is not a role ARN");
+    assert_status(&run(&b, &check("bare"), &v).await, Fail, "has no eks.amazonaws.com/role-arn annotation");
     assert_status(&run(&b, &check("nobody"), &v).await, Fail, "not found");
     // without AWS: the annotation alone
     let local = backend(None, false).await;
-    assert_status(
-        &run(&local, &check("good"), &v).await,
-        Pass,
-        "not looked up: no AWS",
-    );
+    assert_status(&run(&local, &check("good"), &v).await, Pass, "not looked up: no AWS");
 }
 
 #[tokio::test]
@@ -316,48 +233,16 @@ async fn trust_policy_pass_and_every_failure() {
     let ns = namespace(&c, "irsa-trust").await;
     let subject = format!("system:serviceaccount:{ns}:s3-reader");
     let cases = [
-        (
-            "good",
-            trust(&provider_arn, &host, &subject, Some("sts.amazonaws.com")),
-            Pass,
-            "trusts exactly",
-        ),
-        (
-            "badaud",
-            trust(&provider_arn, &host, &subject, Some("sts.amazon.com")),
-            Fail,
-            "aud sts.amazon.com, expected sts.amazonaws.com",
-        ),
-        (
-            "badsub",
-            trust(
-                &provider_arn,
-                &host,
-                &format!("system:serviceaccount:{ns}:s3-readr"),
-                Some("sts.amazonaws.com"),
-            ),
-            Fail,
-            "sub system:serviceaccount",
-        ),
+        ("good", trust(&provider_arn, &host, &subject, Some("sts.amazonaws.com")), Pass, "trusts exactly"),
+        ("badaud", trust(&provider_arn, &host, &subject, Some("sts.amazon.com")), Fail, "aud sts.amazon.com, expected sts.amazonaws.com"),
+        ("badsub", trust(&provider_arn, &host, &format!("system:serviceaccount:{ns}:s3-readr"), Some("sts.amazonaws.com")), Fail, "sub system:serviceaccount"),
         (
             "othercluster",
-            trust(
-                &format!(
-                    "arn:aws:iam::{ACCOUNT}:oidc-provider/oidc.eks.eu-north-1.amazonaws.com/id/OTHER"
-                ),
-                &host,
-                &subject,
-                None,
-            ),
+            trust(&format!("arn:aws:iam::{ACCOUNT}:oidc-provider/oidc.eks.eu-north-1.amazonaws.com/id/OTHER"), &host, &subject, None),
             Fail,
             "role built for another cluster",
         ),
-        (
-            "nosub",
-            trust(&provider_arn, &host, "", Some("sts.amazonaws.com")),
-            Warn,
-            "every ServiceAccount",
-        ),
+        ("nosub", trust(&provider_arn, &host, "", Some("sts.amazonaws.com")), Warn, "every ServiceAccount"),
     ];
     for (label, doc, status, part) in cases {
         let role_name = unique(label);
@@ -365,15 +250,7 @@ async fn trust_policy_pass_and_every_failure() {
         let api: kube::Api<ServiceAccount> = kube::Api::namespaced(c.clone(), &ns);
         let _ = api.delete("s3-reader", &Default::default()).await;
         annotated_sa(&c, &ns, "s3-reader", Some(&arn)).await;
-        let r = run(
-            &b,
-            &spec(
-                "irsa.trust-policy",
-                &[("namespace", &ns), ("serviceAccount", "s3-reader")],
-            ),
-            &vars(&[("cluster", &cluster)]),
-        )
-        .await;
+        let r = run(&b, &spec("irsa.trust-policy", &[("namespace", &ns), ("serviceAccount", "s3-reader")]), &vars(&[("cluster", &cluster)])).await;
         assert_status(&r, status, part);
     }
 }
@@ -391,47 +268,26 @@ async fn pod_injection_pass_warn_and_fail() {
     let ns = namespace(&c, "irsa-pod").await;
     let arn = "arn:aws:iam::123456789012:role/s3-reader";
     annotated_sa(&c, &ns, "s3-reader", Some(arn)).await;
-    let s = spec(
-        "irsa.pod-injection",
-        &[("namespace", &ns), ("serviceAccount", "s3-reader")],
-    );
+    let s = spec("irsa.pod-injection", &[("namespace", &ns), ("serviceAccount", "s3-reader")]);
     let v = vars(&[]);
     assert_status(&run(&b, &s, &v).await, Fail, "no running pod");
     // a pod as the webhook would have mutated it on EKS
     let injected = json!([{"name": "AWS_ROLE_ARN", "value": arn}, {"name": "AWS_WEB_IDENTITY_TOKEN_FILE", "value": "/var/run/secrets/eks.amazonaws.com/serviceaccount/token"}]);
     let _: Pod = create(&c, &ns, pod("app", "s3-reader", injected, true)).await;
-    assert_status(
-        &run_until(&b, &s, &v, Pass, "AWS_ROLE_ARN").await,
-        Pass,
-        &format!("AWS_ROLE_ARN={arn}"),
-    );
+    assert_status(&run_until(&b, &s, &v, Pass, "AWS_ROLE_ARN").await, Pass, &format!("AWS_ROLE_ARN={arn}"));
 
     let ns2 = namespace(&c, "irsa-pod2").await;
     annotated_sa(&c, &ns2, "s3-reader", Some(arn)).await;
-    let s2 = spec(
-        "irsa.pod-injection",
-        &[("namespace", &ns2), ("serviceAccount", "s3-reader")],
-    );
+    let s2 = spec("irsa.pod-injection", &[("namespace", &ns2), ("serviceAccount", "s3-reader")]);
     let _: Pod = create(&c, &ns2, pod("plain", "s3-reader", json!([]), false)).await;
-    assert_status(
-        &run_until(&b, &s2, &v, Warn, "webhook").await,
-        Warn,
-        "no pod identity webhook",
-    );
+    assert_status(&run_until(&b, &s2, &v, Warn, "webhook").await, Warn, "no pod identity webhook");
 
     let ns3 = namespace(&c, "irsa-pod3").await;
     annotated_sa(&c, &ns3, "s3-reader", Some(arn)).await;
-    let s3 = spec(
-        "irsa.pod-injection",
-        &[("namespace", &ns3), ("serviceAccount", "s3-reader")],
-    );
+    let s3 = spec("irsa.pod-injection", &[("namespace", &ns3), ("serviceAccount", "s3-reader")]);
     let wrong = json!([{"name": "AWS_ROLE_ARN", "value": "arn:aws:iam::123456789012:role/old"}, {"name": "AWS_WEB_IDENTITY_TOKEN_FILE", "value": "/var/run/secrets/eks.amazonaws.com/serviceaccount/token"}]);
     let _: Pod = create(&c, &ns3, pod("stale", "s3-reader", wrong, true)).await;
-    assert_status(
-        &run_until(&b, &s3, &v, Fail, "restart").await,
-        Fail,
-        "restart the pods",
-    );
+    assert_status(&run_until(&b, &s3, &v, Fail, "restart").await, Fail, "restart the pods");
 }
 
 #[tokio::test]
@@ -441,12 +297,7 @@ async fn s3_access_by_policy_and_bucket() {
     let ns = namespace(&c, "irsa-s3").await;
     let bucket = unique("bucket");
     let (reader, nothing) = (unique("s3-reader"), unique("s3-none"));
-    let trust = trust(
-        "arn:aws:iam::123456789012:oidc-provider/x",
-        "x",
-        "system:serviceaccount:a:b",
-        None,
-    );
+    let trust = trust("arn:aws:iam::123456789012:oidc-provider/x", "x", "system:serviceaccount:a:b", None);
     let reader_arn = iam_role(aws(&b), &reader, &trust).await;
     let policy = json!({"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": format!("arn:aws:s3:::{bucket}")},
@@ -456,45 +307,22 @@ async fn s3_access_by_policy_and_bucket() {
     let nothing_arn = iam_role(aws(&b), &nothing, &trust).await;
     annotated_sa(&c, &ns, "s3-reader", Some(&reader_arn)).await;
     annotated_sa(&c, &ns, "s3-none", Some(&nothing_arn)).await;
-    let check = |sa: &str| {
-        spec(
-            "irsa.s3-access",
-            &[
-                ("namespace", &ns),
-                ("serviceAccount", sa),
-                ("bucket", &bucket),
-            ],
-        )
-    };
+    let check = |sa: &str| spec("irsa.s3-access", &[("namespace", &ns), ("serviceAccount", sa), ("bucket", &bucket)]);
     let v = vars(&[]);
-    assert_status(
-        &run(&b, &check("s3-none"), &v).await,
-        Fail,
-        &format!("s3:ListBucket on arn:aws:s3:::{bucket}: implicitDeny"),
-    );
-    assert_status(
-        &run(&b, &check("s3-reader"), &v).await,
-        Fail,
-        &format!("bucket {bucket} missing"),
-    );
+    assert_status(&run(&b, &check("s3-none"), &v).await, Fail, &format!("s3:ListBucket on arn:aws:s3:::{bucket}: implicitDeny"));
+    assert_status(&run(&b, &check("s3-reader"), &v).await, Fail, &format!("bucket {bucket} missing"));
     aws(&b)
         .s3
         .create_bucket()
         .bucket(&bucket)
         .create_bucket_configuration(
-            aws_sdk_s3::types::CreateBucketConfiguration::builder()
-                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1)
-                .build(),
+            aws_sdk_s3::types::CreateBucketConfiguration::builder().location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1).build(),
         )
         .send()
         .await
         .expect("bucket");
     // allowed and the bucket exists, but the app is not deployed yet
-    assert_status(
-        &run(&b, &check("s3-reader"), &v).await,
-        Fail,
-        "no running pod in",
-    );
+    assert_status(&run(&b, &check("s3-reader"), &v).await, Fail, "no running pod in");
     let _: Pod = create(&c, &ns, pod("app", "s3-reader", json!([]), false)).await;
     let r = run_until(&b, &check("s3-reader"), &v, Pass, "may read").await;
     assert_status(&r, Pass, &format!("may read {bucket}"));
@@ -520,7 +348,11 @@ async fn admin_cidr_is_the_learners_own_range() {
 /// A backend whose EKS client answers the calls `eks` names (aws-smithy-mocks), every other call
 /// going to the emulator; and whose S3 client, when `s3` is given, answers from `s3` alone (an
 /// HTTP status the emulator never sends needs the mock HTTP client, which has no passthrough).
-fn with_mocks(mut b: kubedojo::checks::backend::Backend, eks: &[&aws_smithy_mocks::Rule], s3: &[&aws_smithy_mocks::Rule]) -> kubedojo::checks::backend::Backend {
+fn with_mocks(
+    mut b: kubedojo::checks::backend::Backend,
+    eks: &[&aws_smithy_mocks::Rule],
+    s3: &[&aws_smithy_mocks::Rule],
+) -> kubedojo::checks::backend::Backend {
     use aws_smithy_mocks::{MockResponseInterceptor, RuleMode};
     let interceptor = |rules: &[&aws_smithy_mocks::Rule]| {
         let mut i = MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny).allow_passthrough();
@@ -538,7 +370,8 @@ fn with_mocks(mut b: kubedojo::checks::backend::Backend, eks: &[&aws_smithy_mock
         for r in s3 {
             i = i.with_rule(r);
         }
-        let conf = aws_sdk_s3::config::Builder::from(&aws.config).force_path_style(true).http_client(aws_smithy_mocks::create_mock_http_client()).interceptor(i);
+        let conf =
+            aws_sdk_s3::config::Builder::from(&aws.config).force_path_style(true).http_client(aws_smithy_mocks::create_mock_http_client()).interceptor(i);
         aws.s3 = aws_sdk_s3::Client::from_conf(conf.build());
     }
     b
@@ -551,13 +384,11 @@ async fn oidc_provider_of_a_cluster_without_issuer() {
     let name = unique("noissuer");
     let creating = {
         let name = name.clone();
-        aws_smithy_mocks::mock!(aws_sdk_eks::Client::describe_cluster)
-            .match_requests(move |r| r.name() == Some(name.as_str()))
-            .then_output(|| {
-                aws_sdk_eks::operation::describe_cluster::DescribeClusterOutput::builder()
-                    .cluster(aws_sdk_eks::types::Cluster::builder().name("creating").status(aws_sdk_eks::types::ClusterStatus::Creating).build())
-                    .build()
-            })
+        aws_smithy_mocks::mock!(aws_sdk_eks::Client::describe_cluster).match_requests(move |r| r.name() == Some(name.as_str())).then_output(|| {
+            aws_sdk_eks::operation::describe_cluster::DescribeClusterOutput::builder()
+                .cluster(aws_sdk_eks::types::Cluster::builder().name("creating").status(aws_sdk_eks::types::ClusterStatus::Creating).build())
+                .build()
+        })
     };
     let b = with_mocks(backend(None, true).await, &[&creating], &[]);
     let r = run(&b, &spec("irsa.oidc-provider", &[]), &vars(&[("cluster", &name)])).await;
@@ -587,12 +418,22 @@ async fn trust_policy_of_a_bad_arn_a_missing_role_and_no_web_identity() {
     let r = run(&b, &check("bad-arn"), &v).await;
     assert_status(&r, Fail, "eks.amazonaws.com/role-arn is not a role ARN: s3-reader");
     assert_eq!((r.found.as_deref(), r.expected.as_deref()), (Some("s3-reader"), Some("a role ARN")));
-    assert!(r.next.as_deref().is_some_and(|n| n.contains(&format!("kubectl -n {ns} annotate serviceaccount bad-arn --overwrite eks.amazonaws.com/role-arn=$(aws iam get-role --role-name {cluster}-bad-arn"))), "{r:?}");
+    assert!(
+        r.next.as_deref().is_some_and(|n| n.contains(&format!(
+            "kubectl -n {ns} annotate serviceaccount bad-arn --overwrite eks.amazonaws.com/role-arn=$(aws iam get-role --role-name {cluster}-bad-arn"
+        ))),
+        "{r:?}"
+    );
 
     let r = run(&b, &check("missing"), &v).await;
     assert_status(&r, Fail, &format!("role {missing} does not exist"));
     assert_eq!((r.found.as_deref(), r.expected.as_deref()), (Some("no such role"), Some(missing.as_str())));
-    assert!(r.next.as_deref().is_some_and(|n| n.contains("create role gone-") && n.contains(&format!("kubectl -n {ns} annotate serviceaccount missing --overwrite"))), "{r:?}");
+    assert!(
+        r.next
+            .as_deref()
+            .is_some_and(|n| n.contains("create role gone-") && n.contains(&format!("kubectl -n {ns} annotate serviceaccount missing --overwrite"))),
+        "{r:?}"
+    );
 
     // a role made for Pod Identity trusts pods.eks.amazonaws.com, never the cluster's provider
     let r = run(&b, &check("podid"), &v).await;
@@ -662,17 +503,30 @@ async fn pod_injection_failures_on_eks() {
     let r = run_until(&b, &check("ownfile"), &v, Fail, "AWS_WEB_IDENTITY_TOKEN_FILE").await;
     assert_status(&r, Fail, "pod ownfile-app: AWS_WEB_IDENTITY_TOKEN_FILE is not /var/run/secrets/eks.amazonaws.com/serviceaccount/token");
     assert_eq!((r.found.as_deref(), r.expected.as_deref()), (Some("/tmp/token"), Some("/var/run/secrets/eks.amazonaws.com/serviceaccount/token")));
-    assert!(r.next.as_deref().is_some_and(|n| n.contains("remove any AWS_WEB_IDENTITY_TOKEN_FILE of your own") && n.contains(&recreate("ownfile-app"))), "{r:?}");
+    assert!(
+        r.next.as_deref().is_some_and(|n| n.contains("remove any AWS_WEB_IDENTITY_TOKEN_FILE of your own") && n.contains(&recreate("ownfile-app"))),
+        "{r:?}"
+    );
 
     let r = run_until(&b, &check("badaud"), &v, Fail, "token audience").await;
     assert_status(&r, Fail, "pod badaud-app: token audience sts.amazon.com");
     assert_eq!((r.found.as_deref(), r.expected.as_deref()), (Some("sts.amazon.com"), Some("sts.amazonaws.com")));
-    assert!(r.next.as_deref().is_some_and(|n| n.contains(&format!("kubectl -n {ns} annotate serviceaccount badaud eks.amazonaws.com/audience-")) && n.contains(&recreate("badaud-app"))), "{r:?}");
+    assert!(
+        r.next.as_deref().is_some_and(
+            |n| n.contains(&format!("kubectl -n {ns} annotate serviceaccount badaud eks.amazonaws.com/audience-")) && n.contains(&recreate("badaud-app"))
+        ),
+        "{r:?}"
+    );
 
     let r = run_until(&b, &check("novolume"), &v, Fail, "aws-iam-token volume").await;
     assert_status(&r, Fail, "pod novolume-app has no projected aws-iam-token volume");
     assert_eq!((r.found.as_deref(), r.expected.as_deref()), (Some("no token volume"), Some("projected aws-iam-token")));
-    assert!(r.next.as_deref().is_some_and(|n| n.starts_with("the webhook adds it only to pods created after the annotation: ") && n.contains(&recreate("novolume-app"))), "{r:?}");
+    assert!(
+        r.next
+            .as_deref()
+            .is_some_and(|n| n.starts_with("the webhook adds it only to pods created after the annotation: ") && n.contains(&recreate("novolume-app"))),
+        "{r:?}"
+    );
     delete_namespace(&c, &ns).await;
 }
 
@@ -697,7 +551,10 @@ async fn s3_access_of_roles_that_cannot_be_evaluated_and_a_bucket_elsewhere() {
     let r = run(&b, &check("missing"), &v).await;
     assert_status(&r, Fail, &format!("role {missing} does not exist"));
     assert_eq!((r.found.as_deref(), r.expected.as_deref()), (Some("no such role"), Some(missing.as_str())));
-    assert!(r.next.as_deref().is_some_and(|n| n.contains("aws iam list-roles --query 'Roles[].Arn'") && n.contains(&format!("{missing} is what it names now"))), "{r:?}");
+    assert!(
+        r.next.as_deref().is_some_and(|n| n.contains("aws iam list-roles --query 'Roles[].Arn'") && n.contains(&format!("{missing} is what it names now"))),
+        "{r:?}"
+    );
 
     // a role that may read, and a bucket S3 answers for from another region (301, which moto
     // never sends: the HeadBucket answer is mocked)
@@ -717,7 +574,12 @@ async fn s3_access_of_roles_that_cannot_be_evaluated_and_a_bucket_elsewhere() {
     let r = run(&far, &check("reader"), &v).await;
     assert_status(&r, Fail, &format!("bucket {bucket} is in another region than the checker's"));
     assert_eq!((r.found.as_deref(), r.expected.as_deref()), (Some("a bucket in another region"), Some("a bucket in eu-west-1")));
-    assert!(r.next.as_deref().is_some_and(|n| n.contains(&format!("aws s3api get-bucket-location --bucket {bucket}")) && n.contains("kubedojo check irsa-s3 --aws-region <that region>")), "{r:?}");
+    assert!(
+        r.next.as_deref().is_some_and(
+            |n| n.contains(&format!("aws s3api get-bucket-location --bucket {bucket}")) && n.contains("kubedojo check irsa-s3 --aws-region <that region>")
+        ),
+        "{r:?}"
+    );
     assert!(moved.num_calls() >= 1, "HeadBucket was asked");
     delete_namespace(&c, &ns).await;
 }
@@ -728,7 +590,8 @@ async fn fake_kubelet(logs: &[(&str, &str)]) -> u16 {
     use axum::extract::Path;
     let _ = rustls::crypto::ring::default_provider().install_default();
     let cert = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()]).expect("certificate");
-    let tls = axum_server::tls_rustls::RustlsConfig::from_pem(cert.cert.pem().into_bytes(), cert.signing_key.serialize_pem().into_bytes()).await.expect("tls config");
+    let tls =
+        axum_server::tls_rustls::RustlsConfig::from_pem(cert.cert.pem().into_bytes(), cert.signing_key.serialize_pem().into_bytes()).await.expect("tls config");
     let logs: std::collections::HashMap<String, String> = logs.iter().map(|(p, l)| (p.to_string(), l.to_string())).collect();
     let logs = std::sync::Arc::new(logs);
     let app = axum::Router::new().route(
@@ -752,7 +615,8 @@ async fn s3_access_reads_the_apps_log() {
     let b = backend(None, true).await;
     let c = client(&b);
     let ns = namespace(&c, "irsa-s3-log").await;
-    let denied = "An error occurred (AccessDenied) when calling the AssumeRoleWithWebIdentity operation: Not authorized to perform sts:AssumeRoleWithWebIdentity";
+    let denied =
+        "An error occurred (AccessDenied) when calling the AssumeRoleWithWebIdentity operation: Not authorized to perform sts:AssumeRoleWithWebIdentity";
     let port = fake_kubelet(&[("denied-app", &format!("round 1\n{denied}\n")), ("quiet-app", "round 1: listing the bucket\n")]).await;
     // a node the API server reaches at our kubelet (kwok does not manage it); room for no pods,
     // so the scheduler never puts another test's pod there (ours are bound by nodeName)
@@ -764,9 +628,16 @@ async fn s3_access_reads_the_apps_log() {
     nodes.patch_status(&node, &PatchParams::default(), &Patch::Merge(&status)).await.expect("node status");
 
     let bucket = unique("bucket-log");
-    aws(&b).s3.create_bucket().bucket(&bucket)
-        .create_bucket_configuration(aws_sdk_s3::types::CreateBucketConfiguration::builder().location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1).build())
-        .send().await.expect("bucket");
+    aws(&b)
+        .s3
+        .create_bucket()
+        .bucket(&bucket)
+        .create_bucket_configuration(
+            aws_sdk_s3::types::CreateBucketConfiguration::builder().location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1).build(),
+        )
+        .send()
+        .await
+        .expect("bucket");
     let reader = unique("s3-log");
     let trust = trust("arn:aws:iam::123456789012:oidc-provider/x", "x", "system:serviceaccount:a:b", None);
     let arn = s3_read_role(aws(&b), &reader, &trust, &bucket).await;
@@ -785,13 +656,20 @@ async fn s3_access_reads_the_apps_log() {
     let r = run(&b, &check("denied"), &v).await;
     assert_status(&r, Fail, &format!("app log: {denied}"));
     assert_eq!((r.found.as_deref(), r.expected.as_deref()), (Some(denied), Some("S3_READ_OK")));
-    assert!(r.next.as_deref().is_some_and(|n| n.contains(&format!("CLUSTER=lab REGION=eu-west-1 NS={ns} SA=denied ./irsa-s3/render-trust-policy.sh")) && n.contains(&format!("--role-name {reader} "))), "{r:?}");
+    assert!(
+        r.next.as_deref().is_some_and(|n| n.contains(&format!("CLUSTER=lab REGION=eu-west-1 NS={ns} SA=denied ./irsa-s3/render-trust-policy.sh"))
+            && n.contains(&format!("--role-name {reader} "))),
+        "{r:?}"
+    );
 
     // the role may read and the bucket is there, but the app has not said so yet
     let r = run(&b, &check("quiet"), &v).await;
     assert_status(&r, Fail, &format!("role {arn} may read {bucket}, but the app log has no S3_READ_OK yet: check the app"));
     assert_eq!((r.found.as_deref(), r.expected.as_deref()), (Some("no marker"), Some("S3_READ_OK")));
-    assert_eq!(r.next.as_deref(), Some(format!("read what the app prints instead (a round runs every 30 s): kubectl -n {ns} logs quiet-app --tail=50").as_str()));
+    assert_eq!(
+        r.next.as_deref(),
+        Some(format!("read what the app prints instead (a round runs every 30 s): kubectl -n {ns} logs quiet-app --tail=50").as_str())
+    );
 
     // without AWS the log is all there is
     let local = backend(None, false).await;
@@ -814,7 +692,10 @@ async fn cluster_active_local_version_below_the_minimum() {
     assert!(r.message.starts_with("version v1."), "names the API server's version: {r:?}");
     assert!(r.found.as_deref().is_some_and(|f| f.starts_with("v1.")), "{r:?}");
     assert_eq!(r.expected.as_deref(), Some(">= 1.99"));
-    assert!(r.next.as_deref().is_some_and(|n| n.starts_with("recreate the local cluster with Kubernetes 1.99 or newer") && n.contains("kubedojo sandbox up")), "{r:?}");
+    assert!(
+        r.next.as_deref().is_some_and(|n| n.starts_with("recreate the local cluster with Kubernetes 1.99 or newer") && n.contains("kubedojo sandbox up")),
+        "{r:?}"
+    );
 }
 /// Credentials that never resolve, as when no profile, environment variable or instance role
 /// gives any.
@@ -865,9 +746,9 @@ async fn cluster_and_node_groups_in_states_the_emulator_never_reaches() {
     let missing = unique("gone");
     let cluster_creating = {
         let name = creating.clone();
-        aws_smithy_mocks::mock!(aws_sdk_eks::Client::describe_cluster)
-            .match_requests(move |r| r.name() == Some(name.as_str()))
-            .then_output(|| DescribeClusterOutput::builder().cluster(Cluster::builder().name("c").status(ClusterStatus::Creating).version("1.36").build()).build())
+        aws_smithy_mocks::mock!(aws_sdk_eks::Client::describe_cluster).match_requests(move |r| r.name() == Some(name.as_str())).then_output(|| {
+            DescribeClusterOutput::builder().cluster(Cluster::builder().name("c").status(ClusterStatus::Creating).version("1.36").build()).build()
+        })
     };
     let list_general = {
         let (a, b) = (unhealthy.clone(), growing.clone());
@@ -883,20 +764,27 @@ async fn cluster_and_node_groups_in_states_the_emulator_never_reaches() {
     };
     let group_unhealthy = {
         let name = unhealthy.clone();
-        aws_smithy_mocks::mock!(aws_sdk_eks::Client::describe_nodegroup)
-            .match_requests(move |r| r.cluster_name() == Some(name.as_str()))
-            .then_output(|| {
-                let issue = Issue::builder().code(NodegroupIssueCode::AsgInstanceLaunchFailures).message("Could not launch On-Demand Instances. InsufficientInstanceCapacity").build();
-                DescribeNodegroupOutput::builder()
-                    .nodegroup(Nodegroup::builder().nodegroup_name("general").status(NodegroupStatus::Degraded).health(NodegroupHealth::builder().issues(issue).build()).build())
-                    .build()
-            })
+        aws_smithy_mocks::mock!(aws_sdk_eks::Client::describe_nodegroup).match_requests(move |r| r.cluster_name() == Some(name.as_str())).then_output(|| {
+            let issue = Issue::builder()
+                .code(NodegroupIssueCode::AsgInstanceLaunchFailures)
+                .message("Could not launch On-Demand Instances. InsufficientInstanceCapacity")
+                .build();
+            DescribeNodegroupOutput::builder()
+                .nodegroup(
+                    Nodegroup::builder()
+                        .nodegroup_name("general")
+                        .status(NodegroupStatus::Degraded)
+                        .health(NodegroupHealth::builder().issues(issue).build())
+                        .build(),
+                )
+                .build()
+        })
     };
     let group_creating = {
         let name = growing.clone();
-        aws_smithy_mocks::mock!(aws_sdk_eks::Client::describe_nodegroup)
-            .match_requests(move |r| r.cluster_name() == Some(name.as_str()))
-            .then_output(|| DescribeNodegroupOutput::builder().nodegroup(Nodegroup::builder().nodegroup_name("general").status(NodegroupStatus::Creating).build()).build())
+        aws_smithy_mocks::mock!(aws_sdk_eks::Client::describe_nodegroup).match_requests(move |r| r.cluster_name() == Some(name.as_str())).then_output(|| {
+            DescribeNodegroupOutput::builder().nodegroup(Nodegroup::builder().nodegroup_name("general").status(NodegroupStatus::Creating).build()).build()
+        })
     };
     let b = with_mocks(backend(None, true).await, &[&cluster_creating, &list_general, &list_missing, &group_unhealthy, &group_creating], &[]);
 
@@ -909,11 +797,19 @@ async fn cluster_and_node_groups_in_states_the_emulator_never_reaches() {
     let r = run(&b, &general, &vars(&[("cluster", &unhealthy)])).await;
     assert_status(&r, Fail, "general status DEGRADED: AsgInstanceLaunchFailures Could not launch On-Demand Instances");
     assert_eq!((r.found.as_deref(), r.expected.as_deref()), (Some("AsgInstanceLaunchFailures"), Some("no health issues")));
-    assert!(r.next.as_deref().is_some_and(|n| n.contains(&format!("aws eks describe-nodegroup --cluster-name {unhealthy} --region eu-west-1 --nodegroup-name general"))), "{r:?}");
+    assert!(
+        r.next
+            .as_deref()
+            .is_some_and(|n| n.contains(&format!("aws eks describe-nodegroup --cluster-name {unhealthy} --region eu-west-1 --nodegroup-name general"))),
+        "{r:?}"
+    );
 
     let r = run(&b, &general, &vars(&[("cluster", &growing)])).await;
     assert_status(&r, Fail, "general status CREATING, expected ACTIVE");
-    assert_eq!(r.next.as_deref(), Some(format!("wait for it: aws eks wait nodegroup-active --cluster-name {growing} --region eu-west-1 --nodegroup-name general").as_str()));
+    assert_eq!(
+        r.next.as_deref(),
+        Some(format!("wait for it: aws eks wait nodegroup-active --cluster-name {growing} --region eu-west-1 --nodegroup-name general").as_str())
+    );
 
     let r = run(&b, &general, &vars(&[("cluster", &missing)])).await;
     assert_status(&r, Fail, &format!("Cluster {missing} not found"));

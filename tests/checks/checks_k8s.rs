@@ -1,10 +1,10 @@
 //! Generic Kubernetes checks against the real API server (kwok nodes run the pods).
 
 use crate::live;
+use crate::live::*;
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment};
 use k8s_openapi::api::core::v1::ServiceAccount;
 use kubedojo::checks::CheckStatus::*;
-use crate::live::*;
 use serde_json::json;
 
 #[tokio::test]
@@ -13,12 +13,7 @@ async fn namespace_exists_or_not() {
     let ns = namespace(&client(&b), "k8s-ns").await;
     let r = run(&b, &spec("k8s.namespace", &[("name", &ns)]), &vars(&[])).await;
     assert_status(&r, Pass, &format!("namespace {ns} exists"));
-    let r = run(
-        &b,
-        &spec("k8s.namespace", &[("name", "does-not-exist-x")]),
-        &vars(&[]),
-    )
-    .await;
+    let r = run(&b, &spec("k8s.namespace", &[("name", "does-not-exist-x")]), &vars(&[])).await;
     assert_status(&r, Fail, "namespace does-not-exist-x not found");
     assert_eq!(r.expected.as_deref(), Some("does-not-exist-x"));
 }
@@ -29,33 +24,13 @@ async fn service_account_exists_or_not() {
     let c = client(&b);
     let ns = namespace(&c, "k8s-sa").await;
     let _: ServiceAccount = create(&c, &ns, json!({"metadata": {"name": "reader"}})).await;
-    let r = run(
-        &b,
-        &spec(
-            "k8s.service-account",
-            &[("namespace", &ns), ("name", "reader")],
-        ),
-        &vars(&[]),
-    )
-    .await;
+    let r = run(&b, &spec("k8s.service-account", &[("namespace", &ns), ("name", "reader")]), &vars(&[])).await;
     assert_status(&r, Pass, "exists");
-    let r = run(
-        &b,
-        &spec(
-            "k8s.service-account",
-            &[("namespace", &ns), ("name", "writer")],
-        ),
-        &vars(&[]),
-    )
-    .await;
+    let r = run(&b, &spec("k8s.service-account", &[("namespace", &ns), ("name", "writer")]), &vars(&[])).await;
     assert_status(&r, Fail, &format!("ServiceAccount {ns}/writer not found"));
 }
 
-fn deployment(
-    name: &str,
-    replicas: i32,
-    node_selector: Option<serde_json::Value>,
-) -> serde_json::Value {
+fn deployment(name: &str, replicas: i32, node_selector: Option<serde_json::Value>) -> serde_json::Value {
     json!({
         "metadata": {"name": name},
         "spec": {
@@ -79,17 +54,7 @@ async fn deployment_becomes_available_on_kwok_nodes() {
     let c = client(&b);
     let ns = namespace(&c, "k8s-deploy").await;
     let _: Deployment = create(&c, &ns, deployment("web", 2, None)).await;
-    let r = run_until(
-        &b,
-        &spec(
-            "k8s.deployment-ready",
-            &[("namespace", &ns), ("name", "web")],
-        ),
-        &vars(&[]),
-        Pass,
-        "2/2",
-    )
-    .await;
+    let r = run_until(&b, &spec("k8s.deployment-ready", &[("namespace", &ns), ("name", "web")]), &vars(&[]), Pass, "2/2").await;
     assert_status(&r, Pass, "2/2 available");
 }
 
@@ -98,41 +63,21 @@ async fn deployment_that_cannot_schedule_names_the_pod_problem() {
     let b = backend(None, false).await;
     let c = client(&b);
     let ns = namespace(&c, "k8s-pending").await;
-    let _: Deployment = create(
-        &c,
-        &ns,
-        deployment("stuck", 1, Some(json!({"no-such-label": "x"}))),
-    )
-    .await;
+    let _: Deployment = create(&c, &ns, deployment("stuck", 1, Some(json!({"no-such-label": "x"})))).await;
     // wait until the scheduler has looked at the pod and said why it cannot place it
-    let s = spec(
-        "k8s.deployment-ready",
-        &[("namespace", &ns), ("name", "stuck")],
-    );
+    let s = spec("k8s.deployment-ready", &[("namespace", &ns), ("name", "stuck")]);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     let r = loop {
         let r = run(&b, &s, &vars(&[])).await;
-        let scheduled =
-            r.message.contains("node(s) didn't match") || r.message.contains("nodes are available");
+        let scheduled = r.message.contains("node(s) didn't match") || r.message.contains("nodes are available");
         if scheduled || std::time::Instant::now() > deadline {
             break r;
         }
         tokio::time::sleep(std::time::Duration::from_millis(250)).await;
     };
     assert_status(&r, Fail, "0/1 available; pod stuck-");
-    assert!(
-        r.message.contains("node(s) didn't match") || r.message.contains("nodes are available"),
-        "{r:?}"
-    );
-    let r = run(
-        &b,
-        &spec(
-            "k8s.deployment-ready",
-            &[("namespace", &ns), ("name", "absent")],
-        ),
-        &vars(&[]),
-    )
-    .await;
+    assert!(r.message.contains("node(s) didn't match") || r.message.contains("nodes are available"), "{r:?}");
+    let r = run(&b, &spec("k8s.deployment-ready", &[("namespace", &ns), ("name", "absent")]), &vars(&[])).await;
     assert_status(&r, Fail, &format!("Deployment {ns}/absent not found"));
 }
 
@@ -160,39 +105,13 @@ async fn daemonset_ready_on_every_node_or_on_none() {
     let ns = namespace(&c, "k8s-ds").await;
     // the cluster's two base nodes (kwokctl labels them type=kwok); tests may add others
     let _: DaemonSet = create(&c, &ns, daemonset("agent", Some(json!({"type": "kwok"})))).await;
-    let r = run_until(
-        &b,
-        &spec(
-            "k8s.daemonset-ready",
-            &[("namespace", &ns), ("name", "agent")],
-        ),
-        &vars(&[]),
-        Pass,
-        "2/2",
-    )
-    .await;
+    let r = run_until(&b, &spec("k8s.daemonset-ready", &[("namespace", &ns), ("name", "agent")]), &vars(&[]), Pass, "2/2").await;
     assert_status(&r, Pass, "2/2 ready");
-    let _: DaemonSet = create(
-        &c,
-        &ns,
-        daemonset("nowhere", Some(json!({"no-such-label": "x"}))),
-    )
-    .await;
-    let s = spec(
-        "k8s.daemonset-ready",
-        &[("namespace", &ns), ("name", "nowhere")],
-    );
+    let _: DaemonSet = create(&c, &ns, daemonset("nowhere", Some(json!({"no-such-label": "x"})))).await;
+    let s = spec("k8s.daemonset-ready", &[("namespace", &ns), ("name", "nowhere")]);
     let r = run_until(&b, &s, &vars(&[]), Fail, "scheduled on no node").await;
     assert_status(&r, Fail, "is scheduled on no node");
-    let r = run(
-        &b,
-        &spec(
-            "k8s.daemonset-ready",
-            &[("namespace", &ns), ("name", "absent")],
-        ),
-        &vars(&[]),
-    )
-    .await;
+    let r = run(&b, &spec("k8s.daemonset-ready", &[("namespace", &ns), ("name", "absent")]), &vars(&[])).await;
     assert_status(&r, Fail, "not found");
 }
 
@@ -200,13 +119,12 @@ async fn daemonset_ready_on_every_node_or_on_none() {
 async fn an_unreachable_api_server_is_an_error_not_a_fail() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = live::unreachable_kubeconfig(dir.path());
-    let b =
-        kubedojo::checks::backend::Backend::connect(&kubedojo::checks::backend::TargetOptions {
-            kind: Some(kubedojo::checks::backend::TargetKind::Kwok),
-            kubeconfig: Some(path),
-            ..Default::default()
-        })
-        .await;
+    let b = kubedojo::checks::backend::Backend::connect(&kubedojo::checks::backend::TargetOptions {
+        kind: Some(kubedojo::checks::backend::TargetKind::Kwok),
+        kubeconfig: Some(path),
+        ..Default::default()
+    })
+    .await;
     let r = run(&b, &spec("k8s.namespace", &[("name", "x")]), &vars(&[])).await;
     assert_status(&r, Error, "cannot reach the Kubernetes API server");
 }
@@ -231,9 +149,7 @@ async fn namespace_held_by_a_finalizer_is_terminating() {
     assert!(next.contains(&format!("`kubectl get namespace {name}` says NotFound, then kubectl create namespace {name}")), "{r:?}");
     assert!(next.contains(&format!("kubectl get namespace {name} -o jsonpath='{{.status.conditions}}'")), "{r:?}");
     // release it: without the finalizer the namespace goes away
-    api.patch(&name, &PatchParams::default(), &Patch::Merge(&json!({"metadata": {"finalizers": null}})))
-        .await
-        .expect("remove the finalizer");
+    api.patch(&name, &PatchParams::default(), &Patch::Merge(&json!({"metadata": {"finalizers": null}}))).await.expect("remove the finalizer");
     let r = run_until(&b, &s, &vars(&[]), Fail, "not found").await;
     assert_status(&r, Fail, &format!("namespace {name} not found"));
 }

@@ -1,11 +1,11 @@
 //! Node group checks: the EKS API in the emulator, nodes simulated by kwok. Node groups get
 //! unique names (nodes are cluster-wide, and tests run in parallel).
 
+use crate::live::*;
 use aws_sdk_eks::types::{CapacityTypes, TaintEffect};
 use kubedojo::checks::CheckStatus::*;
 use kubedojo::checks::backend::Aws;
 use kubedojo::content::ParamValue;
-use crate::live::*;
 use serde_json::json;
 
 async fn cluster(aws: &Aws) -> String {
@@ -14,8 +14,7 @@ async fn cluster(aws: &Aws) -> String {
 
 fn list_spec(kind: &str, name: &str, values: &[String]) -> kubedojo::content::CheckSpec {
     let mut s = spec(kind, &[]);
-    s.params
-        .insert(name.into(), ParamValue::List(values.to_vec()));
+    s.params.insert(name.into(), ParamValue::List(values.to_vec()));
     s
 }
 
@@ -23,50 +22,15 @@ fn list_spec(kind: &str, name: &str, values: &[String]) -> kubedojo::content::Ch
 async fn node_groups_present_and_missing() {
     let b = backend(None, true).await;
     let cl = cluster(aws(&b)).await;
-    let names: Vec<String> = ["general", "critical", "spot"]
-        .iter()
-        .map(|n| n.to_string())
-        .collect();
+    let names: Vec<String> = ["general", "critical", "spot"].iter().map(|n| n.to_string()).collect();
     for n in &names[..2] {
-        nodegroup(
-            aws(&b),
-            &cl,
-            Group {
-                name: n,
-                min: 1,
-                max: 4,
-                capacity: CapacityTypes::OnDemand,
-                types: &["m6i.large"],
-                taint: None,
-            },
-        )
-        .await;
+        nodegroup(aws(&b), &cl, Group { name: n, min: 1, max: 4, capacity: CapacityTypes::OnDemand, types: &["m6i.large"], taint: None }).await;
     }
     let v = vars(&[("cluster", &cl)]);
     let s = list_spec("nodegroup.present", "nodegroups", &names);
-    assert_status(
-        &run(&b, &s, &v).await,
-        Fail,
-        "Node group spot missing; found [",
-    );
-    nodegroup(
-        aws(&b),
-        &cl,
-        Group {
-            name: "spot",
-            min: 1,
-            max: 4,
-            capacity: CapacityTypes::Spot,
-            types: &["m6i.large", "m5.large"],
-            taint: None,
-        },
-    )
-    .await;
-    assert_status(
-        &run(&b, &s, &v).await,
-        Pass,
-        "are ACTIVE without health issues",
-    );
+    assert_status(&run(&b, &s, &v).await, Fail, "Node group spot missing; found [");
+    nodegroup(aws(&b), &cl, Group { name: "spot", min: 1, max: 4, capacity: CapacityTypes::Spot, types: &["m6i.large", "m5.large"], taint: None }).await;
+    assert_status(&run(&b, &s, &v).await, Pass, "are ACTIVE without health issues");
 }
 
 #[tokio::test]
@@ -75,36 +39,13 @@ async fn node_groups_from_node_labels_without_aws() {
     let c = client(&b);
     let pool = unique("pool");
     let node = unique("node");
-    kwok_node(
-        &c,
-        &node,
-        json!({"lab/pool": pool, "type": "kwok-test"}),
-        json!([]),
-        true,
-    )
-    .await;
-    let s = list_spec(
-        "nodegroup.present",
-        "nodegroups",
-        std::slice::from_ref(&pool),
-    );
+    kwok_node(&c, &node, json!({"lab/pool": pool, "type": "kwok-test"}), json!([]), true).await;
+    let s = list_spec("nodegroup.present", "nodegroups", std::slice::from_ref(&pool));
     assert_status(&run(&b, &s, &vars(&[])).await, Pass, "node labels");
-    let s = list_spec(
-        "nodegroup.present",
-        "nodegroups",
-        &[pool.clone(), "absent-pool".into()],
-    );
-    assert_status(
-        &run(&b, &s, &vars(&[])).await,
-        Fail,
-        "Node group absent-pool missing",
-    );
+    let s = list_spec("nodegroup.present", "nodegroups", &[pool.clone(), "absent-pool".into()]);
+    assert_status(&run(&b, &s, &vars(&[])).await, Fail, "Node group absent-pool missing");
     let s = list_spec("nodes.ready", "nodegroups", std::slice::from_ref(&pool));
-    assert_status(
-        &run_until(&b, &s, &vars(&[]), Pass, "1/1").await,
-        Pass,
-        &format!("{pool} 1/1"),
-    );
+    assert_status(&run_until(&b, &s, &vars(&[]), Pass, "1/1").await, Pass, &format!("{pool} 1/1"));
     delete_nodes(&c, &[node]).await;
 }
 
@@ -114,55 +55,18 @@ async fn ready_nodes_against_min_size() {
     let c = client(&b);
     let cl = cluster(aws(&b)).await;
     let ng = unique("general");
-    nodegroup(
-        aws(&b),
-        &cl,
-        Group {
-            name: &ng,
-            min: 2,
-            max: 4,
-            capacity: CapacityTypes::OnDemand,
-            types: &["m6i.large"],
-            taint: None,
-        },
-    )
-    .await;
+    nodegroup(aws(&b), &cl, Group { name: &ng, min: 2, max: 4, capacity: CapacityTypes::OnDemand, types: &["m6i.large"], taint: None }).await;
     let (ready, stuck) = (unique("ready"), unique("stuck"));
-    kwok_node(
-        &c,
-        &ready,
-        json!({"eks.amazonaws.com/nodegroup": ng, "type": "kwok-test"}),
-        json!([]),
-        true,
-    )
-    .await;
+    kwok_node(&c, &ready, json!({"eks.amazonaws.com/nodegroup": ng, "type": "kwok-test"}), json!([]), true).await;
     // not managed by kwok: it never turns Ready
-    kwok_node(
-        &c,
-        &stuck,
-        json!({"eks.amazonaws.com/nodegroup": ng, "type": "kwok-test"}),
-        json!([]),
-        false,
-    )
-    .await;
+    kwok_node(&c, &stuck, json!({"eks.amazonaws.com/nodegroup": ng, "type": "kwok-test"}), json!([]), false).await;
     let v = vars(&[("cluster", &cl)]);
     let s = list_spec("nodes.ready", "nodegroups", std::slice::from_ref(&ng));
     let r = run_until(&b, &s, &v, Fail, "1/2 Ready").await;
     assert_status(&r, Fail, &format!("{ng}: 1/2 Ready; {stuck} NotReady"));
     let other = unique("ready");
-    kwok_node(
-        &c,
-        &other,
-        json!({"eks.amazonaws.com/nodegroup": ng, "type": "kwok-test"}),
-        json!([]),
-        true,
-    )
-    .await;
-    assert_status(
-        &run_until(&b, &s, &v, Pass, "2/2").await,
-        Pass,
-        &format!("{ng} 2/2"),
-    );
+    kwok_node(&c, &other, json!({"eks.amazonaws.com/nodegroup": ng, "type": "kwok-test"}), json!([]), true).await;
+    assert_status(&run_until(&b, &s, &v, Pass, "2/2").await, Pass, &format!("{ng} 2/2"));
     delete_nodes(&c, &[ready, stuck, other]).await;
 }
 
@@ -171,10 +75,7 @@ async fn critical_taint_in_the_api_and_on_every_node() {
     let b = backend(None, true).await;
     let c = client(&b);
     let cl = cluster(aws(&b)).await;
-    let v = vars(&[
-        ("cluster", &cl),
-        ("criticalTaint", "dedicated=critical:NoSchedule"),
-    ]);
+    let v = vars(&[("cluster", &cl), ("criticalTaint", "dedicated=critical:NoSchedule")]);
     let (good, none, effect) = (unique("crit"), unique("crit-none"), unique("crit-effect"));
     nodegroup(
         aws(&b),
@@ -189,19 +90,7 @@ async fn critical_taint_in_the_api_and_on_every_node() {
         },
     )
     .await;
-    nodegroup(
-        aws(&b),
-        &cl,
-        Group {
-            name: &none,
-            min: 1,
-            max: 4,
-            capacity: CapacityTypes::OnDemand,
-            types: &["m6i.large"],
-            taint: None,
-        },
-    )
-    .await;
+    nodegroup(aws(&b), &cl, Group { name: &none, min: 1, max: 4, capacity: CapacityTypes::OnDemand, types: &["m6i.large"], taint: None }).await;
     nodegroup(
         aws(&b),
         &cl,
@@ -225,35 +114,12 @@ async fn critical_taint_in_the_api_and_on_every_node() {
     )
     .await;
     let check = |ng: &str| spec("nodegroup.critical-taint", &[("nodegroup", ng)]);
-    assert_status(
-        &run(&b, &check(&good), &v).await,
-        Pass,
-        "carry dedicated=critical:NoSchedule",
-    );
-    assert_status(
-        &run(&b, &check(&none), &v).await,
-        Fail,
-        "has no taints; expected dedicated=critical:NoSchedule",
-    );
-    assert_status(
-        &run(&b, &check(&effect), &v).await,
-        Fail,
-        "effect NO_EXECUTE, expected NO_SCHEDULE",
-    );
+    assert_status(&run(&b, &check(&good), &v).await, Pass, "carry dedicated=critical:NoSchedule");
+    assert_status(&run(&b, &check(&none), &v).await, Fail, "has no taints; expected dedicated=critical:NoSchedule");
+    assert_status(&run(&b, &check(&effect), &v).await, Fail, "effect NO_EXECUTE, expected NO_SCHEDULE");
     let bare = unique("bare");
-    kwok_node(
-        &c,
-        &bare,
-        json!({"eks.amazonaws.com/nodegroup": good, "type": "kwok-test"}),
-        json!([]),
-        true,
-    )
-    .await;
-    assert_status(
-        &run(&b, &check(&good), &v).await,
-        Fail,
-        &format!("node {bare} lacks the taint"),
-    );
+    kwok_node(&c, &bare, json!({"eks.amazonaws.com/nodegroup": good, "type": "kwok-test"}), json!([]), true).await;
+    assert_status(&run(&b, &check(&good), &v).await, Fail, &format!("node {bare} lacks the taint"));
     delete_nodes(&c, &[tainted, bare]).await;
 }
 
@@ -262,80 +128,21 @@ async fn spot_group_capacity_types_and_rebalancing() {
     let b = backend(None, true).await;
     let cl = cluster(aws(&b)).await;
     let v = vars(&[("cluster", &cl)]);
-    let (good, ondemand, single, norebalance) =
-        (unique("spot"), unique("od"), unique("one"), unique("norb"));
-    let a = nodegroup(
-        aws(&b),
-        &cl,
-        Group {
-            name: &good,
-            min: 1,
-            max: 4,
-            capacity: CapacityTypes::Spot,
-            types: &["m6i.large", "m5.large"],
-            taint: None,
-        },
-    )
-    .await;
+    let (good, ondemand, single, norebalance) = (unique("spot"), unique("od"), unique("one"), unique("norb"));
+    let a = nodegroup(aws(&b), &cl, Group { name: &good, min: 1, max: 4, capacity: CapacityTypes::Spot, types: &["m6i.large", "m5.large"], taint: None }).await;
     auto_scaling_group(aws(&b), &a, 0, 2, Some(true), &[]).await;
-    nodegroup(
-        aws(&b),
-        &cl,
-        Group {
-            name: &ondemand,
-            min: 1,
-            max: 4,
-            capacity: CapacityTypes::OnDemand,
-            types: &["m6i.large"],
-            taint: None,
-        },
-    )
-    .await;
-    let a = nodegroup(
-        aws(&b),
-        &cl,
-        Group {
-            name: &single,
-            min: 1,
-            max: 4,
-            capacity: CapacityTypes::Spot,
-            types: &["m6i.large"],
-            taint: None,
-        },
-    )
-    .await;
+    nodegroup(aws(&b), &cl, Group { name: &ondemand, min: 1, max: 4, capacity: CapacityTypes::OnDemand, types: &["m6i.large"], taint: None }).await;
+    let a = nodegroup(aws(&b), &cl, Group { name: &single, min: 1, max: 4, capacity: CapacityTypes::Spot, types: &["m6i.large"], taint: None }).await;
     auto_scaling_group(aws(&b), &a, 0, 2, Some(true), &[]).await;
-    let a = nodegroup(
-        aws(&b),
-        &cl,
-        Group {
-            name: &norebalance,
-            min: 1,
-            max: 4,
-            capacity: CapacityTypes::Spot,
-            types: &["m6i.large", "m5.large"],
-            taint: None,
-        },
-    )
-    .await;
+    let a =
+        nodegroup(aws(&b), &cl, Group { name: &norebalance, min: 1, max: 4, capacity: CapacityTypes::Spot, types: &["m6i.large", "m5.large"], taint: None })
+            .await;
     auto_scaling_group(aws(&b), &a, 0, 2, Some(false), &[]).await;
     let check = |ng: &str| spec("nodegroup.spot", &[("nodegroup", ng)]);
-    assert_status(
-        &run(&b, &check(&good), &v).await,
-        Pass,
-        "is SPOT over 2 instance types",
-    );
-    assert_status(
-        &run(&b, &check(&ondemand), &v).await,
-        Fail,
-        "capacityType ON_DEMAND, expected SPOT",
-    );
+    assert_status(&run(&b, &check(&good), &v).await, Pass, "is SPOT over 2 instance types");
+    assert_status(&run(&b, &check(&ondemand), &v).await, Fail, "capacityType ON_DEMAND, expected SPOT");
     assert_status(&run(&b, &check(&single), &v).await, Warn, "1 instance type");
-    assert_status(
-        &run(&b, &check(&norebalance), &v).await,
-        Fail,
-        "CapacityRebalance=false",
-    );
+    assert_status(&run(&b, &check(&norebalance), &v).await, Fail, "CapacityRebalance=false");
     let local = backend(None, false).await;
     assert_status(&run(&local, &check(&good), &v).await, Skip, "has none");
 }
@@ -343,14 +150,17 @@ async fn spot_group_capacity_types_and_rebalancing() {
 /// The node group's ASG launching from a template with these metadata options.
 async fn asg_with_template(aws: &Aws, name: &str, hop: i32, tokens_required: bool) {
     let lt = unique("lt");
-    let tokens = if tokens_required { aws_sdk_ec2::types::LaunchTemplateHttpTokensState::Required } else { aws_sdk_ec2::types::LaunchTemplateHttpTokensState::Optional };
+    let tokens =
+        if tokens_required { aws_sdk_ec2::types::LaunchTemplateHttpTokensState::Required } else { aws_sdk_ec2::types::LaunchTemplateHttpTokensState::Optional };
     aws.ec2
         .create_launch_template()
         .launch_template_name(&lt)
         .launch_template_data(
             aws_sdk_ec2::types::RequestLaunchTemplateData::builder()
                 .image_id("ami-12c6146b")
-                .metadata_options(aws_sdk_ec2::types::LaunchTemplateInstanceMetadataOptionsRequest::builder().http_tokens(tokens).http_put_response_hop_limit(hop).build())
+                .metadata_options(
+                    aws_sdk_ec2::types::LaunchTemplateInstanceMetadataOptionsRequest::builder().http_tokens(tokens).http_put_response_hop_limit(hop).build(),
+                )
                 .build(),
         )
         .send()
@@ -372,7 +182,11 @@ async fn asg_with_template(aws: &Aws, name: &str, hop: i32, tokens_required: boo
 async fn pods_cannot_reach_the_instance_metadata_service() {
     let b = backend(None, true).await;
     let aws = aws(&b);
-    let cases = [(2, true, Fail, "HttpPutResponseHopLimit 2: pods can reach the instance metadata service and use the node role"), (1, false, Warn, "hop limit 1, but HttpTokens optional"), (1, true, Pass, "IMDSv2 with a hop limit of 1")];
+    let cases = [
+        (2, true, Fail, "HttpPutResponseHopLimit 2: pods can reach the instance metadata service and use the node role"),
+        (1, false, Warn, "hop limit 1, but HttpTokens optional"),
+        (1, true, Pass, "IMDSv2 with a hop limit of 1"),
+    ];
     for (hop, required, status, part) in cases {
         let c = cluster(aws).await;
         let asg = nodegroup(aws, &c, Group { name: "general", min: 1, max: 4, capacity: CapacityTypes::OnDemand, types: &["m6i.large"], taint: None }).await;
@@ -415,7 +229,11 @@ async fn critical_taint_key_and_value_must_match() {
     for (ng, taint) in [(&other_key, ("team", "critical", TaintEffect::NoSchedule)), (&other_value, ("dedicated", "batch", TaintEffect::NoSchedule))] {
         nodegroup(aws(&b), &cl, Group { name: ng, min: 1, max: 4, capacity: CapacityTypes::OnDemand, types: &["m6i.large"], taint: Some(taint) }).await;
     }
-    let set_taint = |ng: &str| format!("aws eks update-nodegroup-config --cluster-name {cl} --region eu-west-1 --nodegroup-name {ng} --taints 'addOrUpdateTaints=[{{key=dedicated,value=critical,effect=NO_SCHEDULE}}]', then replace the nodes launched before it");
+    let set_taint = |ng: &str| {
+        format!(
+            "aws eks update-nodegroup-config --cluster-name {cl} --region eu-west-1 --nodegroup-name {ng} --taints 'addOrUpdateTaints=[{{key=dedicated,value=critical,effect=NO_SCHEDULE}}]', then replace the nodes launched before it"
+        )
+    };
 
     let r = run(&b, &spec("nodegroup.critical-taint", &[("nodegroup", &other_key)]), &v).await;
     assert_status(&r, Fail, &format!("{other_key} has no taint dedicated; expected dedicated=critical:NoSchedule"));
@@ -479,7 +297,11 @@ async fn zones_of_subnets_and_ready_nodes() {
     let b = backend(None, true).await;
     let c = client(&b);
     let s = spec("cluster.multi-az", &[]);
-    let update_vpc = |cl: &str| format!("give the control plane subnets in 2 or more AZs: eksctl utils update-cluster-vpc-config --cluster {cl} --region eu-west-1 --control-plane-subnet-ids <subnet in AZ a>,<subnet in AZ b> --approve (aws ec2 describe-subnets lists the VPC's subnets and their zones)");
+    let update_vpc = |cl: &str| {
+        format!(
+            "give the control plane subnets in 2 or more AZs: eksctl utils update-cluster-vpc-config --cluster {cl} --region eu-west-1 --control-plane-subnet-ids <subnet in AZ a>,<subnet in AZ b> --approve (aws ec2 describe-subnets lists the VPC's subnets and their zones)"
+        )
+    };
 
     let none = cluster_in(aws(&b), &[]).await;
     let r = run(&b, &s, &vars(&[("cluster", &none)])).await;

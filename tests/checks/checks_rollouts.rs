@@ -1,14 +1,12 @@
 //! Argo Rollouts checks. The Rollout CRD is installed in the real API server; the Rollout's
 //! status is written through the status subresource, as the controller would.
 
+use crate::live::*;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::Service;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
-use kube::api::{
-    Api, ApiResource, DynamicObject, GroupVersionKind, Patch, PatchParams, PostParams,
-};
+use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, Patch, PatchParams, PostParams};
 use kubedojo::checks::CheckStatus::*;
-use crate::live::*;
 use serde_json::json;
 use tokio::sync::RwLock;
 
@@ -58,19 +56,10 @@ async fn install_crd(c: &kube::Client) {
 }
 
 fn rollout_resource() -> ApiResource {
-    ApiResource::from_gvk_with_plural(
-        &GroupVersionKind::gvk("argoproj.io", "v1alpha1", "Rollout"),
-        "rollouts",
-    )
+    ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk("argoproj.io", "v1alpha1", "Rollout"), "rollouts")
 }
 
-async fn rollout(
-    c: &kube::Client,
-    ns: &str,
-    strategy: serde_json::Value,
-    image: &str,
-    status: serde_json::Value,
-) {
+async fn rollout(c: &kube::Client, ns: &str, strategy: serde_json::Value, image: &str, status: serde_json::Value) {
     let api: Api<DynamicObject> = Api::namespaced_with(c.clone(), ns, &rollout_resource());
     let obj: DynamicObject = serde_json::from_value(json!({
         "apiVersion": "argoproj.io/v1alpha1",
@@ -84,17 +73,9 @@ async fn rollout(
         }
     }))
     .expect("rollout");
-    api.create(&PostParams::default(), &obj)
-        .await
-        .expect("create rollout");
+    api.create(&PostParams::default(), &obj).await.expect("create rollout");
     if !status.is_null() {
-        api.patch_status(
-            "web",
-            &PatchParams::default(),
-            &Patch::Merge(&json!({"status": status})),
-        )
-        .await
-        .expect("rollout status");
+        api.patch_status("web", &PatchParams::default(), &Patch::Merge(&json!({"status": status}))).await.expect("rollout status");
     }
 }
 
@@ -106,7 +87,8 @@ async fn service(c: &kube::Client, ns: &str, name: &str, hash: Option<&str>) {
     let _: Service = create(c, ns, json!({"metadata": {"name": name}, "spec": {"selector": selector, "ports": [{"port": 80}]}})).await;
 }
 
-const BLUE_GREEN: fn(bool) -> serde_json::Value = |auto| json!({"blueGreen": {"activeService": "web-active", "previewService": "web-preview", "autoPromotionEnabled": auto}});
+const BLUE_GREEN: fn(bool) -> serde_json::Value =
+    |auto| json!({"blueGreen": {"activeService": "web-active", "previewService": "web-preview", "autoPromotionEnabled": auto}});
 
 #[tokio::test]
 async fn controller_crd_and_deployment() {
@@ -114,33 +96,19 @@ async fn controller_crd_and_deployment() {
     let b = backend(None, false).await;
     let c = client(&b);
     let crds: Api<CustomResourceDefinition> = Api::all(c.clone());
-    let _ = crds
-        .delete("rollouts.argoproj.io", &Default::default())
-        .await;
+    let _ = crds.delete("rollouts.argoproj.io", &Default::default()).await;
     let ns = namespace(&c, "argo-rollouts").await;
     let s = spec("rollouts.controller", &[("namespace", &ns)]);
     // the CRD disappears asynchronously
-    assert_status(
-        &run_until(&b, &s, &vars(&[]), Fail, "CRD").await,
-        Fail,
-        "CRD rollouts.argoproj.io missing",
-    );
+    assert_status(&run_until(&b, &s, &vars(&[]), Fail, "CRD").await, Fail, "CRD rollouts.argoproj.io missing");
     install_crd(&c).await;
-    assert_status(
-        &run(&b, &s, &vars(&[])).await,
-        Fail,
-        "argo-rollouts not found",
-    );
+    assert_status(&run(&b, &s, &vars(&[])).await, Fail, "argo-rollouts not found");
     let _: Deployment = create(&c, &ns, json!({
         "metadata": {"name": "argo-rollouts"},
         "spec": {"selector": {"matchLabels": {"app": "ar"}}, "template": {"metadata": {"labels": {"app": "ar"}}, "spec": {"containers": [{"name": "c", "image": "quay.io/argoproj/argo-rollouts:v1.8.3"}]}}}
     }))
     .await;
-    assert_status(
-        &run_until(&b, &s, &vars(&[]), Pass, "available").await,
-        Pass,
-        "controller 1/1 available",
-    );
+    assert_status(&run_until(&b, &s, &vars(&[]), Pass, "available").await, Pass, "controller 1/1 available");
 }
 
 #[tokio::test]
@@ -149,24 +117,9 @@ async fn blue_green_spec_cases() {
     let cases = [
         (BLUE_GREEN(false), true, Pass, "manual promotion"),
         (BLUE_GREEN(true), true, Warn, "promotes automatically"),
-        (
-            json!({"canary": {"steps": [{"setWeight": 20}]}}),
-            true,
-            Fail,
-            "strategy is canary",
-        ),
-        (
-            json!({"blueGreen": {"activeService": "web-active", "previewService": "web-active"}}),
-            true,
-            Fail,
-            "both web-active",
-        ),
-        (
-            BLUE_GREEN(false),
-            false,
-            Fail,
-            "previewService web-preview not found",
-        ),
+        (json!({"canary": {"steps": [{"setWeight": 20}]}}), true, Fail, "strategy is canary"),
+        (json!({"blueGreen": {"activeService": "web-active", "previewService": "web-active"}}), true, Fail, "both web-active"),
+        (BLUE_GREEN(false), false, Fail, "previewService web-preview not found"),
     ];
     for (strategy, with_preview, status, part) in cases {
         let ns = namespace(&c, "ro-spec").await;
@@ -175,19 +128,7 @@ async fn blue_green_spec_cases() {
             service(&c, &ns, "web-preview", None).await;
         }
         rollout(&c, &ns, strategy, "nginx:1.26", serde_json::Value::Null).await;
-        assert_status(
-            &run(
-                &b,
-                &spec(
-                    "rollouts.bluegreen-spec",
-                    &[("namespace", &ns), ("name", "web")],
-                ),
-                &vars(&[]),
-            )
-            .await,
-            status,
-            part,
-        );
+        assert_status(&run(&b, &spec("rollouts.bluegreen-spec", &[("namespace", &ns), ("name", "web")]), &vars(&[])).await, status, part);
     }
 }
 
@@ -199,43 +140,19 @@ async fn services_wired_to_the_rollout_selectors() {
     service(&c, &ns, "web-active", Some("7d9f")).await;
     service(&c, &ns, "web-preview", Some("7d9f")).await;
     rollout(&c, &ns, BLUE_GREEN(false), "nginx:1.27", status.clone()).await;
-    let s = |ns: &str| {
-        spec(
-            "rollouts.services-wired",
-            &[("namespace", ns), ("name", "web")],
-        )
-    };
-    assert_status(
-        &run(&b, &s(&ns), &vars(&[])).await,
-        Pass,
-        "select the pods the Rollout says",
-    );
+    let s = |ns: &str| spec("rollouts.services-wired", &[("namespace", ns), ("name", "web")]);
+    assert_status(&run(&b, &s(&ns), &vars(&[])).await, Pass, "select the pods the Rollout says");
     let ns2 = namespace(&c, "ro-edited").await;
     service(&c, &ns2, "web-active", Some("5c4b")).await;
     service(&c, &ns2, "web-preview", Some("7d9f")).await;
     rollout(&c, &ns2, BLUE_GREEN(false), "nginx:1.27", status).await;
     let r = run(&b, &s(&ns2), &vars(&[])).await;
-    assert_status(
-        &r,
-        Fail,
-        "active selector 5c4b ≠ activeSelector 7d9f: Service re-applied or hand-edited",
-    );
+    assert_status(&r, Fail, "active selector 5c4b ≠ activeSelector 7d9f: Service re-applied or hand-edited");
     let ns3 = namespace(&c, "ro-nostatus").await;
     service(&c, &ns3, "web-active", None).await;
     service(&c, &ns3, "web-preview", None).await;
-    rollout(
-        &c,
-        &ns3,
-        BLUE_GREEN(false),
-        "nginx:1.27",
-        serde_json::Value::Null,
-    )
-    .await;
-    assert_status(
-        &run(&b, &s(&ns3), &vars(&[])).await,
-        Fail,
-        "no status.blueGreen.activeSelector yet",
-    );
+    rollout(&c, &ns3, BLUE_GREEN(false), "nginx:1.27", serde_json::Value::Null).await;
+    assert_status(&run(&b, &s(&ns3), &vars(&[])).await, Fail, "no status.blueGreen.activeSelector yet");
 }
 
 #[tokio::test]
@@ -278,26 +195,9 @@ async fn promotion_states() {
     for (status, image, want, part) in cases {
         let ns = namespace(&c, "ro-promo").await;
         rollout(&c, &ns, BLUE_GREEN(false), image, status).await;
-        assert_status(
-            &run(
-                &b,
-                &spec("rollouts.promoted", &[("namespace", &ns), ("name", "web")]),
-                &v,
-            )
-            .await,
-            want,
-            part,
-        );
+        assert_status(&run(&b, &spec("rollouts.promoted", &[("namespace", &ns), ("name", "web")]), &v).await, want, part);
     }
-    let r = run(
-        &b,
-        &spec(
-            "rollouts.promoted",
-            &[("namespace", "default"), ("name", "absent")],
-        ),
-        &v,
-    )
-    .await;
+    let r = run(&b, &spec("rollouts.promoted", &[("namespace", "default"), ("name", "absent")]), &v).await;
     assert_status(&r, Fail, "Rollout default/absent not found");
 }
 
@@ -308,15 +208,35 @@ async fn preview_ready_states() {
     let v = vars(&[("greenImage", green)]);
     let cases = [
         // set image not run yet
-        (json!({"phase": "Healthy", "stableRS": "5c4b", "currentPodHash": "5c4b", "blueGreen": {"activeSelector": "5c4b", "previewSelector": "5c4b"}}), blue, Fail, "the Rollout still runs public.ecr.aws/nginx/nginx:1.26: kubectl argo rollouts set image web"),
+        (
+            json!({"phase": "Healthy", "stableRS": "5c4b", "currentPodHash": "5c4b", "blueGreen": {"activeSelector": "5c4b", "previewSelector": "5c4b"}}),
+            blue,
+            Fail,
+            "the Rollout still runs public.ecr.aws/nginx/nginx:1.26: kubectl argo rollouts set image web",
+        ),
         // the new revision is waiting for promotion behind the preview Service
-        (json!({"phase": "Paused", "stableRS": "5c4b", "currentPodHash": "7d9f", "blueGreen": {"activeSelector": "5c4b", "previewSelector": "7d9f"}}), green, Pass, "(7d9f) is on the preview Service; active still serves 5c4b"),
+        (
+            json!({"phase": "Paused", "stableRS": "5c4b", "currentPodHash": "7d9f", "blueGreen": {"activeSelector": "5c4b", "previewSelector": "7d9f"}}),
+            green,
+            Pass,
+            "(7d9f) is on the preview Service; active still serves 5c4b",
+        ),
         // the preview ReplicaSet is not up yet
-        (json!({"phase": "Progressing", "stableRS": "5c4b", "currentPodHash": "7d9f", "blueGreen": {"activeSelector": "5c4b"}}), green, Fail, "preview selects nothing, the new pods are 7d9f"),
+        (
+            json!({"phase": "Progressing", "stableRS": "5c4b", "currentPodHash": "7d9f", "blueGreen": {"activeSelector": "5c4b"}}),
+            green,
+            Fail,
+            "preview selects nothing, the new pods are 7d9f",
+        ),
         // no controller wrote anything
         (json!({}), green, Fail, "has no blue-green status yet: is the controller running?"),
         // promoted already: still fine
-        (json!({"phase": "Healthy", "stableRS": "7d9f", "currentPodHash": "7d9f", "blueGreen": {"activeSelector": "7d9f"}}), green, Pass, "is already promoted to the active Service"),
+        (
+            json!({"phase": "Healthy", "stableRS": "7d9f", "currentPodHash": "7d9f", "blueGreen": {"activeSelector": "7d9f"}}),
+            green,
+            Pass,
+            "is already promoted to the active Service",
+        ),
     ];
     for (status, image, want, part) in cases {
         let ns = namespace(&c, "ro-preview").await;
@@ -363,7 +283,13 @@ async fn services_wired_needs_blue_green_services_that_exist() {
     assert_status(&r, Fail, &format!("Rollout {ns}/web names no activeService"));
     assert_eq!(r.found.as_deref(), Some("unset"));
     assert_eq!(r.expected.as_deref(), Some("activeService"));
-    assert!(r.next.as_deref().unwrap_or_default().contains(&format!("set spec.strategy.blueGreen.activeService in Rollout {ns}/web (web-active in argo-rollouts-bluegreen/rollout.yaml)")), "{r:?}");
+    assert!(
+        r.next
+            .as_deref()
+            .unwrap_or_default()
+            .contains(&format!("set spec.strategy.blueGreen.activeService in Rollout {ns}/web (web-active in argo-rollouts-bluegreen/rollout.yaml)")),
+        "{r:?}"
+    );
 
     // the active Service is wired, the preview Service was never created
     let ns = namespace(&c, "ro-nopreview").await;
@@ -386,7 +312,14 @@ async fn controller_behind_or_rollout_still_progressing() {
 
     // the controller wrote status for an older spec (Argo writes observedGeneration as a string)
     let ns = namespace(&c, "ro-behind").await;
-    rollout(&c, &ns, BLUE_GREEN(false), green, json!({"observedGeneration": "0", "phase": "Healthy", "stableRS": "7d9f", "currentPodHash": "7d9f", "blueGreen": {"activeSelector": "7d9f"}})).await;
+    rollout(
+        &c,
+        &ns,
+        BLUE_GREEN(false),
+        green,
+        json!({"observedGeneration": "0", "phase": "Healthy", "stableRS": "7d9f", "currentPodHash": "7d9f", "blueGreen": {"activeSelector": "7d9f"}}),
+    )
+    .await;
     let r = run(&b, &promoted(&ns), &v).await;
     assert_status(&r, Fail, "the controller has not seen the latest change to web yet (generation 1, observed 0)");
     assert_eq!(r.found.as_deref(), Some("0"));
@@ -396,7 +329,14 @@ async fn controller_behind_or_rollout_still_progressing() {
 
     // promoted: still Progressing, neither paused nor degraded
     let ns = namespace(&c, "ro-progress").await;
-    rollout(&c, &ns, BLUE_GREEN(false), green, json!({"phase": "Progressing", "stableRS": "5c4b", "currentPodHash": "7d9f", "blueGreen": {"activeSelector": "5c4b"}})).await;
+    rollout(
+        &c,
+        &ns,
+        BLUE_GREEN(false),
+        green,
+        json!({"phase": "Progressing", "stableRS": "5c4b", "currentPodHash": "7d9f", "blueGreen": {"activeSelector": "5c4b"}}),
+    )
+    .await;
     let r = run(&b, &promoted(&ns), &v).await;
     assert_status(&r, Fail, "phase Progressing, expected Healthy (wait for the rollout)");
     assert_eq!(r.found.as_deref(), Some("Progressing"));
@@ -406,7 +346,14 @@ async fn controller_behind_or_rollout_still_progressing() {
     // preview-ready: set image ran, but the active Service still selects the current hash
     // and the Rollout is not Healthy yet: no preview ReplicaSet so far
     let ns = namespace(&c, "ro-notup").await;
-    rollout(&c, &ns, BLUE_GREEN(false), green, json!({"phase": "Progressing", "stableRS": "7d9f", "currentPodHash": "7d9f", "blueGreen": {"activeSelector": "7d9f"}})).await;
+    rollout(
+        &c,
+        &ns,
+        BLUE_GREEN(false),
+        green,
+        json!({"phase": "Progressing", "stableRS": "7d9f", "currentPodHash": "7d9f", "blueGreen": {"activeSelector": "7d9f"}}),
+    )
+    .await;
     let r = run(&b, &spec("rollouts.preview-ready", &[("namespace", &ns), ("name", "web"), ("image", green)]), &v).await;
     assert_status(&r, Fail, "the new version 7d9f is not up yet (phase Progressing)");
     assert_eq!(r.found.as_deref(), Some("no preview"));

@@ -4,11 +4,11 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::live::*;
 use futures::StreamExt;
 use k8s_openapi::api::core::v1::Namespace;
 use kube::api::{Api, PostParams};
 use kubedojo::checks::CheckStatus;
-use crate::live::*;
 
 #[tokio::test]
 async fn creating_the_namespace_turns_the_step_green_within_a_second() {
@@ -32,16 +32,10 @@ async fn creating_the_namespace_turns_the_step_green_within_a_second() {
     // let the watch establish before the change
     tokio::time::sleep(Duration::from_millis(500)).await;
     let api: Api<Namespace> = Api::all(client(&b));
-    let ns: Namespace =
-        serde_json::from_value(serde_json::json!({"metadata": {"name": name}})).expect("ns");
+    let ns: Namespace = serde_json::from_value(serde_json::json!({"metadata": {"name": name}})).expect("ns");
     let changed_at = Instant::now();
-    api.create(&PostParams::default(), &ns)
-        .await
-        .expect("create");
-    tokio::time::timeout(Duration::from_secs(5), rx.recv())
-        .await
-        .expect("a change arrives")
-        .expect("stream open");
+    api.create(&PostParams::default(), &ns).await.expect("create");
+    tokio::time::timeout(Duration::from_secs(5), rx.recv()).await.expect("a change arrives").expect("stream open");
     let after = kubedojo::checks::engine::run_checks(&b, &checks, &v).await;
     let green = changed_at.elapsed();
     assert_eq!(after.results[0].status, CheckStatus::Pass, "{after:?}");

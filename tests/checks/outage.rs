@@ -7,17 +7,11 @@ use std::process::Command;
 use crate::live::own_cluster::OwnCluster;
 use std::time::Duration;
 
-use kubedojo::checks::CheckStatus;
 use crate::live::*;
+use kubedojo::checks::CheckStatus;
 
 fn signal(sig: &str, pid: &str) {
-    assert!(
-        Command::new("kill")
-            .args([sig, pid])
-            .status()
-            .expect("kill")
-            .success()
-    );
+    assert!(Command::new("kill").args([sig, pid]).status().expect("kill").success());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -34,14 +28,8 @@ async fn api_server_outage_mid_run_gives_errors_and_the_engine_recovers() {
     let ns = namespace(&client(&b), "outage").await;
     let checks = vec![
         spec("k8s.namespace", &[("name", &ns)]),
-        spec(
-            "k8s.service-account",
-            &[("namespace", &ns), ("name", "default")],
-        ),
-        spec(
-            "k8s.deployment-ready",
-            &[("namespace", &ns), ("name", "web")],
-        ),
+        spec("k8s.service-account", &[("namespace", &ns), ("name", "default")]),
+        spec("k8s.deployment-ready", &[("namespace", &ns), ("name", "web")]),
     ];
     let v = vars(&[]);
     let before = kubedojo::checks::engine::run_checks(&b, &checks[..1], &v).await;
@@ -55,21 +43,12 @@ async fn api_server_outage_mid_run_gives_errors_and_the_engine_recovers() {
         tokio::spawn(async move { kubedojo::checks::engine::run_checks(&b, &checks, &v).await })
     };
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert!(
-        !run.is_finished(),
-        "the run should be waiting on the frozen server"
-    );
+    assert!(!run.is_finished(), "the run should be waiting on the frozen server");
     signal("-KILL", &pid);
-    let during = tokio::time::timeout(Duration::from_secs(30), run)
-        .await
-        .expect("the run ends")
-        .expect("join");
+    let during = tokio::time::timeout(Duration::from_secs(30), run).await.expect("the run ends").expect("join");
     for r in &during.results {
         assert_eq!(r.status, CheckStatus::Error, "{r:?}");
-        assert!(
-            !r.message.to_lowercase().contains("not found"),
-            "an outage must not read as the learner's fault: {r:?}"
-        );
+        assert!(!r.message.to_lowercase().contains("not found"), "an outage must not read as the learner's fault: {r:?}");
     }
 
     // bring the cluster back; the same backend (same client) works again
@@ -84,8 +63,5 @@ async fn api_server_outage_mid_run_gives_errors_and_the_engine_recovers() {
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
-    assert!(
-        after.is_some(),
-        "the engine did not recover after the API server came back"
-    );
+    assert!(after.is_some(), "the engine did not recover after the API server came back");
 }

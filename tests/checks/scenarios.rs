@@ -6,11 +6,11 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use kubedojo::content::{PackFiles, Scenario};
-use kubedojo::scenario::{self, ScenarioRun};
 use crate::live::eks::SimEks;
 use crate::live::labs;
 use crate::live::proof::{Proof, exercise};
+use kubedojo::content::{PackFiles, Scenario};
+use kubedojo::scenario::{self, ScenarioRun};
 
 fn scenario_def(id: &str) -> Scenario {
     let loaded = kubedojo::content::load(&PackFiles::embedded(), &kubedojo::checks::catalog::known_kinds());
@@ -31,7 +31,17 @@ fn show(r: &[kubedojo::checks::CheckResult]) -> String {
 
 /// Inject the fault and wait until the checks show it.
 async fn inject(sim: &SimEks, s: &Scenario, vars: &BTreeMap<String, String>) -> ScenarioRun {
-    let run = match scenario::start(&sim.backend, &kubedojo::content::load(&PackFiles::embedded(), &kubedojo::checks::catalog::known_kinds()).pack, &PackFiles::embedded(), s, vars, 1_800_000_000, "test".into()).await {
+    let run = match scenario::start(
+        &sim.backend,
+        &kubedojo::content::load(&PackFiles::embedded(), &kubedojo::checks::catalog::known_kinds()).pack,
+        &PackFiles::embedded(),
+        s,
+        vars,
+        1_800_000_000,
+        "test".into(),
+    )
+    .await
+    {
         Ok(run) => run,
         Err(e) => panic!("{}: start failed: {e:?}", s.id),
     };
@@ -111,7 +121,10 @@ async fn irsa_wrong_audience() {
 async fn irsa_renamed_service_account() {
     let (s, sim, v, run) = broken("irsa-renamed-service-account", "kd-sc-rename", "ap-southeast-1").await;
     // fix: the Deployment back on the ServiceAccount the role trusts (and the stray one gone)
-    sim.kubectl(&["-n", "shop", "patch", "deployment", "s3-reader", "--type=merge", "-p", r#"{"spec":{"template":{"spec":{"serviceAccountName":"s3-reader"}}}}"#], None);
+    sim.kubectl(
+        &["-n", "shop", "patch", "deployment", "s3-reader", "--type=merge", "-p", r#"{"spec":{"template":{"spec":{"serviceAccountName":"s3-reader"}}}}"#],
+        None,
+    );
     sim.kubectl(&["-n", "shop", "delete", "serviceaccount", "s3-readr"], None);
     assert_fixed(&sim, &s, &v).await;
     drop(run);
@@ -156,8 +169,24 @@ async fn ca_discovery_tag_removed() {
     let (s, sim, v, run) = broken("ca-discovery-tag-removed", "kd-sc-ca", "me-central-1").await;
     // fix: the tag back on the spot group's ASG
     let aws = sim.aws();
-    let asg = aws.eks.describe_nodegroup().cluster_name(&sim.name).nodegroup_name("spot").send().await.expect("describe-nodegroup").nodegroup.and_then(|n| n.resources?.auto_scaling_groups?.first()?.name.clone()).expect("asg");
-    let tag = aws_sdk_autoscaling::types::Tag::builder().key(format!("k8s.io/cluster-autoscaler/{}", sim.name)).value("owned").resource_id(&asg).resource_type("auto-scaling-group").propagate_at_launch(true).build();
+    let asg = aws
+        .eks
+        .describe_nodegroup()
+        .cluster_name(&sim.name)
+        .nodegroup_name("spot")
+        .send()
+        .await
+        .expect("describe-nodegroup")
+        .nodegroup
+        .and_then(|n| n.resources?.auto_scaling_groups?.first()?.name.clone())
+        .expect("asg");
+    let tag = aws_sdk_autoscaling::types::Tag::builder()
+        .key(format!("k8s.io/cluster-autoscaler/{}", sim.name))
+        .value("owned")
+        .resource_id(&asg)
+        .resource_type("auto-scaling-group")
+        .propagate_at_launch(true)
+        .build();
     aws.autoscaling.create_or_update_tags().tags(tag).send().await.expect("create-or-update-tags");
     assert_fixed(&sim, &s, &v).await;
     drop(run);
@@ -170,7 +199,17 @@ async fn rollout_left_paused() {
     labs::argo_rollouts_bluegreen(&mut Proof::setup(exercise("argo-rollouts-bluegreen")), &sim).await;
     let v = vars_for(&s, &sim);
     // the controller (stood in) reconciles after every change
-    let run = match scenario::start(&sim.backend, &kubedojo::content::load(&PackFiles::embedded(), &kubedojo::checks::catalog::known_kinds()).pack, &PackFiles::embedded(), &s, &v, 1, "test".into()).await {
+    let run = match scenario::start(
+        &sim.backend,
+        &kubedojo::content::load(&PackFiles::embedded(), &kubedojo::checks::catalog::known_kinds()).pack,
+        &PackFiles::embedded(),
+        &s,
+        &v,
+        1,
+        "test".into(),
+    )
+    .await
+    {
         Ok(run) => run,
         Err(e) => panic!("start failed: {e:?}"),
     };

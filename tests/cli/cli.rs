@@ -8,30 +8,19 @@ use predicates::prelude::*;
 
 fn kubedojo(state: &Path) -> Command {
     let mut cmd = Command::cargo_bin("kubedojo").expect("binary");
-    cmd.env("KUBEDOJO_STATE_DIR", state)
-        .env_remove("KUBECONFIG");
+    cmd.env("KUBEDOJO_STATE_DIR", state).env_remove("KUBECONFIG");
     cmd
 }
 
 /// Copy the fixture pack to a temp folder and apply edits (path, old, new) to break it.
 fn broken_pack(edits: &[(&str, &str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
-    copy_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pack"),
-        dir.path(),
-    );
+    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pack"), dir.path());
     for (file, old, new) in edits {
         let path = dir.path().join(file);
         let text = fs::read_to_string(&path).unwrap_or_default();
-        assert!(
-            old.is_empty() || text.contains(old),
-            "{file} has no {old:?}"
-        );
-        let text = if old.is_empty() {
-            format!("{text}{new}")
-        } else {
-            text.replacen(old, new, 1)
-        };
+        assert!(old.is_empty() || text.contains(old), "{file} has no {old:?}");
+        let text = if old.is_empty() { format!("{text}{new}") } else { text.replacen(old, new, 1) };
         fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
         fs::write(path, text).expect("write");
     }
@@ -54,13 +43,8 @@ fn copy_dir(from: &Path, to: &Path) {
 fn lint(edits: &[(&str, &str, &str)]) -> (String, i32) {
     let pack = broken_pack(edits);
     let state = tempfile::tempdir().expect("tempdir");
-    let out = kubedojo(state.path())
-        .arg("lint")
-        .arg(pack.path())
-        .output()
-        .expect("run");
-    let text =
-        String::from_utf8_lossy(&out.stdout).replace(&format!("{}/", pack.path().display()), "");
+    let out = kubedojo(state.path()).arg("lint").arg(pack.path()).output().expect("run");
+    let text = String::from_utf8_lossy(&out.stdout).replace(&format!("{}/", pack.path().display()), "");
     (text, out.status.code().unwrap_or(-1))
 }
 
@@ -72,10 +56,7 @@ fn the_built_in_course_lints_clean() {
         .args(["lint", "--strict"])
         .assert()
         .success()
-        .stdout(
-            predicate::str::contains("10 lessons, 7 exercises")
-                .and(predicate::str::contains("0 errors, 0 warnings")),
-        );
+        .stdout(predicate::str::contains("10 lessons, 7 exercises").and(predicate::str::contains("0 errors, 0 warnings")));
 }
 
 #[test]
@@ -86,75 +67,38 @@ fn the_fixture_pack_lints_clean() {
 
 #[test]
 fn bad_front_matter_is_located() {
-    let (out, code) = lint(&[(
-        "lessons/01-every-element.md",
-        "minutes: 7",
-        "minutes: seven",
-    )]);
+    let (out, code) = lint(&[("lessons/01-every-element.md", "minutes: 7", "minutes: seven")]);
     assert_eq!(code, 1);
-    assert!(
-        out.contains("lessons/01-every-element.md:4:10: error: front matter"),
-        "{out}"
-    );
+    assert!(out.contains("lessons/01-every-element.md:4:10: error: front matter"), "{out}");
 }
 
 #[test]
 fn duplicate_ids_name_the_first_definition() {
-    let (out, code) = lint(&[(
-        "lessons/02-copy.md",
-        "",
-        "---\nid: every-element\ntitle: Copy\nminutes: 1\n---\nbody\n",
-    )]);
+    let (out, code) = lint(&[("lessons/02-copy.md", "", "---\nid: every-element\ntitle: Copy\nminutes: 1\n---\nbody\n")]);
     assert_eq!(code, 1);
-    assert!(
-        out.contains("lessons/02-copy.md:2:1: error: duplicate id \"every-element\""),
-        "{out}"
-    );
-    assert!(
-        out.contains("first defined at lessons/01-every-element.md:2"),
-        "{out}"
-    );
+    assert!(out.contains("lessons/02-copy.md:2:1: error: duplicate id \"every-element\""), "{out}");
+    assert!(out.contains("first defined at lessons/01-every-element.md:2"), "{out}");
 }
 
 #[test]
 fn unknown_check_kind_suggests_the_near_one() {
-    let (out, code) = lint(&[(
-        "exercises/demo/exercise.toml",
-        "kind = \"k8s.namespace\"",
-        "kind = \"k8s.namespaces\"",
-    )]);
+    let (out, code) = lint(&[("exercises/demo/exercise.toml", "kind = \"k8s.namespace\"", "kind = \"k8s.namespaces\"")]);
     assert_eq!(code, 1);
-    assert!(
-        out.contains(
-            "exercises/demo/exercise.toml:29:1: error: unknown check kind \"k8s.namespaces\""
-        ),
-        "{out}"
-    );
+    assert!(out.contains("exercises/demo/exercise.toml:29:1: error: unknown check kind \"k8s.namespaces\""), "{out}");
     assert!(out.contains("did you mean \"k8s.namespace\"?"), "{out}");
 }
 
 #[test]
 fn unknown_check_parameter_lists_the_allowed_ones() {
-    let (out, code) = lint(&[(
-        "exercises/demo/exercise.toml",
-        "name = \"{{ns}}\"",
-        "nmae = \"{{ns}}\"",
-    )]);
+    let (out, code) = lint(&[("exercises/demo/exercise.toml", "name = \"{{ns}}\"", "nmae = \"{{ns}}\"")]);
     assert_eq!(code, 1);
-    assert!(
-        out.contains("k8s.namespace: unknown parameter \"nmae\""),
-        "{out}"
-    );
+    assert!(out.contains("k8s.namespace: unknown parameter \"nmae\""), "{out}");
     assert!(out.contains("k8s.namespace takes: name"), "{out}");
 }
 
 #[test]
 fn missing_asset_file() {
-    let (out, code) = lint(&[(
-        "exercises/demo/exercise.toml",
-        "demo/namespace.yaml",
-        "demo/nope.yaml",
-    )]);
+    let (out, code) = lint(&[("exercises/demo/exercise.toml", "demo/namespace.yaml", "demo/nope.yaml")]);
     assert_eq!(code, 1);
     assert!(out.contains("exercises/demo/exercise.toml:26:10: error: solution file assets/demo/nope.yaml does not exist"), "{out}");
 }
@@ -162,42 +106,19 @@ fn missing_asset_file() {
 #[test]
 fn broken_internal_links() {
     let (out, code) = lint(&[
-        (
-            "lessons/01-every-element.md",
-            "(exercise:demo)",
-            "(exercise:demo/nostep)",
-        ),
-        (
-            "lessons/01-every-element.md",
-            "A paragraph with",
-            "See [missing](lesson:every-elemen) and [file](02-none.md). A paragraph with",
-        ),
+        ("lessons/01-every-element.md", "(exercise:demo)", "(exercise:demo/nostep)"),
+        ("lessons/01-every-element.md", "A paragraph with", "See [missing](lesson:every-elemen) and [file](02-none.md). A paragraph with"),
     ]);
     assert_eq!(code, 1);
-    assert!(
-        out.contains(
-            "lessons/01-every-element.md:12:5: error: link to unknown lesson \"every-elemen\""
-        ),
-        "{out}"
-    );
+    assert!(out.contains("lessons/01-every-element.md:12:5: error: link to unknown lesson \"every-elemen\""), "{out}");
     assert!(out.contains("did you mean \"every-element\"?"), "{out}");
-    assert!(
-        out.contains("error: link target \"02-none.md\" does not exist"),
-        "{out}"
-    );
-    assert!(
-        out.contains("error: exercise \"demo\" has no step \"nostep\""),
-        "{out}"
-    );
+    assert!(out.contains("error: link target \"02-none.md\" does not exist"), "{out}");
+    assert!(out.contains("error: exercise \"demo\" has no step \"nostep\""), "{out}");
 }
 
 #[test]
 fn fenced_yaml_that_does_not_parse() {
-    let (out, code) = lint(&[(
-        "lessons/01-every-element.md",
-        "  namespace: shop\n",
-        "  namespace: [shop\n",
-    )]);
+    let (out, code) = lint(&[("lessons/01-every-element.md", "  namespace: shop\n", "  namespace: [shop\n")]);
     assert_eq!(code, 1);
     assert!(out.contains("lessons/01-every-element.md:"), "{out}");
     assert!(out.contains("error: yaml block does not parse"), "{out}");
@@ -205,11 +126,7 @@ fn fenced_yaml_that_does_not_parse() {
 
 #[test]
 fn fenced_yaml_error_points_at_its_line_in_an_exercise() {
-    let (out, code) = lint(&[(
-        "exercises/demo/exercise.toml",
-        "\"Deploy something.\"",
-        "\"\"\"\nDeploy:\n\n```yaml\na: b\n  c: d\n```\n\"\"\"",
-    )]);
+    let (out, code) = lint(&[("exercises/demo/exercise.toml", "\"Deploy something.\"", "\"\"\"\nDeploy:\n\n```yaml\na: b\n  c: d\n```\n\"\"\"")]);
     assert_eq!(code, 1);
     // the bad line `  c: d` is line 45 of the file
     assert!(out.contains("exercises/demo/exercise.toml:45:"), "{out}");
@@ -217,46 +134,19 @@ fn fenced_yaml_error_points_at_its_line_in_an_exercise() {
 
 #[test]
 fn undefined_variables_and_items_outside_the_course() {
-    let (out, code) = lint(&[
-        (
-            "exercises/demo/exercise.toml",
-            "Deploy something.",
-            "Deploy in {{namespace}}.",
-        ),
-        ("course.toml", "items = [\"demo\"]", "items = []"),
-    ]);
+    let (out, code) =
+        lint(&[("exercises/demo/exercise.toml", "Deploy something.", "Deploy in {{namespace}}."), ("course.toml", "items = [\"demo\"]", "items = []")]);
     assert_eq!(code, 1);
-    assert!(
-        out.contains("error: unknown variable {{namespace}}"),
-        "{out}"
-    );
-    assert!(
-        out.contains("error: exercise \"demo\" is not in course.toml"),
-        "{out}"
-    );
+    assert!(out.contains("error: unknown variable {{namespace}}"), "{out}");
+    assert!(out.contains("error: exercise \"demo\" is not in course.toml"), "{out}");
 }
 
 #[test]
 fn too_few_hints_is_a_warning_and_strict_fails_on_it() {
-    let pack = broken_pack(&[(
-        "exercises/demo/exercise.toml",
-        "hints = [\"one\", \"two\", \"three\"]",
-        "hints = [\"one\"]",
-    )]);
+    let pack = broken_pack(&[("exercises/demo/exercise.toml", "hints = [\"one\", \"two\", \"three\"]", "hints = [\"one\"]")]);
     let state = tempfile::tempdir().expect("tempdir");
-    kubedojo(state.path())
-        .arg("lint")
-        .arg(pack.path())
-        .assert()
-        .success()
-        .stdout(predicate::str::contains(
-            "warning: step \"deploy\" has 1 hint level(s)",
-        ));
-    kubedojo(state.path())
-        .args(["lint", "--strict"])
-        .arg(pack.path())
-        .assert()
-        .code(1);
+    kubedojo(state.path()).arg("lint").arg(pack.path()).assert().success().stdout(predicate::str::contains("warning: step \"deploy\" has 1 hint level(s)"));
+    kubedojo(state.path()).args(["lint", "--strict"]).arg(pack.path()).assert().code(1);
 }
 
 #[test]
@@ -266,10 +156,7 @@ fn lint_lists_the_check_kinds() {
         .args(["lint", "--kinds"])
         .assert()
         .success()
-        .stdout(
-            predicate::str::contains("irsa.trust-policy")
-                .and(predicate::str::contains("namespace, serviceAccount")),
-        );
+        .stdout(predicate::str::contains("irsa.trust-policy").and(predicate::str::contains("namespace, serviceAccount")));
 }
 
 #[test]
@@ -280,52 +167,27 @@ fn list_prints_the_course_and_progress() {
         r#"{"version":1,"packs":{"eks-production":{"lessons":{"why-production":{"opened_at":1,"completed_at":2}},"exercises":{"eks-cluster":{"steps":{"preflight":{"completed_at":3}}}}}}}"#,
     )
     .expect("write");
-    let out = kubedojo(state.path())
-        .arg("list")
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    let out = kubedojo(state.path()).arg("list").assert().success().get_output().stdout.clone();
     let out = String::from_utf8_lossy(&out);
-    assert!(
-        out.starts_with("Production Kubernetes on AWS EKS (eks-production): 1/17 done"),
-        "{out}"
-    );
-    assert!(
-        out.contains("●  1. Why production Kubernetes is different"),
-        "{out}"
-    );
+    assert!(out.starts_with("Production Kubernetes on AWS EKS (eks-production): 1/17 done"), "{out}");
+    assert!(out.contains("●  1. Why production Kubernetes is different"), "{out}");
     assert!(out.contains("1/5 steps   in progress"), "{out}");
 }
 
 #[test]
 fn a_corrupt_progress_file_is_moved_aside_not_lost() {
     let state = tempfile::tempdir().expect("tempdir");
-    fs::write(
-        state.path().join("progress.json"),
-        "{\"version\": 1, \"packs\": {",
-    )
-    .expect("write");
+    fs::write(state.path().join("progress.json"), "{\"version\": 1, \"packs\": {").expect("write");
     kubedojo(state.path())
         .arg("list")
         .assert()
         .success()
-        .stderr(
-            predicate::str::contains("could not be read")
-                .and(predicate::str::contains("progress.json.corrupt-")),
-        )
+        .stderr(predicate::str::contains("could not be read").and(predicate::str::contains("progress.json.corrupt-")))
         .stdout(predicate::str::contains("0/17 done"));
-    let moved: Vec<_> = fs::read_dir(state.path())
-        .expect("dir")
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_name().to_string_lossy().contains("corrupt"))
-        .collect();
+    let moved: Vec<_> =
+        fs::read_dir(state.path()).expect("dir").filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().contains("corrupt")).collect();
     assert_eq!(moved.len(), 1);
-    assert_eq!(
-        fs::read_to_string(moved[0].path()).expect("read"),
-        "{\"version\": 1, \"packs\": {"
-    );
+    assert_eq!(fs::read_to_string(moved[0].path()).expect("read"), "{\"version\": 1, \"packs\": {");
 }
 
 #[test]
@@ -338,19 +200,13 @@ fn a_broken_pack_refuses_to_start_with_located_errors() {
         .arg("list")
         .assert()
         .code(2)
-        .stderr(predicate::str::contains(
-            "course.toml:1:6: error: pack id \"Fixture Pack\" is not a valid id",
-        ));
+        .stderr(predicate::str::contains("course.toml:1:6: error: pack id \"Fixture Pack\" is not a valid id"));
 }
 
 #[test]
 fn a_missing_pack_folder_is_a_clear_error() {
     let state = tempfile::tempdir().expect("tempdir");
-    kubedojo(state.path())
-        .args(["--pack", "/nonexistent/pack", "list"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("/nonexistent/pack"));
+    kubedojo(state.path()).args(["--pack", "/nonexistent/pack", "list"]).assert().code(2).stderr(predicate::str::contains("/nonexistent/pack"));
 }
 
 const TABLE: &str = r#"[kubernetes]
@@ -376,7 +232,11 @@ verified = 2026-12-06
 fn the_version_table_ages_and_versions_outside_it_are_reported() {
     let pack = broken_pack(&[
         ("versions.toml", "", TABLE),
-        ("assets/demo/job.yaml", "", "spec:\n  containers:\n    - image: public.ecr.aws/docker/library/busybox:1.36\n    - image: {{versions.busybox.image}}\n    - image: quay.io/other/tool:2.1.0\n"),
+        (
+            "assets/demo/job.yaml",
+            "",
+            "spec:\n  containers:\n    - image: public.ecr.aws/docker/library/busybox:1.36\n    - image: {{versions.busybox.image}}\n    - image: quay.io/other/tool:2.1.0\n",
+        ),
         ("lessons/01-every-element.md", "", "\nCreate it with `eksctl create cluster --version 1.35`, on {{versions.kubernetes}}, with {{versions.nosuch}}.\n"),
     ]);
     let state = tempfile::tempdir().expect("tempdir");
@@ -387,12 +247,18 @@ fn the_version_table_ages_and_versions_outside_it_are_reported() {
     let (out, code) = lint_on("2026-12-06");
     assert_eq!(code, 1, "an unknown table variable is an error: {out}");
     assert!(out.contains("assets/demo/job.yaml:3:14: warning: image public.ecr.aws/docker/library/busybox:1.36 is pinned outside the version table\n  hint: write {{versions.busybox.image}}"), "{out}");
-    assert!(out.contains("assets/demo/job.yaml:5:14: warning: image quay.io/other/tool:2.1.0 is pinned outside the version table\n  hint: add the component to versions.toml"), "{out}");
+    assert!(
+        out.contains(
+            "assets/demo/job.yaml:5:14: warning: image quay.io/other/tool:2.1.0 is pinned outside the version table\n  hint: add the component to versions.toml"
+        ),
+        "{out}"
+    );
     assert!(out.contains("warning: Kubernetes 1.35 is pinned outside the version table"), "{out}");
     assert!(out.contains("error: unknown variable {{versions.nosuch}}"), "{out}");
     assert!(!out.contains("was verified on"), "fresh on the day it was verified: {out}");
 
-    let pack_ok = broken_pack(&[("versions.toml", "", TABLE), ("lessons/01-every-element.md", "version  = \"1.35\"", "version  = \"{{versions.kubernetes}}\"")]);
+    let pack_ok =
+        broken_pack(&[("versions.toml", "", TABLE), ("lessons/01-every-element.md", "version  = \"1.35\"", "version  = \"{{versions.kubernetes}}\"")]);
     let lint_ok = |day: &str| {
         let out = kubedojo(state.path()).arg("lint").arg(pack_ok.path()).args(["--strict", "--on", day]).output().expect("run");
         (String::from_utf8_lossy(&out.stdout).into_owned(), out.status.code().unwrap_or(-1))
@@ -412,8 +278,13 @@ fn files_writes_the_labs_files_with_the_learners_values_and_keeps_their_edits() 
     let work = tempfile::tempdir().expect("tempdir");
     let dir = work.path().join("lab");
     let files = |extra: &[&str]| {
-        kubedojo(state.path()).env("KUBEDOJO_LAB_CONFIG", state.path().join("none.toml"))
-            .args(["files", "eks-cluster", "irsa-s3", "--var", "appNs=team-a", "--var", "cluster=blue", "--dir"]).arg(&dir).args(extra).output().expect("run")
+        kubedojo(state.path())
+            .env("KUBEDOJO_LAB_CONFIG", state.path().join("none.toml"))
+            .args(["files", "eks-cluster", "irsa-s3", "--var", "appNs=team-a", "--var", "cluster=blue", "--dir"])
+            .arg(&dir)
+            .args(extra)
+            .output()
+            .expect("run")
     };
     let out = files(&[]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

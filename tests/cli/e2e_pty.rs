@@ -37,23 +37,14 @@ fn a_learner_reads_scrolls_takes_a_hint_and_progress_is_saved() {
     assert!(status.success(), "exit status {status:?}");
     tty.assert_restored();
 
-    let saved =
-        std::fs::read_to_string(state.path().join("progress.json")).expect("progress.json written");
+    let saved = std::fs::read_to_string(state.path().join("progress.json")).expect("progress.json written");
     let progress: serde_json::Value = serde_json::from_str(&saved).expect("valid JSON");
     let pack = &progress["packs"]["eks-production"];
     let lesson = &pack["lessons"]["why-production"];
     assert!(lesson["opened_at"].as_u64().is_some(), "{saved}");
-    assert!(
-        lesson["scroll"].as_u64().unwrap_or(0) > 0,
-        "scroll position not saved: {saved}"
-    );
-    let steps = pack["exercises"]["eks-cluster"]["steps"]
-        .as_object()
-        .expect("eks-cluster steps");
-    let first = steps
-        .values()
-        .find(|s| s["hints_revealed"] == 1)
-        .unwrap_or_else(|| panic!("no step with a hint: {saved}"));
+    assert!(lesson["scroll"].as_u64().unwrap_or(0) > 0, "scroll position not saved: {saved}");
+    let steps = pack["exercises"]["eks-cluster"]["steps"].as_object().expect("eks-cluster steps");
+    let first = steps.values().find(|s| s["hints_revealed"] == 1).unwrap_or_else(|| panic!("no step with a hint: {saved}"));
     assert!(first["hint_revealed_at"].as_u64().is_some());
     assert_eq!(pack["last"]["item"], "eks-cluster");
 }
@@ -69,10 +60,7 @@ fn ctrl_c_quits_from_a_lesson_and_restores_the_terminal() {
     tty.send("\x03");
     assert!(tty.wait_exit().success());
     tty.assert_restored();
-    assert!(
-        state.path().join("progress.json").exists(),
-        "progress saved on Ctrl-C"
-    );
+    assert!(state.path().join("progress.json").exists(), "progress saved on Ctrl-C");
 }
 
 #[test]
@@ -84,10 +72,7 @@ fn sigterm_saves_and_restores_the_terminal() {
     tty.send("jj\r");
     tty.wait_for("Lesson · ");
     let pid = tty.child.process_id().expect("pid");
-    let status = std::process::Command::new("kill")
-        .args(["-TERM", &pid.to_string()])
-        .status()
-        .expect("kill");
+    let status = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().expect("kill");
     assert!(status.success());
     assert!(tty.wait_exit().success());
     tty.assert_restored();

@@ -44,7 +44,14 @@ fn imports() -> BTreeMap<String, BTreeSet<String>> {
     let mut graph = BTreeMap::new();
     for (file, text) in &files {
         let me = module_path(file);
-        let code: String = text.split("#[cfg(test)]\nmod tests").next().unwrap_or_default().lines().map(|l| l.split("//").next().unwrap_or_default()).collect::<Vec<_>>().join("\n");
+        let code: String = text
+            .split("#[cfg(test)]\nmod tests")
+            .next()
+            .unwrap_or_default()
+            .lines()
+            .map(|l| l.split("//").next().unwrap_or_default())
+            .collect::<Vec<_>>()
+            .join("\n");
         let mut to = BTreeSet::new();
         for m in paths.captures_iter(&code) {
             let mut base: Vec<String> = if &m[1] == "crate" { vec![] } else { me[..me.len().saturating_sub(1)].to_vec() };

@@ -1,52 +1,29 @@
 //! `doctor`, `sandbox` and the lab config, with the real binary.
 
 use crate::live;
-use assert_cmd::Command;
 use crate::live::*;
+use assert_cmd::Command;
 
 fn kubedojo(state: &std::path::Path) -> Command {
     let mut cmd = Command::cargo_bin("kubedojo").expect("binary");
-    cmd.env("KUBEDOJO_STATE_DIR", state)
-        .env("KUBEDOJO_LAB_CONFIG", state.join("lab.toml"))
-        .env_remove("AWS_ENDPOINT_URL");
+    cmd.env("KUBEDOJO_STATE_DIR", state).env("KUBEDOJO_LAB_CONFIG", state.join("lab.toml")).env_remove("AWS_ENDPOINT_URL");
     cmd
 }
 
 #[test]
 fn doctor_reports_the_target_and_missing_tools() {
     let state = tempfile::tempdir().expect("tempdir");
-    let out = kubedojo(state.path())
-        .args([
-            "doctor",
-            "--kubeconfig",
-            &kubeconfig(),
-            "--aws-endpoint-url",
-            &aws_endpoint(),
-        ])
-        .output()
-        .expect("run");
+    let out = kubedojo(state.path()).args(["doctor", "--kubeconfig", &kubeconfig(), "--aws-endpoint-url", &aws_endpoint()]).output().expect("run");
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{text}");
-    assert!(
-        text.contains("✔ API server      Kubernetes v1.37.2"),
-        "{text}"
-    );
+    assert!(text.contains("✔ API server      Kubernetes v1.37.2"), "{text}");
     assert!(text.contains("✔ target          kwok"), "{text}");
-    assert!(
-        text.contains("✔ AWS identity    arn:aws:sts::123456789012:user/moto"),
-        "{text}"
-    );
+    assert!(text.contains("✔ AWS identity    arn:aws:sts::123456789012:user/moto"), "{text}");
     for tool in ["kubectl", "eksctl", "helm", "aws", "kind", "kwokctl"] {
-        assert!(
-            text.lines().any(|l| l[4..].starts_with(tool)),
-            "no line for {tool}: {text}"
-        );
+        assert!(text.lines().any(|l| l[4..].starts_with(tool)), "no line for {tool}: {text}");
     }
     let bad = live::unreachable_kubeconfig(state.path());
-    let out = kubedojo(state.path())
-        .args(["doctor", "--kubeconfig", bad.to_str().expect("path")])
-        .output()
-        .expect("run");
+    let out = kubedojo(state.path()).args(["doctor", "--kubeconfig", bad.to_str().expect("path")]).output().expect("run");
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("✘ API server      unreachable"));
 }
@@ -56,60 +33,20 @@ async fn lab_config_sets_variables_and_the_target_and_flags_win() {
     let b = backend(None, false).await;
     let ns = namespace(&client(&b), "labcfg").await;
     let state = tempfile::tempdir().expect("tempdir");
-    std::fs::write(
-        state.path().join("lab.toml"),
-        format!(
-            "[vars]\nns = \"{ns}\"\n\n[target]\nkubeconfig = \"{}\"\n",
-            kubeconfig()
-        ),
-    )
-    .expect("lab.toml");
+    std::fs::write(state.path().join("lab.toml"), format!("[vars]\nns = \"{ns}\"\n\n[target]\nkubeconfig = \"{}\"\n", kubeconfig())).expect("lab.toml");
     let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/pack");
-    let out = kubedojo(state.path())
-        .args([
-            "check",
-            "demo/namespace",
-            "--pack",
-            fixture,
-            "--target",
-            "kwok",
-            "--json",
-        ])
-        .output()
-        .expect("run");
+    let out = kubedojo(state.path()).args(["check", "demo/namespace", "--pack", fixture, "--target", "kwok", "--json"]).output().expect("run");
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(json["results"][0]["status"], "pass", "{json:#}");
     let out = kubedojo(state.path())
-        .args([
-            "check",
-            "demo/namespace",
-            "--pack",
-            fixture,
-            "--target",
-            "kwok",
-            "--json",
-            "--var",
-            "ns=not-this-one",
-        ])
+        .args(["check", "demo/namespace", "--pack", fixture, "--target", "kwok", "--json", "--var", "ns=not-this-one"])
         .output()
         .expect("run");
     assert_eq!(out.status.code(), Some(1));
-    std::fs::write(
-        state.path().join("lab.toml"),
-        "[vars]\nns = \"x\"\n[targte]\n",
-    )
-    .expect("lab.toml");
-    let out = kubedojo(state.path())
-        .args(["check", "demo/namespace", "--pack", fixture])
-        .output()
-        .expect("run");
+    std::fs::write(state.path().join("lab.toml"), "[vars]\nns = \"x\"\n[targte]\n").expect("lab.toml");
+    let out = kubedojo(state.path()).args(["check", "demo/namespace", "--pack", fixture]).output().expect("run");
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&out.stderr)
-            .contains("lab.toml:3:2: error: unknown field `targte`"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("lab.toml:3:2: error: unknown field `targte`"), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
 #[test]
@@ -120,16 +57,10 @@ fn sandbox_up_status_down_touches_only_what_it_created() {
     let path = format!("{bin}:{moto}:{}", std::env::var("PATH").unwrap_or_default());
     let sandbox = |args: &[&str]| {
         let mut cmd = kubedojo(state.path());
-        cmd.arg("sandbox")
-            .args(args)
-            .env("PATH", &path)
-            .env("KWOK_RUNTIME", "binary");
+        cmd.arg("sandbox").args(args).env("PATH", &path).env("KWOK_RUNTIME", "binary");
         for (var, file) in [
             ("KWOK_KUBE_APISERVER_BINARY", "kube-apiserver"),
-            (
-                "KWOK_KUBE_CONTROLLER_MANAGER_BINARY",
-                "kube-controller-manager",
-            ),
+            ("KWOK_KUBE_CONTROLLER_MANAGER_BINARY", "kube-controller-manager"),
             ("KWOK_KUBE_SCHEDULER_BINARY", "kube-scheduler"),
             ("KWOK_CONTROLLER_BINARY", "kwok"),
             ("KWOK_ETCD_BINARY", "etcd"),
@@ -141,41 +72,18 @@ fn sandbox_up_status_down_touches_only_what_it_created() {
     let name = unique("sandbox");
     let up = sandbox(&["up", "--name", &name]);
     let text = String::from_utf8_lossy(&up.stdout);
-    assert!(
-        up.status.success(),
-        "{text}\n{}",
-        String::from_utf8_lossy(&up.stderr)
-    );
-    assert!(
-        text.contains(&format!("creating kwok cluster {name}")),
-        "{text}"
-    );
-    assert!(
-        text.contains("started the AWS emulator (moto) at http://127.0.0.1:"),
-        "{text}"
-    );
+    assert!(up.status.success(), "{text}\n{}", String::from_utf8_lossy(&up.stderr));
+    assert!(text.contains(&format!("creating kwok cluster {name}")), "{text}");
+    assert!(text.contains("started the AWS emulator (moto) at http://127.0.0.1:"), "{text}");
     assert!(text.contains("export KUBECONFIG="), "{text}");
     // the sandbox answers checks
     let kubeconfig = state.path().join("sandbox-kubeconfig");
     let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/pack");
     let out = kubedojo(state.path())
-        .args([
-            "check",
-            "demo/namespace",
-            "--pack",
-            fixture,
-            "--kubeconfig",
-            kubeconfig.to_str().expect("path"),
-            "--var",
-            "ns=kube-system",
-        ])
+        .args(["check", "demo/namespace", "--pack", fixture, "--kubeconfig", kubeconfig.to_str().expect("path"), "--var", "ns=kube-system"])
         .output()
         .expect("run");
-    assert!(
-        String::from_utf8_lossy(&out.stdout).contains("pass  k8s.namespace"),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("pass  k8s.namespace"), "{}", String::from_utf8_lossy(&out.stdout));
     let status = sandbox(&["status"]);
     assert!(String::from_utf8_lossy(&status.stdout).contains(&format!("sandbox {name} (kwok)")));
     // no terminal to ask on: down wants --yes and changes nothing without it
@@ -184,14 +92,7 @@ fn sandbox_up_status_down_touches_only_what_it_created() {
     assert!(String::from_utf8_lossy(&refused.stderr).contains("pass --yes"));
     let down = sandbox(&["down", "--yes"]);
     let text = String::from_utf8_lossy(&down.stdout);
-    assert!(
-        text.contains(&format!("deleted kwok cluster {name}"))
-            && text.contains("stopped the AWS emulator"),
-        "{text}"
-    );
+    assert!(text.contains(&format!("deleted kwok cluster {name}")) && text.contains("stopped the AWS emulator"), "{text}");
     assert!(String::from_utf8_lossy(&sandbox(&["status"]).stdout).contains("no sandbox"));
-    assert!(
-        String::from_utf8_lossy(&sandbox(&["down", "--yes"]).stdout)
-            .contains("nothing was touched")
-    );
+    assert!(String::from_utf8_lossy(&sandbox(&["down", "--yes"]).stdout).contains("nothing was touched"));
 }

@@ -15,11 +15,12 @@ fn kubedojo(state: &std::path::Path) -> Command {
 #[test]
 fn the_list_names_every_scenario_and_its_lab() {
     let state = tempfile::tempdir().expect("tempdir");
-    kubedojo(state.path())
-        .args(["scenario", "list"])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("irsa-wrong-audience").and(predicate::str::contains("lab irsa-s3")).and(predicate::str::contains("pdb-blocks-drain")).and(predicate::str::contains("not started")));
+    kubedojo(state.path()).args(["scenario", "list"]).assert().success().stdout(
+        predicate::str::contains("irsa-wrong-audience")
+            .and(predicate::str::contains("lab irsa-s3"))
+            .and(predicate::str::contains("pdb-blocks-drain"))
+            .and(predicate::str::contains("not started")),
+    );
 }
 
 #[test]
@@ -49,7 +50,10 @@ fn a_target_without_the_labs_working_state_is_left_alone() {
         .arg("--yes")
         .assert()
         .code(2)
-        .stdout(predicate::str::contains("In kube context gone, kubedojo will:").and(predicate::str::contains("Kubernetes Rollout shop/web: set {\"spec\":{\"paused\":true}}")))
+        .stdout(
+            predicate::str::contains("In kube context gone, kubedojo will:")
+                .and(predicate::str::contains("Kubernetes Rollout shop/web: set {\"spec\":{\"paused\":true}}")),
+        )
         .stderr(predicate::str::contains("the working state of lab argo-rollouts-bluegreen is not in place"));
     // a scenario with a setup says what it would apply, and that nothing was broken when it cannot
     kubedojo(state.path())
@@ -58,8 +62,19 @@ fn a_target_without_the_labs_working_state_is_left_alone() {
         .arg("--yes")
         .assert()
         .code(2)
-        .stdout(predicate::str::contains("apply the working state from lab production-hardening").and(predicate::str::contains("PodDisruptionBudget shop/payments")).and(predicate::str::contains("remove spec.maxUnavailable")))
-        .stderr(predicate::str::contains("could not set up the working state of lab production-hardening on this target").and(predicate::str::contains("Nothing was broken.")));
+        .stdout(
+            predicate::str::contains("apply the working state from lab production-hardening")
+                .and(predicate::str::contains("PodDisruptionBudget shop/payments"))
+                .and(predicate::str::contains("remove spec.maxUnavailable")),
+        )
+        .stderr(
+            predicate::str::contains("could not set up the working state of lab production-hardening on this target")
+                .and(predicate::str::contains("Nothing was broken.")),
+        );
     // nothing was recorded
-    kubedojo(state.path()).args(["scenario", "list"]).assert().success().stdout(predicate::str::contains("not started").and(predicate::str::contains("broken for").not()));
+    kubedojo(state.path())
+        .args(["scenario", "list"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("not started").and(predicate::str::contains("broken for").not()));
 }

@@ -18,8 +18,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 pub fn fixture_pack() -> PackFiles {
-    PackFiles::from_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pack"))
-        .expect("fixture pack")
+    PackFiles::from_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pack")).expect("fixture pack")
 }
 
 /// The fixed time of the test apps: 2026-12-06 12:00 UTC.
@@ -32,15 +31,8 @@ pub fn app_with(files: PackFiles, progress: Progress, size: (u16, u16)) -> App {
     app.now = NOW;
     app::update(&mut app, Action::Resize(size.0, size.1));
     app.target = Some(TargetInfo {
-        kube: Some(KubeTarget {
-            context: "kwok-lab".into(),
-            server: Some("https://127.0.0.1:6443".into()),
-        }),
-        aws: Some(AwsTarget {
-            profile: "lab".into(),
-            region: Some("eu-west-1".into()),
-            endpoint: None,
-        }),
+        kube: Some(KubeTarget { context: "kwok-lab".into(), server: Some("https://127.0.0.1:6443".into()) }),
+        aws: Some(AwsTarget { profile: "lab".into(), region: Some("eu-west-1".into()), endpoint: None }),
         problem: None,
     });
     app
@@ -53,15 +45,8 @@ pub fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
 pub fn keys(app: &mut App, text: &str) -> Vec<Effect> {
     let mut effects = Vec::new();
     for c in text.chars() {
-        let mods = if c.is_ascii_uppercase() {
-            KeyModifiers::SHIFT
-        } else {
-            KeyModifiers::NONE
-        };
-        effects.extend(app::update(
-            app,
-            Action::Key(KeyEvent::new(KeyCode::Char(c), mods)),
-        ));
+        let mods = if c.is_ascii_uppercase() { KeyModifiers::SHIFT } else { KeyModifiers::NONE };
+        effects.extend(app::update(app, Action::Key(KeyEvent::new(KeyCode::Char(c), mods))));
     }
     effects
 }

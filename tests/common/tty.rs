@@ -19,14 +19,7 @@ impl Tty {
 
     /// The binary with arguments; transcripts go to `home/data`.
     pub fn spawn_with(state: &std::path::Path, home: &std::path::Path, args: &[&str]) -> Self {
-        let pty = native_pty_system()
-            .openpty(PtySize {
-                rows: 30,
-                cols: 100,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .expect("pty");
+        let pty = native_pty_system().openpty(PtySize { rows: 30, cols: 100, pixel_width: 0, pixel_height: 0 }).expect("pty");
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_kubedojo"));
         cmd.args(args);
         cmd.env("KUBEDOJO_STATE_DIR", state);
@@ -34,24 +27,14 @@ impl Tty {
         cmd.env("HOME", home);
         cmd.env("XDG_CONFIG_HOME", home.join(".config"));
         cmd.env("TERM", "xterm-256color");
-        for var in [
-            "KUBECONFIG",
-            "AWS_PROFILE",
-            "AWS_REGION",
-            "AWS_DEFAULT_REGION",
-            "AWS_ACCESS_KEY_ID",
-        ] {
+        for var in ["KUBECONFIG", "AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID"] {
             cmd.env_remove(var);
         }
         let child = pty.slave.spawn_command(cmd).expect("spawn kubedojo");
         drop(pty.slave);
         let mut reader = pty.master.try_clone_reader().expect("reader");
         let writer = pty.master.take_writer().expect("writer");
-        let screen = Arc::new(Mutex::new(vt100::Parser::new(
-            std::num::NonZero::new(30).expect("rows"),
-            std::num::NonZero::new(100).expect("cols"),
-            0,
-        )));
+        let screen = Arc::new(Mutex::new(vt100::Parser::new(std::num::NonZero::new(30).expect("rows"), std::num::NonZero::new(100).expect("cols"), 0)));
         let sink = screen.clone();
         std::thread::spawn(move || {
             let _master = pty.master; // keep the pty open while reading
@@ -63,11 +46,7 @@ impl Tty {
                 sink.lock().expect("screen").process(&buf[..n]);
             }
         });
-        Self {
-            screen,
-            writer,
-            child,
-        }
+        Self { screen, writer, child }
     }
 
     pub fn contents(&self) -> String {
@@ -81,10 +60,7 @@ impl Tty {
             if contents.contains(text) {
                 return contents;
             }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {text:?}; screen:\n{contents}"
-            );
+            assert!(Instant::now() < deadline, "timed out waiting for {text:?}; screen:\n{contents}");
             std::thread::sleep(Duration::from_millis(30));
         }
     }
@@ -95,11 +71,7 @@ impl Tty {
             if let Some(status) = self.child.try_wait().expect("wait") {
                 return status;
             }
-            assert!(
-                Instant::now() < deadline,
-                "kubedojo did not exit; screen:\n{}",
-                self.contents()
-            );
+            assert!(Instant::now() < deadline, "kubedojo did not exit; screen:\n{}", self.contents());
             std::thread::sleep(Duration::from_millis(30));
         }
     }
@@ -110,11 +82,7 @@ impl Tty {
         let parser = self.screen.lock().expect("screen");
         let screen = parser.screen();
         assert!(!screen.alternate_screen(), "still on the alternate screen");
-        assert_eq!(
-            screen.mouse_protocol_mode(),
-            vt100::MouseProtocolMode::None,
-            "mouse still captured"
-        );
+        assert_eq!(screen.mouse_protocol_mode(), vt100::MouseProtocolMode::None, "mouse still captured");
         assert!(!screen.hide_cursor(), "cursor still hidden");
     }
 
@@ -124,4 +92,3 @@ impl Tty {
         std::thread::sleep(Duration::from_millis(60));
     }
 }
-

@@ -16,9 +16,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use aws_sdk_eks::types::{
-    CapacityTypes, NodegroupScalingConfig, Taint, TaintEffect, VpcConfigRequest,
-};
+use aws_sdk_eks::types::{CapacityTypes, NodegroupScalingConfig, Taint, TaintEffect, VpcConfigRequest};
 use k8s_openapi::api::core::v1::{Node, ServiceAccount};
 use kube::Client;
 use kube::api::{Api, PostParams};
@@ -104,55 +102,29 @@ impl SimEks {
     }
 
     pub fn client(&self) -> Client {
-        self.backend
-            .kube
-            .clone()
-            .expect("kube client of the own cluster")
+        self.backend.kube.clone().expect("kube client of the own cluster")
     }
 
     pub fn aws(&self) -> &Aws {
-        self.backend
-            .aws
-            .as_ref()
-            .expect("the emulator is configured")
+        self.backend.aws.as_ref().expect("the emulator is configured")
     }
 
     /// The emulator keeps state between test runs: remove what an earlier run of this proof
     /// left (names derive from the cluster name, unique to the proof).
     async fn forget_previous_runs(&self) {
         let aws = self.aws();
-        if let Ok(groups) = aws
-            .eks
-            .list_nodegroups()
-            .cluster_name(&self.name)
-            .send()
-            .await
-        {
+        if let Ok(groups) = aws.eks.list_nodegroups().cluster_name(&self.name).send().await {
             for ng in groups.nodegroups.unwrap_or_default() {
-                let _ = aws
-                    .eks
-                    .delete_nodegroup()
-                    .cluster_name(&self.name)
-                    .nodegroup_name(ng)
-                    .send()
-                    .await;
+                let _ = aws.eks.delete_nodegroup().cluster_name(&self.name).nodegroup_name(ng).send().await;
             }
         }
         let _ = aws.eks.delete_cluster().name(&self.name).send().await;
-        let tagged = aws_sdk_ec2::types::Filter::builder()
-            .name("tag:alpha.eksctl.io/cluster-name")
-            .values(&self.name)
-            .build();
+        let tagged = aws_sdk_ec2::types::Filter::builder().name("tag:alpha.eksctl.io/cluster-name").values(&self.name).build();
         if let Ok(out) = aws.ec2.describe_subnets().filters(tagged).send().await {
             let mut vpcs = std::collections::BTreeSet::new();
             for s in out.subnets.unwrap_or_default() {
                 vpcs.extend(s.vpc_id);
-                let _ = aws
-                    .ec2
-                    .delete_subnet()
-                    .set_subnet_id(s.subnet_id)
-                    .send()
-                    .await;
+                let _ = aws.ec2.delete_subnet().set_subnet_id(s.subnet_id).send().await;
             }
             for vpc in vpcs {
                 let _ = aws.ec2.delete_vpc().vpc_id(vpc).send().await;
@@ -169,80 +141,32 @@ impl SimEks {
         }
         if let Ok(list) = aws.iam.list_open_id_connect_providers().send().await {
             let host = format!("oidc.eks.{}.amazonaws.com/", self.region);
-            for p in list
-                .open_id_connect_provider_list
-                .unwrap_or_default()
-                .into_iter()
-                .filter_map(|p| p.arn)
-            {
+            for p in list.open_id_connect_provider_list.unwrap_or_default().into_iter().filter_map(|p| p.arn) {
                 if p.contains(&host) {
-                    let _ = aws
-                        .iam
-                        .delete_open_id_connect_provider()
-                        .open_id_connect_provider_arn(p)
-                        .send()
-                        .await;
+                    let _ = aws.iam.delete_open_id_connect_provider().open_id_connect_provider_arn(p).send().await;
                 }
             }
         }
         // roles and policies an earlier run of this proof made; the emulator pages at 100, so
         // ask for more, or a long-lived emulator keeps leftovers that collide on the next run
         if let Ok(roles) = aws.iam.list_roles().max_items(1000).send().await {
-            for role in roles
-                .roles
-                .into_iter()
-                .map(|r| r.role_name)
-                .filter(|r| r.starts_with(&self.name))
-            {
-                if let Ok(att) = aws
-                    .iam
-                    .list_attached_role_policies()
-                    .role_name(&role)
-                    .send()
-                    .await
-                {
-                    for p in att
-                        .attached_policies
-                        .unwrap_or_default()
-                        .into_iter()
-                        .filter_map(|p| p.policy_arn)
-                    {
-                        let _ = aws
-                            .iam
-                            .detach_role_policy()
-                            .role_name(&role)
-                            .policy_arn(p)
-                            .send()
-                            .await;
+            for role in roles.roles.into_iter().map(|r| r.role_name).filter(|r| r.starts_with(&self.name)) {
+                if let Ok(att) = aws.iam.list_attached_role_policies().role_name(&role).send().await {
+                    for p in att.attached_policies.unwrap_or_default().into_iter().filter_map(|p| p.policy_arn) {
+                        let _ = aws.iam.detach_role_policy().role_name(&role).policy_arn(p).send().await;
                     }
                 }
                 if let Ok(inline) = aws.iam.list_role_policies().role_name(&role).send().await {
                     for p in inline.policy_names {
-                        let _ = aws
-                            .iam
-                            .delete_role_policy()
-                            .role_name(&role)
-                            .policy_name(p)
-                            .send()
-                            .await;
+                        let _ = aws.iam.delete_role_policy().role_name(&role).policy_name(p).send().await;
                     }
                 }
                 let _ = aws.iam.delete_role().role_name(&role).send().await;
             }
         }
-        if let Ok(policies) = aws
-            .iam
-            .list_policies()
-            .scope(aws_sdk_iam::types::PolicyScopeType::Local)
-            .max_items(1000)
-            .send()
-            .await
-        {
+        if let Ok(policies) = aws.iam.list_policies().scope(aws_sdk_iam::types::PolicyScopeType::Local).max_items(1000).send().await {
             for p in policies.policies.unwrap_or_default() {
-                if p.policy_name
-                    .as_deref()
-                    .is_some_and(|n| n.starts_with(&self.name))
-                {
+                if p.policy_name.as_deref().is_some_and(|n| n.starts_with(&self.name)) {
                     let _ = aws.iam.delete_policy().set_policy_arn(p.arn).send().await;
                 }
             }
@@ -267,23 +191,20 @@ impl SimEks {
                 panic!("assets/{rel}:{}: still has the lab default {default:?}: write {var}", line + 1);
             }
         }
-        if let Some(line) = text.lines().position(|l| kubedojo::content::vars::placeholders(l).any(|(_, n)| !n.starts_with('.') && !n.contains(' ') && !n.starts_with("args."))) {
+        if let Some(line) =
+            text.lines().position(|l| kubedojo::content::vars::placeholders(l).any(|(_, n)| !n.starts_with('.') && !n.contains(' ') && !n.starts_with("args.")))
+        {
             panic!("assets/{rel}:{}: a variable no lab defines: {}", line + 1, text.lines().nth(line).unwrap_or_default());
         }
         text
     }
 
     pub fn localize(&self, text: &str) -> String {
-        text.replace(LAB_ACCOUNT, ACCOUNT)
-            .replace(LAB_REGION, &self.region)
-            .replace(LAB_CLUSTER, &self.name)
+        text.replace(LAB_ACCOUNT, ACCOUNT).replace(LAB_REGION, &self.region).replace(LAB_CLUSTER, &self.name)
     }
 
     pub fn var(&self, key: &str) -> &str {
-        self.vars
-            .get(key)
-            .map(String::as_str)
-            .unwrap_or_else(|| panic!("no exercise variable {key}"))
+        self.vars.get(key).map(String::as_str).unwrap_or_else(|| panic!("no exercise variable {key}"))
     }
 
     /// The real kubectl against this cluster; panics with its output when it fails.
@@ -299,21 +220,12 @@ impl SimEks {
             .spawn()
             .expect("run kubectl");
         if let Some(input) = stdin {
-            child
-                .stdin
-                .take()
-                .expect("stdin")
-                .write_all(input.as_bytes())
-                .expect("write to kubectl");
+            child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write to kubectl");
         }
         drop(child.stdin.take());
         let out = child.wait_with_output().expect("kubectl output");
         let text = String::from_utf8_lossy(&out.stdout).to_string();
-        assert!(
-            out.status.success(),
-            "kubectl {args:?} failed:\n{text}\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "kubectl {args:?} failed:\n{text}\n{}", String::from_utf8_lossy(&out.stderr));
         text
     }
 
@@ -336,32 +248,18 @@ impl SimEks {
     /// a role: written into the pod template, so every pod made from it carries it.
     async fn pod_identity_webhook(&self, doc: &mut Value) {
         let kind = doc["kind"].as_str().unwrap_or_default().to_string();
-        let ns = doc["metadata"]["namespace"]
-            .as_str()
-            .unwrap_or("default")
-            .to_string();
+        let ns = doc["metadata"]["namespace"].as_str().unwrap_or("default").to_string();
         let pod_spec = match kind.as_str() {
-            "Deployment" | "DaemonSet" | "StatefulSet" | "Job" | "ReplicaSet" | "Rollout" => {
-                &mut doc["spec"]["template"]["spec"]
-            }
+            "Deployment" | "DaemonSet" | "StatefulSet" | "Job" | "ReplicaSet" | "Rollout" => &mut doc["spec"]["template"]["spec"],
             "Pod" => &mut doc["spec"],
             _ => return,
         };
-        let sa = pod_spec["serviceAccountName"]
-            .as_str()
-            .unwrap_or("default")
-            .to_string();
+        let sa = pod_spec["serviceAccountName"].as_str().unwrap_or("default").to_string();
         let api: Api<ServiceAccount> = Api::namespaced(self.client(), &ns);
         let Ok(Some(obj)) = api.get_opt(&sa).await else {
             return;
         };
-        let Some(role) = obj
-            .metadata
-            .annotations
-            .unwrap_or_default()
-            .get(ROLE_ANNOTATION)
-            .cloned()
-        else {
+        let Some(role) = obj.metadata.annotations.unwrap_or_default().get(ROLE_ANNOTATION).cloned() else {
             return;
         };
         let env = [
@@ -378,18 +276,12 @@ impl SimEks {
             list.extend(missing);
             c["env"] = Value::Array(list);
             let mounts = c["volumeMounts"].as_array().cloned().unwrap_or_default();
-            let mut mounts: Vec<Value> = mounts
-                .into_iter()
-                .filter(|m| m["name"] != "aws-iam-token")
-                .collect();
+            let mut mounts: Vec<Value> = mounts.into_iter().filter(|m| m["name"] != "aws-iam-token").collect();
             mounts.push(json!({"name": "aws-iam-token", "mountPath": "/var/run/secrets/eks.amazonaws.com/serviceaccount", "readOnly": true}));
             c["volumeMounts"] = Value::Array(mounts);
         }
         let volumes = pod_spec["volumes"].as_array().cloned().unwrap_or_default();
-        let mut volumes: Vec<Value> = volumes
-            .into_iter()
-            .filter(|v| v["name"] != "aws-iam-token")
-            .collect();
+        let mut volumes: Vec<Value> = volumes.into_iter().filter(|v| v["name"] != "aws-iam-token").collect();
         volumes.push(json!({"name": "aws-iam-token", "projected": {"sources": [{"serviceAccountToken": {"audience": "sts.amazonaws.com", "expirationSeconds": 86400, "path": "token"}}]}}));
         pod_spec["volumes"] = Value::Array(volumes);
     }
@@ -409,24 +301,12 @@ impl SimEks {
     pub async fn create_cluster(&self, config: &Value) {
         let aws = self.aws();
         let cidr = config["vpc"]["cidr"].as_str().unwrap_or("192.168.0.0/16");
-        let vpc = aws
-            .ec2
-            .create_vpc()
-            .cidr_block(cidr)
-            .send()
-            .await
-            .expect("ec2:CreateVpc")
-            .vpc
-            .and_then(|v| v.vpc_id)
-            .expect("vpc id");
+        let vpc = aws.ec2.create_vpc().cidr_block(cidr).send().await.expect("ec2:CreateVpc").vpc.and_then(|v| v.vpc_id).expect("vpc id");
         let zones = self.zones(config);
         let mut private = Vec::new();
         let mut public = Vec::new();
         for (i, zone) in zones.iter().enumerate() {
-            for (kind, list, third) in [
-                ("Public", &mut public, i * 32),
-                ("Private", &mut private, 96 + i * 32),
-            ] {
+            for (kind, list, third) in [("Public", &mut public, i * 32), ("Private", &mut private, 96 + i * 32)] {
                 let block = format!("192.168.{third}.0/19");
                 let id = aws
                     .ec2
@@ -440,34 +320,16 @@ impl SimEks {
                     .subnet
                     .and_then(|s| s.subnet_id)
                     .expect("subnet id");
-                let role_tag = if kind == "Public" {
-                    "kubernetes.io/role/elb"
-                } else {
-                    "kubernetes.io/role/internal-elb"
-                };
+                let role_tag = if kind == "Public" { "kubernetes.io/role/elb" } else { "kubernetes.io/role/internal-elb" };
                 aws.ec2
                     .create_tags()
                     .resources(&id)
-                    .tags(
-                        aws_sdk_ec2::types::Tag::builder()
-                            .key(role_tag)
-                            .value("1")
-                            .build(),
-                    )
-                    .tags(
-                        aws_sdk_ec2::types::Tag::builder()
-                            .key("alpha.eksctl.io/cluster-name")
-                            .value(&self.name)
-                            .build(),
-                    )
+                    .tags(aws_sdk_ec2::types::Tag::builder().key(role_tag).value("1").build())
+                    .tags(aws_sdk_ec2::types::Tag::builder().key("alpha.eksctl.io/cluster-name").value(&self.name).build())
                     .tags(
                         aws_sdk_ec2::types::Tag::builder()
                             .key("Name")
-                            .value(format!(
-                                "eksctl-{}-cluster/Subnet{kind}{}",
-                                self.name,
-                                zone.to_uppercase()
-                            ))
+                            .value(format!("eksctl-{}-cluster/Subnet{kind}{}", self.name, zone.to_uppercase()))
                             .build(),
                     )
                     .send()
@@ -514,13 +376,19 @@ impl SimEks {
                 "spec": {"selector": {"matchLabels": {"k8s-app": name}}, "template": {"metadata": {"labels": {"k8s-app": name}},
                     "spec": {"priorityClassName": "system-node-critical", "hostNetwork": true, "tolerations": tolerate_all, "containers": containers}}}})
         };
-        let aws_node = ds("aws-node", json!([
-            {"name": "aws-node", "image": "602401143452.dkr.ecr.eu-west-1.amazonaws.com/amazon-k8s-cni:v1.20.4-eksbuild.1",
-             "env": [{"name": "ENABLE_PREFIX_DELEGATION", "value": "false"}, {"name": "WARM_ENI_TARGET", "value": "1"}, {"name": "ENABLE_POD_ENI", "value": "false"}]},
-            {"name": "aws-eks-nodeagent", "image": "602401143452.dkr.ecr.eu-west-1.amazonaws.com/amazon/aws-network-policy-agent:v1.2.7-eksbuild.1",
-             "args": ["--enable-ipv6=false", "--enable-network-policy=false", "--enable-cloudwatch-logs=false", "--metrics-bind-addr=:8162", "--health-probe-bind-addr=:8163"]}
-        ]));
-        let kube_proxy = ds("kube-proxy", json!([{"name": "kube-proxy", "image": "602401143452.dkr.ecr.eu-west-1.amazonaws.com/eks/kube-proxy:v1.35.0-minimal-eksbuild.2"}]));
+        let aws_node = ds(
+            "aws-node",
+            json!([
+                {"name": "aws-node", "image": "602401143452.dkr.ecr.eu-west-1.amazonaws.com/amazon-k8s-cni:v1.20.4-eksbuild.1",
+                 "env": [{"name": "ENABLE_PREFIX_DELEGATION", "value": "false"}, {"name": "WARM_ENI_TARGET", "value": "1"}, {"name": "ENABLE_POD_ENI", "value": "false"}]},
+                {"name": "aws-eks-nodeagent", "image": "602401143452.dkr.ecr.eu-west-1.amazonaws.com/amazon/aws-network-policy-agent:v1.2.7-eksbuild.1",
+                 "args": ["--enable-ipv6=false", "--enable-network-policy=false", "--enable-cloudwatch-logs=false", "--metrics-bind-addr=:8162", "--health-probe-bind-addr=:8163"]}
+            ]),
+        );
+        let kube_proxy = ds(
+            "kube-proxy",
+            json!([{"name": "kube-proxy", "image": "602401143452.dkr.ecr.eu-west-1.amazonaws.com/eks/kube-proxy:v1.35.0-minimal-eksbuild.2"}]),
+        );
         let coredns = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "coredns", "namespace": "kube-system", "labels": {"k8s-app": "kube-dns"}},
             "spec": {"replicas": 2, "selector": {"matchLabels": {"k8s-app": "kube-dns"}}, "template": {"metadata": {"labels": {"k8s-app": "kube-dns"}},
                 "spec": {"priorityClassName": "system-cluster-critical", "containers": [{"name": "coredns", "image": "602401143452.dkr.ecr.eu-west-1.amazonaws.com/eks/coredns:v1.12.4-eksbuild.1"}]}}}});
@@ -547,7 +415,13 @@ impl SimEks {
             if c["name"] == "aws-eks-nodeagent"
                 && let Some(on) = values["enableNetworkPolicy"].as_str()
             {
-                let args: Vec<Value> = c["args"].as_array().cloned().unwrap_or_default().into_iter().filter(|a| !a.as_str().unwrap_or_default().starts_with("--enable-network-policy=")).collect();
+                let args: Vec<Value> = c["args"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|a| !a.as_str().unwrap_or_default().starts_with("--enable-network-policy="))
+                    .collect();
                 let mut args = args;
                 args.push(json!(format!("--enable-network-policy={on}")));
                 c["args"] = Value::Array(args);
@@ -586,7 +460,16 @@ impl SimEks {
     /// `eksctl scale nodegroup --name NG --nodes N --nodes-min MIN`.
     pub async fn scale_nodegroup(&self, name: &str, desired: i32, min: i32) {
         let aws = self.aws();
-        let group = aws.eks.describe_nodegroup().cluster_name(&self.name).nodegroup_name(name).send().await.expect("eks:DescribeNodegroup").nodegroup.expect("node group");
+        let group = aws
+            .eks
+            .describe_nodegroup()
+            .cluster_name(&self.name)
+            .nodegroup_name(name)
+            .send()
+            .await
+            .expect("eks:DescribeNodegroup")
+            .nodegroup
+            .expect("node group");
         let max = group.scaling_config.and_then(|s| s.max_size).unwrap_or(desired.max(1));
         aws.eks
             .update_nodegroup_config()
@@ -597,7 +480,10 @@ impl SimEks {
             .await
             .expect("eks:UpdateNodegroupConfig");
         // the instances leave: EKS drains and terminates them
-        let nodes = Api::<Node>::all(self.client()).list(&kube::api::ListParams::default().labels(&format!("eks.amazonaws.com/nodegroup={name}"))).await.expect("list nodes");
+        let nodes = Api::<Node>::all(self.client())
+            .list(&kube::api::ListParams::default().labels(&format!("eks.amazonaws.com/nodegroup={name}")))
+            .await
+            .expect("list nodes");
         for n in nodes.items.iter().skip(desired as usize) {
             let _ = Api::<Node>::all(self.client()).delete(n.metadata.name.as_deref().unwrap_or_default(), &Default::default()).await;
         }
@@ -635,7 +521,12 @@ impl SimEks {
                     .set_public_access_cidrs(vpc.public_access_cidrs)
                     .build(),
             )
-            .encryption_config(aws_sdk_eks::types::EncryptionConfig::builder().resources("secrets").provider(aws_sdk_eks::types::Provider::builder().key_arn(key_arn).build()).build())
+            .encryption_config(
+                aws_sdk_eks::types::EncryptionConfig::builder()
+                    .resources("secrets")
+                    .provider(aws_sdk_eks::types::Provider::builder().key_arn(key_arn).build())
+                    .build(),
+            )
             .send()
             .await
             .expect("eks:CreateCluster (re-registered)");
@@ -671,20 +562,8 @@ impl SimEks {
     }
 
     fn zones(&self, config: &Value) -> Vec<String> {
-        let zones: Vec<String> = config["availabilityZones"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|z| z.as_str().map(str::to_string))
-            .collect();
-        if zones.is_empty() {
-            ["a", "b", "c"]
-                .iter()
-                .map(|s| format!("{}{s}", self.region))
-                .collect()
-        } else {
-            zones
-        }
+        let zones: Vec<String> = config["availabilityZones"].as_array().into_iter().flatten().filter_map(|z| z.as_str().map(str::to_string)).collect();
+        if zones.is_empty() { ["a", "b", "c"].iter().map(|s| format!("{}{s}", self.region)).collect() } else { zones }
     }
 
     /// The subnets eksctl created for this cluster (private ones host the nodes).
@@ -693,30 +572,17 @@ impl SimEks {
             .aws()
             .ec2
             .describe_subnets()
-            .filters(
-                aws_sdk_ec2::types::Filter::builder()
-                    .name("tag:alpha.eksctl.io/cluster-name")
-                    .values(&self.name)
-                    .build(),
-            )
+            .filters(aws_sdk_ec2::types::Filter::builder().name("tag:alpha.eksctl.io/cluster-name").values(&self.name).build())
             .filters(
                 aws_sdk_ec2::types::Filter::builder()
                     .name("tag-key")
-                    .values(if private {
-                        "kubernetes.io/role/internal-elb"
-                    } else {
-                        "kubernetes.io/role/elb"
-                    })
+                    .values(if private { "kubernetes.io/role/internal-elb" } else { "kubernetes.io/role/elb" })
                     .build(),
             )
             .send()
             .await
             .expect("ec2:DescribeSubnets");
-        out.subnets
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|s| Some((s.subnet_id?, s.availability_zone?)))
-            .collect()
+        out.subnets.unwrap_or_default().into_iter().filter_map(|s| Some((s.subnet_id?, s.availability_zone?))).collect()
     }
 
     /// `eksctl create nodegroup -f <config> [--include=...]`: managed node groups with their
@@ -739,7 +605,11 @@ impl SimEks {
         if let Ok(out) = self.aws().iam.get_role().role_name(&name).send().await {
             return out.role.map(|r| r.arn).expect("role arn");
         }
-        self.role(&name, &json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]})).await
+        self.role(
+            &name,
+            &json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}),
+        )
+        .await
     }
 
     async fn create_nodegroup(&self, ng: &Value, subnets: &[(String, String)], nodes: bool) {
@@ -748,29 +618,13 @@ impl SimEks {
         let node_role = self.node_role(name).await;
         let spot = ng["spot"].as_bool() == Some(true);
         let types: Vec<String> = match ng["instanceTypes"].as_array() {
-            Some(list) => list
-                .iter()
-                .filter_map(|t| t.as_str().map(str::to_string))
-                .collect(),
-            None => vec![
-                ng["instanceType"]
-                    .as_str()
-                    .unwrap_or("m6i.large")
-                    .to_string(),
-            ],
+            Some(list) => list.iter().filter_map(|t| t.as_str().map(str::to_string)).collect(),
+            None => vec![ng["instanceType"].as_str().unwrap_or("m6i.large").to_string()],
         };
         let int = |key: &str, default: i64| ng[key].as_i64().unwrap_or(default) as i32;
-        let (min, desired, max) = (
-            int("minSize", 2),
-            int("desiredCapacity", int("minSize", 2) as i64),
-            int("maxSize", 2),
-        );
-        let labels: BTreeMap<String, String> = ng["labels"]
-            .as_object()
-            .into_iter()
-            .flatten()
-            .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
-            .collect();
+        let (min, desired, max) = (int("minSize", 2), int("desiredCapacity", int("minSize", 2) as i64), int("maxSize", 2));
+        let labels: BTreeMap<String, String> =
+            ng["labels"].as_object().into_iter().flatten().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect();
         let taints: Vec<(String, String, String)> = ng["taints"]
             .as_array()
             .into_iter()
@@ -791,18 +645,8 @@ impl SimEks {
             .node_role(&node_role)
             .set_subnets(Some(subnets.iter().map(|(id, _)| id.clone()).collect()))
             .set_instance_types(Some(types.clone()))
-            .capacity_type(if spot {
-                CapacityTypes::Spot
-            } else {
-                CapacityTypes::OnDemand
-            })
-            .scaling_config(
-                NodegroupScalingConfig::builder()
-                    .min_size(min)
-                    .desired_size(desired)
-                    .max_size(max)
-                    .build(),
-            )
+            .capacity_type(if spot { CapacityTypes::Spot } else { CapacityTypes::OnDemand })
+            .scaling_config(NodegroupScalingConfig::builder().min_size(min).desired_size(desired).max_size(max).build())
             .set_labels(Some(labels.clone().into_iter().collect()));
         for (key, value, effect) in &taints {
             let effect = match effect.as_str() {
@@ -810,24 +654,10 @@ impl SimEks {
                 "PreferNoSchedule" => TaintEffect::PreferNoSchedule,
                 _ => TaintEffect::NoSchedule,
             };
-            req = req.taints(
-                Taint::builder()
-                    .key(key)
-                    .value(value)
-                    .effect(effect)
-                    .build(),
-            );
+            req = req.taints(Taint::builder().key(key).value(value).effect(effect).build());
         }
-        let group = req
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("eks:CreateNodegroup {name}: {e:?}"))
-            .nodegroup
-            .expect("node group");
-        let asg = group
-            .resources
-            .and_then(|r| r.auto_scaling_groups?.first()?.name.clone())
-            .expect("ASG name");
+        let group = req.send().await.unwrap_or_else(|e| panic!("eks:CreateNodegroup {name}: {e:?}")).nodegroup.expect("node group");
+        let asg = group.resources.and_then(|r| r.auto_scaling_groups?.first()?.name.clone()).expect("ASG name");
         // the ASG behind it, as EKS creates it
         let template = format!("{asg}-lt");
         aws.ec2
@@ -857,56 +687,23 @@ impl SimEks {
         let mut tags = vec![
             ("eks:cluster-name".to_string(), self.name.clone()),
             ("eks:nodegroup-name".to_string(), name.to_string()),
-            (
-                "k8s.io/cluster-autoscaler/enabled".to_string(),
-                "true".to_string(),
-            ),
-            (
-                format!("k8s.io/cluster-autoscaler/{}", self.name),
-                "owned".to_string(),
-            ),
+            ("k8s.io/cluster-autoscaler/enabled".to_string(), "true".to_string()),
+            (format!("k8s.io/cluster-autoscaler/{}", self.name), "owned".to_string()),
         ];
         if ng["propagateASGTags"].as_bool() == Some(true) {
-            tags.extend(labels.iter().map(|(k, v)| {
-                (
-                    format!("k8s.io/cluster-autoscaler/node-template/label/{k}"),
-                    v.clone(),
-                )
-            }));
-            tags.extend(taints.iter().map(|(k, v, e)| {
-                (
-                    format!("k8s.io/cluster-autoscaler/node-template/taint/{k}"),
-                    format!("{v}:{e}"),
-                )
-            }));
-            tags.extend(
-                ng["tags"]
-                    .as_object()
-                    .into_iter()
-                    .flatten()
-                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())),
-            );
+            tags.extend(labels.iter().map(|(k, v)| (format!("k8s.io/cluster-autoscaler/node-template/label/{k}"), v.clone())));
+            tags.extend(taints.iter().map(|(k, v, e)| (format!("k8s.io/cluster-autoscaler/node-template/taint/{k}"), format!("{v}:{e}"))));
+            tags.extend(ng["tags"].as_object().into_iter().flatten().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())));
         }
         let mut create = aws
             .autoscaling
             .create_auto_scaling_group()
             .auto_scaling_group_name(&asg)
-            .launch_template(
-                aws_sdk_autoscaling::types::LaunchTemplateSpecification::builder()
-                    .launch_template_name(&template)
-                    .version("$Latest")
-                    .build(),
-            )
+            .launch_template(aws_sdk_autoscaling::types::LaunchTemplateSpecification::builder().launch_template_name(&template).version("$Latest").build())
             .min_size(min)
             .max_size(max)
             .desired_capacity(0)
-            .vpc_zone_identifier(
-                subnets
-                    .iter()
-                    .map(|(id, _)| id.as_str())
-                    .collect::<Vec<_>>()
-                    .join(","),
-            )
+            .vpc_zone_identifier(subnets.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>().join(","))
             .capacity_rebalance(spot);
         for (k, v) in tags {
             create = create.tags(
@@ -919,52 +716,24 @@ impl SimEks {
                     .build(),
             );
         }
-        create
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("autoscaling:CreateAutoScalingGroup {asg}: {e:?}"));
+        create.send().await.unwrap_or_else(|e| panic!("autoscaling:CreateAutoScalingGroup {asg}: {e:?}"));
         if !nodes {
             return;
         }
         // the instances joining the cluster, spread over the zones
-        let zones: Vec<&String> = subnets
-            .iter()
-            .map(|(_, z)| z)
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .collect();
+        let zones: Vec<&String> = subnets.iter().map(|(_, z)| z).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
         for i in 0..desired {
             let zone = zones[i as usize % zones.len()];
             let mut node_labels = labels.clone();
-            let node_name = format!(
-                "ip-192-168-{}-{}.{}.compute.internal",
-                100 + i,
-                10 + name.len(),
-                self.region
-            );
+            let node_name = format!("ip-192-168-{}-{}.{}.compute.internal", 100 + i, 10 + name.len(), self.region);
             node_labels.extend([
                 ("eks.amazonaws.com/nodegroup".to_string(), name.to_string()),
-                (
-                    "eks.amazonaws.com/capacityType".to_string(),
-                    if spot { "SPOT" } else { "ON_DEMAND" }.to_string(),
-                ),
-                (
-                    "alpha.eksctl.io/cluster-name".to_string(),
-                    self.name.clone(),
-                ),
-                (
-                    "alpha.eksctl.io/nodegroup-name".to_string(),
-                    name.to_string(),
-                ),
+                ("eks.amazonaws.com/capacityType".to_string(), if spot { "SPOT" } else { "ON_DEMAND" }.to_string()),
+                ("alpha.eksctl.io/cluster-name".to_string(), self.name.clone()),
+                ("alpha.eksctl.io/nodegroup-name".to_string(), name.to_string()),
                 ("topology.kubernetes.io/zone".to_string(), zone.to_string()),
-                (
-                    "topology.kubernetes.io/region".to_string(),
-                    self.region.clone(),
-                ),
-                (
-                    "node.kubernetes.io/instance-type".to_string(),
-                    types[i as usize % types.len()].clone(),
-                ),
+                ("topology.kubernetes.io/region".to_string(), self.region.clone()),
+                ("node.kubernetes.io/instance-type".to_string(), types[i as usize % types.len()].clone()),
                 ("kubernetes.io/hostname".to_string(), node_name.clone()),
                 ("kubernetes.io/os".to_string(), "linux".to_string()),
                 ("kubernetes.io/arch".to_string(), "amd64".to_string()),
@@ -977,10 +746,7 @@ impl SimEks {
                 }
             }))
             .expect("node");
-            Api::<Node>::all(self.client())
-                .create(&PostParams::default(), &node)
-                .await
-                .expect("create node");
+            Api::<Node>::all(self.client()).create(&PostParams::default(), &node).await.expect("create node");
         }
     }
 
@@ -999,20 +765,8 @@ impl SimEks {
     }
 
     pub async fn issuer(&self) -> String {
-        let cluster = self
-            .aws()
-            .eks
-            .describe_cluster()
-            .name(&self.name)
-            .send()
-            .await
-            .expect("eks:DescribeCluster")
-            .cluster
-            .expect("cluster");
-        cluster
-            .identity
-            .and_then(|i| i.oidc?.issuer)
-            .expect("issuer")
+        let cluster = self.aws().eks.describe_cluster().name(&self.name).send().await.expect("eks:DescribeCluster").cluster.expect("cluster");
+        cluster.identity.and_then(|i| i.oidc?.issuer).expect("issuer")
     }
 
     /// The trust policy eksctl and `render-trust-policy.sh` write for one ServiceAccount.
@@ -1021,23 +775,11 @@ impl SimEks {
         let host = issuer.trim_start_matches("https://");
         let text = self
             .asset("irsa-s3/trust-policy.json")
-            .replace(
-                "oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE",
-                host,
-            )
-            .replace(
-                &format!(
-                    "oidc.eks.{}.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE",
-                    self.region
-                ),
-                host,
-            );
+            .replace("oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE", host)
+            .replace(&format!("oidc.eks.{}.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE", self.region), host);
         // the published policy is for the IRSA lab's ServiceAccount; eksctl writes the same for any other
         let (lab_ns, lab_sa) = (self.vars.get("appNs").map_or("shop", String::as_str), self.vars.get("irsaSa").map_or("s3-reader", String::as_str));
-        let text = text.replace(
-            &format!("system:serviceaccount:{lab_ns}:{lab_sa}"),
-            &format!("system:serviceaccount:{ns}:{sa}"),
-        );
+        let text = text.replace(&format!("system:serviceaccount:{lab_ns}:{lab_sa}"), &format!("system:serviceaccount:{ns}:{sa}"));
         serde_json::from_str(&text).expect("trust policy JSON")
     }
 
@@ -1083,14 +825,7 @@ impl SimEks {
     /// `eksctl create iamserviceaccount --namespace NS --name SA --role-name ROLE
     /// --attach-policy-arn ARN --approve`: the role trusting exactly that ServiceAccount, the
     /// policy attached, and the ServiceAccount annotated (unless `role_only`).
-    pub async fn iam_service_account(
-        &self,
-        ns: &str,
-        sa: &str,
-        role_name: &str,
-        policy_arn: &str,
-        role_only: bool,
-    ) -> String {
+    pub async fn iam_service_account(&self, ns: &str, sa: &str, role_name: &str, policy_arn: &str, role_only: bool) -> String {
         let trust = self.irsa_trust_policy(ns, sa).await;
         let arn = self.role(role_name, &trust).await;
         self.attach(role_name, policy_arn).await;
@@ -1115,25 +850,10 @@ impl SimEks {
             .expect("sts:AssumeRole")
             .credentials
             .expect("credentials");
-        let key = aws_sdk_sts::config::Credentials::new(
-            creds.access_key_id,
-            creds.secret_access_key,
-            Some(creds.session_token),
-            None,
-            "other-profile",
-        );
-        let config = self
-            .aws()
-            .config
-            .to_builder()
-            .credentials_provider(aws_sdk_sts::config::SharedCredentialsProvider::new(key))
-            .build();
-        let mut b = Backend::connect(&TargetOptions {
-            kind: Some(TargetKind::Eks),
-            kubeconfig: Some(self.own.kubeconfig().into()),
-            ..Default::default()
-        })
-        .await;
+        let key = aws_sdk_sts::config::Credentials::new(creds.access_key_id, creds.secret_access_key, Some(creds.session_token), None, "other-profile");
+        let config = self.aws().config.to_builder().credentials_provider(aws_sdk_sts::config::SharedCredentialsProvider::new(key)).build();
+        let mut b =
+            Backend::connect(&TargetOptions { kind: Some(TargetKind::Eks), kubeconfig: Some(self.own.kubeconfig().into()), ..Default::default() }).await;
         b.aws = Some(Aws::from_config(config, true));
         b
     }
@@ -1162,7 +882,15 @@ impl SimEks {
             for c in &spec.containers {
                 let stream = format!("{node}-application.var.log.containers.{name}_{ns}_{}.log", c.name);
                 logs.create_log_stream().log_group_name(&group).log_stream_name(&stream).send().await.expect("logs:CreateLogStream");
-                let events: Vec<_> = (0..3).map(|i| aws_sdk_cloudwatchlogs::types::InputLogEvent::builder().timestamp(now + i).message(line.replace("$i", &i.to_string())).build().expect("event")).collect();
+                let events: Vec<_> = (0..3)
+                    .map(|i| {
+                        aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
+                            .timestamp(now + i)
+                            .message(line.replace("$i", &i.to_string()))
+                            .build()
+                            .expect("event")
+                    })
+                    .collect();
                 logs.put_log_events().log_group_name(&group).log_stream_name(&stream).set_log_events(Some(events)).send().await.expect("logs:PutLogEvents");
             }
         }
@@ -1171,28 +899,11 @@ impl SimEks {
     /// Write an object's status through the status subresource, as its controller would.
     pub fn write_status(&self, resource: &str, ns: &str, name: &str, status: Value) {
         let patch = json!({"status": status}).to_string();
-        self.kubectl(
-            &[
-                "-n",
-                ns,
-                "patch",
-                resource,
-                name,
-                "--subresource=status",
-                "--type=merge",
-                "-p",
-                &patch,
-            ],
-            None,
-        );
+        self.kubectl(&["-n", ns, "patch", resource, name, "--subresource=status", "--type=merge", "-p", &patch], None);
     }
 }
 
 /// The YAML documents of a multi-document file, as JSON values (empty ones dropped).
 pub fn documents(yaml: &str) -> Vec<Value> {
-    serde_saphyr::from_multiple::<Value>(yaml)
-        .unwrap_or_else(|e| panic!("YAML: {e}"))
-        .into_iter()
-        .filter(|d| !d.is_null())
-        .collect()
+    serde_saphyr::from_multiple::<Value>(yaml).unwrap_or_else(|e| panic!("YAML: {e}")).into_iter().filter(|d| !d.is_null()).collect()
 }

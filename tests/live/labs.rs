@@ -6,7 +6,6 @@ use super::eks::{ACCOUNT, SimEks};
 use super::proof::Proof;
 
 pub async fn eks_cluster(p: &mut Proof, sim: &mut SimEks) {
-
     // preflight: the default profile belongs to another account until the lab profile is chosen
     let other = sim.backend_in_other_account("210987654321").await;
     let lab = std::mem::replace(&mut sim.backend, other);
@@ -24,12 +23,7 @@ pub async fn eks_cluster(p: &mut Proof, sim: &mut SimEks) {
     sim.apply("eks-cluster/critical-workload.yaml").await;
     p.after(sim, "critical-pool").await;
 
-    p.already(
-        sim,
-        "spot-pool",
-        "`eksctl create cluster -f cluster.yaml` (the spot group is in the config)",
-    )
-    .await;
+    p.already(sim, "spot-pool", "`eksctl create cluster -f cluster.yaml` (the spot group is in the config)").await;
 }
 
 pub async fn irsa_s3(p: &mut Proof, sim: &SimEks) {
@@ -45,9 +39,16 @@ pub async fn irsa_s3(p: &mut Proof, sim: &SimEks) {
 
     p.before(sim, "role-and-serviceaccount").await;
     let s3 = &sim.aws().s3;
-    let location = aws_sdk_s3::types::CreateBucketConfiguration::builder().location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from(sim.region.as_str())).build();
+    let location = aws_sdk_s3::types::CreateBucketConfiguration::builder()
+        .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from(sim.region.as_str()))
+        .build();
     s3.create_bucket().bucket(&bucket).create_bucket_configuration(location).send().await.expect("s3api create-bucket");
-    let block = aws_sdk_s3::types::PublicAccessBlockConfiguration::builder().block_public_acls(true).ignore_public_acls(true).block_public_policy(true).restrict_public_buckets(true).build();
+    let block = aws_sdk_s3::types::PublicAccessBlockConfiguration::builder()
+        .block_public_acls(true)
+        .ignore_public_acls(true)
+        .block_public_policy(true)
+        .restrict_public_buckets(true)
+        .build();
     s3.put_public_access_block().bucket(&bucket).public_access_block_configuration(block).send().await.expect("s3api put-public-access-block");
     let hello = sim.asset("irsa-s3/hello.txt");
     s3.put_object().bucket(&bucket).key("hello.txt").body(hello.into_bytes().into()).send().await.expect("s3 cp hello.txt");
@@ -97,7 +98,8 @@ pub async fn fluent_bit_logs(p: &mut Proof, sim: &SimEks) {
     p.after(sim, "namespace-and-cluster-info").await;
 
     p.before(sim, "irsa-role").await;
-    sim.iam_service_account("amazon-cloudwatch", "fluent-bit", &format!("{cluster}-fluent-bit"), "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy", true).await;
+    sim.iam_service_account("amazon-cloudwatch", "fluent-bit", &format!("{cluster}-fluent-bit"), "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy", true)
+        .await;
     sim.apply("fluent-bit-logs/serviceaccount.yaml").await;
     p.after(sim, "irsa-role").await;
 
@@ -130,7 +132,17 @@ pub async fn alb_ingress(p: &mut Proof, sim: &SimEks) {
     p.after(sim, "controller-iam").await;
 
     p.before(sim, "install-controller").await;
-    let vpc = sim.aws().eks.describe_cluster().name(&cluster).send().await.expect("describe-cluster").cluster.and_then(|c| c.resources_vpc_config?.vpc_id).unwrap_or_default();
+    let vpc = sim
+        .aws()
+        .eks
+        .describe_cluster()
+        .name(&cluster)
+        .send()
+        .await
+        .expect("describe-cluster")
+        .cluster
+        .and_then(|c| c.resources_vpc_config?.vpc_id)
+        .unwrap_or_default();
     let values: serde_json::Value = serde_saphyr::from_str(&sim.asset("alb-ingress/values.yaml")).expect("values.yaml");
     sim.apply_text(&lbc_chart(sim, &values, &vpc)).await;
     p.after(sim, "install-controller").await;
@@ -142,7 +154,9 @@ pub async fn alb_ingress(p: &mut Proof, sim: &SimEks) {
     p.before(sim, "tls-ingress").await;
     // self-signed-cert.sh imports a certificate into ACM and prints its ARN
     let cert = format!("arn:aws:acm:{}:{}:certificate/5f0c8a2e-3b1d-4c7e-9a6f-2d8e1b4c7a90", sim.region, ACCOUNT);
-    let ingress = sim.asset("alb-ingress/ingress.yaml").replace(&format!("arn:aws:acm:{}:{}:certificate/00000000-0000-0000-0000-000000000000", sim.region, ACCOUNT), &cert);
+    let ingress = sim
+        .asset("alb-ingress/ingress.yaml")
+        .replace(&format!("arn:aws:acm:{}:{}:certificate/00000000-0000-0000-0000-000000000000", sim.region, ACCOUNT), &cert);
     assert!(ingress.contains(&cert), "the published ingress.yaml has the placeholder certificate ARN the solution's sed replaces");
     sim.apply_text(&ingress).await;
     p.after(sim, "tls-ingress").await;
@@ -207,7 +221,15 @@ pub async fn production_hardening(p: &mut Proof, sim: &SimEks) {
     p.after(sim, "control-plane").await;
 
     p.before(sim, "ebs-csi").await;
-    let role = sim.iam_service_account("kube-system", "ebs-csi-controller-sa", &format!("{cluster}-ebs-csi"), "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy", true).await;
+    let role = sim
+        .iam_service_account(
+            "kube-system",
+            "ebs-csi-controller-sa",
+            &format!("{cluster}-ebs-csi"),
+            "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy",
+            true,
+        )
+        .await;
     sim.ebs_csi_addon(&role);
     sim.apply("production-hardening/storageclass-gp3.yaml").await;
     sim.apply("production-hardening/ebs-test.yaml").await;
@@ -333,4 +355,3 @@ pub mod argo {
         sim.write_status("rollout", ns, name, status);
     }
 }
-

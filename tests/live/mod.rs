@@ -23,9 +23,8 @@ use kubedojo::checks::{CheckResult, CheckStatus};
 use kubedojo::content::{CheckSpec, Loc, ParamValue};
 
 pub fn kubeconfig() -> String {
-    std::env::var("KUBEDOJO_TEST_KUBECONFIG").unwrap_or_else(|_| {
-        panic!("the test cluster is not running: start it with `eval \"$(tests/testenv.sh up)\"` (tests/run-all.sh does this)")
-    })
+    std::env::var("KUBEDOJO_TEST_KUBECONFIG")
+        .unwrap_or_else(|_| panic!("the test cluster is not running: start it with `eval \"$(tests/testenv.sh up)\"` (tests/run-all.sh does this)"))
 }
 
 /// A kubeconfig whose API server cannot be reached (nothing listens on port 1).
@@ -40,24 +39,18 @@ pub fn unreachable_kubeconfig(dir: &std::path::Path) -> std::path::PathBuf {
 }
 
 pub fn aws_endpoint() -> String {
-    std::env::var("KUBEDOJO_TEST_AWS_ENDPOINT").ok().filter(|e| !e.is_empty()).unwrap_or_else(|| {
-        panic!("the AWS emulator is not running: start it with `eval \"$(tests/testenv.sh up)\"` (tests/run-all.sh does this)")
-    })
+    std::env::var("KUBEDOJO_TEST_AWS_ENDPOINT")
+        .ok()
+        .filter(|e| !e.is_empty())
+        .unwrap_or_else(|| panic!("the AWS emulator is not running: start it with `eval \"$(tests/testenv.sh up)\"` (tests/run-all.sh does this)"))
 }
 
 /// A name unique to this test run and call: tests share one cluster and one emulator.
 pub fn unique(prefix: &str) -> String {
     static N: AtomicU32 = AtomicU32::new(0);
     let n = N.fetch_add(1, Ordering::Relaxed);
-    let t = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_micros())
-        .unwrap_or(0);
-    format!(
-        "{prefix}-{}-{n}-{}",
-        std::process::id() % 10_000,
-        t % 100_000
-    )
+    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_micros()).unwrap_or(0);
+    format!("{prefix}-{}-{n}-{}", std::process::id() % 10_000, t % 100_000)
 }
 
 pub async fn backend(region: Option<&str>, with_aws: bool) -> Backend {
@@ -98,11 +91,8 @@ pub fn aws(b: &Backend) -> &Aws {
 pub async fn namespace(client: &Client, prefix: &str) -> String {
     let name = unique(prefix);
     let api: Api<Namespace> = Api::all(client.clone());
-    let ns: Namespace =
-        serde_json::from_value(serde_json::json!({"metadata": {"name": name}})).expect("namespace");
-    api.create(&PostParams::default(), &ns)
-        .await
-        .expect("create namespace");
+    let ns: Namespace = serde_json::from_value(serde_json::json!({"metadata": {"name": name}})).expect("namespace");
+    api.create(&PostParams::default(), &ns).await.expect("create namespace");
     name
 }
 
@@ -114,36 +104,20 @@ pub async fn delete_namespace(client: &Client, name: &str) {
 /// Create any namespaced object from JSON.
 pub async fn create<K>(client: &Client, ns: &str, obj: serde_json::Value) -> K
 where
-    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>
-        + Clone
-        + serde::de::DeserializeOwned
-        + serde::Serialize
-        + std::fmt::Debug,
+    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope> + Clone + serde::de::DeserializeOwned + serde::Serialize + std::fmt::Debug,
     <K as kube::Resource>::DynamicType: Default,
 {
     let api: Api<K> = Api::namespaced(client.clone(), ns);
     let obj: K = serde_json::from_value(obj).expect("valid object");
-    api.create(&PostParams::default(), &obj)
-        .await
-        .expect("create object")
+    api.create(&PostParams::default(), &obj).await.expect("create object")
 }
 
 pub fn spec(kind: &str, params: &[(&str, &str)]) -> CheckSpec {
-    CheckSpec {
-        kind: kind.to_string(),
-        params: params
-            .iter()
-            .map(|(k, v)| (k.to_string(), ParamValue::Text(v.to_string())))
-            .collect(),
-        loc: Loc::default(),
-    }
+    CheckSpec { kind: kind.to_string(), params: params.iter().map(|(k, v)| (k.to_string(), ParamValue::Text(v.to_string()))).collect(), loc: Loc::default() }
 }
 
 pub fn vars(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
 pub async fn run(b: &Backend, spec: &CheckSpec, vars: &BTreeMap<String, String>) -> CheckResult {
@@ -167,13 +141,7 @@ pub fn table_vars(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
 
 /// Re-run a check until it reaches a status with a message containing `part` (controllers
 /// take a moment), or give up after a minute.
-pub async fn run_until(
-    b: &Backend,
-    spec: &CheckSpec,
-    vars: &BTreeMap<String, String>,
-    want: CheckStatus,
-    part: &str,
-) -> CheckResult {
+pub async fn run_until(b: &Backend, spec: &CheckSpec, vars: &BTreeMap<String, String>, want: CheckStatus, part: &str) -> CheckResult {
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     loop {
         let r = run(b, spec, vars).await;
@@ -187,21 +155,11 @@ pub async fn run_until(
 #[track_caller]
 pub fn assert_status(r: &CheckResult, status: CheckStatus, message_part: &str) {
     assert_eq!(r.status, status, "{r:#?}");
-    assert!(
-        r.message.contains(message_part),
-        "message {:?} lacks {message_part:?}",
-        r.message
-    );
+    assert!(r.message.contains(message_part), "message {:?} lacks {message_part:?}", r.message);
 }
 
 /// A node that kwok manages (so it turns Ready), with labels and taints; deleted by the caller.
-pub async fn kwok_node(
-    client: &Client,
-    name: &str,
-    labels: serde_json::Value,
-    taints: serde_json::Value,
-    managed: bool,
-) {
+pub async fn kwok_node(client: &Client, name: &str, labels: serde_json::Value, taints: serde_json::Value, managed: bool) {
     use k8s_openapi::api::core::v1::Node;
     let api: Api<Node> = Api::all(client.clone());
     let mut annotations = serde_json::json!({});
@@ -213,9 +171,7 @@ pub async fn kwok_node(
         "spec": {"taints": taints}
     }))
     .expect("node");
-    api.create(&PostParams::default(), &node)
-        .await
-        .expect("create node");
+    api.create(&PostParams::default(), &node).await.expect("create node");
 }
 
 pub async fn delete_nodes(client: &Client, names: &[String]) {
@@ -249,16 +205,7 @@ pub async fn annotated_sa(client: &Client, ns: &str, sa: &str, arn: Option<&str>
 
 /// An IAM role `name` in the emulator with the trust policy `trust`; returns its ARN.
 pub async fn iam_role(aws: &Aws, name: &str, trust: &str) -> String {
-    aws.iam
-        .create_role()
-        .role_name(name)
-        .assume_role_policy_document(trust)
-        .send()
-        .await
-        .expect("create role")
-        .role
-        .map(|r| r.arn)
-        .unwrap_or_default()
+    aws.iam.create_role().role_name(name).assume_role_policy_document(trust).send().await.expect("create role").role.map(|r| r.arn).unwrap_or_default()
 }
 
 /// The inline policy `name` (a JSON `document`) on IAM role `role`.
@@ -301,9 +248,7 @@ pub async fn nodegroup(aws: &Aws, cluster: &str, g: Group<'_>) -> String {
         req = req.taints(Taint::builder().key(k).value(v).effect(e).build());
     }
     let out = req.send().await.expect("create nodegroup");
-    out.nodegroup
-        .and_then(|n| n.resources?.auto_scaling_groups?.first()?.name.clone())
-        .unwrap_or_default()
+    out.nodegroup.and_then(|n| n.resources?.auto_scaling_groups?.first()?.name.clone()).unwrap_or_default()
 }
 
 /// The Auto Scaling group `name` in eu-west-1a, launching m6i.large from a launch configuration
@@ -329,7 +274,13 @@ pub async fn auto_scaling_group(aws: &Aws, name: &str, min: i32, max: i32, rebal
         .availability_zones("eu-west-1a")
         .set_capacity_rebalance(rebalance);
     for (k, v) in tags {
-        let tag = aws_sdk_autoscaling::types::Tag::builder().key(*k).value(*v).resource_id(name).resource_type("auto-scaling-group").propagate_at_launch(false).build();
+        let tag = aws_sdk_autoscaling::types::Tag::builder()
+            .key(*k)
+            .value(*v)
+            .resource_id(name)
+            .resource_type("auto-scaling-group")
+            .propagate_at_launch(false)
+            .build();
         req = req.tags(tag);
     }
     req.send().await.expect("create ASG");
@@ -338,7 +289,8 @@ pub async fn auto_scaling_group(aws: &Aws, name: &str, min: i32, max: i32, rebal
 /// The cluster-wide CSIDriver ebs.csi.aws.com, as the EBS CSI driver registers it (left as it
 /// is when a test made it already).
 pub async fn ebs_csi_driver(client: &Client) {
-    let driver: CSIDriver = serde_json::from_value(serde_json::json!({"metadata": {"name": "ebs.csi.aws.com"}, "spec": {"attachRequired": true}})).expect("driver");
+    let driver: CSIDriver =
+        serde_json::from_value(serde_json::json!({"metadata": {"name": "ebs.csi.aws.com"}, "spec": {"attachRequired": true}})).expect("driver");
     let _ = Api::<CSIDriver>::all(client.clone()).create(&PostParams::default(), &driver).await;
 }
 
@@ -373,6 +325,7 @@ pub async fn s3_read_role(aws: &Aws, name: &str, trust: &str, bucket: &str) -> S
 
 /// The cluster-wide StorageClass `name` of `provisioner` with `parameters` (a JSON object).
 pub async fn storage_class(client: &Client, name: &str, provisioner: &str, parameters: serde_json::Value) {
-    let sc: StorageClass = serde_json::from_value(serde_json::json!({"metadata": {"name": name}, "provisioner": provisioner, "parameters": parameters})).expect("storage class");
+    let sc: StorageClass =
+        serde_json::from_value(serde_json::json!({"metadata": {"name": name}, "provisioner": provisioner, "parameters": parameters})).expect("storage class");
     Api::<StorageClass>::all(client.clone()).create(&PostParams::default(), &sc).await.expect("create storage class");
 }

@@ -19,13 +19,8 @@ impl OwnCluster {
         // same one, so tests of one binary create their clusters one at a time
         static CREATING: std::sync::Mutex<()> = std::sync::Mutex::new(());
         let _one_at_a_time = CREATING.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let bin = std::env::var("KUBEDOJO_TEST_BIN")
-            .expect("KUBEDOJO_TEST_BIN: start the test environment (tests/testenv.sh up)");
-        let cluster = Self {
-            name: unique(prefix),
-            workdir: tempfile::tempdir().expect("tempdir"),
-            bin,
-        };
+        let bin = std::env::var("KUBEDOJO_TEST_BIN").expect("KUBEDOJO_TEST_BIN: start the test environment (tests/testenv.sh up)");
+        let cluster = Self { name: unique(prefix), workdir: tempfile::tempdir().expect("tempdir"), bin };
         let b = &cluster.bin;
         cluster.kwokctl(&[
             "create",
@@ -72,14 +67,8 @@ impl OwnCluster {
     }
 
     pub fn apiserver_pid(&self) -> String {
-        let path = self
-            .workdir
-            .path()
-            .join(format!("clusters/{}/pids/kube-apiserver.pid", self.name));
-        std::fs::read_to_string(path)
-            .expect("apiserver pid")
-            .trim()
-            .to_string()
+        let path = self.workdir.path().join(format!("clusters/{}/pids/kube-apiserver.pid", self.name));
+        std::fs::read_to_string(path).expect("apiserver pid").trim().to_string()
     }
 }
 

@@ -13,11 +13,7 @@ use super::eks::SimEks;
 pub fn exercise(id: &str) -> Exercise {
     let loaded = kubedojo::content::load(&PackFiles::embedded(), &kubedojo::checks::catalog::known_kinds());
     assert!(!loaded.has_errors(), "the built-in course has errors");
-    loaded
-        .pack
-        .exercise(id)
-        .unwrap_or_else(|| panic!("no exercise {id}"))
-        .clone()
+    loaded.pack.exercise(id).unwrap_or_else(|| panic!("no exercise {id}")).clone()
 }
 
 pub struct Proof {
@@ -30,11 +26,7 @@ pub struct Proof {
 }
 
 fn show(results: &[CheckResult]) -> String {
-    results
-        .iter()
-        .map(|r| format!("  {:?} {}: {}", r.status, r.check, r.message))
-        .collect::<Vec<_>>()
-        .join("\n")
+    results.iter().map(|r| format!("  {:?} {}: {}", r.status, r.check, r.message)).collect::<Vec<_>>().join("\n")
 }
 
 impl Proof {
@@ -48,30 +40,15 @@ impl Proof {
     }
 
     fn step(&self, id: &str) -> &kubedojo::content::Step {
-        let next = self
-            .exercise
-            .steps
-            .get(self.done.len())
-            .unwrap_or_else(|| panic!("{}: no step after {:?}", self.exercise.id, self.done));
-        assert_eq!(
-            next.id, id,
-            "{}: steps are proven in the published order",
-            self.exercise.id
-        );
+        let next = self.exercise.steps.get(self.done.len()).unwrap_or_else(|| panic!("{}: no step after {:?}", self.exercise.id, self.done));
+        assert_eq!(next.id, id, "{}: steps are proven in the published order", self.exercise.id);
         next
     }
 
     pub async fn run(&self, sim: &SimEks, id: &str) -> Vec<CheckResult> {
-        let step = self
-            .exercise
-            .steps
-            .iter()
-            .find(|s| s.id == id)
-            .expect("step");
+        let step = self.exercise.steps.iter().find(|s| s.id == id).expect("step");
         let checks: Vec<_> = step.checks.iter().map(|c| c.expand(&sim.vars)).collect();
-        kubedojo::checks::engine::run_checks(&sim.backend, &checks, &sim.vars)
-            .await
-            .results
+        kubedojo::checks::engine::run_checks(&sim.backend, &checks, &sim.vars).await.results
     }
 
     /// Before the step's solution: its checks do not all pass, and none errors (an error would
@@ -84,16 +61,8 @@ impl Proof {
         let results = self.run(sim, id).await;
         let exercise = &self.exercise.id;
         println!("{exercise}/{id} before:\n{}", show(&results));
-        assert!(
-            results.iter().any(|r| r.status != CheckStatus::Pass),
-            "{exercise}/{id} passes before its solution is applied:\n{}",
-            show(&results)
-        );
-        assert!(
-            results.iter().all(|r| r.status != CheckStatus::Error),
-            "{exercise}/{id} errors before its solution:\n{}",
-            show(&results)
-        );
+        assert!(results.iter().any(|r| r.status != CheckStatus::Pass), "{exercise}/{id} passes before its solution is applied:\n{}", show(&results));
+        assert!(results.iter().all(|r| r.status != CheckStatus::Error), "{exercise}/{id} errors before its solution:\n{}", show(&results));
     }
 
     /// After the step's solution: every check passes (controllers get a minute to converge).
@@ -106,12 +75,7 @@ impl Proof {
                 println!("{}/{id} after:\n{}", self.exercise.id, show(&results));
                 break;
             }
-            assert!(
-                Instant::now() < deadline,
-                "{}/{id}: the published solution does not pass its checks:\n{}",
-                self.exercise.id,
-                show(&results)
-            );
+            assert!(Instant::now() < deadline, "{}/{id}: the published solution does not pass its checks:\n{}", self.exercise.id, show(&results));
             tokio::time::sleep(Duration::from_millis(300)).await;
         }
         self.done.push(id.to_string());
@@ -127,22 +91,13 @@ impl Proof {
             return;
         }
         let results = self.run(sim, id).await;
-        assert!(
-            results.iter().all(|r| r.status == CheckStatus::Pass),
-            "{}/{id} should be done by {why}:\n{}",
-            self.exercise.id,
-            show(&results)
-        );
+        assert!(results.iter().all(|r| r.status == CheckStatus::Pass), "{}/{id} should be done by {why}:\n{}", self.exercise.id, show(&results));
         self.done.push(id.to_string());
     }
 
     /// Every step was proven.
     pub fn finish(self) {
         let all: Vec<String> = self.exercise.steps.iter().map(|s| s.id.clone()).collect();
-        assert_eq!(
-            self.done, all,
-            "{}: not every step was proven",
-            self.exercise.id
-        );
+        assert_eq!(self.done, all, "{}: not every step was proven", self.exercise.id);
     }
 }

@@ -7,23 +7,11 @@ use kubedojo::checks::{CheckResult, CheckStatus, StepRun};
 use kubedojo::progress::Progress;
 
 fn run_id(effects: &[Effect]) -> u64 {
-    effects
-        .iter()
-        .find_map(|e| {
-            if let Effect::RunChecks(_, id) = e {
-                Some(*id)
-            } else {
-                None
-            }
-        })
-        .expect("a run")
+    effects.iter().find_map(|e| if let Effect::RunChecks(_, id) = e { Some(*id) } else { None }).expect("a run")
 }
 
 fn pass_run() -> StepRun {
-    StepRun {
-        at: 1,
-        results: vec![CheckResult::new("k8s.namespace", CheckStatus::Pass, "ok")],
-    }
+    StepRun { at: 1, results: vec![CheckResult::new("k8s.namespace", CheckStatus::Pass, "ok")] }
 }
 
 #[test]
@@ -31,52 +19,19 @@ fn a_replaced_run_cannot_complete_the_step() {
     let mut app = app_with(fixture_pack(), Progress::default(), (100, 30));
     keys(&mut app, "j");
     let opened = key(&mut app, KeyCode::Enter);
-    assert!(
-        opened.iter().any(|e| matches!(e, Effect::Watch(Some(_)))),
-        "opening a step watches it: {opened:?}"
-    );
+    assert!(opened.iter().any(|e| matches!(e, Effect::Watch(Some(_)))), "opening a step watches it: {opened:?}");
     let first = run_id(&keys(&mut app, "r"));
     let second = run_id(&keys(&mut app, "r"));
     assert_ne!(first, second);
-    app::update(
-        &mut app,
-        Action::ChecksFinished {
-            exercise: "demo".into(),
-            step: "namespace".into(),
-            run: pass_run(),
-            id: first,
-        },
-    );
-    assert!(
-        app.is_running("demo", "namespace"),
-        "the stale answer was taken"
-    );
-    assert!(
-        app.pack_progress()
-            .step("demo", "namespace")
-            .is_none_or(|s| !s.done())
-    );
-    app::update(
-        &mut app,
-        Action::ChecksFinished {
-            exercise: "demo".into(),
-            step: "namespace".into(),
-            run: pass_run(),
-            id: second,
-        },
-    );
+    app::update(&mut app, Action::ChecksFinished { exercise: "demo".into(), step: "namespace".into(), run: pass_run(), id: first });
+    assert!(app.is_running("demo", "namespace"), "the stale answer was taken");
+    assert!(app.pack_progress().step("demo", "namespace").is_none_or(|s| !s.done()));
+    app::update(&mut app, Action::ChecksFinished { exercise: "demo".into(), step: "namespace".into(), run: pass_run(), id: second });
     assert!(!app.is_running("demo", "namespace"));
-    assert!(
-        app.pack_progress()
-            .step("demo", "namespace")
-            .is_some_and(|s| s.done())
-    );
+    assert!(app.pack_progress().step("demo", "namespace").is_some_and(|s| s.done()));
     // leaving the exercise stops the watch
     let left = keys(&mut app, "q");
-    assert!(
-        left.iter().any(|e| matches!(e, Effect::Watch(None))),
-        "{left:?}"
-    );
+    assert!(left.iter().any(|e| matches!(e, Effect::Watch(None))), "{left:?}");
 }
 
 #[test]
@@ -84,21 +39,9 @@ fn a_change_reruns_only_the_open_step() {
     let mut app = app_with(fixture_pack(), Progress::default(), (100, 30));
     keys(&mut app, "j");
     key(&mut app, KeyCode::Enter);
-    let effects = app::update(
-        &mut app,
-        Action::Changed {
-            exercise: "demo".into(),
-            step: "namespace".into(),
-        },
-    );
+    let effects = app::update(&mut app, Action::Changed { exercise: "demo".into(), step: "namespace".into() });
     assert_eq!(effects.len(), 1);
-    let other = app::update(
-        &mut app,
-        Action::Changed {
-            exercise: "demo".into(),
-            step: "deploy".into(),
-        },
-    );
+    let other = app::update(&mut app, Action::Changed { exercise: "demo".into(), step: "deploy".into() });
     assert!(other.is_empty());
 }
 
@@ -107,9 +50,7 @@ fn the_search_prompt_takes_question_marks_as_text() {
     let mut app = app_with(fixture_pack(), Progress::default(), (100, 30));
     key(&mut app, KeyCode::Enter);
     keys(&mut app, "/why?");
-    let Screen::Lesson(view) = &app.screen else {
-        panic!("lesson")
-    };
+    let Screen::Lesson(view) = &app.screen else { panic!("lesson") };
     assert_eq!(view.reader.search.input.as_deref(), Some("why?"));
     assert!(app.overlay.is_none());
 }
@@ -121,14 +62,10 @@ fn help_scroll_stops_at_the_end() {
     for _ in 0..500 {
         keys(&mut app, "j");
     }
-    let Some(Overlay::Help { scroll }) = app.overlay else {
-        panic!("help")
-    };
+    let Some(Overlay::Help { scroll }) = app.overlay else { panic!("help") };
     assert!(scroll < 100, "{scroll}");
     keys(&mut app, "k");
-    let Some(Overlay::Help { scroll: after }) = app.overlay else {
-        panic!("help")
-    };
+    let Some(Overlay::Help { scroll: after }) = app.overlay else { panic!("help") };
     assert_eq!(after, scroll - 1);
 }
 

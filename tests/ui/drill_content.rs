@@ -27,7 +27,9 @@ fn the_question_bank_covers_the_course() {
         ("blue-green or canary", &["canary"][..]),
     ] {
         assert!(
-            interview.iter().any(|c| words.iter().all(|w| c.prompt.text.contains(w) || matches!(&c.kind, CardKind::Open { answer, .. } if answer.text.contains(w)))),
+            interview
+                .iter()
+                .any(|c| words.iter().all(|w| c.prompt.text.contains(w) || matches!(&c.kind, CardKind::Open { answer, .. } if answer.text.contains(w)))),
             "no interview card on {topic}"
         );
     }

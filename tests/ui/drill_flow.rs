@@ -197,7 +197,8 @@ fn drill_progress_survives_the_store_and_an_older_file_still_loads() {
     let loaded = store.load().into_progress();
     assert_eq!(loaded.packs["fixture"].drill, app.progress.packs["fixture"].drill);
     // a version 1 file (before drills) loads with an empty drill record
-    std::fs::write(dir.path().join("progress.json"), r#"{"version":1,"packs":{"fixture":{"lessons":{"every-element":{"opened_at":5,"scroll":3}}}}}"#).expect("write");
+    std::fs::write(dir.path().join("progress.json"), r#"{"version":1,"packs":{"fixture":{"lessons":{"every-element":{"opened_at":5,"scroll":3}}}}}"#)
+        .expect("write");
     let old = store.load().into_progress();
     assert_eq!(old.packs["fixture"].lessons["every-element"].scroll, 3);
     assert!(old.packs["fixture"].drill.items.is_empty());

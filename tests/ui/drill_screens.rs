@@ -143,8 +143,16 @@ fn transcripts_list_and_reader() {
         let effects = keys(&mut app, "t");
         assert!(effects.iter().any(|e| matches!(e, app::Effect::ListTranscripts(_))), "{effects:?}");
         let list = vec![
-            kubedojo::drill::mock::Saved { path: "/m/mock-2027-01-16T09-00-00.md".into(), title: "Mock interview, 2027-01-16 09:00:00".into(), score: "Score: 9 of 12 key points (75%) over 3 scored questions.".into() },
-            kubedojo::drill::mock::Saved { path: "/m/mock-2027-01-15T08-00-00.md".into(), title: "Mock interview, 2027-01-15 08:00:00".into(), score: "Score: 4 of 12 key points (33%) over 3 scored questions.".into() },
+            kubedojo::drill::mock::Saved {
+                path: "/m/mock-2027-01-16T09-00-00.md".into(),
+                title: "Mock interview, 2027-01-16 09:00:00".into(),
+                score: "Score: 9 of 12 key points (75%) over 3 scored questions.".into(),
+            },
+            kubedojo::drill::mock::Saved {
+                path: "/m/mock-2027-01-15T08-00-00.md".into(),
+                title: "Mock interview, 2027-01-15 08:00:00".into(),
+                score: "Score: 4 of 12 key points (33%) over 3 scored questions.".into(),
+            },
         ];
         app::update(&mut app, Action::TranscriptsListed(list));
         keys(&mut app, "j");

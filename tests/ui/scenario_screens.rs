@@ -18,7 +18,13 @@ fn progress_with_a_fixed_scenario() -> Progress {
     let mut p = Progress::default();
     p.pack_mut("eks-production").scenarios.insert(
         "pdb-blocks-drain".into(),
-        ScenarioRun { started_at: 1_800_000_000, hints_revealed: 1, fixed_at: Some(1_800_000_372), undo: vec![], target: "the sandbox kubedojo-sandbox (kwok)".into() },
+        ScenarioRun {
+            started_at: 1_800_000_000,
+            hints_revealed: 1,
+            fixed_at: Some(1_800_000_372),
+            undo: vec![],
+            target: "the sandbox kubedojo-sandbox (kwok)".into(),
+        },
     );
     p
 }
@@ -85,7 +91,10 @@ fn start_check_hint_and_reset_ask_first_and_record_the_run() {
     // a failed start changes nothing and says why
     keys(&mut app, "s");
     keys(&mut app, "y");
-    app::update(&mut app, Action::ScenarioDone { id: first.clone(), outcome: ScenarioOutcome::Started(Err("the working state of lab alb-ingress is not in place".into())) });
+    app::update(
+        &mut app,
+        Action::ScenarioDone { id: first.clone(), outcome: ScenarioOutcome::Started(Err("the working state of lab alb-ingress is not in place".into())) },
+    );
     assert!(matches!(&app.overlay, Some(Overlay::Notice { title, .. }) if title == "Nothing was broken"));
     assert!(!app.pack_progress().scenarios.contains_key(&first));
 }

@@ -19,10 +19,7 @@ fn some_progress() -> Progress {
     pp.lesson_mut("self-managed-vs-managed").opened_at = Some(1);
     pp.step_mut("eks-cluster", "preflight").completed_at = Some(1);
     pp.step_mut("eks-cluster", "preflight").opened_at = Some(1);
-    pp.last = Some(kubedojo::progress::Position {
-        item: "eks-architecture".into(),
-        step: None,
-    });
+    pp.last = Some(kubedojo::progress::Position { item: "eks-architecture".into(), step: None });
     p
 }
 
@@ -69,28 +66,12 @@ fn results_run() -> StepRun {
         at: common::NOW - 120,
         results: vec![
             CheckResult::new("k8s.namespace", CheckStatus::Pass, "namespace shop exists"),
-            CheckResult::new(
-                "k8s.service-account",
-                CheckStatus::Fail,
-                "ServiceAccount shop/default not found",
-            )
-            .found_expected("no ServiceAccount", "ServiceAccount shop/default")
-            .next("apply the step's ServiceAccount manifest (its solution names the file), or: kubectl -n shop create serviceaccount default"),
-            CheckResult::new(
-                "cluster.private-endpoint",
-                CheckStatus::Warn,
-                "public endpoint open to 0.0.0.0/0",
-            ),
-            CheckResult::new(
-                "cluster.multi-az",
-                CheckStatus::Skip,
-                "kind nodes have no zone",
-            ),
-            CheckResult::new(
-                "cluster.active",
-                CheckStatus::Error,
-                "checker role lacks eks:DescribeCluster",
-            ),
+            CheckResult::new("k8s.service-account", CheckStatus::Fail, "ServiceAccount shop/default not found")
+                .found_expected("no ServiceAccount", "ServiceAccount shop/default")
+                .next("apply the step's ServiceAccount manifest (its solution names the file), or: kubectl -n shop create serviceaccount default"),
+            CheckResult::new("cluster.private-endpoint", CheckStatus::Warn, "public endpoint open to 0.0.0.0/0"),
+            CheckResult::new("cluster.multi-az", CheckStatus::Skip, "kind nodes have no zone"),
+            CheckResult::new("cluster.active", CheckStatus::Error, "checker role lacks eks:DescribeCluster"),
         ],
     }
 }
@@ -102,15 +83,7 @@ fn exercise_with_results_hints_and_solution() {
         keys(&mut app, "j");
         key(&mut app, KeyCode::Enter);
         snap("exercise_open", size, &app);
-        app::update(
-            &mut app,
-            Action::ChecksFinished {
-                exercise: "demo".into(),
-                step: "namespace".into(),
-                run: results_run(),
-                id: 0,
-            },
-        );
+        app::update(&mut app, Action::ChecksFinished { exercise: "demo".into(), step: "namespace".into(), run: results_run(), id: 0 });
         snap("exercise_results", size, &app);
         keys(&mut app, "hh");
         snap("exercise_two_hints", size, &app);
@@ -150,15 +123,7 @@ fn styled_results_and_code() {
     let mut app = app_with(fixture_pack(), Progress::default(), size);
     keys(&mut app, "j");
     key(&mut app, KeyCode::Enter);
-    app::update(
-        &mut app,
-        Action::ChecksFinished {
-            exercise: "demo".into(),
-            step: "namespace".into(),
-            run: results_run(),
-            id: 0,
-        },
-    );
+    app::update(&mut app, Action::ChecksFinished { exercise: "demo".into(), step: "namespace".into(), run: results_run(), id: 0 });
     let terminal = render(&app);
     insta::assert_debug_snapshot!("styled_exercise_80x24", terminal.backend().buffer());
 }

@@ -19,7 +19,11 @@ const TRUST: &str = "trust policy sub does not match system:serviceaccount:shop:
 
 fn steps() -> Vec<StepRef> {
     let mut out = Vec::new();
-    for (ex, names) in [("irsa", &["oidc", "role", "trust", "annotate", "verify"][..]), ("logging", &["policy", "fluent-bit", "delivery"][..]), ("autoscaling", &["discovery", "scale-up", "scale-down", "pdb"][..])] {
+    for (ex, names) in [
+        ("irsa", &["oidc", "role", "trust", "annotate", "verify"][..]),
+        ("logging", &["policy", "fluent-bit", "delivery"][..]),
+        ("autoscaling", &["discovery", "scale-up", "scale-down", "pdb"][..]),
+    ] {
         for n in names {
             out.push(StepRef { exercise: ex.into(), step: (*n).into(), title: format!("The {n} step") });
         }
@@ -28,7 +32,16 @@ fn steps() -> Vec<StepRef> {
 }
 
 fn cell(state: CellState, failing_for_min: Option<i64>, message: Option<&str>) -> Cell {
-    Cell { state, failing_since: failing_for_min.map(|m| NOW - m * MIN), message: message.map(Into::into), checks: 3, hints: 1, solution: false, updated_at: NOW - MIN, completed_at: (state == CellState::Done).then_some(NOW - 5 * MIN) }
+    Cell {
+        state,
+        failing_since: failing_for_min.map(|m| NOW - m * MIN),
+        message: message.map(Into::into),
+        checks: 3,
+        hints: 1,
+        solution: false,
+        updated_at: NOW - MIN,
+        completed_at: (state == CellState::Done).then_some(NOW - 5 * MIN),
+    }
 }
 
 fn learner(id: &str, name: &str, cells: &[(&str, Cell)]) -> LearnerRow {
@@ -57,7 +70,17 @@ fn board() -> Board {
         },
         learners: vec![
             learner("l1", "Ada Lovelace", &[("irsa/oidc", done()), ("irsa/role", done()), ("irsa/trust", cell(CellState::Failing, Some(23), Some(TRUST)))]),
-            learner("l2", "Grace Hopper", &[("irsa/oidc", done()), ("irsa/role", done()), ("irsa/trust", done()), ("irsa/annotate", done()), ("irsa/verify", cell(CellState::Passing, None, None))]),
+            learner(
+                "l2",
+                "Grace Hopper",
+                &[
+                    ("irsa/oidc", done()),
+                    ("irsa/role", done()),
+                    ("irsa/trust", done()),
+                    ("irsa/annotate", done()),
+                    ("irsa/verify", cell(CellState::Passing, None, None)),
+                ],
+            ),
             learner("l3", "Linus T.", &[("irsa/oidc", done()), ("irsa/role", done()), ("irsa/trust", cell(CellState::Failing, Some(4), Some(TRUST)))]),
             learner("l4", "Margaret Hamilton-Smythe the Third", &[("irsa/oidc", cell(CellState::Opened, None, None))]),
         ],
@@ -152,7 +175,10 @@ fn updates_replace_rows_and_add_new_learners() {
     let mut grace = s.board.as_ref().unwrap().learners[1].clone();
     grace.cells.insert("irsa/verify".into(), cell(CellState::Done, None, None));
     let newcomer = learner("l5", "Newcomer", &[]);
-    s.update(Msg::Stream(StreamMessage::Update(BoardUpdate { learners: vec![grace, newcomer], failures: vec![], workshop: None, now: NOW + 1000 })), &Keymap::built_in());
+    s.update(
+        Msg::Stream(StreamMessage::Update(BoardUpdate { learners: vec![grace, newcomer], failures: vec![], workshop: None, now: NOW + 1000 })),
+        &Keymap::built_in(),
+    );
     let b = s.board.as_ref().unwrap();
     assert_eq!(b.learners.len(), 5);
     assert_eq!(b.learners[1].cells["irsa/verify"].state, CellState::Done);

@@ -64,10 +64,7 @@ fn opening_hints_solution_and_completion_become_events() {
 
     // the next step; back on a done step, opening says it is done
     assert_eq!(kinds(&reported(&observer, &keys(&mut app, "j"))), [(EventKind::StepOpened, Some("deploy"))]);
-    assert_eq!(
-        kinds(&reported(&observer, &keys(&mut app, "k"))),
-        [(EventKind::StepOpened, Some("namespace")), (EventKind::StepCompleted, Some("namespace"))]
-    );
+    assert_eq!(kinds(&reported(&observer, &keys(&mut app, "k"))), [(EventKind::StepOpened, Some("namespace")), (EventKind::StepCompleted, Some("namespace"))]);
     // every event has its own idempotency key
     let run = ProgressEvent::Checked { exercise: "demo".into(), step: "deploy".into(), run: StepRun { at: 3, results: vec![] } };
     let ids: std::collections::HashSet<String> = (0..50).flat_map(|_| observer.events(&run)).map(|e| e.id).collect();

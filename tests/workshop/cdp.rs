@@ -21,16 +21,27 @@ pub struct Browser {
 }
 
 pub fn chromium() -> PathBuf {
-    std::env::var("KUBEDOJO_TEST_CHROMIUM").ok().filter(|p| !p.is_empty()).map(PathBuf::from).unwrap_or_else(|| {
-        panic!("chromium is not set up: run `eval \"$(tests/testenv.sh up)\"` (it installs Debian's chromium; tests/run-all.sh does this)")
-    })
+    std::env::var("KUBEDOJO_TEST_CHROMIUM")
+        .ok()
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| panic!("chromium is not set up: run `eval \"$(tests/testenv.sh up)\"` (it installs Debian's chromium; tests/run-all.sh does this)"))
 }
 
 impl Browser {
     pub async fn launch() -> Browser {
         let profile = tempfile::tempdir().expect("profile dir");
         let child = Command::new(chromium())
-            .args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--no-default-browser-check", "--remote-debugging-port=0", "--remote-allow-origins=*"])
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--no-first-run",
+                "--no-default-browser-check",
+                "--remote-debugging-port=0",
+                "--remote-allow-origins=*",
+            ])
             .arg(format!("--user-data-dir={}", profile.path().display()))
             .arg("about:blank")
             .stdout(Stdio::null())
@@ -68,7 +79,11 @@ impl Browser {
         }
         self.socket.send(Message::Text(msg.to_string().into())).await.expect("send to chromium");
         loop {
-            let frame = tokio::time::timeout(Duration::from_secs(30), self.socket.next()).await.expect("chromium answered within 30 s").expect("socket open").expect("frame");
+            let frame = tokio::time::timeout(Duration::from_secs(30), self.socket.next())
+                .await
+                .expect("chromium answered within 30 s")
+                .expect("socket open")
+                .expect("frame");
             let Message::Text(text) = frame else { continue };
             let v: Value = serde_json::from_str(&text).expect("json");
             if v["id"].as_u64() == Some(id) {

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use kubedojo::workshop::model::{Event, EventKind, CheckStatus};
+use kubedojo::workshop::model::{CheckStatus, Event, EventKind};
 
 /// `on_both!(name)`: the test `async fn name(Backend)` run twice, as `name::sqlite` and
 /// `name::postgres`.
@@ -47,9 +47,10 @@ pub struct Store {
 }
 
 fn pg_admin_url() -> String {
-    std::env::var("KUBEDOJO_TEST_DATABASE_URL").ok().filter(|u| u.contains("127.0.0.1:") && !u.contains("127.0.0.1:/")).unwrap_or_else(|| {
-        panic!("the test PostgreSQL is not running: start it with `eval \"$(tests/testenv.sh up)\"` (tests/run-all.sh does this)")
-    })
+    std::env::var("KUBEDOJO_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| u.contains("127.0.0.1:") && !u.contains("127.0.0.1:/"))
+        .unwrap_or_else(|| panic!("the test PostgreSQL is not running: start it with `eval \"$(tests/testenv.sh up)\"` (tests/run-all.sh does this)"))
 }
 
 impl Store {
@@ -90,7 +91,8 @@ impl Store {
             .expect("run workshop create");
         let text = String::from_utf8_lossy(&out.stdout).to_string();
         assert!(out.status.success(), "workshop create failed: {text}{}", String::from_utf8_lossy(&out.stderr));
-        let word_after = |marker: &str| text.lines().find_map(|l| l.trim().strip_prefix(marker)).map(|s| s.split_whitespace().next().unwrap_or_default().to_string());
+        let word_after =
+            |marker: &str| text.lines().find_map(|l| l.trim().strip_prefix(marker)).map(|s| s.split_whitespace().next().unwrap_or_default().to_string());
         let code = word_after("kubedojo join http://127.0.0.1:7420 ").expect("join code in the output");
         let token = text.split_whitespace().find(|w| w.starts_with("kdi_")).expect("instructor token").to_string();
         let id = word_after("Terminal board: kubedojo board http://127.0.0.1:7420/board/").expect("workshop id");
@@ -133,7 +135,11 @@ impl Server {
         let stdout = child.stdout.take().expect("stdout");
         let mut line = String::new();
         BufReader::new(stdout).read_line(&mut line).expect("read the server's first line");
-        let url = line.split_whitespace().find(|w| w.starts_with("http")).unwrap_or_else(|| panic!("no address in {line:?}; log: {}", std::fs::read_to_string(&log).unwrap_or_default())).to_string();
+        let url = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http"))
+            .unwrap_or_else(|| panic!("no address in {line:?}; log: {}", std::fs::read_to_string(&log).unwrap_or_default()))
+            .to_string();
         Server { url, child, log }
     }
 
@@ -183,7 +189,18 @@ pub fn check_event(id: &str, exercise: &str, step: &str, pass: bool, message: Op
 }
 
 pub fn step_event(id: &str, kind: EventKind, exercise: &str, step: &str) -> Event {
-    Event { id: id.to_string(), at: kubedojo::workshop::model::now_ms(), kind, exercise: Some(exercise.into()), step: Some(step.into()), status: None, message: None, hints: None, reviewed: None, correct: None }
+    Event {
+        id: id.to_string(),
+        at: kubedojo::workshop::model::now_ms(),
+        kind,
+        exercise: Some(exercise.into()),
+        step: Some(step.into()),
+        status: None,
+        message: None,
+        hints: None,
+        reviewed: None,
+        correct: None,
+    }
 }
 
 pub async fn send(server: &str, token: &str, events: &[Event]) -> reqwest::Response {

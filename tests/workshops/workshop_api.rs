@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use kubedojo::workshop::model::{CellState, EventKind};
 use crate::workshop::{Backend, Server, Store, board, check_event, http, join, send, step_event};
+use kubedojo::workshop::model::{CellState, EventKind};
 
 const EX: &str = "alb-ingress";
 const STEP: &str = "controller-iam";
@@ -42,17 +42,27 @@ async fn refusals(backend: Backend) {
     assert_eq!((s, e.contains("another workshop")), (403, true), "{e}");
     let (s, _) = status_and_error(c.get(format!("{url}/api/workshops/{}/export", b.id)).bearer_auth(&a.token).send().await.unwrap()).await;
     assert_eq!(s, 403);
-    let (s, _) = status_and_error(c.post(format!("{url}/api/workshops/{}/pacing", b.id)).bearer_auth(&a.token).json(&serde_json::json!({"lock": [EX]})).send().await.unwrap()).await;
+    let (s, _) = status_and_error(
+        c.post(format!("{url}/api/workshops/{}/pacing", b.id)).bearer_auth(&a.token).json(&serde_json::json!({"lock": [EX]})).send().await.unwrap(),
+    )
+    .await;
     assert_eq!(s, 403);
     let (s, e) = status_and_error(send(url, &a.token, &[check_event("x1", EX, STEP, true, None)]).await).await;
     assert_eq!((s, e.contains("instructor token cannot send")), (403, true), "{e}");
-    let (s, e) = status_and_error(c.post(format!("{url}/api/join")).json(&serde_json::json!({"code": "WRONG-CODE", "name": "Eve"})).send().await.unwrap()).await;
+    let (s, e) =
+        status_and_error(c.post(format!("{url}/api/join")).json(&serde_json::json!({"code": "WRONG-CODE", "name": "Eve"})).send().await.unwrap()).await;
     assert_eq!((s, e.contains("not valid")), (403, true), "{e}");
 
     // 400: bad JSON, a missing field, a step of no workshop, an empty name
-    let (s, e) = status_and_error(c.post(format!("{url}/api/events")).bearer_auth(&learner).header("Content-Type", "application/json").body("{not json").send().await.unwrap()).await;
+    let (s, e) = status_and_error(
+        c.post(format!("{url}/api/events")).bearer_auth(&learner).header("Content-Type", "application/json").body("{not json").send().await.unwrap(),
+    )
+    .await;
     assert_eq!((s, e.contains("invalid JSON")), (400, true), "{e}");
-    let (s, e) = status_and_error(c.post(format!("{url}/api/events")).bearer_auth(&learner).json(&serde_json::json!({"events": [{"id": "e", "kind": "check"}]})).send().await.unwrap()).await;
+    let (s, e) = status_and_error(
+        c.post(format!("{url}/api/events")).bearer_auth(&learner).json(&serde_json::json!({"events": [{"id": "e", "kind": "check"}]})).send().await.unwrap(),
+    )
+    .await;
     assert_eq!((s, e.contains("missing field")), (400, true), "{e}");
     let (s, e) = status_and_error(send(url, &learner, &[check_event("x2", "no-such-exercise", "s", true, None)]).await).await;
     assert_eq!((s, e.contains("not a step of this workshop")), (400, true), "{e}");
@@ -61,7 +71,8 @@ async fn refusals(backend: Backend) {
 
     let (s, e) = status_and_error(send(url, &learner, &[check_event("x3", EX, STEP, false, Some("a\u{0}b"))]).await).await;
     assert_eq!((s, e.contains("control")), (400, true), "{e}");
-    let (s, e) = status_and_error(c.post(format!("{url}/api/join")).json(&serde_json::json!({"code": a.code, "name": "Ev\u{202E}e"})).send().await.unwrap()).await;
+    let (s, e) =
+        status_and_error(c.post(format!("{url}/api/join")).json(&serde_json::json!({"code": a.code, "name": "Ev\u{202E}e"})).send().await.unwrap()).await;
     assert_eq!((s, e.contains("formatting")), (400, true), "{e}");
 
     // 409: a full workshop (--max-learners 3)
@@ -72,7 +83,16 @@ async fn refusals(backend: Backend) {
 
     // 413: a body over the limit
     let huge = "x".repeat(400 * 1024);
-    let (s, e) = status_and_error(c.post(format!("{url}/api/events")).bearer_auth(&learner).header("Content-Type", "application/json").body(format!("{{\"events\":[],\"pad\":\"{huge}\"}}")).send().await.unwrap()).await;
+    let (s, e) = status_and_error(
+        c.post(format!("{url}/api/events"))
+            .bearer_auth(&learner)
+            .header("Content-Type", "application/json")
+            .body(format!("{{\"events\":[],\"pad\":\"{huge}\"}}"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!((s, e.contains("larger than")), (413, true), "{e}");
 
     // 429: over the per-token rate (5/s, burst 15), with Retry-After
@@ -108,7 +128,13 @@ async fn events_are_stored_once_and_fold_into_the_board(backend: Backend) {
     let (_, formula_token) = join(&server.url, &w.code, "=HYPERLINK(\"http://evil\")").await;
     // a learner whose clock is an hour behind: their failure is not an hour old
     let hour = 3_600_000;
-    let late = kubedojo::workshop::model::EventBatch { events: vec![kubedojo::workshop::model::Event { at: kubedojo::workshop::model::now_ms() - hour, ..check_event("f1", EX, STEP2, false, Some("no IngressClass alb")) }], sent_at: Some(kubedojo::workshop::model::now_ms() - hour) };
+    let late = kubedojo::workshop::model::EventBatch {
+        events: vec![kubedojo::workshop::model::Event {
+            at: kubedojo::workshop::model::now_ms() - hour,
+            ..check_event("f1", EX, STEP2, false, Some("no IngressClass alb"))
+        }],
+        sent_at: Some(kubedojo::workshop::model::now_ms() - hour),
+    };
     assert_eq!(http().post(format!("{}/api/events", server.url)).bearer_auth(&formula_token).json(&late).send().await.unwrap().status(), 200);
     let batch = vec![
         step_event("a1", EventKind::StepOpened, EX, STEP),
@@ -151,14 +177,16 @@ async fn events_are_stored_once_and_fold_into_the_board(backend: Backend) {
     assert!(csv.starts_with("workshop,learner_id,learner,exercise,step,state,completed,completed_at,"), "{csv}");
     let ada_line = csv.lines().find(|l| l.contains(&ada) && l.contains(STEP)).unwrap();
     assert!(ada_line.contains(",done,yes,20"), "{ada_line}");
-    let json: serde_json::Value = http().get(format!("{}/api/workshops/{}/export?format=json", server.url, w.id)).bearer_auth(&w.token).send().await.unwrap().json().await.unwrap();
+    let json: serde_json::Value =
+        http().get(format!("{}/api/workshops/{}/export?format=json", server.url, w.id)).bearer_auth(&w.token).send().await.unwrap().json().await.unwrap();
     assert!(csv.contains(",\"'=HYPERLINK(\"\"http://evil\"\")\","), "a formula cell is defused: {csv}");
     let learners = json["learners"].as_array().unwrap();
     assert_eq!(learners.len(), 3);
     let ada_json = learners.iter().find(|l| l["id"] == ada.as_str()).unwrap();
     assert_eq!(ada_json["completed"], 1);
     assert_eq!(ada_json["steps"][0]["hints"], 1);
-    let (s, _) = status_and_error(http().get(format!("{}/api/workshops/{}/export?format=xml", server.url, w.id)).bearer_auth(&w.token).send().await.unwrap()).await;
+    let (s, _) =
+        status_and_error(http().get(format!("{}/api/workshops/{}/export?format=xml", server.url, w.id)).bearer_auth(&w.token).send().await.unwrap()).await;
     assert_eq!(s, 400);
 }
 
@@ -180,12 +208,26 @@ async fn pacing_and_join_codes(backend: Backend) {
     assert_eq!((p["locked"].as_array().unwrap().len(), p.get("message")), (0, None));
 
     // rotate: the old code stops working, the new one works; close: nothing works
-    let rotated: serde_json::Value = c.post(format!("{}/api/workshops/{}/join-code", server.url, w.id)).bearer_auth(&w.token).json(&serde_json::json!({"action": "rotate"})).send().await.unwrap().json().await.unwrap();
+    let rotated: serde_json::Value = c
+        .post(format!("{}/api/workshops/{}/join-code", server.url, w.id))
+        .bearer_auth(&w.token)
+        .json(&serde_json::json!({"action": "rotate"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let new_code = rotated["code"].as_str().unwrap().to_string();
     let old = c.post(format!("{}/api/join", server.url)).json(&serde_json::json!({"code": w.code, "name": "Late"})).send().await.unwrap();
     assert_eq!(old.status(), 403);
     join(&server.url, &new_code.to_lowercase().replace('-', " "), "Late").await;
-    c.post(format!("{}/api/workshops/{}/join-code", server.url, w.id)).bearer_auth(&w.token).json(&serde_json::json!({"action": "close"})).send().await.unwrap();
+    c.post(format!("{}/api/workshops/{}/join-code", server.url, w.id))
+        .bearer_auth(&w.token)
+        .json(&serde_json::json!({"action": "close"}))
+        .send()
+        .await
+        .unwrap();
     let closed = c.post(format!("{}/api/join", server.url)).json(&serde_json::json!({"code": new_code, "name": "Later"})).send().await.unwrap();
     assert_eq!(closed.status(), 403);
     let b = board(&server.url, &w.id, &w.token).await;
@@ -258,7 +300,17 @@ async fn tls_with_a_certificate_and_key() {
 
     // a missing key file is said clearly
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_kubedojo"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--database", store.url.as_str(), "--tls-cert", cert_path.to_str().unwrap(), "--tls-key", "/nonexistent/key.pem"])
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--database",
+            store.url.as_str(),
+            "--tls-cert",
+            cert_path.to_str().unwrap(),
+            "--tls-key",
+            "/nonexistent/key.pem",
+        ])
         .output()
         .unwrap();
     assert!(!out.status.success());

@@ -6,8 +6,8 @@ use std::process::Command;
 use std::time::Duration;
 
 use crate::common::tty::Tty;
-use kubedojo::workshop::model::CellState;
 use crate::workshop::{Backend, Server, Store, board, http};
+use kubedojo::workshop::model::CellState;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_joined_learners_lab_reports_to_the_board_and_follows_the_pacing() {
@@ -17,7 +17,11 @@ async fn a_joined_learners_lab_reports_to_the_board_and_follows_the_pacing() {
     let state = tempfile::tempdir().unwrap();
     let home = tempfile::tempdir().unwrap();
 
-    let out = Command::new(env!("CARGO_BIN_EXE_kubedojo")).args(["join", &server.url, &w.code, "--name", "Ada"]).env("KUBEDOJO_STATE_DIR", state.path()).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_kubedojo"))
+        .args(["join", &server.url, &w.code, "--name", "Ada"])
+        .env("KUBEDOJO_STATE_DIR", state.path())
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("Joined workshop \"Tuesday class\" as \"Ada\""));
 

@@ -5,13 +5,13 @@
 use crate::workshop;
 use std::time::{Duration, Instant};
 
+use crate::workshop::{Backend, Server, Store, board, check_event, http, join, send};
 use kubedojo::workshop::client::instructor::{Instructor, StreamMessage};
 use kubedojo::workshop::client::outbox::Outbox;
 use kubedojo::workshop::client::reporter::{Notice, Reporter};
 use kubedojo::workshop::client::saved::Membership;
 use kubedojo::workshop::model::{CellState, JoinResponse};
 use tokio::sync::mpsc;
-use crate::workshop::{Backend, Server, Store, board, check_event, http, join, send};
 
 const EX: &str = "alb-ingress";
 const STEP: &str = "controller-iam";
@@ -96,8 +96,18 @@ async fn outbox_delivers_later_exactly_once(backend: Backend) {
     let port = workshop::free_port();
     let listen = format!("127.0.0.1:{port}");
     let mut server = Server::start_on(&store, &listen, &[]);
-    let joined: JoinResponse = http().post(format!("{}/api/join", server.url)).json(&serde_json::json!({"code": w.code, "name": "Ada"})).send().await.unwrap().json().await.unwrap();
-    let membership = Membership { server: server.url.clone(), workshop: joined.workshop, workshop_name: joined.workshop_name, learner: joined.learner.clone(), name: "Ada".into(), token: joined.token, steps: joined.steps, share_drills: false };
+    let joined: JoinResponse =
+        http().post(format!("{}/api/join", server.url)).json(&serde_json::json!({"code": w.code, "name": "Ada"})).send().await.unwrap().json().await.unwrap();
+    let membership = Membership {
+        server: server.url.clone(),
+        workshop: joined.workshop,
+        workshop_name: joined.workshop_name,
+        learner: joined.learner.clone(),
+        name: "Ada".into(),
+        token: joined.token,
+        steps: joined.steps,
+        share_drills: false,
+    };
     server.kill();
 
     let dir = tempfile::tempdir().unwrap();

@@ -37,7 +37,9 @@ fn the_manifests_pass_a_server_side_dry_run_and_keep_their_promises() {
     assert_eq!(c["securityContext"]["readOnlyRootFilesystem"], true);
     assert_eq!(d["spec"]["template"]["spec"]["securityContext"]["runAsNonRoot"], true);
     let ing = find("Ingress");
-    assert!(ing["metadata"]["annotations"]["alb.ingress.kubernetes.io/load-balancer-attributes"].as_str().unwrap().contains("idle_timeout.timeout_seconds=3600"));
+    assert!(
+        ing["metadata"]["annotations"]["alb.ingress.kubernetes.io/load-balancer-attributes"].as_str().unwrap().contains("idle_timeout.timeout_seconds=3600")
+    );
     let secret = find("Secret");
     assert!(secret["data"]["KUBEDOJO_DATABASE_URL"].is_string());
 }

@@ -5,9 +5,9 @@
 use crate::workshop;
 use std::time::{Duration, Instant};
 
-use kubedojo::workshop::model::EventKind;
 use crate::workshop::cdp::Browser;
 use crate::workshop::{Backend, Server, Store, check_event, join, send, step_event};
+use kubedojo::workshop::model::EventKind;
 
 const EX: &str = "alb-ingress";
 const STEP: &str = "controller-iam";
@@ -28,7 +28,10 @@ async fn a_learners_step_turns_green_on_the_web_board() {
     browser.wait_for(&format!("!!{cell} && {cell}.dataset.state === 'failing'"), Duration::from_secs(10)).await;
     // the room's failures, with counts, and the token gone from the address bar
     let failures = browser.eval("document.getElementById('failures').innerText").await;
-    assert!(failures.as_str().unwrap().contains("1 learner on alb-ingress/controller-iam: the policy lacks elasticloadbalancing:CreateLoadBalancer"), "{failures}");
+    assert!(
+        failures.as_str().unwrap().contains("1 learner on alb-ingress/controller-iam: the policy lacks elasticloadbalancing:CreateLoadBalancer"),
+        "{failures}"
+    );
     assert_eq!(browser.eval("location.hash").await, "");
     assert_eq!(browser.eval("document.getElementById('status').textContent").await, "live");
     // learner text is text: no element made from it, no script run
@@ -46,7 +49,9 @@ async fn a_learners_step_turns_green_on_the_web_board() {
     assert!(done.as_str().unwrap().starts_with("1/"), "{done}");
 
     // pacing from the page: lock the exercise; the learner's next pacing read says so
-    browser.eval(&format!("document.getElementById('exercise').value = '{EX}'; document.querySelector('#lock-form button[data-action=lock]').click(); true")).await;
+    browser
+        .eval(&format!("document.getElementById('exercise').value = '{EX}'; document.querySelector('#lock-form button[data-action=lock]').click(); true"))
+        .await;
     browser.wait_for(&format!("document.getElementById('locked').textContent.includes('{EX}')"), Duration::from_secs(5)).await;
     let pacing: serde_json::Value = workshop::http().get(format!("{}/api/pacing", server.url)).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
     assert_eq!(pacing["locked"][0], EX);

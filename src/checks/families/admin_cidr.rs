@@ -49,10 +49,16 @@ pub fn check(ctx: &Ctx<'_>) -> Step<Outcome> {
         Err(why) => return Ok(fail(format!("adminCidr {cidr} is not a CIDR ({why}): {HOW}")).found_expected(cidr, expected).next(next_step())),
     };
     if prefix == 0 {
-        return Ok(fail(format!("adminCidr {cidr} is the whole internet: the lab's API endpoint and load balancer would answer anyone; {HOW}")).found_expected(cidr, expected).next(next_step()));
+        return Ok(fail(format!("adminCidr {cidr} is the whole internet: the lab's API endpoint and load balancer would answer anyone; {HOW}"))
+            .found_expected(cidr, expected)
+            .next(next_step()));
     }
     if documentation(ip) {
-        return Ok(fail(format!("adminCidr {cidr} is a documentation address (the lab's placeholder), so you would lock yourself out of the cluster's API; {HOW}")).found_expected(cidr, expected).next(next_step()));
+        return Ok(fail(format!(
+            "adminCidr {cidr} is a documentation address (the lab's placeholder), so you would lock yourself out of the cluster's API; {HOW}"
+        ))
+        .found_expected(cidr, expected)
+        .next(next_step()));
     }
     let broad = if ip.is_ipv4() { prefix < 24 } else { prefix < 56 };
     if broad {

@@ -46,9 +46,11 @@ pub async fn ca_identity(ctx: &Ctx<'_>) -> Step<Option<super::identity::Identity
 fn not_found(ns: &str) -> Outcome {
     // the lab's manifest deploys to kube-system
     let elsewhere = if ns == "kube-system" { String::new() } else { format!(" (it deploys to kube-system; this check looks in {ns})") };
-    fail(format!("No Cluster Autoscaler (no container with --cloud-provider=aws in {ns})"))
-        .found_expected("none", "cluster-autoscaler Deployment")
-        .next(format!("kubectl apply -f cluster-autoscaler/cluster-autoscaler.yaml{elsewhere}, then kubectl -n kube-system rollout status deployment/cluster-autoscaler"))
+    fail(format!("No Cluster Autoscaler (no container with --cloud-provider=aws in {ns})")).found_expected("none", "cluster-autoscaler Deployment").next(
+        format!(
+            "kubectl apply -f cluster-autoscaler/cluster-autoscaler.yaml{elsewhere}, then kubectl -n kube-system rollout status deployment/cluster-autoscaler"
+        ),
+    )
 }
 
 /// The auto-discovery flag for this cluster, as the lab's manifest has it.
@@ -63,9 +65,9 @@ pub async fn deployed(ctx: &Ctx<'_>) -> Step<Outcome> {
     let want = d.spec.replicas.unwrap_or(1);
     let available = d.status.as_ref().and_then(|s| s.available_replicas).unwrap_or(0);
     if available < 1 {
-        return Ok(fail(format!("{name} 0/{want} available"))
-            .found_expected("0 available", format!("{want} available"))
-            .next(format!("read why in the events and its log: kubectl -n {ns} describe deployment {name}, then kubectl -n {ns} logs deployment/{name} --tail=50")));
+        return Ok(fail(format!("{name} 0/{want} available")).found_expected("0 available", format!("{want} available")).next(format!(
+            "read why in the events and its log: kubectl -n {ns} describe deployment {name}, then kubectl -n {ns} logs deployment/{name} --tail=50"
+        )));
     }
     if let Some(mismatch) = minor_mismatch(ctx, &d, &name, &ns).await? {
         return Ok(mismatch);
@@ -98,7 +100,9 @@ async fn minor_mismatch(ctx: &Ctx<'_>, d: &Deployment, name: &str, ns: &str) -> 
     let Ok(cluster) = super::cluster::describe(ctx).await else { return Ok(None) };
     let Some(cluster_minor) = cluster.version.as_deref().and_then(minor) else { return Ok(None) };
     let containers = d.spec.template.spec.as_ref().map(|p| p.containers.clone()).unwrap_or_default();
-    let Some((container, image)) = containers.iter().find_map(|c| Some((c.name.clone(), c.image.clone().filter(|i| i.contains("cluster-autoscaler"))?))) else { return Ok(None) };
+    let Some((container, image)) = containers.iter().find_map(|c| Some((c.name.clone(), c.image.clone().filter(|i| i.contains("cluster-autoscaler"))?))) else {
+        return Ok(None);
+    };
     let Some(image_minor) = image.rsplit_once(':').and_then(|(_, tag)| minor(tag)) else { return Ok(None) };
     if image_minor == cluster_minor {
         return Ok(None);
@@ -199,7 +203,12 @@ pub async fn iam(ctx: &Ctx<'_>) -> Step<Outcome> {
         (format!("aws:ResourceTag/k8s.io/cluster-autoscaler/{cluster}"), "owned".to_string()),
         ("aws:ResourceTag/k8s.io/cluster-autoscaler/enabled".to_string(), "true".to_string()),
     ]);
-    let required = ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup", "autoscaling:DescribeAutoScalingGroups", "ec2:DescribeLaunchTemplateVersions"];
+    let required = [
+        "autoscaling:SetDesiredCapacity",
+        "autoscaling:TerminateInstanceInAutoScalingGroup",
+        "autoscaling:DescribeAutoScalingGroups",
+        "ec2:DescribeLaunchTemplateVersions",
+    ];
     let checks: Vec<(&str, &str)> = required.iter().map(|a| (*a, "*")).chain([("eks:DescribeNodegroup", "*")]).collect();
     let answer = simulate::simulate(aws, &role, &checks, &context).await?;
     if let Some(d) = answer.denied().into_iter().find(|d| d.action != "eks:DescribeNodegroup") {
@@ -212,7 +221,11 @@ pub async fn iam(ctx: &Ctx<'_>) -> Step<Outcome> {
             )));
     }
     if !answer.denied().is_empty() {
-        return Ok(warn(format!("{} may scale the ASGs, but not eks:DescribeNodegroup: groups at 0 with labels or taints cannot be modelled{}", identity.describe(), answer.note())));
+        return Ok(warn(format!(
+            "{} may scale the ASGs, but not eks:DescribeNodegroup: groups at 0 with labels or taints cannot be modelled{}",
+            identity.describe(),
+            answer.note()
+        )));
     }
     Ok(pass(format!("{} may scale the node groups' ASGs{}", identity.describe(), answer.note())))
 }
@@ -236,19 +249,22 @@ pub async fn karpenter(ctx: &Ctx<'_>) -> Step<Outcome> {
         return Ok(fail(format!("Deployment {ns}/karpenter not found")).found_expected("no controller", format!("{ns}/karpenter")).next(install));
     };
     if d.status.as_ref().and_then(|s| s.available_replicas).unwrap_or(0) < 1 {
-        return Ok(fail("karpenter has no available replica")
-            .found_expected("0 available", "1 or more")
-            .next(format!("read why in the events and its log: kubectl -n {ns} describe deployment karpenter, then kubectl -n {ns} logs deployment/karpenter --tail=50")));
+        return Ok(fail("karpenter has no available replica").found_expected("0 available", "1 or more").next(format!(
+            "read why in the events and its log: kubectl -n {ns} describe deployment karpenter, then kubectl -n {ns} logs deployment/karpenter --tail=50"
+        )));
     }
-    let pools: Api<DynamicObject> = Api::all_with(client, &ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk("karpenter.sh", "v1", "NodePool"), "nodepools"));
+    let pools: Api<DynamicObject> =
+        Api::all_with(client, &ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk("karpenter.sh", "v1", "NodePool"), "nodepools"));
     let count = kube_call("list nodepools", pools.list(&ListParams::default())).await?.items.len();
     if count == 0 {
-        return Ok(fail("Karpenter present but 0 NodePools: it will launch nothing")
-            .found_expected("0 NodePools", "1 or more")
-            .next("kubectl apply -f a NodePool and the EC2NodeClass it references (karpenter.sh, Concepts: NodePools has examples), then kubectl get nodepools"));
+        return Ok(fail("Karpenter present but 0 NodePools: it will launch nothing").found_expected("0 NodePools", "1 or more").next(
+            "kubectl apply -f a NodePool and the EC2NodeClass it references (karpenter.sh, Concepts: NodePools has examples), then kubectl get nodepools",
+        ));
     }
     if !has_interruption_queue(&d) {
-        return Ok(warn(format!("Karpenter runs with {count} NodePool(s), but settings.interruptionQueue is unset: Spot interruptions are not handled ahead of time")));
+        return Ok(warn(format!(
+            "Karpenter runs with {count} NodePool(s), but settings.interruptionQueue is unset: Spot interruptions are not handled ahead of time"
+        )));
     }
     Ok(pass(format!("Karpenter runs with {count} NodePool(s) and an interruption queue")))
 }

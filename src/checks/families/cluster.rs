@@ -83,7 +83,9 @@ pub async fn active(ctx: &Ctx<'_>) -> Step<Outcome> {
         let region = region_flag(ctx);
         let next = match status.as_str() {
             "CREATING" | "UPDATING" | "PENDING" => format!("wait for it: aws eks wait cluster-active --name {name}{region}"),
-            "DELETING" => format!("it is being deleted: once aws eks describe-cluster --name {name}{region} answers ResourceNotFoundException, create it again with eksctl create cluster -f eks-cluster/cluster.yaml"),
+            "DELETING" => format!(
+                "it is being deleted: once aws eks describe-cluster --name {name}{region} answers ResourceNotFoundException, create it again with eksctl create cluster -f eks-cluster/cluster.yaml"
+            ),
             _ => format!("read why: aws eks describe-cluster --name {name}{region} --query cluster.health"),
         };
         return Ok(fail(format!("status {status}, expected ACTIVE")).found_expected(status, "ACTIVE").next(next));
@@ -102,12 +104,8 @@ pub async fn multi_az(ctx: &Ctx<'_>) -> Step<Outcome> {
     let client = ctx.kube()?;
     let nodes: Api<Node> = Api::all(client.clone());
     let list = kube_call("list nodes", nodes.list(&ListParams::default())).await?;
-    let ready_zones: std::collections::BTreeSet<String> = list
-        .items
-        .iter()
-        .filter(|n| node_ready(n))
-        .filter_map(|n| n.metadata.labels.as_ref()?.get("topology.kubernetes.io/zone").cloned())
-        .collect();
+    let ready_zones: std::collections::BTreeSet<String> =
+        list.items.iter().filter(|n| node_ready(n)).filter_map(|n| n.metadata.labels.as_ref()?.get("topology.kubernetes.io/zone").cloned()).collect();
     let Some(aws) = ctx.backend.aws.as_ref() else {
         if ready_zones.is_empty() {
             return Ok(skip("nodes of this cluster have no topology.kubernetes.io/zone label (kind and kwok nodes have no zone)"));
@@ -141,7 +139,9 @@ fn zones_outcome(ctx: &Ctx<'_>, subnet_zones: Option<&std::collections::BTreeSet
     if let Some(sz) = subnet_zones
         && sz.len() < 2
     {
-        return fail(format!("Subnets cover {} AZ ({}); need ≥2", sz.len(), list(sz))).found_expected(format!("{} AZ", sz.len()), "2 or more AZs").next(control_plane_subnets(ctx));
+        return fail(format!("Subnets cover {} AZ ({}); need ≥2", sz.len(), list(sz)))
+            .found_expected(format!("{} AZ", sz.len()), "2 or more AZs")
+            .next(control_plane_subnets(ctx));
     }
     match node_zones.len() {
         0 => fail("no Ready node has a zone label yet")

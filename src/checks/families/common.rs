@@ -40,9 +40,5 @@ pub fn region(ctx: &Ctx<'_>) -> Option<String> {
 /// The command that moves a cluster one minor version up (EKS upgrades one minor at a time).
 pub fn upgrade_command(ctx: &Ctx<'_>, version: &str) -> String {
     let next = crate::content::versions::minor(version).map_or_else(|| "<next minor>".to_string(), |(major, m)| format!("{major}.{}", m + 1));
-    format!(
-        "upgrade one minor version at a time: eksctl upgrade cluster --name {}{} --version {next} --approve",
-        ctx.cluster(),
-        region_flag(ctx)
-    )
+    format!("upgrade one minor version at a time: eksctl upgrade cluster --name {}{} --version {next} --approve", ctx.cluster(), region_flag(ctx))
 }

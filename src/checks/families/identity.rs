@@ -68,7 +68,8 @@ async fn pod_identity(ctx: &Ctx<'_>, ns: &str, sa: &str) -> Step<Option<Identity
         Err(e) => return Err(aws_error(&e, "eks:ListPodIdentityAssociations")),
     };
     let Some(id) = list.into_iter().find_map(|a| a.association_id) else { return Ok(None) };
-    let out = timed("eks:DescribePodIdentityAssociation", aws.eks.describe_pod_identity_association().cluster_name(&cluster).association_id(&id).send()).await?;
+    let out =
+        timed("eks:DescribePodIdentityAssociation", aws.eks.describe_pod_identity_association().cluster_name(&cluster).association_id(&id).send()).await?;
     let association = out.map_err(|e| aws_error(&e, "eks:DescribePodIdentityAssociation"))?.association;
     let role = association.and_then(|a| a.role_arn).unwrap_or_default();
     Ok(Some(Identity::PodIdentity { role, association: id }))
@@ -82,7 +83,8 @@ async fn agent_running(ctx: &Ctx<'_>, association: &Identity) -> Step<()> {
     if ready > 0 {
         return Ok(());
     }
-    let found = if ds.is_some() { format!("DaemonSet {POD_IDENTITY_AGENT} with 0 ready pods") } else { format!("no DaemonSet kube-system/{POD_IDENTITY_AGENT}") };
+    let found =
+        if ds.is_some() { format!("DaemonSet {POD_IDENTITY_AGENT} with 0 ready pods") } else { format!("no DaemonSet kube-system/{POD_IDENTITY_AGENT}") };
     let install = format!("aws eks create-addon --cluster-name {}{} --addon-name {POD_IDENTITY_AGENT}", ctx.cluster(), super::common::region_flag(ctx));
     let next = if ds.is_some() {
         format!("read why its pods are not ready: kubectl -n kube-system describe ds {POD_IDENTITY_AGENT}")

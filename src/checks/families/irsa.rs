@@ -19,9 +19,10 @@ async fn issuer(ctx: &Ctx<'_>) -> Step<String> {
     let cluster = super::cluster::describe(ctx).await?;
     let name = ctx.cluster();
     cluster.identity.and_then(|i| i.oidc?.issuer).ok_or_else(|| {
-        fail(format!("cluster {name} has no OIDC issuer"))
-            .found_expected("no issuer", "an OIDC issuer URL")
-            .next(format!("EKS gives every cluster an issuer once it is ACTIVE: aws eks wait cluster-active --name {name}{}, then check again", super::common::region_flag(ctx)))
+        fail(format!("cluster {name} has no OIDC issuer")).found_expected("no issuer", "an OIDC issuer URL").next(format!(
+            "EKS gives every cluster an issuer once it is ACTIVE: aws eks wait cluster-active --name {name}{}, then check again",
+            super::common::region_flag(ctx)
+        ))
     })
 }
 
@@ -64,12 +65,10 @@ async fn annotated_role(ctx: &Ctx<'_>) -> Step<(String, String, String)> {
     let sa = ctx.text("serviceAccount", "irsaSa", "default");
     let api: Api<ServiceAccount> = Api::namespaced(ctx.kube()?.clone(), &ns);
     let Some(obj) = kube_call(&format!("get serviceaccount {ns}/{sa}"), api.get_opt(&sa)).await? else {
-        return Err(fail(format!("ServiceAccount {ns}/{sa} not found"))
-            .found_expected("no ServiceAccount", format!("{ns}/{sa}"))
-            .next(format!(
-                "apply the step's ServiceAccount manifest (its solution names the file), or create it: kubectl -n {ns} create serviceaccount {sa}; then {}",
-                annotate(ctx, &ns, &sa)
-            )));
+        return Err(fail(format!("ServiceAccount {ns}/{sa} not found")).found_expected("no ServiceAccount", format!("{ns}/{sa}")).next(format!(
+            "apply the step's ServiceAccount manifest (its solution names the file), or create it: kubectl -n {ns} create serviceaccount {sa}; then {}",
+            annotate(ctx, &ns, &sa)
+        )));
     };
     let Some(arn) = obj.metadata.annotations.unwrap_or_default().get(ROLE_ANNOTATION).cloned() else {
         return Err(fail(format!("ServiceAccount {ns}/{sa} has no {ROLE_ANNOTATION} annotation"))
@@ -139,13 +138,17 @@ pub async fn trust_policy(ctx: &Ctx<'_>) -> Step<Outcome> {
     if let Some(c) = aud.iter().find(|c| c.is_string_match())
         && !c.accepts(AUDIENCE)
     {
-        return Ok(fail(format!("aud {}, expected {AUDIENCE}", c.values.join(", "))).found_expected(c.values.join(", "), AUDIENCE).next(trust_fix(ctx, &ns, &sa, name)));
+        return Ok(fail(format!("aud {}, expected {AUDIENCE}", c.values.join(", ")))
+            .found_expected(c.values.join(", "), AUDIENCE)
+            .next(trust_fix(ctx, &ns, &sa, name)));
     }
     let Some(sub_cond) = sub.iter().find(|c| c.is_string_match()) else {
         return Ok(warn(format!("no {host_path}:sub condition: every ServiceAccount in the cluster can assume {name}")));
     };
     if !sub_cond.accepts(&subject) {
-        return Ok(fail(format!("sub {} ≠ {subject}", sub_cond.values.join(", "))).found_expected(sub_cond.values.join(", "), &subject).next(trust_fix(ctx, &ns, &sa, name)));
+        return Ok(fail(format!("sub {} ≠ {subject}", sub_cond.values.join(", ")))
+            .found_expected(sub_cond.values.join(", "), &subject)
+            .next(trust_fix(ctx, &ns, &sa, name)));
     }
     if aud.is_empty() {
         return Ok(warn(format!("trusts {subject} but sets no :aud condition (expected {AUDIENCE})")));
@@ -175,12 +178,8 @@ pub async fn pod_injection(ctx: &Ctx<'_>) -> Step<Outcome> {
     for pod in using {
         let name = pod.metadata.name.clone().unwrap_or_default();
         let spec = pod.spec.as_ref().expect("filtered on spec");
-        let env: Vec<(String, String)> = spec
-            .containers
-            .iter()
-            .flat_map(|c| c.env.clone().unwrap_or_default())
-            .map(|e| (e.name, e.value.unwrap_or_default()))
-            .collect();
+        let env: Vec<(String, String)> =
+            spec.containers.iter().flat_map(|c| c.env.clone().unwrap_or_default()).map(|e| (e.name, e.value.unwrap_or_default())).collect();
         let get = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
         if get("AWS_CONTAINER_CREDENTIALS_FULL_URI").is_some() && get("AWS_ROLE_ARN").is_none() {
             return Ok(fail(format!("pod {name} uses EKS Pod Identity (AWS_CONTAINER_CREDENTIALS_FULL_URI); this exercise requires IRSA"))
@@ -194,7 +193,10 @@ pub async fn pod_injection(ctx: &Ctx<'_>) -> Step<Outcome> {
         }
         let Some(role) = get("AWS_ROLE_ARN") else {
             if local {
-                return Ok(warn(format!("pod {name} has no AWS_ROLE_ARN: a {} cluster has no pod identity webhook to inject it", if ctx.kind() == Some(TargetKind::Kind) { "kind" } else { "kwok" })));
+                return Ok(warn(format!(
+                    "pod {name} has no AWS_ROLE_ARN: a {} cluster has no pod identity webhook to inject it",
+                    if ctx.kind() == Some(TargetKind::Kind) { "kind" } else { "kwok" }
+                )));
             }
             let created = pod.metadata.creation_timestamp.as_ref().map(|t| t.0.to_string()).unwrap_or_default();
             return Ok(fail(format!("pod {name} lacks AWS_ROLE_ARN: created {created} before the annotation, kubectl rollout restart"))
@@ -209,12 +211,15 @@ pub async fn pod_injection(ctx: &Ctx<'_>) -> Step<Outcome> {
         if get("AWS_WEB_IDENTITY_TOKEN_FILE").as_deref() != Some(TOKEN_FILE) {
             return Ok(fail(format!("pod {name}: AWS_WEB_IDENTITY_TOKEN_FILE is not {TOKEN_FILE}"))
                 .found_expected(get("AWS_WEB_IDENTITY_TOKEN_FILE").unwrap_or_else(|| "unset".into()), TOKEN_FILE)
-                .next(format!("the pod identity webhook sets it: remove any AWS_WEB_IDENTITY_TOKEN_FILE of your own from the pod template, apply it, then {}", restart(pod))));
+                .next(format!(
+                    "the pod identity webhook sets it: remove any AWS_WEB_IDENTITY_TOKEN_FILE of your own from the pod template, apply it, then {}",
+                    restart(pod)
+                )));
         }
         let audience = spec.volumes.as_ref().and_then(|vs| {
-            vs.iter().find(|v| v.name == "aws-iam-token").and_then(|v| {
-                v.projected.as_ref()?.sources.as_ref()?.iter().find_map(|s| s.service_account_token.as_ref()?.audience.clone())
-            })
+            vs.iter()
+                .find(|v| v.name == "aws-iam-token")
+                .and_then(|v| v.projected.as_ref()?.sources.as_ref()?.iter().find_map(|s| s.service_account_token.as_ref()?.audience.clone()))
         });
         match audience {
             Some(a) if a == AUDIENCE => {}
@@ -411,7 +416,12 @@ pub async fn s3_access(ctx: &Ctx<'_>) -> Step<Outcome> {
                 d.action, d.resource
             )
         } else {
-            let policy = format!("arn:{}:iam::{}:policy/{}-s3-reader", iam_policy::partition(&arn).unwrap_or("aws"), role_account(&arn).unwrap_or_default(), ctx.cluster());
+            let policy = format!(
+                "arn:{}:iam::{}:policy/{}-s3-reader",
+                iam_policy::partition(&arn).unwrap_or("aws"),
+                role_account(&arn).unwrap_or_default(),
+                ctx.cluster()
+            );
             format!(
                 "allow {} on {} in the role's permissions: put that Resource in irsa-s3/s3-read-policy.json, then aws iam create-policy-version --policy-arn {policy} --policy-document file://irsa-s3/s3-read-policy.json --set-as-default; if no policy is attached yet: aws iam attach-role-policy --role-name {role} --policy-arn {policy}",
                 d.action, d.resource
@@ -435,7 +445,9 @@ pub async fn s3_access(ctx: &Ctx<'_>) -> Step<Outcome> {
     }
     Ok(match log {
         AppLog::Marker => pass(format!("role {arn} may read {bucket}, and the app logged {marker}{}", answer.note())),
-        AppLog::Silent(pod) => fail(format!("role {arn} may read {bucket}, but the app log has no {marker} yet: check the app")).found_expected("no marker", &marker).next(read_app_log(&ns, &pod)),
+        AppLog::Silent(pod) => fail(format!("role {arn} may read {bucket}, but the app log has no {marker} yet: check the app"))
+            .found_expected("no marker", &marker)
+            .next(read_app_log(&ns, &pod)),
         AppLog::Unreadable(why) => pass(format!("role {arn} may read {bucket}{} (app log not read: {why})", answer.note())),
         AppLog::Problem(line) => log_problem(ctx, (&ns, &sa, &arn, &bucket), &line, &marker),
         AppLog::NoPod => no_pod(&ns, &sa),

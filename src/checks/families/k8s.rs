@@ -64,7 +64,10 @@ pub async fn deployment_ready(ctx: &Ctx<'_>) -> Step<crate::checks::outcome::Out
     let why = pod_problem(&client, &ns, d.spec.selector.match_labels.clone().unwrap_or_default()).await;
     Ok(fail(format!("Deployment {ns}/{name}: {available}/{want} available{why}"))
         .found_expected(format!("{available} available"), format!("{want} available"))
-        .next(format!("read why in the events: kubectl -n {ns} describe deployment {name}, then kubectl -n {ns} describe pods{}", selector_flag(d.spec.selector.match_labels.as_ref()))))
+        .next(format!(
+            "read why in the events: kubectl -n {ns} describe deployment {name}, then kubectl -n {ns} describe pods{}",
+            selector_flag(d.spec.selector.match_labels.as_ref())
+        )))
 }
 
 pub async fn daemonset_ready(ctx: &Ctx<'_>) -> Step<crate::checks::outcome::Outcome> {
@@ -104,9 +107,10 @@ pub async fn daemonset_outcome(client: &kube::Client, ds: &DaemonSet) -> Step<cr
     }
     let labels = ds.spec.selector.match_labels.clone().unwrap_or_default();
     let why = pod_problem(client, &ns, labels).await;
-    Ok(fail(format!("DaemonSet {ns}/{name}: {ready}/{desired} ready{why}"))
-        .found_expected(format!("{ready} ready"), format!("{desired} ready"))
-        .next(format!("read why in the events: kubectl -n {ns} describe ds {name}, then kubectl -n {ns} describe pods{}", selector_flag(ds.spec.selector.match_labels.as_ref()))))
+    Ok(fail(format!("DaemonSet {ns}/{name}: {ready}/{desired} ready{why}")).found_expected(format!("{ready} ready"), format!("{desired} ready")).next(format!(
+        "read why in the events: kubectl -n {ns} describe ds {name}, then kubectl -n {ns} describe pods{}",
+        selector_flag(ds.spec.selector.match_labels.as_ref())
+    )))
 }
 
 /// ` -l k=v,...` for a label selector, or nothing.

@@ -65,12 +65,13 @@ pub async fn deployed(ctx: &Ctx<'_>) -> Step<Outcome> {
     let want = d.spec.replicas.unwrap_or(1);
     let available = d.status.as_ref().and_then(|s| s.available_replicas).unwrap_or(0);
     if available < 1 {
-        return Ok(fail(format!("{name} 0/{want} available"))
-            .found_expected("0 available", "1 or more available")
-            .next(format!("read why: kubectl -n {ns} describe deployment {name} (a missing ServiceAccount shows as ReplicaFailure), then kubectl -n {ns} logs deploy/{name}")));
+        return Ok(fail(format!("{name} 0/{want} available")).found_expected("0 available", "1 or more available").next(format!(
+            "read why: kubectl -n {ns} describe deployment {name} (a missing ServiceAccount shows as ReplicaFailure), then kubectl -n {ns} logs deploy/{name}"
+        )));
     }
     let pod = d.spec.template.spec.clone().unwrap_or_default();
-    let args: Vec<String> = pod.containers.iter().flat_map(|c| c.args.clone().unwrap_or_default().into_iter().chain(c.command.clone().unwrap_or_default())).collect();
+    let args: Vec<String> =
+        pod.containers.iter().flat_map(|c| c.args.clone().unwrap_or_default().into_iter().chain(c.command.clone().unwrap_or_default())).collect();
     let cluster = ctx.cluster();
     match arg_value(&args, "--cluster-name") {
         Some(found) if found == cluster => {}
@@ -80,17 +81,15 @@ pub async fn deployed(ctx: &Ctx<'_>) -> Step<Outcome> {
                 .next(format!("reinstall with clusterName={cluster}: {}", helm_install(ctx, &ns))));
         }
         None => {
-            return Ok(fail(format!("{name} has no --cluster-name"))
-                .found_expected("no --cluster-name", &cluster)
-                .next(helm_install(ctx, &ns)));
+            return Ok(fail(format!("{name} has no --cluster-name")).found_expected("no --cluster-name", &cluster).next(helm_install(ctx, &ns)));
         }
     }
     let sa_name = pod.service_account_name.unwrap_or_else(|| "default".into());
     match super::identity::of_service_account(ctx, &ns, &sa_name).await? {
         Some(identity) => Ok(pass(format!("{name}: {available}/{want} available, --cluster-name={cluster}, SA {sa_name} uses {}", identity.describe()))),
-        None if matches!(ctx.kind(), Some(TargetKind::Kind | TargetKind::Kwok)) && ctx.backend.aws.is_none() => Ok(warn(format!(
-            "{name} runs for {cluster}, but SA {sa_name} has no AWS identity (IRSA or Pod Identity): on EKS its ELB API calls would fail"
-        ))),
+        None if matches!(ctx.kind(), Some(TargetKind::Kind | TargetKind::Kwok)) && ctx.backend.aws.is_none() => {
+            Ok(warn(format!("{name} runs for {cluster}, but SA {sa_name} has no AWS identity (IRSA or Pod Identity): on EKS its ELB API calls would fail")))
+        }
         None => {
             let policy = format!("arn:aws:iam::{}:policy/AWSLoadBalancerControllerIAMPolicy", ctx.var("account", "<account>"));
             Ok(super::identity::none(ctx, &ns, &sa_name, "its ELB and EC2 API calls fail, so no load balancer is created", &policy))
@@ -105,14 +104,20 @@ pub async fn ingress_class(ctx: &Ctx<'_>) -> Step<Outcome> {
         let next = if name == "alb" {
             "kubectl apply -f alb-ingress/ingressclass.yaml".to_string()
         } else {
-            format!("create IngressClass {name} with spec.controller: {LBC_CONTROLLER} (as alb-ingress/ingressclass.yaml does for alb), then kubectl get ingressclass {name}")
+            format!(
+                "create IngressClass {name} with spec.controller: {LBC_CONTROLLER} (as alb-ingress/ingressclass.yaml does for alb), then kubectl get ingressclass {name}"
+            )
         };
         return Ok(fail(format!("IngressClass {name} missing (createIngressClassResource=false?)")).found_expected("no IngressClass", &name).next(next));
     };
     let controller = class.spec.and_then(|s| s.controller).unwrap_or_default();
     if controller != LBC_CONTROLLER {
         // spec.controller is immutable: the class must be recreated
-        let recreate = if name == "alb" { "kubectl apply -f alb-ingress/ingressclass.yaml".to_string() } else { format!("recreate it with spec.controller: {LBC_CONTROLLER}") };
+        let recreate = if name == "alb" {
+            "kubectl apply -f alb-ingress/ingressclass.yaml".to_string()
+        } else {
+            format!("recreate it with spec.controller: {LBC_CONTROLLER}")
+        };
         return Ok(fail(format!("IngressClass {name} has controller {controller}, expected {LBC_CONTROLLER}"))
             .found_expected(controller, LBC_CONTROLLER)
             .next(format!("spec.controller cannot be changed: kubectl delete ingressclass {name}, then {recreate}")));
@@ -182,7 +187,10 @@ pub async fn tls_spec(ctx: &Ctx<'_>) -> Step<Outcome> {
     if !warnings.is_empty() {
         return Ok(warn(format!("Ingress {ns}/{name} asks for HTTPS, but {}", warnings.join("; "))));
     }
-    Ok(pass(format!("Ingress {ns}/{name}: class {want_class}, HTTPS 443, {}", cert.map_or("certificate by ACM discovery".to_string(), |c| format!("certificate {c}")))))
+    Ok(pass(format!(
+        "Ingress {ns}/{name}: class {want_class}, HTTPS 443, {}",
+        cert.map_or("certificate by ACM discovery".to_string(), |c| format!("certificate {c}"))
+    )))
 }
 
 pub async fn alb_ready(ctx: &Ctx<'_>) -> Step<Outcome> {
@@ -208,10 +216,7 @@ pub async fn alb_ready(ctx: &Ctx<'_>) -> Step<Outcome> {
     let role_tag = if scheme == "internet-facing" { "kubernetes.io/role/elb" } else { "kubernetes.io/role/internal-elb" };
     let out = timed(
         "ec2:DescribeSubnets",
-        aws.ec2
-            .describe_subnets()
-            .filters(aws_sdk_ec2::types::Filter::builder().name(format!("tag:{role_tag}")).values("1").build())
-            .send(),
+        aws.ec2.describe_subnets().filters(aws_sdk_ec2::types::Filter::builder().name(format!("tag:{role_tag}")).values("1").build()).send(),
     )
     .await?;
     let tagged = out.map_err(|e| aws_error(&e, "ec2:DescribeSubnets"))?.subnets.unwrap_or_default();

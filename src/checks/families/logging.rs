@@ -19,13 +19,11 @@ async fn daemonset(ctx: &Ctx<'_>) -> Step<DaemonSet> {
     let ns = ns(ctx);
     let name = ctx.text("name", "fluentBit", "fluent-bit");
     let api: Api<DaemonSet> = Api::namespaced(ctx.kube()?.clone(), &ns);
-    kube_call(&format!("get daemonset {ns}/{name}"), api.get_opt(&name))
-        .await?
-        .ok_or_else(|| {
-            fail(format!("DaemonSet {ns}/{name} missing"))
-                .found_expected("no DaemonSet", format!("{ns}/{name}"))
-                .next(format!("kubectl apply -f fluent-bit-logs/fluent-bit-config.yaml -f fluent-bit-logs/daemonset.yaml && kubectl -n {ns} rollout status ds/{name}"))
-        })
+    kube_call(&format!("get daemonset {ns}/{name}"), api.get_opt(&name)).await?.ok_or_else(|| {
+        fail(format!("DaemonSet {ns}/{name} missing")).found_expected("no DaemonSet", format!("{ns}/{name}")).next(format!(
+            "kubectl apply -f fluent-bit-logs/fluent-bit-config.yaml -f fluent-bit-logs/daemonset.yaml && kubectl -n {ns} rollout status ds/{name}"
+        ))
+    })
 }
 
 pub async fn ds(ctx: &Ctx<'_>) -> Step<Outcome> {
@@ -61,10 +59,14 @@ fn outputs(text: &str) -> Vec<BTreeMap<String, String>> {
 async fn resolved_names(ctx: &Ctx<'_>, d: &DaemonSet) -> Step<(Option<String>, Option<String>)> {
     let ns = ns(ctx);
     let maps: Api<ConfigMap> = Api::namespaced(ctx.kube()?.clone(), &ns);
-    let info = kube_call(&format!("get configmap {ns}/fluent-bit-cluster-info"), maps.get_opt("fluent-bit-cluster-info")).await?.and_then(|m| m.data).unwrap_or_default();
+    let info = kube_call(&format!("get configmap {ns}/fluent-bit-cluster-info"), maps.get_opt("fluent-bit-cluster-info"))
+        .await?
+        .and_then(|m| m.data)
+        .unwrap_or_default();
     let mut cluster = info.get("cluster.name").cloned();
     let mut region = info.get("logs.region").cloned();
-    let env = d.spec.template.spec.as_ref().map(|s| s.containers.iter().flat_map(|c| c.env.clone().unwrap_or_default()).collect::<Vec<_>>()).unwrap_or_default();
+    let env =
+        d.spec.template.spec.as_ref().map(|s| s.containers.iter().flat_map(|c| c.env.clone().unwrap_or_default()).collect::<Vec<_>>()).unwrap_or_default();
     for e in env {
         let value = match (&e.value, e.value_from.as_ref().and_then(|v| v.config_map_key_ref.as_ref())) {
             (Some(v), _) => Some(v.clone()),
@@ -94,9 +96,8 @@ pub async fn config(ctx: &Ctx<'_>) -> Step<Outcome> {
             .next("kubectl apply -f fluent-bit-logs/fluent-bit-config.yaml"));
     };
     let all: String = map.data.unwrap_or_default().values().cloned().collect::<Vec<_>>().join("\n");
-    let app_output = outputs(&all).into_iter().find(|o| {
-        o.get("name").is_some_and(|n| n == "cloudwatch_logs") && o.get("match").is_some_and(|m| m.contains("application"))
-    });
+    let app_output =
+        outputs(&all).into_iter().find(|o| o.get("name").is_some_and(|n| n == "cloudwatch_logs") && o.get("match").is_some_and(|m| m.contains("application")));
     let Some(output) = app_output else {
         return Ok(fail(format!("no cloudwatch_logs OUTPUT for application.* in ConfigMap {ns}/{name}"))
             .found_expected("no such OUTPUT", "[OUTPUT] Name cloudwatch_logs, Match application.*")
@@ -111,14 +112,20 @@ pub async fn config(ctx: &Ctx<'_>) -> Step<Outcome> {
         match found_cluster.as_deref() {
             Some(c) if c == cluster => {}
             Some(c) => {
-                return Ok(fail(format!("cluster.name={c}: logs land in /aws/containerinsights/{c}/application"))
-                    .found_expected(c, &cluster)
-                    .next(set_info(&ns, &d, "cluster.name", &cluster)));
+                return Ok(fail(format!("cluster.name={c}: logs land in /aws/containerinsights/{c}/application")).found_expected(c, &cluster).next(set_info(
+                    &ns,
+                    &d,
+                    "cluster.name",
+                    &cluster,
+                )));
             }
             None => {
-                return Ok(fail("CLUSTER_NAME is not set: fluent-bit-cluster-info has no cluster.name")
-                    .found_expected("unset", &cluster)
-                    .next(set_info(&ns, &d, "cluster.name", &cluster)));
+                return Ok(fail("CLUSTER_NAME is not set: fluent-bit-cluster-info has no cluster.name").found_expected("unset", &cluster).next(set_info(
+                    &ns,
+                    &d,
+                    "cluster.name",
+                    &cluster,
+                )));
             }
         }
     }
@@ -132,9 +139,12 @@ pub async fn config(ctx: &Ctx<'_>) -> Step<Outcome> {
     }
     let region = ctx.var("region", "");
     if let Some(r) = found_region.as_deref().filter(|r| !region.is_empty() && *r != region) {
-        return Ok(fail(format!("logs.region={r}: logs go to another region than the cluster's {region}"))
-            .found_expected(r, &region)
-            .next(set_info(&ns, &d, "logs.region", &region)));
+        return Ok(fail(format!("logs.region={r}: logs go to another region than the cluster's {region}")).found_expected(r, &region).next(set_info(
+            &ns,
+            &d,
+            "logs.region",
+            &region,
+        )));
     }
     Ok(pass(format!("application logs go to {expected_group}{}", found_region.map(|r| format!(" in {r}")).unwrap_or_default())))
 }
@@ -149,7 +159,13 @@ pub async fn iam(ctx: &Ctx<'_>) -> Step<Outcome> {
     let pod = d.spec.template.spec.clone().unwrap_or_default();
     let sa_name = pod.service_account_name.unwrap_or_else(|| "default".into());
     let Some(identity) = super::identity::of_service_account(ctx, &ns, &sa_name).await? else {
-        return Ok(super::identity::none(ctx, &ns, &sa_name, "Fluent Bit would fall back to the node role, which every pod on the node shares", CLOUDWATCH_POLICY));
+        return Ok(super::identity::none(
+            ctx,
+            &ns,
+            &sa_name,
+            "Fluent Bit would fall back to the node role, which every pod on the node shares",
+            CLOUDWATCH_POLICY,
+        ));
     };
     let role = identity.role().to_string();
     let mut actions = vec!["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"];

@@ -45,11 +45,13 @@ pub async fn describe(ctx: &Ctx<'_>, name: &str) -> Step<Option<Nodegroup>> {
 /// name list would describe every ASG of the region).
 pub async fn asgs(ctx: &Ctx<'_>, group: &Nodegroup) -> Step<Vec<aws_sdk_autoscaling::types::AutoScalingGroup>> {
     let aws = ctx.aws()?;
-    let names: Vec<String> = group.resources.as_ref().and_then(|r| r.auto_scaling_groups.clone()).unwrap_or_default().into_iter().filter_map(|a| a.name).collect();
+    let names: Vec<String> =
+        group.resources.as_ref().and_then(|r| r.auto_scaling_groups.clone()).unwrap_or_default().into_iter().filter_map(|a| a.name).collect();
     if names.is_empty() {
         return Ok(Vec::new());
     }
-    let out = timed("autoscaling:DescribeAutoScalingGroups", aws.autoscaling.describe_auto_scaling_groups().set_auto_scaling_group_names(Some(names)).send()).await?;
+    let out =
+        timed("autoscaling:DescribeAutoScalingGroups", aws.autoscaling.describe_auto_scaling_groups().set_auto_scaling_group_names(Some(names)).send()).await?;
     Ok(out.map_err(|e| aws_error(&e, "autoscaling:DescribeAutoScalingGroups"))?.auto_scaling_groups.unwrap_or_default())
 }
 
@@ -140,14 +142,23 @@ pub async fn present(ctx: &Ctx<'_>) -> Step<Outcome> {
         if let Some(issue) = issues.first() {
             let code = issue.code.as_ref().map(|c| c.as_str().to_string()).unwrap_or_default();
             let asg = group.resources.as_ref().and_then(|r| r.auto_scaling_groups.as_ref()).and_then(|a| a.first()).and_then(|a| a.name.clone());
-            let activities = asg.map(|a| format!("; the Auto Scaling group's side: aws autoscaling describe-scaling-activities{} --auto-scaling-group-name {a} --max-items 5", region_flag(ctx))).unwrap_or_default();
+            let activities = asg
+                .map(|a| {
+                    format!(
+                        "; the Auto Scaling group's side: aws autoscaling describe-scaling-activities{} --auto-scaling-group-name {a} --max-items 5",
+                        region_flag(ctx)
+                    )
+                })
+                .unwrap_or_default();
             return Ok(fail(format!("{ng} status {status}: {code} {}", issue.message.clone().unwrap_or_default()))
                 .found_expected(code, "no health issues")
                 .next(format!("read every issue: {}{activities}", describe_health(ctx, ng))));
         }
         if status != "ACTIVE" {
             let next = match status.as_str() {
-                "CREATING" | "UPDATING" => format!("wait for it: aws eks wait nodegroup-active --cluster-name {}{} --nodegroup-name {ng}", ctx.cluster(), region_flag(ctx)),
+                "CREATING" | "UPDATING" => {
+                    format!("wait for it: aws eks wait nodegroup-active --cluster-name {}{} --nodegroup-name {ng}", ctx.cluster(), region_flag(ctx))
+                }
                 "DELETING" => format!("once it is gone, create it again: {}", create_group(ng)),
                 _ => format!("read why: {}", describe_health(ctx, ng)),
             };
@@ -238,7 +249,9 @@ pub async fn critical_taint(ctx: &Ctx<'_>) -> Step<Outcome> {
         };
         let found_effect = t.effect.as_ref().map(|e| e.as_str().to_string()).unwrap_or_default();
         if found_effect != eks_effect(&effect) {
-            return Ok(fail(format!("effect {found_effect}, expected {}", eks_effect(&effect))).found_expected(found_effect, eks_effect(&effect)).next(set_taint));
+            return Ok(fail(format!("effect {found_effect}, expected {}", eks_effect(&effect)))
+                .found_expected(found_effect, eks_effect(&effect))
+                .next(set_taint));
         }
         if t.value.as_deref().unwrap_or_default() != value {
             let v = t.value.clone().unwrap_or_default();
@@ -250,18 +263,24 @@ pub async fn critical_taint(ctx: &Ctx<'_>) -> Step<Outcome> {
     if nodes.is_empty() && ctx.backend.aws.is_none() {
         return Ok(fail(format!("no node labelled {LAB_POOL_LABEL}={ng} (or {NODEGROUP_LABEL}={ng})"))
             .found_expected("no nodes", format!("nodes of {ng}"))
-            .next(format!("pick a node (kubectl get nodes) for the pool: kubectl label node <node> {LAB_POOL_LABEL}={ng} && kubectl taint node <node> {taint}")));
+            .next(format!(
+                "pick a node (kubectl get nodes) for the pool: kubectl label node <node> {LAB_POOL_LABEL}={ng} && kubectl taint node <node> {taint}"
+            )));
     }
     for n in nodes {
-        let has = n.spec.as_ref().and_then(|s| s.taints.as_ref()).is_some_and(|ts| {
-            ts.iter().any(|t| t.key == key && t.value.as_deref().unwrap_or_default() == value && t.effect == effect)
-        });
+        let has = n
+            .spec
+            .as_ref()
+            .and_then(|s| s.taints.as_ref())
+            .is_some_and(|ts| ts.iter().any(|t| t.key == key && t.value.as_deref().unwrap_or_default() == value && t.effect == effect));
         if !has {
             let name = n.metadata.name.clone().unwrap_or_default();
             // EKS taints only the nodes it launches after the change: replace this one. A local
             // cluster has no EKS API, so the taint goes on the node itself.
             let next = if ctx.backend.aws.is_some() { replace_node(ctx, n) } else { format!("kubectl taint node {name} {taint}") };
-            return Ok(fail(format!("node {name} lacks the taint {taint} (predates the update: recycle the node group)")).found_expected("no taint", taint).next(next));
+            return Ok(fail(format!("node {name} lacks the taint {taint} (predates the update: recycle the node group)"))
+                .found_expected("no taint", taint)
+                .next(next));
         }
     }
     Ok(pass(format!("{ng} and its {} node(s) carry {taint}", nodes.len())))
@@ -306,13 +325,27 @@ pub async fn imds(ctx: &Ctx<'_>) -> Step<Outcome> {
             let tokens = options.as_ref().and_then(|o| o.http_tokens.as_ref()).map(|t| t.as_str().to_string());
             if hop.is_none_or(|h| h > 1) {
                 let found = hop.map_or_else(|| "unset (the instance default, 1 only with IMDSv2 defaults)".to_string(), |h| h.to_string());
-                return Ok(fail(format!("{ng} (ASG {asg}): HttpPutResponseHopLimit {found}: pods can reach the instance metadata service and use the node role; {}", set_field(ng)))
-                    .found_expected(format!("hop limit {found}"), "hop limit 1")
-                    .next(format!("{}, then create the group anew, since a launch template's metadata options reach only new nodes: {}", set_field(ng), recreate_group(ctx, ng))));
+                return Ok(fail(format!(
+                    "{ng} (ASG {asg}): HttpPutResponseHopLimit {found}: pods can reach the instance metadata service and use the node role; {}",
+                    set_field(ng)
+                ))
+                .found_expected(format!("hop limit {found}"), "hop limit 1")
+                .next(format!(
+                    "{}, then create the group anew, since a launch template's metadata options reach only new nodes: {}",
+                    set_field(ng),
+                    recreate_group(ctx, ng)
+                )));
             }
             if tokens.as_deref() != Some("required") {
-                return Ok(warn(format!("{ng} (ASG {asg}): hop limit 1, but HttpTokens {}: IMDSv1 still answers on the node itself", tokens.unwrap_or_else(|| "unset".into())))
-                    .next(format!("{} (it also sets HttpTokens required), then create the group anew: {}", set_field(ng), recreate_group(ctx, ng))));
+                return Ok(warn(format!(
+                    "{ng} (ASG {asg}): hop limit 1, but HttpTokens {}: IMDSv1 still answers on the node itself",
+                    tokens.unwrap_or_else(|| "unset".into())
+                ))
+                .next(format!(
+                    "{} (it also sets HttpTokens required), then create the group anew: {}",
+                    set_field(ng),
+                    recreate_group(ctx, ng)
+                )));
             }
         }
     }
@@ -330,9 +363,10 @@ pub async fn spot(ctx: &Ctx<'_>) -> Step<Outcome> {
     };
     let capacity = group.capacity_type.as_ref().map(|c| c.as_str().to_string()).unwrap_or_else(|| "ON_DEMAND".into());
     if capacity != "SPOT" {
-        return Ok(fail(format!("capacityType {capacity}, expected SPOT (eksctl `spot: true`)"))
-            .found_expected(capacity, "SPOT")
-            .next(format!("set spot: true on {ng} in eks-cluster/cluster.yaml; the capacity type cannot change in place, so replace the group: {}", recreate_group(ctx, &ng))));
+        return Ok(fail(format!("capacityType {capacity}, expected SPOT (eksctl `spot: true`)")).found_expected(capacity, "SPOT").next(format!(
+            "set spot: true on {ng} in eks-cluster/cluster.yaml; the capacity type cannot change in place, so replace the group: {}",
+            recreate_group(ctx, &ng)
+        )));
     }
     for asg in asgs(ctx, &group).await? {
         if asg.capacity_rebalance != Some(true) {
@@ -343,7 +377,9 @@ pub async fn spot(ctx: &Ctx<'_>) -> Step<Outcome> {
         }
     }
     let groups = nodes_by_group(ctx).await?;
-    if let Some(n) = groups.get(&ng).into_iter().flatten().find(|n| n.metadata.labels.as_ref().and_then(|l| l.get(CAPACITY_LABEL)).map(String::as_str) != Some("SPOT")) {
+    if let Some(n) =
+        groups.get(&ng).into_iter().flatten().find(|n| n.metadata.labels.as_ref().and_then(|l| l.get(CAPACITY_LABEL)).map(String::as_str) != Some("SPOT"))
+    {
         let name = n.metadata.name.clone().unwrap_or_default();
         return Ok(fail(format!("node {name} of {ng} is not labelled {CAPACITY_LABEL}=SPOT"))
             .found_expected("not SPOT", "SPOT")
@@ -355,7 +391,6 @@ pub async fn spot(ctx: &Ctx<'_>) -> Step<Outcome> {
     }
     Ok(pass(format!("{ng} is SPOT over {} instance types with capacity rebalancing", types.len())))
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -11,12 +11,12 @@ use k8s_openapi::api::storage::v1::{CSIDriver, StorageClass};
 use kube::Api;
 use kube::api::ListParams;
 
+use super::common::region_flag;
 use super::{common, nodegroups};
 use crate::checks::backend::TargetKind;
 use crate::checks::context::{Ctx, kube_call, timed};
 use crate::checks::outcome::{Outcome, Step, aws_code, aws_error, fail, pass, skip, warn};
 use crate::checks::selector;
-use super::common::region_flag;
 
 fn pod_labels(d: &Deployment) -> BTreeMap<String, String> {
     d.spec.template.metadata.as_ref().and_then(|m| m.labels.clone()).unwrap_or_default()
@@ -76,7 +76,10 @@ pub async fn pdb(ctx: &Ctx<'_>) -> Step<Outcome> {
             let next = if d.spec.replicas == Some(0) {
                 format!("kubectl -n {ns} scale deployment {name} --replicas=3 && kubectl -n {ns} rollout status deployment/{name}")
             } else {
-                format!("get {name}'s pods running: kubectl -n {ns} rollout status deployment/{name}, and kubectl -n {ns} describe pods -l {} says why they are not", selector::label_arg(&labels))
+                format!(
+                    "get {name}'s pods running: kubectl -n {ns} rollout status deployment/{name}, and kubectl -n {ns} describe pods -l {} says why they are not",
+                    selector::label_arg(&labels)
+                )
             };
             return Ok(fail(format!("PDB {pname} matches 0 pods")).found_expected("0 pods", format!("the pods of {name}")).next(next));
         }
@@ -90,9 +93,14 @@ pub async fn pdb(ctx: &Ctx<'_>) -> Step<Outcome> {
             // minAvailable, or maxUnavailable 0, leaves nothing to drain; otherwise pods are unhealthy
             let budget_blocks = spec.min_available.is_some() || spec.max_unavailable.as_ref().is_some_and(|m| matches!(int_or_string(m).as_str(), "0" | "0%"));
             let next = if budget_blocks {
-                format!("let one pod go at a time: kubectl -n {ns} patch pdb {pname} --type merge -p '{{\"spec\":{{\"minAvailable\":null,\"maxUnavailable\":1}}}}'")
+                format!(
+                    "let one pod go at a time: kubectl -n {ns} patch pdb {pname} --type merge -p '{{\"spec\":{{\"minAvailable\":null,\"maxUnavailable\":1}}}}'"
+                )
             } else {
-                format!("get {name}'s pods Ready (the budget counts healthy pods): kubectl -n {ns} describe pods -l {} says why they are not", selector::label_arg(&labels))
+                format!(
+                    "get {name}'s pods Ready (the budget counts healthy pods): kubectl -n {ns} describe pods -l {} says why they are not",
+                    selector::label_arg(&labels)
+                )
             };
             let rule = spec
                 .min_available
@@ -133,7 +141,11 @@ async fn enforcer(ctx: &Ctx<'_>, ns: &str) -> Step<Result<String, String>> {
             return Ok(Ok(name));
         }
     }
-    Ok(Err(if vpc_cni_off { "policies not enforced: --enable-network-policy=false on aws-node's aws-eks-nodeagent".into() } else { "policies not enforced: no network policy agent (VPC CNI agent, Calico, Cilium) found".into() }))
+    Ok(Err(if vpc_cni_off {
+        "policies not enforced: --enable-network-policy=false on aws-node's aws-eks-nodeagent".into()
+    } else {
+        "policies not enforced: no network policy agent (VPC CNI agent, Calico, Cilium) found".into()
+    }))
 }
 
 pub async fn netpol(ctx: &Ctx<'_>) -> Step<Outcome> {
@@ -145,9 +157,12 @@ pub async fn netpol(ctx: &Ctx<'_>) -> Step<Outcome> {
         let policies = kube_call(&format!("list networkpolicies in {ns}"), api.list(&ListParams::default())).await?.items;
         for p in &policies {
             let spec = p.spec.clone().unwrap_or_default();
-            let all_ns = spec.ingress.unwrap_or_default().iter().flat_map(|r| r.from.clone().unwrap_or_default()).any(|peer| {
-                peer.namespace_selector.as_ref().is_some_and(selector::is_empty)
-            });
+            let all_ns = spec
+                .ingress
+                .unwrap_or_default()
+                .iter()
+                .flat_map(|r| r.from.clone().unwrap_or_default())
+                .any(|peer| peer.namespace_selector.as_ref().is_some_and(selector::is_empty));
             if all_ns {
                 let name = p.metadata.name.clone().unwrap_or_default();
                 return Ok(fail(format!("{ns}/{name} allows all namespaces (namespaceSelector: {{}})"))
@@ -167,20 +182,30 @@ pub async fn netpol(ctx: &Ctx<'_>) -> Step<Outcome> {
             let next = if lab_file {
                 "kubectl apply -f production-hardening/networkpolicies.yaml".to_string()
             } else {
-                format!("create a NetworkPolicy in {ns} with podSelector: {{}}, policyTypes: [Ingress] and no ingress rules (like default-deny in production-hardening/networkpolicies.yaml)")
+                format!(
+                    "create a NetworkPolicy in {ns} with podSelector: {{}}, policyTypes: [Ingress] and no ingress rules (like default-deny in production-hardening/networkpolicies.yaml)"
+                )
             };
-            return Ok(fail(format!("{ns}: no default-deny (podSelector: {{}}, policyTypes: [Ingress], no rules)")).found_expected("no default deny", "a default-deny ingress policy").next(next));
+            return Ok(fail(format!("{ns}: no default-deny (podSelector: {{}}, policyTypes: [Ingress], no rules)"))
+                .found_expected("no default deny", "a default-deny ingress policy")
+                .next(next));
         }
         let same_ns = policies.iter().any(|p| {
             p.spec.clone().unwrap_or_default().ingress.unwrap_or_default().iter().any(|r| {
-                r.from.clone().unwrap_or_default().iter().any(|peer| peer.namespace_selector.is_none() && peer.pod_selector.as_ref().is_some_and(selector::is_empty))
+                r.from
+                    .clone()
+                    .unwrap_or_default()
+                    .iter()
+                    .any(|peer| peer.namespace_selector.is_none() && peer.pod_selector.as_ref().is_some_and(selector::is_empty))
             })
         });
         if !same_ns {
             let next = if lab_file {
                 "kubectl apply -f production-hardening/networkpolicies.yaml".to_string()
             } else {
-                format!("create a NetworkPolicy in {ns} with podSelector: {{}} and ingress from: [podSelector: {{}}] (like allow-same-namespace in production-hardening/networkpolicies.yaml)")
+                format!(
+                    "create a NetworkPolicy in {ns} with podSelector: {{}} and ingress from: [podSelector: {{}}] (like allow-same-namespace in production-hardening/networkpolicies.yaml)"
+                )
             };
             return Ok(fail(format!("{ns}: default-deny without a same-namespace allow: the app's own pods cannot talk"))
                 .found_expected("no same-namespace allow", "from: [podSelector: {}]")
@@ -203,9 +228,23 @@ pub async fn netpol(ctx: &Ctx<'_>) -> Step<Outcome> {
 
 pub async fn csi(ctx: &Ctx<'_>, efs: bool) -> Step<Outcome> {
     let (driver, addon, controller, sa_name, provisioner, policy) = if efs {
-        ("efs.csi.aws.com", "aws-efs-csi-driver", "efs-csi-controller", "efs-csi-controller-sa", "efs.csi.aws.com", "arn:aws:iam::aws:policy/service-role/AmazonEFSCSIDriverPolicy")
+        (
+            "efs.csi.aws.com",
+            "aws-efs-csi-driver",
+            "efs-csi-controller",
+            "efs-csi-controller-sa",
+            "efs.csi.aws.com",
+            "arn:aws:iam::aws:policy/service-role/AmazonEFSCSIDriverPolicy",
+        )
     } else {
-        ("ebs.csi.aws.com", "aws-ebs-csi-driver", "ebs-csi-controller", "ebs-csi-controller-sa", "ebs.csi.aws.com", "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy")
+        (
+            "ebs.csi.aws.com",
+            "aws-ebs-csi-driver",
+            "ebs-csi-controller",
+            "ebs-csi-controller-sa",
+            "ebs.csi.aws.com",
+            "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy",
+        )
     };
     let client = ctx.kube()?.clone();
     let drivers: Api<CSIDriver> = Api::all(client.clone());
@@ -227,9 +266,7 @@ pub async fn csi(ctx: &Ctx<'_>, efs: bool) -> Step<Outcome> {
     let classes: Api<StorageClass> = Api::all(client.clone());
     let list = kube_call("list storageclasses", classes.list(&ListParams::default())).await?.items;
     let ours: Vec<&StorageClass> = list.iter().filter(|c| c.provisioner == provisioner).collect();
-    if efs
-        && let Some(c) = ours.iter().find(|c| !c.parameters.as_ref().is_some_and(|p| p.contains_key("fileSystemId")))
-    {
+    if efs && let Some(c) = ours.iter().find(|c| !c.parameters.as_ref().is_some_and(|p| p.contains_key("fileSystemId"))) {
         let name = c.metadata.name.clone().unwrap_or_default();
         return Ok(fail(format!("EFS StorageClass {name} lacks fileSystemId"))
             .found_expected("no fileSystemId", "parameters.fileSystemId (and provisioningMode: efs-ap)")
@@ -242,7 +279,8 @@ pub async fn csi(ctx: &Ctx<'_>, efs: bool) -> Step<Outcome> {
     }
     let ns = ctx.text("namespace", "csiNamespace", "kube-system");
     let deployments: Api<Deployment> = Api::namespaced(client, &ns);
-    let available = kube_call(&format!("get deployment {ns}/{controller}"), deployments.get_opt(controller)).await?.and_then(|d| d.status?.available_replicas).unwrap_or(0);
+    let available =
+        kube_call(&format!("get deployment {ns}/{controller}"), deployments.get_opt(controller)).await?.and_then(|d| d.status?.available_replicas).unwrap_or(0);
     if available < 1 {
         return Ok(fail(format!("{controller} has no available replica: volumes will not be provisioned"))
             .found_expected("0 available", "1 or more")
@@ -268,7 +306,9 @@ pub async fn csi(ctx: &Ctx<'_>, efs: bool) -> Step<Outcome> {
             let next = if matches!(status.as_str(), "CREATING" | "UPDATING") {
                 format!("wait for it: {wait}")
             } else {
-                format!("fix what its health issues name (aws eks describe-addon --cluster-name {cluster}{region} --addon-name {addon} --query addon.health); then {wait}")
+                format!(
+                    "fix what its health issues name (aws eks describe-addon --cluster-name {cluster}{region} --addon-name {addon} --query addon.health); then {wait}"
+                )
             };
             return Ok(fail(format!("addon {addon} {status}: {}", issues.join("; "))).found_expected(status, "ACTIVE").next(next));
         }
@@ -287,16 +327,22 @@ pub async fn prefix_delegation(ctx: &Ctx<'_>) -> Step<Outcome> {
         if matches!(ctx.kind(), Some(TargetKind::Kind | TargetKind::Kwok)) {
             return Ok(skip("no VPC CNI (aws-node) on a local cluster"));
         }
-        return Ok(fail(format!("DaemonSet {ns}/aws-node not found: is the VPC CNI installed?"))
-            .found_expected("no aws-node", "aws-node")
-            .next(format!("install the VPC CNI as an EKS add-on: eksctl create addon --cluster {}{} --name vpc-cni", ctx.cluster(), region_flag(ctx))));
+        return Ok(fail(format!("DaemonSet {ns}/aws-node not found: is the VPC CNI installed?")).found_expected("no aws-node", "aws-node").next(format!(
+            "install the VPC CNI as an EKS add-on: eksctl create addon --cluster {}{} --name vpc-cni",
+            ctx.cluster(),
+            region_flag(ctx)
+        )));
     };
-    let env = ds.spec.template.spec.map(|p| p.containers).unwrap_or_default().into_iter().find(|c| c.name == "aws-node").and_then(|c| c.env).unwrap_or_default();
+    let env =
+        ds.spec.template.spec.map(|p| p.containers).unwrap_or_default().into_iter().find(|c| c.name == "aws-node").and_then(|c| c.env).unwrap_or_default();
     let value = env.iter().find(|e| e.name == "ENABLE_PREFIX_DELEGATION").and_then(|e| e.value.clone()).unwrap_or_else(|| "unset".into());
     if value != "true" {
         return Ok(fail(format!("ENABLE_PREFIX_DELEGATION={value} on {ns}/aws-node: pods get one secondary IP each instead of a /28 prefix"))
-        .found_expected(value, "true")
-        .next(format!("{} (the file keeps the network policy agent on as well); then replace the nodes one at a time so they boot with the higher max pods", vpc_cni_update(ctx))));
+            .found_expected(value, "true")
+            .next(format!(
+                "{} (the file keeps the network policy agent on as well); then replace the nodes one at a time so they boot with the higher max pods",
+                vpc_cni_update(ctx)
+            )));
     }
     let nodes: Api<Node> = Api::all(client);
     let list = kube_call("list nodes", nodes.list(&ListParams::default())).await?.items;
@@ -305,7 +351,9 @@ pub async fn prefix_delegation(ctx: &Ctx<'_>) -> Step<Outcome> {
         let pods = n.status.as_ref().and_then(|s| s.capacity.as_ref()).and_then(|c| c.get("pods")).map(|q| q.0.clone()).unwrap_or_default();
         if pods.parse::<u32>().is_ok_and(|p| p < 110) {
             let name = n.metadata.name.clone().unwrap_or_default();
-            return Ok(warn(format!("prefix delegation is on, but node {name} has max pods {pods}: nodes that predate the change keep the old maxPods (recycle them)")));
+            return Ok(warn(format!(
+                "prefix delegation is on, but node {name} has max pods {pods}: nodes that predate the change keep the old maxPods (recycle them)"
+            )));
         }
     }
     Ok(pass("ENABLE_PREFIX_DELEGATION=true: nodes get /28 prefixes"))
@@ -331,7 +379,9 @@ pub async fn spot_interruption(ctx: &Ctx<'_>) -> Step<Outcome> {
     if mechanism.is_none() {
         let sets: Api<DaemonSet> = Api::all(client.clone());
         let list = kube_call("list daemonsets", sets.list(&ListParams::default())).await?.items;
-        if list.iter().any(|d| d.metadata.name.as_deref().is_some_and(|n| n.contains("aws-node-termination-handler")) && d.status.as_ref().is_some_and(|s| s.number_ready > 0)) {
+        if list.iter().any(|d| {
+            d.metadata.name.as_deref().is_some_and(|n| n.contains("aws-node-termination-handler")) && d.status.as_ref().is_some_and(|s| s.number_ready > 0)
+        }) {
             mechanism = Some("aws-node-termination-handler".into());
         }
     }
@@ -352,7 +402,10 @@ pub async fn spot_interruption(ctx: &Ctx<'_>) -> Step<Outcome> {
                 .map(|asg| format!("aws autoscaling update-auto-scaling-group{region} --auto-scaling-group-name {asg} --capacity-rebalance"))
                 .collect::<Vec<_>>()
                 .join("; "),
-            None if ng == "spot" => "create the managed Spot group (EKS turns capacity rebalancing on for it): eksctl create nodegroup -f eks-cluster/cluster.yaml --include=spot".to_string(),
+            None if ng == "spot" => {
+                "create the managed Spot group (EKS turns capacity rebalancing on for it): eksctl create nodegroup -f eks-cluster/cluster.yaml --include=spot"
+                    .to_string()
+            }
             None => format!("create {ng} as a managed Spot node group (spot: true in its eksctl config), or run aws-node-termination-handler for it"),
             Some(g) if g.capacity_type.as_ref().map(|c| c.as_str()) == Some("SPOT") => {
                 format!("EKS lists no Auto Scaling group for {ng} to rebalance: run aws-node-termination-handler, or Karpenter with an interruption queue")
@@ -360,20 +413,27 @@ pub async fn spot_interruption(ctx: &Ctx<'_>) -> Step<Outcome> {
             Some(_) if ng == "spot" => format!(
                 "a managed group's capacity type cannot change: eksctl delete nodegroup --cluster {cluster}{region} --name spot (drains its nodes), then eksctl create nodegroup -f eks-cluster/cluster.yaml --include=spot"
             ),
-            Some(_) => format!("{ng} is not a Spot group and its capacity type cannot change: create a managed Spot group (spot: true in its eksctl config) and point the check at it"),
+            Some(_) => format!(
+                "{ng} is not a Spot group and its capacity type cannot change: create a managed Spot group (spot: true in its eksctl config) and point the check at it"
+            ),
         };
-        return Ok(fail(format!("no interruption handling for {ng}: enable capacity rebalancing, or run aws-node-termination-handler or Karpenter with a queue"))
-            .found_expected("none", "a Spot interruption mechanism")
-            .next(next));
+        return Ok(fail(format!(
+            "no interruption handling for {ng}: enable capacity rebalancing, or run aws-node-termination-handler or Karpenter with a queue"
+        ))
+        .found_expected("none", "a Spot interruption mechanism")
+        .next(next));
     };
     // workloads pinned to Spot must survive losing a node: 2+ replicas and a PDB
     let ns = ctx.var("appNs", "default");
     let deployments: Api<Deployment> = Api::namespaced(client.clone(), &ns);
     let list = kube_call(&format!("list deployments in {ns}"), deployments.list(&ListParams::default())).await?.items;
     let pinned = |d: &Deployment| {
-        d.spec.template.spec.as_ref().and_then(|p| p.node_selector.as_ref()).is_some_and(|s| {
-            s.get(common::CAPACITY_LABEL).map(String::as_str) == Some("SPOT") || s.get(common::NODEGROUP_LABEL) == Some(&ng)
-        })
+        d.spec
+            .template
+            .spec
+            .as_ref()
+            .and_then(|p| p.node_selector.as_ref())
+            .is_some_and(|s| s.get(common::CAPACITY_LABEL).map(String::as_str) == Some("SPOT") || s.get(common::NODEGROUP_LABEL) == Some(&ng))
     };
     // the workloads the exercise puts on Spot must be there, and on Spot
     for name in ctx.list("deployments", &[]) {
@@ -382,9 +442,14 @@ pub async fn spot_interruption(ctx: &Ctx<'_>) -> Step<Outcome> {
                 let next = if name == "catalog" {
                     format!("kubectl apply -f production-hardening/spot-workloads.yaml && kubectl -n {ns} rollout status deployment/catalog")
                 } else {
-                    format!("deploy {name} in {ns} with nodeSelector {}: SPOT, 2 or more replicas and a PDB (like catalog in production-hardening/spot-workloads.yaml)", common::CAPACITY_LABEL)
+                    format!(
+                        "deploy {name} in {ns} with nodeSelector {}: SPOT, 2 or more replicas and a PDB (like catalog in production-hardening/spot-workloads.yaml)",
+                        common::CAPACITY_LABEL
+                    )
                 };
-                return Ok(fail(format!("Deployment {ns}/{name} not found: deploy the Spot workloads")).found_expected("no Deployment", format!("{ns}/{name} on Spot")).next(next));
+                return Ok(fail(format!("Deployment {ns}/{name} not found: deploy the Spot workloads"))
+                    .found_expected("no Deployment", format!("{ns}/{name} on Spot"))
+                    .next(next));
             }
             Some(d) if !pinned(d) => {
                 let patch = format!("{{\"spec\":{{\"template\":{{\"spec\":{{\"nodeSelector\":{{\"{}\":\"SPOT\"}}}}}}}}}}", common::CAPACITY_LABEL);
@@ -444,9 +509,7 @@ pub async fn scale_to_zero(ctx: &Ctx<'_>) -> Step<Outcome> {
     };
     let min = group.scaling_config.as_ref().and_then(|s| s.min_size).unwrap_or(-1);
     if min != 0 {
-        return Ok(fail(format!("minSize {min}, expected 0: the group can never shrink to zero"))
-        .found_expected(min.to_string(), "0")
-        .next(scale));
+        return Ok(fail(format!("minSize {min}, expected 0: the group can never shrink to zero")).found_expected(min.to_string(), "0").next(scale));
     }
     let taints = group.taints.clone().unwrap_or_default();
     if taints.is_empty() {
@@ -493,7 +556,9 @@ pub async fn scale_to_zero(ctx: &Ctx<'_>) -> Step<Outcome> {
     } else {
         format!("aws autoscaling create-or-update-tags{} --tags {}; or {allow}", region_flag(ctx), tags.join(" "))
     };
-    Ok(fail("tainted group at 0 but CA cannot learn its taints: tag the ASG k8s.io/cluster-autoscaler/node-template/taint/<key> or allow eks:DescribeNodegroup")
-        .found_expected("no node-template tags", "node-template taint tags")
-        .next(next))
+    Ok(fail(
+        "tainted group at 0 but CA cannot learn its taints: tag the ASG k8s.io/cluster-autoscaler/node-template/taint/<key> or allow eks:DescribeNodegroup",
+    )
+    .found_expected("no node-template tags", "node-template taint tags")
+    .next(next))
 }

@@ -32,7 +32,9 @@ fn install(ctx: &Ctx<'_>, ns: &str) -> String {
 /// Whether the controller runs, and what it says about the Rollout.
 fn controller_logs(ctx: &Ctx<'_>) -> String {
     let ns = controller_ns(ctx);
-    format!("check the controller runs: kubectl -n {ns} rollout status deploy/argo-rollouts; its log says why it skips the Rollout: kubectl -n {ns} logs deploy/argo-rollouts --since=10m")
+    format!(
+        "check the controller runs: kubectl -n {ns} rollout status deploy/argo-rollouts; its log says why it skips the Rollout: kubectl -n {ns} logs deploy/argo-rollouts --since=10m"
+    )
 }
 
 /// The name of the Rollout's first container, for `set image`.
@@ -52,15 +54,18 @@ pub async fn controller(ctx: &Ctx<'_>) -> Step<Outcome> {
     }
     let deployments: Api<Deployment> = Api::namespaced(client, &ns);
     let Some(d) = kube_call(&format!("get deployment {ns}/argo-rollouts"), deployments.get_opt("argo-rollouts")).await? else {
-        return Ok(fail(format!("controller Deployment {ns}/argo-rollouts not found")).found_expected("no controller", format!("{ns}/argo-rollouts")).next(install(ctx, &ns)));
+        return Ok(fail(format!("controller Deployment {ns}/argo-rollouts not found"))
+            .found_expected("no controller", format!("{ns}/argo-rollouts"))
+            .next(install(ctx, &ns)));
     };
     let want = d.spec.replicas.unwrap_or(1);
     let pods = d.spec.selector.match_labels.as_ref().map(crate::checks::selector::label_arg).filter(|l| !l.is_empty());
     let available = d.status.and_then(|s| s.available_replicas).unwrap_or(0);
     if available < 1 {
-        return Ok(fail(format!("controller 0/{want} available"))
-            .found_expected("0 available", format!("{want} available"))
-            .next(format!("read why in the events: kubectl -n {ns} describe deployment argo-rollouts, then kubectl -n {ns} describe pods{}", pods.map(|l| format!(" -l {l}")).unwrap_or_default())));
+        return Ok(fail(format!("controller 0/{want} available")).found_expected("0 available", format!("{want} available")).next(format!(
+            "read why in the events: kubectl -n {ns} describe deployment argo-rollouts, then kubectl -n {ns} describe pods{}",
+            pods.map(|l| format!(" -l {l}")).unwrap_or_default()
+        )));
     }
     Ok(pass(format!("CRD {CRD} installed; controller {available}/{want} available")))
 }
@@ -82,9 +87,9 @@ async fn timed_get(ctx: &Ctx<'_>, api: &Api<DynamicObject>, ns: &str, name: &str
     match crate::checks::context::timed("get rollout", api.get_opt(name)).await? {
         Ok(r) => Ok(r),
         // the CRD itself is missing: the API has no such resource
-        Err(kube::Error::Api(s)) if s.code == 404 => {
-            Err(fail(format!("the Rollout kind is unknown here (CRD {CRD} missing), so {ns}/{name} cannot exist")).found_expected("no CRD", CRD).next(install(ctx, &controller_ns(ctx))))
-        }
+        Err(kube::Error::Api(s)) if s.code == 404 => Err(fail(format!("the Rollout kind is unknown here (CRD {CRD} missing), so {ns}/{name} cannot exist"))
+            .found_expected("no CRD", CRD)
+            .next(install(ctx, &controller_ns(ctx)))),
         Err(e) => Err(crate::checks::outcome::kube_error(e, &format!("get rollout {ns}/{name}"))),
     }
 }
@@ -130,7 +135,9 @@ pub async fn bluegreen_spec(ctx: &Ctx<'_>) -> Step<Outcome> {
 pub async fn services_wired(ctx: &Ctx<'_>) -> Step<Outcome> {
     let (ns, name, r) = rollout(ctx).await?;
     let Some(bg) = r.data.get("spec").and_then(|s| s.get("strategy")).and_then(|s| s.get("blueGreen")).cloned() else {
-        return Ok(fail(format!("Rollout {ns}/{name} is not blue-green: no Services to wire")).found_expected("no blueGreen strategy", "spec.strategy.blueGreen").next(BLUE_GREEN_FIX));
+        return Ok(fail(format!("Rollout {ns}/{name} is not blue-green: no Services to wire"))
+            .found_expected("no blueGreen strategy", "spec.strategy.blueGreen")
+            .next(BLUE_GREEN_FIX));
     };
     let status = r.data.get("status").and_then(|s| s.get("blueGreen")).cloned().unwrap_or(Value::Null);
     let services: Api<Service> = Api::namespaced(ctx.kube()?.clone(), &ns);
@@ -146,9 +153,9 @@ pub async fn services_wired(ctx: &Ctx<'_>) -> Step<Outcome> {
                 .next(controller_logs(ctx)));
         };
         let Some(svc) = kube_call(&format!("get service {ns}/{service}"), services.get_opt(service)).await? else {
-            return Ok(fail(format!("{role} Service {service} not found"))
-                .found_expected("no Service", service)
-                .next(format!("create Service {service} in {ns} (the lab's web-active and web-preview): kubectl apply -f argo-rollouts-bluegreen/services.yaml")));
+            return Ok(fail(format!("{role} Service {service} not found")).found_expected("no Service", service).next(format!(
+                "create Service {service} in {ns} (the lab's web-active and web-preview): kubectl apply -f argo-rollouts-bluegreen/services.yaml"
+            )));
         };
         let found = svc.spec.and_then(|s| s.selector).and_then(|s| s.get(HASH_LABEL).cloned()).unwrap_or_default();
         if found != expected {
@@ -259,9 +266,10 @@ pub async fn promoted(ctx: &Ctx<'_>) -> Step<Outcome> {
     let image = r.data.pointer("/spec/template/spec/containers/0/image").and_then(Value::as_str).unwrap_or_default();
     let want = ctx.text("image", "greenImage", "");
     if !want.is_empty() && image != want {
-        return Ok(fail(format!("the Rollout runs {image}, expected the new image {want}"))
-            .found_expected(image, &want)
-            .next(format!("kubectl argo rollouts set image {name} {}={want} -n {ns}; test it on the preview Service, then kubectl argo rollouts promote {name} -n {ns}", container(&r))));
+        return Ok(fail(format!("the Rollout runs {image}, expected the new image {want}")).found_expected(image, &want).next(format!(
+            "kubectl argo rollouts set image {name} {}={want} -n {ns}; test it on the preview Service, then kubectl argo rollouts promote {name} -n {ns}",
+            container(&r)
+        )));
     }
     Ok(pass(format!("Rollout {ns}/{name} is Healthy and serves {image} ({current})")))
 }

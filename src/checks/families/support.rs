@@ -39,7 +39,12 @@ pub async fn status(ctx: &Ctx<'_>, version: &str) -> Step<SupportStatus> {
             let info = o.cluster_versions.unwrap_or_default().into_iter().find(|v| v.cluster_version.as_deref().and_then(minor) == minor(version));
             match info {
                 Some(v) => {
-                    let status = v.version_status.as_ref().map(|s| s.as_str().to_string()).or_else(|| v.status.as_ref().map(|s| s.as_str().to_string())).unwrap_or_default();
+                    let status = v
+                        .version_status
+                        .as_ref()
+                        .map(|s| s.as_str().to_string())
+                        .or_else(|| v.status.as_ref().map(|s| s.as_str().to_string()))
+                        .unwrap_or_default();
                     let support = match status.to_ascii_uppercase().replace('-', "_").as_str() {
                         "STANDARD_SUPPORT" => Some(Support::Standard),
                         "EXTENDED_SUPPORT" => Some(Support::Extended),
@@ -56,7 +61,9 @@ pub async fn status(ctx: &Ctx<'_>, version: &str) -> Step<SupportStatus> {
                 None => format!("eks:DescribeClusterVersions does not list Kubernetes {minor_text}"),
             }
         }
-        Err(e) if aws_code(&e).is_none() && e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => "this endpoint has no eks:DescribeClusterVersions".to_string(),
+        Err(e) if aws_code(&e).is_none() && e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => {
+            "this endpoint has no eks:DescribeClusterVersions".to_string()
+        }
         Err(e) if matches!(aws_code(&e), Some("AccessDeniedException" | "AccessDenied")) => "the checker may not call eks:DescribeClusterVersions".to_string(),
         Err(e) if aws_code(&e).is_some() => format!("eks:DescribeClusterVersions answered {}", aws_code(&e).unwrap_or_default()),
         Err(e) => return Err(crate::checks::outcome::aws_error(&e, "eks:DescribeClusterVersions")),
@@ -92,11 +99,9 @@ fn price(ctx: &Ctx<'_>, name: &str) -> Option<f64> {
 /// What the extended tier costs over the standard one, as the learner reads it.
 fn extra_cost(ctx: &Ctx<'_>) -> String {
     match (price(ctx, "control-plane-standard"), price(ctx, "control-plane-extended")) {
-        (Some(std), Some(ext)) => format!(
-            "the control plane bills ${ext:.2}/h instead of ${std:.2}/h (${:.2}/h, about ${:.0} a month, more)",
-            ext - std,
-            (ext - std) * HOURS_A_MONTH
-        ),
+        (Some(std), Some(ext)) => {
+            format!("the control plane bills ${ext:.2}/h instead of ${std:.2}/h (${:.2}/h, about ${:.0} a month, more)", ext - std, (ext - std) * HOURS_A_MONTH)
+        }
         _ => "the control plane bills the extended-support rate instead of the standard one".to_string(),
     }
 }
@@ -115,7 +120,11 @@ pub fn outcome(ctx: &Ctx<'_>, name: &str, version: &str, s: &SupportStatus) -> O
                     extra_cost(ctx),
                     s.source
                 )),
-                _ => pass(format!("cluster {name} is ACTIVE, Kubernetes {version}, in standard support until {} (source: {})", ends(s.end_of_standard), s.source)),
+                _ => pass(format!(
+                    "cluster {name} is ACTIVE, Kubernetes {version}, in standard support until {} (source: {})",
+                    ends(s.end_of_standard),
+                    s.source
+                )),
             }
         }
         Some(Support::Extended) => fail(format!(

@@ -73,7 +73,8 @@ impl Observer {
 /// A check run as the board shows it: passed, or failed with the first failure's message.
 fn check(mut e: Event, run: &StepRun) -> Event {
     let passed = run.passed();
-    let message = run.results.iter().find(|r| matches!(r.status, RunStatus::Fail | RunStatus::Error)).map(|r| crate::workshop::model::clean_message(&r.message));
+    let message =
+        run.results.iter().find(|r| matches!(r.status, RunStatus::Fail | RunStatus::Error)).map(|r| crate::workshop::model::clean_message(&r.message));
     e.status = Some(if passed { CheckStatus::Pass } else { CheckStatus::Fail });
     e.message = if passed { None } else { message.or_else(|| Some("the checks did not pass".into())) };
     e

@@ -31,7 +31,8 @@ impl Outbox {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).with_context(|| format!("could not create {}", dir.display()))?;
         }
-        let f = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path).with_context(|| format!("could not open {}", path.display()))?;
+        let f =
+            std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path).with_context(|| format!("could not open {}", path.display()))?;
         f.lock().with_context(|| format!("could not lock {}", path.display()))?;
         Ok(f)
     }
@@ -58,7 +59,11 @@ impl Outbox {
             text.push_str(&serde_json::to_string(e)?);
             text.push('\n');
         }
-        let mut file = std::fs::OpenOptions::new().create(true).append(true).open(&self.path).with_context(|| format!("could not open the outbox {}", self.path.display()))?;
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path)
+            .with_context(|| format!("could not open the outbox {}", self.path.display()))?;
         file.write_all(text.as_bytes()).and_then(|()| file.sync_data()).with_context(|| format!("could not write the outbox {}", self.path.display()))?;
         Ok(())
     }
@@ -163,7 +168,18 @@ mod tests {
     use crate::workshop::model::EventKind;
 
     fn ev(id: &str) -> Event {
-        Event { id: id.into(), at: 1, kind: EventKind::StepOpened, exercise: Some("e".into()), step: Some("s".into()), status: None, message: None, hints: None, reviewed: None, correct: None }
+        Event {
+            id: id.into(),
+            at: 1,
+            kind: EventKind::StepOpened,
+            exercise: Some("e".into()),
+            step: Some("s".into()),
+            status: None,
+            message: None,
+            hints: None,
+            reviewed: None,
+            correct: None,
+        }
     }
 
     #[test]

@@ -20,7 +20,10 @@ use crate::workshop::token;
 pub enum Notice {
     Pacing(Pacing),
     /// Events waiting in the outbox, and the last delivery problem (None: delivered).
-    Delivery { waiting: usize, problem: Option<String> },
+    Delivery {
+        waiting: usize,
+        problem: Option<String>,
+    },
 }
 
 enum Command {
@@ -210,7 +213,8 @@ mod tests {
         big.message = Some("x".repeat(500));
         let events: Vec<Event> = (0..1000).map(|_| big.clone()).collect();
         let b = batches(events);
-        assert!(b.iter().all(|b| b.len() <= MAX_BATCH && serde_json::to_string(&EventBatch { events: b.clone(), sent_at: Some(1) }).unwrap().len() < crate::workshop::model::MAX_BODY));
+        assert!(b.iter().all(|b| b.len() <= MAX_BATCH
+            && serde_json::to_string(&EventBatch { events: b.clone(), sent_at: Some(1) }).unwrap().len() < crate::workshop::model::MAX_BODY));
         assert_eq!(b.iter().map(Vec::len).sum::<usize>(), 1000);
         assert!(batches(Vec::new()).is_empty());
     }

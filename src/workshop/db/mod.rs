@@ -27,7 +27,10 @@ pub const CHANNEL: &str = "kubedojo_board";
 pub enum Db {
     /// SQLite allows one writer at a time: writes go through a one-connection pool (queued in
     /// the process instead of failing with SQLITE_BUSY), reads through their own pool.
-    Sqlite { write: SqlitePool, read: SqlitePool },
+    Sqlite {
+        write: SqlitePool,
+        read: SqlitePool,
+    },
     Postgres(PgPool),
 }
 
@@ -130,7 +133,11 @@ impl Db {
                 .await
                 .with_context(|| format!("could not open the SQLite database {path}"))?;
             migrate::run_sqlite(&write).await?;
-            let read = SqlitePoolOptions::new().max_connections(4).connect_with(options).await.with_context(|| format!("could not open the SQLite database {path}"))?;
+            let read = SqlitePoolOptions::new()
+                .max_connections(4)
+                .connect_with(options)
+                .await
+                .with_context(|| format!("could not open the SQLite database {path}"))?;
             return Ok(Db::Sqlite { write, read });
         };
         if let Db::Postgres(pool) = &db {
@@ -175,7 +182,15 @@ impl Db {
         on!(self, read, |p| {
             let rows = sqlx::query(sql::LIST_WORKSHOPS).fetch_all(p).await?;
             rows.iter()
-                .map(|r| Ok(WorkshopSummary { id: r.s("id")?, name: r.s("name")?, learners: r.i("learners")?, created_at: r.i("created_at")?, join_open: r.os("join_code_hash")?.is_some() }))
+                .map(|r| {
+                    Ok(WorkshopSummary {
+                        id: r.s("id")?,
+                        name: r.s("name")?,
+                        learners: r.i("learners")?,
+                        created_at: r.i("created_at")?,
+                        join_open: r.os("join_code_hash")?.is_some(),
+                    })
+                })
                 .collect()
         })
     }
@@ -237,7 +252,14 @@ impl Db {
                 None => Ok(None),
                 Some(r) => {
                     let steps: Vec<StepRef> = serde_json::from_str(&r.s("steps")?).context("stored steps")?;
-                    Ok(Some(WorkshopInfo { id: r.s("id")?, name: r.s("name")?, steps, stuck_after_secs: r.i("stuck_after_secs")?, join_open: r.os("join_code_hash")?.is_some(), pacing }))
+                    Ok(Some(WorkshopInfo {
+                        id: r.s("id")?,
+                        name: r.s("name")?,
+                        steps,
+                        stuck_after_secs: r.i("stuck_after_secs")?,
+                        join_open: r.os("join_code_hash")?.is_some(),
+                        pacing,
+                    }))
                 }
             }
         })
@@ -324,7 +346,13 @@ impl Db {
                     continue;
                 }
                 if e.kind == EventKind::Drill {
-                    sqlx::query(sql::SET_DRILL).bind(learner).bind(e.reviewed.unwrap_or(0) as i64).bind(e.correct.unwrap_or(0) as i64).bind(e.at).execute(&mut *tx).await?;
+                    sqlx::query(sql::SET_DRILL)
+                        .bind(learner)
+                        .bind(e.reviewed.unwrap_or(0) as i64)
+                        .bind(e.correct.unwrap_or(0) as i64)
+                        .bind(e.at)
+                        .execute(&mut *tx)
+                        .await?;
                     continue;
                 }
                 let key = format!("{}/{}", e.exercise.as_deref().unwrap_or_default(), e.step.as_deref().unwrap_or_default());

@@ -1,6 +1,7 @@
 //! Every query, written once for SQLite and PostgreSQL ($n placeholders, ON CONFLICT).
 
-pub const INSERT_WORKSHOP: &str = "INSERT INTO workshops (id, name, instructor_token_hash, join_code_hash, steps, stuck_after_secs, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+pub const INSERT_WORKSHOP: &str =
+    "INSERT INTO workshops (id, name, instructor_token_hash, join_code_hash, steps, stuck_after_secs, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
 pub const LIST_WORKSHOPS: &str = "SELECT w.id, w.name, w.created_at, w.join_code_hash, (SELECT COUNT(*) FROM learners l WHERE l.workshop_id = w.id) AS learners FROM workshops w ORDER BY w.created_at DESC";
 pub const WORKSHOP_BY_CODE: &str = "SELECT id FROM workshops WHERE join_code_hash = $1";
 pub const WORKSHOP_BY_INSTRUCTOR: &str = "SELECT id FROM workshops WHERE instructor_token_hash = $1";
@@ -33,9 +34,16 @@ macro_rules! learner_columns {
          p.step_key, p.state, p.failing_since, p.message, p.checks, p.hints, p.solution, p.last_check_at, p.updated_at, p.completed_at"
     };
 }
-pub const LEARNERS: &str = concat!("SELECT ", learner_columns!(), " FROM learners l LEFT JOIN progress p ON p.learner_id = l.id WHERE l.workshop_id = $1 ORDER BY l.joined_at, l.id, p.step_key");
-pub const LEARNER: &str = concat!("SELECT ", learner_columns!(), " FROM learners l LEFT JOIN progress p ON p.learner_id = l.id WHERE l.workshop_id = $1 AND l.id = $2 ORDER BY p.step_key");
+pub const LEARNERS: &str = concat!(
+    "SELECT ",
+    learner_columns!(),
+    " FROM learners l LEFT JOIN progress p ON p.learner_id = l.id WHERE l.workshop_id = $1 ORDER BY l.joined_at, l.id, p.step_key"
+);
+pub const LEARNER: &str = concat!(
+    "SELECT ",
+    learner_columns!(),
+    " FROM learners l LEFT JOIN progress p ON p.learner_id = l.id WHERE l.workshop_id = $1 AND l.id = $2 ORDER BY p.step_key"
+);
 pub const FAILURES: &str = "SELECT step_key, message, COUNT(*) AS n FROM progress WHERE workshop_id = $1 AND state = 'failing' AND message IS NOT NULL \
     GROUP BY step_key, message ORDER BY n DESC, step_key, message LIMIT 100";
 pub const EVENT_COUNT: &str = "SELECT COUNT(*) AS n FROM events WHERE workshop_id = $1";
-

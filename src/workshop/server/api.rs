@@ -13,9 +13,15 @@ use super::auth::Auth;
 use super::error::ApiError;
 use super::json::ApiJson;
 use crate::workshop::db::JoinRefused;
-use crate::workshop::model::{Ack, Board, EventBatch, JoinCodeRequest, JoinCodeResponse, JoinRequest, JoinResponse, MAX_BATCH, MAX_MESSAGE, MAX_NAME, Pacing, PacingChange};
+use crate::workshop::model::{
+    Ack, Board, EventBatch, JoinCodeRequest, JoinCodeResponse, JoinRequest, JoinResponse, MAX_BATCH, MAX_MESSAGE, MAX_NAME, Pacing, PacingChange,
+};
 
-pub async fn join(State(st): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, ApiJson(req): ApiJson<JoinRequest>) -> Result<(StatusCode, Json<JoinResponse>), ApiError> {
+pub async fn join(
+    State(st): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ApiJson(req): ApiJson<JoinRequest>,
+) -> Result<(StatusCode, Json<JoinResponse>), ApiError> {
     st.limiters.join(peer.ip())?;
     let name = valid_name(&req.name)?;
     if req.code.trim().is_empty() {
@@ -23,13 +29,26 @@ pub async fn join(State(st): State<AppState>, ConnectInfo(peer): ConnectInfo<Soc
     }
     let joined = match st.db.join(&req.code, name, st.max_learners).await? {
         Ok(j) => j,
-        Err(JoinRefused::Code) => return Err(ApiError::forbidden("this join code is not valid: mistyped, rotated or closed; ask the instructor for the current one")),
-        Err(JoinRefused::Full(n)) => return Err(ApiError::new(StatusCode::CONFLICT, format!("the workshop is full ({n} learners); the instructor can restart the server with a higher --max-learners"))),
+        Err(JoinRefused::Code) => {
+            return Err(ApiError::forbidden("this join code is not valid: mistyped, rotated or closed; ask the instructor for the current one"));
+        }
+        Err(JoinRefused::Full(n)) => {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                format!("the workshop is full ({n} learners); the instructor can restart the server with a higher --max-learners"),
+            ));
+        }
     };
     st.changed(&joined.info.id, Some(&joined.learner));
     Ok((
         StatusCode::CREATED,
-        Json(JoinResponse { workshop: joined.info.id, workshop_name: joined.info.name, learner: joined.learner, token: joined.token, steps: joined.info.steps }),
+        Json(JoinResponse {
+            workshop: joined.info.id,
+            workshop_name: joined.info.name,
+            learner: joined.learner,
+            token: joined.token,
+            steps: joined.info.steps,
+        }),
     ))
 }
 
@@ -74,13 +93,21 @@ pub async fn board(State(st): State<AppState>, auth: Auth, Path(id): Path<String
     Ok(Json(board))
 }
 
-pub async fn set_pacing(State(st): State<AppState>, auth: Auth, Path(id): Path<String>, ApiJson(change): ApiJson<PacingChange>) -> Result<Json<Pacing>, ApiError> {
+pub async fn set_pacing(
+    State(st): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    ApiJson(change): ApiJson<PacingChange>,
+) -> Result<Json<Pacing>, ApiError> {
     auth.instructor_of(&id)?;
     let steps = st.steps(&id).await?;
     for exercise in change.lock.iter().chain(&change.release) {
         if !steps.iter().any(|s| &s.exercise == exercise) {
             let known: std::collections::BTreeSet<&str> = steps.iter().map(|s| s.exercise.as_str()).collect();
-            return Err(ApiError::bad_request(format!("{exercise} is not an exercise of this workshop (exercises: {})", known.into_iter().collect::<Vec<_>>().join(", "))));
+            return Err(ApiError::bad_request(format!(
+                "{exercise} is not an exercise of this workshop (exercises: {})",
+                known.into_iter().collect::<Vec<_>>().join(", ")
+            )));
         }
     }
     if change.message.as_ref().is_some_and(|m| m.chars().count() > MAX_MESSAGE) {
@@ -94,7 +121,12 @@ pub async fn set_pacing(State(st): State<AppState>, auth: Auth, Path(id): Path<S
     Ok(Json(st.db.pacing(&id).await?))
 }
 
-pub async fn join_code(State(st): State<AppState>, auth: Auth, Path(id): Path<String>, ApiJson(req): ApiJson<JoinCodeRequest>) -> Result<Json<JoinCodeResponse>, ApiError> {
+pub async fn join_code(
+    State(st): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<JoinCodeRequest>,
+) -> Result<Json<JoinCodeResponse>, ApiError> {
     auth.instructor_of(&id)?;
     let code = st.db.join_code(&id, req.action).await?;
     st.changed(&id, None);

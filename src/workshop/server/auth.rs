@@ -19,7 +19,8 @@ impl FromRequestParts<AppState> for Auth {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Auth, ApiError> {
-        let value = parts.headers.get(header::AUTHORIZATION).ok_or_else(|| ApiError::unauthorized("missing bearer token: send `Authorization: Bearer <token>`"))?;
+        let value =
+            parts.headers.get(header::AUTHORIZATION).ok_or_else(|| ApiError::unauthorized("missing bearer token: send `Authorization: Bearer <token>`"))?;
         let bearer = value
             .to_str()
             .ok()

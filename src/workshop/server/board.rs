@@ -25,17 +25,28 @@ use crate::workshop::model::{BoardUpdate, now_ms};
 
 const PAGE: &str = include_str!("../../../assets/workshop/board.html");
 const SCRIPT: &str = include_str!("../../../assets/workshop/board.js");
-const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const CSP: &str =
+    "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /// How long changes are gathered into one update.
 const COALESCE: Duration = Duration::from_millis(150);
 
 pub async fn index() -> Html<&'static str> {
-    Html("<!doctype html><title>kubedojo workshop server</title><p>kubedojo workshop server. Instructors: open <code>/board/WORKSHOP</code> (the link <code>kubedojo workshop create</code> printed).</p>")
+    Html(
+        "<!doctype html><title>kubedojo workshop server</title><p>kubedojo workshop server. Instructors: open <code>/board/WORKSHOP</code> (the link <code>kubedojo workshop create</code> printed).</p>",
+    )
 }
 
 pub async fn page(Path(_id): Path<String>) -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CONTENT_SECURITY_POLICY, CSP), (header::REFERRER_POLICY, "no-referrer"), (header::CACHE_CONTROL, "no-store")], PAGE)
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CONTENT_SECURITY_POLICY, CSP),
+            (header::REFERRER_POLICY, "no-referrer"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        PAGE,
+    )
 }
 
 pub async fn script() -> impl IntoResponse {

@@ -1,8 +1,8 @@
 //! A JSON body extractor whose rejections are the API's own errors: 413 over the size limit,
 //! 400 with what is wrong for anything else (bad JSON, a missing field, a wrong type).
 
-use axum::extract::{FromRequest, Request};
 use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use serde::de::DeserializeOwned;
 

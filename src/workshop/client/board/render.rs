@@ -74,8 +74,15 @@ pub fn render(frame: &mut Frame, s: &BoardScreen, keymap: &Keymap, p: &Palette) 
     // the grid as tall as its learners (up to the page), the panels get the rest
     let rows = s.board.as_ref().map_or(1, |b| b.learners.len().max(1)) as u16;
     let grid_height = (rows + 2).min(frame.area().height.saturating_sub(CHROME_ROWS - 2).max(3));
-    let [title, message, grid, detail, panels, status] =
-        Layout::vertical([Constraint::Length(1), Constraint::Length(1), Constraint::Length(grid_height), Constraint::Length(1), Constraint::Min(PANELS), Constraint::Length(1)]).areas(frame.area());
+    let [title, message, grid, detail, panels, status] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(grid_height),
+        Constraint::Length(1),
+        Constraint::Min(PANELS),
+        Constraint::Length(1),
+    ])
+    .areas(frame.area());
     title_bar(frame, title, s, p);
     status_bar(frame, status, s, keymap, p);
     let Some(board) = &s.board else {
@@ -222,7 +229,11 @@ fn stuck_panel(frame: &mut Frame, area: Rect, s: &BoardScreen, board: &Board, p:
             .iter()
             .map(|(l, key, ms)| {
                 let msg = l.cells.get(*key).and_then(|c| c.message.clone()).unwrap_or_default();
-                Line::from(vec![Span::styled(format!("{} ", fit(&l.name, 14)), Style::new().add_modifier(Modifier::BOLD)), Span::styled(format!("{key} "), p.key_hint), Span::raw(format!("{} {msg}", minutes(*ms)))])
+                Line::from(vec![
+                    Span::styled(format!("{} ", fit(&l.name, 14)), Style::new().add_modifier(Modifier::BOLD)),
+                    Span::styled(format!("{key} "), p.key_hint),
+                    Span::raw(format!("{} {msg}", minutes(*ms))),
+                ])
             })
             .collect()
     };
@@ -238,17 +249,28 @@ fn failures_panel(frame: &mut Frame, area: Rect, board: &Board, p: &Palette) {
             .iter()
             .map(|f| {
                 let count = format!("{} ", f.learners);
-                Line::from(vec![Span::styled(count.clone(), Style::new().fg(Color::Rgb(0xff, 0xd7, 0x5f)).add_modifier(Modifier::BOLD)), Span::styled(format!("{} ", f.step), p.key_hint), Span::raw(f.message.clone())])
+                Line::from(vec![
+                    Span::styled(count.clone(), Style::new().fg(Color::Rgb(0xff, 0xd7, 0x5f)).add_modifier(Modifier::BOLD)),
+                    Span::styled(format!("{} ", f.step), p.key_hint),
+                    Span::raw(f.message.clone()),
+                ])
             })
             .collect()
     };
     // whole messages, wrapped: this is what the instructor reads out to the room
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(panel(" Most common failures (learners · step · message) ".to_string(), p)), area);
+    frame.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: false }).block(panel(" Most common failures (learners · step · message) ".to_string(), p)),
+        area,
+    );
 }
 
 fn status_bar(frame: &mut Frame, area: Rect, s: &BoardScreen, keymap: &Keymap, p: &Palette) {
     let line = if let Some(text) = &s.typing {
-        Line::from(vec![Span::styled(" Message to every learner: ", p.key_hint), Span::raw(format!("{text}▏")), Span::styled("  (enter send · esc cancel)", p.muted)])
+        Line::from(vec![
+            Span::styled(" Message to every learner: ", p.key_hint),
+            Span::raw(format!("{text}▏")),
+            Span::styled("  (enter send · esc cancel)", p.muted),
+        ])
     } else if let Some(f) = &s.flash {
         Line::from(Span::raw(format!(" {f}")))
     } else {

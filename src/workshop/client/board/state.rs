@@ -169,7 +169,11 @@ impl BoardScreen {
                 let b = self.board.as_ref()?;
                 let exercise = b.workshop.steps.get(self.col)?.exercise.clone();
                 let locked = b.workshop.pacing.locked.contains(&exercise);
-                return Some(Effect::Pace(if locked { PacingChange { release: vec![exercise], ..Default::default() } } else { PacingChange { lock: vec![exercise], ..Default::default() } }));
+                return Some(Effect::Pace(if locked {
+                    PacingChange { release: vec![exercise], ..Default::default() }
+                } else {
+                    PacingChange { lock: vec![exercise], ..Default::default() }
+                }));
             }
             Command::Message => self.typing = Some(self.board.as_ref().and_then(|b| b.workshop.pacing.message.clone()).unwrap_or_default()),
             _ => {}
