@@ -3,6 +3,8 @@
 //! installed. Only what `up` created is ever stopped or deleted: it is recorded in the state
 //! folder, and `down` touches nothing else.
 
+pub mod front;
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

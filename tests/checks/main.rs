@@ -19,4 +19,5 @@ mod checks_watch;
 mod content_proof;
 mod outage;
 mod permissions;
+mod sandbox_front;
 mod scenarios;

@@ -1,0 +1,175 @@
+//! The sandbox's AWS front: one endpoint on 127.0.0.1 for everything that talks AWS in the
+//! sandbox (the learner's `aws` CLI, the SDKs, kubedojo's checks, through `AWS_ENDPOINT_URL`).
+//! It answers the EKS APIs that the emulator (moto) lacks and the labs use ([`eks`]: add-ons and
+//! their updates), following the EKS API reference, and passes every other request to the
+//! emulator unchanged. Which service a request is for is read from its SigV4 credential scope,
+//! as AWS reads it.
+
+pub mod eks;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+/// The largest request body passed on (an S3 upload in a lab is a few KB).
+const MAX_BODY: usize = 64 * 1024 * 1024;
+
+pub struct FrontOptions {
+    /// The emulator's URL (moto in server mode).
+    pub emulator: String,
+    /// How long a simulated change stays in progress (an add-on CREATING, UPDATING, DELETING)
+    /// before it settles; EKS takes about a minute, the sandbox less.
+    pub settle: Duration,
+    /// The EKS add-ons it knows (name, the version it installs when none is asked for).
+    pub addons: Vec<(String, String)>,
+}
+
+/// The add-ons of the course's version table (`components.eks-addon-NAME`).
+pub fn addon_versions(versions: &crate::content::versions::Versions) -> Vec<(String, String)> {
+    versions.components.iter().filter_map(|c| Some((c.id.strip_prefix("eks-addon-")?.to_string(), c.version.clone()))).collect()
+}
+
+/// The front, serving until dropped.
+pub struct Front {
+    addr: SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+struct Shared {
+    emulator: String,
+    http: reqwest::Client,
+    eks: eks::Eks,
+}
+
+impl Front {
+    /// Listen on a free port of 127.0.0.1.
+    pub async fn start(options: FrontOptions) -> std::io::Result<Front> {
+        Self::start_on(options, 0).await
+    }
+
+    /// Listen on `port` of 127.0.0.1 (0: a free one).
+    pub async fn start_on(options: FrontOptions, port: u16) -> std::io::Result<Front> {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+        let addr = listener.local_addr()?;
+        // plain HTTP to the emulator on loopback; reqwest still wants a TLS provider installed
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = reqwest::Client::builder().no_proxy().build().map_err(std::io::Error::other)?;
+        let eks = eks::Eks::new(options.settle, options.addons);
+        let shared = Arc::new(Shared { emulator: options.emulator.trim_end_matches('/').to_string(), http, eks });
+        let app = Router::new().fallback(handle).with_state(shared);
+        let task = tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, app).await {
+                tracing::warn!(error = %e, "the sandbox's AWS front stopped");
+            }
+        });
+        Ok(Front { addr, task })
+    }
+
+    /// What `AWS_ENDPOINT_URL` is set to.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for Front {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// The region and service a request is signed for (`Credential=KEY/DATE/REGION/SERVICE/aws4_request`,
+/// in the Authorization header or, presigned, the `X-Amz-Credential` query parameter).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope {
+    pub region: String,
+    pub service: String,
+}
+
+impl Scope {
+    pub fn of(headers: &HeaderMap, query: Option<&str>) -> Option<Scope> {
+        let from_header = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|a| a.split("Credential=").nth(1)).map(str::to_string);
+        let from_query = || query?.split('&').find_map(|kv| kv.strip_prefix("X-Amz-Credential=")).map(|v| v.replace("%2F", "/").replace("%2f", "/"));
+        let credential = from_header.or_else(from_query)?;
+        let mut parts = credential.split(['/', ',']);
+        let (_key, _date, region, service) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+        Some(Scope { region: region.to_string(), service: service.to_string() })
+    }
+}
+
+async fn handle(State(front): State<Arc<Shared>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let body = match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(b) => b,
+        Err(e) => return (StatusCode::PAYLOAD_TOO_LARGE, format!("the sandbox's AWS front takes bodies up to 64 MiB: {e}")).into_response(),
+    };
+    let scope = Scope::of(&parts.headers, parts.uri.query());
+    if let Some(scope) = scope.as_ref().filter(|s| s.service == "eks")
+        && let Some(answer) = front.eks.handle(&front, scope, &parts.method, parts.uri.path(), parts.uri.query(), &parts.headers, &body).await
+    {
+        return answer;
+    }
+    forward(&front, &parts.method, parts.uri.path_and_query().map_or("/", |p| p.as_str()), &parts.headers, body).await
+}
+
+/// The request as it came, to the emulator; its answer as it came back.
+async fn forward(front: &Shared, method: &axum::http::Method, path_and_query: &str, headers: &HeaderMap, body: axum::body::Bytes) -> Response {
+    match send(front, method, path_and_query, headers, body).await {
+        Ok(r) => {
+            let mut out = Response::builder().status(r.status());
+            for (k, v) in r.headers() {
+                if k != header::TRANSFER_ENCODING && k != header::CONNECTION && k != header::CONTENT_LENGTH {
+                    out = out.header(k, v);
+                }
+            }
+            let bytes = r.bytes().await.unwrap_or_default();
+            out.body(Body::from(bytes)).unwrap_or_else(|_| StatusCode::BAD_GATEWAY.into_response())
+        }
+        Err(e) => unreachable_emulator(&front.emulator, &e).into_response(),
+    }
+}
+
+async fn send(
+    front: &Shared,
+    method: &axum::http::Method,
+    path_and_query: &str,
+    headers: &HeaderMap,
+    body: axum::body::Bytes,
+) -> reqwest::Result<reqwest::Response> {
+    let mut request = front.http.request(method.clone(), format!("{}{path_and_query}", front.emulator));
+    for (k, v) in headers {
+        // the Host header stays: S3 reads the bucket from it
+        if k != header::CONTENT_LENGTH && k != header::TRANSFER_ENCODING && k != header::CONNECTION {
+            request = request.header(k, v);
+        }
+    }
+    request.body(body).send().await
+}
+
+fn unreachable_emulator(url: &str, e: &reqwest::Error) -> eks::ApiError {
+    let message = format!("the sandbox's AWS emulator at {url} does not answer ({e}); start the sandbox again with `kubedojo sandbox up`");
+    eks::api_error(StatusCode::BAD_GATEWAY, "ServiceUnavailableException", &message, None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_service_is_read_from_the_credential_scope() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::AUTHORIZATION,
+            "AWS4-HMAC-SHA256 Credential=testing/20261207/eu-west-1/eks/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc".parse().unwrap(),
+        );
+        assert_eq!(Scope::of(&h, None), Some(Scope { region: "eu-west-1".into(), service: "eks".into() }));
+        let q = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=testing%2F20261207%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20261207T000000Z";
+        assert_eq!(Scope::of(&HeaderMap::new(), Some(q)), Some(Scope { region: "us-east-1".into(), service: "s3".into() }));
+        assert_eq!(Scope::of(&HeaderMap::new(), None), None);
+    }
+}

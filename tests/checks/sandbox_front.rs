@@ -1,0 +1,174 @@
+//! The sandbox's AWS front in front of the test emulator, through the real aws-sdk clients: the
+//! EKS add-on APIs it answers (their lifecycle, errors and the fields the SDK parses), what it
+//! passes to the emulator unchanged, and a check reading an add-on through it.
+
+use std::time::Duration;
+
+use crate::live::*;
+use aws_sdk_eks::error::ProvideErrorMetadata;
+use aws_sdk_eks::types::{AddonStatus, UpdateStatus};
+use kubedojo::checks::CheckStatus::*;
+use kubedojo::checks::backend::{Backend, TargetKind, TargetOptions};
+use kubedojo::sandbox::front::{Front, FrontOptions};
+use serde_json::json;
+
+const SETTLE: Duration = Duration::from_millis(400);
+
+async fn front() -> Front {
+    let addons = kubedojo::sandbox::front::addon_versions(&builtin_pack().versions);
+    Front::start(FrontOptions { emulator: aws_endpoint(), settle: SETTLE, addons }).await.expect("start the front")
+}
+
+/// The test cluster, with AWS through the front.
+async fn through(front: &Front) -> Backend {
+    Backend::connect(&TargetOptions {
+        kind: Some(TargetKind::Kwok),
+        kubeconfig: Some(kubeconfig().into()),
+        context: None,
+        aws_profile: None,
+        aws_region: Some("eu-west-1".into()),
+        aws_endpoint: Some(front.url()),
+    })
+    .await
+}
+
+fn builtin_pack() -> kubedojo::content::Pack {
+    kubedojo::content::load(&kubedojo::content::PackFiles::embedded(), &kubedojo::checks::catalog::known_kinds()).pack
+}
+
+async fn status(eks: &aws_sdk_eks::Client, cluster: &str, addon: &str) -> Option<AddonStatus> {
+    eks.describe_addon().cluster_name(cluster).addon_name(addon).send().await.expect("describe addon").addon.and_then(|a| a.status)
+}
+
+#[tokio::test]
+async fn an_addon_is_created_updated_and_deleted() {
+    let front = front().await;
+    let b = through(&front).await;
+    let eks = &aws(&b).eks;
+    // the cluster is the emulator's, created through the front
+    let cluster = moto_cluster(aws(&b), "front").await;
+
+    let created = eks
+        .create_addon()
+        .cluster_name(&cluster)
+        .addon_name("vpc-cni")
+        .configuration_values(r#"{"env":{"ENABLE_PREFIX_DELEGATION":"true"}}"#)
+        .tags("lab", "front")
+        .send()
+        .await
+        .expect("create addon")
+        .addon
+        .expect("addon");
+    assert_eq!(created.status, Some(AddonStatus::Creating));
+    assert_eq!(created.cluster_name.as_deref(), Some(cluster.as_str()));
+    let arn = created.addon_arn.as_deref().unwrap_or_default();
+    assert!(arn.starts_with(&format!("arn:aws:eks:eu-west-1:123456789012:addon/{cluster}/vpc-cni/")), "{arn}");
+    // the version of the course's table (components.eks-addon-vpc-cni)
+    let table = builtin_pack().versions.components.iter().find(|c| c.id == "eks-addon-vpc-cni").map(|c| c.version.clone());
+    assert_eq!(created.addon_version, table);
+    assert!(created.created_at.is_some() && created.health.is_some(), "{created:?}");
+    assert_eq!(created.tags.as_ref().and_then(|t| t.get("lab")).map(String::as_str), Some("front"));
+
+    let again = eks.create_addon().cluster_name(&cluster).addon_name("vpc-cni").send().await.expect_err("a second create");
+    assert_eq!((again.code(), again.message()), (Some("ResourceInUseException"), Some("Addon already exists.")));
+
+    tokio::time::sleep(SETTLE).await;
+    assert_eq!(status(eks, &cluster, "vpc-cni").await, Some(AddonStatus::Active));
+    let listed = eks.list_addons().cluster_name(&cluster).send().await.expect("list").addons.unwrap_or_default();
+    assert_eq!(listed, ["vpc-cni"]);
+
+    let update = eks
+        .update_addon()
+        .cluster_name(&cluster)
+        .addon_name("vpc-cni")
+        .configuration_values(r#"{"env":{"ENABLE_PREFIX_DELEGATION":"true","WARM_PREFIX_TARGET":"1"}}"#)
+        .resolve_conflicts(aws_sdk_eks::types::ResolveConflicts::Overwrite)
+        .send()
+        .await
+        .expect("update")
+        .update
+        .expect("update");
+    assert_eq!(update.status, Some(UpdateStatus::InProgress));
+    assert_eq!(status(eks, &cluster, "vpc-cni").await, Some(AddonStatus::Updating));
+    let id = update.id.expect("update id");
+    tokio::time::sleep(SETTLE).await;
+    let done = eks.describe_update().name(&cluster).update_id(&id).addon_name("vpc-cni").send().await.expect("describe update").update.expect("update");
+    assert_eq!(done.status, Some(UpdateStatus::Successful));
+    let addon = eks.describe_addon().cluster_name(&cluster).addon_name("vpc-cni").send().await.expect("describe").addon.expect("addon");
+    assert_eq!(addon.status, Some(AddonStatus::Active));
+    assert_eq!(addon.configuration_values.as_deref(), Some(r#"{"env":{"ENABLE_PREFIX_DELEGATION":"true","WARM_PREFIX_TARGET":"1"}}"#));
+
+    let deleting = eks.delete_addon().cluster_name(&cluster).addon_name("vpc-cni").send().await.expect("delete").addon.expect("addon");
+    assert_eq!(deleting.status, Some(AddonStatus::Deleting));
+    tokio::time::sleep(SETTLE).await;
+    let gone = eks.describe_addon().cluster_name(&cluster).addon_name("vpc-cni").send().await.expect_err("deleted");
+    assert_eq!(gone.code(), Some("ResourceNotFoundException"));
+    assert!(gone.as_service_error().is_some_and(|e| e.is_resource_not_found_exception()), "{gone:?}");
+}
+
+#[tokio::test]
+async fn what_eks_refuses_the_front_refuses() {
+    let front = front().await;
+    let b = through(&front).await;
+    let eks = &aws(&b).eks;
+    let nosuch = unique("nosuch");
+    let e = eks.create_addon().cluster_name(&nosuch).addon_name("vpc-cni").send().await.expect_err("no cluster");
+    assert_eq!((e.code(), e.message()), (Some("ResourceNotFoundException"), Some(format!("No cluster found for name: {nosuch}.").as_str())));
+
+    let cluster = moto_cluster(aws(&b), "front").await;
+    let e = eks.create_addon().cluster_name(&cluster).addon_name("not-an-addon").send().await.expect_err("unknown add-on");
+    assert_eq!(e.code(), Some("InvalidParameterException"));
+    let e = eks.create_addon().cluster_name(&cluster).addon_name("coredns").configuration_values("- a list").send().await.expect_err("not an object");
+    assert_eq!(e.code(), Some("InvalidParameterException"));
+    let e = eks.describe_addon().cluster_name(&cluster).addon_name("coredns").send().await.expect_err("never created");
+    assert_eq!(e.code(), Some("ResourceNotFoundException"));
+    let e = eks.describe_update().name(&cluster).update_id("0000").addon_name("coredns").send().await.expect_err("no update");
+    assert_eq!((e.code(), e.message()), (Some("ResourceNotFoundException"), Some("No update found for ID: 0000")));
+    // an update while the add-on is still being created
+    eks.create_addon().cluster_name(&cluster).addon_name("coredns").configuration_values("replicaCount: 3\n").send().await.expect("YAML values");
+    let e = eks.update_addon().cluster_name(&cluster).addon_name("coredns").addon_version("v0").send().await.expect_err("still CREATING");
+    assert_eq!(e.code(), Some("ResourceInUseException"));
+}
+
+#[tokio::test]
+async fn everything_else_passes_to_the_emulator() {
+    let front = front().await;
+    let b = through(&front).await;
+    let aws = aws(&b);
+    // EKS operations the front does not answer, and other services
+    let cluster = moto_cluster(aws, "front").await;
+    let described = aws.eks.describe_cluster().name(&cluster).send().await.expect("describe cluster").cluster.expect("cluster");
+    assert_eq!(described.name.as_deref(), Some(cluster.as_str()));
+    let who = aws.sts.get_caller_identity().send().await.expect("sts");
+    assert!(who.account.is_some(), "{who:?}");
+    let role = unique("front-role");
+    let arn = iam_role(aws, &role, r#"{"Version": "2012-10-17", "Statement": []}"#).await;
+    assert!(arn.ends_with(&role), "{arn}");
+    let bucket = unique("front-bucket");
+    aws.s3
+        .create_bucket()
+        .bucket(&bucket)
+        .create_bucket_configuration(aws_sdk_s3::types::CreateBucketConfiguration::builder().location_constraint("eu-west-1".into()).build())
+        .send()
+        .await
+        .expect("bucket");
+    aws.s3.put_object().bucket(&bucket).key("k").body(b"through the front".to_vec().into()).send().await.expect("put");
+    let got = aws.s3.get_object().bucket(&bucket).key("k").send().await.expect("get").body.collect().await.expect("body").into_bytes();
+    assert_eq!(&got[..], b"through the front");
+}
+
+#[tokio::test]
+async fn a_check_reads_an_addon_through_the_front() {
+    let c = client(&backend(None, false).await);
+    ebs_csi_driver(&c).await;
+    let ns = ebs_csi_controller(&c, "front", Some("arn:aws:iam::123456789012:role/ebs-csi"), json!({"type": "kwok"})).await;
+    let front = front().await;
+    let b = through(&front).await;
+    let cluster = moto_cluster(aws(&b), "front").await;
+    aws(&b).eks.create_addon().cluster_name(&cluster).addon_name("aws-ebs-csi-driver").send().await.expect("create addon");
+    let s = spec("csi.ebs", &[("namespace", &ns)]);
+    let v = vars(&[("cluster", &cluster)]);
+    tokio::time::sleep(SETTLE).await;
+    let r = run_until(&b, &s, &v, Pass, "ebs-csi-controller available").await;
+    assert_status(&r, Pass, "ebs.csi.aws.com: CSIDriver, ebs-csi-controller available");
+}
