@@ -378,6 +378,16 @@ pub enum SandboxAction {
     },
     /// What the sandbox is and whether it runs.
     Status,
+    /// Serve the sandbox's AWS front in the foreground (`up` starts it).
+    #[command(hide = true)]
+    Front {
+        /// The AWS emulator (moto) the front passes requests on to.
+        #[arg(long)]
+        emulator: String,
+        /// The port on 127.0.0.1 (0: a free one).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+    },
 }
 
 #[cfg(test)]

@@ -46,7 +46,16 @@ fn run(cli: Cli) -> Result<i32, String> {
             use kubedojo::cli::SandboxAction;
             let dir = kubedojo::progress::store::state_dir().ok_or("no state folder: set KUBEDOJO_STATE_DIR")?;
             let text = match action {
-                SandboxAction::Up { name } => kubedojo::sandbox::up(&dir, &name)?,
+                SandboxAction::Up { name } => {
+                    let exe = std::env::current_exe().map_err(|e| format!("cannot find the kubedojo binary to start the AWS front: {e}"))?;
+                    kubedojo::sandbox::up(&dir, &name, &exe)?
+                }
+                SandboxAction::Front { emulator, port } => {
+                    let (pack, _) = session::load_pack(commands::pack_files(cli.pack.as_deref())?)?;
+                    let addons = kubedojo::sandbox::front::addon_versions(&pack.versions);
+                    runtime()?.block_on(kubedojo::sandbox::front::serve(emulator, port, addons))?;
+                    return Ok(0);
+                }
                 SandboxAction::Down { yes } => match kubedojo::sandbox::down_question(&dir) {
                     None => "no sandbox to remove (nothing was touched)\n".to_string(),
                     Some(question) if commands::prompt::confirm(&question, yes)? => kubedojo::sandbox::down(&dir)?,

@@ -27,6 +27,9 @@ pub struct Sandbox {
     pub kubeconfig: PathBuf,
     #[serde(default)]
     pub emulator: Option<Emulator>,
+    /// The AWS front (`kubedojo sandbox front`) in front of the emulator: what AWS_ENDPOINT_URL names.
+    #[serde(default)]
+    pub front: Option<Emulator>,
     pub created_at: u64,
 }
 
@@ -57,6 +60,23 @@ fn is_our_emulator(pid: u32) -> bool {
     std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| String::from_utf8_lossy(&c).contains("moto_server"))
 }
 
+/// Whether something listens on 127.0.0.1:`port` within `wait`.
+fn listening(port: u16, wait: std::time::Duration) -> bool {
+    let deadline = std::time::Instant::now() + wait;
+    while std::time::Instant::now() < deadline {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    false
+}
+
+/// Whether a pid is still the AWS front we started.
+fn is_our_front(pid: u32) -> bool {
+    std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| String::from_utf8_lossy(&c).contains("sandbox\0front\0"))
+}
+
 fn run(cmd: &mut Command, what: &str) -> Result<(), String> {
     let out = cmd.stdin(Stdio::null()).output().map_err(|e| format!("{what}: {e}"))?;
     if out.status.success() { Ok(()) } else { Err(format!("{what} failed:\n{}", String::from_utf8_lossy(&out.stderr).trim())) }
@@ -69,15 +89,16 @@ fn free_port() -> Result<u16, String> {
 
 fn env_text(s: &Sandbox) -> String {
     let mut out = format!("export KUBECONFIG='{}'\n", s.kubeconfig.display());
-    if let Some(e) = &s.emulator {
+    if let Some(e) = s.front.as_ref().or(s.emulator.as_ref()) {
         let _ = writeln!(out, "export AWS_ENDPOINT_URL='{}'", e.url);
         out.push_str("export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=eu-west-1\n");
     }
     out
 }
 
-/// Create the sandbox; returns what to print (steps taken, then the environment).
-pub fn up(dir: &Path, name: &str) -> Result<String, String> {
+/// Create the sandbox; returns what to print (steps taken, then the environment). `exe` is the
+/// kubedojo binary, which serves the AWS front (`sandbox front`) in front of the emulator.
+pub fn up(dir: &Path, name: &str, exe: &Path) -> Result<String, String> {
     let mut out = String::new();
     if let Some(s) = load(dir) {
         let _ = writeln!(out, "sandbox {} ({}) already exists; `kubedojo sandbox down` removes it.", s.cluster, s.runtime);
@@ -104,7 +125,8 @@ pub fn up(dir: &Path, name: &str) -> Result<String, String> {
         return Err("no way to create a local cluster: install kwokctl (go install sigs.k8s.io/kwok/cmd/kwokctl@v0.8.0, with kube-apiserver and etcd binaries given by KWOK_*_BINARY) or kind with Docker".into());
     };
     // record the cluster at once: if anything below fails, `down` can still remove it
-    let mut sandbox = Sandbox { cluster: name.to_string(), runtime: runtime.to_string(), kubeconfig, emulator: None, created_at: crate::clock::unix_now() };
+    let mut sandbox =
+        Sandbox { cluster: name.to_string(), runtime: runtime.to_string(), kubeconfig, emulator: None, front: None, created_at: crate::clock::unix_now() };
     save(dir, &sandbox)?;
     sandbox.emulator = match find_on_path("moto_server") {
         Some(moto) => {
@@ -119,8 +141,20 @@ pub fn up(dir: &Path, name: &str) -> Result<String, String> {
                 .spawn()
                 .map_err(|e| format!("starting moto_server: {e}"))?;
             let url = format!("http://127.0.0.1:{port}");
+            let emulator = Emulator { pid: child.id(), url: url.clone() };
+            sandbox.emulator = Some(emulator.clone());
+            save(dir, &sandbox)?;
+            // what follows (the front, the learner's first command) needs it answering
+            if !listening(port, std::time::Duration::from_secs(30)) {
+                let log = std::fs::read_to_string(dir.join("moto.log")).unwrap_or_default();
+                return Err(format!(
+                    "the AWS emulator did not start listening on {url} within 30 s; its log ({}):\n{}\n`kubedojo sandbox down` removes what was made",
+                    dir.join("moto.log").display(),
+                    log.trim()
+                ));
+            }
             let _ = writeln!(out, "started the AWS emulator (moto) at {url}, pid {}", child.id());
-            Some(Emulator { pid: child.id(), url })
+            Some(emulator)
         }
         None => {
             out.push_str("AWS emulator not started: `pip install 'moto[server]'` to practise the AWS checks locally\n");
@@ -128,6 +162,29 @@ pub fn up(dir: &Path, name: &str) -> Result<String, String> {
         }
     };
     save(dir, &sandbox)?;
+    if let Some(emulator) = &sandbox.emulator {
+        let port = free_port()?;
+        let log = std::fs::File::create(dir.join("front.log")).map_err(|e| e.to_string())?;
+        let child = Command::new(exe)
+            .args(["sandbox", "front", "--emulator", &emulator.url, "--port", &port.to_string()])
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().map_err(|e| e.to_string())?)
+            .stderr(log)
+            .spawn()
+            .map_err(|e| format!("starting the AWS front ({} sandbox front): {e}", exe.display()))?;
+        let url = format!("http://127.0.0.1:{port}");
+        sandbox.front = Some(Emulator { pid: child.id(), url: url.clone() });
+        save(dir, &sandbox)?;
+        if !listening(port, std::time::Duration::from_secs(10)) {
+            let log = std::fs::read_to_string(dir.join("front.log")).unwrap_or_default();
+            return Err(format!(
+                "the AWS front did not start listening on {url} within 10 s; its log ({}):\n{}\n`kubedojo sandbox down` removes what was made",
+                dir.join("front.log").display(),
+                log.trim()
+            ));
+        }
+        let _ = writeln!(out, "started the AWS front at {url}, pid {} (EKS add-ons, then everything else on to the emulator)", child.id());
+    }
     out.push_str("\nuse it in this shell:\n");
     out.push_str(&env_text(&sandbox));
     Ok(out)
@@ -139,6 +196,15 @@ pub fn status(dir: &Path) -> String {
         Some(s) => {
             let alive = s.emulator.as_ref().map(|e| is_our_emulator(e.pid));
             let mut out = format!("sandbox {} ({}) created at {}\nkubeconfig {}\n", s.cluster, s.runtime, s.created_at, s.kubeconfig.display());
+            match s.front.as_ref().map(|f| (f, is_our_front(f.pid))) {
+                Some((f, true)) => {
+                    let _ = writeln!(out, "AWS front {} (pid {}): AWS_ENDPOINT_URL", f.url, f.pid);
+                }
+                Some((f, false)) => {
+                    let _ = writeln!(out, "AWS front {} is not running any more", f.url);
+                }
+                None => {}
+            }
             match (&s.emulator, alive) {
                 (Some(e), Some(true)) => {
                     let _ = writeln!(out, "AWS emulator {} (pid {})", e.url, e.pid);
@@ -160,7 +226,7 @@ pub fn down_question(dir: &Path) -> Option<String> {
         "Delete the {} cluster {} created by `kubedojo sandbox up`{}?",
         s.runtime,
         s.cluster,
-        if s.emulator.is_some() { " and stop its AWS emulator" } else { "" }
+        if s.emulator.is_some() { " and stop its AWS emulator and AWS front" } else { "" }
     ))
 }
 
@@ -179,6 +245,14 @@ pub fn down(dir: &Path) -> Result<String, String> {
         }
     }
     let _ = writeln!(out, "deleted {} cluster {}", s.runtime, s.cluster);
+    if let Some(f) = &s.front {
+        if is_our_front(f.pid) {
+            let _ = Command::new("kill").arg(f.pid.to_string()).status();
+            let _ = writeln!(out, "stopped the AWS front (pid {})", f.pid);
+        } else {
+            let _ = writeln!(out, "the AWS front (pid {}) was no longer running", f.pid);
+        }
+    }
     if let Some(e) = &s.emulator {
         if is_our_emulator(e.pid) {
             let _ = Command::new("kill").arg(e.pid.to_string()).status();

@@ -76,6 +76,12 @@ fn sandbox_up_status_down_touches_only_what_it_created() {
     assert!(text.contains(&format!("creating kwok cluster {name}")), "{text}");
     assert!(text.contains("started the AWS emulator (moto) at http://127.0.0.1:"), "{text}");
     assert!(text.contains("export KUBECONFIG="), "{text}");
+    // AWS goes through the sandbox's AWS front, which answers what the emulator lacks
+    assert!(text.contains("started the AWS front at http://127.0.0.1:"), "{text}");
+    let endpoint = text.lines().find_map(|l| l.strip_prefix("export AWS_ENDPOINT_URL='")).and_then(|l| l.strip_suffix('\'')).expect("AWS_ENDPOINT_URL");
+    let front = text.lines().find_map(|l| l.strip_prefix("started the AWS front at ")).and_then(|l| l.split(',').next()).expect("front url");
+    assert_eq!(endpoint, front);
+    addon_through(endpoint);
     // the sandbox answers checks
     let kubeconfig = state.path().join("sandbox-kubeconfig");
     let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/pack");
@@ -93,6 +99,36 @@ fn sandbox_up_status_down_touches_only_what_it_created() {
     let down = sandbox(&["down", "--yes"]);
     let text = String::from_utf8_lossy(&down.stdout);
     assert!(text.contains(&format!("deleted kwok cluster {name}")) && text.contains("stopped the AWS emulator"), "{text}");
+    assert!(text.contains("stopped the AWS front"), "{text}");
+    assert!(std::net::TcpStream::connect(endpoint.trim_start_matches("http://")).is_err(), "the front still listens on {endpoint}");
     assert!(String::from_utf8_lossy(&sandbox(&["status"]).stdout).contains("no sandbox"));
     assert!(String::from_utf8_lossy(&sandbox(&["down", "--yes"]).stdout).contains("nothing was touched"));
+}
+
+/// An EKS cluster and an add-on, through the sandbox's endpoint with the real SDK (as the checks
+/// connect: AWS_ACCESS_KEY_ID and the rest come from the test environment).
+fn addon_through(endpoint: &str) {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        let b = kubedojo::checks::backend::Backend::connect(&kubedojo::checks::backend::TargetOptions {
+            kind: Some(kubedojo::checks::backend::TargetKind::Kwok),
+            kubeconfig: None,
+            context: None,
+            aws_profile: None,
+            aws_region: Some("eu-west-1".into()),
+            aws_endpoint: Some(endpoint.to_string()),
+        })
+        .await;
+        let eks = &aws(&b).eks;
+        let cluster = unique("sandbox-eks");
+        eks.create_cluster()
+            .name(&cluster)
+            .role_arn("arn:aws:iam::123456789012:role/eks")
+            .resources_vpc_config(aws_sdk_eks::types::VpcConfigRequest::builder().subnet_ids("subnet-a").build())
+            .send()
+            .await
+            .expect("create cluster through the front");
+        let addon = eks.create_addon().cluster_name(&cluster).addon_name("vpc-cni").send().await.expect("create addon").addon.expect("addon");
+        assert_eq!(addon.status, Some(aws_sdk_eks::types::AddonStatus::Creating));
+    });
 }

@@ -83,6 +83,25 @@ impl Drop for Front {
     }
 }
 
+/// `kubedojo sandbox front`: serve until SIGTERM or Ctrl-C, saying where on stdout.
+pub async fn serve(emulator: String, port: u16, addons: Vec<(String, String)>) -> Result<(), String> {
+    let front = Front::start_on(FrontOptions { emulator, settle: SANDBOX_SETTLE, addons }, port)
+        .await
+        .map_err(|e| format!("the AWS front cannot listen on 127.0.0.1:{port}: {e}"))?;
+    println!("the sandbox's AWS front listens on {}", front.url());
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).map_err(|e| e.to_string())?;
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+    Ok(())
+}
+
+/// How long an add-on change stays in progress in the sandbox (EKS: about a minute; long
+/// enough here that a learner sees CREATING, short enough that `aws eks wait` returns at its
+/// first poll).
+pub const SANDBOX_SETTLE: Duration = Duration::from_secs(5);
+
 /// The region and service a request is signed for (`Credential=KEY/DATE/REGION/SERVICE/aws4_request`,
 /// in the Authorization header or, presigned, the `X-Amz-Credential` query parameter).
 #[derive(Debug, Clone, PartialEq, Eq)]
