@@ -1,5 +1,6 @@
 //! The sandbox's AWS front in front of the test emulator, through the real aws-sdk clients: the
-//! EKS add-on APIs it answers (their lifecycle, errors and the fields the SDK parses), what it
+//! EKS APIs it answers (add-ons and Pod Identity associations: their lifecycle, errors and the
+//! fields the SDK parses), what it
 //! passes to the emulator unchanged, and a check reading an add-on through it.
 
 use std::time::Duration;
@@ -7,6 +8,8 @@ use std::time::Duration;
 use crate::live::*;
 use aws_sdk_eks::error::ProvideErrorMetadata;
 use aws_sdk_eks::types::{AddonStatus, UpdateStatus};
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::ServiceAccount;
 use kubedojo::checks::CheckStatus::*;
 use kubedojo::checks::backend::{Backend, TargetKind, TargetOptions};
 use kubedojo::sandbox::front::{Front, FrontOptions};
@@ -171,4 +174,119 @@ async fn a_check_reads_an_addon_through_the_front() {
     tokio::time::sleep(SETTLE).await;
     let r = run_until(&b, &s, &v, Pass, "ebs-csi-controller available").await;
     assert_status(&r, Pass, "ebs.csi.aws.com: CSIDriver, ebs-csi-controller available");
+}
+
+#[tokio::test]
+async fn a_pod_identity_association_is_created_listed_updated_and_deleted() {
+    let front = front().await;
+    let b = through(&front).await;
+    let eks = &aws(&b).eks;
+    let cluster = moto_cluster(aws(&b), "front").await;
+    let created = eks
+        .create_pod_identity_association()
+        .cluster_name(&cluster)
+        .namespace("shop")
+        .service_account("reader")
+        .role_arn("arn:aws:iam::123456789012:role/reader")
+        .tags("lab", "front")
+        .send()
+        .await
+        .expect("create association")
+        .association
+        .expect("association");
+    let id = created.association_id.clone().expect("id");
+    assert!(id.starts_with("a-") && id.len() == 19 && id[2..].bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()), "{id}");
+    assert_eq!(created.association_arn.as_deref(), Some(format!("arn:aws:eks:eu-west-1:123456789012:podidentityassociation/{cluster}/{id}").as_str()));
+    assert_eq!((created.namespace.as_deref(), created.service_account.as_deref()), (Some("shop"), Some("reader")));
+    assert!(created.created_at.is_some(), "{created:?}");
+
+    let again = eks
+        .create_pod_identity_association()
+        .cluster_name(&cluster)
+        .namespace("shop")
+        .service_account("reader")
+        .role_arn("arn:aws:iam::123456789012:role/other")
+        .send()
+        .await
+        .expect_err("one association per service account");
+    assert_eq!(again.code(), Some("ResourceInUseException"));
+    let missing = eks.create_pod_identity_association().cluster_name(&cluster).namespace("shop").send().await.expect_err("no role");
+    assert_eq!(missing.code(), Some("InvalidParameterException"));
+
+    let listed = |ns: &'static str, sa: &'static str| {
+        let (eks, cluster) = (eks.clone(), cluster.clone());
+        async move {
+            eks.list_pod_identity_associations()
+                .cluster_name(&cluster)
+                .namespace(ns)
+                .service_account(sa)
+                .send()
+                .await
+                .expect("list")
+                .associations
+                .unwrap_or_default()
+        }
+    };
+    assert_eq!(listed("shop", "reader").await.iter().filter_map(|a| a.association_id.clone()).collect::<Vec<_>>(), std::slice::from_ref(&id));
+    assert!(listed("shop", "writer").await.is_empty());
+
+    let updated = eks
+        .update_pod_identity_association()
+        .cluster_name(&cluster)
+        .association_id(&id)
+        .role_arn("arn:aws:iam::123456789012:role/reader-v2")
+        .send()
+        .await
+        .expect("update")
+        .association
+        .expect("association");
+    assert_eq!(updated.role_arn.as_deref(), Some("arn:aws:iam::123456789012:role/reader-v2"));
+    let described = eks.describe_pod_identity_association().cluster_name(&cluster).association_id(&id).send().await.expect("describe").association.expect("a");
+    assert_eq!(described.role_arn.as_deref(), Some("arn:aws:iam::123456789012:role/reader-v2"));
+
+    eks.delete_pod_identity_association().cluster_name(&cluster).association_id(&id).send().await.expect("delete");
+    let gone = eks.describe_pod_identity_association().cluster_name(&cluster).association_id(&id).send().await.expect_err("deleted");
+    assert_eq!(gone.code(), Some("ResourceNotFoundException"));
+    assert!(listed("shop", "reader").await.is_empty());
+}
+
+#[tokio::test]
+async fn a_check_finds_a_pod_identity_association_through_the_front() {
+    let c = client(&backend(None, false).await);
+    let ns = namespace(&c, "front-podid").await;
+    let _: ServiceAccount = create(&c, &ns, json!({"metadata": {"name": "aws-load-balancer-controller"}})).await;
+    let front = front().await;
+    let b = through(&front).await;
+    let cluster = moto_cluster(aws(&b), "front").await;
+    let _: Deployment = create(&c, &ns, json!({"metadata": {"name": "aws-load-balancer-controller"}, "spec": {"selector": {"matchLabels": {"app": "lbc"}},
+        "template": {"metadata": {"labels": {"app": "lbc"}}, "spec": {"serviceAccountName": "aws-load-balancer-controller", "nodeSelector": {"type": "kwok"}, "tolerations": [{"operator": "Exists"}],
+            "containers": [{"name": "controller", "image": "public.ecr.aws/eks/aws-load-balancer-controller:v3.5.0", "args": [format!("--cluster-name={cluster}")]}]}}}})).await;
+    let role = "arn:aws:iam::123456789012:role/lbc-podid";
+    let id = aws(&b)
+        .eks
+        .create_pod_identity_association()
+        .cluster_name(&cluster)
+        .namespace(&ns)
+        .service_account("aws-load-balancer-controller")
+        .role_arn(role)
+        .send()
+        .await
+        .expect("association")
+        .association
+        .and_then(|a| a.association_id)
+        .expect("id");
+    let s = spec("lbc.deployed", &[("namespace", &ns)]);
+    let v = vars(&[("cluster", &cluster), ("account", "123456789012")]);
+    // whether the agent runs is another test's business (kube-system is shared): either way the
+    // check has found the association the learner made through the front
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let r = loop {
+        let r = run(&b, &s, &v).await;
+        if r.message.contains("Pod Identity association") || std::time::Instant::now() > deadline {
+            break r;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    assert!(r.message.contains(&format!("Pod Identity association {id} (role {role})")), "{r:#?}");
+    delete_namespace(&c, &ns).await;
 }

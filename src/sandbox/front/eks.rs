@@ -20,7 +20,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Scope, Shared};
+use super::{Call, Shared};
 
 pub struct Eks {
     settle: f64,
@@ -90,17 +90,8 @@ impl Eks {
     }
 
     /// The answer to an EKS request the front implements; None: the emulator's to answer.
-    #[allow(clippy::too_many_arguments)]
-    pub(super) async fn handle(
-        &self,
-        front: &Shared,
-        scope: &Scope,
-        method: &Method,
-        path: &str,
-        query: Option<&str>,
-        headers: &HeaderMap,
-        body: &[u8],
-    ) -> Option<Response> {
+    pub(super) async fn handle(&self, front: &Shared, call: &Call<'_>) -> Option<Response> {
+        let Call { scope, method, path, query, headers, body } = *call;
         let segments: Vec<String> = path.trim_matches('/').split('/').map(decode).collect();
         let seg: Vec<&str> = segments.iter().map(String::as_str).collect();
         let addon_query = query_param(query, "addonName");
@@ -340,7 +331,7 @@ fn parse(body: &[u8]) -> Result<AddonRequest, ApiError> {
 }
 
 /// The cluster's ARN, from the emulator (None: no such cluster); an answer when it does not answer.
-async fn cluster_arn(front: &Shared, cluster: &str, headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+pub(super) async fn cluster_arn(front: &Shared, cluster: &str, headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     let path = format!("/clusters/{}", encode(cluster));
     let r = super::send(front, &Method::GET, &path, headers, Default::default()).await.map_err(|e| super::unreachable_emulator(&front.emulator, &e))?;
     if r.status() == reqwest::StatusCode::NOT_FOUND {
@@ -351,7 +342,7 @@ async fn cluster_arn(front: &Shared, cluster: &str, headers: &HeaderMap) -> Resu
 }
 
 /// `arn:aws:eks:REGION:ACCOUNT:cluster/NAME` -> (region, account).
-fn arn_region_account(arn: &str) -> Option<(String, String)> {
+pub(super) fn arn_region_account(arn: &str) -> Option<(String, String)> {
     let mut parts = arn.split(':');
     let (_, _, _, region, account) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?);
     Some((region.to_string(), account.to_string()))
@@ -362,7 +353,7 @@ fn no_addon(cluster: &str, addon: &str) -> Response {
     error(StatusCode::NOT_FOUND, "ResourceNotFoundException", &format!("No addon: {addon} found in cluster: {cluster}"), Some(cluster))
 }
 
-fn ok(body: Value) -> Response {
+pub(super) fn ok(body: Value) -> Response {
     Response::builder().status(StatusCode::OK).header("content-type", "application/json").body(Body::from(body.to_string())).unwrap_or_default()
 }
 
@@ -397,11 +388,11 @@ pub(super) fn error(status: StatusCode, code: &'static str, message: &str, clust
     api_error(status, code, message, cluster).into_response()
 }
 
-fn query_param(query: Option<&str>, name: &str) -> Option<String> {
+pub(super) fn query_param(query: Option<&str>, name: &str) -> Option<String> {
     query?.split('&').find_map(|kv| kv.split_once('=').filter(|(k, _)| *k == name).map(|(_, v)| decode(v)))
 }
 
-fn decode(s: &str) -> String {
+pub(super) fn decode(s: &str) -> String {
     percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned()
 }
 
@@ -410,7 +401,7 @@ fn encode(s: &str) -> String {
 }
 
 /// A random version-4 UUID, as EKS puts in ARNs and update ids.
-fn uuid() -> String {
+pub(super) fn uuid() -> String {
     let mut b = [0u8; 16];
     let _ = getrandom::fill(&mut b);
     b[6] = (b[6] & 0x0f) | 0x40;

@@ -1,11 +1,12 @@
 //! The sandbox's AWS front: one endpoint on 127.0.0.1 for everything that talks AWS in the
 //! sandbox (the learner's `aws` CLI, the SDKs, kubedojo's checks, through `AWS_ENDPOINT_URL`).
 //! It answers the EKS APIs that the emulator (moto) lacks and the labs use ([`eks`]: add-ons and
-//! their updates), following the EKS API reference, and passes every other request to the
+//! their updates; [`pod_identity`]: Pod Identity associations), following the EKS API reference, and passes every other request to the
 //! emulator unchanged. Which service a request is for is read from its SigV4 credential scope,
 //! as AWS reads it.
 
 pub mod eks;
+pub mod pod_identity;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -45,6 +46,7 @@ struct Shared {
     emulator: String,
     http: reqwest::Client,
     eks: eks::Eks,
+    pod_identity: pod_identity::PodIdentity,
 }
 
 impl Front {
@@ -61,7 +63,7 @@ impl Front {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::Client::builder().no_proxy().build().map_err(std::io::Error::other)?;
         let eks = eks::Eks::new(options.settle, options.addons);
-        let shared = Arc::new(Shared { emulator: options.emulator.trim_end_matches('/').to_string(), http, eks });
+        let shared = Arc::new(Shared { emulator: options.emulator.trim_end_matches('/').to_string(), http, eks, pod_identity: Default::default() });
         let app = Router::new().fallback(handle).with_state(shared);
         let task = tokio::spawn(async move {
             if let Err(e) = axum::serve(listener, app).await {
@@ -121,6 +123,17 @@ impl Scope {
     }
 }
 
+/// An AWS request as the handlers read it.
+#[derive(Clone, Copy)]
+pub(super) struct Call<'a> {
+    pub scope: &'a Scope,
+    pub method: &'a axum::http::Method,
+    pub path: &'a str,
+    pub query: Option<&'a str>,
+    pub headers: &'a HeaderMap,
+    pub body: &'a [u8],
+}
+
 async fn handle(State(front): State<Arc<Shared>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let body = match axum::body::to_bytes(body, MAX_BODY).await {
@@ -128,10 +141,14 @@ async fn handle(State(front): State<Arc<Shared>>, request: Request) -> Response 
         Err(e) => return (StatusCode::PAYLOAD_TOO_LARGE, format!("the sandbox's AWS front takes bodies up to 64 MiB: {e}")).into_response(),
     };
     let scope = Scope::of(&parts.headers, parts.uri.query());
-    if let Some(scope) = scope.as_ref().filter(|s| s.service == "eks")
-        && let Some(answer) = front.eks.handle(&front, scope, &parts.method, parts.uri.path(), parts.uri.query(), &parts.headers, &body).await
-    {
-        return answer;
+    if let Some(scope) = scope.as_ref().filter(|s| s.service == "eks") {
+        let call = Call { scope, method: &parts.method, path: parts.uri.path(), query: parts.uri.query(), headers: &parts.headers, body: &body };
+        if let Some(answer) = front.eks.handle(&front, &call).await {
+            return answer;
+        }
+        if let Some(answer) = front.pod_identity.handle(&front, &call).await {
+            return answer;
+        }
     }
     forward(&front, &parts.method, parts.uri.path_and_query().map_or("/", |p| p.as_str()), &parts.headers, body).await
 }

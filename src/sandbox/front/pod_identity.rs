@@ -1,0 +1,213 @@
+//! EKS Pod Identity associations, answered by the front (moto lacks them): Create, Describe,
+//! List (by namespace and service account), Update and Delete PodIdentityAssociation. Paths and
+//! fields as the aws-sdk-eks 1.122 model encodes them (`src/operation/*_pod_identity_association*.rs`,
+//! `src/protocol_serde/shape_pod_identity_association.rs`); ids look like EKS's (`a-` and 17
+//! lowercase letters and digits), ARNs are `arn:aws:eks:REGION:ACCOUNT:podidentityassociation/CLUSTER/ID`.
+//!
+//! What is simulated, and how it differs: the association is stored, nothing more (no agent
+//! hands out credentials; the role is not checked to exist or to trust pods.eks.amazonaws.com,
+//! which real EKS does not check either at creation); one association per namespace and
+//! service account, as EKS allows.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::eks::{api_error, arn_region_account, cluster_arn, decode, error, ok, query_param};
+use super::{Call, Shared};
+
+#[derive(Default)]
+pub struct PodIdentity {
+    /// association id -> association
+    associations: Mutex<BTreeMap<String, Association>>,
+}
+
+#[derive(Debug, Clone)]
+struct Association {
+    id: String,
+    arn: String,
+    cluster: String,
+    namespace: String,
+    service_account: String,
+    role: String,
+    target_role: Option<String>,
+    disable_session_tags: bool,
+    policy: Option<String>,
+    tags: BTreeMap<String, String>,
+    created_at: f64,
+    modified_at: f64,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Request {
+    namespace: Option<String>,
+    service_account: Option<String>,
+    role_arn: Option<String>,
+    target_role_arn: Option<String>,
+    disable_session_tags: Option<bool>,
+    policy: Option<String>,
+    #[serde(default)]
+    tags: BTreeMap<String, String>,
+}
+
+impl PodIdentity {
+    /// The answer to a Pod Identity request; None: not one.
+    pub(super) async fn handle(&self, front: &Shared, call: &Call<'_>) -> Option<Response> {
+        let Call { scope, method, path, query, headers, body } = *call;
+        let segments: Vec<String> = path.trim_matches('/').split('/').map(decode).collect();
+        let seg: Vec<&str> = segments.iter().map(String::as_str).collect();
+        let (cluster, id) = match seg.as_slice() {
+            ["clusters", c, "pod-identity-associations"] => (*c, None),
+            ["clusters", c, "pod-identity-associations", id] => (*c, Some(*id)),
+            _ => return None,
+        };
+        let arn = match cluster_arn(front, cluster, headers).await {
+            Ok(Some(arn)) => arn,
+            Ok(None) => {
+                return Some(error(StatusCode::NOT_FOUND, "ResourceNotFoundException", &format!("No cluster found for name: {cluster}."), Some(cluster)));
+            }
+            Err(answer) => return Some(answer.into_response()),
+        };
+        let (region, account) = arn_region_account(&arn).unwrap_or((scope.region.clone(), "123456789012".to_string()));
+        let request: Request = if body.is_empty() {
+            Request::default()
+        } else {
+            match serde_json::from_slice(body) {
+                Ok(r) => r,
+                Err(e) => {
+                    return Some(error(
+                        StatusCode::BAD_REQUEST,
+                        "InvalidRequestException",
+                        &format!("the request body is not the JSON the operation takes: {e}"),
+                        Some(cluster),
+                    ));
+                }
+            }
+        };
+        let now = crate::clock::unix_now_ms();
+        let mut all = self.associations.lock().unwrap_or_else(|e| e.into_inner());
+        let not_found =
+            |id: &str| error(StatusCode::NOT_FOUND, "ResourceNotFoundException", &format!("No Pod Identity association found for ID: {id}"), Some(cluster));
+        Some(match (method, id) {
+            (&Method::POST, None) => {
+                let (Some(namespace), Some(service_account), Some(role)) = (request.namespace, request.service_account, request.role_arn) else {
+                    return Some(
+                        api_error(StatusCode::BAD_REQUEST, "InvalidParameterException", "namespace, serviceAccount and roleArn are required", Some(cluster))
+                            .into_response(),
+                    );
+                };
+                if let Some(existing) = all.values().find(|a| a.cluster == cluster && a.namespace == namespace && a.service_account == service_account) {
+                    let message = format!("Association already exists: {}", existing.id);
+                    return Some(error(StatusCode::CONFLICT, "ResourceInUseException", &message, Some(cluster)));
+                }
+                let id = association_id();
+                let a = Association {
+                    arn: format!("arn:aws:eks:{region}:{account}:podidentityassociation/{cluster}/{id}"),
+                    id: id.clone(),
+                    cluster: cluster.to_string(),
+                    namespace,
+                    service_account,
+                    role,
+                    target_role: request.target_role_arn,
+                    disable_session_tags: request.disable_session_tags.unwrap_or(false),
+                    policy: request.policy,
+                    tags: request.tags,
+                    created_at: now,
+                    modified_at: now,
+                };
+                let out = json!({ "association": a.json() });
+                all.insert(id, a);
+                ok(out)
+            }
+            (&Method::GET, None) => {
+                let (ns, sa) = (query_param(query, "namespace"), query_param(query, "serviceAccount"));
+                let listed: Vec<Value> = all
+                    .values()
+                    .filter(|a| a.cluster == cluster && ns.as_ref().is_none_or(|n| *n == a.namespace) && sa.as_ref().is_none_or(|s| *s == a.service_account))
+                    .map(Association::summary)
+                    .collect();
+                ok(json!({ "associations": listed }))
+            }
+            (&Method::GET, Some(id)) => match all.get(id).filter(|a| a.cluster == cluster) {
+                Some(a) => ok(json!({ "association": a.json() })),
+                None => not_found(id),
+            },
+            (&Method::POST, Some(id)) => match all.get_mut(id).filter(|a| a.cluster == cluster) {
+                Some(a) => {
+                    if let Some(r) = request.role_arn {
+                        a.role = r;
+                    }
+                    if let Some(t) = request.target_role_arn {
+                        a.target_role = Some(t).filter(|t| !t.is_empty());
+                    }
+                    if let Some(d) = request.disable_session_tags {
+                        a.disable_session_tags = d;
+                    }
+                    if let Some(p) = request.policy {
+                        a.policy = Some(p).filter(|p| !p.is_empty());
+                    }
+                    a.modified_at = now;
+                    ok(json!({ "association": a.json() }))
+                }
+                None => not_found(id),
+            },
+            (&Method::DELETE, Some(id)) => match all.get(id).filter(|a| a.cluster == cluster).cloned() {
+                Some(a) => {
+                    all.remove(id);
+                    ok(json!({ "association": a.json() }))
+                }
+                None => not_found(id),
+            },
+            _ => return None,
+        })
+    }
+}
+
+impl Association {
+    /// The PodIdentityAssociation data type of the EKS API.
+    fn json(&self) -> Value {
+        let mut a = json!({
+            "clusterName": self.cluster,
+            "namespace": self.namespace,
+            "serviceAccount": self.service_account,
+            "roleArn": self.role,
+            "associationArn": self.arn,
+            "associationId": self.id,
+            "tags": self.tags,
+            "createdAt": self.created_at,
+            "modifiedAt": self.modified_at,
+            "disableSessionTags": self.disable_session_tags,
+        });
+        if let Some(t) = &self.target_role {
+            a["targetRoleArn"] = json!(t);
+        }
+        if let Some(p) = &self.policy {
+            a["policy"] = json!(p);
+        }
+        a
+    }
+
+    /// The PodIdentityAssociationSummary data type (what List returns).
+    fn summary(&self) -> Value {
+        json!({
+            "clusterName": self.cluster,
+            "namespace": self.namespace,
+            "serviceAccount": self.service_account,
+            "associationArn": self.arn,
+            "associationId": self.id,
+        })
+    }
+}
+
+/// `a-` and 17 lowercase letters and digits, as EKS's ids look.
+fn association_id() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let mut b = [0u8; 17];
+    let _ = getrandom::fill(&mut b);
+    format!("a-{}", b.iter().map(|x| ALPHABET[usize::from(*x) % ALPHABET.len()] as char).collect::<String>())
+}
