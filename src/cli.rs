@@ -378,6 +378,15 @@ pub enum SandboxAction {
     },
     /// What the sandbox is and whether it runs.
     Status,
+    /// Open your shell in the sandbox: kubectl, helm and aws reach it, and no real AWS account.
+    Shell,
+    /// Run one command in the sandbox's environment (as in its shell); exits with its code.
+    #[command(after_help = "Example: kubedojo sandbox exec -- aws eks list-clusters")]
+    Exec {
+        /// The command and its arguments (after `--`).
+        #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true, value_name = "COMMAND")]
+        command: Vec<String>,
+    },
     /// Serve the sandbox's AWS front in the foreground (`up` starts it).
     #[command(hide = true)]
     Front {

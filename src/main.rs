@@ -62,6 +62,13 @@ fn run(cli: Cli) -> Result<i32, String> {
                     Some(_) => "left as it is\n".to_string(),
                 },
                 SandboxAction::Status => kubedojo::sandbox::status(&dir),
+                SandboxAction::Shell | SandboxAction::Exec { .. } => {
+                    let s = kubedojo::sandbox::load(&dir).ok_or("no sandbox: `kubedojo sandbox up` creates one")?;
+                    return match action {
+                        SandboxAction::Exec { command } => kubedojo::sandbox::shell::exec(&dir, &s, &command),
+                        _ => kubedojo::sandbox::shell::shell(&dir, &s),
+                    };
+                }
             };
             print!("{text}");
             Ok(0)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test environment: a real Kubernetes control plane (etcd, kube-apiserver,
 # kube-controller-manager, kube-scheduler, and kwok simulating nodes and pods), built from Go
-# modules, the moto AWS emulator from PyPI, and for the workshop server a PostgreSQL server and
+# modules, the moto AWS emulator and the AWS CLI (v1) from PyPI, and for the workshop server a PostgreSQL server and
 # chromium (Debian packages). Nothing is downloaded but Go modules, PyPI and Debian
 # packages; binaries are cached by version outside the repository.
 #
@@ -29,6 +29,8 @@ KWOK_VERSION=$(awk '$1 == "require" && $2 == "sigs.k8s.io/kwok" {print $3}' "$HE
 BIN=$CACHE/testenv/bin/k8s-$K8S_VERSION-etcd-$ETCD_VERSION-kwok-$KWOK_VERSION
 MOTO_REQ_HASH=$(sha256sum "$HERE/requirements.txt" | cut -c1-12)
 VENV=$CACHE/testenv/moto-$MOTO_REQ_HASH
+AWSCLI_REQ_HASH=$(sha256sum "$HERE/awscli-requirements.txt" | cut -c1-12)
+AWSCLI_VENV=$CACHE/testenv/awscli-$AWSCLI_REQ_HASH
 
 say() { printf '[testenv] %s\n' "$*" >&2; }
 die() { printf '[testenv] error: %s\n' "$*" >&2; exit 1; }
@@ -67,6 +69,12 @@ build() {
         python3 -m venv "$VENV" || die "python3 -m venv failed (Debian: apt-get install python3-venv)"
         "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$HERE/requirements.txt" || die "pip install of moto failed"
     fi
+    if [ ! -x "$AWSCLI_VENV/bin/aws" ]; then
+        say "installing the AWS CLI into $AWSCLI_VENV"
+        python3 -m venv "$AWSCLI_VENV" || die "python3 -m venv failed (Debian: apt-get install python3-venv)"
+        "$AWSCLI_VENV/bin/pip" install --quiet --disable-pip-version-check -r "$HERE/awscli-requirements.txt" || die "pip install of the AWS CLI (awscli) failed"
+    fi
+    "$AWSCLI_VENV/bin/aws" --version >/dev/null 2>&1 || die "missing component: the AWS CLI ($AWSCLI_VENV/bin/aws does not run)"
     say "binaries: $BIN"
 }
 
@@ -160,6 +168,7 @@ export KUBEDOJO_TEST_KUBECONFIG='$RUN/kubeconfig'
 export KUBEDOJO_TEST_AWS_ENDPOINT='$(cat "$RUN/moto.url" 2>/dev/null)'
 export KUBEDOJO_TEST_BIN='$BIN'
 export KUBEDOJO_TEST_MOTO_BIN='$VENV/bin'
+export KUBEDOJO_TEST_AWSCLI_BIN='$AWSCLI_VENV/bin'
 export PATH='$BIN':"\$PATH"
 export AWS_ACCESS_KEY_ID=testing
 export AWS_SECRET_ACCESS_KEY=testing

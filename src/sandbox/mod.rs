@@ -4,6 +4,7 @@
 //! folder, and `down` touches nothing else.
 
 pub mod front;
+pub mod shell;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -82,18 +83,24 @@ fn run(cmd: &mut Command, what: &str) -> Result<(), String> {
     if out.status.success() { Ok(()) } else { Err(format!("{what} failed:\n{}", String::from_utf8_lossy(&out.stderr).trim())) }
 }
 
+/// A sandbox process must not see the learner's AWS settings: moto given `AWS_PROFILE` of a
+/// profile it cannot find answers every request with a 500, and nothing of a real account belongs here.
+fn without_aws_settings(mut cmd: Command) -> Command {
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("AWS_") {
+            cmd.env_remove(name);
+        }
+    }
+    cmd
+}
+
 fn free_port() -> Result<u16, String> {
     let l = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
     Ok(l.local_addr().map_err(|e| e.to_string())?.port())
 }
 
-fn env_text(s: &Sandbox) -> String {
-    let mut out = format!("export KUBECONFIG='{}'\n", s.kubeconfig.display());
-    if let Some(e) = s.front.as_ref().or(s.emulator.as_ref()) {
-        let _ = writeln!(out, "export AWS_ENDPOINT_URL='{}'", e.url);
-        out.push_str("export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=eu-west-1\n");
-    }
-    out
+fn env_text(dir: &Path, s: &Sandbox) -> String {
+    shell::export_lines(&shell::environment(dir, s, std::env::vars_os()))
 }
 
 /// Create the sandbox; returns what to print (steps taken, then the environment). `exe` is the
@@ -102,7 +109,7 @@ pub fn up(dir: &Path, name: &str, exe: &Path) -> Result<String, String> {
     let mut out = String::new();
     if let Some(s) = load(dir) {
         let _ = writeln!(out, "sandbox {} ({}) already exists; `kubedojo sandbox down` removes it.", s.cluster, s.runtime);
-        out.push_str(&env_text(&s));
+        out.push_str(&env_text(dir, &s));
         return Ok(out);
     }
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
@@ -132,9 +139,10 @@ pub fn up(dir: &Path, name: &str, exe: &Path) -> Result<String, String> {
         Some(moto) => {
             let port = free_port()?;
             let log = std::fs::File::create(dir.join("moto.log")).map_err(|e| e.to_string())?;
-            let child = Command::new(moto)
+            let child = without_aws_settings(Command::new(moto))
                 .args(["-H", "127.0.0.1", "-p", &port.to_string()])
                 .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+                .env("MOTO_ACCOUNT_ID", shell::ACCOUNT)
                 .stdin(Stdio::null())
                 .stdout(log.try_clone().map_err(|e| e.to_string())?)
                 .stderr(log)
@@ -165,7 +173,7 @@ pub fn up(dir: &Path, name: &str, exe: &Path) -> Result<String, String> {
     if let Some(emulator) = &sandbox.emulator {
         let port = free_port()?;
         let log = std::fs::File::create(dir.join("front.log")).map_err(|e| e.to_string())?;
-        let child = Command::new(exe)
+        let child = without_aws_settings(Command::new(exe))
             .args(["sandbox", "front", "--emulator", &emulator.url, "--port", &port.to_string()])
             .stdin(Stdio::null())
             .stdout(log.try_clone().map_err(|e| e.to_string())?)
@@ -183,10 +191,11 @@ pub fn up(dir: &Path, name: &str, exe: &Path) -> Result<String, String> {
                 log.trim()
             ));
         }
-        let _ = writeln!(out, "started the AWS front at {url}, pid {} (EKS add-ons, then everything else on to the emulator)", child.id());
+        let _ = writeln!(out, "started the AWS front at {url}, pid {} (the EKS APIs the emulator lacks; everything else goes on to it)", child.id());
     }
-    out.push_str("\nuse it in this shell:\n");
-    out.push_str(&env_text(&sandbox));
+    shell::prepare(dir)?;
+    out.push_str("\n`kubedojo sandbox shell` opens a shell in it (`kubedojo sandbox exec -- CMD` runs one command), or paste this into yours:\n");
+    out.push_str(&env_text(dir, &sandbox));
     Ok(out)
 }
 
@@ -195,7 +204,7 @@ pub fn status(dir: &Path) -> String {
         None => "no sandbox: `kubedojo sandbox up` creates one\n".into(),
         Some(s) => {
             let alive = s.emulator.as_ref().map(|e| is_our_emulator(e.pid));
-            let mut out = format!("sandbox {} ({}) created at {}\nkubeconfig {}\n", s.cluster, s.runtime, s.created_at, s.kubeconfig.display());
+            let mut out = format!("sandbox {} ({}) created {}\nkubeconfig {}\n", s.cluster, s.runtime, created(s.created_at), s.kubeconfig.display());
             match s.front.as_ref().map(|f| (f, is_our_front(f.pid))) {
                 Some((f, true)) => {
                     let _ = writeln!(out, "AWS front {} (pid {}): AWS_ENDPOINT_URL", f.url, f.pid);
@@ -216,6 +225,14 @@ pub fn status(dir: &Path) -> String {
             }
             out
         }
+    }
+}
+
+/// When the sandbox was made, as a person reads it (UTC, to the minute).
+fn created(unix: u64) -> String {
+    match jiff::Timestamp::from_second(i64::try_from(unix).unwrap_or(i64::MAX)) {
+        Ok(t) => t.strftime("%Y-%m-%d %H:%M UTC").to_string(),
+        Err(_) => "at an unknown time".into(),
     }
 }
 
@@ -263,5 +280,9 @@ pub fn down(dir: &Path) -> Result<String, String> {
     }
     let _ = std::fs::remove_file(state_file(dir));
     let _ = std::fs::remove_file(&s.kubeconfig);
+    // the shell's files (kubedojo's own names in its state folder)
+    let _ = std::fs::remove_dir_all(dir.join("aws"));
+    let _ = std::fs::remove_dir_all(shell::bin_dir(dir));
+    let _ = std::fs::remove_file(dir.join("bashrc"));
     Ok(out)
 }

@@ -53,8 +53,9 @@ async fn lab_config_sets_variables_and_the_target_and_flags_win() {
 fn sandbox_up_status_down_touches_only_what_it_created() {
     let bin = std::env::var("KUBEDOJO_TEST_BIN").expect("KUBEDOJO_TEST_BIN");
     let moto = std::env::var("KUBEDOJO_TEST_MOTO_BIN").expect("KUBEDOJO_TEST_MOTO_BIN");
+    let awscli = std::env::var("KUBEDOJO_TEST_AWSCLI_BIN").expect("KUBEDOJO_TEST_AWSCLI_BIN (tests/testenv.sh installs the AWS CLI)");
     let state = tempfile::tempdir().expect("tempdir");
-    let path = format!("{bin}:{moto}:{}", std::env::var("PATH").unwrap_or_default());
+    let path = format!("{bin}:{moto}:{awscli}:{}", std::env::var("PATH").unwrap_or_default());
     let sandbox = |args: &[&str]| {
         let mut cmd = kubedojo(state.path());
         cmd.arg("sandbox").args(args).env("PATH", &path).env("KWOK_RUNTIME", "binary");
@@ -67,6 +68,8 @@ fn sandbox_up_status_down_touches_only_what_it_created() {
         ] {
             cmd.env(var, format!("{bin}/{file}"));
         }
+        // what a learner's shell may hold: none of it may reach the sandbox's commands
+        cmd.env("AWS_PROFILE", "production").env("AWS_SESSION_TOKEN", "real").env("AWS_ENDPOINT_URL_EKS", "https://eks.eu-west-1.amazonaws.com");
         cmd.output().expect("run")
     };
     let name = unique("sandbox");
@@ -82,6 +85,19 @@ fn sandbox_up_status_down_touches_only_what_it_created() {
     let front = text.lines().find_map(|l| l.strip_prefix("started the AWS front at ")).and_then(|l| l.split(',').next()).expect("front url");
     assert_eq!(endpoint, front);
     addon_through(endpoint);
+    in_the_shell(&sandbox, endpoint, &state.path().join("sandbox-kubeconfig"));
+    // the learner's shell: what it reads on stdin runs in the sandbox, and its code is ours
+    let out = kubedojo(state.path())
+        .args(["sandbox", "shell"])
+        .env("SHELL", "/bin/sh")
+        .env("AWS_REGION", "us-east-1")
+        .write_stdin("echo \"$KUBEDOJO_SANDBOX|$AWS_REGION|$AWS_DEFAULT_REGION\"; exit 3\n")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), format!("{}|eu-west-1|eu-west-1", state.path().display()));
+    let banner = String::from_utf8_lossy(&out.stderr);
+    assert!(banner.contains("simulated AWS account 111122223333 in eu-west-1") && banner.contains("left the sandbox's shell"), "{banner}");
     // the sandbox answers checks
     let kubeconfig = state.path().join("sandbox-kubeconfig");
     let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/pack");
@@ -103,6 +119,48 @@ fn sandbox_up_status_down_touches_only_what_it_created() {
     assert!(std::net::TcpStream::connect(endpoint.trim_start_matches("http://")).is_err(), "the front still listens on {endpoint}");
     assert!(String::from_utf8_lossy(&sandbox(&["status"]).stdout).contains("no sandbox"));
     assert!(String::from_utf8_lossy(&sandbox(&["down", "--yes"]).stdout).contains("nothing was touched"));
+}
+
+/// The lab's own commands in the sandbox's environment (`sandbox exec`): the real AWS CLI and
+/// kubectl, with the caller's AWS settings set aside.
+fn in_the_shell(sandbox: &dyn Fn(&[&str]) -> std::process::Output, endpoint: &str, kubeconfig: &std::path::Path) {
+    let exec = |cmd: &[&str]| {
+        let out = sandbox(&[&["exec", "--"], cmd].concat());
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).trim().to_string(), String::from_utf8_lossy(&out.stderr).to_string())
+    };
+    let (code, env, err) =
+        exec(&["sh", "-c", "echo \"$AWS_ENDPOINT_URL|$KUBECONFIG|${AWS_PROFILE-none}|${AWS_SESSION_TOKEN-none}|${AWS_ENDPOINT_URL_EKS-none}\""]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(env, format!("{endpoint}|{}|none|none|none", kubeconfig.display()));
+    let (code, nodes, err) = exec(&["kubectl", "get", "nodes", "-o", "name"]);
+    assert_eq!((code, nodes.lines().count()), (Some(0), 2), "{nodes}\n{err}");
+    let (code, account, err) = exec(&["aws", "sts", "get-caller-identity", "--query", "Account", "--output", "text"]);
+    assert_eq!((code, account.as_str()), (Some(0), "111122223333"), "the sandbox's account: {err}");
+    let cluster = unique("shell-eks");
+    let (code, _, err) = exec(&[
+        "aws",
+        "eks",
+        "create-cluster",
+        "--name",
+        &cluster,
+        "--role-arn",
+        "arn:aws:iam::111122223333:role/eks",
+        "--resources-vpc-config",
+        "subnetIds=subnet-a",
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    // an API the emulator lacks, answered by the front, with the CLI's own encoding
+    let (code, status, err) =
+        exec(&["aws", "eks", "create-addon", "--cluster-name", &cluster, "--addon-name", "coredns", "--query", "addon.status", "--output", "text"]);
+    assert_eq!((code, status.as_str()), (Some(0), "CREATING"), "{err}");
+    let (code, _, err) = exec(&["aws", "eks", "describe-addon", "--cluster-name", &cluster, "--addon-name", "kube-proxy"]);
+    // AWS CLI v1 exits 255 on a service error (v2: 254)
+    assert_eq!(code, Some(255), "{err}");
+    assert!(err.contains("ResourceNotFoundException"), "{err}");
+    assert_eq!(exec(&["sh", "-c", "exit 7"]).0, Some(7), "exec exits with the command's code");
+    let (code, _, err) = exec(&["no-such-tool-here"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("no-such-tool-here: not found on the sandbox's PATH"), "{err}");
 }
 
 /// An EKS cluster and an add-on, through the sandbox's endpoint with the real SDK (as the checks
