@@ -53,7 +53,8 @@ fn run(cli: Cli) -> Result<i32, String> {
                 SandboxAction::Front { emulator, port } => {
                     let (pack, _) = session::load_pack(commands::pack_files(cli.pack.as_deref())?)?;
                     let addons = kubedojo::sandbox::front::addon_versions(&pack.versions);
-                    runtime()?.block_on(kubedojo::sandbox::front::serve(emulator, port, addons))?;
+                    let releases = kubedojo::sandbox::front::kubernetes_releases(&pack.versions);
+                    runtime()?.block_on(kubedojo::sandbox::front::serve(emulator, port, addons, releases))?;
                     return Ok(0);
                 }
                 SandboxAction::Down { yes } => match kubedojo::sandbox::down_question(&dir) {

@@ -1,13 +1,13 @@
 //! The sandbox's AWS front in front of the test emulator, through the real aws-sdk clients: the
-//! EKS APIs it answers (add-ons and Pod Identity associations: their lifecycle, errors and the
-//! fields the SDK parses), what it
-//! passes to the emulator unchanged, and a check reading an add-on through it.
+//! EKS APIs it answers (add-ons, Pod Identity associations, cluster versions: their lifecycle,
+//! errors and the fields the SDK parses), what it passes to the emulator unchanged, and checks
+//! reading through it.
 
 use std::time::Duration;
 
 use crate::live::*;
 use aws_sdk_eks::error::ProvideErrorMetadata;
-use aws_sdk_eks::types::{AddonStatus, UpdateStatus};
+use aws_sdk_eks::types::{AddonStatus, UpdateStatus, VersionStatus};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::ServiceAccount;
 use kubedojo::checks::CheckStatus::*;
@@ -18,8 +18,9 @@ use serde_json::json;
 const SETTLE: Duration = Duration::from_millis(400);
 
 async fn front() -> Front {
-    let addons = kubedojo::sandbox::front::addon_versions(&builtin_pack().versions);
-    Front::start(FrontOptions { emulator: aws_endpoint(), settle: SETTLE, addons }).await.expect("start the front")
+    let versions = builtin_pack().versions;
+    let (addons, releases) = (kubedojo::sandbox::front::addon_versions(&versions), kubedojo::sandbox::front::kubernetes_releases(&versions));
+    Front::start(FrontOptions { emulator: aws_endpoint(), settle: SETTLE, addons, releases }).await.expect("start the front")
 }
 
 /// The test cluster, with AWS through the front.
@@ -289,4 +290,37 @@ async fn a_check_finds_a_pod_identity_association_through_the_front() {
     };
     assert!(r.message.contains(&format!("Pod Identity association {id} (role {role})")), "{r:#?}");
     delete_namespace(&c, &ns).await;
+}
+
+#[tokio::test]
+async fn cluster_versions_come_from_the_course_table() {
+    let front = front().await;
+    let b = through(&front).await;
+    let eks = &aws(&b).eks;
+    let table = builtin_pack().versions.kubernetes.expect("the table's Kubernetes releases");
+    let today = jiff::Zoned::now().with_time_zone(jiff::tz::TimeZone::UTC).date();
+    let secs = |d: jiff::civil::Date| d.to_zoned(jiff::tz::TimeZone::UTC).expect("zoned").timestamp().as_second();
+    let all = eks.describe_cluster_versions().include_all(true).send().await.expect("versions").cluster_versions.unwrap_or_default();
+    let released: Vec<_> = table.releases.iter().filter(|r| r.released <= today).collect();
+    assert_eq!(all.len(), released.len());
+    for r in released {
+        let v = all.iter().find(|v| v.cluster_version.as_deref() == Some(r.version.as_str())).unwrap_or_else(|| panic!("{} listed", r.version));
+        assert_eq!(v.end_of_standard_support_date.map(|d| d.secs()), Some(secs(r.end_of_standard)), "{v:?}");
+        assert_eq!(v.end_of_extended_support_date.map(|d| d.secs()), Some(secs(r.end_of_extended)), "{v:?}");
+        assert_eq!(v.release_date.map(|d| d.secs()), Some(secs(r.released)), "{v:?}");
+        let status = match r.support_on(today) {
+            kubedojo::content::versions::Support::Standard => VersionStatus::StandardSupport,
+            kubedojo::content::versions::Support::Extended => VersionStatus::ExtendedSupport,
+            kubedojo::content::versions::Support::Unsupported => VersionStatus::Unsupported,
+        };
+        assert_eq!(v.version_status, Some(status), "{v:?}");
+        assert_eq!(v.cluster_type.as_deref(), Some("eks"));
+    }
+    assert_eq!(all.iter().filter(|v| v.default_version).count(), 1, "{all:?}");
+    let one =
+        eks.describe_cluster_versions().cluster_versions(&table.lab).include_all(true).send().await.expect("one version").cluster_versions.unwrap_or_default();
+    assert_eq!(one.iter().filter_map(|v| v.cluster_version.as_deref()).collect::<Vec<_>>(), [table.lab.as_str()]);
+    // without includeAll, only what is still supported
+    let supported = eks.describe_cluster_versions().send().await.expect("versions").cluster_versions.unwrap_or_default();
+    assert!(supported.iter().all(|v| v.version_status != Some(VersionStatus::Unsupported)), "{supported:?}");
 }

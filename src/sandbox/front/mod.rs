@@ -1,12 +1,14 @@
 //! The sandbox's AWS front: one endpoint on 127.0.0.1 for everything that talks AWS in the
 //! sandbox (the learner's `aws` CLI, the SDKs, kubedojo's checks, through `AWS_ENDPOINT_URL`).
 //! It answers the EKS APIs that the emulator (moto) lacks and the labs use ([`eks`]: add-ons and
-//! their updates; [`pod_identity`]: Pod Identity associations), following the EKS API reference, and passes every other request to the
-//! emulator unchanged. Which service a request is for is read from its SigV4 credential scope,
-//! as AWS reads it.
+//! their updates; [`pod_identity`]: Pod Identity associations; [`versions`]:
+//! DescribeClusterVersions from the course's version table), following the EKS API reference,
+//! and passes every other request to the emulator unchanged. Which service a request is for is
+//! read from its SigV4 credential scope, as AWS reads it.
 
 pub mod eks;
 pub mod pod_identity;
+pub mod versions;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -29,11 +31,18 @@ pub struct FrontOptions {
     pub settle: Duration,
     /// The EKS add-ons it knows (name, the version it installs when none is asked for).
     pub addons: Vec<(String, String)>,
+    /// The Kubernetes versions EKS offers, with their support dates (DescribeClusterVersions).
+    pub releases: Vec<crate::content::versions::Release>,
 }
 
 /// The add-ons of the course's version table (`components.eks-addon-NAME`).
 pub fn addon_versions(versions: &crate::content::versions::Versions) -> Vec<(String, String)> {
     versions.components.iter().filter_map(|c| Some((c.id.strip_prefix("eks-addon-")?.to_string(), c.version.clone()))).collect()
+}
+
+/// The Kubernetes releases of the course's version table (`[[kubernetes.releases]]`).
+pub fn kubernetes_releases(versions: &crate::content::versions::Versions) -> Vec<crate::content::versions::Release> {
+    versions.kubernetes.as_ref().map(|k| k.releases.clone()).unwrap_or_default()
 }
 
 /// The front, serving until dropped.
@@ -47,6 +56,7 @@ struct Shared {
     http: reqwest::Client,
     eks: eks::Eks,
     pod_identity: pod_identity::PodIdentity,
+    versions: versions::ClusterVersions,
 }
 
 impl Front {
@@ -63,7 +73,13 @@ impl Front {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::Client::builder().no_proxy().build().map_err(std::io::Error::other)?;
         let eks = eks::Eks::new(options.settle, options.addons);
-        let shared = Arc::new(Shared { emulator: options.emulator.trim_end_matches('/').to_string(), http, eks, pod_identity: Default::default() });
+        let shared = Arc::new(Shared {
+            emulator: options.emulator.trim_end_matches('/').to_string(),
+            http,
+            eks,
+            pod_identity: Default::default(),
+            versions: versions::ClusterVersions::new(options.releases),
+        });
         let app = Router::new().fallback(handle).with_state(shared);
         let task = tokio::spawn(async move {
             if let Err(e) = axum::serve(listener, app).await {
@@ -86,8 +102,8 @@ impl Drop for Front {
 }
 
 /// `kubedojo sandbox front`: serve until SIGTERM or Ctrl-C, saying where on stdout.
-pub async fn serve(emulator: String, port: u16, addons: Vec<(String, String)>) -> Result<(), String> {
-    let front = Front::start_on(FrontOptions { emulator, settle: SANDBOX_SETTLE, addons }, port)
+pub async fn serve(emulator: String, port: u16, addons: Vec<(String, String)>, releases: Vec<crate::content::versions::Release>) -> Result<(), String> {
+    let front = Front::start_on(FrontOptions { emulator, settle: SANDBOX_SETTLE, addons, releases }, port)
         .await
         .map_err(|e| format!("the AWS front cannot listen on 127.0.0.1:{port}: {e}"))?;
     println!("the sandbox's AWS front listens on {}", front.url());
@@ -143,6 +159,9 @@ async fn handle(State(front): State<Arc<Shared>>, request: Request) -> Response 
     let scope = Scope::of(&parts.headers, parts.uri.query());
     if let Some(scope) = scope.as_ref().filter(|s| s.service == "eks") {
         let call = Call { scope, method: &parts.method, path: parts.uri.path(), query: parts.uri.query(), headers: &parts.headers, body: &body };
+        if let Some(answer) = front.versions.handle(&call) {
+            return answer;
+        }
         if let Some(answer) = front.eks.handle(&front, &call).await {
             return answer;
         }
