@@ -1,13 +1,16 @@
 //! The sandbox's AWS front in front of the test emulator, through the real aws-sdk clients: the
-//! EKS APIs it answers (add-ons, Pod Identity associations, cluster versions: their lifecycle,
-//! errors and the fields the SDK parses), what it passes to the emulator unchanged, and checks
-//! reading through it.
+//! EKS APIs it answers (add-ons, Pod Identity associations, the cluster configuration and its
+//! updates, cluster versions: their lifecycle, errors and the fields the SDK parses), what it passes to the emulator unchanged, and checks reading
+//! through it.
 
 use std::time::Duration;
 
 use crate::live::*;
 use aws_sdk_eks::error::ProvideErrorMetadata;
-use aws_sdk_eks::types::{AddonStatus, UpdateStatus, VersionStatus};
+use aws_sdk_eks::types::{
+    AddonStatus, AuthenticationMode, CreateAccessConfigRequest, EncryptionConfig, LogSetup, LogType, Logging, Provider, Update, UpdateAccessConfigRequest,
+    UpdateStatus, UpdateType, VersionStatus, VpcConfigRequest,
+};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::ServiceAccount;
 use kubedojo::checks::CheckStatus::*;
@@ -292,6 +295,216 @@ async fn a_check_finds_a_pod_identity_association_through_the_front() {
     delete_namespace(&c, &ns).await;
 }
 
+/// A cluster created through the front with `mode` as its authentication mode (None: none given).
+async fn cluster_with(eks: &aws_sdk_eks::Client, mode: Option<AuthenticationMode>, version: Option<&str>) -> String {
+    let name = unique("front-cfg");
+    let mut req = eks
+        .create_cluster()
+        .name(&name)
+        .role_arn("arn:aws:iam::123456789012:role/eks")
+        .set_version(version.map(str::to_string))
+        .resources_vpc_config(VpcConfigRequest::builder().subnet_ids("subnet-a").build());
+    let expected = mode.clone().unwrap_or(AuthenticationMode::ConfigMap);
+    if let Some(m) = mode {
+        req = req.access_config(CreateAccessConfigRequest::builder().authentication_mode(m).build());
+    }
+    let created = req.send().await.expect("create cluster").cluster.expect("cluster");
+    // moto drops accessConfig: the front answers with the one asked for, or EKS's default
+    assert_eq!(created.access_config.and_then(|a| a.authentication_mode), Some(expected));
+    name
+}
+
+async fn described(eks: &aws_sdk_eks::Client, cluster: &str) -> aws_sdk_eks::types::Cluster {
+    eks.describe_cluster().name(cluster).send().await.expect("describe cluster").cluster.expect("cluster")
+}
+
+async fn update_status(eks: &aws_sdk_eks::Client, cluster: &str, id: &str) -> Option<UpdateStatus> {
+    eks.describe_update().name(cluster).update_id(id).send().await.expect("describe update").update.and_then(|u| u.status)
+}
+
+fn params(update: &Update) -> Vec<(String, String)> {
+    update.params().iter().map(|p| (p.r#type.as_ref().map(|t| t.as_str().to_string()).unwrap_or_default(), p.value.clone().unwrap_or_default())).collect()
+}
+
+#[tokio::test]
+async fn cluster_config_updates_are_in_progress_then_settle() {
+    let front = front().await;
+    let b = through(&front).await;
+    let eks = &aws(&b).eks;
+    let cluster = cluster_with(eks, Some(AuthenticationMode::ApiAndConfigMap), None).await;
+    let c = described(eks, &cluster).await;
+    // the access configuration moto drops is kept; EKS's defaults where the request gave none
+    let access = c.access_config.expect("accessConfig");
+    assert_eq!((access.authentication_mode, access.bootstrap_cluster_creator_admin_permissions), (Some(AuthenticationMode::ApiAndConfigMap), Some(true)));
+    let vpc = c.resources_vpc_config.expect("vpc");
+    assert_eq!((vpc.endpoint_public_access, vpc.endpoint_private_access, vpc.public_access_cidrs()), (true, false, &["0.0.0.0/0".to_string()][..]));
+    assert_eq!(vpc.subnet_ids(), ["subnet-a"]);
+    assert!(c.encryption_config.is_none(), "{:?}", c.encryption_config);
+    assert_eq!(c.status, Some(aws_sdk_eks::types::ClusterStatus::Active));
+
+    let update = eks
+        .update_cluster_config()
+        .name(&cluster)
+        .resources_vpc_config(VpcConfigRequest::builder().endpoint_private_access(true).public_access_cidrs("203.0.113.0/24").build())
+        .send()
+        .await
+        .expect("endpoint update")
+        .update
+        .expect("update");
+    assert_eq!((update.r#type.clone(), update.status.clone()), (Some(UpdateType::EndpointAccessUpdate), Some(UpdateStatus::InProgress)));
+    assert_eq!(
+        params(&update),
+        [
+            ("EndpointPublicAccess".into(), "true".into()),
+            ("EndpointPrivateAccess".into(), "true".into()),
+            ("PublicAccessCidrs".into(), r#"["203.0.113.0/24"]"#.into())
+        ]
+    );
+    let id = update.id.clone().expect("id");
+    // not applied yet, and nothing else may change meanwhile
+    assert!(!described(eks, &cluster).await.resources_vpc_config.expect("vpc").endpoint_private_access);
+    let busy = eks
+        .update_cluster_config()
+        .name(&cluster)
+        .logging(Logging::builder().cluster_logging(LogSetup::builder().types(LogType::Api).enabled(true).build()).build())
+        .send()
+        .await
+        .expect_err("an update in progress");
+    assert_eq!(
+        (busy.code(), busy.message()),
+        (Some("ResourceInUseException"), Some(format!("Cannot LoggingUpdate because cluster {cluster} currently has update {id} in progress").as_str()))
+    );
+    tokio::time::sleep(SETTLE).await;
+    assert_eq!(update_status(eks, &cluster, &id).await, Some(UpdateStatus::Successful));
+    let vpc = described(eks, &cluster).await.resources_vpc_config.expect("vpc");
+    assert_eq!((vpc.endpoint_public_access, vpc.endpoint_private_access, vpc.public_access_cidrs()), (true, true, &["203.0.113.0/24".to_string()][..]));
+    assert_eq!(vpc.subnet_ids(), ["subnet-a"], "the subnets stay (moto alone would drop them)");
+    let same = eks.update_cluster_config().name(&cluster).resources_vpc_config(VpcConfigRequest::builder().endpoint_private_access(true).build()).send().await;
+    let same = same.expect_err("no change");
+    assert_eq!(
+        (same.code(), same.message()),
+        (
+            Some("InvalidParameterException"),
+            Some(
+                "Cluster is already at the desired configuration with endpointPrivateAccess: true , endpointPublicAccess: true, and Public Endpoint Restrictions: [203.0.113.0/24]"
+            )
+        )
+    );
+    let none = eks
+        .update_cluster_config()
+        .name(&cluster)
+        .resources_vpc_config(VpcConfigRequest::builder().endpoint_private_access(false).endpoint_public_access(false).build())
+        .send()
+        .await
+        .expect_err("no endpoint at all");
+    assert_eq!(none.message(), Some("Both private and public endpoint access cannot be false"));
+
+    // logging: enabled types first, then the disabled ones
+    let logging = Logging::builder().cluster_logging(LogSetup::builder().types(LogType::Api).types(LogType::Audit).enabled(true).build()).build();
+    let update = eks.update_cluster_config().name(&cluster).logging(logging.clone()).send().await.expect("logging update").update.expect("update");
+    assert_eq!(update.r#type, Some(UpdateType::LoggingUpdate));
+    assert_eq!(params(&update), [("ClusterLogging".into(), r#"{"clusterLogging":[{"types":["api","audit"],"enabled":true}]}"#.into())]);
+    tokio::time::sleep(SETTLE).await;
+    let setups = described(eks, &cluster).await.logging.expect("logging").cluster_logging.unwrap_or_default();
+    assert_eq!(setups[0].types(), [LogType::Api, LogType::Audit]);
+    assert_eq!((setups[0].enabled, setups[1].enabled, setups[1].types().len()), (Some(true), Some(false), 3));
+    let same = eks.update_cluster_config().name(&cluster).logging(logging).send().await.expect_err("no change");
+    assert_eq!(same.message(), Some("No changes needed for the logging config provided"));
+
+    // one type of update at a time; the authentication mode one step forward, never back
+    let two = eks
+        .update_cluster_config()
+        .name(&cluster)
+        .resources_vpc_config(VpcConfigRequest::builder().endpoint_public_access(false).build())
+        .access_config(UpdateAccessConfigRequest::builder().authentication_mode(AuthenticationMode::Api).build())
+        .send()
+        .await
+        .expect_err("two types");
+    assert_eq!((two.code(), two.message()), (Some("InvalidParameterException"), Some("Only one type of update can be allowed.")));
+    let update = eks
+        .update_cluster_config()
+        .name(&cluster)
+        .access_config(UpdateAccessConfigRequest::builder().authentication_mode(AuthenticationMode::Api).build())
+        .send()
+        .await
+        .expect("mode update")
+        .update
+        .expect("update");
+    assert_eq!((update.r#type.clone(), params(&update)), (Some(UpdateType::AccessConfigUpdate), vec![("AuthenticationMode".into(), r#""API""#.into())]));
+    tokio::time::sleep(SETTLE).await;
+    assert_eq!(described(eks, &cluster).await.access_config.and_then(|a| a.authentication_mode), Some(AuthenticationMode::Api));
+    let back = eks
+        .update_cluster_config()
+        .name(&cluster)
+        .access_config(UpdateAccessConfigRequest::builder().authentication_mode(AuthenticationMode::ConfigMap).build())
+        .send()
+        .await
+        .expect_err("never back");
+    assert_eq!(back.message(), Some("Unsupported authentication mode update from API to CONFIG_MAP"));
+
+    // the cluster's updates, newest last; add-on updates stay the add-ons'
+    let ids = eks.list_updates().name(&cluster).send().await.expect("list updates").update_ids.unwrap_or_default();
+    assert_eq!(ids.len(), 3);
+    assert_eq!(ids[0], id);
+    assert!(eks.list_updates().name(&cluster).addon_name("vpc-cni").send().await.expect("add-on updates").update_ids.unwrap_or_default().is_empty());
+    let e = eks.describe_update().name(&cluster).update_id("0000").send().await.expect_err("no such update");
+    assert_eq!((e.code(), e.message()), (Some("ResourceNotFoundException"), Some("No update found for ID: 0000")));
+}
+
+#[tokio::test]
+async fn a_config_map_cluster_moves_to_the_api_one_step_at_a_time() {
+    let front = front().await;
+    let b = through(&front).await;
+    let eks = &aws(&b).eks;
+    // EKS refuses a CONFIG_MAP cluster whose creator gets no admin
+    let e = eks
+        .create_cluster()
+        .name(unique("front-cfg"))
+        .role_arn("arn:aws:iam::123456789012:role/eks")
+        .resources_vpc_config(VpcConfigRequest::builder().subnet_ids("subnet-a").build())
+        .access_config(
+            CreateAccessConfigRequest::builder().authentication_mode(AuthenticationMode::ConfigMap).bootstrap_cluster_creator_admin_permissions(false).build(),
+        )
+        .send()
+        .await
+        .expect_err("CONFIG_MAP without the creator's admin");
+    assert_eq!(e.message(), Some("bootstrapClusterCreatorAdminPermissions must be true if cluster authentication mode is set to CONFIG_MAP"));
+
+    let cluster = cluster_with(eks, None, None).await;
+    let access = described(eks, &cluster).await.access_config.expect("accessConfig");
+    assert_eq!((access.authentication_mode, access.bootstrap_cluster_creator_admin_permissions), (Some(AuthenticationMode::ConfigMap), Some(true)));
+    let mode = |m| UpdateAccessConfigRequest::builder().authentication_mode(m).build();
+    let e = eks.update_cluster_config().name(&cluster).access_config(mode(AuthenticationMode::Api)).send().await.expect_err("two steps at once");
+    assert_eq!(e.message(), Some("Unsupported authentication mode update from CONFIG_MAP to API"));
+    eks.update_cluster_config().name(&cluster).access_config(mode(AuthenticationMode::ApiAndConfigMap)).send().await.expect("one step");
+    tokio::time::sleep(SETTLE).await;
+    let e = eks.update_cluster_config().name(&cluster).access_config(mode(AuthenticationMode::ApiAndConfigMap)).send().await.expect_err("already there");
+    assert_eq!(e.message(), Some("Unsupported authentication mode update from API_AND_CONFIG_MAP to API_AND_CONFIG_MAP"));
+}
+
+#[tokio::test]
+async fn secrets_encryption_is_associated_once() {
+    let front = front().await;
+    let b = through(&front).await;
+    let eks = &aws(&b).eks;
+    let cluster = moto_cluster(aws(&b), "front").await;
+    let key = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    let config = |resource: &str| EncryptionConfig::builder().resources(resource).provider(Provider::builder().key_arn(key).build()).build();
+    let e = eks.associate_encryption_config().cluster_name(&cluster).encryption_config(config("configmaps")).send().await.expect_err("secrets only");
+    assert_eq!(e.code(), Some("InvalidParameterException"));
+    let update =
+        eks.associate_encryption_config().cluster_name(&cluster).encryption_config(config("secrets")).send().await.expect("associate").update.expect("update");
+    assert_eq!((update.r#type.clone(), update.status.clone()), (Some(UpdateType::AssociateEncryptionConfig), Some(UpdateStatus::InProgress)));
+    assert_eq!(params(&update), [("EncryptionConfig".into(), format!(r#"[{{"resources":["secrets"],"provider":{{"keyArn":"{key}"}}}}]"#))]);
+    assert!(described(eks, &cluster).await.encryption_config.is_none());
+    tokio::time::sleep(SETTLE).await;
+    assert_eq!(update_status(eks, &cluster, update.id().unwrap_or_default()).await, Some(UpdateStatus::Successful));
+    let configs = described(eks, &cluster).await.encryption_config.unwrap_or_default();
+    assert_eq!(configs.first().and_then(|c| c.provider.as_ref()).and_then(|p| p.key_arn.as_deref()), Some(key));
+    let e = eks.associate_encryption_config().cluster_name(&cluster).encryption_config(config("secrets")).send().await.expect_err("once");
+    assert_eq!((e.code(), e.message()), (Some("InvalidParameterException"), Some("Encryption is already enabled on the cluster")));
+}
+
 #[tokio::test]
 async fn cluster_versions_come_from_the_course_table() {
     let front = front().await;
@@ -323,4 +536,35 @@ async fn cluster_versions_come_from_the_course_table() {
     // without includeAll, only what is still supported
     let supported = eks.describe_cluster_versions().send().await.expect("versions").cluster_versions.unwrap_or_default();
     assert!(supported.iter().all(|v| v.version_status != Some(VersionStatus::Unsupported)), "{supported:?}");
+}
+
+#[tokio::test]
+async fn checks_read_the_cluster_configuration_through_the_front() {
+    let front = front().await;
+    let b = through(&front).await;
+    let eks = &aws(&b).eks;
+    let lab = builtin_pack().versions.kubernetes.expect("table").lab;
+    let cluster = cluster_with(eks, Some(AuthenticationMode::ApiAndConfigMap), Some(&lab)).await;
+    let v = table_vars(&[("cluster", &cluster), ("region", "eu-west-1")]);
+
+    // EKS's endpoint defaults (public, not private) until the learner changes them
+    let endpoint = spec("cluster.private-endpoint", &[]);
+    assert_status(&run(&b, &endpoint, &v).await, Fail, "endpointPrivateAccess=false");
+    let vpc = VpcConfigRequest::builder().endpoint_private_access(true).endpoint_public_access(false).build();
+    eks.update_cluster_config().name(&cluster).resources_vpc_config(vpc).send().await.expect("endpoint update");
+    tokio::time::sleep(SETTLE).await;
+    assert_status(&run(&b, &endpoint, &v).await, Pass, "private endpoint only");
+
+    let kms = spec("secrets.kms", &[]);
+    assert_status(&run(&b, &kms, &v).await, Fail, "Secrets not envelope-encrypted");
+    let key = "arn:aws:kms:eu-west-1:123456789012:key/front";
+    let config = EncryptionConfig::builder().resources("secrets").provider(Provider::builder().key_arn(key).build()).build();
+    eks.associate_encryption_config().cluster_name(&cluster).encryption_config(config).send().await.expect("associate");
+    tokio::time::sleep(SETTLE).await;
+    assert_status(&run(&b, &kms, &v).await, Pass, &format!("Secrets are envelope-encrypted with {key}"));
+
+    // the support status now comes from eks:DescribeClusterVersions, with the table's dates
+    let r = run(&b, &spec("cluster.active", &[]), &v).await;
+    assert!(matches!(r.status, Pass | Warn), "{r:?}");
+    assert!(r.message.contains(&format!("Kubernetes {lab}")) && r.message.contains("(source: eks:DescribeClusterVersions)"), "{r:?}");
 }

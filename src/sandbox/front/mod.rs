@@ -1,13 +1,17 @@
 //! The sandbox's AWS front: one endpoint on 127.0.0.1 for everything that talks AWS in the
 //! sandbox (the learner's `aws` CLI, the SDKs, kubedojo's checks, through `AWS_ENDPOINT_URL`).
 //! It answers the EKS APIs that the emulator (moto) lacks and the labs use ([`eks`]: add-ons and
-//! their updates; [`pod_identity`]: Pod Identity associations; [`versions`]:
-//! DescribeClusterVersions from the course's version table), following the EKS API reference,
-//! and passes every other request to the emulator unchanged. Which service a request is for is
-//! read from its SigV4 credential scope, as AWS reads it.
+//! their updates; [`pod_identity`]: Pod Identity associations; [`cluster`]: the cluster
+//! configuration moto keeps only in part; [`updates`]: UpdateClusterConfig and
+//! AssociateEncryptionConfig; [`versions`]: DescribeClusterVersions from the course's version
+//! table), following the EKS API reference, and passes every other request to the emulator
+//! unchanged. Which service a request is for is read from its SigV4 credential scope, as AWS
+//! reads it.
 
+pub mod cluster;
 pub mod eks;
 pub mod pod_identity;
+pub mod updates;
 pub mod versions;
 
 use std::net::SocketAddr;
@@ -56,6 +60,7 @@ struct Shared {
     http: reqwest::Client,
     eks: eks::Eks,
     pod_identity: pod_identity::PodIdentity,
+    clusters: cluster::Clusters,
     versions: versions::ClusterVersions,
 }
 
@@ -78,6 +83,7 @@ impl Front {
             http,
             eks,
             pod_identity: Default::default(),
+            clusters: cluster::Clusters::new(options.settle),
             versions: versions::ClusterVersions::new(options.releases),
         });
         let app = Router::new().fallback(handle).with_state(shared);
@@ -115,7 +121,7 @@ pub async fn serve(emulator: String, port: u16, addons: Vec<(String, String)>, r
     Ok(())
 }
 
-/// How long an add-on change stays in progress in the sandbox (EKS: about a minute; long
+/// How long an add-on change or a cluster update stays in progress in the sandbox (EKS: about a minute; long
 /// enough here that a learner sees CREATING, short enough that `aws eks wait` returns at its
 /// first poll).
 pub const SANDBOX_SETTLE: Duration = Duration::from_secs(5);
@@ -160,6 +166,9 @@ async fn handle(State(front): State<Arc<Shared>>, request: Request) -> Response 
     if let Some(scope) = scope.as_ref().filter(|s| s.service == "eks") {
         let call = Call { scope, method: &parts.method, path: parts.uri.path(), query: parts.uri.query(), headers: &parts.headers, body: &body };
         if let Some(answer) = front.versions.handle(&call) {
+            return answer;
+        }
+        if let Some(answer) = front.clusters.handle(&front, &call).await {
             return answer;
         }
         if let Some(answer) = front.eks.handle(&front, &call).await {

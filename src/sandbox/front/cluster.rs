@@ -1,0 +1,387 @@
+//! The EKS cluster configuration, where the emulator keeps it only in part: the front remembers
+//! each cluster's access configuration (moto 5.2.5 drops CreateCluster's `accessConfig`),
+//! endpoint access, control plane logging and secrets encryption, merges them into
+//! DescribeCluster, and routes the cluster's updates ([`super::updates`]: moto answers
+//! UpdateClusterConfig with the cluster instead of an Update, replaces the whole
+//! `resourcesVpcConfig` with the request's, and has no AssociateEncryptionConfig, DescribeUpdate
+//! or ListUpdates). Paths and fields as the aws-sdk-eks 1.122 model encodes them
+//! (`src/operation/create_cluster.rs`, `describe_cluster.rs`, `describe_update.rs`,
+//! `list_updates.rs`; `src/protocol_serde/shape_cluster.rs`).
+//!
+//! What is simulated, and how it differs: an update changes the cluster only when it settles;
+//! the cluster's `status` stays the emulator's (ACTIVE), where EKS shows UPDATING meanwhile; the
+//! KMS key is not checked.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::eks::{ApiError, api_error, decode, error, ok, query_param};
+use super::updates::{Change, ClusterUpdate, ConfigRequest, EncryptionRequest};
+use super::{Call, Shared};
+
+/// The control plane log types, in the order EKS lists them.
+pub(super) const LOG_TYPES: [&str; 5] = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
+
+pub struct Clusters {
+    settle: f64,
+    /// cluster name -> what the front keeps of it
+    state: Mutex<BTreeMap<String, ClusterState>>,
+}
+
+/// How a cluster authenticates IAM principals (`accessConfig.authenticationMode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum Mode {
+    ConfigMap,
+    ApiAndConfigMap,
+    Api,
+}
+
+impl Mode {
+    pub(super) fn parse(s: &str) -> Option<Mode> {
+        match s {
+            "CONFIG_MAP" => Some(Mode::ConfigMap),
+            "API_AND_CONFIG_MAP" => Some(Mode::ApiAndConfigMap),
+            "API" => Some(Mode::Api),
+            _ => None,
+        }
+    }
+
+    pub(super) fn as_str(self) -> &'static str {
+        match self {
+            Mode::ConfigMap => "CONFIG_MAP",
+            Mode::ApiAndConfigMap => "API_AND_CONFIG_MAP",
+            Mode::Api => "API",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Endpoint {
+    pub(super) public: bool,
+    pub(super) private: bool,
+    pub(super) cidrs: Vec<String>,
+}
+
+/// What the front keeps of one cluster.
+pub(super) struct ClusterState {
+    /// The emulator's `createdAt`: a cluster deleted and created again under the same name is
+    /// another cluster.
+    created_at: Value,
+    pub name: String,
+    pub mode: Mode,
+    pub bootstrap: bool,
+    pub(super) endpoint: Endpoint,
+    /// log type -> enabled
+    pub(super) logging: BTreeMap<String, bool>,
+    pub(super) encryption: Option<Value>,
+    pub(super) updates: Vec<ClusterUpdate>,
+}
+
+/// The body of CreateCluster, the part the front reads.
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateRequest {
+    access_config: Option<AccessRequest>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct AccessRequest {
+    pub(super) authentication_mode: Option<String>,
+    pub(super) bootstrap_cluster_creator_admin_permissions: Option<bool>,
+}
+
+enum Op<'a> {
+    Create,
+    Describe(&'a str),
+    Delete(&'a str),
+    UpdateConfig(&'a str),
+    AssociateEncryption(&'a str),
+    DescribeUpdate(&'a str, &'a str),
+    ListUpdates(&'a str),
+}
+
+impl Clusters {
+    pub fn new(settle: Duration) -> Clusters {
+        Clusters { settle: settle.as_secs_f64(), state: Mutex::new(BTreeMap::new()) }
+    }
+
+    /// The answer to a cluster request the front takes part in; None: the emulator's alone.
+    pub(super) async fn handle(&self, front: &Shared, call: &Call<'_>) -> Option<Response> {
+        let Call { method, path, query, headers, body, .. } = *call;
+        let segments: Vec<String> = path.trim_matches('/').split('/').map(decode).collect();
+        let seg: Vec<&str> = segments.iter().map(String::as_str).collect();
+        // updates of an add-on, a node group or a capability are not the cluster's
+        let cluster_update = ["addonName", "nodegroupName", "capabilityName"].iter().all(|q| query_param(query, q).is_none());
+        let op = match (method, seg.as_slice()) {
+            (&Method::POST, ["clusters"]) => Op::Create,
+            (&Method::GET, ["clusters", c]) => Op::Describe(c),
+            (&Method::DELETE, ["clusters", c]) => Op::Delete(c),
+            (&Method::POST, ["clusters", c, "update-config"]) => Op::UpdateConfig(c),
+            (&Method::POST, ["clusters", c, "encryption-config", "associate"]) => Op::AssociateEncryption(c),
+            (&Method::GET, ["clusters", c, "updates", id]) if cluster_update => Op::DescribeUpdate(c, id),
+            (&Method::GET, ["clusters", c, "updates"]) if cluster_update => Op::ListUpdates(c),
+            _ => return None,
+        };
+        Some(match op {
+            Op::Create => self.create(front, call).await,
+            Op::Describe(c) => self.describe(front, c, headers).await,
+            Op::Delete(c) => {
+                let answer = super::forward(front, method, path, headers, axum::body::Bytes::copy_from_slice(body)).await;
+                if answer.status() == StatusCode::OK {
+                    self.lock().remove(c);
+                }
+                answer
+            }
+            Op::UpdateConfig(c) => {
+                let request: ConfigRequest = match parse(body, c) {
+                    Ok(r) => r,
+                    Err(e) => return Some(e.into_response()),
+                };
+                let settle = self.settle;
+                self.with(front, c, headers, |state, now| state.update_config(request, now, settle)).await.unwrap_or_else(|e| e)
+            }
+            Op::AssociateEncryption(c) => {
+                let request: EncryptionRequest = match parse(body, c) {
+                    Ok(r) => r,
+                    Err(e) => return Some(e.into_response()),
+                };
+                let settle = self.settle;
+                self.with(front, c, headers, |state, now| state.associate_encryption(request, now, settle)).await.unwrap_or_else(|e| e)
+            }
+            Op::DescribeUpdate(c, id) => self
+                .with(front, c, headers, |state, now| match state.updates.iter().find(|u| u.id == id) {
+                    Some(u) => ok(json!({ "update": u.json(now) })),
+                    None => error(StatusCode::NOT_FOUND, "ResourceNotFoundException", &format!("No update found for ID: {id}"), Some(c)),
+                })
+                .await
+                .unwrap_or_else(|e| e),
+            Op::ListUpdates(c) => self
+                .with(front, c, headers, |state, _| ok(json!({ "updateIds": state.updates.iter().map(|u| u.id.as_str()).collect::<Vec<_>>() })))
+                .await
+                .unwrap_or_else(|e| e),
+        })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, ClusterState>> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Run `f` on what the front keeps of cluster `name` (read from the emulator the first time,
+    /// its updates settled); Err: the answer when there is no such cluster or no emulator.
+    pub(super) async fn with<R>(&self, front: &Shared, name: &str, headers: &HeaderMap, f: impl FnOnce(&mut ClusterState, f64) -> R) -> Result<R, Response> {
+        let cluster = match emulator_cluster(front, name, headers).await {
+            Ok(Some(c)) => c,
+            Ok(None) => return Err(no_cluster(name)),
+            Err(e) => return Err(e.into_response()),
+        };
+        let now = crate::clock::unix_now_ms();
+        let mut all = self.lock();
+        let state = known(&mut all, name, &cluster);
+        state.settle(now);
+        Ok(f(state, now))
+    }
+
+    async fn describe(&self, front: &Shared, name: &str, headers: &HeaderMap) -> Response {
+        match emulator_cluster(front, name, headers).await {
+            Ok(Some(mut cluster)) => {
+                let now = crate::clock::unix_now_ms();
+                let mut all = self.lock();
+                let state = known(&mut all, name, &cluster);
+                state.settle(now);
+                state.merge(&mut cluster);
+                ok(json!({ "cluster": cluster }))
+            }
+            Ok(None) => no_cluster(name),
+            Err(e) => e.into_response(),
+        }
+    }
+
+    /// CreateCluster: the emulator creates it; the front remembers its access configuration.
+    async fn create(&self, front: &Shared, call: &Call<'_>) -> Response {
+        let request: CreateRequest = match parse(call.body, "") {
+            Ok(r) => r,
+            Err(e) => return e.into_response(),
+        };
+        let access = request.access_config.unwrap_or_default();
+        // EKS's default for a cluster created through the API: CONFIG_MAP, and
+        // bootstrapClusterCreatorAdminPermissions true (EKS API reference,
+        // CreateAccessConfigRequest: "If you create a cluster by using the EKS API, AWS SDKs,
+        // or AWS CloudFormation, the default is CONFIG_MAP"; "The default value is true")
+        let mode = match access.authentication_mode.as_deref().map(|m| (m, Mode::parse(m))) {
+            None => Mode::ConfigMap,
+            Some((_, Some(m))) => m,
+            Some((m, None)) => {
+                // EKS's wording for an unknown mode could not be confirmed
+                let message = format!("authenticationMode {m} is not one of CONFIG_MAP, API_AND_CONFIG_MAP, API");
+                return error(StatusCode::BAD_REQUEST, "InvalidParameterException", &message, None);
+            }
+        };
+        let bootstrap = access.bootstrap_cluster_creator_admin_permissions.unwrap_or(true);
+        if mode == Mode::ConfigMap && !bootstrap {
+            // EKS's wording, per terraform-aws-modules/terraform-aws-eks#3206
+            let message = "bootstrapClusterCreatorAdminPermissions must be true if cluster authentication mode is set to CONFIG_MAP";
+            return error(StatusCode::BAD_REQUEST, "InvalidParameterException", message, None);
+        }
+        let answer = match super::send(front, call.method, call.path, call.headers, axum::body::Bytes::copy_from_slice(call.body)).await {
+            Ok(r) => r,
+            Err(e) => return super::unreachable_emulator(&front.emulator, &e).into_response(),
+        };
+        let status = answer.status();
+        let content_type = answer.headers().get(header::CONTENT_TYPE).cloned();
+        let bytes = answer.bytes().await.unwrap_or_default();
+        let Some(mut body) = serde_json::from_slice::<Value>(&bytes).ok().filter(|b| status.is_success() && b["cluster"].is_object()) else {
+            let mut out = Response::builder().status(status.as_u16());
+            if let Some(ct) = content_type {
+                out = out.header(header::CONTENT_TYPE, ct);
+            }
+            return out.body(Body::from(bytes)).unwrap_or_default();
+        };
+        let name = body["cluster"]["name"].as_str().unwrap_or_default().to_string();
+        let mut state = ClusterState::from_emulator(&name, &body["cluster"]);
+        state.mode = mode;
+        state.bootstrap = bootstrap;
+        state.merge(&mut body["cluster"]);
+        self.lock().insert(name, state);
+        ok(body)
+    }
+}
+
+/// What the front keeps of `name`, made from the emulator's cluster when it is new to the front
+/// (or was deleted and created again since).
+fn known<'a>(all: &'a mut BTreeMap<String, ClusterState>, name: &str, cluster: &Value) -> &'a mut ClusterState {
+    let stale = all.get(name).is_some_and(|s| s.created_at != cluster["createdAt"]);
+    if stale {
+        all.remove(name);
+    }
+    all.entry(name.to_string()).or_insert_with(|| ClusterState::from_emulator(name, cluster))
+}
+
+impl ClusterState {
+    /// A cluster the front did not see created: its endpoint access, logging and encryption as
+    /// the emulator holds them (EKS's defaults where it holds none), the access configuration
+    /// EKS gives a cluster created without one.
+    fn from_emulator(name: &str, cluster: &Value) -> ClusterState {
+        let vpc = &cluster["resourcesVpcConfig"];
+        let cidrs: Vec<String> =
+            vpc["publicAccessCidrs"].as_array().map(|a| a.iter().filter_map(|c| c.as_str().map(str::to_string)).collect()).unwrap_or_default();
+        // EKS API reference, VpcConfigRequest: endpointPublicAccess defaults to true,
+        // endpointPrivateAccess to false, publicAccessCidrs to 0.0.0.0/0
+        let endpoint = Endpoint {
+            public: vpc["endpointPublicAccess"].as_bool().unwrap_or(true),
+            private: vpc["endpointPrivateAccess"].as_bool().unwrap_or(false),
+            cidrs: if cidrs.is_empty() { vec!["0.0.0.0/0".to_string()] } else { cidrs },
+        };
+        let mut logging: BTreeMap<String, bool> = LOG_TYPES.iter().map(|t| (t.to_string(), false)).collect();
+        for setup in cluster["logging"]["clusterLogging"].as_array().into_iter().flatten() {
+            let enabled = setup["enabled"].as_bool().unwrap_or(false);
+            for t in setup["types"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+                logging.insert(t.to_string(), enabled);
+            }
+        }
+        let encryption = cluster["encryptionConfig"].as_array().filter(|a| !a.is_empty()).map(|a| Value::Array(a.clone()));
+        ClusterState {
+            created_at: cluster["createdAt"].clone(),
+            name: name.to_string(),
+            mode: Mode::ConfigMap,
+            bootstrap: true,
+            endpoint,
+            logging,
+            encryption,
+            updates: Vec::new(),
+        }
+    }
+
+    /// Apply the updates whose time is up.
+    fn settle(&mut self, now: f64) {
+        let mut changes = Vec::new();
+        for u in self.updates.iter_mut().filter(|u| u.until <= now) {
+            changes.extend(u.change.take());
+        }
+        for change in changes {
+            match change {
+                Change::Endpoint(e) => self.endpoint = e,
+                Change::Logging(l) => self.logging = l,
+                Change::Encryption(e) => self.encryption = Some(e),
+                Change::Access(mode) => self.mode = mode,
+            }
+        }
+    }
+
+    /// The front's part of the Cluster data type, into the emulator's answer.
+    fn merge(&self, cluster: &mut Value) {
+        cluster["accessConfig"] = json!({ "authenticationMode": self.mode.as_str(), "bootstrapClusterCreatorAdminPermissions": self.bootstrap });
+        if !cluster["resourcesVpcConfig"].is_object() {
+            cluster["resourcesVpcConfig"] = json!({});
+        }
+        let vpc = &mut cluster["resourcesVpcConfig"];
+        vpc["endpointPublicAccess"] = json!(self.endpoint.public);
+        vpc["endpointPrivateAccess"] = json!(self.endpoint.private);
+        vpc["publicAccessCidrs"] = json!(self.endpoint.cidrs);
+        cluster["logging"] = logging_json(&self.logging);
+        match &self.encryption {
+            Some(e) => cluster["encryptionConfig"] = e.clone(),
+            None => {
+                if let Some(c) = cluster.as_object_mut() {
+                    c.remove("encryptionConfig");
+                }
+            }
+        }
+    }
+}
+
+/// The Logging data type as EKS returns it: the enabled types, then the disabled ones.
+fn logging_json(logging: &BTreeMap<String, bool>) -> Value {
+    let of = |enabled: bool| LOG_TYPES.iter().filter(|t| logging.get(**t).copied().unwrap_or(false) == enabled).copied().collect::<Vec<_>>();
+    let groups: Vec<Value> =
+        [(true, of(true)), (false, of(false))].into_iter().filter(|(_, t)| !t.is_empty()).map(|(e, t)| json!({ "types": t, "enabled": e })).collect();
+    json!({ "clusterLogging": groups })
+}
+
+fn no_cluster(name: &str) -> Response {
+    error(StatusCode::NOT_FOUND, "ResourceNotFoundException", &format!("No cluster found for name: {name}."), Some(name))
+}
+
+fn parse<T: Default + serde::de::DeserializeOwned>(body: &[u8], cluster: &str) -> Result<T, ApiError> {
+    if body.is_empty() {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        let message = format!("the request body is not the JSON the operation takes: {e}");
+        api_error(StatusCode::BAD_REQUEST, "InvalidRequestException", &message, Some(cluster).filter(|c| !c.is_empty()))
+    })
+}
+
+/// The emulator's cluster `name` (None: no such cluster).
+async fn emulator_cluster(front: &Shared, name: &str, headers: &HeaderMap) -> Result<Option<Value>, ApiError> {
+    let path = format!("/clusters/{}", percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC));
+    let r = super::send(front, &Method::GET, &path, headers, Default::default()).await.map_err(|e| super::unreachable_emulator(&front.emulator, &e))?;
+    if r.status() == reqwest::StatusCode::NOT_FOUND {
+        return Ok(None);
+    }
+    let mut body: Value = r.json().await.unwrap_or_default();
+    Ok(Some(body["cluster"].take()).filter(Value::is_object))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logging_lists_the_enabled_types_then_the_disabled_ones() {
+        let mut l: BTreeMap<String, bool> = LOG_TYPES.iter().map(|t| (t.to_string(), false)).collect();
+        l.insert("audit".into(), true);
+        l.insert("api".into(), true);
+        assert_eq!(
+            logging_json(&l),
+            json!({"clusterLogging": [{"types": ["api", "audit"], "enabled": true}, {"types": ["authenticator", "controllerManager", "scheduler"], "enabled": false}]})
+        );
+    }
+}
