@@ -1,6 +1,7 @@
 //! The sandbox's AWS front in front of the test emulator, through the real aws-sdk clients: the
 //! EKS APIs it answers (add-ons, Pod Identity associations, the cluster configuration and its
-//! updates, cluster versions: their lifecycle, errors and the fields the SDK parses), what it passes to the emulator unchanged, and checks reading
+//! updates, access entries and policies, cluster versions: their lifecycle, errors and the
+//! fields the SDK parses), what it passes to the emulator unchanged, and checks reading
 //! through it.
 
 use std::time::Duration;
@@ -8,8 +9,8 @@ use std::time::Duration;
 use crate::live::*;
 use aws_sdk_eks::error::ProvideErrorMetadata;
 use aws_sdk_eks::types::{
-    AddonStatus, AuthenticationMode, CreateAccessConfigRequest, EncryptionConfig, LogSetup, LogType, Logging, Provider, Update, UpdateAccessConfigRequest,
-    UpdateStatus, UpdateType, VersionStatus, VpcConfigRequest,
+    AccessScope, AccessScopeType, AddonStatus, AuthenticationMode, CreateAccessConfigRequest, EncryptionConfig, LogSetup, LogType, Logging, Provider, Update,
+    UpdateAccessConfigRequest, UpdateStatus, UpdateType, VersionStatus, VpcConfigRequest,
 };
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::ServiceAccount;
@@ -452,7 +453,7 @@ async fn cluster_config_updates_are_in_progress_then_settle() {
 }
 
 #[tokio::test]
-async fn a_config_map_cluster_moves_to_the_api_one_step_at_a_time() {
+async fn a_config_map_cluster_moves_to_access_entries_one_step_at_a_time() {
     let front = front().await;
     let b = through(&front).await;
     let eks = &aws(&b).eks;
@@ -473,11 +474,19 @@ async fn a_config_map_cluster_moves_to_the_api_one_step_at_a_time() {
     let cluster = cluster_with(eks, None, None).await;
     let access = described(eks, &cluster).await.access_config.expect("accessConfig");
     assert_eq!((access.authentication_mode, access.bootstrap_cluster_creator_admin_permissions), (Some(AuthenticationMode::ConfigMap), Some(true)));
+    let e = eks.list_access_entries().cluster_name(&cluster).send().await.expect_err("CONFIG_MAP has no access entries");
+    assert_eq!(
+        (e.code(), e.message()),
+        (Some("InvalidRequestException"), Some("The cluster's authentication mode must be set to one of [API, API_AND_CONFIG_MAP] to perform this operation."))
+    );
     let mode = |m| UpdateAccessConfigRequest::builder().authentication_mode(m).build();
     let e = eks.update_cluster_config().name(&cluster).access_config(mode(AuthenticationMode::Api)).send().await.expect_err("two steps at once");
     assert_eq!(e.message(), Some("Unsupported authentication mode update from CONFIG_MAP to API"));
     eks.update_cluster_config().name(&cluster).access_config(mode(AuthenticationMode::ApiAndConfigMap)).send().await.expect("one step");
     tokio::time::sleep(SETTLE).await;
+    // the creator (moto's caller identity for the test's keys) now has its admin entry, as EKS gives it
+    let entries = eks.list_access_entries().cluster_name(&cluster).send().await.expect("list entries").access_entries.unwrap_or_default();
+    assert_eq!(entries, ["arn:aws:iam::123456789012:user/moto"]);
     let e = eks.update_cluster_config().name(&cluster).access_config(mode(AuthenticationMode::ApiAndConfigMap)).send().await.expect_err("already there");
     assert_eq!(e.message(), Some("Unsupported authentication mode update from API_AND_CONFIG_MAP to API_AND_CONFIG_MAP"));
 }
@@ -536,6 +545,177 @@ async fn cluster_versions_come_from_the_course_table() {
     // without includeAll, only what is still supported
     let supported = eks.describe_cluster_versions().send().await.expect("versions").cluster_versions.unwrap_or_default();
     assert!(supported.iter().all(|v| v.version_status != Some(VersionStatus::Unsupported)), "{supported:?}");
+}
+
+#[tokio::test]
+async fn an_access_entry_is_created_described_updated_and_deleted() {
+    let front = front().await;
+    let b = through(&front).await;
+    let eks = &aws(&b).eks;
+    let cluster = cluster_with(eks, Some(AuthenticationMode::Api), None).await;
+    // the creator's entry, as bootstrapClusterCreatorAdminPermissions (default true) makes it
+    let creator = "arn:aws:iam::123456789012:user/moto";
+    let admin = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";
+    let policies = eks.list_associated_access_policies().cluster_name(&cluster).principal_arn(creator).send().await.expect("creator's policies");
+    let policies = policies.associated_access_policies.unwrap_or_default();
+    assert_eq!(policies.iter().filter_map(|p| p.policy_arn.as_deref()).collect::<Vec<_>>(), [admin]);
+    assert_eq!(policies[0].access_scope.as_ref().and_then(|s| s.r#type.clone()), Some(AccessScopeType::Cluster));
+
+    let role = "arn:aws:iam::123456789012:role/dev/reader";
+    let created = eks
+        .create_access_entry()
+        .cluster_name(&cluster)
+        .principal_arn(role)
+        .kubernetes_groups("readers")
+        .tags("lab", "front")
+        .send()
+        .await
+        .expect("create entry")
+        .access_entry
+        .expect("entry");
+    assert_eq!(created.r#type.as_deref(), Some("STANDARD"));
+    assert_eq!(created.username.as_deref(), Some("arn:aws:sts::123456789012:assumed-role/reader/{{SessionName}}"));
+    assert_eq!(created.kubernetes_groups(), ["readers"]);
+    let arn = created.access_entry_arn.clone().unwrap_or_default();
+    assert!(arn.starts_with(&format!("arn:aws:eks:eu-west-1:123456789012:access-entry/{cluster}/role/123456789012/reader/")), "{arn}");
+    assert!(created.created_at.is_some() && created.tags.as_ref().is_some_and(|t| t.get("lab").is_some()), "{created:?}");
+    let again = eks.create_access_entry().cluster_name(&cluster).principal_arn(role).send().await.expect_err("one entry per principal");
+    assert_eq!(
+        (again.code(), again.message()),
+        (Some("ResourceInUseException"), Some("The specified access entry resource is already in use on this cluster."))
+    );
+
+    let updated = eks
+        .update_access_entry()
+        .cluster_name(&cluster)
+        .principal_arn(role)
+        .kubernetes_groups("viewers")
+        .username("reader:{{SessionName}}")
+        .send()
+        .await
+        .expect("update entry")
+        .access_entry
+        .expect("entry");
+    assert_eq!((updated.kubernetes_groups(), updated.username.as_deref()), (&["viewers".to_string()][..], Some("reader:{{SessionName}}")));
+    let view = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy";
+    let associated = eks
+        .associate_access_policy()
+        .cluster_name(&cluster)
+        .principal_arn(role)
+        .policy_arn(view)
+        .access_scope(AccessScope::builder().r#type(AccessScopeType::Namespace).namespaces("shop").build())
+        .send()
+        .await
+        .expect("associate");
+    assert_eq!(associated.principal_arn.as_deref(), Some(role));
+    let scope = associated.associated_access_policy.and_then(|a| a.access_scope).expect("scope");
+    assert_eq!((scope.r#type.clone(), scope.namespaces()), (Some(AccessScopeType::Namespace), &["shop".to_string()][..]));
+    let with_view = eks.list_access_entries().cluster_name(&cluster).associated_policy_arn(view).send().await.expect("list").access_entries.unwrap_or_default();
+    assert_eq!(with_view, [role]);
+    let every = eks.list_access_entries().cluster_name(&cluster).send().await.expect("list").access_entries.unwrap_or_default();
+    assert_eq!(every.len(), 2, "{every:?}");
+
+    eks.disassociate_access_policy().cluster_name(&cluster).principal_arn(role).policy_arn(view).send().await.expect("disassociate");
+    let left = eks
+        .list_associated_access_policies()
+        .cluster_name(&cluster)
+        .principal_arn(role)
+        .send()
+        .await
+        .expect("list")
+        .associated_access_policies
+        .unwrap_or_default();
+    assert!(left.is_empty(), "{left:?}");
+    eks.delete_access_entry().cluster_name(&cluster).principal_arn(role).send().await.expect("delete");
+    let gone = eks.describe_access_entry().cluster_name(&cluster).principal_arn(role).send().await.expect_err("deleted");
+    assert_eq!(
+        (gone.code(), gone.message()),
+        (
+            Some("ResourceNotFoundException"),
+            Some("The specified principalArn could not be found. You can view your available access entries with 'list-access-entries'.")
+        )
+    );
+}
+
+#[tokio::test]
+async fn what_eks_refuses_in_access_entries_the_front_refuses() {
+    let front = front().await;
+    let b = through(&front).await;
+    let eks = &aws(&b).eks;
+    let policies = eks.list_access_policies().send().await.expect("access policies").access_policies.unwrap_or_default();
+    for name in ["AmazonEKSClusterAdminPolicy", "AmazonEKSAdminPolicy", "AmazonEKSEditPolicy", "AmazonEKSViewPolicy"] {
+        assert!(
+            policies
+                .iter()
+                .any(|p| p.name.as_deref() == Some(name) && p.arn.as_deref() == Some(format!("arn:aws:eks::aws:cluster-access-policy/{name}").as_str())),
+            "{name} in {policies:?}"
+        );
+    }
+    let cluster = cluster_with(eks, Some(AuthenticationMode::ApiAndConfigMap), None).await;
+    let role = "arn:aws:iam::123456789012:role/lab";
+    eks.create_access_entry().cluster_name(&cluster).principal_arn(role).send().await.expect("entry");
+    let scope = |t: AccessScopeType| AccessScope::builder().r#type(t).build();
+    let e = eks
+        .associate_access_policy()
+        .cluster_name(&cluster)
+        .principal_arn(role)
+        .policy_arn("arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy")
+        .access_scope(scope(AccessScopeType::Namespace))
+        .send()
+        .await
+        .expect_err("a namespace scope needs namespaces");
+    assert_eq!(e.code(), Some("InvalidParameterException"));
+    let e = eks
+        .associate_access_policy()
+        .cluster_name(&cluster)
+        .principal_arn(role)
+        .policy_arn("arn:aws:eks::aws:cluster-access-policy/AmazonEKSRootPolicy")
+        .access_scope(scope(AccessScopeType::Cluster))
+        .send()
+        .await
+        .expect_err("no such policy");
+    assert_eq!(e.code(), Some("InvalidParameterException"));
+    let e = eks
+        .associate_access_policy()
+        .cluster_name(&cluster)
+        .principal_arn("arn:aws:iam::123456789012:role/nobody")
+        .policy_arn("arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy")
+        .access_scope(scope(AccessScopeType::Cluster))
+        .send()
+        .await
+        .expect_err("no such entry");
+    assert_eq!(e.code(), Some("ResourceNotFoundException"));
+
+    // node entries: EKS's username and group, no groups of one's own, no policies
+    let node = "arn:aws:iam::123456789012:role/nodes";
+    let e = eks.create_access_entry().cluster_name(&cluster).principal_arn(node).r#type("EC2_LINUX").kubernetes_groups("admins").send().await;
+    assert_eq!(e.expect_err("no groups on a node entry").code(), Some("InvalidParameterException"));
+    let entry =
+        eks.create_access_entry().cluster_name(&cluster).principal_arn(node).r#type("EC2_LINUX").send().await.expect("node entry").access_entry.expect("e");
+    assert_eq!((entry.username.as_deref(), entry.kubernetes_groups()), (Some("system:node:{{EC2PrivateDNSName}}"), &["system:nodes".to_string()][..]));
+    let e = eks
+        .associate_access_policy()
+        .cluster_name(&cluster)
+        .principal_arn(node)
+        .policy_arn("arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy")
+        .access_scope(scope(AccessScopeType::Cluster))
+        .send()
+        .await
+        .expect_err("STANDARD only");
+    assert_eq!(e.message(), Some("This operation can only be performed on Access Entries with a type of \"STANDARD\"."));
+
+    // a session, a service-linked role, a reserved username
+    for (principal, username) in [
+        ("arn:aws:sts::123456789012:assumed-role/lab/session", None),
+        ("arn:aws:iam::123456789012:role/aws-service-role/eks.amazonaws.com/AWSServiceRoleForAmazonEKS", None),
+        ("arn:aws:iam::123456789012:role/other", Some("system:admin")),
+    ] {
+        let e = eks.create_access_entry().cluster_name(&cluster).principal_arn(principal).set_username(username.map(str::to_string)).send().await;
+        assert_eq!(e.expect_err(principal).code(), Some("InvalidParameterException"), "{principal}");
+    }
+    let nosuch = unique("nosuch");
+    let e = eks.list_access_entries().cluster_name(&nosuch).send().await.expect_err("no cluster");
+    assert_eq!((e.code(), e.message()), (Some("ResourceNotFoundException"), Some(format!("No cluster found for name: {nosuch}.").as_str())));
 }
 
 #[tokio::test]

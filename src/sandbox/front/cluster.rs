@@ -10,19 +10,21 @@
 //!
 //! What is simulated, and how it differs: an update changes the cluster only when it settles;
 //! the cluster's `status` stays the emulator's (ACTIVE), where EKS shows UPDATING meanwhile; the
-//! KMS key is not checked.
+//! KMS key is not checked. The access entries of [`super::access`] live here too, with the
+//! cluster they belong to: a cluster deleted (or created again under the same name) loses them,
+//! as in EKS.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::eks::{ApiError, api_error, decode, error, ok, query_param};
+use super::eks::{ApiError, api_error, arn_region_account, decode, error, ok, query_param};
 use super::updates::{Change, ClusterUpdate, ConfigRequest, EncryptionRequest};
 use super::{Call, Shared};
 
@@ -75,6 +77,10 @@ pub(super) struct ClusterState {
     /// another cluster.
     created_at: Value,
     pub name: String,
+    pub region: String,
+    pub account: String,
+    /// The IAM principal that created the cluster, when it was created through the front.
+    pub creator: Option<String>,
     pub mode: Mode,
     pub bootstrap: bool,
     pub(super) endpoint: Endpoint,
@@ -82,6 +88,8 @@ pub(super) struct ClusterState {
     pub(super) logging: BTreeMap<String, bool>,
     pub(super) encryption: Option<Value>,
     pub(super) updates: Vec<ClusterUpdate>,
+    /// principal ARN -> access entry ([`super::access`])
+    pub entries: BTreeMap<String, super::access::Entry>,
 }
 
 /// The body of CreateCluster, the part the front reads.
@@ -204,7 +212,9 @@ impl Clusters {
         }
     }
 
-    /// CreateCluster: the emulator creates it; the front remembers its access configuration.
+    /// CreateCluster: the emulator creates it; the front remembers its access configuration
+    /// (and, as EKS does with bootstrapClusterCreatorAdminPermissions, gives its creator an
+    /// access entry with AmazonEKSClusterAdminPolicy when the mode allows access entries).
     async fn create(&self, front: &Shared, call: &Call<'_>) -> Response {
         let request: CreateRequest = match parse(call.body, "") {
             Ok(r) => r,
@@ -244,10 +254,16 @@ impl Clusters {
             }
             return out.body(Body::from(bytes)).unwrap_or_default();
         };
+        let creator = creator(front, call.headers).await;
         let name = body["cluster"]["name"].as_str().unwrap_or_default().to_string();
+        let now = crate::clock::unix_now_ms();
         let mut state = ClusterState::from_emulator(&name, &body["cluster"]);
         state.mode = mode;
         state.bootstrap = bootstrap;
+        state.creator = creator;
+        if mode != Mode::ConfigMap {
+            super::access::bootstrap(&mut state, now);
+        }
         state.merge(&mut body["cluster"]);
         self.lock().insert(name, state);
         ok(body)
@@ -287,15 +303,21 @@ impl ClusterState {
             }
         }
         let encryption = cluster["encryptionConfig"].as_array().filter(|a| !a.is_empty()).map(|a| Value::Array(a.clone()));
+        let arn = cluster["arn"].as_str().unwrap_or_default();
+        let (region, account) = arn_region_account(arn).unwrap_or_else(|| ("us-east-1".to_string(), "123456789012".to_string()));
         ClusterState {
             created_at: cluster["createdAt"].clone(),
             name: name.to_string(),
+            region,
+            account,
+            creator: None,
             mode: Mode::ConfigMap,
             bootstrap: true,
             endpoint,
             logging,
             encryption,
             updates: Vec::new(),
+            entries: BTreeMap::new(),
         }
     }
 
@@ -303,14 +325,23 @@ impl ClusterState {
     fn settle(&mut self, now: f64) {
         let mut changes = Vec::new();
         for u in self.updates.iter_mut().filter(|u| u.until <= now) {
-            changes.extend(u.change.take());
+            changes.extend(u.change.take().map(|c| (c, u.until)));
         }
-        for change in changes {
+        for (change, at) in changes {
             match change {
                 Change::Endpoint(e) => self.endpoint = e,
                 Change::Logging(l) => self.logging = l,
                 Change::Encryption(e) => self.encryption = Some(e),
-                Change::Access(mode) => self.mode = mode,
+                Change::Access(mode) => {
+                    let from = self.mode;
+                    self.mode = mode;
+                    // moving a cluster to API_AND_CONFIG_MAP gives its creator the access entry
+                    // it would have had (eks-workshop "Switching between Authentication Modes":
+                    // list-access-entries shows the creator's role after the switch)
+                    if from == Mode::ConfigMap && self.bootstrap {
+                        super::access::bootstrap(self, at);
+                    }
+                }
             }
         }
     }
@@ -370,9 +401,52 @@ async fn emulator_cluster(front: &Shared, name: &str, headers: &HeaderMap) -> Re
     Ok(Some(body["cluster"].take()).filter(Value::is_object))
 }
 
+/// The IAM principal of the caller, as an access entry names it: the emulator's STS
+/// GetCallerIdentity for the request's access key (moto does not check signatures, so the
+/// caller's own Authorization header, scoped to sts, is enough), an assumed role's session
+/// turned into its role (EKS's creator entry names the role: eks-workshop "Switching between
+/// Authentication Modes"). None when the emulator does not say.
+async fn creator(front: &Shared, headers: &HeaderMap) -> Option<String> {
+    let auth = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let scoped = auth.replacen("/eks/aws4_request", "/sts/aws4_request", 1);
+    let mut sts = HeaderMap::new();
+    sts.insert(header::AUTHORIZATION, HeaderValue::from_str(&scoped).ok()?);
+    sts.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/x-www-form-urlencoded"));
+    for h in ["x-amz-date", "x-amz-security-token"] {
+        if let Some(v) = headers.get(h) {
+            sts.insert(h, v.clone());
+        }
+    }
+    let body = axum::body::Bytes::from_static(b"Action=GetCallerIdentity&Version=2011-06-15");
+    let r = super::send(front, &Method::POST, "/", &sts, body).await.ok()?;
+    let xml = r.text().await.ok()?;
+    let arn = xml.split("<Arn>").nth(1)?.split("</Arn>").next()?;
+    principal_of(arn)
+}
+
+/// `arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION` -> `arn:aws:iam::ACCOUNT:role/ROLE`; a user
+/// (moto's default identity is `arn:aws:sts::ACCOUNT:user/moto`) -> `arn:aws:iam::ACCOUNT:user/NAME`.
+/// A role's path is not in its session ARN, so a role with a path is named without it.
+fn principal_of(arn: &str) -> Option<String> {
+    let mut parts = arn.splitn(6, ':');
+    let (_, partition, _, _, account, resource) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    if let Some(rest) = resource.strip_prefix("assumed-role/") {
+        return Some(format!("arn:{partition}:iam::{account}:role/{}", rest.split('/').next()?));
+    }
+    resource.strip_prefix("user/").map(|user| format!("arn:{partition}:iam::{account}:user/{user}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_session_is_named_by_its_role() {
+        assert_eq!(principal_of("arn:aws:sts::123456789012:assumed-role/admin/i-08b0"), Some("arn:aws:iam::123456789012:role/admin".into()));
+        assert_eq!(principal_of("arn:aws:sts::123456789012:user/moto"), Some("arn:aws:iam::123456789012:user/moto".into()));
+        assert_eq!(principal_of("arn:aws:iam::123456789012:user/dev/ana"), Some("arn:aws:iam::123456789012:user/dev/ana".into()));
+        assert_eq!(principal_of("arn:aws:sts::123456789012:federated-user/x"), None);
+    }
 
     #[test]
     fn logging_lists_the_enabled_types_then_the_disabled_ones() {

@@ -3,11 +3,12 @@
 //! It answers the EKS APIs that the emulator (moto) lacks and the labs use ([`eks`]: add-ons and
 //! their updates; [`pod_identity`]: Pod Identity associations; [`cluster`]: the cluster
 //! configuration moto keeps only in part; [`updates`]: UpdateClusterConfig and
-//! AssociateEncryptionConfig; [`versions`]: DescribeClusterVersions from the course's version
-//! table), following the EKS API reference, and passes every other request to the emulator
-//! unchanged. Which service a request is for is read from its SigV4 credential scope, as AWS
-//! reads it.
+//! AssociateEncryptionConfig; [`access`]: access entries and access policies; [`versions`]:
+//! DescribeClusterVersions from the course's version table), following the EKS API reference,
+//! and passes every other request to the emulator unchanged. Which service a request is for is
+//! read from its SigV4 credential scope, as AWS reads it.
 
+pub mod access;
 pub mod cluster;
 pub mod eks;
 pub mod pod_identity;
@@ -175,6 +176,9 @@ async fn handle(State(front): State<Arc<Shared>>, request: Request) -> Response 
             return answer;
         }
         if let Some(answer) = front.pod_identity.handle(&front, &call).await {
+            return answer;
+        }
+        if let Some(answer) = access::handle(&front, &call).await {
             return answer;
         }
     }
