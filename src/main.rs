@@ -48,7 +48,7 @@ fn run(cli: Cli) -> Result<i32, String> {
             let text = match action {
                 SandboxAction::Up { name } => {
                     let exe = std::env::current_exe().map_err(|e| format!("cannot find the kubedojo binary to start the AWS front: {e}"))?;
-                    kubedojo::sandbox::up(&dir, &name, &exe)?
+                    kubedojo::sandbox::up(&dir, &name, &exe, &mut |line| eprintln!("{line}"))?
                 }
                 SandboxAction::Front { emulator, port } => {
                     let (pack, _) = session::load_pack(commands::pack_files(cli.pack.as_deref())?)?;

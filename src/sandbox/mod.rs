@@ -94,6 +94,57 @@ fn without_aws_settings(mut cmd: Command) -> Command {
     cmd
 }
 
+/// The control plane's binaries for kwokctl's binary runtime: each one found on PATH is passed
+/// (unless its `KWOK_*_BINARY` variable names one already), so kwokctl downloads nothing it has;
+/// returns the programs it will download. Flags and variables: `kwokctl create cluster --help`
+/// (kwok v0.8.0).
+fn control_plane_binaries(cmd: &mut Command) -> Vec<&'static str> {
+    let mut missing = Vec::new();
+    for (flag, var, program) in [
+        ("--kube-apiserver-binary", "KWOK_KUBE_APISERVER_BINARY", "kube-apiserver"),
+        ("--kube-controller-manager-binary", "KWOK_KUBE_CONTROLLER_MANAGER_BINARY", "kube-controller-manager"),
+        ("--kube-scheduler-binary", "KWOK_KUBE_SCHEDULER_BINARY", "kube-scheduler"),
+        ("--kwok-controller-binary", "KWOK_CONTROLLER_BINARY", "kwok"),
+        ("--etcd-binary", "KWOK_ETCD_BINARY", "etcd"),
+    ] {
+        if std::env::var_os(var).is_some_and(|v| !v.is_empty()) {
+            continue;
+        }
+        match find_on_path(program) {
+            Some(path) => {
+                cmd.arg(flag).arg(path);
+            }
+            None => missing.push(program),
+        }
+    }
+    missing
+}
+
+/// kwokctl's log (JSON lines) as sentences: level, message, then the error and what it was
+/// fetching; a retry repeated is said once, with its count.
+fn kwokctl_log(stderr: &str) -> String {
+    let mut lines: Vec<(String, usize)> = Vec::new();
+    for line in stderr.lines().filter(|l| !l.trim().is_empty()) {
+        let text = match serde_json::from_str::<serde_json::Value>(line) {
+            Ok(v) if v.get("msg").is_some() => {
+                let mut t = format!("{} {}", v["level"].as_str().unwrap_or("INFO").to_lowercase(), v["msg"].as_str().unwrap_or_default());
+                for key in ["err", "uri", "path"] {
+                    if let Some(x) = v[key].as_str() {
+                        t.push_str(&format!("; {key} {x}"));
+                    }
+                }
+                t
+            }
+            _ => line.to_string(),
+        };
+        match lines.last_mut() {
+            Some((last, n)) if *last == text => *n += 1,
+            _ => lines.push((text, 1)),
+        }
+    }
+    lines.iter().map(|(t, n)| if *n > 1 { format!("  {t} (x{n})") } else { format!("  {t}") }).collect::<Vec<_>>().join("\n")
+}
+
 fn free_port() -> Result<u16, String> {
     let l = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
     Ok(l.local_addr().map_err(|e| e.to_string())?.port())
@@ -105,7 +156,8 @@ fn env_text(dir: &Path, s: &Sandbox) -> String {
 
 /// Create the sandbox; returns what to print (steps taken, then the environment). `exe` is the
 /// kubedojo binary, which serves the AWS front (`sandbox front`) in front of the emulator.
-pub fn up(dir: &Path, name: &str, exe: &Path) -> Result<String, String> {
+/// `say` gets what the learner should know at once (before a long wait), not at the end.
+pub fn up(dir: &Path, name: &str, exe: &Path, say: &mut dyn FnMut(&str)) -> Result<String, String> {
     let mut out = String::new();
     if let Some(s) = load(dir) {
         let _ = writeln!(out, "sandbox {} ({}) already exists; `kubedojo sandbox down` removes it.", s.cluster, s.runtime);
@@ -118,10 +170,24 @@ pub fn up(dir: &Path, name: &str, exe: &Path) -> Result<String, String> {
         let _ = writeln!(out, "creating kwok cluster {name} with {} (simulated nodes, no Docker)", kwokctl.display());
         let mut cmd = Command::new(&kwokctl);
         cmd.args(["create", "cluster", "--name", name, "--kubeconfig"]).arg(&kubeconfig).args(["--wait", "3m"]).env("KWOK_WORKDIR", kwok_workdir(dir));
-        if std::env::var_os("KWOK_RUNTIME").is_none() && find_on_path("docker").is_none() {
+        let runtime = std::env::var("KWOK_RUNTIME").ok().or_else(|| find_on_path("docker").is_none().then(|| "binary".to_string()));
+        if runtime.as_deref() == Some("binary") {
             cmd.args(["--runtime", "binary"]);
+            let missing = control_plane_binaries(&mut cmd);
+            if !missing.is_empty() {
+                say(&format!(
+                    "kwokctl will download {} from the internet (not on PATH, no KWOK_*_BINARY set); offline, put them on PATH and run `kubedojo sandbox up` again",
+                    missing.join(", ")
+                ));
+            }
         }
-        run(&mut cmd, "kwokctl create cluster")?;
+        let out = cmd.stdin(Stdio::null()).output().map_err(|e| format!("kwokctl create cluster: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "kwokctl create cluster failed:\n{}\n`kubedojo sandbox down` removes what was made",
+                kwokctl_log(&String::from_utf8_lossy(&out.stderr))
+            ));
+        }
         run(Command::new(&kwokctl).args(["scale", "node", "--replicas", "2", "--name", name]).env("KWOK_WORKDIR", kwok_workdir(dir)), "kwokctl scale node")?;
         "kwok"
     } else if let (Some(kind), Some(_)) = (find_on_path("kind"), find_on_path("docker")) {
@@ -228,6 +294,20 @@ pub fn status(dir: &Path) -> String {
     }
 }
 
+/// Stop a process `up` started, and wait until it has gone (so its port is free when `down`
+/// says so): SIGTERM, then SIGKILL after 5 s. An exited process nobody reaped (a zombie) has gone.
+fn stop(pid: u32) {
+    let running = || std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| s.rsplit_once(") ").is_some_and(|(_, rest)| !rest.starts_with('Z')));
+    let _ = Command::new("kill").arg(pid.to_string()).status();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while running() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    if running() {
+        let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+    }
+}
+
 /// When the sandbox was made, as a person reads it (UTC, to the minute).
 fn created(unix: u64) -> String {
     match jiff::Timestamp::from_second(i64::try_from(unix).unwrap_or(i64::MAX)) {
@@ -264,7 +344,7 @@ pub fn down(dir: &Path) -> Result<String, String> {
     let _ = writeln!(out, "deleted {} cluster {}", s.runtime, s.cluster);
     if let Some(f) = &s.front {
         if is_our_front(f.pid) {
-            let _ = Command::new("kill").arg(f.pid.to_string()).status();
+            stop(f.pid);
             let _ = writeln!(out, "stopped the AWS front (pid {})", f.pid);
         } else {
             let _ = writeln!(out, "the AWS front (pid {}) was no longer running", f.pid);
@@ -272,7 +352,7 @@ pub fn down(dir: &Path) -> Result<String, String> {
     }
     if let Some(e) = &s.emulator {
         if is_our_emulator(e.pid) {
-            let _ = Command::new("kill").arg(e.pid.to_string()).status();
+            stop(e.pid);
             let _ = writeln!(out, "stopped the AWS emulator (pid {})", e.pid);
         } else {
             let _ = writeln!(out, "the AWS emulator (pid {}) was no longer running", e.pid);
@@ -285,4 +365,29 @@ pub fn down(dir: &Path) -> Result<String, String> {
     let _ = std::fs::remove_dir_all(shell::bin_dir(dir));
     let _ = std::fs::remove_file(dir.join("bashrc"));
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kwokctl_log_reads_as_sentences_with_retries_said_once() {
+        let uri = "https://github.com/etcd-io/etcd/releases/download/v3.6.10/etcd-v3.6.10-linux-amd64.tar.gz";
+        let retry = |n: u32| {
+            format!(
+                r#"{{"time":"2026-12-07T07:15:00Z","level":"WARN","msg":"Retry after 1s","cluster":"kd","uri":"{uri}","err":"dial tcp: lookup github.com: no such host","retry":{n}}}"#
+            )
+        };
+        let stderr = format!("{}\n{}\n{}\nplain text\n", r#"{"level":"INFO","msg":"Cluster is creating","cluster":"kd"}"#, retry(0), retry(1));
+        assert_eq!(
+            kwokctl_log(&stderr),
+            format!("  info Cluster is creating\n  warn Retry after 1s; err dial tcp: lookup github.com: no such host; uri {uri} (x2)\n  plain text")
+        );
+    }
+
+    #[test]
+    fn created_is_a_time_a_person_reads() {
+        assert_eq!(created(1_796_587_447), "2026-12-06 20:04 UTC");
+    }
 }
