@@ -12,6 +12,9 @@ pub struct TargetInfo {
     pub aws: Option<AwsTarget>,
     /// Something the learner may want to fix (unreadable kubeconfig, ...).
     pub problem: Option<String>,
+    /// In the sandbox's environment (`KUBEDOJO_SANDBOX`, which `kubedojo sandbox shell` and the
+    /// lines `sandbox up` prints set): a simulated EKS, and the status bar says so.
+    pub sandbox: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,12 +33,15 @@ pub struct AwsTarget {
 impl TargetInfo {
     pub fn summary(&self) -> String {
         let mut parts = Vec::new();
+        if self.sandbox {
+            parts.push("sandbox (simulated EKS)".to_string());
+        }
         if let Some(k) = &self.kube {
             parts.push(format!("⎈ {}", k.context));
         }
         if let Some(a) = &self.aws {
             let region = a.region.as_deref().unwrap_or("no region");
-            let emulator = if a.endpoint.is_some() { " (emulator)" } else { "" };
+            let emulator = if a.endpoint.is_some() && !self.sandbox { " (emulator)" } else { "" };
             parts.push(format!("aws {}/{region}{emulator}", a.profile));
         }
         if parts.is_empty() { "no cluster configured".to_string() } else { parts.join(" · ") }
@@ -93,7 +99,7 @@ pub fn detect(env: &dyn Env) -> TargetInfo {
 /// What the lab points at, with the lab config's `[target]` defaults applied as the checks
 /// apply them.
 pub fn detect_with(env: &dyn Env, lab: &crate::labconfig::TargetDefaults) -> TargetInfo {
-    let mut info = TargetInfo::default();
+    let mut info = TargetInfo { sandbox: env.var("KUBEDOJO_SANDBOX").is_some(), ..Default::default() };
     match kube_target(env, lab) {
         Ok(k) => info.kube = k,
         Err(problem) => info.problem = Some(problem),
@@ -226,6 +232,21 @@ mod tests {
         let info = detect(&env);
         assert_eq!(info.kube, Some(KubeTarget { context: "lab".into(), server: Some("https://127.0.0.1:6443".into()) }));
         assert_eq!(info.summary(), "⎈ lab · aws lab/eu-west-1");
+    }
+
+    #[test]
+    fn the_sandbox_says_it_is_a_simulated_eks() {
+        let home = tempfile::tempdir().unwrap();
+        let env = FakeEnv(
+            HashMap::from([
+                ("KUBEDOJO_SANDBOX", "/state".to_string()),
+                ("AWS_ENDPOINT_URL", "http://127.0.0.1:4566".to_string()),
+                ("AWS_REGION", "eu-west-1".to_string()),
+                ("AWS_ACCESS_KEY_ID", "testing".to_string()),
+            ]),
+            home.path().into(),
+        );
+        assert_eq!(detect(&env).summary(), "sandbox (simulated EKS) · aws default/eu-west-1");
     }
 
     #[test]

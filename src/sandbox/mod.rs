@@ -4,6 +4,7 @@
 //! folder, and `down` touches nothing else.
 
 pub mod front;
+pub mod parts;
 pub mod shell;
 
 use std::fmt::Write as _;
@@ -289,6 +290,8 @@ pub fn status(dir: &Path) -> String {
                 }
                 (None, _) => out.push_str("no AWS emulator\n"),
             }
+            out.push_str("\nWhat is real and what is simulated (the same checks grade it and a real account):\n");
+            out.push_str(&parts::text(78));
             out
         }
     }

@@ -17,3 +17,10 @@ fn readme_names_the_test_command_that_ci_runs() {
     assert!(readme.contains("bash tests/run-all.sh"));
     assert!(ci.contains("tests/run-all.sh"));
 }
+
+#[test]
+fn readme_sandbox_table_is_the_parts_data() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README.md");
+    let table = kubedojo::sandbox::parts::markdown();
+    assert!(readme.contains(&table), "README.md's sandbox table is out of date (src/sandbox/parts.toml is the source); replace it with:\n\n{table}");
+}

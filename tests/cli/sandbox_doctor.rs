@@ -106,7 +106,10 @@ fn sandbox_up_status_down_touches_only_what_it_created() {
         .expect("run");
     assert!(String::from_utf8_lossy(&out.stdout).contains("pass  k8s.namespace"), "{}", String::from_utf8_lossy(&out.stdout));
     let status = sandbox(&["status"]);
-    assert!(String::from_utf8_lossy(&status.stdout).contains(&format!("sandbox {name} (kwok)")));
+    let status = String::from_utf8_lossy(&status.stdout);
+    assert!(status.contains(&format!("sandbox {name} (kwok) created 20")), "{status}");
+    // and what of it is real, what simulated (parts.toml)
+    assert!(status.contains("What is real and what is simulated") && status.contains("simulated: nodes and pods"), "{status}");
     // no terminal to ask on: down wants --yes and changes nothing without it
     let refused = sandbox(&["down"]);
     assert_eq!(refused.status.code(), Some(2));

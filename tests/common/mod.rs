@@ -34,6 +34,7 @@ pub fn app_with(files: PackFiles, progress: Progress, size: (u16, u16)) -> App {
         kube: Some(KubeTarget { context: "kwok-lab".into(), server: Some("https://127.0.0.1:6443".into()) }),
         aws: Some(AwsTarget { profile: "lab".into(), region: Some("eu-west-1".into()), endpoint: None }),
         problem: None,
+        sandbox: false,
     });
     app
 }
