@@ -10,7 +10,8 @@ const TOOLS: &[(&str, &str)] = &[
     ("kubectl", "install kubectl: https://kubernetes.io/docs/tasks/tools/"),
     ("eksctl", "install eksctl: https://eksctl.io/installation/"),
     ("helm", "install Helm 3: https://helm.sh/docs/intro/install/"),
-    ("aws", "install the AWS CLI v2: https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html"),
+    ("aws", "install the AWS CLI v2: https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html (or v1 from PyPI: pip install awscli)"),
+    ("kubectl-argo-rollouts", "the Argo Rollouts kubectl plugin (kubectl argo rollouts): https://argoproj.github.io/argo-rollouts/installation/"),
     ("kind", "for a local cluster with Docker: go install sigs.k8s.io/kind@latest"),
     ("kwokctl", "for a local cluster without Docker: go install sigs.k8s.io/kwok/cmd/kwokctl@v0.8.0"),
 ];
@@ -19,9 +20,36 @@ fn line(out: &mut String, ok: bool, what: &str, text: &str) {
     let _ = writeln!(out, "{} {what:<15} {text}", if ok { "✔" } else { "✘" });
 }
 
+/// In the sandbox's environment (`KUBEDOJO_SANDBOX`): which sandbox, and whether its AWS front runs.
+fn sandbox_line(out: &mut String) {
+    let Some(dir) = std::env::var_os("KUBEDOJO_SANDBOX").filter(|d| !d.is_empty()) else { return };
+    let dir = std::path::PathBuf::from(dir);
+    match crate::sandbox::load(&dir) {
+        None => line(out, false, "sandbox", &format!("none at {} any more: `kubedojo sandbox up` creates one, then open its shell again", dir.display())),
+        Some(s) => match &s.front {
+            Some(f) if crate::sandbox::front_running(&s) => {
+                line(out, true, "sandbox", &format!("{} ({}), simulated EKS; AWS front {}", s.cluster, s.runtime, f.url))
+            }
+            Some(f) => line(
+                out,
+                false,
+                "sandbox",
+                &format!("{} ({}): its AWS front {} has stopped: `kubedojo sandbox down`, then `kubedojo sandbox up`", s.cluster, s.runtime, f.url),
+            ),
+            None => line(
+                out,
+                true,
+                "sandbox",
+                &format!("{} ({}), no AWS emulator: `pip install 'moto[server]'`, then `kubedojo sandbox down` and `up`", s.cluster, s.runtime),
+            ),
+        },
+    }
+}
+
 /// The report and an exit code: 1 when the Kubernetes target is unusable.
 pub async fn doctor(opts: &TargetOptions) -> (String, i32) {
     let mut out = String::new();
+    sandbox_line(&mut out);
     let backend = Backend::connect(opts).await;
     let r = &backend.report;
     let mut code = 0;
@@ -48,7 +76,8 @@ pub async fn doctor(opts: &TargetOptions) -> (String, i32) {
     let target = match backend.kind {
         Some(TargetKind::Eks) => "EKS (nodes have aws:/// providerIDs)",
         Some(TargetKind::Kind) => "kind: AWS checks skip, Kubernetes checks degrade",
-        Some(TargetKind::Kwok) => "kwok: simulated nodes; AWS checks skip unless an emulator is set",
+        Some(TargetKind::Kwok) if backend.aws.is_some() => "kwok: simulated nodes; AWS checks run against the emulator",
+        Some(TargetKind::Kwok) => "kwok: simulated nodes; AWS checks skip (no emulator set: --aws-endpoint-url or AWS_ENDPOINT_URL)",
         None => "unknown (no nodes to tell by): pass --target",
     };
     line(&mut out, backend.kind.is_some(), "target", &format!("{target}{}", if r.detected { " (detected)" } else { "" }));

@@ -74,6 +74,11 @@ fn listening(port: u16, wait: std::time::Duration) -> bool {
     false
 }
 
+/// Whether the sandbox's AWS front still runs.
+pub fn front_running(s: &Sandbox) -> bool {
+    s.front.as_ref().is_some_and(|f| is_our_front(f.pid))
+}
+
 /// Whether a pid is still the AWS front we started.
 fn is_our_front(pid: u32) -> bool {
     std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| String::from_utf8_lossy(&c).contains("sandbox\0front\0"))

@@ -19,7 +19,7 @@ fn doctor_reports_the_target_and_missing_tools() {
     assert!(text.contains("✔ API server      Kubernetes v1.37.2"), "{text}");
     assert!(text.contains("✔ target          kwok"), "{text}");
     assert!(text.contains("✔ AWS identity    arn:aws:sts::123456789012:user/moto"), "{text}");
-    for tool in ["kubectl", "eksctl", "helm", "aws", "kind", "kwokctl"] {
+    for tool in ["kubectl", "eksctl", "helm", "aws", "kubectl-argo-rollouts", "kind", "kwokctl"] {
         assert!(text.lines().any(|l| l[4..].starts_with(tool)), "no line for {tool}: {text}");
     }
     let bad = live::unreachable_kubeconfig(state.path());
@@ -160,6 +160,12 @@ fn in_the_shell(sandbox: &dyn Fn(&[&str]) -> std::process::Output, endpoint: &st
     assert_eq!(code, Some(255), "{err}");
     assert!(err.contains("ResourceNotFoundException"), "{err}");
     assert_eq!(exec(&["sh", "-c", "exit 7"]).0, Some(7), "exec exits with the command's code");
+    // doctor in the sandbox: which sandbox, its front, the emulator's identity, the tools
+    let (code, doctor, err) = exec(&[env!("CARGO_BIN_EXE_kubedojo"), "doctor"]);
+    assert_eq!(code, Some(0), "{doctor}\n{err}");
+    assert!(doctor.contains("✔ sandbox ") && doctor.contains(&format!("simulated EKS; AWS front {endpoint}")), "{doctor}");
+    assert!(doctor.contains("AWS checks run against the emulator") && doctor.contains("(account 111122223333) in eu-west-1"), "{doctor}");
+    assert!(doctor.contains("✔ aws "), "the AWS CLI is found on the sandbox's PATH: {doctor}");
     let (code, _, err) = exec(&["no-such-tool-here"]);
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("no-such-tool-here: not found on the sandbox's PATH"), "{err}");
