@@ -19,8 +19,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::cluster::{ClusterState, Mode};
 use super::eks::{api_error, decode, error, ok, query_param, uuid};
+use super::state::{Association, ClusterState, Entry, Mode};
 use super::{Call, Shared};
 
 /// The access policies EKS offers (`arn:aws:eks::aws:cluster-access-policy/NAME`), as
@@ -68,27 +68,6 @@ const CLUSTER_ADMIN: &str = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClu
 
 /// The entry types CreateAccessEntry takes (the EKS user guide's list).
 const TYPES: [&str; 6] = ["STANDARD", "EC2_LINUX", "EC2_WINDOWS", "FARGATE_LINUX", "HYBRID_LINUX", "EC2"];
-
-/// One access entry of a cluster.
-pub(super) struct Entry {
-    principal: String,
-    kind: String,
-    username: String,
-    groups: Vec<String>,
-    tags: BTreeMap<String, String>,
-    arn: String,
-    created_at: f64,
-    modified_at: f64,
-    /// policy ARN -> association
-    policies: BTreeMap<String, Association>,
-}
-
-struct Association {
-    scope: String,
-    namespaces: Vec<String>,
-    associated_at: f64,
-    modified_at: f64,
-}
 
 #[derive(Default, Deserialize)]
 #[serde(rename_all = "camelCase")]

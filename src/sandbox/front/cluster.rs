@@ -25,11 +25,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::eks::{ApiError, api_error, arn_region_account, decode, error, ok, query_param};
-use super::updates::{Change, ClusterUpdate, ConfigRequest, EncryptionRequest};
+use super::state::{AccessRequest, Change, ClusterState, Endpoint, LOG_TYPES, Mode};
+use super::updates::{ConfigRequest, EncryptionRequest};
 use super::{Call, Shared};
-
-/// The control plane log types, in the order EKS lists them.
-pub(super) const LOG_TYPES: [&str; 5] = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
 
 pub struct Clusters {
     settle: f64,
@@ -37,73 +35,11 @@ pub struct Clusters {
     state: Mutex<BTreeMap<String, ClusterState>>,
 }
 
-/// How a cluster authenticates IAM principals (`accessConfig.authenticationMode`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(super) enum Mode {
-    ConfigMap,
-    ApiAndConfigMap,
-    Api,
-}
-
-impl Mode {
-    pub(super) fn parse(s: &str) -> Option<Mode> {
-        match s {
-            "CONFIG_MAP" => Some(Mode::ConfigMap),
-            "API_AND_CONFIG_MAP" => Some(Mode::ApiAndConfigMap),
-            "API" => Some(Mode::Api),
-            _ => None,
-        }
-    }
-
-    pub(super) fn as_str(self) -> &'static str {
-        match self {
-            Mode::ConfigMap => "CONFIG_MAP",
-            Mode::ApiAndConfigMap => "API_AND_CONFIG_MAP",
-            Mode::Api => "API",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub(super) struct Endpoint {
-    pub(super) public: bool,
-    pub(super) private: bool,
-    pub(super) cidrs: Vec<String>,
-}
-
-/// What the front keeps of one cluster.
-pub(super) struct ClusterState {
-    /// The emulator's `createdAt`: a cluster deleted and created again under the same name is
-    /// another cluster.
-    created_at: Value,
-    pub name: String,
-    pub region: String,
-    pub account: String,
-    /// The IAM principal that created the cluster, when it was created through the front.
-    pub creator: Option<String>,
-    pub mode: Mode,
-    pub bootstrap: bool,
-    pub(super) endpoint: Endpoint,
-    /// log type -> enabled
-    pub(super) logging: BTreeMap<String, bool>,
-    pub(super) encryption: Option<Value>,
-    pub(super) updates: Vec<ClusterUpdate>,
-    /// principal ARN -> access entry ([`super::access`])
-    pub entries: BTreeMap<String, super::access::Entry>,
-}
-
 /// The body of CreateCluster, the part the front reads.
 #[derive(Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct CreateRequest {
     access_config: Option<AccessRequest>,
-}
-
-#[derive(Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(super) struct AccessRequest {
-    pub(super) authentication_mode: Option<String>,
-    pub(super) bootstrap_cluster_creator_admin_permissions: Option<bool>,
 }
 
 enum Op<'a> {

@@ -12,6 +12,7 @@ pub mod access;
 pub mod cluster;
 pub mod eks;
 pub mod pod_identity;
+pub mod state;
 pub mod updates;
 pub mod versions;
 

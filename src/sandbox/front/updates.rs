@@ -13,25 +13,8 @@ use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::cluster::{AccessRequest, ClusterState, Endpoint, LOG_TYPES, Mode};
 use super::eks::{error, ok, uuid};
-
-pub(super) enum Change {
-    Endpoint(Endpoint),
-    Logging(BTreeMap<String, bool>),
-    Access(Mode),
-    Encryption(Value),
-}
-
-pub(super) struct ClusterUpdate {
-    pub(super) id: String,
-    pub(super) kind: &'static str,
-    pub(super) params: Vec<(&'static str, String)>,
-    pub(super) created_at: f64,
-    pub(super) until: f64,
-    /// What it changes when it settles (None: settled).
-    pub(super) change: Option<Change>,
-}
+use super::state::{AccessRequest, Change, ClusterState, ClusterUpdate, Endpoint, LOG_TYPES, Mode};
 
 /// The body of UpdateClusterConfig.
 #[derive(Default, Deserialize)]
