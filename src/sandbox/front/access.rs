@@ -19,7 +19,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::eks::{api_error, decode, error, ok, query_param, uuid};
+use super::eks::{api_error, decode, error, ok, parse_body, query_param, uuid};
 use super::state::{Association, ClusterState, Entry, Mode};
 use super::{Call, Shared};
 
@@ -107,16 +107,9 @@ pub(super) async fn handle(front: &Shared, call: &Call<'_>) -> Option<Response> 
         (_, ["clusters", c, "access-entries", p, "access-policies", a]) => (*c, Some(*p), true, Some(*a)),
         _ => return None,
     };
-    let request: Request = if body.is_empty() {
-        Request::default()
-    } else {
-        match serde_json::from_slice(body) {
-            Ok(r) => r,
-            Err(e) => {
-                let message = format!("the request body is not the JSON the operation takes: {e}");
-                return Some(error(StatusCode::BAD_REQUEST, "InvalidRequestException", &message, Some(cluster)));
-            }
-        }
+    let request: Request = match parse_body(body, Some(cluster)) {
+        Ok(r) => r,
+        Err(answer) => return Some(answer.into_response()),
     };
     let associated = query_param(query, "associatedPolicyArn");
     let method = method.clone();

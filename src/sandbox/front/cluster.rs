@@ -24,7 +24,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::eks::{ApiError, api_error, arn_region_account, decode, error, ok, query_param};
+use super::eks::{ApiError, arn_region_account, decode, error, ok, parse_body, query_param};
 use super::state::{AccessRequest, Change, ClusterState, Endpoint, LOG_TYPES, Mode};
 use super::updates::{ConfigRequest, EncryptionRequest};
 use super::{Call, Shared};
@@ -85,7 +85,7 @@ impl Clusters {
                 answer
             }
             Op::UpdateConfig(c) => {
-                let request: ConfigRequest = match parse(body, c) {
+                let request: ConfigRequest = match parse_body(body, Some(c)) {
                     Ok(r) => r,
                     Err(e) => return Some(e.into_response()),
                 };
@@ -93,7 +93,7 @@ impl Clusters {
                 self.with(front, c, headers, |state, now| state.update_config(request, now, settle)).await.unwrap_or_else(|e| e)
             }
             Op::AssociateEncryption(c) => {
-                let request: EncryptionRequest = match parse(body, c) {
+                let request: EncryptionRequest = match parse_body(body, Some(c)) {
                     Ok(r) => r,
                     Err(e) => return Some(e.into_response()),
                 };
@@ -152,7 +152,7 @@ impl Clusters {
     /// (and, as EKS does with bootstrapClusterCreatorAdminPermissions, gives its creator an
     /// access entry with AmazonEKSClusterAdminPolicy when the mode allows access entries).
     async fn create(&self, front: &Shared, call: &Call<'_>) -> Response {
-        let request: CreateRequest = match parse(call.body, "") {
+        let request: CreateRequest = match parse_body(call.body, Some("")) {
             Ok(r) => r,
             Err(e) => return e.into_response(),
         };
@@ -314,16 +314,6 @@ fn logging_json(logging: &BTreeMap<String, bool>) -> Value {
 
 fn no_cluster(name: &str) -> Response {
     error(StatusCode::NOT_FOUND, "ResourceNotFoundException", &format!("No cluster found for name: {name}."), Some(name))
-}
-
-fn parse<T: Default + serde::de::DeserializeOwned>(body: &[u8], cluster: &str) -> Result<T, ApiError> {
-    if body.is_empty() {
-        return Ok(T::default());
-    }
-    serde_json::from_slice(body).map_err(|e| {
-        let message = format!("the request body is not the JSON the operation takes: {e}");
-        api_error(StatusCode::BAD_REQUEST, "InvalidRequestException", &message, Some(cluster).filter(|c| !c.is_empty()))
-    })
 }
 
 /// The emulator's cluster `name` (None: no such cluster).

@@ -91,7 +91,7 @@ impl Eks {
 
     /// The answer to an EKS request the front implements; None: the emulator's to answer.
     pub(super) async fn handle(&self, front: &Shared, call: &Call<'_>) -> Option<Response> {
-        let Call { scope, method, path, query, headers, body } = *call;
+        let Call { method, path, query, body, .. } = *call;
         let segments: Vec<String> = path.trim_matches('/').split('/').map(decode).collect();
         let seg: Vec<&str> = segments.iter().map(String::as_str).collect();
         let addon_query = query_param(query, "addonName");
@@ -106,20 +106,16 @@ impl Eks {
             _ => return None,
         };
         let cluster = op.cluster();
-        let arn = match cluster_arn(front, cluster, headers).await {
-            Ok(Some(arn)) => arn,
-            Ok(None) => {
-                return Some(error(StatusCode::NOT_FOUND, "ResourceNotFoundException", &format!("No cluster found for name: {cluster}."), Some(cluster)));
-            }
-            Err(answer) => return Some(answer.into_response()),
+        let (region, account) = match known_cluster(front, call, cluster).await {
+            Ok(known) => known,
+            Err(answer) => return Some(answer),
         };
-        let (region, account) = arn_region_account(&arn).unwrap_or((scope.region.clone(), "123456789012".to_string()));
         let now = crate::clock::unix_now_ms();
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         state.settle(now);
         Some(match op {
             Op::Create(c) => {
-                let request: AddonRequest = match parse(body) {
+                let request: AddonRequest = match parse_body(body, None) {
                     Ok(r) => r,
                     Err(answer) => return Some(answer.into_response()),
                 };
@@ -163,7 +159,7 @@ impl Eks {
                 None => no_addon(c, a),
             },
             Op::Update(c, a) => {
-                let request: AddonRequest = match parse(body) {
+                let request: AddonRequest = match parse_body(body, None) {
                     Ok(r) => r,
                     Err(answer) => return Some(answer.into_response()),
                 };
@@ -322,12 +318,26 @@ fn validate(request: &AddonRequest, cluster: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn parse(body: &[u8]) -> Result<AddonRequest, ApiError> {
+/// A request's JSON body (empty: the operation's defaults); InvalidRequestException otherwise.
+pub(super) fn parse_body<T: Default + serde::de::DeserializeOwned>(body: &[u8], cluster: Option<&str>) -> Result<T, ApiError> {
     if body.is_empty() {
-        return Ok(AddonRequest::default());
+        return Ok(T::default());
     }
-    serde_json::from_slice(body)
-        .map_err(|e| api_error(StatusCode::BAD_REQUEST, "InvalidRequestException", &format!("the request body is not the JSON the operation takes: {e}"), None))
+    serde_json::from_slice(body).map_err(|e| {
+        let message = format!("the request body is not the JSON the operation takes: {e}");
+        api_error(StatusCode::BAD_REQUEST, "InvalidRequestException", &message, cluster.filter(|c| !c.is_empty()))
+    })
+}
+
+/// The region and account of an existing cluster `cluster` (the emulator's ARN for it; the
+/// request's region and the emulator's default account when it has none), or the answer to give:
+/// EKS's ResourceNotFoundException, or the emulator not answering.
+pub(super) async fn known_cluster(front: &Shared, call: &Call<'_>, cluster: &str) -> Result<(String, String), Response> {
+    match cluster_arn(front, cluster, call.headers).await {
+        Ok(Some(arn)) => Ok(arn_region_account(&arn).unwrap_or((call.scope.region.clone(), "123456789012".to_string()))),
+        Ok(None) => Err(error(StatusCode::NOT_FOUND, "ResourceNotFoundException", &format!("No cluster found for name: {cluster}."), Some(cluster))),
+        Err(answer) => Err(answer.into_response()),
+    }
 }
 
 /// The cluster's ARN, from the emulator (None: no such cluster); an answer when it does not answer.

@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::eks::{api_error, arn_region_account, cluster_arn, decode, error, ok, query_param};
+use super::eks::{api_error, decode, error, known_cluster, ok, parse_body, query_param};
 use super::{Call, Shared};
 
 #[derive(Default)]
@@ -58,7 +58,7 @@ struct Request {
 impl PodIdentity {
     /// The answer to a Pod Identity request; None: not one.
     pub(super) async fn handle(&self, front: &Shared, call: &Call<'_>) -> Option<Response> {
-        let Call { scope, method, path, query, headers, body } = *call;
+        let Call { method, path, query, body, .. } = *call;
         let segments: Vec<String> = path.trim_matches('/').split('/').map(decode).collect();
         let seg: Vec<&str> = segments.iter().map(String::as_str).collect();
         let (cluster, id) = match seg.as_slice() {
@@ -66,28 +66,13 @@ impl PodIdentity {
             ["clusters", c, "pod-identity-associations", id] => (*c, Some(*id)),
             _ => return None,
         };
-        let arn = match cluster_arn(front, cluster, headers).await {
-            Ok(Some(arn)) => arn,
-            Ok(None) => {
-                return Some(error(StatusCode::NOT_FOUND, "ResourceNotFoundException", &format!("No cluster found for name: {cluster}."), Some(cluster)));
-            }
-            Err(answer) => return Some(answer.into_response()),
+        let (region, account) = match known_cluster(front, call, cluster).await {
+            Ok(known) => known,
+            Err(answer) => return Some(answer),
         };
-        let (region, account) = arn_region_account(&arn).unwrap_or((scope.region.clone(), "123456789012".to_string()));
-        let request: Request = if body.is_empty() {
-            Request::default()
-        } else {
-            match serde_json::from_slice(body) {
-                Ok(r) => r,
-                Err(e) => {
-                    return Some(error(
-                        StatusCode::BAD_REQUEST,
-                        "InvalidRequestException",
-                        &format!("the request body is not the JSON the operation takes: {e}"),
-                        Some(cluster),
-                    ));
-                }
-            }
+        let request: Request = match parse_body(body, Some(cluster)) {
+            Ok(r) => r,
+            Err(answer) => return Some(answer.into_response()),
         };
         let now = crate::clock::unix_now_ms();
         let mut all = self.associations.lock().unwrap_or_else(|e| e.into_inner());
