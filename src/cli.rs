@@ -396,6 +396,9 @@ pub enum SandboxAction {
         /// The port on 127.0.0.1 (0: a free one).
         #[arg(long, default_value_t = 0)]
         port: u16,
+        /// The sandbox cluster's kubeconfig: where add-ons put their objects.
+        #[arg(long)]
+        kubeconfig: Option<std::path::PathBuf>,
     },
 }
 

@@ -50,11 +50,11 @@ fn run(cli: Cli) -> Result<i32, String> {
                     let exe = std::env::current_exe().map_err(|e| format!("cannot find the kubedojo binary to start the AWS front: {e}"))?;
                     kubedojo::sandbox::up(&dir, &name, &exe, &mut |line| eprintln!("{line}"))?
                 }
-                SandboxAction::Front { emulator, port } => {
+                SandboxAction::Front { emulator, port, kubeconfig } => {
                     let (pack, _) = session::load_pack(commands::pack_files(cli.pack.as_deref())?)?;
                     let addons = kubedojo::sandbox::front::addon_versions(&pack.versions);
                     let releases = kubedojo::sandbox::front::kubernetes_releases(&pack.versions);
-                    runtime()?.block_on(kubedojo::sandbox::front::serve(emulator, port, addons, releases))?;
+                    runtime()?.block_on(kubedojo::sandbox::front::serve(emulator, port, kubeconfig, addons, releases))?;
                     return Ok(0);
                 }
                 SandboxAction::Down { yes } => match kubedojo::sandbox::down_question(&dir) {

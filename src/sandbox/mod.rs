@@ -246,7 +246,8 @@ pub fn up(dir: &Path, name: &str, exe: &Path, say: &mut dyn FnMut(&str)) -> Resu
         let port = free_port()?;
         let log = std::fs::File::create(dir.join("front.log")).map_err(|e| e.to_string())?;
         let child = without_aws_settings(Command::new(exe))
-            .args(["sandbox", "front", "--emulator", &emulator.url, "--port", &port.to_string()])
+            .args(["sandbox", "front", "--emulator", &emulator.url, "--port", &port.to_string(), "--kubeconfig"])
+            .arg(&sandbox.kubeconfig)
             .stdin(Stdio::null())
             .stdout(log.try_clone().map_err(|e| e.to_string())?)
             .stderr(log)

@@ -24,7 +24,7 @@ const SETTLE: Duration = Duration::from_millis(400);
 async fn front() -> Front {
     let versions = builtin_pack().versions;
     let (addons, releases) = (kubedojo::sandbox::front::addon_versions(&versions), kubedojo::sandbox::front::kubernetes_releases(&versions));
-    Front::start(FrontOptions { emulator: aws_endpoint(), settle: SETTLE, addons, releases }).await.expect("start the front")
+    Front::start(FrontOptions { emulator: aws_endpoint(), settle: SETTLE, addons, releases, kubeconfig: None }).await.expect("start the front")
 }
 
 /// The test cluster, with AWS through the front.
@@ -747,4 +747,41 @@ async fn checks_read_the_cluster_configuration_through_the_front() {
     let r = run(&b, &spec("cluster.active", &[]), &v).await;
     assert!(matches!(r.status, Pass | Warn), "{r:?}");
     assert!(r.message.contains(&format!("Kubernetes {lab}")) && r.message.contains("(source: eks:DescribeClusterVersions)"), "{r:?}");
+}
+
+/// The add-on manager: an add-on's objects appear in the cluster (server-side applied by `eks`),
+/// with the learner's configuration values, and go with the add-on. vpc-cni only: kube-system
+/// is shared by the tests, and no other test owns aws-node there.
+#[tokio::test]
+async fn an_addons_objects_follow_it_into_the_cluster() {
+    use k8s_openapi::api::apps::v1::DaemonSet;
+    let c = client(&backend(None, false).await);
+    let addons = kubedojo::sandbox::front::addon_versions(&builtin_pack().versions);
+    let releases = kubedojo::sandbox::front::kubernetes_releases(&builtin_pack().versions);
+    let front =
+        Front::start(FrontOptions { emulator: aws_endpoint(), settle: SETTLE, addons, releases, kubeconfig: Some(kubeconfig().into()) }).await.expect("front");
+    let b = through(&front).await;
+    let eks = &aws(&b).eks;
+    let cluster = moto_cluster(aws(&b), "front").await;
+    eks.create_addon()
+        .cluster_name(&cluster)
+        .addon_name("vpc-cni")
+        .configuration_values(r#"{"env": {"ENABLE_PREFIX_DELEGATION": "true", "WARM_PREFIX_TARGET": "1"}}"#)
+        .send()
+        .await
+        .expect("create addon");
+    let ds: kube::Api<DaemonSet> = kube::Api::namespaced(c.clone(), "kube-system");
+    let aws_node = ds.get("aws-node").await.expect("aws-node written by the add-on manager");
+    let managers: Vec<String> = aws_node.metadata.managed_fields.iter().flatten().filter_map(|f| f.manager.clone()).collect();
+    assert!(managers.contains(&"eks".to_string()), "{managers:?}");
+    let containers = aws_node.spec.template.spec.map(|p| p.containers).unwrap_or_default();
+    let env: Vec<(String, String)> = containers[0].env.iter().flatten().map(|e| (e.name.clone(), e.value.clone().unwrap_or_default())).collect();
+    assert!(env.contains(&("ENABLE_PREFIX_DELEGATION".into(), "true".into())) && env.contains(&("WARM_ENI_TARGET".into(), "1".into())), "{env:?}");
+    tokio::time::sleep(SETTLE).await;
+    eks.update_addon().cluster_name(&cluster).addon_name("vpc-cni").configuration_values(r#"{"enableNetworkPolicy": "true"}"#).send().await.expect("update");
+    let agent = ds.get("aws-node").await.expect("aws-node").spec.template.spec.map(|p| p.containers).unwrap_or_default();
+    assert!(agent[1].args.iter().flatten().any(|a| a == "--enable-network-policy=true"), "{:?}", agent[1].args);
+    tokio::time::sleep(SETTLE).await;
+    eks.delete_addon().cluster_name(&cluster).addon_name("vpc-cni").send().await.expect("delete");
+    assert!(ds.get_opt("aws-node").await.expect("get").is_none_or(|d| d.metadata.deletion_timestamp.is_some()), "aws-node goes with the add-on");
 }

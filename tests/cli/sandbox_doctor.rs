@@ -155,6 +155,9 @@ fn in_the_shell(sandbox: &dyn Fn(&[&str]) -> std::process::Output, endpoint: &st
     let (code, status, err) =
         exec(&["aws", "eks", "create-addon", "--cluster-name", &cluster, "--addon-name", "coredns", "--query", "addon.status", "--output", "text"]);
     assert_eq!((code, status.as_str()), (Some(0), "CREATING"), "{err}");
+    // and the add-on manager put its software in the sandbox's cluster
+    let (code, deploy, err) = exec(&["kubectl", "-n", "kube-system", "get", "deployment", "coredns", "-o", "name"]);
+    assert_eq!((code, deploy.as_str()), (Some(0), "deployment.apps/coredns"), "{err}");
     let (code, _, err) = exec(&["aws", "eks", "describe-addon", "--cluster-name", &cluster, "--addon-name", "kube-proxy"]);
     // AWS CLI v1 exits 255 on a service error (v2: 254)
     assert_eq!(code, Some(255), "{err}");

@@ -20,6 +20,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::install::Work;
 use super::{Call, Shared};
 
 pub struct Eks {
@@ -52,6 +53,18 @@ struct Addon {
     phase: Phase,
     /// When the phase settles.
     until: f64,
+}
+
+impl Addon {
+    fn work(&self, region: &str) -> Work {
+        Work::Apply {
+            name: self.name.clone(),
+            version: self.version.clone(),
+            region: region.to_string(),
+            configuration: self.configuration.clone(),
+            role: self.role.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,117 +124,140 @@ impl Eks {
             Err(answer) => return Some(answer),
         };
         let now = crate::clock::unix_now_ms();
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        state.settle(now);
-        Some(match op {
-            Op::Create(c) => {
-                let request: AddonRequest = match parse_body(body, None) {
-                    Ok(r) => r,
-                    Err(answer) => return Some(answer.into_response()),
-                };
-                let Some(name) = request.addon_name.clone().filter(|n| !n.is_empty()) else {
-                    return Some(error(StatusCode::BAD_REQUEST, "InvalidParameterException", "addonName is required", Some(c)));
-                };
-                if let Err(answer) = validate(&request, c) {
-                    return Some(answer.into_response());
+        let (answer, work) = {
+            let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            state.settle(now);
+            // what the add-on manager then does in the cluster
+            let mut work = None;
+            let answer = match op {
+                Op::Create(c) => {
+                    let request: AddonRequest = match parse_body(body, None) {
+                        Ok(r) => r,
+                        Err(answer) => return Some(answer.into_response()),
+                    };
+                    let Some(name) = request.addon_name.clone().filter(|n| !n.is_empty()) else {
+                        return Some(error(StatusCode::BAD_REQUEST, "InvalidParameterException", "addonName is required", Some(c)));
+                    };
+                    if let Err(answer) = validate(&request, c) {
+                        return Some(answer.into_response());
+                    }
+                    let Some(default_version) = self.addons.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone()) else {
+                        return Some(error(StatusCode::BAD_REQUEST, "InvalidParameterException", "Addon specified is not supported", Some(c)));
+                    };
+                    let key = (c.to_string(), name.clone());
+                    if state.addons.contains_key(&key) {
+                        return Some(error(StatusCode::CONFLICT, "ResourceInUseException", "Addon already exists.", Some(c)));
+                    }
+                    let addon = Addon {
+                        arn: format!("arn:aws:eks:{region}:{account}:addon/{c}/{name}/{}", uuid()),
+                        name,
+                        cluster: c.to_string(),
+                        version: request.addon_version.unwrap_or(default_version),
+                        role: request.service_account_role_arn,
+                        configuration: request.configuration_values,
+                        tags: request.tags,
+                        pod_identity: request.pod_identity_associations.unwrap_or_default(),
+                        created_at: now,
+                        modified_at: now,
+                        phase: Phase::Creating,
+                        until: now + self.settle,
+                    };
+                    let out = json!({ "addon": addon.json() });
+                    work = Some(addon.work(&region));
+                    state.addons.insert(key, addon);
+                    ok(out)
                 }
-                let Some(default_version) = self.addons.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone()) else {
-                    return Some(error(StatusCode::BAD_REQUEST, "InvalidParameterException", "Addon specified is not supported", Some(c)));
-                };
-                let key = (c.to_string(), name.clone());
-                if state.addons.contains_key(&key) {
-                    return Some(error(StatusCode::CONFLICT, "ResourceInUseException", "Addon already exists.", Some(c)));
+                Op::List(c) => {
+                    let names: Vec<&str> = state.addons.values().filter(|a| a.cluster == c).map(|a| a.name.as_str()).collect();
+                    ok(json!({ "addons": names }))
                 }
-                let addon = Addon {
-                    arn: format!("arn:aws:eks:{region}:{account}:addon/{c}/{name}/{}", uuid()),
-                    name,
-                    cluster: c.to_string(),
-                    version: request.addon_version.unwrap_or(default_version),
-                    role: request.service_account_role_arn,
-                    configuration: request.configuration_values,
-                    tags: request.tags,
-                    pod_identity: request.pod_identity_associations.unwrap_or_default(),
-                    created_at: now,
-                    modified_at: now,
-                    phase: Phase::Creating,
-                    until: now + self.settle,
-                };
-                let out = json!({ "addon": addon.json() });
-                state.addons.insert(key, addon);
-                ok(out)
-            }
-            Op::List(c) => {
-                let names: Vec<&str> = state.addons.values().filter(|a| a.cluster == c).map(|a| a.name.as_str()).collect();
-                ok(json!({ "addons": names }))
-            }
-            Op::Describe(c, a) => match state.addons.get(&(c.to_string(), a.to_string())) {
-                Some(addon) => ok(json!({ "addon": addon.json() })),
-                None => no_addon(c, a),
-            },
-            Op::Update(c, a) => {
-                let request: AddonRequest = match parse_body(body, None) {
-                    Ok(r) => r,
-                    Err(answer) => return Some(answer.into_response()),
-                };
-                if let Err(answer) = validate(&request, c) {
-                    return Some(answer.into_response());
+                Op::Describe(c, a) => match state.addons.get(&(c.to_string(), a.to_string())) {
+                    Some(addon) => ok(json!({ "addon": addon.json() })),
+                    None => no_addon(c, a),
+                },
+                Op::Update(c, a) => {
+                    let request: AddonRequest = match parse_body(body, None) {
+                        Ok(r) => r,
+                        Err(answer) => return Some(answer.into_response()),
+                    };
+                    if let Err(answer) = validate(&request, c) {
+                        return Some(answer.into_response());
+                    }
+                    let settle = self.settle;
+                    let Some(addon) = state.addons.get_mut(&(c.to_string(), a.to_string())) else { return Some(no_addon(c, a)) };
+                    if addon.phase != Phase::Active {
+                        let status = addon.status();
+                        return Some(error(
+                            StatusCode::CONFLICT,
+                            "ResourceInUseException",
+                            &format!("Addon {a} is {status}: wait for it to be ACTIVE"),
+                            Some(c),
+                        ));
+                    }
+                    let mut params = Vec::new();
+                    if let Some(v) = request.addon_version {
+                        params.push(("AddonVersion".to_string(), v.clone()));
+                        addon.version = v;
+                    }
+                    if let Some(r) = request.service_account_role_arn {
+                        params.push(("ServiceAccountRoleArn".to_string(), r.clone()));
+                        addon.role = Some(r).filter(|r| !r.is_empty());
+                    }
+                    if let Some(r) = request.resolve_conflicts {
+                        params.push(("ResolveConflicts".to_string(), r));
+                    }
+                    if let Some(v) = request.configuration_values {
+                        params.push(("ConfigurationValues".to_string(), v.clone()));
+                        addon.configuration = Some(v).filter(|v| !v.is_empty());
+                    }
+                    if let Some(p) = request.pod_identity_associations {
+                        params.push(("PodIdentityAssociations".to_string(), Value::Array(p.clone()).to_string()));
+                        addon.pod_identity = p;
+                    }
+                    addon.phase = Phase::Updating;
+                    addon.until = now + settle;
+                    addon.modified_at = now;
+                    work = Some(addon.work(&region));
+                    let update = Update { id: uuid(), params, created_at: now, until: now + settle };
+                    let out = json!({ "update": update.json(now) });
+                    state.updates.insert(update.id.clone(), (c.to_string(), a.to_string(), update));
+                    ok(out)
                 }
-                let settle = self.settle;
-                let Some(addon) = state.addons.get_mut(&(c.to_string(), a.to_string())) else { return Some(no_addon(c, a)) };
-                if addon.phase != Phase::Active {
-                    let status = addon.status();
-                    return Some(error(StatusCode::CONFLICT, "ResourceInUseException", &format!("Addon {a} is {status}: wait for it to be ACTIVE"), Some(c)));
+                Op::Delete(c, a) => {
+                    let settle = self.settle;
+                    let Some(addon) = state.addons.get_mut(&(c.to_string(), a.to_string())) else { return Some(no_addon(c, a)) };
+                    addon.phase = Phase::Deleting;
+                    addon.until = now + settle;
+                    addon.modified_at = now;
+                    // DeleteAddon's `preserve` keeps the add-on's software in the cluster
+                    if query_param(query, "preserve").as_deref() != Some("true") {
+                        work = Some(Work::Remove { name: addon.name.clone() });
+                    }
+                    ok(json!({ "addon": addon.json() }))
                 }
-                let mut params = Vec::new();
-                if let Some(v) = request.addon_version {
-                    params.push(("AddonVersion".to_string(), v.clone()));
-                    addon.version = v;
+                Op::DescribeUpdate(c, id) => match state.updates.get(id).filter(|(uc, ua, _)| uc == c && Some(ua.as_str()) == addon_query.as_deref()) {
+                    Some((_, _, u)) => ok(json!({ "update": u.json(now) })),
+                    None => error(StatusCode::NOT_FOUND, "ResourceNotFoundException", &format!("No update found for ID: {id}"), Some(c)),
+                },
+                Op::ListUpdates(c) => {
+                    let ids: Vec<&str> = state
+                        .updates
+                        .values()
+                        .filter(|(uc, ua, _)| uc == c && Some(ua.as_str()) == addon_query.as_deref())
+                        .map(|(_, _, u)| u.id.as_str())
+                        .collect();
+                    ok(json!({ "updateIds": ids }))
                 }
-                if let Some(r) = request.service_account_role_arn {
-                    params.push(("ServiceAccountRoleArn".to_string(), r.clone()));
-                    addon.role = Some(r).filter(|r| !r.is_empty());
-                }
-                if let Some(r) = request.resolve_conflicts {
-                    params.push(("ResolveConflicts".to_string(), r));
-                }
-                if let Some(v) = request.configuration_values {
-                    params.push(("ConfigurationValues".to_string(), v.clone()));
-                    addon.configuration = Some(v).filter(|v| !v.is_empty());
-                }
-                if let Some(p) = request.pod_identity_associations {
-                    params.push(("PodIdentityAssociations".to_string(), Value::Array(p.clone()).to_string()));
-                    addon.pod_identity = p;
-                }
-                addon.phase = Phase::Updating;
-                addon.until = now + settle;
-                addon.modified_at = now;
-                let update = Update { id: uuid(), params, created_at: now, until: now + settle };
-                let out = json!({ "update": update.json(now) });
-                state.updates.insert(update.id.clone(), (c.to_string(), a.to_string(), update));
-                ok(out)
-            }
-            Op::Delete(c, a) => {
-                let settle = self.settle;
-                let Some(addon) = state.addons.get_mut(&(c.to_string(), a.to_string())) else { return Some(no_addon(c, a)) };
-                addon.phase = Phase::Deleting;
-                addon.until = now + settle;
-                addon.modified_at = now;
-                ok(json!({ "addon": addon.json() }))
-            }
-            Op::DescribeUpdate(c, id) => match state.updates.get(id).filter(|(uc, ua, _)| uc == c && Some(ua.as_str()) == addon_query.as_deref()) {
-                Some((_, _, u)) => ok(json!({ "update": u.json(now) })),
-                None => error(StatusCode::NOT_FOUND, "ResourceNotFoundException", &format!("No update found for ID: {id}"), Some(c)),
-            },
-            Op::ListUpdates(c) => {
-                let ids: Vec<&str> = state
-                    .updates
-                    .values()
-                    .filter(|(uc, ua, _)| uc == c && Some(ua.as_str()) == addon_query.as_deref())
-                    .map(|(_, _, u)| u.id.as_str())
-                    .collect();
-                ok(json!({ "updateIds": ids }))
-            }
-        })
+            };
+            (answer, work)
+        };
+        if let Some(work) = work
+            && let Err(e) = front.install.run(work).await
+        {
+            // the API answer stands, as EKS's does; the add-on manager's trouble goes to the log
+            eprintln!("the sandbox's add-on manager: {e}");
+        }
+        Some(answer)
     }
 }
 

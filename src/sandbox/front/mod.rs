@@ -11,6 +11,7 @@
 pub mod access;
 pub mod cluster;
 pub mod eks;
+pub mod install;
 pub mod pod_identity;
 pub mod state;
 pub mod updates;
@@ -39,6 +40,8 @@ pub struct FrontOptions {
     pub addons: Vec<(String, String)>,
     /// The Kubernetes versions EKS offers, with their support dates (DescribeClusterVersions).
     pub releases: Vec<crate::content::versions::Release>,
+    /// The sandbox cluster's kubeconfig: where an add-on's objects go ([`install`]); None: nowhere.
+    pub kubeconfig: Option<std::path::PathBuf>,
 }
 
 /// The add-ons of the course's version table (`components.eks-addon-NAME`).
@@ -64,6 +67,7 @@ struct Shared {
     pod_identity: pod_identity::PodIdentity,
     clusters: cluster::Clusters,
     versions: versions::ClusterVersions,
+    install: install::Installer,
 }
 
 impl Front {
@@ -80,6 +84,10 @@ impl Front {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::Client::builder().no_proxy().build().map_err(std::io::Error::other)?;
         let eks = eks::Eks::new(options.settle, options.addons);
+        let install = match &options.kubeconfig {
+            Some(path) => install::Installer::connect(path).await.map_err(std::io::Error::other)?,
+            None => install::Installer::none(),
+        };
         let shared = Arc::new(Shared {
             emulator: options.emulator.trim_end_matches('/').to_string(),
             http,
@@ -87,6 +95,7 @@ impl Front {
             pod_identity: Default::default(),
             clusters: cluster::Clusters::new(options.settle),
             versions: versions::ClusterVersions::new(options.releases),
+            install,
         });
         let app = Router::new().fallback(handle).with_state(shared);
         let task = tokio::spawn(async move {
@@ -110,8 +119,14 @@ impl Drop for Front {
 }
 
 /// `kubedojo sandbox front`: serve until SIGTERM or Ctrl-C, saying where on stdout.
-pub async fn serve(emulator: String, port: u16, addons: Vec<(String, String)>, releases: Vec<crate::content::versions::Release>) -> Result<(), String> {
-    let front = Front::start_on(FrontOptions { emulator, settle: SANDBOX_SETTLE, addons, releases }, port)
+pub async fn serve(
+    emulator: String,
+    port: u16,
+    kubeconfig: Option<std::path::PathBuf>,
+    addons: Vec<(String, String)>,
+    releases: Vec<crate::content::versions::Release>,
+) -> Result<(), String> {
+    let front = Front::start_on(FrontOptions { emulator, settle: SANDBOX_SETTLE, addons, releases, kubeconfig }, port)
         .await
         .map_err(|e| format!("the AWS front cannot listen on 127.0.0.1:{port}: {e}"))?;
     println!("the sandbox's AWS front listens on {}", front.url());
