@@ -785,3 +785,24 @@ async fn an_addons_objects_follow_it_into_the_cluster() {
     eks.delete_addon().cluster_name(&cluster).addon_name("vpc-cni").send().await.expect("delete");
     assert!(ds.get_opt("aws-node").await.expect("get").is_none_or(|d| d.metadata.deletion_timestamp.is_some()), "aws-node goes with the add-on");
 }
+
+/// DescribeCluster names the cluster's VPC (moto leaves vpcId null; labs read it).
+#[tokio::test]
+async fn describe_cluster_names_the_vpc_of_its_subnets() {
+    let front = front().await;
+    let b = through(&front).await;
+    let ec2 = &aws(&b).ec2;
+    let vpc = ec2.create_vpc().cidr_block("10.42.0.0/16").send().await.expect("vpc").vpc.and_then(|v| v.vpc_id).expect("vpc id");
+    let subnet = ec2.create_subnet().vpc_id(&vpc).cidr_block("10.42.1.0/24").send().await.expect("subnet").subnet.and_then(|s| s.subnet_id).expect("subnet id");
+    let name = unique("front-vpc");
+    let eks = &aws(&b).eks;
+    eks.create_cluster()
+        .name(&name)
+        .role_arn("arn:aws:iam::123456789012:role/eks")
+        .resources_vpc_config(aws_sdk_eks::types::VpcConfigRequest::builder().subnet_ids(&subnet).build())
+        .send()
+        .await
+        .expect("cluster");
+    let got = eks.describe_cluster().name(&name).send().await.expect("describe").cluster.and_then(|c| c.resources_vpc_config).and_then(|v| v.vpc_id);
+    assert_eq!(got.as_deref(), Some(vpc.as_str()));
+}

@@ -136,6 +136,13 @@ impl Clusters {
     async fn describe(&self, front: &Shared, name: &str, headers: &HeaderMap) -> Response {
         match emulator_cluster(front, name, headers).await {
             Ok(Some(mut cluster)) => {
+                let vpc = match cluster["resourcesVpcConfig"]["subnetIds"][0].as_str() {
+                    Some(subnet) if cluster["resourcesVpcConfig"]["vpcId"].is_null() => subnet_vpc(front, headers, subnet).await,
+                    _ => None,
+                };
+                if let Some(vpc) = vpc {
+                    cluster["resourcesVpcConfig"]["vpcId"] = json!(vpc);
+                }
                 let now = crate::clock::unix_now_ms();
                 let mut all = self.lock();
                 let state = known(&mut all, name, &cluster);
@@ -348,6 +355,23 @@ async fn creator(front: &Shared, headers: &HeaderMap) -> Option<String> {
     let xml = r.text().await.ok()?;
     let arn = xml.split("<Arn>").nth(1)?.split("</Arn>").next()?;
     principal_of(arn)
+}
+
+/// The VPC of a subnet, as the emulator's EC2 holds it: EKS's DescribeCluster names the
+/// cluster's `resourcesVpcConfig.vpcId`, moto 5.2.5 leaves it null (labs read it to find the VPC).
+async fn subnet_vpc(front: &Shared, headers: &HeaderMap, subnet: &str) -> Option<String> {
+    let auth = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let mut ec2 = HeaderMap::new();
+    ec2.insert(header::AUTHORIZATION, HeaderValue::from_str(&auth.replacen("/eks/aws4_request", "/ec2/aws4_request", 1)).ok()?);
+    ec2.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/x-www-form-urlencoded"));
+    if let Some(v) = headers.get("x-amz-date") {
+        ec2.insert("x-amz-date", v.clone());
+    }
+    let query =
+        format!("Action=DescribeSubnets&Version=2016-11-15&SubnetId.1={}", percent_encoding::utf8_percent_encode(subnet, percent_encoding::NON_ALPHANUMERIC));
+    let r = super::send(front, &Method::POST, "/", &ec2, axum::body::Bytes::from(query)).await.ok()?;
+    let xml = r.text().await.ok()?;
+    Some(xml.split("<vpcId>").nth(1)?.split("</vpcId>").next()?.to_string())
 }
 
 /// `arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION` -> `arn:aws:iam::ACCOUNT:role/ROLE`; a user
