@@ -340,16 +340,7 @@ async fn emulator_cluster(front: &Shared, name: &str, headers: &HeaderMap) -> Re
 /// turned into its role (EKS's creator entry names the role: eks-workshop "Switching between
 /// Authentication Modes"). None when the emulator does not say.
 async fn creator(front: &Shared, headers: &HeaderMap) -> Option<String> {
-    let auth = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let scoped = auth.replacen("/eks/aws4_request", "/sts/aws4_request", 1);
-    let mut sts = HeaderMap::new();
-    sts.insert(header::AUTHORIZATION, HeaderValue::from_str(&scoped).ok()?);
-    sts.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/x-www-form-urlencoded"));
-    for h in ["x-amz-date", "x-amz-security-token"] {
-        if let Some(v) = headers.get(h) {
-            sts.insert(h, v.clone());
-        }
-    }
+    let sts = rescoped(headers, "sts")?;
     let body = axum::body::Bytes::from_static(b"Action=GetCallerIdentity&Version=2011-06-15");
     let r = super::send(front, &Method::POST, "/", &sts, body).await.ok()?;
     let xml = r.text().await.ok()?;
@@ -357,16 +348,26 @@ async fn creator(front: &Shared, headers: &HeaderMap) -> Option<String> {
     principal_of(arn)
 }
 
+/// The headers of an EKS request, for a query-protocol request of the same caller to `service`
+/// in the emulator (its credential scope names the service; the emulator does not check the
+/// signature).
+fn rescoped(headers: &HeaderMap, service: &str) -> Option<HeaderMap> {
+    let auth = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let mut out = HeaderMap::new();
+    out.insert(header::AUTHORIZATION, HeaderValue::from_str(&auth.replacen("/eks/aws4_request", &format!("/{service}/aws4_request"), 1)).ok()?);
+    out.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/x-www-form-urlencoded"));
+    for h in ["x-amz-date", "x-amz-security-token"] {
+        if let Some(v) = headers.get(h) {
+            out.insert(h, v.clone());
+        }
+    }
+    Some(out)
+}
+
 /// The VPC of a subnet, as the emulator's EC2 holds it: EKS's DescribeCluster names the
 /// cluster's `resourcesVpcConfig.vpcId`, moto 5.2.5 leaves it null (labs read it to find the VPC).
 async fn subnet_vpc(front: &Shared, headers: &HeaderMap, subnet: &str) -> Option<String> {
-    let auth = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let mut ec2 = HeaderMap::new();
-    ec2.insert(header::AUTHORIZATION, HeaderValue::from_str(&auth.replacen("/eks/aws4_request", "/ec2/aws4_request", 1)).ok()?);
-    ec2.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/x-www-form-urlencoded"));
-    if let Some(v) = headers.get("x-amz-date") {
-        ec2.insert("x-amz-date", v.clone());
-    }
+    let ec2 = rescoped(headers, "ec2")?;
     let query =
         format!("Action=DescribeSubnets&Version=2016-11-15&SubnetId.1={}", percent_encoding::utf8_percent_encode(subnet, percent_encoding::NON_ALPHANUMERIC));
     let r = super::send(front, &Method::POST, "/", &ec2, axum::body::Bytes::from(query)).await.ok()?;
