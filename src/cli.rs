@@ -387,6 +387,12 @@ pub enum SandboxAction {
         #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true, value_name = "COMMAND")]
         command: Vec<String>,
     },
+    /// The sandbox's eksctl (simulated): what `eksctl` runs in the sandbox's shell.
+    #[command(hide = true)]
+    Eksctl {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "ARGS")]
+        args: Vec<String>,
+    },
     /// Serve the sandbox's AWS front in the foreground (`up` starts it).
     #[command(hide = true)]
     Front {

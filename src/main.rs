@@ -46,10 +46,7 @@ fn run(cli: Cli) -> Result<i32, String> {
             use kubedojo::cli::SandboxAction;
             let dir = kubedojo::progress::store::state_dir().ok_or("no state folder: set KUBEDOJO_STATE_DIR")?;
             let text = match action {
-                SandboxAction::Up { name } => {
-                    let exe = std::env::current_exe().map_err(|e| format!("cannot find the kubedojo binary to start the AWS front: {e}"))?;
-                    kubedojo::sandbox::up(&dir, &name, &exe, &mut |line| eprintln!("{line}"))?
-                }
+                SandboxAction::Up { name } => kubedojo::sandbox::up(&dir, &name, &exe()?, &mut |line| eprintln!("{line}"))?,
                 SandboxAction::Front { emulator, port, kubeconfig } => {
                     let (pack, _) = session::load_pack(commands::pack_files(cli.pack.as_deref())?)?;
                     let addons = kubedojo::sandbox::front::addon_versions(&pack.versions);
@@ -63,11 +60,15 @@ fn run(cli: Cli) -> Result<i32, String> {
                     Some(_) => "left as it is\n".to_string(),
                 },
                 SandboxAction::Status => kubedojo::sandbox::status(&dir),
+                SandboxAction::Eksctl { args } => {
+                    let s = kubedojo::sandbox::load(&dir).ok_or("no sandbox: `kubedojo sandbox up` creates one")?;
+                    return Ok(runtime()?.block_on(kubedojo::sandbox::eksctl::run(&s, &args)));
+                }
                 SandboxAction::Shell | SandboxAction::Exec { .. } => {
                     let s = kubedojo::sandbox::load(&dir).ok_or("no sandbox: `kubedojo sandbox up` creates one")?;
                     return match action {
-                        SandboxAction::Exec { command } => kubedojo::sandbox::shell::exec(&dir, &s, &command),
-                        _ => kubedojo::sandbox::shell::shell(&dir, &s),
+                        SandboxAction::Exec { command } => kubedojo::sandbox::shell::exec(&dir, &s, &command, &exe()?),
+                        _ => kubedojo::sandbox::shell::shell(&dir, &s, &exe()?),
                     };
                 }
             };
@@ -101,6 +102,11 @@ fn run(cli: Cli) -> Result<i32, String> {
         }
         None => tui(&cli, None),
     }
+}
+
+/// The kubedojo binary: it serves the sandbox's AWS front and its `eksctl`.
+fn exe() -> Result<std::path::PathBuf, String> {
+    std::env::current_exe().map_err(|e| format!("cannot find the kubedojo binary (it serves the sandbox's AWS front and eksctl): {e}"))
 }
 
 fn tui(cli: &Cli, drill: Option<&kubedojo::cli::DrillArgs>) -> Result<i32, String> {

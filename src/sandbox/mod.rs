@@ -3,6 +3,7 @@
 //! installed. Only what `up` created is ever stopped or deleted: it is recorded in the state
 //! folder, and `down` touches nothing else.
 
+pub mod eksctl;
 pub mod front;
 pub mod parts;
 pub mod shell;
@@ -266,7 +267,7 @@ pub fn up(dir: &Path, name: &str, exe: &Path, say: &mut dyn FnMut(&str)) -> Resu
         }
         let _ = writeln!(out, "started the AWS front at {url}, pid {} (the EKS APIs the emulator lacks; everything else goes on to it)", child.id());
     }
-    shell::prepare(dir)?;
+    shell::prepare(dir, exe)?;
     out.push_str("\n`kubedojo sandbox shell` opens a shell in it (`kubedojo sandbox exec -- CMD` runs one command), or paste this into yours:\n");
     out.push_str(&env_text(dir, &sandbox));
     Ok(out)

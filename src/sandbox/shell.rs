@@ -90,9 +90,9 @@ fn quote(value: &str) -> String {
     format!("'{}'", value.replace('\'', r"'\''"))
 }
 
-/// Write the files the environment names (the AWS CLI's config and credentials, the bin folder),
-/// when missing.
-pub fn prepare(dir: &Path) -> Result<(), String> {
+/// Write the files the environment names (the AWS CLI's config and credentials, the bin folder
+/// with the sandbox's `eksctl`, which runs `exe sandbox eksctl`), when missing.
+pub fn prepare(dir: &Path, exe: &Path) -> Result<(), String> {
     let aws = aws_dir(dir);
     for folder in [&aws, &bin_dir(dir)] {
         std::fs::create_dir_all(folder).map_err(|e| format!("{}: {e}", folder.display()))?;
@@ -113,6 +113,13 @@ pub fn prepare(dir: &Path) -> Result<(), String> {
             std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
         }
     }
+    // written each time: the kubedojo binary may have moved since `up`
+    let eksctl = bin_dir(dir).join("eksctl");
+    let script =
+        format!("#!/bin/sh\n# the sandbox's eksctl (simulated): kubedojo sandbox eksctl\nexec {} sandbox eksctl \"$@\"\n", quote(&exe.display().to_string()));
+    std::fs::write(&eksctl, script).map_err(|e| format!("{}: {e}", eksctl.display()))?;
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&eksctl, std::fs::Permissions::from_mode(0o755)).map_err(|e| format!("{}: {e}", eksctl.display()))?;
     Ok(())
 }
 
@@ -130,11 +137,11 @@ pub fn command(program: &str, args: &[String], env: &Environment) -> Command {
 }
 
 /// Run `argv` in the sandbox; its exit code (128 + the signal when a signal ended it).
-pub fn exec(dir: &Path, s: &Sandbox, argv: &[String]) -> Result<i32, String> {
+pub fn exec(dir: &Path, s: &Sandbox, argv: &[String], exe: &Path) -> Result<i32, String> {
     let Some((program, args)) = argv.split_first() else {
         return Err("`kubedojo sandbox exec` needs the command to run: kubedojo sandbox exec -- kubectl get nodes".into());
     };
-    prepare(dir)?;
+    prepare(dir, exe)?;
     let env = environment(dir, s, std::env::vars_os());
     let status = command(program, args, &env).status().map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => {
@@ -153,8 +160,8 @@ fn exit_code(status: std::process::ExitStatus) -> i32 {
 /// The learner's shell (`$SHELL`, else /bin/sh) in the sandbox, until they leave it. bash gets a
 /// prompt that says so (its own ~/.bashrc first); other shells get the environment, and
 /// `KUBEDOJO_SANDBOX` for a prompt of their own.
-pub fn shell(dir: &Path, s: &Sandbox) -> Result<i32, String> {
-    prepare(dir)?;
+pub fn shell(dir: &Path, s: &Sandbox, exe: &Path) -> Result<i32, String> {
+    prepare(dir, exe)?;
     let env = environment(dir, s, std::env::vars_os());
     let program = std::env::var("SHELL").ok().filter(|p| !p.is_empty()).unwrap_or_else(|| "/bin/sh".into());
     let mut args = Vec::new();
