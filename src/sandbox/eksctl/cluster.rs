@@ -21,17 +21,6 @@ use serde_json::{Value, json};
 use super::config::{ClusterConfig, DEFAULT_CIDR};
 use super::{Ctx, Target, aws_err, info, plan_warning, success};
 
-pub const VERSION_TAG_VALUE: &str = "0.0.0-kubedojo-sandbox";
-
-/// The tags eksctl's stacks put on what they create (types.go), and the config's own.
-pub fn eksctl_tags(c: &ClusterConfig) -> BTreeMap<String, String> {
-    let mut tags = c.metadata.tags.clone();
-    tags.insert("alpha.eksctl.io/cluster-name".into(), c.metadata.name.clone());
-    tags.insert("eksctl.cluster.k8s.io/v1alpha1/cluster-name".into(), c.metadata.name.clone());
-    tags.insert("alpha.eksctl.io/eksctl-version".into(), VERSION_TAG_VALUE.into());
-    tags
-}
-
 /// `--dry-run`: the config with eksctl's defaults filled in, as YAML.
 pub fn dry_run(c: &ClusterConfig) -> Result<String, String> {
     let mut c = c.clone();
@@ -87,7 +76,7 @@ pub async fn create(ctx: &Ctx, c: &ClusterConfig) -> Result<(), String> {
     info(&format!("setting availability zones to {zones:?}"));
     info(&format!("using Kubernetes version {}", c.version()));
     info(&format!("creating {meta}, with {} managed nodegroup(s)", c.managed_node_groups.len()));
-    let tags = eksctl_tags(c);
+    let tags = super::eksctl_tags(c);
     let cidr = c.vpc.cidr.clone().unwrap_or_else(|| DEFAULT_CIDR.to_string());
     let ec2_tags = |extra: &[(&str, String)]| {
         let mut t = tags.clone();
@@ -304,18 +293,8 @@ pub async fn get(ctx: &Ctx, name: Option<&str>) -> Result<(), String> {
         let ours = c.and_then(|c| c.tags).is_some_and(|t| t.contains_key("alpha.eksctl.io/cluster-name"));
         rows.push([n, ctx.region.clone(), if ours { "True" } else { "False" }.into()]);
     }
-    print!("{}", table(&rows));
+    print!("{}", super::table(&rows));
     Ok(())
-}
-
-/// eksctl's table printer: columns padded to the widest cell, three spaces apart.
-pub fn table<const N: usize>(rows: &[[String; N]]) -> String {
-    let widths: Vec<usize> = (0..N).map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0)).collect();
-    rows.iter()
-        .map(|r| {
-            r.iter().enumerate().map(|(i, cell)| if i + 1 == N { cell.clone() } else { format!("{cell:<w$}", w = widths[i] + 3) }).collect::<String>() + "\n"
-        })
-        .collect()
 }
 
 #[derive(Debug, clap::Args)]
@@ -478,6 +457,6 @@ mod tests {
     #[test]
     fn the_table_pads_as_eksctls_printer() {
         let rows = [["NAME".to_string(), "REGION".into()], ["lab".into(), "eu-west-1".into()]];
-        assert_eq!(table(&rows), "NAME   REGION\nlab    eu-west-1\n");
+        assert_eq!(super::super::table(&rows), "NAME   REGION\nlab    eu-west-1\n");
     }
 }

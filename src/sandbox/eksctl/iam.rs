@@ -111,7 +111,7 @@ pub async fn associate_oidc(ctx: &Ctx, cluster: &str, approve: bool) -> Result<(
         return Ok(());
     }
     info(&format!("will {what}"));
-    let tags = [("alpha.eksctl.io/cluster-name", cluster), ("alpha.eksctl.io/eksctl-version", super::cluster::VERSION_TAG_VALUE)];
+    let tags = [("alpha.eksctl.io/cluster-name", cluster), ("alpha.eksctl.io/eksctl-version", super::VERSION_TAG_VALUE)];
     ctx.aws
         .iam
         .create_open_id_connect_provider()
@@ -222,7 +222,7 @@ pub async fn service_account(ctx: &Ctx, a: &ServiceAccountArgs) -> Result<(), St
             let tags = BTreeMap::from([
                 ("alpha.eksctl.io/cluster-name".to_string(), cluster.clone()),
                 ("alpha.eksctl.io/iamserviceaccount-name".to_string(), id.clone()),
-                ("alpha.eksctl.io/eksctl-version".to_string(), super::cluster::VERSION_TAG_VALUE.to_string()),
+                ("alpha.eksctl.io/eksctl-version".to_string(), super::VERSION_TAG_VALUE.to_string()),
             ]);
             info(&format!("building iamserviceaccount stack \"eksctl-{cluster}-addon-iamserviceaccount-{ns}-{name}\""));
             let (role, arn) = role(ctx, &role_name, &irsa_trust(&provider, &issuer, ns, &name), &tags).await?;

@@ -16,6 +16,10 @@ mod nodegroup;
 use aws_config::{BehaviorVersion, Region};
 use clap::{Args, Parser, Subcommand};
 
+use std::collections::BTreeMap;
+
+use config::ClusterConfig;
+
 use super::Sandbox;
 use super::shell::REGION;
 use crate::checks::backend::Aws;
@@ -383,6 +387,27 @@ async fn dispatch(verb: Verb, s: &Sandbox) -> Result<(), String> {
 /// eksctl's plan mode (cmdutils.LogPlanModeWarning): without `--approve` it says what it would do.
 pub fn plan_warning() {
     log('!', "no changes were applied, run again with '--approve' to apply the changes");
+}
+
+pub const VERSION_TAG_VALUE: &str = "0.0.0-kubedojo-sandbox";
+
+/// The tags eksctl's stacks put on what they create (types.go), and the config's own.
+pub fn eksctl_tags(c: &ClusterConfig) -> BTreeMap<String, String> {
+    let mut tags = c.metadata.tags.clone();
+    tags.insert("alpha.eksctl.io/cluster-name".into(), c.metadata.name.clone());
+    tags.insert("eksctl.cluster.k8s.io/v1alpha1/cluster-name".into(), c.metadata.name.clone());
+    tags.insert("alpha.eksctl.io/eksctl-version".into(), VERSION_TAG_VALUE.into());
+    tags
+}
+
+/// eksctl's table printer: columns padded to the widest cell, three spaces apart.
+pub fn table<const N: usize>(rows: &[[String; N]]) -> String {
+    let widths: Vec<usize> = (0..N).map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0)).collect();
+    rows.iter()
+        .map(|r| {
+            r.iter().enumerate().map(|(i, cell)| if i + 1 == N { cell.clone() } else { format!("{cell:<w$}", w = widths[i] + 3) }).collect::<String>() + "\n"
+        })
+        .collect()
 }
 
 /// A stable 64-bit hash (FNV-1a): names and instance IDs that are the same on every run.

@@ -104,7 +104,7 @@ pub async fn create_all(ctx: &Ctx, c: &ClusterConfig, groups: &[&NodeGroup]) -> 
 async fn create_one(ctx: &Ctx, c: &ClusterConfig, ng: &NodeGroup, subnets: &[(String, String)]) -> Result<(), String> {
     let (aws, cluster) = (&ctx.aws, c.metadata.name.as_str());
     let (min, desired, max) = sizes(ng)?;
-    let mut tags = super::cluster::eksctl_tags(c);
+    let mut tags = super::eksctl_tags(c);
     tags.insert("alpha.eksctl.io/nodegroup-name".into(), ng.name.clone());
     tags.insert("alpha.eksctl.io/nodegroup-type".into(), "managed".into());
     tags.extend(ng.tags.clone());
@@ -504,6 +504,6 @@ pub async fn get(ctx: &Ctx, cluster: &str, name: Option<&str>) -> Result<(), Str
             "managed".into(),
         ]);
     }
-    print!("{}", super::cluster::table(&rows));
+    print!("{}", super::table(&rows));
     Ok(())
 }
