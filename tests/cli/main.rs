@@ -12,4 +12,5 @@ mod e2e_pty;
 mod layers;
 mod readme;
 mod sandbox_doctor;
+mod sandbox_eksctl;
 mod scenario_cmd;
