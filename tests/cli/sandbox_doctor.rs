@@ -49,8 +49,13 @@ async fn lab_config_sets_variables_and_the_target_and_flags_win() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("lab.toml:3:2: error: unknown field `targte`"), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
+/// Two sandboxes coming up at once starve each other on 2 cores (kwokctl's wait ran out): the
+/// tests that make one take turns.
+pub static ONE_SANDBOX_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[test]
 fn sandbox_up_status_down_touches_only_what_it_created() {
+    let _turn = ONE_SANDBOX_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let bin = std::env::var("KUBEDOJO_TEST_BIN").expect("KUBEDOJO_TEST_BIN");
     let moto = std::env::var("KUBEDOJO_TEST_MOTO_BIN").expect("KUBEDOJO_TEST_MOTO_BIN");
     let awscli = std::env::var("KUBEDOJO_TEST_AWSCLI_BIN").expect("KUBEDOJO_TEST_AWSCLI_BIN (tests/testenv.sh installs the AWS CLI)");

@@ -50,6 +50,7 @@ fn check(state: &Path, step: &str) -> Vec<(String, String)> {
 
 #[test]
 fn the_eks_cluster_lab_in_the_sandbox_with_its_own_eksctl_commands() {
+    let _turn = crate::sandbox_doctor::ONE_SANDBOX_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let state = tempfile::tempdir().expect("tempdir");
     let state = state.path();
     std::fs::create_dir_all(state.join("work")).expect("work");
