@@ -68,10 +68,17 @@ fn check_markdown(files: &PackFiles, pack: &Pack, md: &Markdown, diags: &mut Vec
                     diags.push(Diagnostic::error(&md.loc.file, at(range.start), msg).hint(hint));
                 }
             }
-            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(lang))) => {
-                let lang = lang.split(|c: char| c == ',' || c.is_whitespace()).next().unwrap_or("");
-                if matches!(lang, "yaml" | "yml") {
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) => {
+                let fence = super::commands::fence(&info);
+                if matches!(fence.lang, "yaml" | "yml") {
                     yaml_block = Some((usize::MAX, String::new()));
+                }
+                if let (true, Err(word)) = (super::commands::is_shell(fence.lang), fence.usage) {
+                    let words: Vec<&str> = super::commands::Use::WORDS.iter().map(|(w, _)| *w).collect();
+                    diags.push(
+                        Diagnostic::error(&md.loc.file, at(range.start), format!("```{} {word}: unknown word after the language", fence.lang))
+                            .hint(format!("a shell block is run as written, or carries one of: {} (see README: Authoring)", words.join(", "))),
+                    );
                 }
             }
             Event::Text(text) => {

@@ -2,6 +2,7 @@
 
 pub mod assets;
 pub mod card;
+pub mod commands;
 pub mod course;
 pub mod diag;
 pub mod exercise;

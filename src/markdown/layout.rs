@@ -94,7 +94,7 @@ impl Ctx {
         match block {
             Block::Paragraph(spans) => self.wrapped(spans, first, rest),
             Block::Heading { level, spans } => self.heading(*level, spans, first, rest),
-            Block::Code { lang, text, lines } => self.code(lang, text, lines, first, rest),
+            Block::Code { lang, note, text, lines } => self.code(lang, *note, text, lines, first, rest),
             Block::List { start, items } => self.list(*start, items, first, rest),
             Block::Quote(blocks) => {
                 let bar = StyledSpan::new("│ ", SpanStyle::of(Kind::Quote));
@@ -126,12 +126,16 @@ impl Ctx {
         }
     }
 
-    fn code(&mut self, lang: &str, text: &str, lines: &[Vec<StyledSpan>], first: &Prefix, rest: &Prefix) {
+    fn code(&mut self, lang: &str, note: Option<&str>, text: &str, lines: &[Vec<StyledSpan>], first: &Prefix, rest: &Prefix) {
         let index = self.out.code_blocks.len();
         let start = self.out.lines.len();
         let avail = self.avail(rest);
         let frame = SpanStyle::of(Kind::CodeFrame);
-        let label = if lang.is_empty() { String::new() } else { format!(" {lang} ") };
+        let label = match (lang.is_empty(), note) {
+            (true, _) => String::new(),
+            (false, None) => format!(" {lang} "),
+            (false, Some(note)) => format!(" {lang} · {note} "),
+        };
         let top = format!("╭─{label}{}", "─".repeat(avail.saturating_sub(2 + label.width())));
         self.emit(first, vec![StyledSpan::new(top, frame)]);
         let gutter = StyledSpan::new("│ ", frame);
@@ -298,6 +302,16 @@ mod tests {
         assert_eq!(block.lines.len(), 3);
         assert!(r.lines[block.lines.start].plain().starts_with("╭─ bash "));
         assert_eq!(r.lines[block.lines.start + 1].plain(), "│ echo hi");
+    }
+
+    #[test]
+    fn a_shell_block_says_when_it_runs() {
+        let r = layout(&parse("```bash if-needed\nfix\n```\n\n```bash\nrun\n```\n\n```yaml watch\nk: v\n```\n"), 40);
+        let tops: Vec<String> = plain(&r).into_iter().filter(|l| l.starts_with('╭')).collect();
+        assert!(tops[0].starts_with("╭─ bash · if needed ─"), "{tops:?}");
+        assert!(tops[1].starts_with("╭─ bash ─"), "{tops:?}");
+        assert!(tops[2].starts_with("╭─ yaml ─"), "{tops:?}");
+        assert_eq!(r.code_blocks[0].text, "fix");
     }
 
     #[test]

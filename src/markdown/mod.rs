@@ -2,6 +2,7 @@
 //! ([`layout`]). Styles are semantic ([`Kind`]); `ui::theme` turns them into colours, so this
 //! module knows nothing of ratatui and its output is plain data that tests can read.
 
+pub mod fence;
 pub mod highlight;
 pub mod layout;
 pub mod parse;

@@ -6,12 +6,28 @@ use super::{Kind, SpanStyle, StyledSpan, highlight, push_span};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Block {
-    Heading { level: u8, spans: Vec<StyledSpan> },
+    Heading {
+        level: u8,
+        spans: Vec<StyledSpan>,
+    },
     Paragraph(Vec<StyledSpan>),
-    Code { lang: String, text: String, lines: Vec<Vec<StyledSpan>> },
-    List { start: Option<u64>, items: Vec<ListItem> },
+    Code {
+        lang: String,
+        /// When a shell block runs, if not simply in order ("if needed"): shown beside the language.
+        note: Option<&'static str>,
+        text: String,
+        lines: Vec<Vec<StyledSpan>>,
+    },
+    List {
+        start: Option<u64>,
+        items: Vec<ListItem>,
+    },
     Quote(Vec<Block>),
-    Table { aligns: Vec<Alignment>, head: Vec<Vec<StyledSpan>>, rows: Vec<Vec<Vec<StyledSpan>>> },
+    Table {
+        aligns: Vec<Alignment>,
+        head: Vec<Vec<StyledSpan>>,
+        rows: Vec<Vec<Vec<StyledSpan>>>,
+    },
     Rule,
 }
 
@@ -39,7 +55,7 @@ struct Builder {
     frames: Vec<Frame>,
     inline: Option<Vec<StyledSpan>>,
     heading: Option<u8>,
-    code: Option<(String, String)>,
+    code: Option<(String, Option<&'static str>, String)>,
     bold: u32,
     italic: u32,
     strike: u32,
@@ -92,11 +108,15 @@ impl Builder {
             }
             Tag::CodeBlock(kind) => {
                 self.flush_inline();
-                let lang = match kind {
-                    CodeBlockKind::Fenced(info) => info.split(|c: char| c == ',' || c.is_whitespace()).next().unwrap_or("").to_string(),
-                    CodeBlockKind::Indented => String::new(),
+                let (lang, note) = match kind {
+                    CodeBlockKind::Fenced(info) => {
+                        let f = super::fence::fence(&info);
+                        let note = if super::fence::is_shell(f.lang) { f.usage.ok().and_then(|u| u.label()) } else { None };
+                        (f.lang.to_string(), note)
+                    }
+                    CodeBlockKind::Indented => (String::new(), None),
                 };
-                self.code = Some((lang, String::new()));
+                self.code = Some((lang, note, String::new()));
             }
             Tag::List(start) => {
                 self.flush_inline();
@@ -136,12 +156,12 @@ impl Builder {
                 }
             }
             TagEnd::CodeBlock => {
-                if let Some((lang, mut text)) = self.code.take() {
+                if let Some((lang, note, mut text)) = self.code.take() {
                     if text.ends_with('\n') {
                         text.pop();
                     }
                     let lines = highlight::highlight(&lang, &text);
-                    self.push_block(Block::Code { lang, text, lines });
+                    self.push_block(Block::Code { lang, note, text, lines });
                 }
             }
             TagEnd::Item => {
@@ -217,7 +237,7 @@ pub fn parse(markdown: &str) -> Doc {
             Event::Start(tag) => b.start(tag),
             Event::End(tag) => b.end(tag),
             Event::Text(text) => match b.code.as_mut() {
-                Some((_, code)) => code.push_str(&text),
+                Some((_, _, code)) => code.push_str(&text),
                 None => b.text(&text, Kind::Text),
             },
             Event::Code(code) => b.text(&code, Kind::InlineCode),
@@ -277,7 +297,7 @@ mod tests {
     #[test]
     fn code_block_keeps_its_text_and_language() {
         let doc = parse("```yaml\na: 1\nb: [2]\n```\n");
-        let Block::Code { lang, text, lines } = &doc.blocks[0] else { panic!() };
+        let Block::Code { lang, text, lines, .. } = &doc.blocks[0] else { panic!() };
         assert_eq!((lang.as_str(), text.as_str()), ("yaml", "a: 1\nb: [2]"));
         assert_eq!(lines.len(), 2);
     }

@@ -125,6 +125,14 @@ fn fenced_yaml_that_does_not_parse() {
 }
 
 #[test]
+fn a_shell_block_with_an_unknown_word_is_refused() {
+    let (out, code) = lint(&[("lessons/01-every-element.md", "```bash\n", "```bash if-neded\n")]);
+    assert_eq!(code, 1);
+    assert!(out.contains("lessons/01-every-element.md:53:1: error: ```bash if-neded: unknown word after the language"), "{out}");
+    assert!(out.contains("or, if-needed, afterwards, watch"), "{out}");
+}
+
+#[test]
 fn fenced_yaml_error_points_at_its_line_in_an_exercise() {
     let (out, code) = lint(&[("exercises/demo/exercise.toml", "\"Deploy something.\"", "\"\"\"\nDeploy:\n\n```yaml\na: b\n  c: d\n```\n\"\"\"")]);
     assert_eq!(code, 1);
