@@ -29,6 +29,18 @@ KWOK_VERSION=$(awk '$1 == "require" && $2 == "sigs.k8s.io/kwok" {print $3}' "$HE
 BIN=$CACHE/testenv/bin/k8s-$K8S_VERSION-etcd-$ETCD_VERSION-kwok-$KWOK_VERSION
 MOTO_REQ_HASH=$(sha256sum "$HERE/requirements.txt" | cut -c1-12)
 VENV=$CACHE/testenv/moto-$MOTO_REQ_HASH
+# Tools the labs' commands use, at the course's versions (versions.toml: one table for the course
+# and its tests), built from the Go module proxy.
+course_version() {
+    # course_version COMPONENT FIELD: a field of [components.COMPONENT] in versions.toml
+    awk -v table="[components.$1]" -v field="$2" '
+        $0 == table { inside = 1; next }
+        /^\[/ { inside = 0 }
+        inside && $1 == field { gsub(/"/, "", $3); print $3; exit }' "$HERE/../../versions.toml"
+}
+HELM_VERSION=$(course_version helm version)
+HELM_MAJOR=$(course_version helm major)
+HELM_BIN=$CACHE/testenv/tools/helm-$HELM_VERSION
 AWSCLI_REQ_HASH=$(sha256sum "$HERE/awscli-requirements.txt" | cut -c1-12)
 AWSCLI_VENV=$CACHE/testenv/awscli-$AWSCLI_REQ_HASH
 
@@ -63,6 +75,15 @@ build() {
     fi
     if [ ! -x "$BIN/kwok" ] || [ ! -x "$BIN/kwokctl" ]; then
         go_build kwok "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwok sigs.k8s.io/kwok/cmd/kwokctl
+    fi
+    if [ ! -x "$HELM_BIN/helm" ]; then
+        [ -n "$HELM_VERSION" ] && [ -n "$HELM_MAJOR" ] || die "versions.toml has no [components.helm] version and major"
+        local started=$SECONDS
+        say "building helm $HELM_VERSION (go install helm.sh/helm/v$HELM_MAJOR/cmd/helm@$HELM_VERSION)"
+        mkdir -p "$HELM_BIN"
+        GOBIN=$HELM_BIN go install -trimpath -ldflags "-s -w" "helm.sh/helm/v$HELM_MAJOR/cmd/helm@$HELM_VERSION" \
+            || die "missing component: helm (go install of helm.sh/helm/v$HELM_MAJOR/cmd/helm@$HELM_VERSION failed, see above)"
+        say "built helm in $((SECONDS - started))s"
     fi
     if [ ! -x "$VENV/bin/moto_server" ]; then
         say "installing moto into $VENV"
@@ -169,7 +190,8 @@ export KUBEDOJO_TEST_AWS_ENDPOINT='$(cat "$RUN/moto.url" 2>/dev/null)'
 export KUBEDOJO_TEST_BIN='$BIN'
 export KUBEDOJO_TEST_MOTO_BIN='$VENV/bin'
 export KUBEDOJO_TEST_AWSCLI_BIN='$AWSCLI_VENV/bin'
-export PATH='$BIN':"\$PATH"
+export KUBEDOJO_TEST_HELM_BIN='$HELM_BIN'
+export PATH='$BIN':'$HELM_BIN':"\$PATH"
 export AWS_ACCESS_KEY_ID=testing
 export AWS_SECRET_ACCESS_KEY=testing
 export AWS_REGION=$REGION
