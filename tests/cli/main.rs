@@ -13,4 +13,5 @@ mod layers;
 mod readme;
 mod sandbox_doctor;
 mod sandbox_eksctl;
+mod sandbox_labs;
 mod scenario_cmd;
