@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test environment: a real Kubernetes control plane (etcd, kube-apiserver,
-# kube-controller-manager, kube-scheduler, and kwok simulating nodes and pods), built from Go
-# modules, the moto AWS emulator and the AWS CLI (v1) from PyPI, and for the workshop server a PostgreSQL server and
+# kube-controller-manager, kube-scheduler, and kwok simulating nodes and pods), helm and the EKS
+# pod identity webhook (for the sandbox's tests), built from Go modules, the moto AWS emulator and the AWS CLI (v1) from PyPI, and for the workshop server a PostgreSQL server and
 # chromium (Debian packages). Nothing is downloaded but Go modules, PyPI and Debian
 # packages; binaries are cached by version outside the repository.
 #
@@ -41,6 +41,10 @@ course_version() {
 HELM_VERSION=$(course_version helm version)
 HELM_MAJOR=$(course_version helm major)
 HELM_BIN=$CACHE/testenv/tools/helm-$HELM_VERSION
+# the EKS pod identity webhook that `kubedojo sandbox up` runs (src/sandbox/webhook.rs)
+WEBHOOK_VERSION=$(course_version pod-identity-webhook version)
+WEBHOOK_MODULE=$(course_version pod-identity-webhook module)
+WEBHOOK_BIN=$CACHE/testenv/tools/pod-identity-webhook-$WEBHOOK_VERSION
 AWSCLI_REQ_HASH=$(sha256sum "$HERE/awscli-requirements.txt" | cut -c1-12)
 AWSCLI_VENV=$CACHE/testenv/awscli-$AWSCLI_REQ_HASH
 
@@ -85,6 +89,18 @@ build() {
             || die "missing component: helm (go install of helm.sh/helm/v$HELM_MAJOR/cmd/helm@$HELM_VERSION failed, see above)"
         say "built helm in $((SECONDS - started))s"
     fi
+    if [ ! -x "$WEBHOOK_BIN/amazon-eks-pod-identity-webhook" ]; then
+        [ -n "$WEBHOOK_VERSION" ] && [ -n "$WEBHOOK_MODULE" ] || die "versions.toml has no [components.pod-identity-webhook] version and module"
+        local started=$SECONDS
+        say "building the pod identity webhook $WEBHOOK_VERSION (go install $WEBHOOK_MODULE@$WEBHOOK_VERSION; the first build takes about 2 minutes)"
+        mkdir -p "$WEBHOOK_BIN"
+        # upstream's Dockerfile builds it with -ldflags "-w -s"
+        GOBIN=$WEBHOOK_BIN go install -trimpath -ldflags "-s -w" "$WEBHOOK_MODULE@$WEBHOOK_VERSION" \
+            || die "missing component: amazon-eks-pod-identity-webhook (go install of $WEBHOOK_MODULE@$WEBHOOK_VERSION failed, see above)"
+        say "built the pod identity webhook in $((SECONDS - started))s"
+    fi
+    [ -x "$WEBHOOK_BIN/amazon-eks-pod-identity-webhook" ] \
+        || die "missing component: amazon-eks-pod-identity-webhook (go install left no $WEBHOOK_BIN/amazon-eks-pod-identity-webhook)"
     if [ ! -x "$VENV/bin/moto_server" ]; then
         say "installing moto into $VENV"
         python3 -m venv "$VENV" || die "python3 -m venv failed (Debian: apt-get install python3-venv)"
@@ -191,6 +207,7 @@ export KUBEDOJO_TEST_BIN='$BIN'
 export KUBEDOJO_TEST_MOTO_BIN='$VENV/bin'
 export KUBEDOJO_TEST_AWSCLI_BIN='$AWSCLI_VENV/bin'
 export KUBEDOJO_TEST_HELM_BIN='$HELM_BIN'
+export KUBEDOJO_TEST_WEBHOOK_BIN='$WEBHOOK_BIN'
 export PATH='$BIN':'$HELM_BIN':"\$PATH"
 export AWS_ACCESS_KEY_ID=testing
 export AWS_SECRET_ACCESS_KEY=testing
