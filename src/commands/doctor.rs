@@ -24,10 +24,11 @@ fn line(out: &mut String, ok: bool, what: &str, text: &str) {
 fn sandbox_line(out: &mut String) {
     let Some(dir) = std::env::var_os("KUBEDOJO_SANDBOX").filter(|d| !d.is_empty()) else { return };
     let dir = std::path::PathBuf::from(dir);
-    match crate::sandbox::load(&dir) {
+    let sandbox = crate::sandbox::load(&dir);
+    match &sandbox {
         None => line(out, false, "sandbox", &format!("none at {} any more: `kubedojo sandbox up` creates one, then open its shell again", dir.display())),
         Some(s) => match &s.front {
-            Some(f) if crate::sandbox::front_running(&s) => {
+            Some(f) if crate::sandbox::front_running(s) => {
                 line(out, true, "sandbox", &format!("{} ({}), simulated EKS; AWS front {}", s.cluster, s.runtime, f.url))
             }
             Some(f) => line(
@@ -43,6 +44,30 @@ fn sandbox_line(out: &mut String) {
                 &format!("{} ({}), no AWS emulator: `pip install 'moto[server]'`, then `kubedojo sandbox down` and `up`", s.cluster, s.runtime),
             ),
         },
+    }
+    if let Some(s) = &sandbox {
+        let running = s.webhook.as_ref().is_some_and(|w| crate::sandbox::webhook::is_ours(w.pid));
+        let (ok, text) = webhook_line(s, running, find_on_path(crate::sandbox::webhook::PROGRAM).is_some());
+        line(out, ok, "webhook", &text);
+    }
+}
+
+/// The sandbox's pod identity webhook: running, stopped, or not started (with the fix when it
+/// is not installed). `running` and `installed` are what the machine says.
+fn webhook_line(s: &crate::sandbox::Sandbox, running: bool, installed: bool) -> (bool, String) {
+    use crate::sandbox::webhook;
+    let again = "then `kubedojo sandbox down` and `kubedojo sandbox up`";
+    match &s.webhook {
+        Some(w) if running => (true, format!("the EKS pod identity webhook at {} (pid {}) injects IRSA's env and token into new pods", w.url, w.pid)),
+        Some(w) => (
+            false,
+            format!(
+                "the pod identity webhook {} has stopped, so new pods get no IRSA env or token: `kubedojo sandbox down`, then `kubedojo sandbox up`",
+                w.url
+            ),
+        ),
+        None if installed => (false, format!("{} is installed but was not when this sandbox came up: {again}", webhook::PROGRAM)),
+        None => (false, format!("{} not found, so pods get no IRSA env or token: `{}`, {again}", webhook::PROGRAM, webhook::install_command())),
     }
 }
 
@@ -117,4 +142,43 @@ pub async fn doctor(opts: &TargetOptions) -> (String, i32) {
         }
     }
     (out, code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sandbox::{Emulator, Sandbox};
+
+    fn sandbox(webhook: bool) -> Sandbox {
+        Sandbox {
+            cluster: "kd".into(),
+            runtime: "kwok".into(),
+            kubeconfig: "/state/sandbox-kubeconfig".into(),
+            emulator: None,
+            front: None,
+            webhook: webhook.then(|| Emulator { pid: 7, url: "https://127.0.0.1:4443/mutate".into() }),
+            created_at: 0,
+        }
+    }
+
+    #[test]
+    fn the_webhook_line_says_what_runs_and_the_fix_when_it_does_not() {
+        assert_eq!(
+            webhook_line(&sandbox(true), true, true),
+            (true, "the EKS pod identity webhook at https://127.0.0.1:4443/mutate (pid 7) injects IRSA's env and token into new pods".into())
+        );
+        let (ok, stopped) = webhook_line(&sandbox(true), false, true);
+        assert!(!ok && stopped.contains("has stopped") && stopped.ends_with("`kubedojo sandbox down`, then `kubedojo sandbox up`"), "{stopped}");
+        let (ok, missing) = webhook_line(&sandbox(false), false, false);
+        assert!(!ok, "{missing}");
+        assert!(
+            missing.starts_with(&format!(
+                "amazon-eks-pod-identity-webhook not found, so pods get no IRSA env or token: `go install github.com/aws/amazon-eks-pod-identity-webhook@{}`",
+                crate::sandbox::webhook::version()
+            )),
+            "{missing}"
+        );
+        let (ok, late) = webhook_line(&sandbox(false), false, true);
+        assert!(!ok && late.contains("was not when this sandbox came up"), "{late}");
+    }
 }

@@ -1,12 +1,13 @@
 //! The sandbox: a local practice environment (`kubedojo sandbox up|down|status`). A kwok cluster (kwokctl,
-//! no Docker needed) or a kind cluster (with Docker), plus the moto AWS emulator when it is
-//! installed. Only what `up` created is ever stopped or deleted: it is recorded in the state
-//! folder, and `down` touches nothing else.
+//! no Docker needed) or a kind cluster (with Docker), plus the moto AWS emulator and the EKS pod
+//! identity webhook when they are installed. Only what `up` created is ever stopped or deleted:
+//! it is recorded in the state folder, and `down` touches nothing else.
 
 pub mod eksctl;
 pub mod front;
 pub mod parts;
 pub mod shell;
+pub mod webhook;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -33,6 +34,9 @@ pub struct Sandbox {
     /// The AWS front (`kubedojo sandbox front`) in front of the emulator: what AWS_ENDPOINT_URL names.
     #[serde(default)]
     pub front: Option<Emulator>,
+    /// The EKS pod identity webhook (`webhook.rs`); `url` is its `/mutate`.
+    #[serde(default)]
+    pub webhook: Option<Emulator>,
     pub created_at: u64,
 }
 
@@ -205,9 +209,22 @@ pub fn up(dir: &Path, name: &str, exe: &Path, say: &mut dyn FnMut(&str)) -> Resu
         return Err("no way to create a local cluster: install kwokctl (go install sigs.k8s.io/kwok/cmd/kwokctl@v0.8.0, with kube-apiserver and etcd binaries given by KWOK_*_BINARY) or kind with Docker".into());
     };
     // record the cluster at once: if anything below fails, `down` can still remove it
-    let mut sandbox =
-        Sandbox { cluster: name.to_string(), runtime: runtime.to_string(), kubeconfig, emulator: None, front: None, created_at: crate::clock::unix_now() };
+    let mut sandbox = Sandbox {
+        cluster: name.to_string(),
+        runtime: runtime.to_string(),
+        kubeconfig,
+        emulator: None,
+        front: None,
+        webhook: None,
+        created_at: crate::clock::unix_now(),
+    };
     save(dir, &sandbox)?;
+    // started first, registered last: it comes up while the emulator does
+    let hook = webhook::start(dir, &sandbox.kubeconfig)?;
+    if let Some(w) = &hook {
+        sandbox.webhook = Some(w.record.clone());
+        save(dir, &sandbox)?;
+    }
     sandbox.emulator = match find_on_path("moto_server") {
         Some(moto) => {
             let port = free_port()?;
@@ -267,6 +284,24 @@ pub fn up(dir: &Path, name: &str, exe: &Path, say: &mut dyn FnMut(&str)) -> Resu
         }
         let _ = writeln!(out, "started the AWS front at {url}, pid {} (the EKS APIs the emulator lacks; everything else goes on to it)", child.id());
     }
+    match &hook {
+        Some(w) => {
+            webhook::register(dir, w, &sandbox.kubeconfig)?;
+            let _ = writeln!(
+                out,
+                "started the EKS pod identity webhook at {}, pid {} (new pods of a ServiceAccount with eks.amazonaws.com/role-arn get IRSA's env and token)",
+                w.record.url, w.record.pid
+            );
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "pod identity webhook not started ({} not on PATH): `{}` to have IRSA's env and token injected into pods",
+                webhook::PROGRAM,
+                webhook::install_command()
+            );
+        }
+    }
     shell::prepare(dir, exe)?;
     out.push_str("\n`kubedojo sandbox shell` opens a shell in it (`kubedojo sandbox exec -- CMD` runs one command), or paste this into yours:\n");
     out.push_str(&env_text(dir, &sandbox));
@@ -296,6 +331,17 @@ pub fn status(dir: &Path) -> String {
                     let _ = writeln!(out, "AWS emulator {} is not running any more", e.url);
                 }
                 (None, _) => out.push_str("no AWS emulator\n"),
+            }
+            match &s.webhook {
+                Some(w) if webhook::is_ours(w.pid) => {
+                    let _ = writeln!(out, "pod identity webhook {} (pid {})", w.url, w.pid);
+                }
+                Some(w) => {
+                    let _ = writeln!(out, "pod identity webhook {} is not running any more", w.url);
+                }
+                None => {
+                    let _ = writeln!(out, "no pod identity webhook (`{}`, then `kubedojo sandbox down` and `up`)", webhook::install_command());
+                }
             }
             out.push_str("\nWhat is real and what is simulated (the same checks grade it and a real account):\n");
             out.push_str(&parts::text(78));
@@ -329,12 +375,19 @@ fn created(unix: u64) -> String {
 /// What `down` would remove, as the question to ask first; `None` when there is no sandbox.
 pub fn down_question(dir: &Path) -> Option<String> {
     let s = load(dir)?;
-    Some(format!(
-        "Delete the {} cluster {} created by `kubedojo sandbox up`{}?",
-        s.runtime,
-        s.cluster,
-        if s.emulator.is_some() { " and stop its AWS emulator and AWS front" } else { "" }
-    ))
+    let mut stops = Vec::new();
+    if s.emulator.is_some() {
+        stops.extend(["AWS emulator", "AWS front"]);
+    }
+    if s.webhook.is_some() {
+        stops.push("pod identity webhook");
+    }
+    let stops = match stops.as_slice() {
+        [] => String::new(),
+        [one] => format!(" and stop its {one}"),
+        [rest @ .., last] => format!(" and stop its {} and {last}", rest.join(", ")),
+    };
+    Some(format!("Delete the {} cluster {} created by `kubedojo sandbox up`{stops}?", s.runtime, s.cluster))
 }
 
 /// Remove what `up` created, and nothing else (ask with `down_question` first).
@@ -352,6 +405,15 @@ pub fn down(dir: &Path) -> Result<String, String> {
         }
     }
     let _ = writeln!(out, "deleted {} cluster {}", s.runtime, s.cluster);
+    if let Some(w) = &s.webhook {
+        if webhook::is_ours(w.pid) {
+            stop(w.pid);
+            let _ = writeln!(out, "stopped the pod identity webhook (pid {})", w.pid);
+        } else {
+            let _ = writeln!(out, "the pod identity webhook (pid {}) was no longer running", w.pid);
+        }
+        webhook::remove_files(dir);
+    }
     if let Some(f) = &s.front {
         if is_our_front(f.pid) {
             stop(f.pid);
@@ -393,6 +455,32 @@ mod tests {
         assert_eq!(
             kwokctl_log(&stderr),
             format!("  info Cluster is creating\n  warn Retry after 1s; err dial tcp: lookup github.com: no such host; uri {uri} (x2)\n  plain text")
+        );
+    }
+
+    #[test]
+    fn down_asks_about_everything_up_started() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let e = |pid| Some(Emulator { pid, url: "http://127.0.0.1:1".into() });
+        let mut s = Sandbox {
+            cluster: "kd".into(),
+            runtime: "kwok".into(),
+            kubeconfig: dir.path().join("k"),
+            emulator: e(1),
+            front: e(2),
+            webhook: e(3),
+            created_at: 0,
+        };
+        save(dir.path(), &s).expect("save");
+        assert_eq!(
+            down_question(dir.path()).as_deref(),
+            Some("Delete the kwok cluster kd created by `kubedojo sandbox up` and stop its AWS emulator, AWS front and pod identity webhook?")
+        );
+        (s.emulator, s.front) = (None, None);
+        save(dir.path(), &s).expect("save");
+        assert_eq!(
+            down_question(dir.path()).as_deref(),
+            Some("Delete the kwok cluster kd created by `kubedojo sandbox up` and stop its pod identity webhook?")
         );
     }
 

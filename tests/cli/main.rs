@@ -13,5 +13,6 @@ mod layers;
 mod readme;
 mod sandbox_doctor;
 mod sandbox_eksctl;
+mod sandbox_irsa;
 mod sandbox_labs;
 mod scenario_cmd;

@@ -59,8 +59,9 @@ fn sandbox_up_status_down_touches_only_what_it_created() {
     let bin = std::env::var("KUBEDOJO_TEST_BIN").expect("KUBEDOJO_TEST_BIN");
     let moto = std::env::var("KUBEDOJO_TEST_MOTO_BIN").expect("KUBEDOJO_TEST_MOTO_BIN");
     let awscli = std::env::var("KUBEDOJO_TEST_AWSCLI_BIN").expect("KUBEDOJO_TEST_AWSCLI_BIN (tests/testenv.sh installs the AWS CLI)");
+    let webhook = std::env::var("KUBEDOJO_TEST_WEBHOOK_BIN").expect("KUBEDOJO_TEST_WEBHOOK_BIN (tests/testenv.sh builds the pod identity webhook)");
     let state = tempfile::tempdir().expect("tempdir");
-    let path = format!("{bin}:{moto}:{awscli}:{}", std::env::var("PATH").unwrap_or_default());
+    let path = format!("{bin}:{moto}:{awscli}:{webhook}:{}", std::env::var("PATH").unwrap_or_default());
     let sandbox = |args: &[&str]| {
         let mut cmd = kubedojo(state.path());
         cmd.arg("sandbox").args(args).env("PATH", &path).env("KWOK_RUNTIME", "binary");
@@ -85,11 +86,25 @@ fn sandbox_up_status_down_touches_only_what_it_created() {
     assert!(text.contains("export KUBECONFIG="), "{text}");
     // AWS goes through the sandbox's AWS front, which answers what the emulator lacks
     assert!(text.contains("started the AWS front at http://127.0.0.1:"), "{text}");
+    let hook = text.lines().find_map(|l| l.strip_prefix("started the EKS pod identity webhook at ")).and_then(|l| l.split(',').next()).expect("webhook url");
+    assert!(hook.starts_with("https://127.0.0.1:") && hook.ends_with("/mutate"), "{text}");
     let endpoint = text.lines().find_map(|l| l.strip_prefix("export AWS_ENDPOINT_URL='")).and_then(|l| l.strip_suffix('\'')).expect("AWS_ENDPOINT_URL");
     let front = text.lines().find_map(|l| l.strip_prefix("started the AWS front at ")).and_then(|l| l.split(',').next()).expect("front url");
     assert_eq!(endpoint, front);
     addon_through(endpoint);
     in_the_shell(&sandbox, endpoint, &state.path().join("sandbox-kubeconfig"));
+    // registered as upstream's deploy/mutatingwebhook.yaml, by URL
+    let registered = sandbox(&[
+        "exec",
+        "--",
+        "kubectl",
+        "get",
+        "mutatingwebhookconfiguration",
+        "pod-identity-webhook",
+        "-o",
+        "jsonpath={.webhooks[0].clientConfig.url} {.webhooks[0].failurePolicy} {.webhooks[0].admissionReviewVersions}",
+    ]);
+    assert_eq!(String::from_utf8_lossy(&registered.stdout), format!("{hook} Ignore [\"v1beta1\"]"), "{}", String::from_utf8_lossy(&registered.stderr));
     // the learner's shell: what it reads on stdin runs in the sandbox, and its code is ours
     let out = kubedojo(state.path())
         .args(["sandbox", "shell"])
@@ -115,6 +130,7 @@ fn sandbox_up_status_down_touches_only_what_it_created() {
     assert!(status.contains(&format!("sandbox {name} (kwok) created 20")), "{status}");
     // and what of it is real, what simulated (parts.toml)
     assert!(status.contains("What is real and what is simulated") && status.contains("simulated: nodes and pods"), "{status}");
+    assert!(status.contains(&format!("pod identity webhook {hook} (pid ")) && status.contains("real: EKS pod identity webhook"), "{status}");
     // no terminal to ask on: down wants --yes and changes nothing without it
     let refused = sandbox(&["down"]);
     assert_eq!(refused.status.code(), Some(2));
@@ -122,7 +138,9 @@ fn sandbox_up_status_down_touches_only_what_it_created() {
     let down = sandbox(&["down", "--yes"]);
     let text = String::from_utf8_lossy(&down.stdout);
     assert!(text.contains(&format!("deleted kwok cluster {name}")) && text.contains("stopped the AWS emulator"), "{text}");
-    assert!(text.contains("stopped the AWS front"), "{text}");
+    assert!(text.contains("stopped the AWS front") && text.contains("stopped the pod identity webhook"), "{text}");
+    assert!(std::net::TcpStream::connect(hook.trim_start_matches("https://").trim_end_matches("/mutate")).is_err(), "the webhook still listens on {hook}");
+    assert!(!state.path().join("webhook").exists(), "the webhook's certificate and key are left");
     assert!(std::net::TcpStream::connect(endpoint.trim_start_matches("http://")).is_err(), "the front still listens on {endpoint}");
     assert!(String::from_utf8_lossy(&sandbox(&["status"]).stdout).contains("no sandbox"));
     assert!(String::from_utf8_lossy(&sandbox(&["down", "--yes"]).stdout).contains("nothing was touched"));
@@ -174,6 +192,7 @@ fn in_the_shell(sandbox: &dyn Fn(&[&str]) -> std::process::Output, endpoint: &st
     assert!(doctor.contains("✔ sandbox ") && doctor.contains(&format!("simulated EKS; AWS front {endpoint}")), "{doctor}");
     assert!(doctor.contains("AWS checks run against the emulator") && doctor.contains("(account 111122223333) in eu-west-1"), "{doctor}");
     assert!(doctor.contains("✔ aws "), "the AWS CLI is found on the sandbox's PATH: {doctor}");
+    assert!(doctor.contains("✔ webhook         the EKS pod identity webhook at https://127.0.0.1:"), "{doctor}");
     let (code, _, err) = exec(&["no-such-tool-here"]);
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("no-such-tool-here: not found on the sandbox's PATH"), "{err}");

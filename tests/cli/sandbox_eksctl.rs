@@ -9,12 +9,15 @@ use crate::live::unique;
 use assert_cmd::Command;
 use std::path::Path;
 
-fn kubedojo(state: &Path) -> Command {
+/// kubedojo in a sandbox state folder, with the test environment's programs on PATH (the pod
+/// identity webhook's too: the IRSA test shares these).
+pub(crate) fn kubedojo(state: &Path) -> Command {
     let mut cmd = Command::cargo_bin("kubedojo").expect("binary");
     let bin = std::env::var("KUBEDOJO_TEST_BIN").expect("KUBEDOJO_TEST_BIN");
     let moto = std::env::var("KUBEDOJO_TEST_MOTO_BIN").expect("KUBEDOJO_TEST_MOTO_BIN");
     let awscli = std::env::var("KUBEDOJO_TEST_AWSCLI_BIN").expect("KUBEDOJO_TEST_AWSCLI_BIN");
-    let path = format!("{bin}:{moto}:{awscli}:{}", std::env::var("PATH").unwrap_or_default());
+    let webhook = std::env::var("KUBEDOJO_TEST_WEBHOOK_BIN").expect("KUBEDOJO_TEST_WEBHOOK_BIN (tests/testenv.sh builds the pod identity webhook)");
+    let path = format!("{bin}:{moto}:{awscli}:{webhook}:{}", std::env::var("PATH").unwrap_or_default());
     cmd.env("KUBEDOJO_STATE_DIR", state)
         .env("KUBEDOJO_LAB_CONFIG", state.join("lab.toml"))
         .env_remove("AWS_ENDPOINT_URL")
@@ -25,15 +28,26 @@ fn kubedojo(state: &Path) -> Command {
     cmd
 }
 
-struct Out {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
+pub(crate) struct Out {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
 }
 
-fn run(state: &Path, args: &[&str]) -> Out {
+pub(crate) fn run(state: &Path, args: &[&str]) -> Out {
     let out = kubedojo(state).args(args).output().expect("run");
     Out { code: out.status.code(), stdout: String::from_utf8_lossy(&out.stdout).into(), stderr: String::from_utf8_lossy(&out.stderr).into() }
+}
+
+/// `sandbox down --yes` when the test ends, passed or not: a failed assertion must not leave a
+/// cluster, moto, the front and the webhook running (seen: a cluster's controller manager and
+/// scheduler left after an `up` that failed).
+pub(crate) struct DownAtTheEnd<'a>(pub &'a Path);
+
+impl Drop for DownAtTheEnd<'_> {
+    fn drop(&mut self) {
+        let _ = run(self.0, &["sandbox", "down", "--yes"]);
+    }
 }
 
 /// `kubedojo check eks-cluster/STEP --json` in the sandbox's shell: each check's status.
@@ -56,6 +70,7 @@ fn the_eks_cluster_lab_in_the_sandbox_with_its_own_eksctl_commands() {
     std::fs::create_dir_all(state.join("work")).expect("work");
     std::fs::write(state.join("lab.toml"), "[vars]\nadminCidr = \"198.18.7.10/32\"\n").expect("lab.toml");
     let name = unique("eksctl");
+    let _down = DownAtTheEnd(state);
     let up = run(state, &["sandbox", "up", "--name", &name]);
     assert_eq!(up.code, Some(0), "{}\n{}", up.stdout, up.stderr);
     let files = run(state, &["files", "eks-cluster", "--dir", "."]);
