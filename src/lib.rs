@@ -28,6 +28,7 @@ pub mod clock;
 pub mod commands;
 pub mod content;
 pub mod drill;
+pub mod iam;
 pub mod input;
 pub mod labconfig;
 pub mod markdown;

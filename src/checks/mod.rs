@@ -13,7 +13,6 @@ pub mod catalog;
 pub mod context;
 pub mod engine;
 pub mod families;
-pub mod iam_policy;
 pub mod lazy;
 pub mod outcome;
 pub mod result;

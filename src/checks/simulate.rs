@@ -1,6 +1,6 @@
-//! May this role do that? `iam:SimulatePrincipalPolicy` answers on AWS. Where the simulator is
-//! unavailable (the emulator has none), the role's own policies are evaluated here: explicit
-//! deny wins, then an allow whose action, resource and string conditions match.
+//! May this role do that? `iam:SimulatePrincipalPolicy` answers on AWS (and in the sandbox, its
+//! AWS front). Where no simulator answers (a bare emulator), the role's own policies are
+//! evaluated here with [`crate::iam::eval`], the evaluator the sandbox's front answers with.
 
 use std::collections::BTreeMap;
 
@@ -8,8 +8,9 @@ use aws_sdk_iam::types::{ContextEntry, ContextKeyTypeEnum, PolicyEvaluationDecis
 
 use super::backend::Aws;
 use super::context::timed;
-use super::iam_policy::{self, Policy};
 use super::outcome::{Step, aws_code, aws_error};
+use crate::iam::eval;
+use crate::iam::policy::{self as iam_policy, Policy};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decision {
@@ -61,6 +62,10 @@ pub async fn simulate(aws: &Aws, role_arn: &str, checks: &[(&str, &str)], contex
             Err(e) if aws_code(&e) == Some("NoSuchEntity") => {
                 return Err(no_role(role_arn));
             }
+            // IAM's answer to an ARN that names no role ("Invalid Entity Arn: ...")
+            Err(e) if aws_code(&e) == Some("InvalidInput") && iam_policy::role_name(role_arn).is_none() => {
+                return Err(not_a_role(role_arn));
+            }
             // no simulator (the emulator answers 500 without an error code, or "not implemented"):
             // evaluate the role's policies here; any other failure is the checker's error
             Err(e) if no_simulator(&e) => return evaluate_locally(aws, role_arn, checks, context).await,
@@ -91,12 +96,15 @@ fn no_role(role_arn: &str) -> super::outcome::Outcome {
     ))
 }
 
+/// The workload's identity names something other than a role's ARN.
+fn not_a_role(role_arn: &str) -> super::outcome::Outcome {
+    super::outcome::fail(format!("{role_arn} is not a role ARN"))
+        .found_expected(role_arn, "arn:aws:iam::<account>:role/<name>")
+        .next("point the workload's identity at the role's full ARN: aws iam get-role --role-name <role> --query Role.Arn --output text prints it")
+}
+
 async fn role_policies(aws: &Aws, role_arn: &str) -> Step<Vec<Policy>> {
-    let name = super::iam_policy::role_name(role_arn).ok_or_else(|| {
-        super::outcome::fail(format!("{role_arn} is not a role ARN"))
-            .found_expected(role_arn, "arn:aws:iam::<account>:role/<name>")
-            .next("point the workload's identity at the role's full ARN: aws iam get-role --role-name <role> --query Role.Arn --output text prints it")
-    })?;
+    let name = iam_policy::role_name(role_arn).ok_or_else(|| not_a_role(role_arn))?;
     let mut docs = Vec::new();
     let attached = timed("iam:ListAttachedRolePolicies", aws.iam.list_attached_role_policies().role_name(name).send()).await?;
     let attached = match attached {
@@ -136,22 +144,15 @@ async fn evaluate_locally(aws: &Aws, role_arn: &str, checks: &[(&str, &str)], co
     Ok(Answer { decisions, local: true })
 }
 
-/// Identity-policy evaluation: explicit deny, then allow, else implicit deny.
+/// Identity-policy evaluation ([`eval::evaluate`]): explicit deny, then allow, else implicit deny.
 pub fn evaluate(policies: &[Policy], action: &str, resource: &str, context: &BTreeMap<String, String>) -> Decision {
-    let applies = |s: &iam_policy::Statement| {
-        s.actions.iter().any(|a| iam_policy::wildcard(a, action, true))
-            && (s.resources.is_empty() || s.resources.iter().any(|r| iam_policy::wildcard(r, resource, false)))
-            && s.conditions.iter().all(|c| context.get(&c.key).is_some_and(|v| c.accepts(v)))
-    };
-    let statements: Vec<&iam_policy::Statement> = policies.iter().flat_map(|p| &p.statements).collect();
-    let decision = if statements.iter().any(|s| !s.allow && applies(s)) {
-        "explicitDeny"
-    } else if statements.iter().any(|s| s.allow && applies(s)) {
-        "allowed"
-    } else {
-        "implicitDeny"
-    };
-    Decision { action: action.to_string(), resource: resource.to_string(), allowed: decision == "allowed", decision: decision.to_string() }
+    let decision = eval::evaluate(policies, action, resource, &eval::Context::from(context)).decision;
+    Decision {
+        action: action.to_string(),
+        resource: resource.to_string(),
+        allowed: decision == eval::Decision::Allowed,
+        decision: decision.as_str().to_string(),
+    }
 }
 
 #[cfg(test)]

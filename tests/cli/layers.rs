@@ -26,6 +26,7 @@ const FLOORS: &[&str] = &[
     "scenario",
     "sandbox",
     "checks",
+    "iam",
     "target.rs",
     "labconfig.rs",
     "content",

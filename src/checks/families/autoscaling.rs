@@ -212,7 +212,7 @@ pub async fn iam(ctx: &Ctx<'_>) -> Step<Outcome> {
     let checks: Vec<(&str, &str)> = required.iter().map(|a| (*a, "*")).chain([("eks:DescribeNodegroup", "*")]).collect();
     let answer = simulate::simulate(aws, &role, &checks, &context).await?;
     if let Some(d) = answer.denied().into_iter().find(|d| d.action != "eks:DescribeNodegroup") {
-        let role_name = crate::checks::iam_policy::role_name(&role).unwrap_or(&role);
+        let role_name = crate::iam::policy::role_name(&role).unwrap_or(&role);
         let policy = format!("arn:aws:iam::{}:policy/{cluster}-cluster-autoscaler", ctx.var("account", "<account>"));
         return Ok(fail(format!("{}: {} → {}{}", identity.describe(), d.action, d.decision, answer.note()))
             .found_expected(format!("{} {}", d.action, d.decision), "allowed")

@@ -7,8 +7,8 @@ use kube::api::ListParams;
 
 use crate::checks::backend::TargetKind;
 use crate::checks::context::{Ctx, kube_call, timed};
-use crate::checks::iam_policy::{self, issuer_host_path, role_account, role_name};
 use crate::checks::outcome::{Outcome, Step, aws_code, aws_error, error, fail, pass, warn};
+use crate::iam::policy::{self as iam_policy, issuer_host_path, role_account, role_name};
 
 use super::identity::ROLE_ANNOTATION;
 pub const AUDIENCE: &str = "sts.amazonaws.com";

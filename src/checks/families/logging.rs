@@ -179,7 +179,7 @@ pub async fn iam(ctx: &Ctx<'_>) -> Step<Outcome> {
     let checks: Vec<(&str, &str)> = actions.iter().map(|a| (*a, group_arn.as_str())).collect();
     let answer = simulate::simulate(aws, &role, &checks, &BTreeMap::new()).await?;
     if let Some(d) = answer.denied().first() {
-        let role_name = crate::checks::iam_policy::role_name(&role).unwrap_or(&role);
+        let role_name = crate::iam::policy::role_name(&role).unwrap_or(&role);
         return Ok(fail(format!("{}: {} → {}{}", identity.describe(), d.action, d.decision, answer.note()))
             .found_expected(format!("{} {}", d.action, d.decision), "allowed")
             .next(format!("aws iam attach-role-policy --role-name {role_name} --policy-arn {CLOUDWATCH_POLICY}")));

@@ -1,5 +1,6 @@
 //! IAM policy documents as AWS returns them: URL-encoded or not, `Statement` as an object or an
-//! array, `Action`/`Resource`/principals as a string or a list, conditions by operator.
+//! array, `Action`/`NotAction`/`Resource`/`NotResource`/principals as a string or a list,
+//! conditions by operator (IAM User Guide, "IAM JSON policy element reference").
 
 use serde_json::Value;
 
@@ -12,7 +13,11 @@ pub struct Policy {
 pub struct Statement {
     pub allow: bool,
     pub actions: Vec<String>,
+    /// `NotAction`: every action but these.
+    pub not_actions: Vec<String>,
     pub resources: Vec<String>,
+    /// `NotResource`: every resource but these.
+    pub not_resources: Vec<String>,
     /// Principal type (`AWS`, `Federated`, `Service`, or `*`) and values.
     pub principals: Vec<(String, String)>,
     pub conditions: Vec<Condition>,
@@ -74,7 +79,15 @@ fn statement(v: &Value) -> Result<Statement, String> {
             }
         }
     }
-    Ok(Statement { allow, actions: strings(obj.get("Action")), resources: strings(obj.get("Resource")), principals, conditions })
+    Ok(Statement {
+        allow,
+        actions: strings(obj.get("Action")),
+        not_actions: strings(obj.get("NotAction")),
+        resources: strings(obj.get("Resource")),
+        not_resources: strings(obj.get("NotResource")),
+        principals,
+        conditions,
+    })
 }
 
 /// IAM wildcard match (`*` any run, `?` one character); case-insensitive for actions.
@@ -106,7 +119,26 @@ pub fn wildcard(pattern: &str, text: &str, ignore_case: bool) -> bool {
 
 impl Statement {
     pub fn allows_action(&self, action: &str) -> bool {
-        self.allow && self.actions.iter().any(|a| wildcard(a, action, true))
+        self.allow && self.covers_action(action)
+    }
+
+    /// `Action` names it (case-insensitive), or `NotAction` does not.
+    pub fn covers_action(&self, action: &str) -> bool {
+        if !self.actions.is_empty() {
+            self.actions.iter().any(|a| wildcard(a, action, true))
+        } else {
+            !self.not_actions.is_empty() && !self.not_actions.iter().any(|a| wildcard(a, action, true))
+        }
+    }
+
+    /// `Resource` names it (case-sensitive), or `NotResource` does not; a statement with neither
+    /// (a trust policy's) covers every resource.
+    pub fn covers_resource(&self, resource: &str) -> bool {
+        if !self.resources.is_empty() {
+            self.resources.iter().any(|r| wildcard(r, resource, false))
+        } else {
+            !self.not_resources.iter().any(|r| wildcard(r, resource, false))
+        }
     }
 
     pub fn principal(&self, kind: &str) -> Vec<&str> {
@@ -120,20 +152,48 @@ impl Statement {
 }
 
 impl Condition {
-    /// Whether `value` satisfies this condition (StringEquals / StringLike, with set operators).
-    pub fn accepts(&self, value: &str) -> bool {
+    /// The operator without its set prefix (`ForAllValues:`, `ForAnyValue:`) or `IfExists` suffix.
+    pub fn base_operator(&self) -> &str {
         let op = self.operator.rsplit(':').next().unwrap_or(&self.operator);
-        match op {
-            "StringEquals" => self.values.iter().any(|v| v == value),
-            "StringEqualsIgnoreCase" => self.values.iter().any(|v| v.eq_ignore_ascii_case(value)),
-            "StringLike" => self.values.iter().any(|v| wildcard(v, value, false)),
+        op.strip_suffix("IfExists").unwrap_or(op)
+    }
+
+    /// A negated operator (`StringNotEquals`, `ArnNotLike`, `NumericNotEquals`, ...): true when
+    /// no policy value matches.
+    pub fn is_negated(&self) -> bool {
+        self.base_operator().contains("Not")
+    }
+
+    /// Whether one request `value` satisfies this condition's operator (IAM User Guide, "IAM JSON
+    /// policy elements: Condition operators"): the string, ARN, numeric and Boolean operators;
+    /// any other operator (Date, IpAddress, Binary) is never satisfied.
+    pub fn accepts(&self, value: &str) -> bool {
+        let any = |f: &dyn Fn(&str) -> bool| self.values.iter().any(|v| f(v));
+        let number = |s: &str| s.trim().parse::<f64>().ok();
+        let compare = |f: &dyn Fn(f64, f64) -> bool| number(value).is_some_and(|x| self.values.iter().filter_map(|v| number(v)).any(|p| f(x, p)));
+        match self.base_operator() {
+            "StringEquals" => any(&|v| v == value),
+            "StringNotEquals" => !any(&|v| v == value),
+            "StringEqualsIgnoreCase" => any(&|v| v.eq_ignore_ascii_case(value)),
+            "StringNotEqualsIgnoreCase" => !any(&|v| v.eq_ignore_ascii_case(value)),
+            "StringLike" => any(&|v| wildcard(v, value, false)),
+            "StringNotLike" => !any(&|v| wildcard(v, value, false)),
+            // an ARN's wildcards match within the whole ARN here, not segment by segment
+            "ArnEquals" | "ArnLike" => any(&|v| wildcard(v, value, false)),
+            "ArnNotEquals" | "ArnNotLike" => !any(&|v| wildcard(v, value, false)),
+            "Bool" => any(&|v| v.eq_ignore_ascii_case(value)),
+            "NumericEquals" => compare(&|x, p| x == p),
+            "NumericNotEquals" => number(value).is_some() && !compare(&|x, p| x == p),
+            "NumericLessThan" => compare(&|x, p| x < p),
+            "NumericLessThanEquals" => compare(&|x, p| x <= p),
+            "NumericGreaterThan" => compare(&|x, p| x > p),
+            "NumericGreaterThanEquals" => compare(&|x, p| x >= p),
             _ => false,
         }
     }
 
     pub fn is_string_match(&self) -> bool {
-        let op = self.operator.rsplit(':').next().unwrap_or(&self.operator);
-        matches!(op, "StringEquals" | "StringLike" | "StringEqualsIgnoreCase")
+        matches!(self.base_operator(), "StringEquals" | "StringLike" | "StringEqualsIgnoreCase")
     }
 }
 
