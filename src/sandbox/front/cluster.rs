@@ -351,7 +351,7 @@ async fn creator(front: &Shared, headers: &HeaderMap) -> Option<String> {
 /// The headers of an EKS request, for a query-protocol request of the same caller to `service`
 /// in the emulator (its credential scope names the service; the emulator does not check the
 /// signature).
-fn rescoped(headers: &HeaderMap, service: &str) -> Option<HeaderMap> {
+pub(super) fn rescoped(headers: &HeaderMap, service: &str) -> Option<HeaderMap> {
     let auth = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let mut out = HeaderMap::new();
     out.insert(header::AUTHORIZATION, HeaderValue::from_str(&auth.replacen("/eks/aws4_request", &format!("/{service}/aws4_request"), 1)).ok()?);

@@ -5,7 +5,8 @@
 //! configuration moto keeps only in part; [`updates`]: UpdateClusterConfig and
 //! AssociateEncryptionConfig; [`access`]: access entries and access policies; [`versions`]:
 //! DescribeClusterVersions from the course's version table), following the EKS API reference,
-//! and passes every other request to the emulator unchanged. Which service a request is for is
+//! and IAM's SimulatePrincipalPolicy ([`simulate`]), and passes every other request to the
+//! emulator unchanged. Which service a request is for is
 //! read from its SigV4 credential scope, as AWS reads it.
 
 pub mod access;
@@ -13,6 +14,7 @@ pub mod cluster;
 pub mod eks;
 pub mod install;
 pub mod pod_identity;
+pub mod simulate;
 pub mod state;
 pub mod updates;
 pub mod versions;
@@ -195,6 +197,12 @@ async fn handle(State(front): State<Arc<Shared>>, request: Request) -> Response 
             return answer;
         }
         if let Some(answer) = access::handle(&front, &call).await {
+            return answer;
+        }
+    }
+    if let Some(scope) = scope.as_ref().filter(|s| s.service == "iam") {
+        let call = Call { scope, method: &parts.method, path: parts.uri.path(), query: parts.uri.query(), headers: &parts.headers, body: &body };
+        if let Some(answer) = simulate::handle(&front, &call).await {
             return answer;
         }
     }
