@@ -20,4 +20,5 @@ mod content_proof;
 mod outage;
 mod permissions;
 mod sandbox_front;
+mod sandbox_simulate;
 mod scenarios;
