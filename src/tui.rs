@@ -86,6 +86,10 @@ async fn event_loop(terminal: &mut DefaultTerminal, session: Session) -> anyhow:
     let mut ticker = tokio::time::interval(Duration::from_millis(1000 / app::TICKS_PER_SECOND));
     let mut terminate = signal(tokio::signal::unix::SignalKind::terminate());
     let mut hangup = signal(tokio::signal::unix::SignalKind::hangup());
+    // In raw mode Ctrl-C and Ctrl-\ are keys, but `kill -INT` / `kill -QUIT` still arrive as
+    // signals, whose default action would end the process with the terminal left raw.
+    let mut interrupt = signal(tokio::signal::unix::SignalKind::interrupt());
+    let mut quit = signal(tokio::signal::unix::SignalKind::quit());
 
     loop {
         let first = tokio::select! {
@@ -98,6 +102,8 @@ async fn event_loop(terminal: &mut DefaultTerminal, session: Session) -> anyhow:
             _ = ticker.tick() => Some(Action::Tick),
             _ = terminate.recv() => Some(Action::Terminate),
             _ = hangup.recv() => Some(Action::Terminate),
+            _ = interrupt.recv() => Some(Action::Terminate),
+            _ = quit.recv() => Some(Action::Terminate),
         };
         // handle everything already waiting, then draw once
         let mut pending: Vec<Action> = first.into_iter().collect();

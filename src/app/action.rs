@@ -35,7 +35,7 @@ pub enum Action {
     },
     /// From the workshop reporter: the instructor's pacing, or how delivery goes.
     Workshop(crate::workshop::client::reporter::Notice),
-    /// SIGTERM, SIGHUP, or the terminal went away: leave as `quit` does.
+    /// SIGTERM, SIGHUP, SIGINT, SIGQUIT, or the terminal went away: leave as `quit` does.
     Terminate,
 }
 

@@ -93,7 +93,11 @@ pub async fn start(
     match scenario::start(b, pack, files, s, vars, now, target.to_string()).await {
         Ok(run) => {
             let after = scenario::check(b, s, vars).await;
-            let mut out = format!("The fault is in. Your clock runs from now ({} minutes expected).\n\n{}\n", s.minutes, s.symptom.text.trim());
+            let mut out = format!(
+                "The fault is in. Your clock runs from now ({} minutes expected).\n\n{}\n",
+                s.minutes,
+                crate::content::vars::expand(s.symptom.text.trim(), vars)
+            );
             if !scenario::shows_fault(s, &after) {
                 out.push_str("\n(The checks do not show the fault yet: controllers may take a moment.)\n");
             }
@@ -121,7 +125,7 @@ pub async fn status(b: &Backend, s: &Scenario, vars: &BTreeMap<String, String>, 
             run.hints_revealed,
             if run.hints_revealed == 1 { "" } else { "s" },
             run.score(s.minutes, now),
-            s.debrief_with_sources()
+            crate::content::vars::expand(&s.debrief_with_sources(), vars)
         );
     } else {
         let _ = writeln!(out, "\nStill broken after {} ({} minutes expected).", clock(run.secs(now)), s.minutes);

@@ -63,21 +63,27 @@ fn ctrl_c_quits_from_a_lesson_and_restores_the_terminal() {
     assert!(state.path().join("progress.json").exists(), "progress saved on Ctrl-C");
 }
 
+/// Every signal that asks a program to end (kill's TERM, HUP, INT and QUIT; in raw mode Ctrl-C
+/// and Ctrl-\\ are keys, so INT and QUIT come only from outside): progress is saved and the
+/// terminal restored, as `q` leaves.
 #[test]
-fn sigterm_saves_and_restores_the_terminal() {
-    let state = tempfile::tempdir().expect("tempdir");
-    let home = tempfile::tempdir().expect("tempdir");
-    let mut tty = Tty::spawn(state.path(), home.path());
-    tty.wait_for("Production Kubernetes on AWS EKS");
-    tty.send("jj\r");
-    tty.wait_for("Lesson · ");
-    let pid = tty.child.process_id().expect("pid");
-    let status = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().expect("kill");
-    assert!(status.success());
-    assert!(tty.wait_exit().success());
-    tty.assert_restored();
-    let saved = std::fs::read_to_string(state.path().join("progress.json")).expect("saved");
-    assert!(saved.contains("eks-architecture"), "{saved}");
+fn a_signal_to_end_saves_and_restores_the_terminal() {
+    for signal in ["TERM", "HUP", "INT", "QUIT"] {
+        let state = tempfile::tempdir().expect("tempdir");
+        let home = tempfile::tempdir().expect("tempdir");
+        let mut tty = Tty::spawn(state.path(), home.path());
+        tty.wait_for("Production Kubernetes on AWS EKS");
+        tty.send("jj\r");
+        tty.wait_for("Lesson · ");
+        let pid = tty.child.process_id().expect("pid");
+        let status = std::process::Command::new("kill").args([&format!("-{signal}"), &pid.to_string()]).status().expect("kill");
+        assert!(status.success());
+        let exit = tty.wait_exit();
+        assert!(exit.success(), "SIG{signal}: exit status {exit:?}");
+        tty.assert_restored();
+        let saved = std::fs::read_to_string(state.path().join("progress.json")).unwrap_or_else(|e| panic!("SIG{signal}: progress not saved ({e})"));
+        assert!(saved.contains("eks-architecture"), "SIG{signal}: {saved}");
+    }
 }
 
 #[test]

@@ -15,4 +15,5 @@ mod sandbox_doctor;
 mod sandbox_eksctl;
 mod sandbox_irsa;
 mod sandbox_labs;
+mod sandbox_scenario;
 mod scenario_cmd;

@@ -19,7 +19,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// The learner's values (lab.toml `[vars]`).
-const VALUES: &[(&str, &str)] = &[("cluster", "kd-sbx"), ("appNs", "storefront-prod"), ("irsaSa", "report-reader"), ("adminCidr", "198.18.7.10/32")];
+pub(crate) const VALUES: &[(&str, &str)] = &[("cluster", "kd-sbx"), ("appNs", "storefront-prod"), ("irsaSa", "report-reader"), ("adminCidr", "198.18.7.10/32")];
 
 /// What a step does in the sandbox.
 #[derive(Clone, Copy)]
@@ -33,17 +33,29 @@ enum Expect {
     Gap(&'static str),
 }
 
-struct Sandbox {
+pub(crate) struct Sandbox {
     state: tempfile::TempDir,
+    /// `down` ran: dropping it has nothing left to stop.
+    stopped: bool,
+}
+
+/// A proof that fails stops its sandbox still (its cluster, emulator, front and webhook run as
+/// processes of their own, which would outlive the test).
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if !self.stopped {
+            let _ = self.run(&["sandbox", "down", "--yes"], Some(Duration::from_secs(120)));
+        }
+    }
 }
 
 impl Sandbox {
-    fn up(prefix: &str) -> Sandbox {
+    pub(crate) fn up(prefix: &str) -> Sandbox {
         let state = tempfile::tempdir().expect("tempdir");
         std::fs::create_dir_all(state.path().join("work")).expect("work");
         let vars: String = VALUES.iter().map(|(k, v)| format!("{k} = \"{v}\"\n")).collect();
         std::fs::write(state.path().join("lab.toml"), format!("[vars]\n{vars}")).expect("lab.toml");
-        let sandbox = Sandbox { state };
+        let sandbox = Sandbox { state, stopped: false };
         let up = sandbox.run(&["sandbox", "up", "--name", &unique(prefix)], None);
         assert_eq!(up.code, Some(0), "sandbox up:\n{}\n{}", up.stdout, up.stderr);
         sandbox
@@ -72,7 +84,7 @@ impl Sandbox {
         cmd
     }
 
-    fn run(&self, args: &[&str], timeout: Option<Duration>) -> Out {
+    pub(crate) fn run(&self, args: &[&str], timeout: Option<Duration>) -> Out {
         let mut cmd = self.command();
         cmd.args(args);
         if let Some(t) = timeout {
@@ -113,25 +125,26 @@ impl Sandbox {
 
     /// A script in the sandbox's shell, from the lab folder, as a learner pastes it: one bash,
     /// stopping at the first command that fails.
-    fn script(&self, script: &str) -> Out {
+    pub(crate) fn script(&self, script: &str) -> Out {
         let body = format!("set -eo pipefail\n{script}");
         self.run(&["sandbox", "exec", "--", "bash", "-c", &body], Some(Duration::from_secs(300)))
     }
 
-    fn down(self) {
+    pub(crate) fn down(mut self) {
         let down = self.run(&["sandbox", "down", "--yes"], None);
+        self.stopped = true;
         assert_eq!(down.code, Some(0), "sandbox down: {}", down.stderr);
     }
 }
 
-struct Out {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
+pub(crate) struct Out {
+    pub(crate) code: Option<i32>,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
 }
 
 /// The course with the learner's values.
-fn course() -> std::sync::Arc<kubedojo::content::Pack> {
+pub(crate) fn course() -> std::sync::Arc<kubedojo::content::Pack> {
     let (mut pack, _) = kubedojo::session::load_pack(kubedojo::content::PackFiles::embedded()).expect("the built-in course loads");
     let vars = VALUES.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     kubedojo::labconfig::LabConfig { vars, ..Default::default() }.apply(std::sync::Arc::make_mut(&mut pack));
@@ -139,7 +152,7 @@ fn course() -> std::sync::Arc<kubedojo::content::Pack> {
 }
 
 /// The commands of a step's solution of `usage`, with the learner's values.
-fn commands_of(pack: &kubedojo::content::Pack, id: &str, usage: Use) -> String {
+pub(crate) fn commands_of(pack: &kubedojo::content::Pack, id: &str, usage: Use) -> String {
     let (lab, step) = id.split_once('/').expect("lab/step");
     let ex = pack.exercise(lab).unwrap_or_else(|| panic!("no lab {lab}"));
     let s = ex.step(step).unwrap_or_else(|| panic!("no step {id}"));

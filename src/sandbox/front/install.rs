@@ -22,6 +22,10 @@ use serde_json::{Value, json};
 /// The add-on manager: None when the front has no cluster to write to (the tests of the API alone).
 pub struct Installer {
     client: Option<kube::Client>,
+    /// The same cluster without kube's retries of 429 answers: an eviction a disruption budget
+    /// refuses is an answer to read at once, not to retry (kube retries 429 up to 15 times,
+    /// honouring Retry-After).
+    once: Option<kube::Client>,
 }
 
 /// What an add-on change asks of the cluster.
@@ -32,7 +36,7 @@ pub enum Work {
 
 impl Installer {
     pub fn none() -> Installer {
-        Installer { client: None }
+        Installer { client: None, once: None }
     }
 
     /// A client for the sandbox's cluster, from its kubeconfig.
@@ -41,8 +45,17 @@ impl Installer {
         let config = kube::Config::from_custom_kubeconfig(config, &KubeConfigOptions::default())
             .await
             .map_err(|e| format!("kubeconfig {}: {e}", kubeconfig.display()))?;
+        let mut without_retries = config.clone();
+        without_retries.default_retry = false;
         let client = kube::Client::try_from(config).map_err(|e| format!("cannot build a Kubernetes client: {e}"))?;
-        Ok(Installer { client: Some(client) })
+        let once = kube::Client::try_from(without_retries).map_err(|e| format!("cannot build a Kubernetes client: {e}"))?;
+        Ok(Installer { client: Some(client), once: Some(once) })
+    }
+
+    /// A client for the sandbox's cluster that does not retry refusals (429); None in the tests
+    /// of the API alone.
+    pub fn client_without_retries(&self) -> Option<&kube::Client> {
+        self.once.as_ref()
     }
 
     /// Do it; what went wrong, said for the front's log (the add-on's API answer stands).

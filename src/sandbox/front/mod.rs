@@ -3,7 +3,8 @@
 //! It answers the EKS APIs that the emulator (moto) lacks and the labs use ([`eks`]: add-ons and
 //! their updates; [`pod_identity`]: Pod Identity associations; [`cluster`]: the cluster
 //! configuration moto keeps only in part; [`updates`]: UpdateClusterConfig and
-//! AssociateEncryptionConfig; [`access`]: access entries and access policies; [`versions`]:
+//! AssociateEncryptionConfig; [`access`]: access entries and access policies; [`nodegroups`]:
+//! UpdateNodegroupVersion, whose drain the cluster's disruption budgets decide; [`versions`]:
 //! DescribeClusterVersions from the course's version table), following the EKS API reference,
 //! and IAM's SimulatePrincipalPolicy ([`simulate`]), and passes every other request to the
 //! emulator unchanged. Which service a request is for is
@@ -13,6 +14,7 @@ pub mod access;
 pub mod cluster;
 pub mod eks;
 pub mod install;
+pub mod nodegroups;
 pub mod pod_identity;
 pub mod simulate;
 pub mod state;
@@ -68,6 +70,7 @@ struct Shared {
     eks: eks::Eks,
     pod_identity: pod_identity::PodIdentity,
     clusters: cluster::Clusters,
+    nodegroups: nodegroups::Nodegroups,
     versions: versions::ClusterVersions,
     install: install::Installer,
 }
@@ -96,6 +99,7 @@ impl Front {
             eks,
             pod_identity: Default::default(),
             clusters: cluster::Clusters::new(options.settle),
+            nodegroups: nodegroups::Nodegroups::new(options.settle),
             versions: versions::ClusterVersions::new(options.releases),
             install,
         });
@@ -188,6 +192,9 @@ async fn handle(State(front): State<Arc<Shared>>, request: Request) -> Response 
             return answer;
         }
         if let Some(answer) = front.clusters.handle(&front, &call).await {
+            return answer;
+        }
+        if let Some(answer) = front.nodegroups.handle(&front, &call).await {
             return answer;
         }
         if let Some(answer) = front.eks.handle(&front, &call).await {
