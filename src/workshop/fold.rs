@@ -50,6 +50,13 @@ pub fn fold(previous: Option<StoredCell>, event: &Event) -> Option<StoredCell> {
                         c.message = event.message.clone();
                     }
                     Some(CheckStatus::Fail) => {}
+                    // the checks could not decide: not failing, and the board says why
+                    Some(CheckStatus::Unchecked) if c.state != CellState::Done => {
+                        c.state = CellState::Unchecked;
+                        c.failing_since = None;
+                        c.message = event.message.clone();
+                    }
+                    Some(CheckStatus::Unchecked) => {}
                     Some(CheckStatus::Pass) | None => {
                         if c.state != CellState::Done {
                             c.state = CellState::Passing;
@@ -116,5 +123,21 @@ mod tests {
         let c = fold(Some(c), &huge);
         let c = fold(c, &ev(EventKind::HintRevealed, 61, None, None)).unwrap();
         assert_eq!(c.cell.hints, 1000);
+    }
+
+    #[test]
+    fn checks_that_could_not_run_are_not_a_failure() {
+        let c = fold(None, &ev(EventKind::Check, 10, Some(CheckStatus::Fail), Some("aud is wrong")));
+        let c = fold(c, &ev(EventKind::Check, 20, Some(CheckStatus::Unchecked), Some("the checks did not run: no AWS credentials"))).unwrap();
+        assert_eq!(
+            (c.cell.state, c.cell.failing_since, c.cell.message.as_deref()),
+            (CellState::Unchecked, None, Some("the checks did not run: no AWS credentials")),
+            "an unchecked run ends a run of failures: the learner is not stuck on it"
+        );
+        let c = fold(Some(c), &ev(EventKind::Check, 30, Some(CheckStatus::Fail), Some("aud is wrong"))).unwrap();
+        assert_eq!((c.cell.state, c.cell.failing_since), (CellState::Failing, Some(30)), "failing again starts a new run");
+        let c = fold(Some(c), &ev(EventKind::StepCompleted, 40, None, None));
+        let c = fold(c, &ev(EventKind::Check, 50, Some(CheckStatus::Unchecked), Some("the checks did not run"))).unwrap();
+        assert_eq!((c.cell.state, c.cell.message), (CellState::Done, None), "a done step stays done");
     }
 }

@@ -64,6 +64,10 @@ pub enum EventKind {
 pub enum CheckStatus {
     Pass,
     Fail,
+    /// No check failed, but some could not decide (skipped: no cluster or AWS account to read;
+    /// errored: the API did not answer): the learner is not failing the step, their checks did
+    /// not run, and `message` says why.
+    Unchecked,
 }
 
 /// One progress event. `id` is the idempotency key: the server stores each (learner, id)
@@ -154,6 +158,8 @@ pub struct JoinCodeResponse {
 #[serde(rename_all = "snake_case")]
 pub enum CellState {
     Opened,
+    /// The last check run could not decide (skipped or errored), `message` says why: not failing.
+    Unchecked,
     Failing,
     Passing,
     Done,
@@ -163,6 +169,7 @@ impl CellState {
     pub fn as_str(self) -> &'static str {
         match self {
             CellState::Opened => "opened",
+            CellState::Unchecked => "unchecked",
             CellState::Failing => "failing",
             CellState::Passing => "passing",
             CellState::Done => "done",
@@ -172,6 +179,7 @@ impl CellState {
     pub fn parse(s: &str) -> Option<CellState> {
         Some(match s {
             "opened" => CellState::Opened,
+            "unchecked" => CellState::Unchecked,
             "failing" => CellState::Failing,
             "passing" => CellState::Passing,
             "done" => CellState::Done,

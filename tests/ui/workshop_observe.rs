@@ -71,6 +71,27 @@ fn opening_hints_solution_and_completion_become_events() {
     assert_eq!(ids.len(), 50);
 }
 
+/// A run whose checks skipped or errored, with none failing, is reported as unchecked with the
+/// reason, not as a failure (the board would list the learner as stuck).
+#[test]
+fn checks_that_skip_or_error_are_reported_as_unchecked_with_the_reason() {
+    let observer = Observer::new(&steps(), false);
+    let reported_run = |results: Vec<CheckResult>| {
+        let e = observer.events(&ProgressEvent::Checked { exercise: "demo".into(), step: "namespace".into(), run: StepRun { at: 1, results } });
+        (e[0].status, e[0].message.clone())
+    };
+    let skip = CheckResult::new("aws.eks-cluster", CheckStatus::Skip, "no AWS credentials: run aws configure");
+    let error = CheckResult::new("k8s.namespace", CheckStatus::Error, "the API server did not answer");
+    let fail = CheckResult::new("k8s.deployment", CheckStatus::Fail, "deployment web not found");
+    assert_eq!(reported_run(vec![skip.clone()]), (Some(Reported::Unchecked), Some("the checks did not run: no AWS credentials: run aws configure".into())));
+    assert_eq!(
+        reported_run(vec![skip.clone(), error.clone()]),
+        (Some(Reported::Unchecked), Some("the checks did not run: the API server did not answer".into()))
+    );
+    assert_eq!(reported_run(vec![error, fail.clone(), skip]), (Some(Reported::Fail), Some("deployment web not found".into())), "a failure is a failure");
+    assert_eq!(reported_run(vec![]), (Some(Reported::Unchecked), Some("the checks did not run".into())));
+}
+
 #[test]
 fn marking_a_step_done_completes_it() {
     let mut app = app_with(fixture_pack(), Progress::default(), (100, 30));

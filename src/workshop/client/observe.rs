@@ -70,12 +70,19 @@ impl Observer {
     }
 }
 
-/// A check run as the board shows it: passed, or failed with the first failure's message.
+/// A check run as the board shows it: passed; failed, with the first failure's message; or
+/// unchecked (nothing failed, but a check skipped or errored), with the first such message.
 fn check(mut e: Event, run: &StepRun) -> Event {
-    let passed = run.passed();
-    let message =
-        run.results.iter().find(|r| matches!(r.status, RunStatus::Fail | RunStatus::Error)).map(|r| crate::workshop::model::clean_message(&r.message));
-    e.status = Some(if passed { CheckStatus::Pass } else { CheckStatus::Fail });
-    e.message = if passed { None } else { message.or_else(|| Some("the checks did not pass".into())) };
+    let first = |wanted: &[RunStatus]| run.results.iter().find(|r| wanted.contains(&r.status)).map(|r| crate::workshop::model::clean_message(&r.message));
+    let (status, message) = if run.passed() {
+        (CheckStatus::Pass, None)
+    } else if let Some(failed) = first(&[RunStatus::Fail]) {
+        (CheckStatus::Fail, Some(failed))
+    } else {
+        let why = first(&[RunStatus::Error]).or_else(|| first(&[RunStatus::Skip]));
+        (CheckStatus::Unchecked, Some(why.map_or_else(|| "the checks did not run".to_string(), |m| format!("the checks did not run: {m}"))))
+    };
+    e.status = Some(status);
+    e.message = message;
     e
 }

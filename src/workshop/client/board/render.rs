@@ -24,7 +24,7 @@ use crate::workshop::model::{Board, Cell, CellState};
 const PANELS: u16 = 7;
 const NAME: usize = 18;
 const DONE: usize = 7;
-const LEGEND: &str = "✓ done ◐ passing ✗ failing ○ opened · not started ⊘ locked ";
+const LEGEND: &str = "✓ done ◐ passing ✗ failing ? unchecked ○ opened · not started ⊘ locked ";
 
 /// The text styles the board shares with the rest of the terminal UI, handed in by the caller
 /// (`commands::workshop::board_palette` fills it from the UI theme). The cell and connection
@@ -44,6 +44,7 @@ fn glyph(cell: Option<&Cell>, p: &Palette) -> (&'static str, Style) {
     match cell.map(|c| c.state) {
         None => ("·", p.muted),
         Some(CellState::Opened) => ("○", Style::new().fg(Color::Rgb(0x5f, 0x87, 0xd7))),
+        Some(CellState::Unchecked) => ("?", Style::new().fg(Color::Rgb(0xaf, 0x87, 0xd7))),
         Some(CellState::Failing) => ("✗", Style::new().fg(Color::Rgb(0xff, 0x5f, 0x5f)).add_modifier(Modifier::BOLD)),
         Some(CellState::Passing) => ("◐", Style::new().fg(Color::Rgb(0xff, 0xd7, 0x5f))),
         Some(CellState::Done) => ("✓", Style::new().fg(Color::Rgb(0x87, 0xd7, 0x87))),
