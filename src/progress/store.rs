@@ -114,10 +114,8 @@ impl Store {
     }
 
     fn set_aside(&mut self, reason: String) -> Loaded {
-        let stamp = crate::clock::unix_now();
-        let moved_to = self.path.with_file_name(format!("{FILE_NAME}.corrupt-{stamp}"));
-        match fs::rename(&self.path, &moved_to) {
-            Ok(()) => Loaded::Recovered { progress: Progress::default(), moved_to, reason },
+        match move_aside(&self.path, crate::clock::unix_now()) {
+            Ok(moved_to) => Loaded::Recovered { progress: Progress::default(), moved_to, reason },
             Err(e) => {
                 self.read_only = true;
                 Loaded::Untouchable { progress: Progress::default(), reason: format!("{reason}; moving it failed: {e}") }
@@ -151,6 +149,30 @@ impl Store {
     pub fn is_read_only(&self) -> bool {
         self.read_only
     }
+}
+
+/// Move `path` to `progress.json.corrupt-STAMP` (then `-STAMP-2`, `-STAMP-3`, ... when that is
+/// taken, say by another file set aside in the same second), never over an existing file: a hard
+/// link fails when its name exists, then the original goes; where links cannot be made, a rename
+/// to a name that does not exist yet.
+fn move_aside(path: &Path, stamp: u64) -> io::Result<PathBuf> {
+    for n in 1..=1000u32 {
+        let name = if n == 1 { format!("{FILE_NAME}.corrupt-{stamp}") } else { format!("{FILE_NAME}.corrupt-{stamp}-{n}") };
+        let to = path.with_file_name(name);
+        match fs::hard_link(path, &to) {
+            Ok(()) => {
+                fs::remove_file(path)?;
+                return Ok(to);
+            }
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(_) if !to.exists() => {
+                fs::rename(path, &to)?;
+                return Ok(to);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Err(io::Error::other(format!("1000 files named {FILE_NAME}.corrupt-{stamp}* exist already beside it")))
 }
 
 #[cfg(test)]
@@ -210,5 +232,20 @@ mod tests {
         let full = serde_json::to_string(&Progress::default()).unwrap();
         fs::write(&path, &full[..full.len() / 2]).unwrap();
         assert!(matches!(Store::at(&path).load(), Loaded::Recovered { .. }));
+    }
+
+    #[test]
+    fn two_files_set_aside_in_the_same_second_keep_both() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("progress.json");
+        fs::write(&path, "first {").unwrap();
+        let first = move_aside(&path, 1_796_587_447).unwrap();
+        fs::write(&path, "second {").unwrap();
+        let second = move_aside(&path, 1_796_587_447).unwrap();
+        assert_ne!(first, second);
+        assert_eq!(fs::read_to_string(&first).unwrap(), "first {");
+        assert_eq!(fs::read_to_string(&second).unwrap(), "second {");
+        assert_eq!(second.file_name().unwrap(), "progress.json.corrupt-1796587447-2");
+        assert!(!path.exists());
     }
 }
