@@ -312,8 +312,10 @@ pub struct TargetArgs {
     /// Kubeconfig file (default: KUBECONFIG or ~/.kube/config).
     #[arg(long)]
     pub kubeconfig: Option<PathBuf>,
+    /// AWS profile for the AWS checks (default: AWS_PROFILE, else the default profile).
     #[arg(long)]
     pub aws_profile: Option<String>,
+    /// AWS region for the AWS checks (default: AWS_REGION, else the profile's region).
     #[arg(long)]
     pub aws_region: Option<String>,
     /// An AWS emulator endpoint, e.g. http://127.0.0.1:5000 (moto).

@@ -64,7 +64,9 @@ impl Ctx<'_> {
                 Some(TargetKind::Kwok) => "a kwok cluster",
                 _ => "this target",
             };
-            skip(format!("needs AWS, and {target} has none (use an EKS cluster, or --aws-endpoint-url for the emulator)"))
+            skip(format!(
+                "needs AWS, and {target} has none: use an EKS cluster, or an AWS emulator (AWS_ENDPOINT_URL, as `kubedojo sandbox shell` sets it; or aws_endpoint_url under [target] in lab.toml)"
+            ))
         })
     }
 
