@@ -69,6 +69,12 @@ fn check_markdown(files: &PackFiles, pack: &Pack, md: &Markdown, diags: &mut Vec
                 }
             }
             Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) => {
+                if !closed(&md.text[range.clone()]) {
+                    diags.push(
+                        Diagnostic::error(&md.loc.file, at(range.start), "code block is never closed: the rest of the text renders as code")
+                            .hint("close it with a line of the same fence (``` or ~~~), at least as long as the opening one"),
+                    );
+                }
                 let fence = super::commands::fence(&info);
                 if matches!(fence.lang, "yaml" | "yml") {
                     yaml_block = Some((usize::MAX, String::new()));
@@ -106,6 +112,21 @@ fn check_markdown(files: &PackFiles, pack: &Pack, md: &Markdown, diags: &mut Vec
             _ => {}
         }
     }
+}
+
+/// Whether a fenced code block's source (from its opening fence) ends with a closing fence: a
+/// line of the opening's character, at least as many (CommonMark 4.5), and nothing else, after
+/// the markers of the block quotes and list items it sits in.
+fn closed(block: &str) -> bool {
+    let opening = block.trim_start();
+    let Some(c) = opening.chars().next().filter(|c| matches!(c, '`' | '~')) else { return true };
+    let n = opening.chars().take_while(|&x| x == c).count();
+    let mut lines = block.trim_end().lines();
+    lines.next();
+    lines
+        .last()
+        .map(|l| l.trim_start_matches(|x: char| x == '>' || x.is_whitespace()).trim_end())
+        .is_some_and(|last| last.len() >= n && last.chars().all(|x| x == c))
 }
 
 type LinkError = (String, String);

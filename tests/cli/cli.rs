@@ -133,6 +133,14 @@ fn a_shell_block_with_an_unknown_word_is_refused() {
 }
 
 #[test]
+fn a_code_block_never_closed_is_refused() {
+    let (out, code) = lint(&[("lessons/01-every-element.md", "}\n```\n\n### Check yourself", "}\n\n### Check yourself")]);
+    assert_eq!(code, 1);
+    assert!(out.contains("lessons/01-every-element.md:62:1: error: code block is never closed: the rest of the text renders as code"), "{out}");
+    assert_eq!(out.matches("never closed").count(), 1, "only the open one: {out}");
+}
+
+#[test]
 fn fenced_yaml_error_points_at_its_line_in_an_exercise() {
     let (out, code) = lint(&[("exercises/demo/exercise.toml", "\"Deploy something.\"", "\"\"\"\nDeploy:\n\n```yaml\na: b\n  c: d\n```\n\"\"\"")]);
     assert_eq!(code, 1);
