@@ -30,6 +30,7 @@ pub mod content;
 pub mod drill;
 pub mod iam;
 pub mod input;
+pub mod kube_text;
 pub mod labconfig;
 pub mod markdown;
 pub mod progress;

@@ -177,14 +177,16 @@ pub async fn apply(b: &Backend, action: &FaultAction, cluster: &str) -> Result<U
         }
         FaultAction::K8sPatch { kind, namespace, name, patch, remove } => {
             let api = api(b, kind, namespace)?;
-            let current = api.get(name).await.map_err(|e| format!("get {}: {e}", place(namespace, kind, name)))?;
+            let current = api.get(name).await.map_err(|e| format!("get {}: {}", place(namespace, kind, name), crate::kube_text::error(&e)))?;
             let current = serde_json::to_value(&current).map_err(|e| e.to_string())?;
             let mut forward = patch.as_ref().map(toml_to_json).unwrap_or_else(|| json!({}));
             for path in remove {
                 merge(&mut forward, nested(path, Value::Null));
             }
             let back = inverse(&forward, &current);
-            api.patch(name, &PatchParams::default(), &Patch::Merge(&forward)).await.map_err(|e| format!("patch {}: {e}", place(namespace, kind, name)))?;
+            api.patch(name, &PatchParams::default(), &Patch::Merge(&forward))
+                .await
+                .map_err(|e| format!("patch {}: {}", place(namespace, kind, name), crate::kube_text::error(&e)))?;
             Ok(Undo::K8sMergePatch { kind: kind.clone(), namespace: namespace.clone(), name: name.clone(), patch: back })
         }
         FaultAction::K8sCreate { manifest } => {
@@ -194,7 +196,9 @@ pub async fn apply(b: &Backend, action: &FaultAction, cluster: &str) -> Result<U
             let name = obj["metadata"]["name"].as_str().unwrap_or_default().to_string();
             let api = api(b, &kind, &namespace)?;
             let dynamic: DynamicObject = serde_json::from_value(obj).map_err(|e| e.to_string())?;
-            api.create(&PostParams::default(), &dynamic).await.map_err(|e| format!("create {}: {e}", place(&namespace, &kind, &name)))?;
+            api.create(&PostParams::default(), &dynamic)
+                .await
+                .map_err(|e| format!("create {}: {}", place(&namespace, &kind, &name), crate::kube_text::error(&e)))?;
             Ok(Undo::K8sDelete { kind, namespace, name })
         }
         FaultAction::SubnetUntag { tag } => {
@@ -298,12 +302,12 @@ pub async fn undo(b: &Backend, undo: &Undo) -> Result<(), String> {
             api(b, kind, namespace)?
                 .patch(name, &PatchParams::default(), &Patch::Merge(patch))
                 .await
-                .map_err(|e| format!("patch {}: {e}", place(namespace, kind, name)))?;
+                .map_err(|e| format!("patch {}: {}", place(namespace, kind, name), crate::kube_text::error(&e)))?;
         }
         Undo::K8sDelete { kind, namespace, name } => match api(b, kind, namespace)?.delete(name, &Default::default()).await {
             Ok(_) => {}
             Err(kube::Error::Api(s)) if s.code == 404 => {}
-            Err(e) => return Err(format!("delete {}: {e}", place(namespace, kind, name))),
+            Err(e) => return Err(format!("delete {}: {}", place(namespace, kind, name), crate::kube_text::error(&e))),
         },
         Undo::SubnetTag { tag, subnets } => {
             for (id, value) in subnets {

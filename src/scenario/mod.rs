@@ -171,14 +171,16 @@ pub async fn apply_setup(b: &Backend, pack: &Pack, files: &crate::content::PackF
         let (api_version, kind) = (d["apiVersion"].as_str().unwrap_or_default(), d["kind"].as_str().unwrap_or_default());
         let (group, version) = api_version.split_once('/').unwrap_or(("", api_version));
         let gvk = kube::api::GroupVersionKind::gvk(group, version, kind);
-        let (ar, caps) = kube::discovery::pinned_kind(&client, &gvk).await.map_err(|e| format!("{api_version} {kind}: {e}"))?;
+        let (ar, caps) = kube::discovery::pinned_kind(&client, &gvk).await.map_err(|e| format!("{api_version} {kind}: {}", crate::kube_text::error(&e)))?;
         let name = d["metadata"]["name"].as_str().unwrap_or_default().to_string();
         let api: Api<DynamicObject> = match (caps.scope, d["metadata"]["namespace"].as_str()) {
             (kube::discovery::Scope::Namespaced, Some(ns)) => Api::namespaced_with(client.clone(), ns, &ar),
             (kube::discovery::Scope::Namespaced, None) => Api::default_namespaced_with(client.clone(), &ar),
             _ => Api::all_with(client.clone(), &ar),
         };
-        api.patch(&name, &PatchParams::apply("kubedojo").force(), &Patch::Apply(&d)).await.map_err(|e| format!("apply {kind} {name}: {e}"))?;
+        api.patch(&name, &PatchParams::apply("kubedojo").force(), &Patch::Apply(&d))
+            .await
+            .map_err(|e| format!("apply {kind} {name}: {}", crate::kube_text::error(&e)))?;
     }
     Ok(())
 }

@@ -27,6 +27,7 @@ const FLOORS: &[&str] = &[
     "sandbox",
     "checks",
     "iam",
+    "kube_text.rs",
     "target.rs",
     "labconfig.rs",
     "content",

@@ -264,7 +264,7 @@ async fn app_log(ctx: &Ctx<'_>, ns: &str, sa: &str, marker: &str) -> Step<AppLog
     let params = kube::api::LogParams { tail_lines: Some(200), ..Default::default() };
     let text = match timed("read pod logs", pods.logs(pod, &params)).await? {
         Ok(t) => t,
-        Err(e) => return Ok(AppLog::Unreadable(format!("logs of {pod}: {e}"))),
+        Err(e) => return Ok(AppLog::Unreadable(format!("logs of {pod}: {}", crate::kube_text::error(&e)))),
     };
     // the newest line that says how it went wins: an old error before the fix does not count
     let last = text.lines().rev().find(|l| l.contains(marker) || l.contains("AccessDenied") || l.contains("InvalidIdentityToken"));

@@ -237,10 +237,10 @@ async fn default_addons(ctx: &Ctx) -> Result<(), String> {
     let daemonsets: Api<k8s_openapi::api::apps::v1::DaemonSet> = Api::namespaced(ctx.kube.clone(), "kube-system");
     for d in [aws_node, kube_proxy] {
         let name = d["metadata"]["name"].as_str().unwrap_or_default().to_string();
-        daemonsets.patch(&name, &pp, &Patch::Apply(&d)).await.map_err(|e| format!("applying kube-system/{name}: {e}"))?;
+        daemonsets.patch(&name, &pp, &Patch::Apply(&d)).await.map_err(|e| format!("applying kube-system/{name}: {}", crate::kube_text::error(&e)))?;
     }
     let deployments: Api<k8s_openapi::api::apps::v1::Deployment> = Api::namespaced(ctx.kube.clone(), "kube-system");
-    deployments.patch("coredns", &pp, &Patch::Apply(&coredns)).await.map_err(|e| format!("applying kube-system/coredns: {e}"))?;
+    deployments.patch("coredns", &pp, &Patch::Apply(&coredns)).await.map_err(|e| format!("applying kube-system/coredns: {}", crate::kube_text::error(&e)))?;
     Ok(())
 }
 
@@ -395,7 +395,18 @@ async fn wait_update(ctx: &Ctx, name: &str, id: Option<&str>) -> Result<(), Stri
             .ok_or("eks:DescribeUpdate: no update")?;
         match u.status.as_ref().map(|s| s.as_str()) {
             Some("Successful") => return Ok(()),
-            Some("Failed") | Some("Cancelled") => return Err(format!("update {id} of cluster {name:?} ended {:?}: {:?}", u.status, u.errors)),
+            Some(ended @ ("Failed" | "Cancelled")) => {
+                let why: Vec<String> = u
+                    .errors
+                    .iter()
+                    .flatten()
+                    .map(|e| format!("{}: {}", e.error_code.as_ref().map_or("Unknown", |c| c.as_str()), e.error_message.as_deref().unwrap_or("")))
+                    .collect();
+                return Err(format!(
+                    "update {id} of cluster {name:?} ended {ended}: {}",
+                    if why.is_empty() { "no error given".to_string() } else { why.join("; ") }
+                ));
+            }
             _ => tokio::time::sleep(std::time::Duration::from_millis(500)).await,
         }
     }
@@ -431,11 +442,11 @@ pub async fn enable_secrets_encryption(ctx: &Ctx, name: &str, key: &str, approve
     if rewrite {
         info("updating all Secret resources to apply KMS encryption");
         let secrets: Api<Secret> = Api::all(ctx.kube.clone());
-        let list = secrets.list(&Default::default()).await.map_err(|e| format!("listing Secrets: {e}"))?;
+        let list = secrets.list(&Default::default()).await.map_err(|e| format!("listing Secrets: {}", crate::kube_text::error(&e)))?;
         for s in list.items {
             let (ns, n) = (s.metadata.namespace.clone().unwrap_or_default(), s.metadata.name.clone().unwrap_or_default());
             let api: Api<Secret> = Api::namespaced(ctx.kube.clone(), &ns);
-            api.replace(&n, &Default::default(), &s).await.map_err(|e| format!("updating Secret {ns}/{n}: {e}"))?;
+            api.replace(&n, &Default::default(), &s).await.map_err(|e| format!("updating Secret {ns}/{n}: {}", crate::kube_text::error(&e)))?;
         }
         success("KMS encryption applied to all Secret resources");
     }

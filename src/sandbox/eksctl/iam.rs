@@ -243,17 +243,17 @@ pub async fn service_account(ctx: &Ctx, a: &ServiceAccountArgs) -> Result<(), St
 async fn annotate_service_account(ctx: &Ctx, ns: &str, name: &str, arn: &str) -> Result<(), String> {
     let pp = PatchParams::apply("eksctl");
     let namespaces: Api<Namespace> = Api::all(ctx.kube.clone());
-    if namespaces.get_opt(ns).await.map_err(|e| format!("reading namespace {ns}: {e}"))?.is_none() {
+    if namespaces.get_opt(ns).await.map_err(|e| format!("reading namespace {ns}: {}", crate::kube_text::error(&e)))?.is_none() {
         namespaces
             .patch(ns, &pp, &Patch::Apply(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})))
             .await
-            .map_err(|e| format!("creating namespace {ns}: {e}"))?;
+            .map_err(|e| format!("creating namespace {ns}: {}", crate::kube_text::error(&e)))?;
         info(&format!("created namespace {ns:?}"));
     }
     let api: Api<ServiceAccount> = Api::namespaced(ctx.kube.clone(), ns);
-    let existed = api.get_opt(name).await.map_err(|e| format!("reading serviceaccount {ns}/{name}: {e}"))?.is_some();
+    let existed = api.get_opt(name).await.map_err(|e| format!("reading serviceaccount {ns}/{name}: {}", crate::kube_text::error(&e)))?.is_some();
     let sa = json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": name, "namespace": ns, "annotations": {ROLE_ANNOTATION: arn}, "labels": {"app.kubernetes.io/managed-by": "eksctl"}}});
-    api.patch(name, &pp.force(), &Patch::Apply(sa)).await.map_err(|e| format!("writing serviceaccount {ns}/{name}: {e}"))?;
+    api.patch(name, &pp.force(), &Patch::Apply(sa)).await.map_err(|e| format!("writing serviceaccount {ns}/{name}: {}", crate::kube_text::error(&e)))?;
     if existed {
         info(&format!("serviceaccount \"{ns}/{name}\" already exists"));
         info(&format!("updated serviceaccount \"{ns}/{name}\""));
@@ -317,7 +317,9 @@ pub async fn pod_identity(ctx: &Ctx, a: &PodIdentityArgs) -> Result<(), String> 
     if a.create_service_account {
         let api: Api<ServiceAccount> = Api::namespaced(ctx.kube.clone(), &ns);
         let obj = json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": sa, "namespace": ns, "labels": {"app.kubernetes.io/managed-by": "eksctl"}}});
-        api.patch(&sa, &PatchParams::apply("eksctl"), &Patch::Apply(obj)).await.map_err(|e| format!("creating serviceaccount {ns}/{sa}: {e}"))?;
+        api.patch(&sa, &PatchParams::apply("eksctl"), &Patch::Apply(obj))
+            .await
+            .map_err(|e| format!("creating serviceaccount {ns}/{sa}: {}", crate::kube_text::error(&e)))?;
     }
     ctx.aws
         .eks

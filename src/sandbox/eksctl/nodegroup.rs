@@ -227,7 +227,7 @@ async fn nodes_of(ctx: &Ctx, group: &str) -> Result<Vec<Node>, String> {
     let list = Api::<Node>::all(ctx.kube.clone())
         .list(&ListParams::default().labels(&format!("eks.amazonaws.com/nodegroup={group}")))
         .await
-        .map_err(|e| format!("listing nodes: {e}"))?;
+        .map_err(|e| format!("listing nodes: {}", crate::kube_text::error(&e)))?;
     let mut items = list.items;
     items.sort_by_key(|n| n.metadata.name.clone());
     Ok(items)
@@ -270,7 +270,7 @@ async fn join_nodes(ctx: &Ctx, g: &Group, want: i32) -> Result<(), String> {
             match api.create(&PostParams::default(), &node).await {
                 Ok(_) => break,
                 Err(kube::Error::Api(s)) if s.code == 409 && attempt < 20 => attempt += 1,
-                Err(e) => return Err(format!("creating node {name}: {e}")),
+                Err(e) => return Err(format!("creating node {name}: {}", crate::kube_text::error(&e))),
             }
         }
     }
@@ -285,12 +285,12 @@ async fn remove_nodes(ctx: &Ctx, nodes: &[Node]) -> Result<(), String> {
         let name = n.metadata.name.clone().unwrap_or_default();
         api.patch(&name, &PatchParams::default(), &Patch::Merge(json!({"spec": {"unschedulable": true}})))
             .await
-            .map_err(|e| format!("cordoning {name}: {e}"))?;
+            .map_err(|e| format!("cordoning {name}: {}", crate::kube_text::error(&e)))?;
         info(&format!("cordon node {name:?}"));
         let pods = Api::<Pod>::all(ctx.kube.clone())
             .list(&ListParams::default().fields(&format!("spec.nodeName={name}")))
             .await
-            .map_err(|e| format!("listing pods on {name}: {e}"))?;
+            .map_err(|e| format!("listing pods on {name}: {}", crate::kube_text::error(&e)))?;
         for p in pods.items {
             if p.metadata.owner_references.iter().flatten().any(|o| o.kind == "DaemonSet") {
                 continue;

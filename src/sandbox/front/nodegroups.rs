@@ -197,7 +197,7 @@ async fn refused_evictions(front: &Shared, name: &str) -> Result<Vec<String>, St
     let nodes = nodes
         .list(&ListParams::default().labels(&format!("{NODEGROUP_LABEL}={name}")))
         .await
-        .map_err(|e| format!("the sandbox's cluster did not list the nodes of node group {name}: {e}"))?;
+        .map_err(|e| format!("the sandbox's cluster did not list the nodes of node group {name}: {}", crate::kube_text::error(&e)))?;
     let dry_run = EvictParams {
         delete_options: Some(DeleteParams { dry_run: true, ..Default::default() }),
         post_options: PostParams { dry_run: true, ..Default::default() },
@@ -209,7 +209,7 @@ async fn refused_evictions(front: &Shared, name: &str) -> Result<Vec<String>, St
         let on_node = pods
             .list(&ListParams::default().fields(&format!("spec.nodeName={node_name}")))
             .await
-            .map_err(|e| format!("the sandbox's cluster did not list the pods of node {node_name}: {e}"))?;
+            .map_err(|e| format!("the sandbox's cluster did not list the pods of node {node_name}: {}", crate::kube_text::error(&e)))?;
         for pod in on_node {
             let daemon = pod.metadata.owner_references.iter().flatten().any(|o| o.kind == "DaemonSet");
             let mirror = pod.metadata.annotations.as_ref().is_some_and(|a| a.contains_key("kubernetes.io/config.mirror"));
@@ -225,7 +225,7 @@ async fn refused_evictions(front: &Shared, name: &str) -> Result<Vec<String>, St
                     break;
                 }
                 Err(kube::Error::Api(s)) if s.code == 404 => {}
-                Err(e) => return Err(format!("the sandbox's cluster did not answer the eviction of pod {ns}/{pod_name}: {e}")),
+                Err(e) => return Err(format!("the sandbox's cluster did not answer the eviction of pod {ns}/{pod_name}: {}", crate::kube_text::error(&e))),
             }
         }
     }
