@@ -202,6 +202,12 @@ fn check(pack: Option<&std::path::Path>, args: &kubedojo::cli::CheckArgs) -> Res
         };
         let report = commands::check::run(&backend, &selection, &vars).await;
         print(&report)?;
+        // a kubeconfig that cannot be read, or a context it does not have, is a configuration
+        // error (2), not a check that errored (3: the API server did not answer)
+        if let Err(problem) = &backend.kube {
+            eprintln!("kubedojo check: {problem}; the Kubernetes checks could not run");
+            return Ok(commands::EXIT_USAGE);
+        }
         if !args.watch {
             return Ok(report.exit_code());
         }

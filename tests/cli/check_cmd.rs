@@ -1,5 +1,5 @@
 //! `kubedojo check` end to end: the real binary against the test cluster; JSON shape and exit
-//! codes (0 all good, 1 a fail, 3 an error and no fail, 2 usage).
+//! codes (0 all good, 1 a fail, 3 an error and no fail, 2 usage or configuration).
 
 use crate::live;
 use crate::live::*;
@@ -54,6 +54,22 @@ async fn failing_check_exits_one() {
     assert_eq!(code, 1, "{json:#}");
     assert_eq!(json["results"][0]["status"], "fail");
     assert_eq!(json["results"][0]["expected"], "no-such-namespace-here");
+}
+
+/// A context the kubeconfig does not have, or a kubeconfig that does not parse, is a
+/// configuration error (2), as the README says; the report still says what was found.
+#[test]
+fn an_unknown_context_or_an_unparsable_kubeconfig_exits_two() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let kubeconfig = kubeconfig();
+    let (json, code) = check(&["demo/namespace", "--target", "kwok", "--kubeconfig", &kubeconfig, "--context", "nope"]);
+    assert_eq!(code, 2, "{json:#}");
+    assert!(json["target"]["problem"].as_str().is_some_and(|p| p.contains("nope")), "{json:#}");
+    let broken = dir.path().join("kubeconfig");
+    std::fs::write(&broken, "apiVersion: v1\nclusters: [oops\n").expect("write");
+    let (json, code) = check(&["demo/namespace", "--target", "kwok", "--kubeconfig", broken.to_str().expect("path")]);
+    assert_eq!(code, 2, "{json:#}");
+    assert!(json["target"]["problem"].as_str().is_some_and(|p| p.contains("kubeconfig")), "{json:#}");
 }
 
 #[test]
