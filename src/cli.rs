@@ -94,6 +94,7 @@ pub struct ServeArgs {
     /// TLS-terminating proxy (see the README).
     #[arg(long, value_name = "PEM", requires = "tls_key")]
     pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert's certificate.
     #[arg(long, value_name = "PEM", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
     /// Requests a second allowed per token (burst: three times as many).
@@ -135,26 +136,30 @@ pub enum WorkshopAction {
     },
     /// Lock exercises: learners cannot open them until released.
     Lock {
-        #[arg(required = true)]
+        /// Exercise ids (`kubedojo list` shows them).
+        #[arg(required = true, value_name = "EXERCISE")]
         exercises: Vec<String>,
         #[command(flatten)]
         instructor: InstructorFlags,
     },
     /// Release locked exercises.
     Release {
-        #[arg(required = true)]
+        /// Exercise ids, as locked.
+        #[arg(required = true, value_name = "EXERCISE")]
         exercises: Vec<String>,
         #[command(flatten)]
         instructor: InstructorFlags,
     },
     /// Show a message in every learner's status bar ("" clears it).
     Message {
+        /// What learners read, e.g. "Break until 11:00".
         text: String,
         #[command(flatten)]
         instructor: InstructorArgs,
     },
     /// Rotate the join code (the old one stops working) or close joining.
     Code {
+        /// rotate: a new code, the old one stops working; close: no one else can join.
         #[arg(value_enum)]
         action: CodeAction,
         #[command(flatten)]
@@ -162,8 +167,10 @@ pub enum WorkshopAction {
     },
     /// Completion per learner and step, as CSV or JSON, to stdout or a file.
     Export {
+        /// csv (a row per learner, a column per step) or json.
         #[arg(long, value_enum, default_value = "csv")]
         format: ExportFormat,
+        /// Write to FILE instead of standard output.
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
         #[command(flatten)]
@@ -186,12 +193,23 @@ pub enum ExportFormat {
 /// Which workshop, on which server, with which instructor token.
 #[derive(Debug, Clone, clap::Args)]
 pub struct InstructorArgs {
-    /// The server, or the board link `workshop create` printed (http://host:7420/board/ID).
-    /// Default: the workshop created last on this machine.
+    /// The server, or the board link `workshop create` printed (http://host:7420/board/ID);
+    /// also --server URL, as `workshop create` and `lock` take it. Default: the workshop
+    /// created last on this machine.
     #[arg(value_name = "URL", env = "KUBEDOJO_SERVER")]
     pub server: Option<String>,
+    /// The same as the URL argument, as a flag.
+    #[arg(long = "server", value_name = "URL", conflicts_with = "server")]
+    pub server_flag: Option<String>,
     #[command(flatten)]
     pub auth: InstructorAuth,
+}
+
+impl InstructorArgs {
+    /// The server named by the argument or the flag (or KUBEDOJO_SERVER).
+    pub fn server(&self) -> Option<String> {
+        self.server_flag.clone().or_else(|| self.server.clone())
+    }
 }
 
 /// The instructor's server as a flag, for the commands whose arguments are exercises (a
@@ -208,7 +226,7 @@ pub struct InstructorFlags {
 
 impl From<&InstructorFlags> for InstructorArgs {
     fn from(f: &InstructorFlags) -> InstructorArgs {
-        InstructorArgs { server: f.server.clone(), auth: f.auth.clone() }
+        InstructorArgs { server: f.server.clone(), server_flag: None, auth: f.auth.clone() }
     }
 }
 
@@ -347,13 +365,17 @@ pub enum ScenarioAction {
     /// Run the scenario's checks: still broken, or fixed (with your time and score).
     Status(ScenarioArgs),
     /// The next hint (counted in the score).
-    Hint { id: String },
+    Hint {
+        /// The scenario (`kubedojo scenario list` shows them).
+        id: String,
+    },
     /// Put back what the fault changed (asks first).
     Reset(ScenarioArgs),
 }
 
 #[derive(Debug, clap::Args)]
 pub struct ScenarioArgs {
+    /// The scenario (`kubedojo scenario list` shows them).
     pub id: String,
     #[command(flatten)]
     pub target: TargetArgs,
@@ -369,6 +391,7 @@ pub struct ScenarioArgs {
 pub enum SandboxAction {
     /// Create the cluster (and start the emulator when moto is installed); prints the env.
     Up {
+        /// The sandbox cluster's name, as kwokctl (or kind) names it.
         #[arg(long, default_value = crate::sandbox::DEFAULT_NAME)]
         name: String,
     },
@@ -421,6 +444,28 @@ mod tests {
     #[test]
     fn the_command_line_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    /// `--help` says what every argument and flag a person can type is (hidden ones aside).
+    #[test]
+    fn every_argument_says_what_it_is() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for a in cmd.get_arguments() {
+                let id = a.get_id().as_str();
+                if a.is_hide_set() || id == "help" || id == "version" {
+                    continue;
+                }
+                if a.get_help().is_none() && a.get_long_help().is_none() {
+                    missing.push(format!("{path}: {id}"));
+                }
+            }
+            for sub in cmd.get_subcommands().filter(|c| !c.is_hide_set()) {
+                walk(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&Cli::command(), "kubedojo", &mut missing);
+        assert!(missing.is_empty(), "no help text:\n{}", missing.join("\n"));
     }
 
     #[test]

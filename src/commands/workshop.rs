@@ -130,7 +130,7 @@ pub async fn list(database: &DatabaseArgs, state_dir: Option<&Path>) -> Result<S
 
 /// The instructor's flags and environment, as the workshop client takes them.
 pub fn instructor_options(args: &InstructorArgs) -> InstructorOptions {
-    InstructorOptions { server: args.server.clone(), workshop: args.auth.workshop.clone(), token: args.auth.token.clone() }
+    InstructorOptions { server: args.server(), workshop: args.auth.workshop.clone(), token: args.auth.token.clone() }
 }
 
 /// The terminal board's colours: the UI theme's.
@@ -207,7 +207,10 @@ pub async fn join(args: &JoinArgs, state_dir: Option<&Path>) -> Result<String, S
     }
     let outbox = crate::workshop::client::outbox::Outbox::new(crate::workshop::client::saved::outbox_path(dir));
     let mut note = String::new();
-    if let Ok(Some(existing)) = Membership::load(dir) {
+    let earlier = Membership::load(dir).ok().flatten();
+    // the same machine joining again: the same learner, not a second one with the same name
+    let rejoin = earlier.as_ref().filter(|m| m.server == server).map(|m| m.token.clone());
+    if let Some(existing) = &earlier {
         let waiting = outbox.pending().map(|p| p.len()).unwrap_or(0);
         if waiting > 0 && !args.discard_pending {
             return Err(format!(
@@ -219,7 +222,9 @@ pub async fn join(args: &JoinArgs, state_dir: Option<&Path>) -> Result<String, S
     }
     let client = http().map_err(|e| format!("{e:#}"))?;
     let answer: JoinResponse =
-        send(&server, client.post(format!("{server}/api/join")).json(&JoinRequest { code: args.code.clone(), name: args.name.clone() })).await.map_err(err)?;
+        send(&server, client.post(format!("{server}/api/join")).json(&JoinRequest { code: args.code.clone(), name: args.name.clone(), rejoin }))
+            .await
+            .map_err(err)?;
     if args.discard_pending {
         let n = outbox.discard().map_err(|e| format!("{e:#}"))?;
         if n > 0 {
@@ -237,8 +242,9 @@ pub async fn join(args: &JoinArgs, state_dir: Option<&Path>) -> Result<String, S
         share_drills: args.share_drills,
     };
     let path = membership.save(dir).map_err(|e| format!("{e:#}"))?;
+    let again = if answer.rejoined { " again (the same learner on the board)" } else { "" };
     Ok(format!(
-        "{note}Joined workshop \"{}\" as \"{}\". From now on kubedojo reports your progress on its exercises to the instructor's board.\n(Membership saved in {}.)\n",
+        "{note}Joined workshop \"{}\"{again} as \"{}\". From now on kubedojo reports your progress on its exercises to the instructor's board.\n(Membership saved in {}.)\n",
         membership.workshop_name,
         membership.name,
         path.display()

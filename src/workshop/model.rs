@@ -33,6 +33,10 @@ impl StepRef {
 pub struct JoinRequest {
     pub code: String,
     pub name: String,
+    /// The learner token of an earlier join on this machine: the same learner joins again
+    /// (its board row kept, the name updated) instead of a second learner being made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rejoin: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -43,6 +47,9 @@ pub struct JoinResponse {
     /// The learner's bearer token: shown once, stored hashed on the server.
     pub token: String,
     pub steps: Vec<StepRef>,
+    /// The request's `rejoin` token was this workshop's learner: the same learner again.
+    #[serde(default)]
+    pub rejoined: bool,
 }
 
 /// What happened in a learner's lab.

@@ -17,6 +17,15 @@ async fn status_and_error(res: reqwest::Response) -> (u16, String) {
     (status, body["error"].as_str().unwrap_or_default().to_string())
 }
 
+/// Join with an earlier join's token: answers 200 with `rejoined` and the same token; the learner id.
+async fn join_again(c: &reqwest::Client, url: &str, code: &str, name: &str, token: &str) -> String {
+    let res = c.post(format!("{url}/api/join")).json(&serde_json::json!({"code": code, "name": name, "rejoin": token})).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!((body["rejoined"].as_bool(), body["token"].as_str()), (Some(true), Some(token)), "{body}");
+    body["learner"].as_str().expect("learner").to_string()
+}
+
 on_both!(refusals);
 async fn refusals(backend: Backend) {
     let store = Store::new(backend).await;
@@ -74,6 +83,13 @@ async fn refusals(backend: Backend) {
     let (s, e) =
         status_and_error(c.post(format!("{url}/api/join")).json(&serde_json::json!({"code": a.code, "name": "Ev\u{202E}e"})).send().await.unwrap()).await;
     assert_eq!((s, e.contains("formatting")), (400, true), "{e}");
+
+    // 409: a name another learner has (without case); the same learner joining again with its
+    // token keeps its id and token, renamed
+    let (s, e) = status_and_error(c.post(format!("{url}/api/join")).json(&serde_json::json!({"code": a.code, "name": " ada "})).send().await.unwrap()).await;
+    assert_eq!((s, e.contains("has joined this workshop already")), (409, true), "{e}");
+    let ada_id = join_again(&c, url, &a.code, "Ada L.", &learner).await;
+    assert_eq!(ada_id, join_again(&c, url, &a.code, "Ada L.", &learner).await, "the same learner, not a second one");
 
     // 409: a full workshop (--max-learners 3)
     join(url, &a.code, "Bob").await;

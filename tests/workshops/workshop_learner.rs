@@ -24,6 +24,21 @@ async fn a_joined_learners_lab_reports_to_the_board_and_follows_the_pacing() {
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("Joined workshop \"Tuesday class\" as \"Ada\""));
+    // joining again from this machine is the same learner; another machine cannot take the name
+    let again = Command::new(env!("CARGO_BIN_EXE_kubedojo"))
+        .args(["join", &server.url, &w.code, "--name", "Ada"])
+        .env("KUBEDOJO_STATE_DIR", state.path())
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&again.stdout).contains("Joined workshop \"Tuesday class\" again (the same learner on the board) as \"Ada\""), "{again:?}");
+    let elsewhere = tempfile::tempdir().unwrap();
+    let other = Command::new(env!("CARGO_BIN_EXE_kubedojo"))
+        .args(["join", &server.url, &w.code, "--name", "ada"])
+        .env("KUBEDOJO_STATE_DIR", elsewhere.path())
+        .output()
+        .unwrap();
+    assert!(!other.status.success());
+    assert!(String::from_utf8_lossy(&other.stderr).contains("a learner named \"ada\" has joined this workshop already"), "{other:?}");
 
     // the instructor locks the first lab and says hello before the learner starts
     let pace = |body: serde_json::Value| http().post(format!("{}/api/workshops/{}/pacing", server.url, w.id)).bearer_auth(&w.token).json(&body).send();

@@ -64,6 +64,8 @@ pub struct Joined {
     pub info: WorkshopInfo,
     pub learner: String,
     pub token: String,
+    /// The same learner joined again (its `rejoin` token).
+    pub again: bool,
 }
 
 /// Who a bearer token belongs to.
@@ -95,6 +97,9 @@ pub enum JoinRefused {
     Code,
     /// The workshop has its maximum of learners.
     Full(i64),
+    /// Another learner of the workshop has this name (compared without case): the board tells
+    /// learners apart by name.
+    NameTaken,
 }
 
 /// A problem with what the request asked for (a 400), as opposed to a storage failure.
@@ -196,13 +201,35 @@ impl Db {
     }
 
     /// A learner joins with a code, unless the code is wrong or the workshop full.
-    pub async fn join(&self, code: &str, name: &str, max_learners: i64) -> anyhow::Result<Result<Joined, JoinRefused>> {
+    /// `rejoin`: the learner token of an earlier join; when it is this workshop's learner, that
+    /// learner joins again (renamed if the name changed) and keeps its token and board row.
+    pub async fn join(&self, code: &str, name: &str, max_learners: i64, rejoin: Option<&str>) -> anyhow::Result<Result<Joined, JoinRefused>> {
         let code_hash = token::hash_code(code);
         let workshop: Option<String> = on!(self, read, |p| {
             let row = sqlx::query(sql::WORKSHOP_BY_CODE).bind(&code_hash).fetch_optional(p).await?;
             row.map(|r| r.s("id")).transpose()?
         });
         let Some(workshop) = workshop else { return Ok(Err(JoinRefused::Code)) };
+        let again: Option<(String, String)> = match rejoin {
+            Some(t) => on!(self, read, |p| {
+                let row = sqlx::query(sql::LEARNER_IN_WORKSHOP_BY_TOKEN).bind(&workshop).bind(token::hash(t)).fetch_optional(p).await?;
+                row.map(|r| r.s("id")).transpose()?.map(|id| (id, t.to_string()))
+            }),
+            None => None,
+        };
+        let holder: Option<String> = on!(self, read, |p| {
+            let row = sqlx::query(sql::LEARNER_BY_NAME).bind(&workshop).bind(name).fetch_optional(p).await?;
+            row.map(|r| r.s("id")).transpose()?
+        });
+        if holder.is_some() && holder.as_deref() != again.as_ref().map(|(id, _)| id.as_str()) {
+            return Ok(Err(JoinRefused::NameTaken));
+        }
+        if let Some((learner, learner_token)) = again {
+            on!(self, write, |p| sqlx::query(sql::RENAME_LEARNER).bind(&workshop).bind(&learner).bind(name).execute(p).await.map(|_| ()))?;
+            self.notify(&workshop, Some(&learner)).await?;
+            let info = self.workshop(&workshop).await?.context("the workshop disappeared")?;
+            return Ok(Ok(Joined { info, learner, token: learner_token, again: true }));
+        }
         let learners: i64 = on!(self, read, |p| sqlx::query(sql::LEARNER_COUNT).bind(&workshop).fetch_one(p).await?.i("n")?);
         if learners >= max_learners {
             return Ok(Err(JoinRefused::Full(max_learners)));
@@ -220,7 +247,7 @@ impl Db {
             .map(|_| ()))?;
         self.notify(&workshop, Some(&learner)).await?;
         let info = self.workshop(&workshop).await?.context("the workshop disappeared")?;
-        Ok(Ok(Joined { info, learner, token: learner_token }))
+        Ok(Ok(Joined { info, learner, token: learner_token, again: false }))
     }
 
     /// Who a bearer token belongs to (instructor tokens and learner tokens look different).

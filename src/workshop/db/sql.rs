@@ -7,6 +7,9 @@ pub const WORKSHOP_BY_CODE: &str = "SELECT id FROM workshops WHERE join_code_has
 pub const WORKSHOP_BY_INSTRUCTOR: &str = "SELECT id FROM workshops WHERE instructor_token_hash = $1";
 pub const WORKSHOP_BY_ID: &str = "SELECT id, name, steps, stuck_after_secs, join_code_hash FROM workshops WHERE id = $1";
 pub const LEARNER_BY_TOKEN: &str = "SELECT id, workshop_id FROM learners WHERE token_hash = $1";
+pub const LEARNER_BY_NAME: &str = "SELECT id FROM learners WHERE workshop_id = $1 AND lower(name) = lower($2)";
+pub const LEARNER_IN_WORKSHOP_BY_TOKEN: &str = "SELECT id FROM learners WHERE workshop_id = $1 AND token_hash = $2";
+pub const RENAME_LEARNER: &str = "UPDATE learners SET name = $3 WHERE workshop_id = $1 AND id = $2";
 pub const LEARNER_COUNT: &str = "SELECT COUNT(*) AS n FROM learners WHERE workshop_id = $1";
 pub const INSERT_LEARNER: &str = "INSERT INTO learners (id, workshop_id, name, token_hash, joined_at) VALUES ($1, $2, $3, $4, $5)";
 

@@ -27,10 +27,16 @@ pub async fn join(
     if req.code.trim().is_empty() {
         return Err(ApiError::bad_request("the join code is empty"));
     }
-    let joined = match st.db.join(&req.code, name, st.max_learners).await? {
+    let joined = match st.db.join(&req.code, name, st.max_learners, req.rejoin.as_deref()).await? {
         Ok(j) => j,
         Err(JoinRefused::Code) => {
             return Err(ApiError::forbidden("this join code is not valid: mistyped, rotated or closed; ask the instructor for the current one"));
+        }
+        Err(JoinRefused::NameTaken) => {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                format!("a learner named \"{name}\" has joined this workshop already: join with another --name (the board tells learners apart by name)"),
+            ));
         }
         Err(JoinRefused::Full(n)) => {
             return Err(ApiError::new(
@@ -41,13 +47,14 @@ pub async fn join(
     };
     st.changed(&joined.info.id, Some(&joined.learner));
     Ok((
-        StatusCode::CREATED,
+        if joined.again { StatusCode::OK } else { StatusCode::CREATED },
         Json(JoinResponse {
             workshop: joined.info.id,
             workshop_name: joined.info.name,
             learner: joined.learner,
             token: joined.token,
             steps: joined.info.steps,
+            rejoined: joined.again,
         }),
     ))
 }
