@@ -475,4 +475,16 @@ mod tests {
         assert_eq!(exercises, ["irsa", "eks-cluster"]);
         assert_eq!(instructor.server.as_deref(), Some("http://127.0.0.1:7420/board/w1"));
     }
+
+    #[test]
+    fn every_instructor_command_takes_the_server_as_a_flag_or_an_argument() {
+        let forms: [&[&str]; 2] =
+            [&["kubedojo", "workshop", "export", "--server", "http://h:7420"], &["kubedojo", "workshop", "export", "http://h:7420", "--format", "csv"]];
+        for args in forms {
+            let cli = Cli::try_parse_from(args).unwrap();
+            let Some(Command::Workshop { action: WorkshopAction::Export { instructor, .. } }) = cli.command else { panic!("{cli:?}") };
+            assert_eq!(instructor.server().as_deref(), Some("http://h:7420"));
+        }
+        assert!(Cli::try_parse_from(["kubedojo", "workshop", "message", "hi", "http://a", "--server", "http://b"]).is_err(), "one server, not two");
+    }
 }
