@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test environment: a real Kubernetes control plane (etcd, kube-apiserver,
 # kube-controller-manager, kube-scheduler, and kwok simulating nodes and pods), helm and the EKS
-# pod identity webhook (for the sandbox's tests), built from Go modules, the moto AWS emulator and the AWS CLI (v1) from PyPI, and for the workshop server a PostgreSQL server and
+# pod identity webhook and Argo Rollouts (for the sandbox's tests), built from Go modules, the moto AWS emulator and the AWS CLI (v1) from PyPI, and for the workshop server a PostgreSQL server and
 # chromium (Debian packages). Nothing is downloaded but Go modules, PyPI and Debian
 # packages; binaries are cached by version outside the repository.
 #
@@ -45,6 +45,9 @@ HELM_BIN=$CACHE/testenv/tools/helm-$HELM_VERSION
 WEBHOOK_VERSION=$(course_version pod-identity-webhook version)
 WEBHOOK_MODULE=$(course_version pod-identity-webhook module)
 WEBHOOK_BIN=$CACHE/testenv/tools/pod-identity-webhook-$WEBHOOK_VERSION
+# the Argo Rollouts controller (run by the sandbox's supervisor) and its kubectl plugin
+ARGO_VERSION=$(course_version argo-rollouts version)
+ARGO_BIN=$CACHE/testenv/tools/argo-rollouts-$ARGO_VERSION
 AWSCLI_REQ_HASH=$(sha256sum "$HERE/awscli-requirements.txt" | cut -c1-12)
 AWSCLI_VENV=$CACHE/testenv/awscli-$AWSCLI_REQ_HASH
 
@@ -76,6 +79,41 @@ go_install() {
     say "built $program in $((SECONDS - started))s"
 }
 
+build_argo_rollouts() {
+    # rollouts-controller and kubectl-argo-rollouts at the course's version, from the tools module
+    # tests/testenv/argo-rollouts (its go.mod copies the upstream replace block, so `go install
+    # pkg@version` cannot build it). The link flags are upstream's Makefile's (LDFLAGS: version
+    # without its v, buildDate, gitCommit, gitTreeState; its `-X ${PACKAGE}.gitTag` names no
+    # variable, so a release prints v1.9.1+<commit>), with the tag's commit and time from the
+    # module proxy's Origin.
+    local dir=$ARGO_BIN started=$SECONDS required origin commit date
+    if [ ! -f "$dir/install.yaml" ] && [ -x "$dir/rollouts-controller" ]; then
+        # the release's install manifest is the module's manifests/install.yaml (its image
+        # tag `latest`, which the release sets to the version): the sandbox tests' stand-in
+        # for the download until the sandbox serves it
+        cp "$(cd "$HERE/argo-rollouts" && go list -m -f '{{.Dir}}' github.com/argoproj/argo-rollouts)/manifests/install.yaml" "$dir/install.yaml" \
+            || die "missing component: argo-rollouts $ARGO_VERSION manifests/install.yaml (go list -m failed, see above)"
+    fi
+    [ -x "$dir/rollouts-controller" ] && [ -x "$dir/kubectl-argo-rollouts" ] && [ -f "$dir/install.yaml" ] && return 0
+    [ -n "$ARGO_VERSION" ] || die "versions.toml has no [components.argo-rollouts] version"
+    required=$(awk '$1 == "require" && $2 == "github.com/argoproj/argo-rollouts" {print $3}' "$HERE/argo-rollouts/go.mod")
+    [ "$required" = "$ARGO_VERSION" ] || die "tests/testenv/argo-rollouts/go.mod requires argo-rollouts $required, versions.toml says $ARGO_VERSION: update the go.mod (require and the module's replace block) to $ARGO_VERSION"
+    origin=$(cd "$HERE/argo-rollouts" && go mod download -json "github.com/argoproj/argo-rollouts@$ARGO_VERSION") \
+        || die "missing component: argo-rollouts $ARGO_VERSION (go mod download failed, see above)"
+    commit=$(printf '%s' "$origin" | python3 -c 'import json, sys; print(json.load(sys.stdin).get("Origin", {}).get("Hash", ""))')
+    date=$(cd "$HERE/argo-rollouts" && go list -m -json "github.com/argoproj/argo-rollouts" | python3 -c 'import json, sys; print(json.load(sys.stdin).get("Time", "1970-01-01T00:00:00Z"))')
+    say "building rollouts-controller and kubectl-argo-rollouts $ARGO_VERSION (commit ${commit:-unknown}; the first build takes minutes)"
+    mkdir -p "$dir"
+    local p=github.com/argoproj/argo-rollouts
+    (cd "$HERE/argo-rollouts" && CGO_ENABLED=0 go build -trimpath -o "$dir/" \
+        -ldflags "-s -w -X $p/utils/version.version=${ARGO_VERSION#v} -X $p/utils/version.buildDate=$date -X $p/utils/version.gitCommit=$commit -X $p/utils/version.gitTreeState=clean" \
+        "$p/cmd/rollouts-controller" "$p/cmd/kubectl-argo-rollouts") \
+        || die "missing component: Argo Rollouts (go build in tests/testenv/argo-rollouts failed, see above)"
+    cp "$(printf '%s' "$origin" | python3 -c 'import json, sys; print(json.load(sys.stdin)["Dir"])')/manifests/install.yaml" "$dir/install.yaml" \
+        || die "missing component: argo-rollouts $ARGO_VERSION manifests/install.yaml"
+    say "built rollouts-controller and kubectl-argo-rollouts in $((SECONDS - started))s"
+}
+
 build() {
     require go "install Go 1.26+ (Debian: golang, or the machine's Go)"
     require python3 "install Python 3"
@@ -98,6 +136,7 @@ build() {
     [ -n "$WEBHOOK_VERSION" ] && [ -n "$WEBHOOK_MODULE" ] || die "versions.toml has no [components.pod-identity-webhook] version and module"
     # upstream's Dockerfile builds it with -ldflags "-w -s" too
     go_install "$WEBHOOK_BIN" amazon-eks-pod-identity-webhook "$WEBHOOK_MODULE@$WEBHOOK_VERSION"
+    build_argo_rollouts
     if [ ! -x "$VENV/bin/moto_server" ]; then
         say "installing moto into $VENV"
         python3 -m venv "$VENV" || die "python3 -m venv failed (Debian: apt-get install python3-venv)"
@@ -205,6 +244,7 @@ export KUBEDOJO_TEST_MOTO_BIN='$VENV/bin'
 export KUBEDOJO_TEST_AWSCLI_BIN='$AWSCLI_VENV/bin'
 export KUBEDOJO_TEST_HELM_BIN='$HELM_BIN'
 export KUBEDOJO_TEST_WEBHOOK_BIN='$WEBHOOK_BIN'
+export KUBEDOJO_TEST_ARGO_BIN='$ARGO_BIN'
 export PATH='$BIN':'$HELM_BIN':"\$PATH"
 export AWS_ACCESS_KEY_ID=testing
 export AWS_SECRET_ACCESS_KEY=testing
