@@ -418,6 +418,14 @@ pub enum SandboxAction {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "ARGS")]
         args: Vec<String>,
     },
+    /// Run the sandbox's controller supervisor in the foreground (`up` starts it): known
+    /// controllers' pods on kwok nodes run as programs on this machine.
+    #[command(hide = true)]
+    Supervise {
+        /// The sandbox cluster's kubeconfig.
+        #[arg(long)]
+        kubeconfig: std::path::PathBuf,
+    },
     /// Serve the sandbox's AWS front in the foreground (`up` starts it).
     #[command(hide = true)]
     Front {

@@ -49,7 +49,25 @@ fn sandbox_line(out: &mut String) {
         let running = s.webhook.as_ref().is_some_and(|w| crate::sandbox::webhook::is_ours(w.pid));
         let (ok, text) = webhook_line(s, running, find_on_path(crate::sandbox::webhook::PROGRAM).is_some());
         line(out, ok, "webhook", &text);
+        let (ok, text) = supervisor_line(&dir, s);
+        line(out, ok, "supervisor", &text);
     }
+}
+
+/// The sandbox's controller supervisor: running (with the programs it runs for pods, and any
+/// pod whose program it would not run), or stopped.
+fn supervisor_line(dir: &std::path::Path, s: &crate::sandbox::Sandbox) -> (bool, String) {
+    use crate::sandbox::supervisor::{self, State};
+    let again = "`kubedojo sandbox down`, then `kubedojo sandbox up`";
+    let Some(r) = &s.supervisor else { return (false, format!("none, so installed controllers do nothing: {again}")) };
+    if !supervisor::is_ours(r.pid) {
+        return (false, format!("the controller supervisor (pid {}) has stopped (its log: {}): {again}", r.pid, r.log.display()));
+    }
+    let entries = supervisor::entries(dir);
+    let running: Vec<String> = entries.iter().filter(|e| e.state == State::Running).map(|e| format!("{} for {}/{}", e.program, e.namespace, e.pod)).collect();
+    let problems: Vec<String> = entries.iter().filter(|e| e.state != State::Running).map(|e| format!("pod {}/{}: {}", e.namespace, e.pod, e.message)).collect();
+    let runs = if running.is_empty() { "no controller pods yet".to_string() } else { format!("runs {}", running.join(", ")) };
+    if problems.is_empty() { (true, format!("the controller supervisor (pid {}) {runs}", r.pid)) } else { (false, format!("{runs}; {}", problems.join("; "))) }
 }
 
 /// The sandbox's pod identity webhook: running, stopped, or not started (with the fix when it
@@ -157,6 +175,7 @@ mod tests {
             emulator: None,
             front: None,
             webhook: webhook.then(|| Emulator { pid: 7, url: "https://127.0.0.1:4443/mutate".into() }),
+            supervisor: None,
             created_at: 0,
         }
     }

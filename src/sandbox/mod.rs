@@ -7,6 +7,7 @@ pub mod eksctl;
 pub mod front;
 pub mod parts;
 pub mod shell;
+pub mod supervisor;
 pub mod webhook;
 
 use std::fmt::Write as _;
@@ -37,6 +38,9 @@ pub struct Sandbox {
     /// The EKS pod identity webhook (`webhook.rs`); `url` is its `/mutate`.
     #[serde(default)]
     pub webhook: Option<Emulator>,
+    /// The controller supervisor (`kubedojo sandbox supervise`, `supervisor/`).
+    #[serde(default)]
+    pub supervisor: Option<supervisor::Record>,
     pub created_at: u64,
 }
 
@@ -216,9 +220,11 @@ pub fn up(dir: &Path, name: &str, exe: &Path, say: &mut dyn FnMut(&str)) -> Resu
         emulator: None,
         front: None,
         webhook: None,
+        supervisor: None,
         created_at: crate::clock::unix_now(),
     };
     save(dir, &sandbox)?;
+    start_supervisor(dir, exe, &mut sandbox, &mut out)?;
     // started first, registered last: it comes up while the emulator does
     let hook = webhook::start(dir, &sandbox.kubeconfig)?;
     if let Some(w) = &hook {
@@ -308,6 +314,19 @@ pub fn up(dir: &Path, name: &str, exe: &Path, say: &mut dyn FnMut(&str)) -> Resu
     Ok(out)
 }
 
+/// The controller supervisor: controllers' pods run as host programs (`supervisor`).
+fn start_supervisor(dir: &Path, exe: &Path, sandbox: &mut Sandbox, out: &mut String) -> Result<(), String> {
+    let record = supervisor::start(dir, exe, &sandbox.kubeconfig)?;
+    let _ = writeln!(
+        out,
+        "started the controller supervisor, pid {} (known controllers' pods run as programs on this machine; log {})",
+        record.pid,
+        record.log.display()
+    );
+    sandbox.supervisor = Some(record);
+    save(dir, sandbox)
+}
+
 pub fn status(dir: &Path) -> String {
     match load(dir) {
         None => "no sandbox: `kubedojo sandbox up` creates one\n".into(),
@@ -343,6 +362,7 @@ pub fn status(dir: &Path) -> String {
                     let _ = writeln!(out, "no pod identity webhook (`{}`, then `kubedojo sandbox down` and `up`)", webhook::install_command());
                 }
             }
+            out.push_str(&supervisor::status(dir, s.supervisor.as_ref()));
             out.push_str("\nWhat is real and what is simulated (the same checks grade it and a real account):\n");
             out.push_str(&parts::text(78));
             out
@@ -353,9 +373,14 @@ pub fn status(dir: &Path) -> String {
 /// Stop a process `up` started, and wait until it has gone (so its port is free when `down`
 /// says so): SIGTERM, then SIGKILL after 5 s. An exited process nobody reaped (a zombie) has gone.
 fn stop(pid: u32) {
+    stop_within(pid, std::time::Duration::from_secs(5));
+}
+
+/// `stop`, waiting up to `wait` before SIGKILL.
+fn stop_within(pid: u32, wait: std::time::Duration) {
     let running = || std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| s.rsplit_once(") ").is_some_and(|(_, rest)| !rest.starts_with('Z')));
     let _ = Command::new("kill").arg(pid.to_string()).status();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let deadline = std::time::Instant::now() + wait;
     while running() && std::time::Instant::now() < deadline {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
@@ -382,6 +407,9 @@ pub fn down_question(dir: &Path) -> Option<String> {
     if s.webhook.is_some() {
         stops.push("pod identity webhook");
     }
+    if s.supervisor.is_some() {
+        stops.push("controller supervisor");
+    }
     let stops = match stops.as_slice() {
         [] => String::new(),
         [one] => format!(" and stop its {one}"),
@@ -394,6 +422,10 @@ pub fn down_question(dir: &Path) -> Option<String> {
 pub fn down(dir: &Path) -> Result<String, String> {
     let Some(s) = load(dir) else { return Ok("no sandbox to remove (nothing was touched)\n".into()) };
     let mut out = String::new();
+    // first: its programs would only log errors once the cluster has gone
+    if let Some(r) = &s.supervisor {
+        out.push_str(&supervisor::stop(dir, r));
+    }
     match s.runtime.as_str() {
         "kwok" => {
             let kwokctl = find_on_path("kwokctl").ok_or("kwokctl is no longer on PATH: cannot delete the sandbox cluster")?;
@@ -469,14 +501,17 @@ mod tests {
             emulator: e(1),
             front: e(2),
             webhook: e(3),
+            supervisor: Some(supervisor::Record { pid: 4, log: dir.path().join("supervisor.log") }),
             created_at: 0,
         };
         save(dir.path(), &s).expect("save");
         assert_eq!(
             down_question(dir.path()).as_deref(),
-            Some("Delete the kwok cluster kd created by `kubedojo sandbox up` and stop its AWS emulator, AWS front and pod identity webhook?")
+            Some(
+                "Delete the kwok cluster kd created by `kubedojo sandbox up` and stop its AWS emulator, AWS front, pod identity webhook and controller supervisor?"
+            )
         );
-        (s.emulator, s.front) = (None, None);
+        (s.emulator, s.front, s.supervisor) = (None, None, None);
         save(dir.path(), &s).expect("save");
         assert_eq!(
             down_question(dir.path()).as_deref(),

@@ -204,6 +204,7 @@ mod tests {
             emulator: Some(Emulator { pid: 1, url: "http://127.0.0.1:5000".into() }),
             front: front.then(|| Emulator { pid: 2, url: "http://127.0.0.1:6000".into() }),
             webhook: None,
+            supervisor: None,
             created_at: 0,
         }
     }

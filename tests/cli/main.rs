@@ -16,4 +16,5 @@ mod sandbox_eksctl;
 mod sandbox_irsa;
 mod sandbox_labs;
 mod sandbox_scenario;
+mod sandbox_supervisor;
 mod scenario_cmd;
