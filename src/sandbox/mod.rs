@@ -5,6 +5,7 @@
 
 pub mod eksctl;
 pub mod front;
+pub mod nodes;
 pub mod parts;
 pub mod shell;
 pub mod supervisor;
@@ -204,6 +205,7 @@ pub fn up(dir: &Path, name: &str, exe: &Path, say: &mut dyn FnMut(&str)) -> Resu
             ));
         }
         run(Command::new(&kwokctl).args(["scale", "node", "--replicas", "2", "--name", name]).env("KWOK_WORKDIR", kwok_workdir(dir)), "kwokctl scale node")?;
+        nodes::add_storage(&kubeconfig)?;
         "kwok"
     } else if let (Some(kind), Some(_)) = (find_on_path("kind"), find_on_path("docker")) {
         let _ = writeln!(out, "creating kind cluster {name} with {}", kind.display());

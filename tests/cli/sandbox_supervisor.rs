@@ -84,6 +84,10 @@ fn the_supervisor_runs_a_controllers_pod_as_its_program() {
     assert!(up.status.success(), "{text}\n{}", String::from_utf8_lossy(&up.stderr));
     assert!(text.contains("started the controller supervisor, pid "), "{text}");
 
+    // kwokctl's nodes have ephemeral storage, as a kubelet reports it (the controller's manifest limits it)
+    let storage = kubectl(s, &["get", "nodes", "-o", "jsonpath={.items[*].status.allocatable.ephemeral-storage}"], None);
+    assert_eq!(storage, "80Gi 80Gi", "the nodes' allocatable ephemeral storage");
+
     let ns = "sup-test";
     kubectl(s, &["create", "namespace", ns], None);
     kubectl(s, &["-n", ns, "create", "serviceaccount", "ctl"], None);

@@ -32,6 +32,8 @@ struct Group {
     types: Vec<String>,
     spot: bool,
     zones: Vec<String>,
+    /// The root volume (GiB): what the node reports as its ephemeral storage.
+    disk_gib: i32,
 }
 
 fn glob(pattern: &str, name: &str) -> bool {
@@ -216,7 +218,8 @@ async fn create_one(ctx: &Ctx, c: &ClusterConfig, ng: &NodeGroup, subnets: &[(St
     create.send().await.map_err(|e| aws_err("autoscaling:CreateAutoScalingGroup", e))?;
     let zones: Vec<String> = subnets.iter().map(|(_, z)| z.clone()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
     let taints = ng.taints.iter().map(|t| (t.key.clone(), t.value.clone(), t.effect.clone())).collect();
-    let g = Group { cluster: cluster.to_string(), name: ng.name.clone(), labels: ng.labels.clone(), taints, types, spot: ng.spot, zones };
+    let disk_gib = ng.volume_size.unwrap_or(super::config::DEFAULT_VOLUME_SIZE);
+    let g = Group { cluster: cluster.to_string(), name: ng.name.clone(), labels: ng.labels.clone(), taints, types, spot: ng.spot, zones, disk_gib };
     join_nodes(ctx, &g, desired).await?;
     info(&format!("nodegroup {:?} has {desired} node(s)", ng.name));
     Ok(())
@@ -264,7 +267,8 @@ async fn join_nodes(ctx: &Ctx, g: &Group, want: i32) -> Result<(), String> {
                 "spec": {
                     "providerID": format!("aws:///{zone}/i-0{:016x}", h),
                     "taints": g.taints.iter().map(|(k, v, e)| json!({"key": k, "value": v, "effect": e})).collect::<Vec<_>>(),
-                }
+                },
+                "status": super::super::nodes::resources(g.disk_gib),
             }))
             .map_err(|e| e.to_string())?;
             match api.create(&PostParams::default(), &node).await {
@@ -425,6 +429,8 @@ pub async fn scale(ctx: &Ctx, a: &ScaleArgs) -> Result<(), String> {
             types: group.instance_types.clone().filter(|t| !t.is_empty()).unwrap_or_else(|| vec![DEFAULT_NODE_TYPE.to_string()]),
             spot: group.capacity_type == Some(CapacityTypes::Spot),
             zones,
+            // a launch template's volume is not in DescribeNodegroup (diskSize is for groups without one)
+            disk_gib: group.disk_size.unwrap_or(super::config::DEFAULT_VOLUME_SIZE),
         };
         join_nodes(ctx, &g, desired).await?;
     }
