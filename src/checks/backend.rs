@@ -84,6 +84,37 @@ pub struct Backend {
     pub report: TargetReport,
 }
 
+/// Whether the AWS profile `name` is defined in the shared config or credentials file
+/// (AWS_CONFIG_FILE, else ~/.aws/config: `[profile NAME]`, or `[default]`; AWS_SHARED_CREDENTIALS_FILE,
+/// else ~/.aws/credentials: `[NAME]`), as the AWS CLI reads them (AWS CLI user guide,
+/// cli-configure-files). Err: what was found, for a message.
+pub fn profile_defined(name: &str) -> Result<(), String> {
+    let home = std::env::var_os("HOME").map(std::path::PathBuf::from).unwrap_or_default();
+    let file = |var: &str, default: &str| std::env::var_os(var).map(std::path::PathBuf::from).unwrap_or_else(|| home.join(".aws").join(default));
+    let (config, credentials) = (file("AWS_CONFIG_FILE", "config"), file("AWS_SHARED_CREDENTIALS_FILE", "credentials"));
+    let sections = |path: &std::path::Path, config: bool| -> Vec<String> {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        text.lines()
+            .filter_map(|l| l.trim().strip_prefix('[')?.strip_suffix(']').map(str::trim))
+            .filter_map(|h| if config { h.strip_prefix("profile ").map(str::trim).or((h == "default").then_some(h)) } else { Some(h) })
+            .map(str::to_string)
+            .collect()
+    };
+    let mut known = sections(&config, true);
+    known.extend(sections(&credentials, false));
+    known.sort();
+    known.dedup();
+    if known.iter().any(|k| k == name) {
+        return Ok(());
+    }
+    let there = if known.is_empty() { "no profiles are defined there".to_string() } else { format!("profiles there: {}", known.join(", ")) };
+    Err(format!(
+        "profile {name} is not defined in {} or {} ({there}): create it with aws configure --profile {name}, or name another",
+        config.display(),
+        credentials.display()
+    ))
+}
+
 impl Aws {
     pub async fn load(profile: Option<&str>, region: Option<&str>, endpoint: Option<&str>) -> Self {
         // one TLS stack for everything: rustls with ring (see README, Stack)

@@ -144,9 +144,7 @@ where
             "no AWS credentials resolved to call {action} ({}): set AWS_PROFILE (after aws sso login or aws configure), then aws sts get-caller-identity",
             aws_smithy_error_text(e)
         )),
-        SdkError::DispatchFailure(d) => {
-            error(format!("cannot reach AWS to call {action}: {:?}", d.as_other().map_or_else(|| "connection failed".to_string(), |k| format!("{k:?}"))))
-        }
+        SdkError::DispatchFailure(_) => error(format!("cannot reach AWS to call {action}: {}", aws_smithy_error_text(e))),
         SdkError::TimeoutError(_) => error(format!("AWS did not answer {action} in time")),
         SdkError::ConstructionFailure(_) => {
             error(format!("could not call {action}: no AWS credentials or region resolved (set AWS_PROFILE / AWS_REGION, or run aws configure)"))

@@ -124,6 +124,12 @@ pub async fn doctor(opts: &TargetOptions) -> (String, i32) {
         None => "unknown (no nodes to tell by): pass --target",
     };
     line(&mut out, backend.kind.is_some(), "target", &format!("{target}{}", if r.detected { " (detected)" } else { "" }));
+    // a named profile that does not exist would be passed over silently for keys in the environment
+    if let Some(profile) = &r.aws_profile
+        && let Err(why) = crate::checks::backend::profile_defined(profile)
+    {
+        line(&mut out, false, "AWS profile", &why);
+    }
     match &backend.aws {
         None => line(&mut out, true, "AWS", "not used for this target"),
         Some(aws) => {
@@ -140,15 +146,20 @@ pub async fn doctor(opts: &TargetOptions) -> (String, i32) {
                         aws.region().unwrap_or_else(|| "no region".into())
                     ),
                 ),
-                Ok(Err(e)) => line(
-                    &mut out,
-                    false,
-                    "AWS identity",
-                    &format!(
-                        "{}: run aws configure / aws sso login, or set AWS_PROFILE{via}",
-                        crate::checks::outcome::aws_error(&e, "sts:GetCallerIdentity").message
-                    ),
-                ),
+                Ok(Err(e)) => {
+                    let message = crate::checks::outcome::aws_error(&e, "sts:GetCallerIdentity").message;
+                    let no_credentials = matches!(e, aws_sdk_sts::error::SdkError::ConstructionFailure(_)) || message.starts_with("no AWS credentials");
+                    let text = match (r.aws_endpoint.as_deref(), no_credentials) {
+                        // an emulator takes any keys; none set is not "cannot reach AWS"
+                        (Some(url), true) => format!(
+                            "no AWS credentials are set, and the emulator at {url} takes any: export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing (kubedojo sandbox shell sets them)"
+                        ),
+                        (Some(url), false) => format!("{message} (the emulator at {url}: is it running? kubedojo sandbox status says)"),
+                        (None, true) => message,
+                        (None, false) => format!("{message}: run aws configure / aws sso login, or set AWS_PROFILE"),
+                    };
+                    line(&mut out, false, "AWS identity", &text)
+                }
                 Err(_) => line(&mut out, false, "AWS identity", &format!("no answer within {}s{via}", CALL_TIMEOUT.as_secs())),
             }
         }

@@ -28,6 +28,40 @@ fn doctor_reports_the_target_and_missing_tools() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("✘ API server      unreachable"));
 }
 
+/// With an emulator and no credentials, doctor says to set any keys (not that AWS cannot be
+/// reached); a named profile that is defined nowhere is said, not passed over for the keys in
+/// the environment.
+#[test]
+fn doctor_says_what_is_wrong_with_the_aws_credentials() {
+    let state = tempfile::tempdir().expect("tempdir");
+    let none = state.path().join("none");
+    let out = kubedojo(state.path())
+        .args(["doctor", "--kubeconfig", &kubeconfig(), "--aws-endpoint-url", &aws_endpoint()])
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_PROFILE")
+        .env("AWS_CONFIG_FILE", &none)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &none)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(&format!("✘ AWS identity    no AWS credentials are set, and the emulator at {} takes any", aws_endpoint())), "{text}");
+    assert!(!text.contains("cannot reach"), "{text}");
+
+    let config = state.path().join("config");
+    std::fs::write(&config, "[default]\nregion = eu-west-1\n\n[profile lab]\nregion = eu-west-1\n").expect("config");
+    let out = kubedojo(state.path())
+        .args(["doctor", "--kubeconfig", &kubeconfig(), "--aws-endpoint-url", &aws_endpoint(), "--aws-profile", "nosuch"])
+        .env("AWS_CONFIG_FILE", &config)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &none)
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("✘ AWS profile     profile nosuch is not defined in") && text.contains("(profiles there: default, lab)"), "{text}");
+}
+
 #[tokio::test]
 async fn lab_config_sets_variables_and_the_target_and_flags_win() {
     let b = backend(None, false).await;
