@@ -71,6 +71,23 @@ pub enum Command {
     Join(JoinArgs),
     /// The live board in the terminal: learners x steps, who is stuck, the most common failures.
     Board(InstructorArgs),
+    /// Print a completion script for your shell, e.g. `kubedojo completions bash >
+    /// ~/.local/share/bash-completion/completions/kubedojo`.
+    #[command(
+        after_help = "zsh: kubedojo completions zsh > \"${fpath[1]}/_kubedojo\"\nfish: kubedojo completions fish > ~/.config/fish/completions/kubedojo.fish"
+    )]
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), or write one page per command into a folder.
+    #[command(after_help = "Read it: kubedojo man | man -l -")]
+    Man {
+        /// Write kubedojo.1 and a page per command (kubedojo-sandbox-up.1, ...) here instead.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, clap::Args)]

@@ -93,6 +93,22 @@ fn run(cli: Cli) -> Result<i32, String> {
             runtime()?.block_on(commands::workshop::serve(args, state.as_deref()))
         }
         Some(Command::Workshop { ref action }) => workshop(&cli, action),
+        Some(Command::Completions { shell }) => {
+            let mut script = Vec::new();
+            commands::docs::completions(shell, &mut script);
+            write_out(&script)
+        }
+        Some(Command::Man { ref dir }) => match dir {
+            Some(dir) => {
+                print!("{}", commands::docs::man_pages(dir)?);
+                Ok(0)
+            }
+            None => {
+                let mut page = Vec::new();
+                commands::docs::man(&mut page).map_err(|e| format!("rendering the manual page: {e}"))?;
+                write_out(&page)
+            }
+        },
         Some(Command::Join(ref args)) => {
             let state = kubedojo::progress::store::state_dir();
             let text = runtime()?.block_on(commands::workshop::join(args, state.as_deref()))?;
@@ -183,6 +199,17 @@ fn files(pack: Option<&std::path::Path>, args: &kubedojo::cli::FilesArgs) -> Res
     let report = commands::files::write(&args.dir, &rendered, args.force)?;
     print!("{}", commands::files::summary(&args.dir, &report));
     Ok(0)
+}
+
+/// Generated text to stdout; a reader that stops early (`| head`) is no error.
+fn write_out(bytes: &[u8]) -> Result<i32, String> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Ok(()) => Ok(0),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(0),
+        Err(e) => Err(format!("writing to standard output: {e}")),
+    }
 }
 
 fn check(pack: Option<&std::path::Path>, args: &kubedojo::cli::CheckArgs) -> Result<i32, String> {

@@ -165,6 +165,38 @@ fn too_few_hints_is_a_warning_and_strict_fails_on_it() {
     kubedojo(state.path()).args(["lint", "--strict"]).arg(pack.path()).assert().code(1);
 }
 
+/// Completion scripts and manual pages come from the clap definitions: bash reads its script
+/// without a syntax error and it completes the subcommands; man renders the page.
+#[test]
+fn completions_and_manual_pages_are_generated() {
+    let state = tempfile::tempdir().expect("tempdir");
+    let bash = kubedojo(state.path()).args(["completions", "bash"]).output().expect("run");
+    assert!(bash.status.success());
+    let script = state.path().join("kubedojo.bash");
+    fs::write(&script, &bash.stdout).expect("write");
+    let syntax = std::process::Command::new("bash").arg("-n").arg(&script).output().expect("bash");
+    assert!(syntax.status.success(), "{}", String::from_utf8_lossy(&syntax.stderr));
+    let completed = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!("source {}; COMP_WORDS=(kubedojo sand); COMP_CWORD=1; _kubedojo kubedojo sand kubedojo; echo \"${{COMPREPLY[*]}}\"", script.display()))
+        .output()
+        .expect("bash");
+    assert_eq!(String::from_utf8_lossy(&completed.stdout).trim(), "sandbox", "{}", String::from_utf8_lossy(&completed.stderr));
+    let zsh = kubedojo(state.path()).args(["completions", "zsh"]).output().expect("run");
+    assert!(String::from_utf8_lossy(&zsh.stdout).starts_with("#compdef kubedojo"));
+    let fish = kubedojo(state.path()).args(["completions", "fish"]).output().expect("run");
+    assert!(String::from_utf8_lossy(&fish.stdout).contains("complete -c kubedojo"));
+
+    let man = kubedojo(state.path()).arg("man").output().expect("run");
+    let page = String::from_utf8_lossy(&man.stdout);
+    assert!(page.contains(".TH kubedojo 1") && page.contains("sandbox"), "{page}");
+    let dir = state.path().join("man");
+    kubedojo(state.path()).args(["man", "--dir"]).arg(&dir).assert().success().stdout(predicate::str::contains("manual pages in"));
+    for page in ["kubedojo.1", "kubedojo-sandbox-up.1", "kubedojo-scenario-start.1"] {
+        assert!(dir.join(page).is_file(), "{page} not written");
+    }
+}
+
 #[test]
 fn lint_lists_the_check_kinds() {
     let state = tempfile::tempdir().expect("tempdir");
