@@ -56,6 +56,9 @@ pub fn title(frame: &mut Frame, area: Rect, app: &App) {
             None => ("Mock-interview transcripts".to_string(), format!("{} ", v.list.as_ref().map_or(0, Vec::len))),
         },
     };
+    // the counter on the right always shows, a space apart: a long title is cut, with an ellipsis
+    let prefix: usize = left.iter().map(|s| s.content.width()).sum();
+    let crumb = super::ellipsis(&crumb, usize::from(area.width).saturating_sub(prefix + right.width() + 1));
     left.push(Span::raw(crumb));
     let used: usize = left.iter().map(|s| s.content.width()).sum();
     let pad = usize::from(area.width).saturating_sub(used + right.width());

@@ -74,7 +74,7 @@ fn item_line<'a>(app: &'a App, pp: &PackProgress, item: ItemRef, lesson_no: usiz
     let title = pack.item_title(item);
     let fixed = 7 + label.width() + meta.width();
     let room = width.saturating_sub(fixed);
-    let title: String = if title.width() > room { format!("{}…", truncate(title, room.saturating_sub(1))) } else { title.to_string() };
+    let title = super::ellipsis(title, room);
     let pad = width.saturating_sub(fixed - 1 + title.width());
     let mut spans = vec![
         Span::raw(if selected { " ▶ " } else { "   " }),
@@ -133,18 +133,4 @@ fn draw_details(frame: &mut Frame, area: Rect, app: &App, pp: &PackProgress, ite
 pub fn spinner(tick: u64) -> &'static str {
     const FRAMES: [&str; 4] = ["◴", "◷", "◶", "◵"];
     FRAMES[(tick % 4) as usize]
-}
-
-fn truncate(s: &str, width: usize) -> String {
-    let mut out = String::new();
-    let mut w = 0;
-    for c in s.chars() {
-        let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
-        if w + cw > width {
-            break;
-        }
-        w += cw;
-        out.push(c);
-    }
-    out
 }

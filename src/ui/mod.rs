@@ -45,3 +45,25 @@ pub fn draw(frame: &mut Frame, app: &App) {
 pub fn rect(a: Area) -> Rect {
     Rect { x: a.x, y: a.y, width: a.width, height: a.height }
 }
+
+/// `s` in at most `width` columns: whole, or cut at a character with `…` as its last column.
+pub(crate) fn ellipsis(s: &str, width: usize) -> String {
+    use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+    if s.width() <= width {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    let mut w = 0;
+    for c in s.chars() {
+        let cw = c.width().unwrap_or(0);
+        if w + cw + 1 > width {
+            break;
+        }
+        w += cw;
+        out.push(c);
+    }
+    if width > 0 {
+        out.push('…');
+    }
+    out
+}

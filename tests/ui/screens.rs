@@ -94,6 +94,22 @@ fn exercise_with_results_hints_and_solution() {
     }
 }
 
+/// A title too long for the bar is cut with an ellipsis, a space before the step count, which
+/// always shows (it ran into the title: "…role0/4 steps").
+#[test]
+fn a_long_title_never_runs_into_the_counter() {
+    for size in [(80, 24), (120, 40)] {
+        let mut app = app_with(fixture_pack(), Progress::default(), size);
+        std::sync::Arc::make_mut(&mut app.pack).exercises[0].title =
+            "IRSA: an app that reads S3 with its own IAM role, the trust policy that names exactly its ServiceAccount, and the audience".into();
+        keys(&mut app, "j");
+        key(&mut app, KeyCode::Enter);
+        let bar = screen(&app).lines().next().expect("a title bar").to_string();
+        assert!(bar.contains("… 0/2 steps"), "{bar}");
+        assert_eq!(unicode_width::UnicodeWidthStr::width(bar.trim_matches('"')), usize::from(size.0), "{bar}");
+    }
+}
+
 #[test]
 fn help_overlay_lists_the_screen_keys() {
     for size in SIZES {
