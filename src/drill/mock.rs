@@ -145,9 +145,11 @@ impl Mock {
         let topic = self.config.topic.as_deref().map_or_else(|| "all topics".to_string(), |t| format!("topic {t}"));
         let _ = writeln!(
             out,
-            "{} questions, {} minutes planned ({} per question), {topic}. Time taken: {}.{}",
+            "{} question{}, {} minute{} planned ({} per question), {topic}. Time taken: {}.{}",
             self.answers.len(),
+            if self.answers.len() == 1 { "" } else { "s" },
             self.config.minutes,
+            if self.config.minutes == 1 { "" } else { "s" },
             clock(self.budget_secs()),
             clock(self.total_secs()),
             if finished { "" } else { " **Ended before the last question.**" }
@@ -353,6 +355,9 @@ mod tests {
         // it is markdown the reader can show
         let doc = crate::markdown::parse(&t);
         assert!(!crate::markdown::layout(&doc, 80).lines.is_empty());
+        // one of each is said in the singular
+        let one = Mock::new(&p, MockConfig { questions: 1, minutes: 1, topic: None }, 1_800_000_000).transcript(&p, true);
+        assert!(one.contains("1 question, 1 minute planned (1:00 per question)"), "{one}");
     }
 
     #[test]
