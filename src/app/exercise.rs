@@ -243,8 +243,11 @@ pub fn command(app: &mut App, cmd: Command) -> Vec<Effect> {
             vec![]
         }
         _ => {
-            if let Screen::Exercise(view) = &mut app.screen {
-                view.reader.command(cmd);
+            if let Screen::Exercise(view) = &mut app.screen
+                && view.reader.command(cmd)
+                && let Some(notice) = view.reader.take_notice()
+            {
+                app.flash(super::Level::Info, notice);
             }
             vec![]
         }

@@ -82,7 +82,11 @@ pub fn command(app: &mut App, cmd: Command) -> Vec<Effect> {
     match cmd {
         Command::Down => r.scroll_by(1),
         Command::Up => r.scroll_by(-1),
-        cmd if r.command(cmd) => {}
+        cmd if r.command(cmd) => {
+            if let Some(notice) = r.take_notice() {
+                app.flash(super::Level::Info, notice);
+            }
+        }
         _ => return vec![],
     }
     if mark_read_if_at_end(app) { vec![Effect::Save] } else { vec![] }

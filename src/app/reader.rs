@@ -14,6 +14,9 @@ pub struct Reader {
     pub height: u16,
     pub search: Search,
     pub selected_block: Option<usize>,
+    /// What the last move among matches or code blocks has to say ("match 3 of 11"), for the
+    /// screen to show; taken by [`Reader::take_notice`].
+    notice: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -167,8 +170,24 @@ impl Reader {
             Some(c) => (c + n - 1) % n,
             None => 0,
         };
+        let wrapped = match self.search.current {
+            Some(c) if forward => next < c,
+            Some(c) => next > c,
+            None => false,
+        };
         self.search.current = Some(next);
         self.reveal(self.search.matches[next].line);
+        let around = match (wrapped, forward) {
+            (true, true) => " (from the top again)",
+            (true, false) => " (from the end again)",
+            _ => "",
+        };
+        self.notice = Some(format!("match {} of {n} for “{}”{around}", next + 1, self.search.query));
+    }
+
+    /// What the last move among matches or code blocks said, once.
+    pub fn take_notice(&mut self) -> Option<String> {
+        self.notice.take()
     }
 
     // --- code blocks ---
@@ -184,12 +203,20 @@ impl Reader {
             let r = &blocks[i].lines;
             r.start < self.scroll + h && r.end > self.scroll
         };
-        let next = match self.selected_block {
-            Some(i) if visible(i) && forward => (i + 1).min(blocks.len() - 1),
-            Some(i) if visible(i) => i.saturating_sub(1),
-            _ if forward => blocks.iter().position(|b| b.lines.end > self.scroll).unwrap_or(blocks.len() - 1),
-            _ => blocks.iter().rposition(|b| b.lines.start < self.scroll + h).unwrap_or(0),
+        let n = blocks.len();
+        // past the last block the next is the first again (and before the first, the last)
+        let (next, wrapped) = match self.selected_block {
+            Some(i) if visible(i) && forward => ((i + 1) % n, i + 1 == n),
+            Some(i) if visible(i) => ((i + n - 1) % n, i == 0),
+            _ if forward => (blocks.iter().position(|b| b.lines.end > self.scroll).unwrap_or(0), false),
+            _ => (blocks.iter().rposition(|b| b.lines.start < self.scroll + h).unwrap_or(n - 1), false),
         };
+        let around = match (wrapped && n > 1, forward) {
+            (true, true) => " (past the last: back to the first)",
+            (true, false) => " (before the first: the last)",
+            _ => "",
+        };
+        self.notice = Some(format!("code block {} of {n}{around}, c copies it", next + 1));
         self.selected_block = Some(next);
         let lines = blocks[next].lines.clone();
         if lines.start < self.scroll || lines.end > self.scroll + h {
@@ -256,6 +283,34 @@ mod tests {
         assert_eq!(r.selected_code(), Some(("echo 10", "bash")));
         let lines = r.rendered.code_blocks[1].lines.clone();
         assert!(lines.start >= r.scroll && lines.end <= r.scroll + 10);
+        assert_eq!(r.take_notice().as_deref(), Some("code block 2 of 5, c copies it"));
+        assert_eq!(r.take_notice(), None, "said once");
+    }
+
+    #[test]
+    fn past_the_last_block_or_match_it_wraps_and_says_so() {
+        let mut r = Reader::new(&long_doc(), 60, 10);
+        for _ in 0..5 {
+            r.select_block(true);
+        }
+        assert_eq!(r.selected_code(), Some(("echo 40", "bash")));
+        r.select_block(true);
+        assert_eq!(r.selected_code(), Some(("echo 0", "bash")));
+        assert_eq!(r.take_notice().as_deref(), Some("code block 1 of 5 (past the last: back to the first), c copies it"));
+        r.select_block(false);
+        assert_eq!(r.selected_code(), Some(("echo 40", "bash")));
+        assert_eq!(r.take_notice().as_deref(), Some("code block 5 of 5 (before the first: the last), c copies it"));
+
+        r.start_search();
+        r.search_input().unwrap().push_str("section");
+        r.accept_search();
+        let n = r.search.matches.len();
+        for _ in 0..n - 1 - r.search.current.unwrap() {
+            r.next_match(true);
+        }
+        assert_eq!(r.take_notice(), Some(format!("match {n} of {n} for “section”")));
+        r.next_match(true);
+        assert_eq!(r.take_notice(), Some(format!("match 1 of {n} for “section” (from the top again)")));
     }
 
     #[test]
