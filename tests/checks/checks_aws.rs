@@ -311,16 +311,7 @@ async fn s3_access_by_policy_and_bucket() {
     let v = vars(&[]);
     assert_status(&run(&b, &check("s3-none"), &v).await, Fail, &format!("s3:ListBucket on arn:aws:s3:::{bucket}: implicitDeny"));
     assert_status(&run(&b, &check("s3-reader"), &v).await, Fail, &format!("bucket {bucket} missing"));
-    aws(&b)
-        .s3
-        .create_bucket()
-        .bucket(&bucket)
-        .create_bucket_configuration(
-            aws_sdk_s3::types::CreateBucketConfiguration::builder().location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1).build(),
-        )
-        .send()
-        .await
-        .expect("bucket");
+    crate::live::bucket(aws(&b), &bucket).await;
     // allowed and the bucket exists, but the app is not deployed yet
     assert_status(&run(&b, &check("s3-reader"), &v).await, Fail, "no running pod in");
     let _: Pod = create(&c, &ns, pod("app", "s3-reader", json!([]), false)).await;
@@ -628,16 +619,7 @@ async fn s3_access_reads_the_apps_log() {
     nodes.patch_status(&node, &PatchParams::default(), &Patch::Merge(&status)).await.expect("node status");
 
     let bucket = unique("bucket-log");
-    aws(&b)
-        .s3
-        .create_bucket()
-        .bucket(&bucket)
-        .create_bucket_configuration(
-            aws_sdk_s3::types::CreateBucketConfiguration::builder().location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1).build(),
-        )
-        .send()
-        .await
-        .expect("bucket");
+    crate::live::bucket(aws(&b), &bucket).await;
     let reader = unique("s3-log");
     let trust = trust("arn:aws:iam::123456789012:oidc-provider/x", "x", "system:serviceaccount:a:b", None);
     let arn = s3_read_role(aws(&b), &reader, &trust, &bucket).await;

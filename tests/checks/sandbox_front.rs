@@ -15,7 +15,7 @@ use aws_sdk_eks::types::{
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::ServiceAccount;
 use kubedojo::checks::CheckStatus::*;
-use kubedojo::checks::backend::{Backend, TargetKind, TargetOptions};
+use kubedojo::checks::backend::Backend;
 use kubedojo::sandbox::front::{Front, FrontOptions};
 use serde_json::json;
 
@@ -29,15 +29,7 @@ async fn front() -> Front {
 
 /// The test cluster, with AWS through the front.
 async fn through(front: &Front) -> Backend {
-    Backend::connect(&TargetOptions {
-        kind: Some(TargetKind::Kwok),
-        kubeconfig: Some(kubeconfig().into()),
-        context: None,
-        aws_profile: None,
-        aws_region: Some("eu-west-1".into()),
-        aws_endpoint: Some(front.url()),
-    })
-    .await
+    through_front(front.url()).await
 }
 
 fn builtin_pack() -> kubedojo::content::Pack {
@@ -153,13 +145,7 @@ async fn everything_else_passes_to_the_emulator() {
     let arn = iam_role(aws, &role, r#"{"Version": "2012-10-17", "Statement": []}"#).await;
     assert!(arn.ends_with(&role), "{arn}");
     let bucket = unique("front-bucket");
-    aws.s3
-        .create_bucket()
-        .bucket(&bucket)
-        .create_bucket_configuration(aws_sdk_s3::types::CreateBucketConfiguration::builder().location_constraint("eu-west-1".into()).build())
-        .send()
-        .await
-        .expect("bucket");
+    crate::live::bucket(aws, &bucket).await;
     aws.s3.put_object().bucket(&bucket).key("k").body(b"through the front".to_vec().into()).send().await.expect("put");
     let got = aws.s3.get_object().bucket(&bucket).key("k").send().await.expect("get").body.collect().await.expect("body").into_bytes();
     assert_eq!(&got[..], b"through the front");

@@ -7,7 +7,7 @@ use crate::live::*;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::Pod;
 use kubedojo::checks::CheckStatus::*;
-use kubedojo::checks::backend::{Backend, TargetKind, TargetOptions};
+use kubedojo::checks::backend::Backend;
 use kubedojo::sandbox::front::{Front, FrontOptions};
 use serde_json::json;
 
@@ -22,15 +22,7 @@ async fn front() -> Front {
 
 /// The test cluster, with AWS through the front.
 async fn through(front: &Front) -> Backend {
-    Backend::connect(&TargetOptions {
-        kind: Some(TargetKind::Kwok),
-        kubeconfig: Some(kubeconfig().into()),
-        context: None,
-        aws_profile: None,
-        aws_region: Some("eu-west-1".into()),
-        aws_endpoint: Some(front.url()),
-    })
-    .await
+    through_front(front.url()).await
 }
 
 struct Cli {
@@ -242,16 +234,7 @@ async fn irsa_s3_access_takes_the_simulators_path_through_the_front() {
     assert!(!r.message.contains(LOCAL_NOTE), "the simulator answered: {r:?}");
     // IAM refuses an ARN that names no role; the check says what to do
     assert_status(&run(&b, &check("bare"), &v).await, Fail, "s3-reader is not a role ARN");
-    aws(&b)
-        .s3
-        .create_bucket()
-        .bucket(&bucket)
-        .create_bucket_configuration(
-            aws_sdk_s3::types::CreateBucketConfiguration::builder().location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1).build(),
-        )
-        .send()
-        .await
-        .expect("bucket");
+    crate::live::bucket(aws(&b), &bucket).await;
     let _: Pod = create(&c, &ns, app_pod("reader")).await;
     let r = run_until(&b, &check("reader"), &v, Pass, "may read").await;
     assert_status(&r, Pass, &format!("may read {bucket}"));

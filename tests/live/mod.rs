@@ -54,15 +54,32 @@ pub fn unique(prefix: &str) -> String {
 }
 
 pub async fn backend(region: Option<&str>, with_aws: bool) -> Backend {
+    connect(region.unwrap_or("eu-west-1"), if with_aws { Some(aws_endpoint()) } else { None }).await
+}
+
+/// The test cluster, with AWS through an AWS front at `url` (in eu-west-1).
+pub async fn through_front(url: String) -> Backend {
+    connect("eu-west-1", Some(url)).await
+}
+
+async fn connect(region: &str, aws_endpoint: Option<String>) -> Backend {
     Backend::connect(&TargetOptions {
         kind: Some(TargetKind::Kwok),
         kubeconfig: Some(kubeconfig().into()),
         context: None,
         aws_profile: None,
-        aws_region: Some(region.unwrap_or("eu-west-1").to_string()),
-        aws_endpoint: if with_aws { Some(aws_endpoint()) } else { None },
+        aws_region: Some(region.to_string()),
+        aws_endpoint,
     })
     .await
+}
+
+/// An S3 bucket in the region of `aws` (outside us-east-1 S3 wants the location constraint).
+pub async fn bucket(aws: &Aws, name: &str) {
+    let region = aws.region().unwrap_or_else(|| "eu-west-1".into());
+    let location =
+        aws_sdk_s3::types::CreateBucketConfiguration::builder().location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from(region.as_str())).build();
+    aws.s3.create_bucket().bucket(name).create_bucket_configuration(location).send().await.expect("create bucket");
 }
 
 /// The test cluster and the emulator seen as an EKS target: checks that tell EKS from a local
