@@ -47,6 +47,9 @@ fn notes_box() -> TextArea<'static> {
     let mut t = TextArea::default();
     t.set_cursor_line_style(ratatui::style::Style::default());
     t.set_placeholder_text("your notes: the points you would make (Tab when done)");
+    // a long line wraps at words (a word wider than the box at its letters), as prose does,
+    // instead of scrolling out of sight sideways
+    t.set_wrap_mode(ratatui_textarea::WrapMode::WordOrGlyph);
     t
 }
 

@@ -92,6 +92,21 @@ fn mock_interview_screens() {
     }
 }
 
+/// A note longer than the box wraps inside it at words, at 80 columns too: nothing of it
+/// scrolls out of sight sideways.
+#[test]
+fn a_long_note_wraps_in_the_notes_box() {
+    let mut app = mock_app((80, 24));
+    let note = "the control plane is spread over three availability zones and AWS replaces unhealthy API servers while we own the data plane";
+    keys(&mut app, note);
+    let shown = screen(&app);
+    for word in ["control", "zones", "replaces", "data", "plane"] {
+        assert!(shown.contains(word), "{word} is not on the screen:\n{shown}");
+    }
+    let rows = shown.lines().filter(|l| l.contains("│") && (l.contains("zones") || l.contains("control") || l.contains("data plane"))).count();
+    assert!(rows >= 2, "the note takes more than one row:\n{shown}");
+}
+
 #[test]
 fn stats_with_a_drill_history() {
     let today = kubedojo::drill::day_at(common::NOW);
