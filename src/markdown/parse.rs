@@ -204,7 +204,10 @@ impl Builder {
             TagEnd::Link => {
                 if let Some(dest) = self.links.pop() {
                     let shown = self.inline.as_ref().map(|s| s.iter().map(|x| x.text.as_str()).collect::<String>());
-                    if !dest.is_empty() && !shown.is_some_and(|s| s.ends_with(&dest)) {
+                    // a link inside the course (lesson:ID, exercise:ID[/STEP]) is its text: its
+                    // target is no address a reader can use
+                    let internal = dest.starts_with("lesson:") || dest.starts_with("exercise:");
+                    if !dest.is_empty() && !internal && !shown.is_some_and(|s| s.ends_with(&dest)) {
                         self.text(&format!(" ({dest})"), Kind::LinkTarget);
                     }
                 }
@@ -292,6 +295,9 @@ mod tests {
         assert_eq!(texts(spans), "see the docs (https://example.com) and https://x.io");
         assert!(spans.iter().any(|s| s.style.kind == Kind::Link));
         assert!(spans.iter().any(|s| s.style.kind == Kind::LinkTarget));
+        let doc = parse("read [what it costs](lesson:cost) first, then [the lab](exercise:eks-cluster/preflight)");
+        let Block::Paragraph(spans) = &doc.blocks[0] else { panic!() };
+        assert_eq!(texts(spans), "read what it costs first, then the lab", "a link inside the course is its text");
     }
 
     #[test]
