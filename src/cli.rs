@@ -456,6 +456,16 @@ pub enum SandboxAction {
         #[arg(long)]
         kubeconfig: Option<std::path::PathBuf>,
     },
+    /// Serve the sandbox's downloads proxy in the foreground (`up` starts it).
+    #[command(hide = true)]
+    Downloads {
+        /// The port on 127.0.0.1.
+        #[arg(long)]
+        port: u16,
+        /// The folder of the sandbox's CA (its key signs the hosts' certificates).
+        #[arg(long)]
+        ca: std::path::PathBuf,
+    },
 }
 
 #[cfg(test)]

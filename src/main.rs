@@ -58,6 +58,10 @@ fn run(cli: Cli) -> Result<i32, String> {
                     runtime()?.block_on(kubedojo::sandbox::supervisor::run(dir, kubeconfig))?;
                     return Ok(0);
                 }
+                SandboxAction::Downloads { port, ca } => {
+                    runtime()?.block_on(kubedojo::sandbox::downloads::serve(&ca, port))?;
+                    return Ok(0);
+                }
                 SandboxAction::Down { yes } => match kubedojo::sandbox::down_question(&dir) {
                     None => "no sandbox to remove (nothing was touched)\n".to_string(),
                     Some(question) if commands::prompt::confirm(&question, yes)? => kubedojo::sandbox::down(&dir)?,

@@ -114,6 +114,19 @@ build_argo_rollouts() {
     say "built rollouts-controller and kubectl-argo-rollouts in $((SECONDS - started))s"
 }
 
+go_mod_download_served() {
+    # The Go modules the sandbox's downloads proxy serves files from (src/sandbox/downloads/served.toml),
+    # at the course's versions, into the module cache: the tests run the sandbox with GOPROXY=off.
+    local component module version
+    for component in aws-load-balancer-controller argo-rollouts; do
+        module=$(course_version "$component" module)
+        version=$(course_version "$component" version)
+        [ -n "$module" ] && [ -n "$version" ] || die "versions.toml has no [components.$component] module and version"
+        (cd / && go mod download "$module@$version") \
+            || die "missing component: the Go module $module@$version (go mod download failed, see above)"
+    done
+}
+
 build() {
     require go "install Go 1.26+ (Debian: golang, or the machine's Go)"
     require python3 "install Python 3"
@@ -137,6 +150,7 @@ build() {
     # upstream's Dockerfile builds it with -ldflags "-w -s" too
     go_install "$WEBHOOK_BIN" amazon-eks-pod-identity-webhook "$WEBHOOK_MODULE@$WEBHOOK_VERSION"
     build_argo_rollouts
+    go_mod_download_served
     if [ ! -x "$VENV/bin/moto_server" ]; then
         say "installing moto into $VENV"
         python3 -m venv "$VENV" || die "python3 -m venv failed (Debian: apt-get install python3-venv)"

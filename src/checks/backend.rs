@@ -195,6 +195,17 @@ impl Backend {
     }
 }
 
+/// kube reads `HTTPS_PROXY` into its config (`proxy_url`), but this build has no proxy support
+/// (kube's `http-proxy` feature is off), and such a config fails to make a client. A cluster on
+/// the loopback interface (the sandbox's, kind's, kwok's) is reached directly, as kubectl
+/// reaches it: Go's golang.org/x/net/http/httpproxy never proxies localhost or a loopback address.
+pub fn direct_to_loopback(config: &mut kube::Config) {
+    let host = config.cluster_url.host().unwrap_or_default().trim_start_matches('[').trim_end_matches(']');
+    if host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback()) {
+        config.proxy_url = None;
+    }
+}
+
 async fn kube_client(opts: &TargetOptions, report: &mut TargetReport) -> Result<Client, String> {
     let kubeconfig = match &opts.kubeconfig {
         Some(path) => Kubeconfig::read_from(path).map_err(|e| format!("kubeconfig {}: {e}", path.display()))?,
@@ -208,6 +219,7 @@ async fn kube_client(opts: &TargetOptions, report: &mut TargetReport) -> Result<
         .map_err(|e| format!("kube context {}: {e}", context.as_deref().unwrap_or("(none)")))?;
     report.server = Some(config.cluster_url.to_string());
     let mut config = config;
+    direct_to_loopback(&mut config);
     // one-shot calls carry their own timeout (context::timed); watches must be able to idle
     config.connect_timeout = Some(CALL_TIMEOUT);
     config.read_timeout = None;
@@ -228,5 +240,22 @@ async fn detect_kind(client: &Client) -> Option<TargetKind> {
         Some(TargetKind::Kwok)
     } else {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_loopback_cluster_is_reached_without_the_environments_proxy() {
+        for (server, direct) in
+            [("https://127.0.0.1:6443", true), ("https://[::1]:6443", true), ("https://localhost:6443", true), ("https://eks.example:443", false)]
+        {
+            let mut config = kube::Config::new(server.parse().expect("uri"));
+            config.proxy_url = Some("http://127.0.0.1:3128".parse().expect("uri"));
+            direct_to_loopback(&mut config);
+            assert_eq!(config.proxy_url.is_none(), direct, "{server}");
+        }
     }
 }

@@ -51,6 +51,19 @@ fn sandbox_line(out: &mut String) {
         line(out, ok, "webhook", &text);
         let (ok, text) = supervisor_line(&dir, s);
         line(out, ok, "supervisor", &text);
+        downloads_line(out, s);
+    }
+}
+
+/// The sandbox's downloads proxy: running (what it answers) or stopped.
+fn downloads_line(out: &mut String, s: &crate::sandbox::Sandbox) {
+    use crate::sandbox::downloads;
+    match &s.downloads {
+        Some(d) if downloads::is_ours(d.pid) => line(out, true, "downloads", &format!("proxy {} answers {} (HTTPS_PROXY)", d.url, downloads::hosts())),
+        Some(d) => line(out, false, "downloads", &format!("proxy {} has stopped: `kubedojo sandbox down`, then `kubedojo sandbox up`", d.url)),
+        None => {
+            line(out, false, "downloads", "this sandbox has no downloads proxy (made before it existed): `kubedojo sandbox down`, then `kubedojo sandbox up`")
+        }
     }
 }
 
@@ -187,6 +200,7 @@ mod tests {
             front: None,
             webhook: webhook.then(|| Emulator { pid: 7, url: "https://127.0.0.1:4443/mutate".into() }),
             supervisor: None,
+            downloads: None,
             created_at: 0,
         }
     }

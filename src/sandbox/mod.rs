@@ -3,6 +3,7 @@
 //! identity webhook when they are installed. Only what `up` created is ever stopped or deleted:
 //! it is recorded in the state folder, and `down` touches nothing else.
 
+pub mod downloads;
 pub mod eksctl;
 pub mod front;
 pub mod nodes;
@@ -42,6 +43,9 @@ pub struct Sandbox {
     /// The controller supervisor (`kubedojo sandbox supervise`, `supervisor/`).
     #[serde(default)]
     pub supervisor: Option<supervisor::Record>,
+    /// The downloads proxy (`downloads/`): what the shell's `HTTPS_PROXY` names.
+    #[serde(default)]
+    pub downloads: Option<Emulator>,
     pub created_at: u64,
 }
 
@@ -223,6 +227,7 @@ pub fn up(dir: &Path, name: &str, exe: &Path, say: &mut dyn FnMut(&str)) -> Resu
         front: None,
         webhook: None,
         supervisor: None,
+        downloads: None,
         created_at: crate::clock::unix_now(),
     };
     save(dir, &sandbox)?;
@@ -310,6 +315,7 @@ pub fn up(dir: &Path, name: &str, exe: &Path, say: &mut dyn FnMut(&str)) -> Resu
             );
         }
     }
+    start_downloads(dir, exe, &mut sandbox, &mut out)?;
     shell::prepare(dir, exe)?;
     out.push_str("\n`kubedojo sandbox shell` opens a shell in it (`kubedojo sandbox exec -- CMD` runs one command), or paste this into yours:\n");
     out.push_str(&env_text(dir, &sandbox));
@@ -327,6 +333,44 @@ fn start_supervisor(dir: &Path, exe: &Path, sandbox: &mut Sandbox, out: &mut Str
     );
     sandbox.supervisor = Some(record);
     save(dir, sandbox)
+}
+
+/// Start the downloads proxy and record it.
+fn start_downloads(dir: &Path, exe: &Path, sandbox: &mut Sandbox, out: &mut String) -> Result<(), String> {
+    let proxy = downloads::start(dir, exe)?;
+    let _ = writeln!(
+        out,
+        "started the downloads proxy at {}, pid {} (the shell's HTTPS_PROXY: the files the labs download from {}, served from this machine)",
+        proxy.url,
+        proxy.pid,
+        downloads::hosts()
+    );
+    sandbox.downloads = Some(proxy);
+    save(dir, sandbox)
+}
+
+fn downloads_status(s: &Sandbox, out: &mut String) {
+    match &s.downloads {
+        Some(d) if downloads::is_ours(d.pid) => {
+            let _ = writeln!(out, "downloads proxy {} (pid {}): HTTPS_PROXY, answering {}", d.url, d.pid, downloads::hosts());
+        }
+        Some(d) => {
+            let _ = writeln!(out, "downloads proxy {} is not running any more (`kubedojo sandbox down`, then `up`)", d.url);
+        }
+        None => {}
+    }
+}
+
+fn stop_downloads(dir: &Path, s: &Sandbox, out: &mut String) {
+    if let Some(d) = &s.downloads {
+        if downloads::is_ours(d.pid) {
+            stop(d.pid);
+            let _ = writeln!(out, "stopped the downloads proxy (pid {})", d.pid);
+        } else {
+            let _ = writeln!(out, "the downloads proxy (pid {}) was no longer running", d.pid);
+        }
+    }
+    downloads::remove_files(dir);
 }
 
 pub fn status(dir: &Path) -> String {
@@ -365,6 +409,7 @@ pub fn status(dir: &Path) -> String {
                 }
             }
             out.push_str(&supervisor::status(dir, s.supervisor.as_ref()));
+            downloads_status(&s, &mut out);
             out.push_str("\nWhat is real and what is simulated (the same checks grade it and a real account):\n");
             out.push_str(&parts::text(78));
             out
@@ -411,6 +456,9 @@ pub fn down_question(dir: &Path) -> Option<String> {
     }
     if s.supervisor.is_some() {
         stops.push("controller supervisor");
+    }
+    if s.downloads.is_some() {
+        stops.push("downloads proxy");
     }
     let stops = match stops.as_slice() {
         [] => String::new(),
@@ -464,6 +512,7 @@ pub fn down(dir: &Path) -> Result<String, String> {
             let _ = writeln!(out, "the AWS emulator (pid {}) was no longer running", e.pid);
         }
     }
+    stop_downloads(dir, &s, &mut out);
     let _ = std::fs::remove_file(state_file(dir));
     let _ = std::fs::remove_file(&s.kubeconfig);
     // the shell's files (kubedojo's own names in its state folder)
@@ -504,16 +553,17 @@ mod tests {
             front: e(2),
             webhook: e(3),
             supervisor: Some(supervisor::Record { pid: 4, log: dir.path().join("supervisor.log") }),
+            downloads: e(4),
             created_at: 0,
         };
         save(dir.path(), &s).expect("save");
         assert_eq!(
             down_question(dir.path()).as_deref(),
             Some(
-                "Delete the kwok cluster kd created by `kubedojo sandbox up` and stop its AWS emulator, AWS front, pod identity webhook and controller supervisor?"
+                "Delete the kwok cluster kd created by `kubedojo sandbox up` and stop its AWS emulator, AWS front, pod identity webhook, controller supervisor and downloads proxy?"
             )
         );
-        (s.emulator, s.front, s.supervisor) = (None, None, None);
+        (s.emulator, s.front, s.supervisor, s.downloads) = (None, None, None, None);
         save(dir.path(), &s).expect("save");
         assert_eq!(
             down_question(dir.path()).as_deref(),

@@ -70,6 +70,9 @@ pub fn environment(dir: &Path, s: &Sandbox, current: impl IntoIterator<Item = (O
             set.push((name.to_string(), value));
         }
     }
+    if let Some(proxy) = &s.downloads {
+        set.extend(super::downloads::environment(dir, &proxy.url));
+    }
     unset.sort();
     Environment { set, unset }
 }
@@ -205,6 +208,7 @@ mod tests {
             front: front.then(|| Emulator { pid: 2, url: "http://127.0.0.1:6000".into() }),
             webhook: None,
             supervisor: None,
+            downloads: None,
             created_at: 0,
         }
     }

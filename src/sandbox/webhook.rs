@@ -122,8 +122,9 @@ pub fn register(dir: &Path, started: &Started, kubeconfig: &Path) -> Result<(), 
 
 async fn apply(kubeconfig: &Path, configuration: MutatingWebhookConfiguration) -> Result<(), String> {
     let config = Kubeconfig::read_from(kubeconfig).map_err(|e| format!("kubeconfig {}: {e}", kubeconfig.display()))?;
-    let config =
+    let mut config =
         kube::Config::from_custom_kubeconfig(config, &KubeConfigOptions::default()).await.map_err(|e| format!("kubeconfig {}: {e}", kubeconfig.display()))?;
+    crate::checks::backend::direct_to_loopback(&mut config);
     let client = kube::Client::try_from(config).map_err(|e| format!("cannot build a Kubernetes client: {e}"))?;
     let api: Api<MutatingWebhookConfiguration> = Api::all(client);
     let (params, patch) = (PatchParams::apply("kubedojo-sandbox").force(), Patch::Apply(&configuration));
@@ -172,7 +173,7 @@ fn serving_certificate() -> Result<(String, String), String> {
     Ok((cert.cert.pem(), cert.signing_key.serialize_pem()))
 }
 
-fn write_private(path: &Path, text: &str) -> Result<(), String> {
+pub(crate) fn write_private(path: &Path, text: &str) -> Result<(), String> {
     use std::io::Write as _;
     use std::os::unix::fs::OpenOptionsExt as _;
     let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path).map_err(|e| format!("{}: {e}", path.display()))?;

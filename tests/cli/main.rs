@@ -12,6 +12,7 @@ mod e2e_pty;
 mod layers;
 mod readme;
 mod sandbox_doctor;
+mod sandbox_downloads;
 mod sandbox_eksctl;
 mod sandbox_irsa;
 mod sandbox_labs;

@@ -199,7 +199,8 @@ impl Ctx {
             .await;
         let kubeconfig = kube::config::Kubeconfig::read_from(&s.kubeconfig).map_err(|e| format!("the sandbox's kubeconfig {}: {e}", s.kubeconfig.display()))?;
         let context = kubeconfig.current_context.clone();
-        let kc = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default()).await.map_err(|e| format!("the sandbox's kubeconfig: {e}"))?;
+        let mut kc = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default()).await.map_err(|e| format!("the sandbox's kubeconfig: {e}"))?;
+        crate::checks::backend::direct_to_loopback(&mut kc);
         let kube = kube::Client::try_from(kc).map_err(|e| format!("the sandbox's cluster: {e}"))?;
         Ok(Self { aws: Aws::from_config(config, true), kube, region: region.to_string(), context })
     }

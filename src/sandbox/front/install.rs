@@ -42,9 +42,10 @@ impl Installer {
     /// A client for the sandbox's cluster, from its kubeconfig.
     pub async fn connect(kubeconfig: &Path) -> Result<Installer, String> {
         let config = Kubeconfig::read_from(kubeconfig).map_err(|e| format!("kubeconfig {}: {e}", kubeconfig.display()))?;
-        let config = kube::Config::from_custom_kubeconfig(config, &KubeConfigOptions::default())
+        let mut config = kube::Config::from_custom_kubeconfig(config, &KubeConfigOptions::default())
             .await
             .map_err(|e| format!("kubeconfig {}: {e}", kubeconfig.display()))?;
+        crate::checks::backend::direct_to_loopback(&mut config);
         let mut without_retries = config.clone();
         without_retries.default_retry = false;
         let client = kube::Client::try_from(config).map_err(|e| format!("cannot build a Kubernetes client: {e}"))?;
