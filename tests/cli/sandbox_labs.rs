@@ -327,10 +327,20 @@ fn alb_ingress_lab_in_the_sandbox() {
         "alb-ingress",
         &["eks-cluster/create-cluster"],
         &[
-            ("controller-iam", Gap("raw.githubusercontent.com: the sandbox does not serve the controller's iam_policy.json yet")),
-            ("install-controller", Gap("aws.github.io/eks-charts: the sandbox does not serve the chart yet, nor run the controller")),
-            ("deploy-app", Proved),
-            ("tls-ingress", Proved),
+            ("controller-iam", Proved),
+            ("install-controller", Proved),
+            (
+                "deploy-app",
+                Gap(
+                    "the AWS Load Balancer Controller's webhooks: the chart (served by the sandbox) registers mservice.elbv2.k8s.aws with failurePolicy Fail, and no controller answers it in the sandbox yet",
+                ),
+            ),
+            (
+                "tls-ingress",
+                Gap(
+                    "the AWS Load Balancer Controller's webhooks: the chart registers vingress.elbv2.k8s.aws with failurePolicy Fail, and no controller answers it in the sandbox yet",
+                ),
+            ),
             ("alb-ready", Gap("the AWS Load Balancer Controller: nothing in the sandbox makes an ALB for the Ingress yet")),
         ],
     );
@@ -358,7 +368,12 @@ fn argo_rollouts_bluegreen_lab_in_the_sandbox() {
         "argo-rollouts-bluegreen",
         &["eks-cluster/create-cluster"],
         &[
-            ("install-controller", Gap("github.com release downloads (install.yaml, the plugin binary): the sandbox does not serve them yet")),
+            (
+                "install-controller",
+                Gap(
+                    "`sudo mv kubectl-argo-rollouts /usr/local/bin/`: the test machine has no sudo (the sandbox serves install.yaml and the plugin, and the supervisor runs the controller)",
+                ),
+            ),
             ("deploy-blue", Proved),
             ("release-green", ChecksOnly(no_server)),
             ("promote", ChecksOnly(no_server)),
@@ -376,7 +391,7 @@ fn production_hardening_lab_in_the_sandbox() {
         &[
             ("pdb", Proved),
             ("vpc-cni", Gap("traffic between pods: kwok runs no containers, so netpol-test.sh cannot probe the policies (it says \"not tested\" and exits 2)")),
-            ("control-plane", Gap("checkip.amazonaws.com: the sandbox does not answer it yet")),
+            ("control-plane", Proved),
             ("ebs-csi", Proved),
             ("spot-interruption", Proved),
             ("dev-scale-to-zero", Proved),

@@ -8,7 +8,8 @@
 //! (the cluster's logging, endpoint access, encryption), pkg/apis/eksctl.io/v1alpha5/types.go
 //! (the tags `alpha.eksctl.io/cluster-name`, `eksctl.cluster.k8s.io/v1alpha1/cluster-name`,
 //! `alpha.eksctl.io/eksctl-version`), pkg/ctl/utils/update_cluster_vpc_config.go and
-//! enable_secrets_encryption.go (plan mode without `--approve`; Secrets rewritten after).
+//! enable_secrets_encryption.go (it has `--approve` but never plans: doEnableSecretsEncryption
+//! reads no `cmd.Plan`; Secrets rewritten after).
 
 use std::collections::BTreeMap;
 
@@ -415,18 +416,15 @@ async fn wait_update(ctx: &Ctx, name: &str, id: Option<&str>) -> Result<(), Stri
 
 /// `eksctl utils enable-secrets-encryption`: eks:AssociateEncryptionConfig, wait for it, then
 /// rewrite every Secret so it is stored encrypted (eksctl: pkg/ctl/utils/enable_secrets_encryption.go,
-/// `--encrypt-existing-secrets`, default true).
-pub async fn enable_secrets_encryption(ctx: &Ctx, name: &str, key: &str, approve: bool, rewrite: bool) -> Result<(), String> {
+/// `--encrypt-existing-secrets`, default true). Without `--approve` too: the command has the flag,
+/// but its doEnableSecretsEncryption calls EnableKMSEncryption without reading `cmd.Plan`.
+pub async fn enable_secrets_encryption(ctx: &Ctx, name: &str, key: &str, rewrite: bool) -> Result<(), String> {
     let cluster = ctx.aws.eks.describe_cluster().name(name).send().await.map_err(|e| aws_err("eks:DescribeCluster", e))?.cluster.ok_or("no cluster")?;
     if cluster.encryption_config.is_some_and(|c| !c.is_empty()) {
         info(&format!("KMS encryption is already enabled on the cluster {name:?}"));
         return Ok(());
     }
-    info(&format!("{}enable KMS encryption for cluster {name:?} with key {key}", if approve { "" } else { "(plan) " }));
-    if !approve {
-        plan_warning();
-        return Ok(());
-    }
+    info(&format!("enable KMS encryption for cluster {name:?} with key {key}"));
     let out = ctx
         .aws
         .eks

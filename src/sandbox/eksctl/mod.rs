@@ -363,7 +363,8 @@ async fn dispatch(verb: Verb, s: &Sandbox) -> Result<(), String> {
                 let (cluster, region, c) = resolve(&a.target, "--cluster")?;
                 cluster::update_vpc_config(&Ctx::connect(s, &region).await?, &cluster, &a, c.as_ref()).await
             }
-            Utils::EnableSecretsEncryption { target, key_arn, approve, encrypt_existing_secrets } => {
+            // --approve is taken and ignored, as eksctl does (next function's comment)
+            Utils::EnableSecretsEncryption { target, key_arn, approve: _, encrypt_existing_secrets } => {
                 let (cluster, region, c) = resolve(&target, "--cluster")?;
                 let key = match (&c, key_arn) {
                     (Some(_), Some(_)) => return Err("cannot use --key-arn when --config-file/-f is set".into()),
@@ -376,7 +377,7 @@ async fn dispatch(verb: Verb, s: &Sandbox) -> Result<(), String> {
                     (None, Some(k)) => k,
                     (None, None) => return Err("--key-arn is required when a config file is not specified".into()),
                 };
-                cluster::enable_secrets_encryption(&Ctx::connect(s, &region).await?, &cluster, &key, approve, encrypt_existing_secrets).await
+                cluster::enable_secrets_encryption(&Ctx::connect(s, &region).await?, &cluster, &key, encrypt_existing_secrets).await
             }
             Utils::Other(rest) => Err(not_simulated(&["utils"], &rest)),
         },
