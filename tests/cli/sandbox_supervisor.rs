@@ -159,3 +159,44 @@ fn the_supervisor_runs_a_controllers_pod_as_its_program() {
     assert!(text.contains("stopped the controller supervisor"), "{text}");
     assert!(!alive(pid), "rollouts-controller (pid {pid}) still runs after down");
 }
+
+/// A webhook configuration that names a Service (as a chart's does) is rewritten to the
+/// supervisor's endpoint on 127.0.0.1, and answered there: a Service it intercepts is admitted
+/// with the sandbox's warning, which kubectl prints; nothing dials the Service's address.
+#[test]
+fn a_webhook_that_names_a_service_is_answered_on_loopback() {
+    let _turn = crate::sandbox_doctor::ONE_SANDBOX_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let state = tempfile::tempdir().expect("tempdir");
+    let s = state.path();
+    let _down = Down(s);
+    let up = kubedojo(s).args(["sandbox", "up", "--name", &unique("hooks")]).output().expect("up");
+    assert!(up.status.success(), "{}", String::from_utf8_lossy(&up.stderr));
+    let ns = unique("hooks-ns");
+    kubectl(s, &["create", "namespace", &ns], None);
+    let configuration = format!(
+        r#"{{"apiVersion": "admissionregistration.k8s.io/v1", "kind": "MutatingWebhookConfiguration", "metadata": {{"name": "{ns}-mservice"}},
+  "webhooks": [{{"name": "mservice.elbv2.k8s.aws", "admissionReviewVersions": ["v1beta1"], "sideEffects": "None", "failurePolicy": "Fail",
+    "clientConfig": {{"service": {{"namespace": "kube-system", "name": "aws-load-balancer-webhook-service", "path": "/mutate-v1-service"}}}},
+    "namespaceSelector": {{"matchLabels": {{"kubernetes.io/metadata.name": "{ns}"}}}},
+    "rules": [{{"apiGroups": [""], "apiVersions": ["v1"], "operations": ["CREATE"], "resources": ["services"]}}]}}]}}"#
+    );
+    kubectl(s, &["apply", "-f", "-"], Some(&configuration));
+    let url = until("the configuration rewritten", 20, || {
+        let url = kubectl(s, &["get", "mutatingwebhookconfiguration", &format!("{ns}-mservice"), "-o", "jsonpath={.webhooks[0].clientConfig.url}"], None);
+        (!url.is_empty()).then_some(url)
+    });
+    assert!(url.starts_with("https://127.0.0.1:") && url.ends_with("/kube-system/aws-load-balancer-webhook-service/mutate-v1-service"), "{url}");
+    let named = kubectl(s, &["get", "mutatingwebhookconfiguration", &format!("{ns}-mservice"), "-o", "jsonpath={.metadata.annotations}"], None);
+    assert!(named.contains("kube-system/aws-load-balancer-webhook-service:443"), "{named}");
+
+    let out =
+        kubedojo(s).args(["sandbox", "exec", "--", "kubectl", "-n", &ns, "create", "service", "clusterip", "web", "--tcp=80:80"]).output().expect("kubectl");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(
+            "Warning: the kubedojo sandbox does not run the webhook of Service kube-system/aws-load-balancer-webhook-service: admitted without its checks"
+        ),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -10,12 +10,14 @@
 //! pod and `sandbox status` say so.
 //!
 //! [`table`]: the data; [`launch`]: the command line (plain logic); [`identity`]: the token and
-//! kubeconfig; [`watch`]: the loop.
+//! kubeconfig; [`watch`]: the loop; [`webhooks`]: admission webhooks that name a Service,
+//! answered on 127.0.0.1.
 
 pub mod identity;
 pub mod launch;
 pub mod table;
 pub mod watch;
+pub mod webhooks;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};

@@ -56,6 +56,10 @@ pub async fn run(dir: PathBuf, kubeconfig: PathBuf) -> Result<(), String> {
         versions: HashMap::new(),
     };
     s.save();
+    // before anything else: webhook configurations that name a Service go to 127.0.0.1
+    let endpoint = super::webhooks::listen().await?;
+    println!("admission webhooks that name a Service are answered at {}", endpoint.url);
+    let rewriting = tokio::spawn(super::webhooks::keep_rewriting(client.clone(), endpoint));
     let mut pods = watcher(Api::<Pod>::all(client), watcher::Config::default()).default_backoff().boxed();
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).map_err(|e| format!("cannot watch for SIGTERM: {e}"))?;
     let mut refresh = tokio::time::interval(Duration::from_secs((identity::TOKEN_SECONDS / 2) as u64));
@@ -91,6 +95,7 @@ pub async fn run(dir: PathBuf, kubeconfig: PathBuf) -> Result<(), String> {
             },
         }
     }
+    rewriting.abort();
     let uids: Vec<String> = s.running.keys().cloned().collect();
     for uid in uids {
         s.gone(&uid).await;
