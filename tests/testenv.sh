@@ -87,14 +87,7 @@ build_argo_rollouts() {
     # variable, so a release prints v1.9.1+<commit>), with the tag's commit and time from the
     # module proxy's Origin.
     local dir=$ARGO_BIN started=$SECONDS required origin commit date
-    if [ ! -f "$dir/install.yaml" ] && [ -x "$dir/rollouts-controller" ]; then
-        # the release's install manifest is the module's manifests/install.yaml (its image
-        # tag `latest`, which the release sets to the version): the sandbox tests' stand-in
-        # for the download until the sandbox serves it
-        cp "$(cd "$HERE/argo-rollouts" && go list -m -f '{{.Dir}}' github.com/argoproj/argo-rollouts)/manifests/install.yaml" "$dir/install.yaml" \
-            || die "missing component: argo-rollouts $ARGO_VERSION manifests/install.yaml (go list -m failed, see above)"
-    fi
-    [ -x "$dir/rollouts-controller" ] && [ -x "$dir/kubectl-argo-rollouts" ] && [ -f "$dir/install.yaml" ] && return 0
+    [ -x "$dir/rollouts-controller" ] && [ -x "$dir/kubectl-argo-rollouts" ] && return 0
     [ -n "$ARGO_VERSION" ] || die "versions.toml has no [components.argo-rollouts] version"
     required=$(awk '$1 == "require" && $2 == "github.com/argoproj/argo-rollouts" {print $3}' "$HERE/argo-rollouts/go.mod")
     [ "$required" = "$ARGO_VERSION" ] || die "tests/testenv/argo-rollouts/go.mod requires argo-rollouts $required, versions.toml says $ARGO_VERSION: update the go.mod (require and the module's replace block) to $ARGO_VERSION"
@@ -109,8 +102,6 @@ build_argo_rollouts() {
         -ldflags "-s -w -X $p/utils/version.version=${ARGO_VERSION#v} -X $p/utils/version.buildDate=$date -X $p/utils/version.gitCommit=$commit -X $p/utils/version.gitTreeState=clean" \
         "$p/cmd/rollouts-controller" "$p/cmd/kubectl-argo-rollouts") \
         || die "missing component: Argo Rollouts (go build in tests/testenv/argo-rollouts failed, see above)"
-    cp "$(printf '%s' "$origin" | python3 -c 'import json, sys; print(json.load(sys.stdin)["Dir"])')/manifests/install.yaml" "$dir/install.yaml" \
-        || die "missing component: argo-rollouts $ARGO_VERSION manifests/install.yaml"
     say "built rollouts-controller and kubectl-argo-rollouts in $((SECONDS - started))s"
 }
 

@@ -433,6 +433,11 @@ fn stop_within(pid: u32, wait: std::time::Duration) {
     }
     if running() {
         let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+        // gone when this returns: its ports are free for whatever comes next
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+        while running() && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
     }
 }
 

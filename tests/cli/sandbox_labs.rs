@@ -168,12 +168,6 @@ pub(crate) fn commands_of(pack: &kubedojo::content::Pack, id: &str, usage: Use) 
 /// Prove `lab` in a sandbox of its own, after the steps of other labs it builds on (run, not
 /// proved: their own lab proves them). `expect` names every step of the lab in order.
 fn prove(lab: &str, builds_on: &[&str], expect: &[(&str, Expect)]) {
-    prove_with(lab, builds_on, expect, &[])
-}
-
-/// `prove`, with stand-ins: after the commands of the step named, a script that does what they
-/// could not (for a gap), so that the steps after it can be proved.
-fn prove_with(lab: &str, builds_on: &[&str], expect: &[(&str, Expect)], stand_ins: &[(&str, &str)]) {
     let _turn = crate::sandbox_doctor::ONE_SANDBOX_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let pack = course();
     let ex = pack.exercise(lab).expect("lab");
@@ -233,10 +227,6 @@ fn prove_with(lab: &str, builds_on: &[&str], expect: &[(&str, Expect)], stand_in
                     }
                 }
             }
-        }
-        if let Some((_, script)) = stand_ins.iter().find(|(s, _)| s == step) {
-            let out = sandbox.script(script);
-            assert_eq!(out.code, Some(0), "{id}: the stand-in for what its commands could not do failed:\n{}\n{}", out.stdout, out.stderr);
         }
     }
     sandbox.down();
@@ -336,25 +326,13 @@ fn alb_ingress_lab_in_the_sandbox() {
     );
 }
 
-/// What install-controller's `kubectl apply -f https://github.com/.../install.yaml` would do
-/// until the sandbox serves the download: the same release's manifest (the v1.9.1 module's
-/// manifests/install.yaml, which tests/testenv.sh puts next to the programs; a release sets its
-/// image tag, the module's says `latest`), applied the lab's way. Its controller pod is then run
-/// by the sandbox's supervisor, for real.
-const ARGO_INSTALL_STAND_IN: &str = r#"
-manifest="$(dirname "$(command -v rollouts-controller)")/install.yaml"
-version="$(rollouts-controller --version)"
-sed "s#quay.io/argoproj/argo-rollouts:latest#quay.io/argoproj/argo-rollouts:${version%%+*}#" "$manifest" | kubectl apply -n argo-rollouts -f - >/dev/null
-kubectl -n argo-rollouts rollout status deploy/argo-rollouts --timeout 120s
-"#;
-
 #[test]
 fn argo_rollouts_bluegreen_lab_in_the_sandbox() {
     use Expect::*;
     // port-forward: kwok v0.8.0 serves it only for pods a PortForward object names (forwarding
     // to an address and port, or to a command's stdin/stdout), and no nginx runs to answer curl
     let no_server = "kubectl port-forward + curl for the Server header: kwok runs no container, so nothing answers as nginx behind the Services";
-    prove_with(
+    prove(
         "argo-rollouts-bluegreen",
         &["eks-cluster/create-cluster"],
         &[
@@ -368,7 +346,6 @@ fn argo_rollouts_bluegreen_lab_in_the_sandbox() {
             ("release-green", ChecksOnly(no_server)),
             ("promote", ChecksOnly(no_server)),
         ],
-        &[("install-controller", ARGO_INSTALL_STAND_IN)],
     );
 }
 
