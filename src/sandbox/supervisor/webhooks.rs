@@ -141,27 +141,27 @@ pub async fn keep_rewriting(client: kube::Client, endpoint: Endpoint) {
 }
 
 async fn rewrite_all(client: &kube::Client, endpoint: &Endpoint) -> Result<(), String> {
-    let mutating: Api<MutatingWebhookConfiguration> = Api::all(client.clone());
-    for mut c in mutating.list(&ListParams::default()).await.map_err(|e| crate::kube_text::error(&e))? {
+    rewrite_kind::<MutatingWebhookConfiguration>(client, endpoint, |c| c.webhooks.iter_mut().flatten().map(|w| &mut w.client_config).collect()).await?;
+    rewrite_kind::<ValidatingWebhookConfiguration>(client, endpoint, |c| c.webhooks.iter_mut().flatten().map(|w| &mut w.client_config).collect()).await
+}
+
+/// The configurations of one kind: each webhook's client config (`configs`) that names a
+/// Service pointed at the endpoint, and the configuration saved when one was.
+async fn rewrite_kind<K>(client: &kube::Client, endpoint: &Endpoint, configs: impl Fn(&mut K) -> Vec<&mut WebhookClientConfig>) -> Result<(), String>
+where
+    K: kube::Resource<Scope = kube::core::ClusterResourceScope> + Clone + serde::Serialize + serde::de::DeserializeOwned + std::fmt::Debug,
+    K::DynamicType: Default,
+{
+    let api: Api<K> = Api::all(client.clone());
+    for mut c in api.list(&ListParams::default()).await.map_err(|e| crate::kube_text::error(&e))? {
         let mut named = Vec::new();
-        for w in c.webhooks.iter_mut().flatten() {
-            if let Some((config, service)) = rewritten(&w.client_config, endpoint) {
-                w.client_config = config;
+        for config in configs(&mut c) {
+            if let Some((rewritten, service)) = rewritten(config, endpoint) {
+                *config = rewritten;
                 named.push(service);
             }
         }
-        save(&mutating, &c, named).await?;
-    }
-    let validating: Api<ValidatingWebhookConfiguration> = Api::all(client.clone());
-    for mut c in validating.list(&ListParams::default()).await.map_err(|e| crate::kube_text::error(&e))? {
-        let mut named = Vec::new();
-        for w in c.webhooks.iter_mut().flatten() {
-            if let Some((config, service)) = rewritten(&w.client_config, endpoint) {
-                w.client_config = config;
-                named.push(service);
-            }
-        }
-        save(&validating, &c, named).await?;
+        save(&api, &c, named).await?;
     }
     Ok(())
 }
