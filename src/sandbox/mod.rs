@@ -363,12 +363,7 @@ fn downloads_status(s: &Sandbox, out: &mut String) {
 
 fn stop_downloads(dir: &Path, s: &Sandbox, out: &mut String) {
     if let Some(d) = &s.downloads {
-        if downloads::is_ours(d.pid) {
-            stop(d.pid);
-            let _ = writeln!(out, "stopped the downloads proxy (pid {})", d.pid);
-        } else {
-            let _ = writeln!(out, "the downloads proxy (pid {}) was no longer running", d.pid);
-        }
+        stop_part(d.pid, downloads::is_ours(d.pid), "the downloads proxy", out);
     }
     downloads::remove_files(dir);
 }
@@ -419,6 +414,16 @@ pub fn status(dir: &Path) -> String {
 
 /// Stop a process `up` started, and wait until it has gone (so its port is free when `down`
 /// says so): SIGTERM, then SIGKILL after 5 s. An exited process nobody reaped (a zombie) has gone.
+/// Stop one of the processes `up` started when it is still ours (`running`), and say which.
+fn stop_part(pid: u32, running: bool, what: &str, out: &mut String) {
+    if running {
+        stop(pid);
+        let _ = writeln!(out, "stopped {what} (pid {pid})");
+    } else {
+        let _ = writeln!(out, "{what} (pid {pid}) was no longer running");
+    }
+}
+
 fn stop(pid: u32) {
     stop_within(pid, std::time::Duration::from_secs(5));
 }
@@ -493,29 +498,14 @@ pub fn down(dir: &Path) -> Result<String, String> {
     }
     let _ = writeln!(out, "deleted {} cluster {}", s.runtime, s.cluster);
     if let Some(w) = &s.webhook {
-        if webhook::is_ours(w.pid) {
-            stop(w.pid);
-            let _ = writeln!(out, "stopped the pod identity webhook (pid {})", w.pid);
-        } else {
-            let _ = writeln!(out, "the pod identity webhook (pid {}) was no longer running", w.pid);
-        }
+        stop_part(w.pid, webhook::is_ours(w.pid), "the pod identity webhook", &mut out);
         webhook::remove_files(dir);
     }
     if let Some(f) = &s.front {
-        if is_our_front(f.pid) {
-            stop(f.pid);
-            let _ = writeln!(out, "stopped the AWS front (pid {})", f.pid);
-        } else {
-            let _ = writeln!(out, "the AWS front (pid {}) was no longer running", f.pid);
-        }
+        stop_part(f.pid, is_our_front(f.pid), "the AWS front", &mut out);
     }
     if let Some(e) = &s.emulator {
-        if is_our_emulator(e.pid) {
-            stop(e.pid);
-            let _ = writeln!(out, "stopped the AWS emulator (pid {})", e.pid);
-        } else {
-            let _ = writeln!(out, "the AWS emulator (pid {}) was no longer running", e.pid);
-        }
+        stop_part(e.pid, is_our_emulator(e.pid), "the AWS emulator", &mut out);
     }
     stop_downloads(dir, &s, &mut out);
     let _ = std::fs::remove_file(state_file(dir));
