@@ -166,8 +166,15 @@ fn kwokctl_log(stderr: &str) -> String {
 }
 
 fn free_port() -> Result<u16, String> {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
-    Ok(l.local_addr().map_err(|e| e.to_string())?.port())
+    Ok(free_ports(1)?[0])
+}
+
+/// `n` distinct free ports on 127.0.0.1: every listener is held until all are chosen, so the
+/// kernel cannot hand the same port out twice (a program given one port for its webhook and the
+/// same for its metrics fails with "address already in use").
+fn free_ports(n: usize) -> Result<Vec<u16>, String> {
+    let listeners = (0..n).map(|_| std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())).collect::<Result<Vec<_>, _>>()?;
+    listeners.iter().map(|l| l.local_addr().map(|a| a.port()).map_err(|e| e.to_string())).collect()
 }
 
 fn env_text(dir: &Path, s: &Sandbox) -> String {
@@ -569,5 +576,11 @@ mod tests {
     #[test]
     fn created_is_a_time_a_person_reads() {
         assert_eq!(created(1_796_587_447), "2026-12-06 20:04 UTC");
+    }
+
+    #[test]
+    fn ports_chosen_together_are_distinct() {
+        let ports = free_ports(64).expect("ports");
+        assert_eq!(ports.iter().collect::<std::collections::BTreeSet<_>>().len(), 64, "{ports:?}");
     }
 }

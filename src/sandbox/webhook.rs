@@ -81,7 +81,8 @@ pub fn start(dir: &Path, kubeconfig: &Path) -> Result<Option<Started>, String> {
     let (cert_file, key_file) = (folder.join("tls.crt"), folder.join("tls.key"));
     std::fs::write(&cert_file, &cert).map_err(|e| format!("{}: {e}", cert_file.display()))?;
     write_private(&key_file, &key)?;
-    let (port, metrics) = (super::free_port()?, super::free_port()?);
+    let ports = super::free_ports(2)?;
+    let (port, metrics) = (ports[0], ports[1]);
     let log = std::fs::File::create(log_file(dir)).map_err(|e| format!("{}: {e}", log_file(dir).display()))?;
     let child = super::without_aws_settings(Command::new(&program))
         .args(["--in-cluster=false", "--kubeconfig"])

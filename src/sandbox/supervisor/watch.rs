@@ -244,10 +244,7 @@ impl Supervisor {
         let kubeconfig = folder.join("kubeconfig");
         let text = identity::kubeconfig(&self.kubeconfig, &token_file, &namespace).map_err(|e| ("SandboxFailed", e))?;
         identity::write_private(&kubeconfig, &text).map_err(|e| ("SandboxFailed", e))?;
-        let mut ports = Vec::new();
-        for _ in &program.ports {
-            ports.push(super::super::free_port().map_err(|e| ("SandboxFailed", e))?);
-        }
+        let ports = super::super::free_ports(program.ports.len()).map_err(|e| ("SandboxFailed", e))?;
         let Launch { args, env, notes } =
             launch::launch(pod, container, program, &kubeconfig.display().to_string(), &ports).map_err(|e| ("SandboxRefused", e))?;
         let mut log = std::fs::File::create(&entry.log).map_err(|e| ("SandboxFailed", format!("{}: {e}", entry.log.display())))?;
