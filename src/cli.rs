@@ -455,6 +455,9 @@ pub enum SandboxAction {
         /// The sandbox cluster's kubeconfig: where add-ons put their objects.
         #[arg(long)]
         kubeconfig: Option<std::path::PathBuf>,
+        /// The pod identity webhook's identities file, rewritten with every Pod Identity association.
+        #[arg(long)]
+        pod_identities: Option<std::path::PathBuf>,
     },
     /// Serve the sandbox's downloads proxy in the foreground (`up` starts it).
     #[command(hide = true)]

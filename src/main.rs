@@ -47,11 +47,11 @@ fn run(cli: Cli) -> Result<i32, String> {
             let dir = kubedojo::progress::store::state_dir().ok_or("no state folder: set KUBEDOJO_STATE_DIR")?;
             let text = match action {
                 SandboxAction::Up { name } => kubedojo::sandbox::up(&dir, &name, &exe()?, &mut |line| eprintln!("{line}"))?,
-                SandboxAction::Front { emulator, port, kubeconfig } => {
+                SandboxAction::Front { emulator, port, kubeconfig, pod_identities } => {
                     let (pack, _) = session::load_pack(commands::pack_files(cli.pack.as_deref())?)?;
                     let addons = kubedojo::sandbox::front::addon_versions(&pack.versions);
                     let releases = kubedojo::sandbox::front::kubernetes_releases(&pack.versions);
-                    runtime()?.block_on(kubedojo::sandbox::front::serve(emulator, port, kubeconfig, addons, releases))?;
+                    runtime()?.block_on(kubedojo::sandbox::front::serve(emulator, port, (kubeconfig, pod_identities), addons, releases))?;
                     return Ok(0);
                 }
                 SandboxAction::Supervise { kubeconfig } => {

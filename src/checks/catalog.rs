@@ -12,6 +12,8 @@ pub enum Family {
     Autoscaling,
     LoadBalancing,
     Irsa,
+    PodIdentity,
+    Access,
     Logging,
     Rollouts,
     Practices,
@@ -44,6 +46,7 @@ const fn list(name: &'static str, about: &'static str) -> Param {
 const NS: Param = text("namespace", "namespace of the object (default from the exercise vars)");
 const NAME: Param = text("name", "name of the object");
 const SA: Param = text("serviceAccount", "service account name (default {{irsaSa}})");
+const POD_SA: Param = text("serviceAccount", "service account name (default {{podSa}})");
 const NODEGROUP: Param = text("nodegroup", "node group name");
 const CA_NS: Param = text("namespace", "namespace of Cluster Autoscaler (default kube-system)");
 const NODEGROUPS: Param = list("nodegroups", "node group names");
@@ -79,6 +82,13 @@ kinds! {
     "irsa.trust-policy", Irsa, "the role trusts exactly this ServiceAccount", [NS, SA];
     "irsa.pod-injection", Irsa, "running pods got the web identity token and env", [NS, SA];
     "irsa.s3-access", Irsa, "the role may read the bucket and the app did", [NS, SA, text("bucket", "bucket name"), text("marker", "log line the app prints on success")];
+    "podidentity.agent", PodIdentity, "the Pod Identity agent add-on is ACTIVE and ready on every node", [];
+    "podidentity.association", PodIdentity, "the ServiceAccount has a Pod Identity association with an existing role", [NS, POD_SA];
+    "podidentity.trust-policy", PodIdentity, "the association's role trusts only pods.eks.amazonaws.com to assume it and tag the session", [NS, POD_SA];
+    "podidentity.pod-injection", PodIdentity, "running pods got the Pod Identity token and env", [NS, POD_SA];
+    "podidentity.s3-access", PodIdentity, "the association's role may read the bucket and the app did", [NS, POD_SA, text("bucket", "bucket name"), text("marker", "log line the app prints on success")];
+    "access.mode", Access, "the cluster authenticates through access entries only, and every principal aws-auth mapped has one", [text("mode", "the authentication mode expected (default API)")];
+    "access.entry", Access, "a principal's access entry grants one access policy, in the namespaces named", [text("role", "the IAM role's name"), text("policy", "the access policy's name, e.g. AmazonEKSViewPolicy"), list("namespaces", "the namespaces it applies in")];
     "logs.fluentbit-ds", Logging, "the Fluent Bit DaemonSet is ready on every node", [NS, NAME];
     "logs.fluentbit-config", Logging, "Fluent Bit ships application logs for this cluster and region", [NS, NAME, text("configMap", "the Fluent Bit config ConfigMap (default fluent-bit-config)")];
     "logs.fluentbit-iam", Logging, "Fluent Bit's principal may write to CloudWatch Logs", [NS, NAME, text("configMap", "the Fluent Bit config ConfigMap (default fluent-bit-config)")];

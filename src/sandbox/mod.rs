@@ -286,6 +286,8 @@ pub fn up(dir: &Path, name: &str, exe: &Path, say: &mut dyn FnMut(&str)) -> Resu
         let child = without_aws_settings(Command::new(exe))
             .args(["sandbox", "front", "--emulator", &emulator.url, "--port", &port.to_string(), "--kubeconfig"])
             .arg(&sandbox.kubeconfig)
+            .arg("--pod-identities")
+            .arg(webhook::identities_file(dir))
             .stdin(Stdio::null())
             .stdout(log.try_clone().map_err(|e| e.to_string())?)
             .stderr(log)

@@ -10,7 +10,12 @@
 //! `:PORT` and `:METRICS-PORT` on every interface (it has no bind-address flag); the sandbox
 //! gives it free ports, a self-signed certificate for 127.0.0.1 and every other flag at its
 //! default (audience `sts.amazonaws.com`, no region injected, the global STS endpoint unless the
-//! ServiceAccount asks for the regional one). The registration is `deploy/mutatingwebhook.yaml`'s
+//! ServiceAccount asks for the regional one). For EKS Pod Identity it watches the identities file
+//! the AWS front writes (`--watch-container-credentials-config`, [`identities_file`]) and gives
+//! pods of an associated ServiceAccount `AWS_CONTAINER_CREDENTIALS_FULL_URI`,
+//! `AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE` and the `eks-pod-identity-token` volume for the
+//! audience `pods.eks.amazonaws.com` (main.go's `--container-credentials-*` defaults, which are
+//! EKS's); that method takes precedence over an IRSA annotation (pkg/handler/handler.go). The registration is `deploy/mutatingwebhook.yaml`'s
 //! (pods on CREATE, `failurePolicy: Ignore`, the objectSelector
 //! `eks.amazonaws.com/skip-pod-identity-webhook DoesNotExist`, `admissionReviewVersions:
 //! [v1beta1]`: v0.6.17 answers without `apiVersion`/`kind`, which only v1beta1 accepts) with a
@@ -67,6 +72,13 @@ fn files(dir: &Path) -> PathBuf {
     dir.join("webhook")
 }
 
+/// The Pod Identity associations the front writes and the webhook watches
+/// (`--watch-container-credentials-config`): in the webhook's folder, which exists before the
+/// webhook starts (it watches the folder and exits when it is missing).
+pub fn identities_file(dir: &Path) -> PathBuf {
+    files(dir).join("pod-identities.json")
+}
+
 fn log_file(dir: &Path) -> PathBuf {
     dir.join("webhook.log")
 }
@@ -92,6 +104,8 @@ pub fn start(dir: &Path, kubeconfig: &Path) -> Result<Option<Started>, String> {
         .arg("--tls-key")
         .arg(&key_file)
         .args(["--port", &port.to_string(), "--metrics-port", &metrics.to_string()])
+        .arg("--watch-container-credentials-config")
+        .arg(identities_file(dir))
         .env_remove("KUBECONFIG")
         .stdin(Stdio::null())
         .stdout(log.try_clone().map_err(|e| e.to_string())?)

@@ -13,7 +13,7 @@ use crate::live::proof::{Proof, exercise};
 /// Every proof runs with values other than the labs' defaults (cluster, region and account are
 /// the proof's own too), as a learner who changed them would: every published file and command
 /// must take the lab's variables.
-const VALUES: &[(&str, &str)] = &[("appNs", "storefront-prod"), ("irsaSa", "report-reader")];
+const VALUES: &[(&str, &str)] = &[("appNs", "storefront-prod"), ("irsaSa", "report-reader"), ("podSa", "ledger-reader")];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn eks_cluster_solution_passes_its_checks() {
@@ -28,6 +28,14 @@ async fn irsa_s3_solution_passes_its_checks() {
     let mut p = Proof::new(exercise("irsa-s3"));
     let sim = SimEks::start_with(&p.exercise, "kd-proof-irsa", "eu-central-1", VALUES).await;
     labs::irsa_s3(&mut p, &sim).await;
+    p.finish();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pod_identity_access_solution_passes_its_checks() {
+    let mut p = Proof::new(exercise("pod-identity-access"));
+    let sim = SimEks::start_through_front(&p.exercise, "kd-proof-podid", "eu-north-1", VALUES).await;
+    labs::pod_identity_access(&mut p, &sim).await;
     p.finish();
 }
 

@@ -24,7 +24,9 @@ const SETTLE: Duration = Duration::from_millis(400);
 async fn front() -> Front {
     let versions = builtin_pack().versions;
     let (addons, releases) = (kubedojo::sandbox::front::addon_versions(&versions), kubedojo::sandbox::front::kubernetes_releases(&versions));
-    Front::start(FrontOptions { emulator: aws_endpoint(), settle: SETTLE, addons, releases, kubeconfig: None }).await.expect("start the front")
+    Front::start(FrontOptions { emulator: aws_endpoint(), settle: SETTLE, addons, releases, kubeconfig: None, pod_identities: None })
+        .await
+        .expect("start the front")
 }
 
 /// The test cluster, with AWS through the front.
@@ -745,7 +747,9 @@ async fn an_addons_objects_follow_it_into_the_cluster() {
     let addons = kubedojo::sandbox::front::addon_versions(&builtin_pack().versions);
     let releases = kubedojo::sandbox::front::kubernetes_releases(&builtin_pack().versions);
     let front =
-        Front::start(FrontOptions { emulator: aws_endpoint(), settle: SETTLE, addons, releases, kubeconfig: Some(kubeconfig().into()) }).await.expect("front");
+        Front::start(FrontOptions { emulator: aws_endpoint(), settle: SETTLE, addons, releases, kubeconfig: Some(kubeconfig().into()), pod_identities: None })
+            .await
+            .expect("front");
     let b = through(&front).await;
     let eks = &aws(&b).eks;
     let cluster = moto_cluster(aws(&b), "front").await;

@@ -15,9 +15,16 @@ use serde_json::json;
 const LOCAL_NOTE: &str = "no policy simulator here";
 
 async fn front() -> Front {
-    Front::start(FrontOptions { emulator: aws_endpoint(), settle: std::time::Duration::from_millis(400), addons: vec![], releases: vec![], kubeconfig: None })
-        .await
-        .expect("start the front")
+    Front::start(FrontOptions {
+        emulator: aws_endpoint(),
+        settle: std::time::Duration::from_millis(400),
+        addons: vec![],
+        releases: vec![],
+        kubeconfig: None,
+        pod_identities: None,
+    })
+    .await
+    .expect("start the front")
 }
 
 /// The test cluster, with AWS through the front.

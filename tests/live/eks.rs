@@ -8,7 +8,8 @@
 //! - eksctl: `create_cluster`/`create_nodegroups` read the published ClusterConfig and make
 //!   the VPC, subnets, cluster, node groups, their ASGs (tags as EKS sets them) and nodes.
 //! - the EKS pod identity webhook: `apply` adds to pod templates what it injects into pods
-//!   whose ServiceAccount names a role (the env, the projected token volume).
+//!   whose ServiceAccount names a role (the env, the projected token volume), or, through the
+//!   AWS front, whose ServiceAccount has a Pod Identity association (the agent's env and token).
 //! - controllers with no binary here (Cluster Autoscaler, Load Balancer Controller, Argo
 //!   Rollouts, Fluent Bit): the tests write the status or the AWS objects they would write.
 
@@ -46,6 +47,10 @@ pub struct SimEks {
     /// The built-in course, loaded once: assets are rendered with its labs' values.
     files: kubedojo::content::PackFiles,
     pack: kubedojo::content::Pack,
+    /// The sandbox's AWS front between the checks and the emulator, for the labs whose EKS APIs
+    /// the emulator lacks (add-ons, Pod Identity associations, access entries): kept while the
+    /// proof runs.
+    front: Option<kubedojo::sandbox::front::Front>,
 }
 
 impl SimEks {
@@ -59,14 +64,39 @@ impl SimEks {
     /// `start`, with other values for those of the lab's variables it has (`appNs`, `irsaSa`):
     /// what a learner who changed them gets.
     pub async fn start_with(exercise: &Exercise, name: &str, region: &str, values: &[(&str, &str)]) -> Self {
+        Self::start_on(exercise, name, region, values, false).await
+    }
+
+    /// `start_with`, the checks and the proof's AWS calls going through the sandbox's AWS front
+    /// (which answers add-ons, Pod Identity associations and access entries, and applies an
+    /// add-on's objects to this proof's cluster).
+    pub async fn start_through_front(exercise: &Exercise, name: &str, region: &str, values: &[(&str, &str)]) -> Self {
+        Self::start_on(exercise, name, region, values, true).await
+    }
+
+    async fn start_on(exercise: &Exercise, name: &str, region: &str, values: &[(&str, &str)], through_front: bool) -> Self {
         let own = OwnCluster::start(&format!("proof-{}", exercise.id));
+        let front = if through_front {
+            let versions = kubedojo::content::load(&kubedojo::content::PackFiles::embedded(), &kubedojo::checks::catalog::known_kinds()).pack.versions;
+            let options = kubedojo::sandbox::front::FrontOptions {
+                emulator: super::aws_endpoint(),
+                settle: std::time::Duration::from_millis(300),
+                addons: kubedojo::sandbox::front::addon_versions(&versions),
+                releases: kubedojo::sandbox::front::kubernetes_releases(&versions),
+                kubeconfig: Some(own.kubeconfig().into()),
+                pod_identities: None,
+            };
+            Some(kubedojo::sandbox::front::Front::start(options).await.expect("start the AWS front"))
+        } else {
+            None
+        };
         let backend = Backend::connect(&TargetOptions {
             kind: Some(TargetKind::Eks),
             kubeconfig: Some(own.kubeconfig().into()),
             context: None,
             aws_profile: None,
             aws_region: Some(region.to_string()),
-            aws_endpoint: Some(super::aws_endpoint()),
+            aws_endpoint: Some(front.as_ref().map_or_else(super::aws_endpoint, |f| f.url())),
         })
         .await;
         let mut vars: BTreeMap<String, String> = exercise.vars.clone().into_iter().collect();
@@ -96,6 +126,7 @@ impl SimEks {
             workdir: tempfile::tempdir().expect("tempdir"),
             pack: kubedojo::content::load(&files, &kubedojo::checks::catalog::known_kinds()).pack,
             files,
+            front,
         };
         sim.forget_previous_runs().await;
         sim
@@ -255,6 +286,14 @@ impl SimEks {
             _ => return,
         };
         let sa = pod_spec["serviceAccountName"].as_str().unwrap_or("default").to_string();
+        // a Pod Identity association takes precedence over the annotation (handler.go)
+        if self.front.is_some() {
+            let listed = self.aws().eks.list_pod_identity_associations().cluster_name(&self.name).namespace(&ns).service_account(&sa).send().await;
+            if listed.ok().and_then(|l| l.associations).is_some_and(|a| !a.is_empty()) {
+                pod_identity_env(pod_spec);
+                return;
+            }
+        }
         let api: Api<ServiceAccount> = Api::namespaced(self.client(), &ns);
         let Ok(Some(obj)) = api.get_opt(&sa).await else {
             return;
@@ -356,6 +395,10 @@ impl SimEks {
                     .set_public_access_cidrs((!cidrs.is_empty()).then_some(cidrs))
                     .build(),
             )
+            // eksctl's default (accessConfig.authenticationMode, eksctl pkg/apis/eksctl.io/v1alpha5)
+            .set_access_config(self.front.is_some().then(|| {
+                aws_sdk_eks::types::CreateAccessConfigRequest::builder().authentication_mode(aws_sdk_eks::types::AuthenticationMode::ApiAndConfigMap).build()
+            }))
             .send()
             .await
             .expect("eks:CreateCluster");
@@ -797,6 +840,30 @@ impl SimEks {
         out.role.map(|r| r.arn).expect("role arn")
     }
 
+    /// `aws eks wait addon-active`: DescribeAddon until the front settles it ACTIVE.
+    pub async fn wait_for_addon(&self, addon: &str) {
+        for _ in 0..100 {
+            let out = self.aws().eks.describe_addon().cluster_name(&self.name).addon_name(addon).send().await.expect("eks:DescribeAddon");
+            if out.addon.and_then(|a| a.status).is_some_and(|s| s == aws_sdk_eks::types::AddonStatus::Active) {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("add-on {addon} did not become ACTIVE");
+    }
+
+    /// Poll `aws eks describe-update` until the cluster update is no longer InProgress.
+    pub async fn wait_for_update(&self, id: &str) {
+        for _ in 0..100 {
+            let out = self.aws().eks.describe_update().name(&self.name).update_id(id).send().await.expect("eks:DescribeUpdate");
+            if out.update.and_then(|u| u.status).is_some_and(|s| s != aws_sdk_eks::types::UpdateStatus::InProgress) {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("update {id} stayed InProgress");
+    }
+
     /// A customer managed policy from a JSON document; returns its ARN.
     pub async fn policy(&self, name: &str, document: &str) -> String {
         let out = self
@@ -904,6 +971,27 @@ impl SimEks {
 }
 
 /// The YAML documents of a multi-document file, as JSON values (empty ones dropped).
+/// What the pod identity webhook injects for EKS Pod Identity (its `--container-credentials-*`
+/// defaults): the agent's URI, the token file and the projected token for pods.eks.amazonaws.com.
+fn pod_identity_env(pod_spec: &mut Value) {
+    let dir = "/var/run/secrets/pods.eks.amazonaws.com/serviceaccount";
+    let env = [
+        json!({"name": "AWS_CONTAINER_CREDENTIALS_FULL_URI", "value": "http://169.254.170.23/v1/credentials"}),
+        json!({"name": "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "value": format!("{dir}/eks-pod-identity-token")}),
+    ];
+    for c in pod_spec["containers"].as_array_mut().into_iter().flatten() {
+        let mut list = c["env"].as_array().cloned().unwrap_or_default();
+        list.extend(env.iter().filter(|w| !list.iter().any(|e| e["name"] == w["name"])).cloned().collect::<Vec<_>>());
+        c["env"] = Value::Array(list);
+        let mut mounts = c["volumeMounts"].as_array().cloned().unwrap_or_default();
+        mounts.push(json!({"name": "eks-pod-identity-token", "mountPath": dir, "readOnly": true}));
+        c["volumeMounts"] = Value::Array(mounts);
+    }
+    let mut volumes = pod_spec["volumes"].as_array().cloned().unwrap_or_default();
+    volumes.push(json!({"name": "eks-pod-identity-token", "projected": {"sources": [{"serviceAccountToken": {"audience": "pods.eks.amazonaws.com", "expirationSeconds": 86400, "path": "eks-pod-identity-token"}}]}}));
+    pod_spec["volumes"] = Value::Array(volumes);
+}
+
 pub fn documents(yaml: &str) -> Vec<Value> {
     serde_saphyr::from_multiple::<Value>(yaml).unwrap_or_else(|e| panic!("YAML: {e}")).into_iter().filter(|d| !d.is_null()).collect()
 }

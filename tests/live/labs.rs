@@ -66,6 +66,69 @@ pub async fn irsa_s3(p: &mut Proof, sim: &SimEks) {
     p.already(sim, "verify-access", "deploy-app (the step only reads the app's log and simulates the role's policy)").await;
 }
 
+pub async fn pod_identity_access(p: &mut Proof, sim: &SimEks) {
+    sim.eksctl_create_cluster("eks-cluster/cluster.yaml").await;
+    let (cluster, bucket, ns, sa) = (sim.name.clone(), sim.var("bucket").to_string(), sim.var("appNs").to_string(), sim.var("podSa").to_string());
+    let eks = &sim.aws().eks;
+
+    p.before(sim, "agent").await;
+    eks.create_addon().cluster_name(&cluster).addon_name("eks-pod-identity-agent").send().await.expect("eks create-addon");
+    sim.wait_for_addon("eks-pod-identity-agent").await; // aws eks wait addon-active
+    p.after(sim, "agent").await;
+
+    p.before(sim, "role-and-association").await;
+    super::bucket(sim.aws(), &bucket).await;
+    let hello = sim.asset("pod-identity-access/hello.txt");
+    sim.aws().s3.put_object().bucket(&bucket).key("hello.txt").body(hello.into_bytes().into()).send().await.expect("s3 cp hello.txt");
+    let trust: serde_json::Value = serde_json::from_str(&sim.asset("pod-identity-access/trust-policy.json")).expect("trust-policy.json");
+    let role = sim.role(&format!("{cluster}-{sa}"), &trust).await;
+    let policy = sim.policy(&format!("{cluster}-{sa}-s3-read"), &sim.asset("pod-identity-access/s3-read-policy.json")).await;
+    sim.attach(&format!("{cluster}-{sa}"), &policy).await;
+    eks.create_pod_identity_association()
+        .cluster_name(&cluster)
+        .namespace(&ns)
+        .service_account(&sa)
+        .role_arn(&role)
+        .send()
+        .await
+        .expect("eks create-pod-identity-association");
+    p.after(sim, "role-and-association").await;
+
+    p.before(sim, "deploy-app").await;
+    sim.apply("pod-identity-access/app.yaml").await;
+    p.after(sim, "deploy-app").await;
+
+    p.before(sim, "api-mode").await;
+    let access = aws_sdk_eks::types::UpdateAccessConfigRequest::builder().authentication_mode(aws_sdk_eks::types::AuthenticationMode::Api).build();
+    let update = eks
+        .update_cluster_config()
+        .name(&cluster)
+        .access_config(access)
+        .send()
+        .await
+        .expect("eks update-cluster-config")
+        .update
+        .and_then(|u| u.id)
+        .expect("update id");
+    sim.wait_for_update(&update).await; // the solution's describe-update loop
+    p.after(sim, "api-mode").await;
+
+    p.before(sim, "read-only-team").await;
+    let trust: serde_json::Value = serde_json::from_str(&sim.asset("pod-identity-access/viewers-trust-policy.json")).expect("viewers-trust-policy.json");
+    let viewers = sim.role(&format!("{cluster}-viewers"), &trust).await;
+    eks.create_access_entry().cluster_name(&cluster).principal_arn(&viewers).r#type("STANDARD").send().await.expect("eks create-access-entry");
+    let scope = aws_sdk_eks::types::AccessScope::builder().r#type(aws_sdk_eks::types::AccessScopeType::Namespace).namespaces(&ns).build();
+    eks.associate_access_policy()
+        .cluster_name(&cluster)
+        .principal_arn(&viewers)
+        .policy_arn("arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy")
+        .access_scope(scope)
+        .send()
+        .await
+        .expect("eks associate-access-policy");
+    p.after(sim, "read-only-team").await;
+}
+
 pub async fn cluster_autoscaler(p: &mut Proof, sim: &SimEks) {
     sim.eksctl_create_cluster("eks-cluster/cluster.yaml").await;
     let cluster = sim.name.clone();

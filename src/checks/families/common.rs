@@ -1,10 +1,11 @@
 //! What several families share: the node labels of a node group, node readiness, the region
-//! the hints name, and the hints for a missing or outdated cluster. It imports no family, so the
+//! the hints name, the hints for a missing or outdated cluster, and an EKS add-on's status. It imports no family, so the
 //! families import it rather than each other.
 
 use k8s_openapi::api::core::v1::Node;
 
-use crate::checks::context::Ctx;
+use crate::checks::context::{Ctx, timed};
+use crate::checks::outcome::{Outcome, Step, aws_code, aws_error, fail};
 
 /// The node label EKS gives a managed node group's nodes.
 pub const NODEGROUP_LABEL: &str = "eks.amazonaws.com/nodegroup";
@@ -41,4 +42,43 @@ pub fn region(ctx: &Ctx<'_>) -> Option<String> {
 pub fn upgrade_command(ctx: &Ctx<'_>, version: &str) -> String {
     let next = crate::content::versions::minor(version).map_or_else(|| "<next minor>".to_string(), |(major, m)| format!("{major}.{}", m + 1));
     format!("upgrade one minor version at a time: eksctl upgrade cluster --name {}{} --version {next} --approve", ctx.cluster(), region_flag(ctx))
+}
+
+/// What the EKS API says of an add-on.
+pub enum Addon {
+    /// ACTIVE, at this version.
+    Active(String),
+    /// Not installed as an EKS add-on.
+    Missing,
+    /// Installed but not ACTIVE: the learner's fail, with its health issues and what to run.
+    NotActive(Outcome),
+    /// The endpoint has no add-on API at all (the bare AWS emulator answers 404).
+    NoApi,
+}
+
+/// `eks:DescribeAddon` of `addon` on the lab's cluster.
+pub async fn addon(ctx: &Ctx<'_>, addon: &str) -> Step<Addon> {
+    let aws = ctx.aws()?;
+    let (cluster, region) = (ctx.cluster(), region_flag(ctx));
+    let out = timed("eks:DescribeAddon", aws.eks.describe_addon().cluster_name(&cluster).addon_name(addon).send()).await?;
+    let a = match out {
+        Ok(o) => o.addon.unwrap_or_else(|| aws_sdk_eks::types::Addon::builder().build()),
+        Err(e) if aws_code(&e) == Some("ResourceNotFoundException") => return Ok(Addon::Missing),
+        Err(e) if aws_code(&e).is_none() && e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => return Ok(Addon::NoApi),
+        Err(e) => return Err(aws_error(&e, "eks:DescribeAddon")),
+    };
+    let status = a.status.as_ref().map(|s| s.as_str().to_string()).unwrap_or_default();
+    if status == "ACTIVE" {
+        return Ok(Addon::Active(a.addon_version.unwrap_or_default()));
+    }
+    let issues: Vec<String> = a.health.and_then(|h| h.issues).unwrap_or_default().into_iter().map(|i| i.message.unwrap_or_default()).collect();
+    let wait = format!("aws eks wait addon-active --cluster-name {cluster}{region} --addon-name {addon}");
+    let next = if matches!(status.as_str(), "CREATING" | "UPDATING") {
+        format!("wait for it: {wait}")
+    } else {
+        format!(
+            "fix what its health issues name (aws eks describe-addon --cluster-name {cluster}{region} --addon-name {addon} --query addon.health); then {wait}"
+        )
+    };
+    Ok(Addon::NotActive(fail(format!("addon {addon} {status}: {}", issues.join("; "))).found_expected(status, "ACTIVE").next(next)))
 }

@@ -172,7 +172,7 @@ pub async fn pod_injection(ctx: &Ctx<'_>) -> Step<Outcome> {
         let found = if others.is_empty() { "no running pod".to_string() } else { format!("pods use SA {}", others.join(", ")) };
         return Ok(fail(format!("no running pod in {ns} uses ServiceAccount {sa} (set spec.serviceAccountName)"))
             .found_expected(found, format!("serviceAccountName: {sa}"))
-            .next(deploy_with(&ns, &sa, &running)));
+            .next(deploy_with(&ns, &sa, &running, "irsa-s3")));
     }
     let local = matches!(ctx.kind(), Some(TargetKind::Kind | TargetKind::Kwok));
     for pod in using {
@@ -306,10 +306,10 @@ fn app_problem(ctx: &Ctx<'_>, ns: &str, sa: &str, arn: &str, bucket: &str, line:
     }
 }
 
-fn no_pod(ns: &str, sa: &str) -> Outcome {
+fn no_pod(ns: &str, sa: &str, folder: &str) -> Outcome {
     fail(format!("no running pod in {ns} uses ServiceAccount {sa}: deploy the app"))
         .found_expected("no running pod", format!("serviceAccountName: {sa}"))
-        .next(deploy_with(ns, sa, &[]))
+        .next(deploy_with(ns, sa, &[], folder))
 }
 
 /// Point a ServiceAccount at its role by the role's full ARN; the labs name the role
@@ -352,14 +352,14 @@ fn create_bucket(ctx: &Ctx<'_>, bucket: &str) -> String {
 
 /// Run the app as the ServiceAccount: when the running pods of the namespace belong to one
 /// Deployment (which runs as another ServiceAccount), switch that one.
-fn deploy_with(ns: &str, sa: &str, running: &[&Pod]) -> String {
+pub(super) fn deploy_with(ns: &str, sa: &str, running: &[&Pod], folder: &str) -> String {
     let mut apps: Vec<String> = running.iter().filter_map(|p| deployment_of(p)).collect();
     apps.sort();
     apps.dedup();
     match apps.as_slice() {
         [app] => format!("run the app as {sa}: kubectl -n {ns} set serviceaccount deployment/{app} {sa}"),
         _ => format!(
-            "deploy the app with spec.template.spec.serviceAccountName: {sa} (the IRSA lab's is kubectl apply -f irsa-s3/app.yaml), then: kubectl -n {ns} get pods -o custom-columns=NAME:.metadata.name,SA:.spec.serviceAccountName,PHASE:.status.phase"
+            "deploy the app with spec.template.spec.serviceAccountName: {sa} (the lab's is kubectl apply -f {folder}/app.yaml), then: kubectl -n {ns} get pods -o custom-columns=NAME:.metadata.name,SA:.spec.serviceAccountName,PHASE:.status.phase"
         ),
     }
 }
@@ -374,7 +374,7 @@ fn deployment_of(pod: &Pod) -> Option<String> {
 }
 
 /// New pods for a pod's workload: a Deployment's rollout, else the pod itself.
-fn restart(pod: &Pod) -> String {
+pub(super) fn restart(pod: &Pod) -> String {
     let ns = pod.metadata.namespace.clone().unwrap_or_default();
     let name = pod.metadata.name.clone().unwrap_or_default();
     if let Some(deployment) = deployment_of(pod) {
@@ -388,6 +388,19 @@ fn restart(pod: &Pod) -> String {
 
 pub async fn s3_access(ctx: &Ctx<'_>) -> Step<Outcome> {
     let (ns, sa, arn) = annotated_role(ctx).await?;
+    s3_read(ctx, (&ns, &sa, &arn), &S3Lab { folder: "irsa-s3", policy: format!("{}-s3-reader", ctx.cluster()) }).await
+}
+
+/// What the S3 messages of a lab name: its folder (`FOLDER/s3-read-policy.json`,
+/// `FOLDER/hello.txt`, `FOLDER/app.yaml`) and its read policy's name.
+pub(super) struct S3Lab<'a> {
+    pub folder: &'a str,
+    pub policy: String,
+}
+
+/// The role `arn` of `ns/sa` may read the bucket, and the app running as `sa` did.
+pub(super) async fn s3_read(ctx: &Ctx<'_>, (ns, sa, arn): (&str, &str, &str), lab: &S3Lab<'_>) -> Step<Outcome> {
+    let (ns, sa, arn, folder) = (ns.to_string(), sa.to_string(), arn.to_string(), lab.folder);
     let bucket = ctx.text("bucket", "bucket", "kubedojo-lab-assets");
     let marker = ctx.text("marker", "marker", "S3_READ_OK");
     let log = app_log(ctx, &ns, &sa, &marker).await?;
@@ -402,7 +415,7 @@ pub async fn s3_access(ctx: &Ctx<'_>) -> Step<Outcome> {
             AppLog::Silent(pod) => fail(format!("app log has no {marker} yet")).found_expected("no marker", &marker).next(read_app_log(&ns, &pod)),
             AppLog::Unreadable(why) => crate::checks::outcome::skip(format!("needs AWS or the app's log, and neither is available ({why})")),
             AppLog::Problem(line) => log_problem(ctx, (&ns, &sa, &arn, &bucket), &line, &marker),
-            AppLog::NoPod => no_pod(&ns, &sa),
+            AppLog::NoPod => no_pod(&ns, &sa, folder),
         });
     };
     let bucket_arn = format!("arn:aws:s3:::{bucket}");
@@ -416,14 +429,9 @@ pub async fn s3_access(ctx: &Ctx<'_>) -> Step<Outcome> {
                 d.action, d.resource
             )
         } else {
-            let policy = format!(
-                "arn:{}:iam::{}:policy/{}-s3-reader",
-                iam_policy::partition(&arn).unwrap_or("aws"),
-                role_account(&arn).unwrap_or_default(),
-                ctx.cluster()
-            );
+            let policy = format!("arn:{}:iam::{}:policy/{}", iam_policy::partition(&arn).unwrap_or("aws"), role_account(&arn).unwrap_or_default(), lab.policy);
             format!(
-                "allow {} on {} in the role's permissions: put that Resource in irsa-s3/s3-read-policy.json, then aws iam create-policy-version --policy-arn {policy} --policy-document file://irsa-s3/s3-read-policy.json --set-as-default; if no policy is attached yet: aws iam attach-role-policy --role-name {role} --policy-arn {policy}",
+                "allow {} on {} in the role's permissions: put that Resource in {folder}/s3-read-policy.json, then aws iam create-policy-version --policy-arn {policy} --policy-document file://{folder}/s3-read-policy.json --set-as-default; if no policy is attached yet: aws iam attach-role-policy --role-name {role} --policy-arn {policy}",
                 d.action, d.resource
             )
         };
@@ -434,11 +442,11 @@ pub async fn s3_access(ctx: &Ctx<'_>) -> Step<Outcome> {
         let status = e.raw_response().map(|r| r.status().as_u16());
         return match status {
             Some(404) => Ok(fail(format!("bucket {bucket} missing")).found_expected("no bucket", &bucket).next(format!(
-                "{}, then aws s3 cp irsa-s3/hello.txt s3://{bucket}/hello.txt (if you made it under another name, set bucket under [vars] in ~/.config/kubedojo/lab.toml)",
+                "{}, then aws s3 cp {folder}/hello.txt s3://{bucket}/hello.txt (if you made it under another name, set bucket under [vars] in ~/.config/kubedojo/lab.toml)",
                 create_bucket(ctx, &bucket)
             ))),
             Some(301) => Ok(fail(format!("bucket {bucket} is in another region than the checker's")).found_expected("a bucket in another region", format!("a bucket in {}", super::common::region(ctx).unwrap_or_else(|| "the checker's region".into()))).next(format!(
-                "aws s3api get-bucket-location --bucket {bucket} prints its region: check there (kubedojo check irsa-s3 --aws-region <that region>, or aws_region under [target] in ~/.config/kubedojo/lab.toml); if the bucket is not yours (names are global), make one with a unique name and set bucket under [vars] there"
+                "aws s3api get-bucket-location --bucket {bucket} prints its region: check there (kubedojo check {folder} --aws-region <that region>, or aws_region under [target] in ~/.config/kubedojo/lab.toml); if the bucket is not yours (names are global), make one with a unique name and set bucket under [vars] there"
             ))),
             _ => Err(aws_error(&e, "s3:ListBucket (HeadBucket)")),
         };
@@ -450,6 +458,6 @@ pub async fn s3_access(ctx: &Ctx<'_>) -> Step<Outcome> {
             .next(read_app_log(&ns, &pod)),
         AppLog::Unreadable(why) => pass(format!("role {arn} may read {bucket}{} (app log not read: {why})", answer.note())),
         AppLog::Problem(line) => log_problem(ctx, (&ns, &sa, &arn, &bucket), &line, &marker),
-        AppLog::NoPod => no_pod(&ns, &sa),
+        AppLog::NoPod => no_pod(&ns, &sa, folder),
     })
 }

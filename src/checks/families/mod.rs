@@ -1,6 +1,7 @@
 //! The check families, one module each. `run` dispatches a check to its implementation;
 //! `None` means the kind is in the catalogue but not implemented in this build.
 
+mod access;
 mod admin_cidr;
 mod autoscaling;
 mod cluster;
@@ -11,6 +12,7 @@ mod k8s;
 mod loadbalancing;
 mod logging;
 mod nodegroups;
+mod podidentity;
 mod practices;
 mod rollouts;
 mod support;
@@ -65,6 +67,13 @@ pub async fn run(ctx: &Ctx<'_>) -> Option<Outcome> {
         "irsa.trust-policy" => irsa::trust_policy(ctx).await,
         "irsa.pod-injection" => irsa::pod_injection(ctx).await,
         "irsa.s3-access" => irsa::s3_access(ctx).await,
+        "access.mode" => access::mode(ctx).await,
+        "access.entry" => access::entry(ctx).await,
+        "podidentity.agent" => podidentity::agent(ctx).await,
+        "podidentity.association" => podidentity::association_check(ctx).await,
+        "podidentity.trust-policy" => podidentity::trust_policy(ctx).await,
+        "podidentity.pod-injection" => podidentity::pod_injection(ctx).await,
+        "podidentity.s3-access" => podidentity::s3_access(ctx).await,
         _ => return None,
     };
     Some(outcome.unwrap_or_else(|e| e))

@@ -14,8 +14,8 @@ use kube::api::ListParams;
 use super::common::region_flag;
 use super::{common, nodegroups};
 use crate::checks::backend::TargetKind;
-use crate::checks::context::{Ctx, kube_call, timed};
-use crate::checks::outcome::{Outcome, Step, aws_code, aws_error, fail, pass, skip, warn};
+use crate::checks::context::{Ctx, kube_call};
+use crate::checks::outcome::{Outcome, Step, fail, pass, skip, warn};
 use crate::checks::selector;
 
 fn pod_labels(d: &Deployment) -> BTreeMap<String, String> {
@@ -286,32 +286,10 @@ pub async fn csi(ctx: &Ctx<'_>, efs: bool) -> Step<Outcome> {
             .found_expected("0 available", "1 or more")
             .next(format!("kubectl -n {ns} describe pods -l app={controller} shows why its pods are not ready; fix that, then kubectl -n {ns} rollout status deployment/{controller}")));
     }
-    // the add-on's own status, where the add-on API answers
-    let aws = ctx.aws()?;
-    let out = timed("eks:DescribeAddon", aws.eks.describe_addon().cluster_name(ctx.cluster()).addon_name(addon).send()).await?;
-    let addon_status = match out {
-        Ok(o) => Some(o),
-        // installed with Helm or manifests rather than as an EKS add-on: nothing to read
-        Err(e) if aws_code(&e) == Some("ResourceNotFoundException") => None,
-        // an endpoint without the add-on API at all (the AWS emulator): a bare 404, no error code
-        Err(e) if aws_code(&e).is_none() && e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => None,
-        Err(e) => return Err(aws_error(&e, "eks:DescribeAddon")),
-    };
-    if let Some(o) = addon_status {
-        let a = o.addon.unwrap_or_else(|| aws_sdk_eks::types::Addon::builder().build());
-        let status = a.status.as_ref().map(|s| s.as_str().to_string()).unwrap_or_default();
-        if status != "ACTIVE" {
-            let issues: Vec<String> = a.health.and_then(|h| h.issues).unwrap_or_default().into_iter().map(|i| i.message.unwrap_or_default()).collect();
-            let wait = format!("aws eks wait addon-active --cluster-name {cluster}{region} --addon-name {addon}");
-            let next = if matches!(status.as_str(), "CREATING" | "UPDATING") {
-                format!("wait for it: {wait}")
-            } else {
-                format!(
-                    "fix what its health issues name (aws eks describe-addon --cluster-name {cluster}{region} --addon-name {addon} --query addon.health); then {wait}"
-                )
-            };
-            return Ok(fail(format!("addon {addon} {status}: {}", issues.join("; "))).found_expected(status, "ACTIVE").next(next));
-        }
+    // the add-on's own status, where the add-on API answers (installed with Helm or manifests:
+    // nothing to read)
+    if let super::common::Addon::NotActive(outcome) = super::common::addon(ctx, addon).await? {
+        return Ok(outcome);
     }
     match super::identity::of_service_account(ctx, &ns, sa_name).await? {
         Some(identity) => Ok(pass(format!("{driver}: CSIDriver, {controller} available, {sa_name} uses {}", identity.describe()))),

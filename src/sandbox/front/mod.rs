@@ -46,6 +46,9 @@ pub struct FrontOptions {
     pub releases: Vec<crate::content::versions::Release>,
     /// The sandbox cluster's kubeconfig: where an add-on's objects go ([`install`]); None: nowhere.
     pub kubeconfig: Option<std::path::PathBuf>,
+    /// The pod identity webhook's identities file, rewritten with every Pod Identity
+    /// association ([`pod_identity`]); None: no webhook to tell.
+    pub pod_identities: Option<std::path::PathBuf>,
 }
 
 /// The add-ons of the course's version table (`components.eks-addon-NAME`).
@@ -97,7 +100,7 @@ impl Front {
             emulator: options.emulator.trim_end_matches('/').to_string(),
             http,
             eks,
-            pod_identity: Default::default(),
+            pod_identity: pod_identity::PodIdentity::new(options.pod_identities.clone())?,
             clusters: cluster::Clusters::new(options.settle),
             nodegroups: nodegroups::Nodegroups::new(options.settle),
             versions: versions::ClusterVersions::new(options.releases),
@@ -128,11 +131,11 @@ impl Drop for Front {
 pub async fn serve(
     emulator: String,
     port: u16,
-    kubeconfig: Option<std::path::PathBuf>,
+    (kubeconfig, pod_identities): (Option<std::path::PathBuf>, Option<std::path::PathBuf>),
     addons: Vec<(String, String)>,
     releases: Vec<crate::content::versions::Release>,
 ) -> Result<(), String> {
-    let front = Front::start_on(FrontOptions { emulator, settle: SANDBOX_SETTLE, addons, releases, kubeconfig }, port)
+    let front = Front::start_on(FrontOptions { emulator, settle: SANDBOX_SETTLE, addons, releases, kubeconfig, pod_identities }, port)
         .await
         .map_err(|e| format!("the AWS front cannot listen on 127.0.0.1:{port}: {e}"))?;
     println!("the sandbox's AWS front listens on {}", front.url());

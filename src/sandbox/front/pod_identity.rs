@@ -4,10 +4,14 @@
 //! `src/protocol_serde/shape_pod_identity_association.rs`); ids look like EKS's (`a-` and 17
 //! lowercase letters and digits), ARNs are `arn:aws:eks:REGION:ACCOUNT:podidentityassociation/CLUSTER/ID`.
 //!
-//! What is simulated, and how it differs: the association is stored, nothing more (no agent
-//! hands out credentials; the role is not checked to exist or to trust pods.eks.amazonaws.com,
-//! which real EKS does not check either at creation); one association per namespace and
-//! service account, as EKS allows.
+//! What is simulated, and how it differs: the association is stored (no agent hands out
+//! credentials; the role is not checked to exist or to trust pods.eks.amazonaws.com, which real
+//! EKS does not check either at creation); one association per namespace and service account,
+//! as EKS allows. In the sandbox every change rewrites the identities file the real pod
+//! identity webhook watches (`--watch-container-credentials-config`; its format is
+//! pkg/containercredentials/types.go of amazon-eks-pod-identity-webhook v0.6.17), so the
+//! webhook injects the Pod Identity env and token into new pods as EKS's does. The file lists
+//! the associations of every cluster the front knows: the sandbox has one Kubernetes cluster.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -24,6 +28,8 @@ use super::{Call, Shared};
 pub struct PodIdentity {
     /// association id -> association
     associations: Mutex<BTreeMap<String, Association>>,
+    /// The webhook's identities file, rewritten on every change; None: no webhook to tell.
+    file: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone)]
@@ -56,6 +62,28 @@ struct Request {
 }
 
 impl PodIdentity {
+    /// The associations, told to the webhook through `file` (written empty at once, so a file
+    /// left by an earlier sandbox names nobody).
+    pub fn new(file: Option<std::path::PathBuf>) -> std::io::Result<PodIdentity> {
+        let p = PodIdentity { associations: Mutex::default(), file };
+        p.tell_webhook(&BTreeMap::new())?;
+        Ok(p)
+    }
+
+    /// Write `{"identities":[{"namespace":..,"serviceAccount":..}]}` beside the file and rename
+    /// it over, so the webhook never reads half a file.
+    fn tell_webhook(&self, all: &BTreeMap<String, Association>) -> std::io::Result<()> {
+        let Some(file) = &self.file else { return Ok(()) };
+        let identities: Vec<Value> = all.values().map(|a| json!({"namespace": a.namespace, "serviceAccount": a.service_account})).collect();
+        let text = json!({ "identities": identities }).to_string();
+        if let Some(folder) = file.parent() {
+            std::fs::create_dir_all(folder)?;
+        }
+        let partial = file.with_extension("partial");
+        std::fs::write(&partial, text)?;
+        std::fs::rename(&partial, file)
+    }
+
     /// The answer to a Pod Identity request; None: not one.
     pub(super) async fn handle(&self, front: &Shared, call: &Call<'_>) -> Option<Response> {
         let Call { method, path, query, body, .. } = *call;
@@ -107,7 +135,7 @@ impl PodIdentity {
                 };
                 let out = json!({ "association": a.json() });
                 all.insert(id, a);
-                ok(out)
+                self.told(&all, ok(out))
             }
             (&Method::GET, None) => {
                 let (ns, sa) = (query_param(query, "namespace"), query_param(query, "serviceAccount"));
@@ -144,12 +172,26 @@ impl PodIdentity {
             (&Method::DELETE, Some(id)) => match all.get(id).filter(|a| a.cluster == cluster).cloned() {
                 Some(a) => {
                     all.remove(id);
-                    ok(json!({ "association": a.json() }))
+                    self.told(&all, ok(json!({ "association": a.json() })))
                 }
                 None => not_found(id),
             },
             _ => return None,
         })
+    }
+}
+
+impl PodIdentity {
+    /// `answer` once the webhook knows of the change; EKS's own error when it cannot be told.
+    fn told(&self, all: &BTreeMap<String, Association>, answer: Response) -> Response {
+        match self.tell_webhook(all) {
+            Ok(()) => answer,
+            Err(e) => {
+                let file = self.file.as_ref().map(|f| f.display().to_string()).unwrap_or_default();
+                let message = format!("the sandbox could not tell its pod identity webhook ({file}): {e}");
+                error(StatusCode::INTERNAL_SERVER_ERROR, "ServerException", &message, None)
+            }
+        }
     }
 }
 
