@@ -87,9 +87,14 @@ async fn inject_reset_fixed(sim: &SimEks, s: &Scenario, vars: &BTreeMap<String, 
 /// injected: the scenario, the environment, its variables and the run.
 async fn broken(id: &str, name: &str, region: &str) -> (Scenario, SimEks, BTreeMap<String, String>, ScenarioRun) {
     let s = scenario_def(id);
-    let sim = SimEks::start(&exercise(&s.lab), name, region).await;
+    let sim = match s.lab.as_str() {
+        // its EKS APIs (add-ons, associations, access entries) are the sandbox front's
+        "pod-identity-access" => SimEks::start_through_front(&exercise(&s.lab), name, region, &[]).await,
+        _ => SimEks::start(&exercise(&s.lab), name, region).await,
+    };
     let mut p = Proof::setup(exercise(&s.lab));
     match s.lab.as_str() {
+        "pod-identity-access" => labs::pod_identity_access(&mut p, &sim).await,
         "irsa-s3" => labs::irsa_s3(&mut p, &sim).await,
         "fluent-bit-logs" => labs::fluent_bit_logs(&mut p, &sim).await,
         "production-hardening" => labs::production_hardening(&mut p, &sim).await,
@@ -113,6 +118,18 @@ async fn irsa_wrong_audience() {
     sim.aws().iam.update_assume_role_policy().role_name(&role).policy_document(doc).send().await.expect("update-assume-role-policy");
     assert_fixed(&sim, &s, &v).await;
     // a second time, put back by reset instead
+    inject_reset_fixed(&sim, &s, &v).await;
+    drop(run);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pod_identity_tagsession_removed() {
+    let (s, sim, v, run) = broken("pod-identity-tagsession-removed", "kd-sc-tag", "eu-west-3").await;
+    // the documented fix: the lab's trust policy back on the role
+    let role = format!("{}-{}", sim.name, sim.var("podSa"));
+    let doc = sim.asset("pod-identity-access/trust-policy.json");
+    sim.aws().iam.update_assume_role_policy().role_name(&role).policy_document(doc).send().await.expect("update-assume-role-policy");
+    assert_fixed(&sim, &s, &v).await;
     inject_reset_fixed(&sim, &s, &v).await;
     drop(run);
 }

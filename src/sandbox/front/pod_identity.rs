@@ -5,8 +5,9 @@
 //! lowercase letters and digits), ARNs are `arn:aws:eks:REGION:ACCOUNT:podidentityassociation/CLUSTER/ID`.
 //!
 //! What is simulated, and how it differs: the association is stored (no agent hands out
-//! credentials; the role is not checked to exist or to trust pods.eks.amazonaws.com, which real
-//! EKS does not check either at creation); one association per namespace and service account,
+//! credentials; the role is not checked to exist or to trust pods.eks.amazonaws.com, which EKS
+//! does check: "InvalidParameterException: Trust policy of the role provided is invalid",
+//! hashicorp/terraform-provider-aws#41483); one association per namespace and service account,
 //! as EKS allows. In the sandbox every change rewrites the identities file the real pod
 //! identity webhook watches (`--watch-container-credentials-config`; its format is
 //! pkg/containercredentials/types.go of amazon-eks-pod-identity-webhook v0.6.17), so the
