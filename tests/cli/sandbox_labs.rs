@@ -19,7 +19,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// The learner's values (lab.toml `[vars]`).
-pub(crate) const VALUES: &[(&str, &str)] = &[("cluster", "kd-sbx"), ("appNs", "storefront-prod"), ("irsaSa", "report-reader"), ("adminCidr", "198.18.7.10/32")];
+pub(crate) const VALUES: &[(&str, &str)] =
+    &[("cluster", "kd-sbx"), ("appNs", "storefront-prod"), ("irsaSa", "report-reader"), ("podSa", "ledger-reader"), ("adminCidr", "198.18.7.10/32")];
 
 /// What a step does in the sandbox.
 #[derive(Clone, Copy)]
@@ -263,6 +264,24 @@ fn irsa_s3_lab_in_the_sandbox() {
             ("role-and-serviceaccount", Proved),
             ("deploy-app", Proved),
             ("verify-access", Gap("kubectl logs and kubectl run -i: kwok runs no containers, and the sandbox does not yet simulate the app's log")),
+        ],
+    );
+}
+
+#[test]
+fn pod_identity_access_lab_in_the_sandbox() {
+    use Expect::*;
+    prove(
+        "pod-identity-access",
+        &["eks-cluster/create-cluster"],
+        &[
+            ("agent", Proved),
+            ("role-and-association", Proved),
+            // the real pod identity webhook injects the Pod Identity env: the front writes the
+            // association into the identities file the webhook watches
+            ("deploy-app", ChecksOnly("kubectl logs of the app: kwok runs no containers, and the sandbox does not yet simulate the app's log")),
+            ("api-mode", Proved),
+            ("read-only-team", Proved),
         ],
     );
 }

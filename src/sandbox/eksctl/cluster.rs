@@ -13,7 +13,9 @@
 
 use std::collections::BTreeMap;
 
-use aws_sdk_eks::types::{EncryptionConfig, LogSetup, LogType, Logging, Provider, SupportType, UpgradePolicyRequest, VpcConfigRequest};
+use aws_sdk_eks::types::{
+    AuthenticationMode, CreateAccessConfigRequest, EncryptionConfig, LogSetup, LogType, Logging, Provider, SupportType, UpgradePolicyRequest, VpcConfigRequest,
+};
 use k8s_openapi::api::core::v1::Secret;
 use kube::Api;
 use kube::api::{Patch, PatchParams};
@@ -150,7 +152,13 @@ pub async fn create(ctx: &Ctx, c: &ClusterConfig) -> Result<(), String> {
                 .set_public_access_cidrs((!c.vpc.public_access_cidrs.is_empty()).then(|| c.vpc.public_access_cidrs.clone()))
                 .build(),
         )
-        .set_tags(Some(tags.clone().into_iter().collect()));
+        .set_tags(Some(tags.clone().into_iter().collect()))
+        .access_config(
+            CreateAccessConfigRequest::builder()
+                .authentication_mode(AuthenticationMode::from(c.access_config.mode()))
+                .set_bootstrap_cluster_creator_admin_permissions(c.access_config.bootstrap_cluster_creator_admin_permissions)
+                .build(),
+        );
     if let Some(types) = c.cloud_watch.as_ref().and_then(|w| w.cluster_logging.as_ref()).map(|l| &l.enable_types).filter(|t| !t.is_empty()) {
         let all = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
         let types: Vec<LogType> = if types.iter().any(|t| t == "*" || t == "all") {

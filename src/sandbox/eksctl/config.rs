@@ -30,6 +30,8 @@ pub struct ClusterConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub upgrade_policy: Option<UpgradePolicy>,
     #[serde(default)]
+    pub access_config: AccessConfig,
+    #[serde(default)]
     pub availability_zones: Vec<String>,
     #[serde(default)]
     pub vpc: Vpc,
@@ -55,6 +57,24 @@ pub struct Meta {
     pub version: String,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tags: BTreeMap<String, String>,
+}
+
+/// `accessConfig`: eksctl creates clusters in API_AND_CONFIG_MAP unless told otherwise (eksctl
+/// user docs, access-entries: "API_AND_CONFIG_MAP - default in eksctl"), with the creator's
+/// admin entry unless `bootstrapClusterCreatorAdminPermissions: false`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccessConfig {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authentication_mode: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bootstrap_cluster_creator_admin_permissions: Option<bool>,
+}
+
+impl AccessConfig {
+    pub fn mode(&self) -> &str {
+        self.authentication_mode.as_deref().unwrap_or("API_AND_CONFIG_MAP")
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -213,6 +233,7 @@ const SCHEMA: &[(&str, &[&str], &[&str])] = &[
             "kind",
             "metadata",
             "upgradePolicy",
+            "accessConfig",
             "availabilityZones",
             "vpc",
             "iam",
@@ -224,6 +245,11 @@ const SCHEMA: &[(&str, &[&str], &[&str])] = &[
     ),
     ("metadata", &["name", "region", "version", "forceUpdateVersion", "rollbackConfig", "tags", "annotations"], &["name", "region", "version", "tags"]),
     ("upgradePolicy", &["supportType"], &["supportType"]),
+    (
+        "accessConfig",
+        &["authenticationMode", "bootstrapClusterCreatorAdminPermissions", "accessEntries"],
+        &["authenticationMode", "bootstrapClusterCreatorAdminPermissions"],
+    ),
     (
         "vpc",
         &[
