@@ -5,6 +5,7 @@
 mod live;
 
 mod catalog_coverage;
+mod checks_access;
 mod checks_addons;
 mod checks_autoscaling;
 mod checks_aws;

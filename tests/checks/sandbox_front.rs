@@ -21,7 +21,7 @@ use serde_json::json;
 
 const SETTLE: Duration = Duration::from_millis(400);
 
-async fn front() -> Front {
+pub(crate) async fn front() -> Front {
     let versions = builtin_pack().versions;
     let (addons, releases) = (kubedojo::sandbox::front::addon_versions(&versions), kubedojo::sandbox::front::kubernetes_releases(&versions));
     Front::start(FrontOptions { emulator: aws_endpoint(), settle: SETTLE, addons, releases, kubeconfig: None, pod_identities: None })
@@ -30,7 +30,7 @@ async fn front() -> Front {
 }
 
 /// The test cluster, with AWS through the front.
-async fn through(front: &Front) -> Backend {
+pub(crate) async fn through(front: &Front) -> Backend {
     through_front(front.url()).await
 }
 
@@ -285,7 +285,7 @@ async fn a_check_finds_a_pod_identity_association_through_the_front() {
 }
 
 /// A cluster created through the front with `mode` as its authentication mode (None: none given).
-async fn cluster_with(eks: &aws_sdk_eks::Client, mode: Option<AuthenticationMode>, version: Option<&str>) -> String {
+pub(crate) async fn cluster_with(eks: &aws_sdk_eks::Client, mode: Option<AuthenticationMode>, version: Option<&str>) -> String {
     let name = unique("front-cfg");
     let mut req = eks
         .create_cluster()
