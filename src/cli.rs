@@ -42,6 +42,9 @@ pub enum Command {
     /// Run exercise checks against the target and report (exit 1: a check failed, 3: a check
     /// could not be evaluated, 2: usage or configuration error).
     Check(CheckArgs),
+    /// What every lab made in AWS that still exists (by the names its teardown step lists),
+    /// each with the command that deletes it; read-only (exit 1: something is left).
+    Cleanup(CleanupArgs),
     /// What the lab is pointed at (kube context, server, EKS or not, AWS identity) and which
     /// tools are missing, each with its fix.
     Doctor(TargetArgs),
@@ -314,6 +317,19 @@ pub struct CheckArgs {
     /// Keep watching: re-run and print again whenever what the checks read changes.
     #[arg(long)]
     pub watch: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CleanupArgs {
+    /// One JSON document instead of text.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Override a lab variable, e.g. --var cluster=my-lab (repeatable; wins over the lab
+    /// config's [vars]).
+    #[arg(long = "var", value_name = "KEY=VALUE")]
+    pub vars: Vec<String>,
 }
 
 #[derive(Debug, clap::Args)]

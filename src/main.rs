@@ -41,6 +41,7 @@ fn run(cli: Cli) -> Result<i32, String> {
             Ok(0)
         }
         Some(Command::Check(args)) => check(cli.pack.as_deref(), &args),
+        Some(Command::Cleanup(args)) => cleanup(cli.pack.as_deref(), &args),
         Some(Command::Files(args)) => files(cli.pack.as_deref(), &args),
         Some(Command::Sandbox { action }) => {
             use kubedojo::cli::SandboxAction;
@@ -214,6 +215,23 @@ fn write_out(bytes: &[u8]) -> Result<i32, String> {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(0),
         Err(e) => Err(format!("writing to standard output: {e}")),
     }
+}
+
+fn cleanup(pack: Option<&std::path::Path>, args: &kubedojo::cli::CleanupArgs) -> Result<i32, String> {
+    let (mut pack, _) = session::load_pack(commands::pack_files(pack)?)?;
+    let lab = session::lab_config()?;
+    lab.apply(Arc::make_mut(&mut pack));
+    let vars = commands::check::parse_vars(&args.vars)?;
+    runtime()?.block_on(async {
+        let backend = kubedojo::checks::backend::Backend::connect(&args.target.target_options(&lab.target)).await;
+        let report = commands::cleanup::run(&backend, &pack, &vars).await;
+        if args.json {
+            println!("{}", serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?);
+        } else {
+            print!("{}", report.human());
+        }
+        Ok(report.exit_code())
+    })
 }
 
 fn check(pack: Option<&std::path::Path>, args: &kubedojo::cli::CheckArgs) -> Result<i32, String> {

@@ -16,6 +16,7 @@ pub enum Family {
     Access,
     Logging,
     Rollouts,
+    Teardown,
     Practices,
     Kubernetes,
 }
@@ -89,6 +90,7 @@ kinds! {
     "podidentity.s3-access", PodIdentity, "the association's role may read the bucket and the app did", [NS, POD_SA, text("bucket", "bucket name"), text("marker", "log line the app prints on success")];
     "access.mode", Access, "the cluster authenticates through access entries only, and every principal aws-auth mapped has one", [text("mode", "the authentication mode expected (default API)")];
     "access.entry", Access, "a principal's access entry grants one access policy, in the namespaces named", [text("role", "the IAM role's name"), text("policy", "the access policy's name, e.g. AmazonEKSViewPolicy"), list("namespaces", "the namespaces it applies in")];
+    "teardown.clean", Teardown, "nothing the lab created in AWS is left", [list("roles", "IAM role names"), list("policies", "customer managed policy names"), list("buckets", "S3 bucket names"), list("podIdentity", "NAMESPACE/SERVICEACCOUNT pairs with a Pod Identity association"), list("accessEntries", "IAM role names with an access entry"), list("addons", "EKS add-on names")];
     "logs.fluentbit-ds", Logging, "the Fluent Bit DaemonSet is ready on every node", [NS, NAME];
     "logs.fluentbit-config", Logging, "Fluent Bit ships application logs for this cluster and region", [NS, NAME, text("configMap", "the Fluent Bit config ConfigMap (default fluent-bit-config)")];
     "logs.fluentbit-iam", Logging, "Fluent Bit's principal may write to CloudWatch Logs", [NS, NAME, text("configMap", "the Fluent Bit config ConfigMap (default fluent-bit-config)")];

@@ -92,6 +92,17 @@ pub async fn run_one(backend: &Backend, spec: &CheckSpec, vars: &BTreeMap<String
     run_one_at(backend, spec, vars, crate::clock::unix_now()).await
 }
 
+/// What of a `teardown.clean` check's resources still exists (`kubedojo cleanup`), or the
+/// result that says why it could not be read (no AWS, an API error).
+pub async fn leftovers(backend: &Backend, spec: &CheckSpec, vars: &BTreeMap<String, String>) -> Result<Vec<families::teardown::Leftover>, CheckResult> {
+    let ctx = Ctx { backend, spec, vars, now: crate::clock::unix_now() };
+    match tokio::time::timeout(CHECK_TIMEOUT, families::teardown::leftovers(&ctx)).await {
+        Ok(Ok(left)) => Ok(left),
+        Ok(Err(outcome)) => Err(CheckResult { check: spec.kind.clone(), ..outcome }),
+        Err(_) => Err(CheckResult { check: spec.kind.clone(), ..error(format!("{} did not finish within {}s", spec.kind, CHECK_TIMEOUT.as_secs())) }),
+    }
+}
+
 pub async fn run_one_at(backend: &Backend, spec: &CheckSpec, vars: &BTreeMap<String, String>, now: u64) -> CheckResult {
     let started = Instant::now();
     let ctx = Ctx { backend, spec, vars, now };

@@ -1,6 +1,7 @@
 //! The non-interactive commands.
 
 pub mod check;
+pub mod cleanup;
 pub mod docs;
 pub mod doctor;
 pub mod drill;

@@ -7,6 +7,7 @@ mod common;
 mod live;
 
 mod check_cmd;
+mod cleanup_cmd;
 mod cli;
 mod e2e_pty;
 mod layers;

@@ -264,6 +264,7 @@ fn irsa_s3_lab_in_the_sandbox() {
             ("role-and-serviceaccount", Proved),
             ("deploy-app", Proved),
             ("verify-access", Gap("kubectl logs and kubectl run -i: kwok runs no containers, and the sandbox does not yet simulate the app's log")),
+            ("teardown", Proved),
         ],
     );
 }
@@ -282,6 +283,7 @@ fn pod_identity_access_lab_in_the_sandbox() {
             ("deploy-app", ChecksOnly("kubectl logs of the app: kwok runs no containers, and the sandbox does not yet simulate the app's log")),
             ("api-mode", Proved),
             ("read-only-team", Proved),
+            ("teardown", Proved),
         ],
     );
 }

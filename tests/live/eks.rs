@@ -864,6 +864,30 @@ impl SimEks {
         panic!("update {id} stayed InProgress");
     }
 
+    /// A role and its policies gone: each attached customer managed policy detached and deleted
+    /// (the labs' own), then the role (`aws iam detach-role-policy`, `delete-policy`, `delete-role`).
+    pub async fn delete_role(&self, role: &str) {
+        let iam = &self.aws().iam;
+        let attached = iam.list_attached_role_policies().role_name(role).send().await.expect("list attached").attached_policies.unwrap_or_default();
+        for arn in attached.into_iter().filter_map(|p| p.policy_arn) {
+            iam.detach_role_policy().role_name(role).policy_arn(&arn).send().await.expect("detach-role-policy");
+            if !arn.contains(":aws:policy/") {
+                iam.delete_policy().policy_arn(&arn).send().await.expect("delete-policy");
+            }
+        }
+        iam.delete_role().role_name(role).send().await.expect("delete-role");
+    }
+
+    /// `aws s3 rb s3://BUCKET --force`: the objects, then the bucket.
+    pub async fn delete_bucket(&self, bucket: &str) {
+        let s3 = &self.aws().s3;
+        let objects = s3.list_objects_v2().bucket(bucket).send().await.expect("list objects").contents.unwrap_or_default();
+        for key in objects.into_iter().filter_map(|o| o.key) {
+            s3.delete_object().bucket(bucket).key(key).send().await.expect("delete object");
+        }
+        s3.delete_bucket().bucket(bucket).send().await.expect("delete bucket");
+    }
+
     /// A customer managed policy from a JSON document; returns its ARN.
     pub async fn policy(&self, name: &str, document: &str) -> String {
         let out = self

@@ -64,6 +64,15 @@ pub async fn irsa_s3(p: &mut Proof, sim: &SimEks) {
     p.after(sim, "deploy-app").await;
 
     p.already(sim, "verify-access", "deploy-app (the step only reads the app's log and simulates the role's policy)").await;
+    if p.setting_up() {
+        return;
+    }
+
+    p.before(sim, "teardown").await;
+    sim.kubectl(&["-n", &ns, "delete", "deployment/s3-reader", &format!("serviceaccount/{sa}"), "--ignore-not-found"], None);
+    sim.delete_role(&format!("{cluster}-s3-reader")).await; // detach-role-policy, delete-policy, delete-role
+    sim.delete_bucket(&bucket).await; // aws s3 rb --force
+    p.after(sim, "teardown").await;
 }
 
 pub async fn pod_identity_access(p: &mut Proof, sim: &SimEks) {
@@ -127,6 +136,22 @@ pub async fn pod_identity_access(p: &mut Proof, sim: &SimEks) {
         .await
         .expect("eks associate-access-policy");
     p.after(sim, "read-only-team").await;
+    if p.setting_up() {
+        return;
+    }
+
+    p.before(sim, "teardown").await;
+    let id = eks.list_pod_identity_associations().cluster_name(&cluster).namespace(&ns).service_account(&sa).send().await.expect("list associations");
+    for a in id.associations.unwrap_or_default().into_iter().filter_map(|a| a.association_id) {
+        eks.delete_pod_identity_association().cluster_name(&cluster).association_id(a).send().await.expect("delete association");
+    }
+    eks.delete_access_entry().cluster_name(&cluster).principal_arn(&viewers).send().await.expect("delete access entry");
+    eks.delete_addon().cluster_name(&cluster).addon_name("eks-pod-identity-agent").send().await.expect("delete add-on");
+    sim.kubectl(&["-n", &ns, "delete", "deployment/report-reader", &format!("serviceaccount/{sa}"), "--ignore-not-found"], None);
+    sim.delete_role(&format!("{cluster}-{sa}")).await;
+    sim.delete_role(&format!("{cluster}-viewers")).await;
+    sim.delete_bucket(&bucket).await;
+    p.after(sim, "teardown").await;
 }
 
 pub async fn cluster_autoscaler(p: &mut Proof, sim: &SimEks) {

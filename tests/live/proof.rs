@@ -39,6 +39,11 @@ impl Proof {
         Self { exercise, done: Vec::new(), setup: true }
     }
 
+    /// Setting up a scenario's working state: a lab's flow stops before its teardown.
+    pub fn setting_up(&self) -> bool {
+        self.setup
+    }
+
     fn step(&self, id: &str) -> &kubedojo::content::Step {
         let next = self.exercise.steps.get(self.done.len()).unwrap_or_else(|| panic!("{}: no step after {:?}", self.exercise.id, self.done));
         assert_eq!(next.id, id, "{}: steps are proven in the published order", self.exercise.id);

@@ -16,6 +16,7 @@ mod podidentity;
 mod practices;
 mod rollouts;
 mod support;
+pub mod teardown;
 
 use super::context::Ctx;
 
@@ -71,6 +72,7 @@ pub async fn run(ctx: &Ctx<'_>) -> Option<Outcome> {
         "irsa.pod-injection" => Box::pin(irsa::pod_injection(ctx)).await,
         "irsa.s3-access" => Box::pin(irsa::s3_access(ctx)).await,
         "access.mode" => Box::pin(access::mode(ctx)).await,
+        "teardown.clean" => Box::pin(teardown::clean(ctx)).await,
         "access.entry" => Box::pin(access::entry(ctx)).await,
         "podidentity.agent" => Box::pin(podidentity::agent(ctx)).await,
         "podidentity.association" => Box::pin(podidentity::association_check(ctx)).await,

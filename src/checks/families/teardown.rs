@@ -1,0 +1,167 @@
+//! A lab's teardown, proved: every AWS resource it created (named in the check's parameters,
+//! with the lab's values) is looked up read-only, and each one still there is named with the
+//! command that deletes it. `kubedojo cleanup` runs the same inventory for every lab.
+//!
+//! What bills by the hour is said as such; IAM roles and policies, Pod Identity associations
+//! and access entries are not billed (IAM is "offered at no additional charge",
+//! aws.amazon.com/iam), but linger: a role left behind can still be assumed.
+
+use crate::checks::context::{Ctx, timed};
+use crate::checks::outcome::{Outcome, Step, aws_code, aws_error, fail, pass};
+
+use super::common::region_flag;
+
+/// One resource of the lab that still exists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Leftover {
+    /// What it is and its name: "IAM role kubedojo-lab-report-reader".
+    pub what: String,
+    /// The command that deletes it (and what it depends on, in order).
+    pub delete: String,
+    /// Whether it bills while it exists (beyond storage).
+    pub bills: bool,
+}
+
+/// EKS's "not found" (or a bare 404 from an endpoint without the API).
+fn not_found<E: aws_sdk_eks::error::ProvideErrorMetadata>(
+    e: &aws_sdk_eks::error::SdkError<E, aws_sdk_eks::config::http::HttpResponse>,
+    codes: &[&str],
+) -> bool {
+    aws_code(e).is_some_and(|c| codes.contains(&c)) || (aws_code(e).is_none() && e.raw_response().is_some_and(|r| r.status().as_u16() == 404))
+}
+
+/// What of the check's parameters still exists, in the order it should be deleted.
+pub async fn leftovers(ctx: &Ctx<'_>) -> Step<Vec<Leftover>> {
+    let aws = ctx.aws()?;
+    let (cluster, region) = (ctx.cluster(), region_flag(ctx));
+    let mut out = Vec::new();
+    // the cluster's own objects first: they go before the roles they name
+    let cluster_exists = match timed("eks:DescribeCluster", aws.eks.describe_cluster().name(&cluster).send()).await? {
+        Ok(_) => true,
+        Err(e) if not_found(&e, &["ResourceNotFoundException"]) => false,
+        Err(e) => return Err(aws_error(&e, "eks:DescribeCluster")),
+    };
+    if cluster_exists {
+        for pair in ctx.list("podIdentity", &[]) {
+            let Some((ns, sa)) = pair.split_once('/') else { continue };
+            let call = aws.eks.list_pod_identity_associations().cluster_name(&cluster).namespace(ns).service_account(sa).send();
+            let listed = match timed("eks:ListPodIdentityAssociations", call).await? {
+                Ok(o) => o.associations.unwrap_or_default(),
+                Err(e) if not_found(&e, &["ResourceNotFoundException"]) => Vec::new(),
+                Err(e) => return Err(aws_error(&e, "eks:ListPodIdentityAssociations")),
+            };
+            for id in listed.into_iter().filter_map(|a| a.association_id) {
+                out.push(Leftover {
+                    what: format!("Pod Identity association {id} of {ns}/{sa}"),
+                    delete: format!("aws eks delete-pod-identity-association --cluster-name {cluster}{region} --association-id {id}"),
+                    bills: false,
+                });
+            }
+        }
+        let entries = ctx.list("accessEntries", &[]);
+        if !entries.is_empty() {
+            let listed = match timed("eks:ListAccessEntries", aws.eks.list_access_entries().cluster_name(&cluster).send()).await? {
+                Ok(o) => o.access_entries.unwrap_or_default(),
+                // a CONFIG_MAP cluster has no entries
+                Err(e) if aws_code(&e) == Some("InvalidRequestException") || not_found(&e, &["ResourceNotFoundException"]) => Vec::new(),
+                Err(e) => return Err(aws_error(&e, "eks:ListAccessEntries")),
+            };
+            for role in &entries {
+                for arn in listed.iter().filter(|a| a.contains(":role/") && a.rsplit('/').next() == Some(role.as_str())) {
+                    out.push(Leftover {
+                        what: format!("access entry of {arn}"),
+                        delete: format!("aws eks delete-access-entry --cluster-name {cluster}{region} --principal-arn {arn}"),
+                        bills: false,
+                    });
+                }
+            }
+        }
+        for addon in ctx.list("addons", &[]) {
+            match timed("eks:DescribeAddon", aws.eks.describe_addon().cluster_name(&cluster).addon_name(&addon).send()).await? {
+                Ok(_) => out.push(Leftover {
+                    what: format!("EKS add-on {addon}"),
+                    delete: format!("aws eks delete-addon --cluster-name {cluster}{region} --addon-name {addon}"),
+                    bills: false,
+                }),
+                Err(e) if not_found(&e, &["ResourceNotFoundException"]) => {}
+                Err(e) => return Err(aws_error(&e, "eks:DescribeAddon")),
+            }
+        }
+    }
+    for role in ctx.list("roles", &[]) {
+        if let Some(l) = role_leftover(ctx, &role).await? {
+            out.push(l);
+        }
+    }
+    let policies = ctx.list("policies", &[]);
+    if !policies.is_empty() {
+        let call = aws.iam.list_policies().scope(aws_sdk_iam::types::PolicyScopeType::Local).max_items(1000).send();
+        let local = timed("iam:ListPolicies", call).await?.map_err(|e| aws_error(&e, "iam:ListPolicies"))?.policies.unwrap_or_default();
+        for name in &policies {
+            for p in local.iter().filter(|p| p.policy_name.as_deref() == Some(name.as_str())) {
+                let arn = p.arn.clone().unwrap_or_default();
+                out.push(Leftover {
+                    what: format!("IAM policy {name}"),
+                    delete: format!(
+                        "aws iam delete-policy --policy-arn {arn} (detach it first from what still uses it: aws iam list-entities-for-policy --policy-arn {arn})"
+                    ),
+                    bills: false,
+                });
+            }
+        }
+    }
+    for bucket in ctx.list("buckets", &[]) {
+        match timed("s3:ListBucket (HeadBucket)", aws.s3.head_bucket().bucket(&bucket).send()).await? {
+            Ok(_) => out.push(Leftover {
+                what: format!("S3 bucket {bucket}"),
+                delete: format!("aws s3 rb s3://{bucket} --force (it deletes the objects first)"),
+                bills: false,
+            }),
+            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => {}
+            // another account's bucket of that name (names are global): not this lab's
+            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 403) => {}
+            Err(e) => return Err(aws_error(&e, "s3:ListBucket (HeadBucket)")),
+        }
+    }
+    Ok(out)
+}
+
+/// A role of the lab, with what must go before it (attached and inline policies).
+async fn role_leftover(ctx: &Ctx<'_>, role: &str) -> Step<Option<Leftover>> {
+    let aws = ctx.aws()?;
+    match timed("iam:GetRole", aws.iam.get_role().role_name(role).send()).await? {
+        Ok(_) => {}
+        Err(e) if aws_code(&e) == Some("NoSuchEntity") => return Ok(None),
+        Err(e) => return Err(aws_error(&e, "iam:GetRole")),
+    }
+    let attached = timed("iam:ListAttachedRolePolicies", aws.iam.list_attached_role_policies().role_name(role).send())
+        .await?
+        .map_err(|e| aws_error(&e, "iam:ListAttachedRolePolicies"))?
+        .attached_policies
+        .unwrap_or_default();
+    let inline = timed("iam:ListRolePolicies", aws.iam.list_role_policies().role_name(role).send())
+        .await?
+        .map_err(|e| aws_error(&e, "iam:ListRolePolicies"))?
+        .policy_names;
+    let mut steps: Vec<String> = attached
+        .iter()
+        .filter_map(|p| p.policy_arn.as_ref())
+        .map(|arn| format!("aws iam detach-role-policy --role-name {role} --policy-arn {arn}"))
+        .chain(inline.iter().map(|p| format!("aws iam delete-role-policy --role-name {role} --policy-name {p}")))
+        .collect();
+    steps.push(format!("aws iam delete-role --role-name {role}"));
+    Ok(Some(Leftover { what: format!("IAM role {role}"), delete: steps.join(" && "), bills: false }))
+}
+
+pub async fn clean(ctx: &Ctx<'_>) -> Step<Outcome> {
+    let left = leftovers(ctx).await?;
+    if left.is_empty() {
+        return Ok(pass("nothing the lab created is left: no role, policy, bucket, association, access entry or add-on of it remains"));
+    }
+    let billing = left.iter().filter(|l| l.bills).count();
+    let what: Vec<&str> = left.iter().map(|l| l.what.as_str()).collect();
+    let head = if billing > 0 { format!("{billing} of them bill while they exist; ") } else { String::new() };
+    Ok(fail(format!("{} of the lab's resources remain ({head}none is needed by a later lab): {}", left.len(), what.join(", ")))
+        .found_expected(what.join(", "), "nothing left")
+        .next(left.iter().map(|l| l.delete.clone()).collect::<Vec<_>>().join("; ")))
+}
