@@ -203,6 +203,22 @@ pub async fn fluent_bit_logs(p: &mut Proof, sim: &SimEks) {
     // stand-in for Fluent Bit itself, which cannot run here: it ships the generator's lines
     sim.fluent_bit_ships(&ns, "log-generator", r#"{"level":"info","msg":"kubedojo order processed","seq":$i}"#).await;
     p.after(sim, "verify-ingest").await;
+    if p.setting_up() {
+        return;
+    }
+
+    p.before(sim, "teardown").await;
+    sim.kubectl(&["-n", &ns, "delete", "deployment/log-generator", "--ignore-not-found"], None);
+    sim.kubectl(&["delete", "namespace", "amazon-cloudwatch", "--ignore-not-found", "--wait=false"], None);
+    sim.kubectl(&["delete", "clusterrolebinding/fluent-bit-role-binding", "clusterrole/fluent-bit-role", "--ignore-not-found"], None);
+    sim.delete_role(&format!("{cluster}-fluent-bit")).await; // eksctl delete iamserviceaccount: its stack's role
+    let prefix = format!("/aws/containerinsights/{cluster}/");
+    let logs = &sim.aws().logs;
+    let groups = logs.describe_log_groups().log_group_name_prefix(&prefix).send().await.expect("describe-log-groups").log_groups.unwrap_or_default();
+    for g in groups.into_iter().filter_map(|g| g.log_group_name) {
+        logs.delete_log_group().log_group_name(g).send().await.expect("delete-log-group");
+    }
+    p.after(sim, "teardown").await;
 }
 
 pub async fn alb_ingress(p: &mut Proof, sim: &SimEks) {

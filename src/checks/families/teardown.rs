@@ -88,6 +88,23 @@ pub async fn leftovers(ctx: &Ctx<'_>) -> Step<Vec<Leftover>> {
             }
         }
     }
+    // eksctl's IAM service accounts: a CloudFormation stack holds the role, so eksctl deletes
+    // it (and the ServiceAccount); without the cluster, the stack is deleted directly
+    for entry in ctx.list("iamServiceAccounts", &[]) {
+        let Some((id, role)) = entry.split_once(':') else { continue };
+        let Some((ns, name)) = id.split_once('/') else { continue };
+        match timed("iam:GetRole", aws.iam.get_role().role_name(role).send()).await? {
+            Ok(_) => {}
+            Err(e) if aws_code(&e) == Some("NoSuchEntity") => continue,
+            Err(e) => return Err(aws_error(&e, "iam:GetRole")),
+        }
+        let delete = if cluster_exists {
+            format!("eksctl delete iamserviceaccount --cluster {cluster}{region} --namespace {ns} --name {name} --wait")
+        } else {
+            format!("aws cloudformation delete-stack{region} --stack-name eksctl-{cluster}-addon-iamserviceaccount-{ns}-{name}")
+        };
+        out.push(Leftover { what: format!("IAM role {role} of eksctl's iamserviceaccount {ns}/{name}"), delete, bills: false });
+    }
     for role in ctx.list("roles", &[]) {
         if let Some(l) = role_leftover(ctx, &role).await? {
             out.push(l);
@@ -123,6 +140,17 @@ pub async fn leftovers(ctx: &Ctx<'_>) -> Step<Vec<Leftover>> {
             Err(e) => return Err(aws_error(&e, "s3:ListBucket (HeadBucket)")),
         }
     }
+    for group in ctx.list("logGroups", &[]) {
+        let call = aws.logs.describe_log_groups().log_group_name_prefix(&group).send();
+        let found = timed("logs:DescribeLogGroups", call).await?.map_err(|e| aws_error(&e, "logs:DescribeLogGroups"))?.log_groups.unwrap_or_default();
+        if found.iter().any(|g| g.log_group_name.as_deref() == Some(group.as_str())) {
+            out.push(Leftover {
+                what: format!("CloudWatch log group {group} (its stored events bill by the GB-month)"),
+                delete: format!("aws logs delete-log-group{region} --log-group-name {group}"),
+                bills: false,
+            });
+        }
+    }
     Ok(out)
 }
 
@@ -156,7 +184,11 @@ async fn role_leftover(ctx: &Ctx<'_>, role: &str) -> Step<Option<Leftover>> {
 pub async fn clean(ctx: &Ctx<'_>) -> Step<Outcome> {
     let left = leftovers(ctx).await?;
     if left.is_empty() {
-        return Ok(pass("nothing the lab created is left: no role, policy, bucket, association, access entry or add-on of it remains"));
+        let looked: usize = ["roles", "policies", "buckets", "podIdentity", "accessEntries", "addons", "iamServiceAccounts", "logGroups"]
+            .iter()
+            .map(|p| ctx.list(p, &[]).len())
+            .sum();
+        return Ok(pass(format!("nothing the lab created is left: none of the {looked} resources it makes exists")));
     }
     let billing = left.iter().filter(|l| l.bills).count();
     let what: Vec<&str> = left.iter().map(|l| l.what.as_str()).collect();

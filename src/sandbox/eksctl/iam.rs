@@ -70,17 +70,43 @@ pub async fn delete_role(ctx: &Ctx, role: &str) -> Result<(), String> {
     }
 }
 
-/// The roles eksctl made for cluster `name` (tagged with it), for `delete cluster`.
+/// The roles eksctl made for cluster `name` (tagged with it, whatever `--role-name` called
+/// them: eksctl deletes every iamserviceaccount stack of the cluster), for `delete cluster`.
 pub async fn delete_tagged_roles(ctx: &Ctx, name: &str) -> Result<(), String> {
+    for role in tagged_roles(ctx, &[("alpha.eksctl.io/cluster-name", name)]).await? {
+        delete_role(ctx, &role).await?;
+    }
+    Ok(())
+}
+
+/// The roles that carry every one of `tags`.
+async fn tagged_roles(ctx: &Ctx, tags: &[(&str, &str)]) -> Result<Vec<String>, String> {
     let roles = ctx.aws.iam.list_roles().max_items(1000).send().await.map_err(|e| aws_err("iam:ListRoles", e))?;
+    let mut out = Vec::new();
     for r in roles.roles {
-        if !r.role_name.starts_with(&format!("eksctl-{name}-")) {
-            continue;
+        let have = ctx.aws.iam.list_role_tags().role_name(&r.role_name).send().await.map_err(|e| aws_err("iam:ListRoleTags", e))?.tags;
+        if tags.iter().all(|(k, v)| have.iter().any(|t| t.key == *k && t.value == *v)) {
+            out.push(r.role_name);
         }
-        let tags = ctx.aws.iam.list_role_tags().role_name(&r.role_name).send().await.map_err(|e| aws_err("iam:ListRoleTags", e))?.tags;
-        if tags.iter().any(|t| t.key == "alpha.eksctl.io/cluster-name" && t.value == name) {
-            delete_role(ctx, &r.role_name).await?;
-        }
+    }
+    Ok(out)
+}
+
+/// `eksctl delete iamserviceaccount`: the role of its stack (found by the stack's tags), then
+/// the ServiceAccount, as eksctl deletes both (its stack and, where it exists, the ServiceAccount).
+pub async fn delete_service_account(ctx: &Ctx, cluster: &str, ns: &str, name: &str) -> Result<(), String> {
+    let id = format!("{ns}/{name}");
+    let roles = tagged_roles(ctx, &[("alpha.eksctl.io/cluster-name", cluster), ("alpha.eksctl.io/iamserviceaccount-name", &id)]).await?;
+    info(&format!("{} iamserviceaccount ({id}) was included (based on the include/exclude rules)", roles.len()));
+    for role in &roles {
+        info(&format!("will delete stack \"eksctl-{cluster}-addon-iamserviceaccount-{ns}-{name}\" (role {role})"));
+        delete_role(ctx, role).await?;
+    }
+    let accounts: Api<ServiceAccount> = Api::namespaced(ctx.kube.clone(), ns);
+    match accounts.delete(name, &Default::default()).await {
+        Ok(_) => info(&format!("serviceaccount \"{id}\" was deleted")),
+        Err(kube::Error::Api(e)) if e.code == 404 => info(&format!("serviceaccount \"{id}\" was already deleted")),
+        Err(e) => return Err(format!("deleting serviceaccount {id}: {}", crate::kube_text::error(&e))),
     }
     Ok(())
 }

@@ -116,6 +116,18 @@ enum Delete {
         #[arg(long, short = 'w')]
         wait: bool,
     },
+    Iamserviceaccount {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long, default_value = "default")]
+        namespace: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, short = 'w')]
+        wait: bool,
+        #[arg(long)]
+        approve: bool,
+    },
     #[command(external_subcommand)]
     Other(Vec<String>),
 }
@@ -221,7 +233,7 @@ pub fn success(text: &str) {
 }
 
 /// What the sandbox's eksctl models, for the message that refuses the rest.
-const DOES: &str = "create cluster|nodegroup|iamserviceaccount|podidentityassociation|addon, delete cluster|nodegroup, get cluster|nodegroup, \
+const DOES: &str = "create cluster|nodegroup|iamserviceaccount|podidentityassociation|addon, delete cluster|nodegroup|iamserviceaccount, get cluster|nodegroup, \
 scale nodegroup, utils associate-iam-oidc-provider|update-cluster-vpc-config|enable-secrets-encryption, version";
 
 fn not_simulated(what: &[&str], rest: &[String]) -> String {
@@ -333,6 +345,10 @@ async fn dispatch(verb: Verb, s: &Sandbox) -> Result<(), String> {
             Delete::Nodegroup { name, target, drain: _, wait: _ } => {
                 let (cluster, region, _) = resolve(&target, "--cluster")?;
                 nodegroup::delete(&Ctx::connect(s, &region).await?, &cluster, &name).await
+            }
+            Delete::Iamserviceaccount { target, namespace, name, wait: _, approve: _ } => {
+                let (cluster, region, _) = resolve(&target, "--cluster")?;
+                iam::delete_service_account(&Ctx::connect(s, &region).await?, &cluster, &namespace, &name).await
             }
             Delete::Other(rest) => Err(not_simulated(&["delete"], &rest)),
         },
