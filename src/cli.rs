@@ -305,15 +305,8 @@ pub struct DrillArgs {
 pub struct CheckArgs {
     /// EXERCISE or EXERCISE/STEP; none checks every exercise.
     pub select: Vec<String>,
-    /// One JSON document instead of text.
-    #[arg(long)]
-    pub json: bool,
     #[command(flatten)]
-    pub target: TargetArgs,
-    /// Override an exercise variable, e.g. --var cluster=my-lab (repeatable; wins over the
-    /// lab config's [vars]).
-    #[arg(long = "var", value_name = "KEY=VALUE")]
-    pub vars: Vec<String>,
+    pub report: ReportArgs,
     /// Keep watching: re-run and print again whenever what the checks read changes.
     #[arg(long)]
     pub watch: bool,
@@ -321,13 +314,20 @@ pub struct CheckArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct CleanupArgs {
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+/// What a report of the labs takes (`check`, `cleanup`): its form, where it looks, the values.
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
     /// One JSON document instead of text.
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]
     pub target: TargetArgs,
-    /// Override a lab variable, e.g. --var cluster=my-lab (repeatable; wins over the lab
-    /// config's [vars]).
+    /// Override an exercise variable, e.g. --var cluster=my-lab (repeatable; wins over the
+    /// lab config's [vars]).
     #[arg(long = "var", value_name = "KEY=VALUE")]
     pub vars: Vec<String>,
 }

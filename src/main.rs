@@ -221,11 +221,11 @@ fn cleanup(pack: Option<&std::path::Path>, args: &kubedojo::cli::CleanupArgs) ->
     let (mut pack, _) = session::load_pack(commands::pack_files(pack)?)?;
     let lab = session::lab_config()?;
     lab.apply(Arc::make_mut(&mut pack));
-    let vars = commands::check::parse_vars(&args.vars)?;
+    let vars = commands::check::parse_vars(&args.report.vars)?;
     runtime()?.block_on(async {
-        let backend = kubedojo::checks::backend::Backend::connect(&args.target.target_options(&lab.target)).await;
+        let backend = kubedojo::checks::backend::Backend::connect(&args.report.target.target_options(&lab.target)).await;
         let report = commands::cleanup::run(&backend, &pack, &vars).await;
-        if args.json {
+        if args.report.json {
             println!("{}", serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?);
         } else {
             print!("{}", report.human());
@@ -239,14 +239,14 @@ fn check(pack: Option<&std::path::Path>, args: &kubedojo::cli::CheckArgs) -> Res
     let lab = session::lab_config()?;
     lab.apply(Arc::make_mut(&mut pack));
     let selection = commands::check::select(&pack, &args.select)?;
-    let vars = commands::check::parse_vars(&args.vars)?;
+    let vars = commands::check::parse_vars(&args.report.vars)?;
     runtime()?.block_on(async {
-        let backend = Arc::new(kubedojo::checks::backend::Backend::connect(&args.target.target_options(&lab.target)).await);
+        let backend = Arc::new(kubedojo::checks::backend::Backend::connect(&args.report.target.target_options(&lab.target)).await);
         let print = |report: &commands::check::Report| -> Result<(), String> {
-            if args.json && args.watch {
+            if args.report.json && args.watch {
                 // one document per line, so a consumer can read a stream
                 println!("{}", serde_json::to_string(report).map_err(|e| e.to_string())?);
-            } else if args.json {
+            } else if args.report.json {
                 println!("{}", serde_json::to_string_pretty(report).map_err(|e| e.to_string())?);
             } else {
                 print!("{}", report.human());
@@ -269,7 +269,7 @@ fn check(pack: Option<&std::path::Path>, args: &kubedojo::cli::CheckArgs) -> Res
         use futures::StreamExt;
         while changes.next().await.is_some() {
             let report = commands::check::run(&backend, &selection, &vars).await;
-            if !args.json {
+            if !args.report.json {
                 println!("\n--- {} ---", kubedojo::clock::unix_now());
             }
             print(&report)?;

@@ -101,3 +101,41 @@ async fn a_read_only_team_gets_one_policy_in_one_namespace() {
         "{r:#?}"
     );
 }
+
+#[tokio::test]
+async fn the_mode_moves_one_way_and_is_read_after_its_update() {
+    let front = front().await;
+    let b = through(&front).await;
+    let (eks, iam) = (&aws(&b).eks, &aws(&b).iam);
+    let mode = spec("access.mode", &[("mode", "API")]);
+
+    // a cluster made through the API: CONFIG_MAP, no access entries yet
+    let legacy = cluster_with(eks, None, None).await;
+    let v = vars(&[("cluster", &legacy), ("region", "eu-west-1")]);
+    let r = run(&b, &mode, &v).await;
+    assert_status(&r, Fail, "it has no access entries yet");
+    assert!(r.next.as_deref().unwrap_or_default().contains("authenticationMode=API_AND_CONFIG_MAP"), "{r:#?}");
+    // an access entry asked of it
+    let role = format!("{legacy}-viewers");
+    let trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole"}]});
+    let arn = iam.create_role().role_name(&role).assume_role_policy_document(trust.to_string()).send().await.expect("role").role.expect("role").arn;
+    let entry = spec("access.entry", &[("role", &role), ("policy", "AmazonEKSViewPolicy")]);
+    assert_status(&run(&b, &entry, &v).await, Fail, "its authentication mode is CONFIG_MAP");
+
+    // while the update runs, the cluster is UPDATING (as on EKS), then the next step is named
+    let both = UpdateAccessConfigRequest::builder().authentication_mode(AuthenticationMode::ApiAndConfigMap).build();
+    eks.update_cluster_config().name(&legacy).access_config(both).send().await.expect("update");
+    assert_status(&run(&b, &mode, &v).await, Fail, "is UPDATING (authentication mode CONFIG_MAP so far)");
+    settle().await;
+    // (what else it says depends on kube-system/aws-auth, which the test above writes)
+    assert_status(&run(&b, &mode, &v).await, Fail, "authenticates with API_AND_CONFIG_MAP, not API");
+
+    // an entry of another type than STANDARD takes no access policy
+    eks.create_access_entry().cluster_name(&legacy).principal_arn(&arn).r#type("EC2_LINUX").send().await.expect("entry");
+    assert_status(&run(&b, &entry, &v).await, Fail, "is of type EC2_LINUX: only STANDARD entries take access policies");
+
+    // a lab that expects the dual mode on a cluster already in API: it cannot go back
+    let api = cluster_with(eks, Some(AuthenticationMode::Api), None).await;
+    let back = spec("access.mode", &[("mode", "API_AND_CONFIG_MAP")]);
+    assert_status(&run(&b, &back, &vars(&[("cluster", &api), ("region", "eu-west-1")])).await, Fail, "the mode cannot go back");
+}

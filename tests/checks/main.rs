@@ -13,6 +13,7 @@ mod checks_k8s;
 mod checks_lb;
 mod checks_logs;
 mod checks_nodes;
+mod checks_podidentity;
 mod checks_practices;
 mod checks_rbac;
 mod checks_rollouts;

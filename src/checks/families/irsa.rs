@@ -156,9 +156,10 @@ pub async fn trust_policy(ctx: &Ctx<'_>) -> Step<Outcome> {
     Ok(pass(format!("role {name} trusts exactly {subject} through {expected_provider}")))
 }
 
-pub async fn pod_injection(ctx: &Ctx<'_>) -> Step<Outcome> {
-    let (ns, sa, arn) = annotated_role(ctx).await?;
-    let pods: Api<Pod> = Api::namespaced(ctx.kube()?.clone(), &ns);
+/// The running pods of `ns` that use ServiceAccount `sa`, or the learner's fail naming what
+/// runs instead and how to deploy the lab's app (`folder/app.yaml`).
+pub(super) async fn running_pods_of(ctx: &Ctx<'_>, ns: &str, sa: &str, folder: &str) -> Step<Vec<Pod>> {
+    let pods: Api<Pod> = Api::namespaced(ctx.kube()?.clone(), ns);
     let list = kube_call(&format!("list pods in {ns}"), pods.list(&ListParams::default())).await?;
     let running: Vec<&Pod> = list
         .items
@@ -166,20 +167,31 @@ pub async fn pod_injection(ctx: &Ctx<'_>) -> Step<Outcome> {
         .filter(|p| p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running"))
         .filter(|p| p.metadata.deletion_timestamp.is_none())
         .collect();
-    let using: Vec<&&Pod> = running.iter().filter(|p| p.spec.as_ref().and_then(|s| s.service_account_name.as_deref()) == Some(sa.as_str())).collect();
+    let using: Vec<Pod> =
+        running.iter().filter(|p| p.spec.as_ref().and_then(|s| s.service_account_name.as_deref()) == Some(sa)).map(|p| (*p).clone()).collect();
     if using.is_empty() {
         let others: Vec<String> = running.iter().filter_map(|p| p.spec.as_ref()?.service_account_name.clone()).collect();
         let found = if others.is_empty() { "no running pod".to_string() } else { format!("pods use SA {}", others.join(", ")) };
-        return Ok(fail(format!("no running pod in {ns} uses ServiceAccount {sa} (set spec.serviceAccountName)"))
+        return Err(fail(format!("no running pod in {ns} uses ServiceAccount {sa} (set spec.serviceAccountName)"))
             .found_expected(found, format!("serviceAccountName: {sa}"))
-            .next(deploy_with(&ns, &sa, &running, "irsa-s3")));
+            .next(deploy_with(ns, sa, &running, folder)));
     }
+    Ok(using)
+}
+
+/// Every container's env of a pod, by name (`value`, empty when it comes from elsewhere).
+pub(super) fn pod_env(pod: &Pod) -> Vec<(String, String)> {
+    pod.spec.iter().flat_map(|s| &s.containers).flat_map(|c| c.env.clone().unwrap_or_default()).map(|e| (e.name, e.value.unwrap_or_default())).collect()
+}
+
+pub async fn pod_injection(ctx: &Ctx<'_>) -> Step<Outcome> {
+    let (ns, sa, arn) = annotated_role(ctx).await?;
+    let using = running_pods_of(ctx, &ns, &sa, "irsa-s3").await?;
     let local = matches!(ctx.kind(), Some(TargetKind::Kind | TargetKind::Kwok));
-    for pod in using {
+    for pod in &using {
         let name = pod.metadata.name.clone().unwrap_or_default();
         let spec = pod.spec.as_ref().expect("filtered on spec");
-        let env: Vec<(String, String)> =
-            spec.containers.iter().flat_map(|c| c.env.clone().unwrap_or_default()).map(|e| (e.name, e.value.unwrap_or_default())).collect();
+        let env = pod_env(pod);
         let get = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
         if get("AWS_CONTAINER_CREDENTIALS_FULL_URI").is_some() && get("AWS_ROLE_ARN").is_none() {
             return Ok(fail(format!("pod {name} uses EKS Pod Identity (AWS_CONTAINER_CREDENTIALS_FULL_URI); this exercise requires IRSA"))

@@ -10,9 +10,8 @@
 //! `sts:AssumeRole` and `sts:TagSession`.
 
 use k8s_openapi::api::apps::v1::DaemonSet;
-use k8s_openapi::api::core::v1::{Pod, ServiceAccount};
+use k8s_openapi::api::core::v1::ServiceAccount;
 use kube::Api;
-use kube::api::ListParams;
 
 use crate::checks::context::{Ctx, kube_call, timed};
 use crate::checks::outcome::{Outcome, Step, aws_code, aws_error, error, fail, pass, warn};
@@ -20,7 +19,7 @@ use crate::iam::policy::{self as iam_policy, role_name};
 
 use super::common::region_flag;
 use super::identity::{POD_IDENTITY_AGENT, ROLE_ANNOTATION};
-use super::irsa::{S3Lab, deploy_with, restart, s3_read};
+use super::irsa::{S3Lab, pod_env, restart, running_pods_of, s3_read};
 
 /// The service principal a Pod Identity role trusts.
 pub const SERVICE: &str = "pods.eks.amazonaws.com";
@@ -197,26 +196,11 @@ pub async fn trust_policy(ctx: &Ctx<'_>) -> Step<Outcome> {
 pub async fn pod_injection(ctx: &Ctx<'_>) -> Step<Outcome> {
     let (ns, sa) = names(ctx);
     let (_, arn) = association(ctx, &ns, &sa).await?;
-    let pods: Api<Pod> = Api::namespaced(ctx.kube()?.clone(), &ns);
-    let list = kube_call(&format!("list pods in {ns}"), pods.list(&ListParams::default())).await?;
-    let running: Vec<&Pod> = list
-        .items
-        .iter()
-        .filter(|p| p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running") && p.metadata.deletion_timestamp.is_none())
-        .collect();
-    let using: Vec<&Pod> = running.iter().copied().filter(|p| p.spec.as_ref().and_then(|s| s.service_account_name.as_deref()) == Some(sa.as_str())).collect();
-    if using.is_empty() {
-        let others: Vec<String> = running.iter().filter_map(|p| p.spec.as_ref()?.service_account_name.clone()).collect();
-        let found = if others.is_empty() { "no running pod".to_string() } else { format!("pods use SA {}", others.join(", ")) };
-        return Ok(fail(format!("no running pod in {ns} uses ServiceAccount {sa}"))
-            .found_expected(found, format!("serviceAccountName: {sa}"))
-            .next(deploy_with(&ns, &sa, &running, FOLDER)));
-    }
-    for pod in using {
+    let using = running_pods_of(ctx, &ns, &sa, FOLDER).await?;
+    for pod in &using {
         let name = pod.metadata.name.clone().unwrap_or_default();
         let spec = pod.spec.as_ref().expect("filtered on spec");
-        let env: Vec<(String, String)> =
-            spec.containers.iter().flat_map(|c| c.env.clone().unwrap_or_default()).map(|e| (e.name, e.value.unwrap_or_default())).collect();
+        let env = pod_env(pod);
         let get = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
         if let Some(irsa) = get("AWS_ROLE_ARN") {
             // the SDKs' default chains read the web identity env before the container credentials

@@ -8,9 +8,9 @@
 //! (`src/operation/create_cluster.rs`, `describe_cluster.rs`, `describe_update.rs`,
 //! `list_updates.rs`; `src/protocol_serde/shape_cluster.rs`).
 //!
-//! What is simulated, and how it differs: an update changes the cluster only when it settles;
-//! the cluster's `status` stays the emulator's (ACTIVE), where EKS shows UPDATING meanwhile; the
-//! KMS key is not checked. The access entries of [`super::access`] live here too, with the
+//! What is simulated, and how it differs: an update changes the cluster only when it settles,
+//! and the cluster's `status` is UPDATING until then, as in EKS (else the emulator's, ACTIVE);
+//! the KMS key is not checked. The access entries of [`super::access`] live here too, with the
 //! cluster they belong to: a cluster deleted (or created again under the same name) loses them,
 //! as in EKS.
 
@@ -291,6 +291,9 @@ impl ClusterState {
 
     /// The front's part of the Cluster data type, into the emulator's answer.
     fn merge(&self, cluster: &mut Value) {
+        if self.updates.iter().any(|u| u.change.is_some()) {
+            cluster["status"] = json!("UPDATING");
+        }
         cluster["accessConfig"] = json!({ "authenticationMode": self.mode.as_str(), "bootstrapClusterCreatorAdminPermissions": self.bootstrap });
         if !cluster["resourcesVpcConfig"].is_object() {
             cluster["resourcesVpcConfig"] = json!({});
