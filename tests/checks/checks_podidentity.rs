@@ -145,3 +145,11 @@ async fn pod_injection_names_what_a_pod_lacks_or_carries_besides() {
     assert_status(&run(&b, &check, &v).await, Pass, &format!("get credentials for {arn} from the agent"));
     delete_namespace(&c, &ns).await;
 }
+
+#[tokio::test]
+async fn a_teardown_entry_the_checker_cannot_read_is_an_error_not_a_pass() {
+    let b = backend(None, true).await;
+    let v = vars(&[("cluster", "kd-no-such-cluster"), ("region", "eu-west-1")]);
+    let r = run(&b, &spec("teardown.clean", &[("iamServiceAccounts", "kube-system/cluster-autoscaler")]), &v).await;
+    assert_status(&r, Error, "the iamServiceAccounts entry \"kube-system/cluster-autoscaler\" is not NAMESPACE/NAME:ROLE");
+}

@@ -7,7 +7,7 @@
 //! aws.amazon.com/iam), but linger: a role left behind can still be assumed.
 
 use crate::checks::context::{Ctx, timed};
-use crate::checks::outcome::{Outcome, Step, aws_code, aws_error, fail, pass};
+use crate::checks::outcome::{Outcome, Step, aws_code, aws_error, error, fail, pass};
 
 use super::common::region_flag;
 
@@ -91,8 +91,12 @@ pub async fn leftovers(ctx: &Ctx<'_>) -> Step<Vec<Leftover>> {
     // eksctl's IAM service accounts: a CloudFormation stack holds the role, so eksctl deletes
     // it (and the ServiceAccount); without the cluster, the stack is deleted directly
     for entry in ctx.list("iamServiceAccounts", &[]) {
-        let Some((id, role)) = entry.split_once(':') else { continue };
-        let Some((ns, name)) = id.split_once('/') else { continue };
+        let parsed = entry.split_once(':').and_then(|(id, role)| Some((id.split_once('/')?, role)));
+        let Some(((ns, name), role)) = parsed.filter(|((ns, name), role)| ![ns, name, role].iter().any(|s| s.is_empty())) else {
+            return Err(error(format!(
+                "teardown.clean: the iamServiceAccounts entry {entry:?} is not NAMESPACE/NAME:ROLE, so the checker cannot look it up (fix it in the lab's exercise.toml)"
+            )));
+        };
         match timed("iam:GetRole", aws.iam.get_role().role_name(role).send()).await? {
             Ok(_) => {}
             Err(e) if aws_code(&e) == Some("NoSuchEntity") => continue,
