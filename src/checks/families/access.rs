@@ -50,14 +50,18 @@ fn parse_mapped(roles: Option<&str>, users: Option<&str>) -> Vec<Mapped> {
     out
 }
 
-/// The principal ARNs of the cluster's access entries.
-async fn entries(ctx: &Ctx<'_>) -> Step<Vec<String>> {
+/// The principal ARNs of the cluster's access entries, every page; a CONFIG_MAP cluster has none.
+pub(super) async fn entries(ctx: &Ctx<'_>) -> Step<Vec<String>> {
     let aws = ctx.aws()?;
     let mut out = Vec::new();
     let mut token = None;
     loop {
         let call = aws.eks.list_access_entries().cluster_name(ctx.cluster()).set_next_token(token.take()).send();
-        let page = timed("eks:ListAccessEntries", call).await?.map_err(|e| aws_error(&e, "eks:ListAccessEntries"))?;
+        let page = match timed("eks:ListAccessEntries", call).await? {
+            Ok(page) => page,
+            Err(e) if aws_code(&e) == Some("InvalidRequestException") => return Ok(out),
+            Err(e) => return Err(aws_error(&e, "eks:ListAccessEntries")),
+        };
         out.extend(page.access_entries.unwrap_or_default());
         match page.next_token {
             Some(t) => token = Some(t),

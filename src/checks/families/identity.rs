@@ -53,25 +53,43 @@ pub async fn of_service_account(ctx: &Ctx<'_>, ns: &str, sa: &str) -> Step<Optio
     Ok(Some(association))
 }
 
-/// The Pod Identity association of `ns/sa`, where the account has the API.
-async fn pod_identity(ctx: &Ctx<'_>, ns: &str, sa: &str) -> Step<Option<Identity>> {
-    let Some(aws) = ctx.backend.aws.as_ref() else { return Ok(None) };
-    let cluster = ctx.cluster();
-    let list_call = aws.eks.list_pod_identity_associations().cluster_name(&cluster).namespace(ns).service_account(sa).send();
-    let out = timed("eks:ListPodIdentityAssociations", list_call).await?;
-    let list = match out {
-        Ok(o) => o.associations.unwrap_or_default(),
-        // the cluster is another check's business; an endpoint without the API (the AWS
-        // emulator) answers a bare 404
-        Err(e) if aws_code(&e) == Some("ResourceNotFoundException") => return Ok(None),
-        Err(e) if aws_code(&e).is_none() && e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => return Ok(None),
+/// What `eks:ListPodIdentityAssociations` says of `ns/sa` on the lab's cluster.
+pub enum Association {
+    /// The association's id (EKS allows one per namespace and ServiceAccount).
+    Found(String),
+    None,
+    /// The cluster does not exist.
+    NoCluster,
+    /// The endpoint has no such API (the bare AWS emulator answers 404).
+    NoApi,
+}
+
+pub async fn association(ctx: &Ctx<'_>, ns: &str, sa: &str) -> Step<Association> {
+    let aws = ctx.aws()?;
+    let list_call = aws.eks.list_pod_identity_associations().cluster_name(ctx.cluster()).namespace(ns).service_account(sa).send();
+    Ok(match timed("eks:ListPodIdentityAssociations", list_call).await? {
+        Ok(o) => o.associations.unwrap_or_default().into_iter().find_map(|a| a.association_id).map_or(Association::None, Association::Found),
+        Err(e) if aws_code(&e) == Some("ResourceNotFoundException") => Association::NoCluster,
+        Err(e) if aws_code(&e).is_none() && e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => Association::NoApi,
         Err(e) => return Err(aws_error(&e, "eks:ListPodIdentityAssociations")),
-    };
-    let Some(id) = list.into_iter().find_map(|a| a.association_id) else { return Ok(None) };
-    let out =
-        timed("eks:DescribePodIdentityAssociation", aws.eks.describe_pod_identity_association().cluster_name(&cluster).association_id(&id).send()).await?;
-    let association = out.map_err(|e| aws_error(&e, "eks:DescribePodIdentityAssociation"))?.association;
-    let role = association.and_then(|a| a.role_arn).unwrap_or_default();
+    })
+}
+
+/// The role ARN of association `id` (`eks:DescribePodIdentityAssociation`).
+pub async fn association_role(ctx: &Ctx<'_>, id: &str) -> Step<String> {
+    let call = ctx.aws()?.eks.describe_pod_identity_association().cluster_name(ctx.cluster()).association_id(id).send();
+    let out = timed("eks:DescribePodIdentityAssociation", call).await?;
+    Ok(out.map_err(|e| aws_error(&e, "eks:DescribePodIdentityAssociation"))?.association.and_then(|a| a.role_arn).unwrap_or_default())
+}
+
+/// The Pod Identity association of `ns/sa`, where the account has the API (a missing cluster
+/// is another check's business).
+async fn pod_identity(ctx: &Ctx<'_>, ns: &str, sa: &str) -> Step<Option<Identity>> {
+    if ctx.backend.aws.is_none() {
+        return Ok(None);
+    }
+    let Association::Found(id) = association(ctx, ns, sa).await? else { return Ok(None) };
+    let role = association_role(ctx, &id).await?;
     Ok(Some(Identity::PodIdentity { role, association: id }))
 }
 

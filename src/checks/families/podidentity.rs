@@ -18,7 +18,7 @@ use crate::checks::outcome::{Outcome, Step, aws_code, aws_error, error, fail, pa
 use crate::iam::policy::{self as iam_policy, role_name};
 
 use super::common::region_flag;
-use super::identity::{POD_IDENTITY_AGENT, ROLE_ANNOTATION};
+use super::identity::{self, Association, POD_IDENTITY_AGENT, ROLE_ANNOTATION};
 use super::irsa::{S3Lab, pod_env, restart, running_pods_of, s3_read};
 
 /// The service principal a Pod Identity role trusts.
@@ -82,26 +82,24 @@ pub async fn agent(ctx: &Ctx<'_>) -> Step<Outcome> {
 
 /// The association of `ns/sa` and its role ARN, or the learner's fail.
 async fn association(ctx: &Ctx<'_>, ns: &str, sa: &str) -> Step<(String, String)> {
-    let aws = ctx.aws()?;
     let cluster = ctx.cluster();
-    let out =
-        timed("eks:ListPodIdentityAssociations", aws.eks.list_pod_identity_associations().cluster_name(&cluster).namespace(ns).service_account(sa).send())
-            .await?;
-    let list = match out {
-        Ok(o) => o.associations.unwrap_or_default(),
-        Err(e) if aws_code(&e) == Some("ResourceNotFoundException") => {
+    let id = match identity::association(ctx, ns, sa).await? {
+        Association::Found(id) => id,
+        Association::NoCluster => {
             return Err(fail(format!("cluster {cluster} not found")).found_expected("no cluster", &cluster).next(super::common::cluster_missing(ctx)));
         }
-        Err(e) => return Err(aws_error(&e, "eks:ListPodIdentityAssociations")),
+        Association::NoApi => {
+            return Err(error(
+                "AWS answered 404 to eks:ListPodIdentityAssociations: this endpoint has no Pod Identity API (a bare AWS emulator; the sandbox's AWS front answers it)",
+            ));
+        }
+        Association::None => {
+            return Err(fail(format!("no Pod Identity association for {ns}/{sa} on {cluster}"))
+                .found_expected("no association", format!("an association of {ns}/{sa} with role {}", role_for(ctx, sa)))
+                .next(create_association(ctx, ns, sa)));
+        }
     };
-    let Some(id) = list.into_iter().find_map(|a| a.association_id) else {
-        return Err(fail(format!("no Pod Identity association for {ns}/{sa} on {cluster}"))
-            .found_expected("no association", format!("an association of {ns}/{sa} with role {}", role_for(ctx, sa)))
-            .next(create_association(ctx, ns, sa)));
-    };
-    let out =
-        timed("eks:DescribePodIdentityAssociation", aws.eks.describe_pod_identity_association().cluster_name(&cluster).association_id(&id).send()).await?;
-    let role = out.map_err(|e| aws_error(&e, "eks:DescribePodIdentityAssociation"))?.association.and_then(|a| a.role_arn).unwrap_or_default();
+    let role = identity::association_role(ctx, &id).await?;
     Ok((id, role))
 }
 

@@ -44,13 +44,7 @@ pub async fn leftovers(ctx: &Ctx<'_>) -> Step<Vec<Leftover>> {
     if cluster_exists {
         for pair in ctx.list("podIdentity", &[]) {
             let Some((ns, sa)) = pair.split_once('/') else { continue };
-            let call = aws.eks.list_pod_identity_associations().cluster_name(&cluster).namespace(ns).service_account(sa).send();
-            let listed = match timed("eks:ListPodIdentityAssociations", call).await? {
-                Ok(o) => o.associations.unwrap_or_default(),
-                Err(e) if not_found(&e, &["ResourceNotFoundException"]) => Vec::new(),
-                Err(e) => return Err(aws_error(&e, "eks:ListPodIdentityAssociations")),
-            };
-            for id in listed.into_iter().filter_map(|a| a.association_id) {
+            if let super::identity::Association::Found(id) = super::identity::association(ctx, ns, sa).await? {
                 out.push(Leftover {
                     what: format!("Pod Identity association {id} of {ns}/{sa}"),
                     delete: format!("aws eks delete-pod-identity-association --cluster-name {cluster}{region} --association-id {id}"),
@@ -60,12 +54,7 @@ pub async fn leftovers(ctx: &Ctx<'_>) -> Step<Vec<Leftover>> {
         }
         let entries = ctx.list("accessEntries", &[]);
         if !entries.is_empty() {
-            let listed = match timed("eks:ListAccessEntries", aws.eks.list_access_entries().cluster_name(&cluster).send()).await? {
-                Ok(o) => o.access_entries.unwrap_or_default(),
-                // a CONFIG_MAP cluster has no entries
-                Err(e) if aws_code(&e) == Some("InvalidRequestException") || not_found(&e, &["ResourceNotFoundException"]) => Vec::new(),
-                Err(e) => return Err(aws_error(&e, "eks:ListAccessEntries")),
-            };
+            let listed = super::access::entries(ctx).await?;
             for role in &entries {
                 for arn in listed.iter().filter(|a| a.contains(":role/") && a.rsplit('/').next() == Some(role.as_str())) {
                     out.push(Leftover {
@@ -77,14 +66,13 @@ pub async fn leftovers(ctx: &Ctx<'_>) -> Step<Vec<Leftover>> {
             }
         }
         for addon in ctx.list("addons", &[]) {
-            match timed("eks:DescribeAddon", aws.eks.describe_addon().cluster_name(&cluster).addon_name(&addon).send()).await? {
-                Ok(_) => out.push(Leftover {
+            // whatever its status, it is still there
+            if !matches!(super::common::addon(ctx, &addon).await?, super::common::Addon::Missing | super::common::Addon::NoApi) {
+                out.push(Leftover {
                     what: format!("EKS add-on {addon}"),
                     delete: format!("aws eks delete-addon --cluster-name {cluster}{region} --addon-name {addon}"),
                     bills: false,
-                }),
-                Err(e) if not_found(&e, &["ResourceNotFoundException"]) => {}
-                Err(e) => return Err(aws_error(&e, "eks:DescribeAddon")),
+                });
             }
         }
     }
