@@ -288,6 +288,17 @@ mod tests {
     }
 
     #[test]
+    fn a_wrapped_command_is_copied_unbroken() {
+        let cmd = "aws eks create-access-entry --cluster-name kubedojo-lab --principal-arn arn:aws:iam::111122223333:role/viewers";
+        let mut r = Reader::new(&format!("```bash\n{cmd}\n```\n"), 40, 10);
+        let shown: Vec<String> = r.rendered.lines.iter().map(|l| l.plain()).collect();
+        assert!(shown.len() > 4, "wrapped: {shown:?}");
+        assert!(shown[2].starts_with("│ ↪ --cluster-name"), "{shown:?}");
+        r.select_block(true);
+        assert_eq!(r.selected_code(), Some((cmd, "bash")));
+    }
+
+    #[test]
     fn past_the_last_block_or_match_it_wraps_and_says_so() {
         let mut r = Reader::new(&long_doc(), 60, 10);
         for _ in 0..5 {

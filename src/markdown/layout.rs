@@ -5,7 +5,7 @@ use pulldown_cmark::Alignment;
 use unicode_width::UnicodeWidthStr;
 
 use super::parse::{Block, Doc, ListItem};
-use super::wrap::{hard_wrap, line_width, wrap};
+use super::wrap::{code_wrap, line_width, wrap};
 use super::{Kind, SpanStyle, StyledSpan, push_span};
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -140,7 +140,7 @@ impl Ctx {
         self.emit(first, vec![StyledSpan::new(top, frame)]);
         let gutter = StyledSpan::new("│ ", frame);
         for line in lines {
-            for piece in hard_wrap(line, avail.saturating_sub(2)) {
+            for piece in code_wrap(line, avail.saturating_sub(2)) {
                 let mut body = vec![gutter.clone()];
                 body.extend(piece);
                 self.emit(rest, body);
