@@ -41,6 +41,8 @@ pub struct App {
     /// `None` while it is being detected (start-up never waits for it).
     pub target: Option<TargetInfo>,
     pub flash: Option<Flash>,
+    /// The newest status message, whole, after its flash has gone (`!` shows it).
+    pub last_message: Option<(Level, String)>,
     pub geometry: Geometry,
     /// Steps whose checks are running: (exercise id, step id) -> the id of the newest run.
     /// A result of an older run (one that was replaced) is ignored.
@@ -100,6 +102,7 @@ impl App {
             overlay: None,
             target: None,
             flash: None,
+            last_message: None,
             geometry: Geometry::new(size.0, size.1, 0),
             running: HashMap::new(),
             next_run: 1,
@@ -171,7 +174,9 @@ impl App {
     }
 
     pub fn flash(&mut self, level: Level, text: impl Into<String>) {
-        self.flash = Some(Flash { text: text.into(), level, until_tick: self.tick + 4 * TICKS_PER_SECOND });
+        let text = text.into();
+        self.last_message = Some((level, text.clone()));
+        self.flash = Some(Flash { text, level, until_tick: self.tick + 4 * TICKS_PER_SECOND });
     }
 
     pub fn current_item(&self) -> Option<ItemRef> {

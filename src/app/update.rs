@@ -173,6 +173,13 @@ fn command_in(app: &mut App, context: Context, cmd: Command) -> Vec<Effect> {
             app.overlay = Some(Overlay::Help { scroll: 0 });
             vec![]
         }
+        (_, Command::LastMessage) => {
+            match app.last_message.clone() {
+                Some((_, text)) => app.overlay = Some(Overlay::Notice { title: "Last message".into(), text }),
+                None => app.flash(Level::Info, "No message yet"),
+            }
+            vec![]
+        }
         (Context::Confirm, Command::Yes) => match app.overlay.take() {
             Some(Overlay::Confirm(c)) => confirmed(app, c),
             _ => vec![],

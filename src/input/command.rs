@@ -6,6 +6,8 @@ use serde::Deserialize;
 #[serde(rename_all = "kebab-case")]
 pub enum Command {
     Help,
+    /// The newest status message in full, in a box.
+    LastMessage,
     ForceQuit,
     Quit,
     Back,

@@ -67,36 +67,123 @@ pub fn title(frame: &mut Frame, area: Rect, app: &App) {
     frame.render_widget(Paragraph::new(Line::from(left)).style(theme::title_bar()), area);
 }
 
+/// The gap kept between the message on the left and the key hints on the right.
+const GAP: usize = 2;
+
 pub fn status(frame: &mut Frame, area: Rect, app: &App) {
-    let target = match &app.target {
-        None => Span::styled(" detecting target…", theme::muted()),
-        Some(t) if t.problem.is_some() => Span::styled(format!(" ⚠ {}", t.summary()), theme::flash(crate::app::Level::Warning)),
-        Some(t) if t.kube.is_none() && t.aws.is_none() => Span::styled(" no cluster configured", theme::muted()),
-        Some(t) => Span::raw(format!(" {}", t.summary())),
+    let width = usize::from(area.width);
+    let (target, target_style) = match &app.target {
+        None => (" detecting target…".to_string(), theme::muted()),
+        Some(t) if t.problem.is_some() => (format!(" ⚠ {}", t.summary()), theme::flash(crate::app::Level::Warning)),
+        Some(t) if t.kube.is_none() && t.aws.is_none() => (" no cluster configured".to_string(), theme::muted()),
+        Some(t) => (format!(" {}", t.summary()), theme::status_bar()),
     };
-    let mut left = vec![target];
-    if let Some(prompt) = search_prompt(app) {
-        left.push(Span::styled(format!("  /{prompt}▏"), theme::key_hint()));
+    // the target takes at most half the bar when a message shares it
+    let target = shorten(&target, width / 2);
+    let message = if let Some(prompt) = search_prompt(app) {
+        Some(Message { text: format!("/{prompt}▏"), style: theme::key_hint(), prompt: true })
     } else if let Some(flash) = &app.flash {
-        left.push(Span::styled(format!("  {}", flash.text), theme::flash(flash.level)));
-    } else if let Some(status) = app.workshop.as_ref().and_then(|w| w.status()) {
-        left.push(Span::styled(format!("  {status}"), theme::flash(crate::app::Level::Warning)));
-    }
+        Some(Message { text: flash.text.clone(), style: theme::flash(flash.level), prompt: false })
+    } else {
+        app.workshop.as_ref().and_then(|w| w.status()).map(|text| Message { text, style: theme::flash(crate::app::Level::Warning), prompt: false })
+    };
     let mut hints: Vec<Span> = Vec::new();
     for (key, label) in app.keymap.bar(app.context()) {
         hints.push(Span::styled(key, theme::key_hint()));
         hints.push(Span::styled(format!(" {label}  "), theme::status_bar()));
     }
-    let left_w: usize = left.iter().map(|s| s.content.width()).sum();
-    // drop hints from the left end until they fit beside the left part
-    while !hints.is_empty() && left_w + hints.iter().map(|s| s.content.width()).sum::<usize>() + 1 > usize::from(area.width) {
+    let target_w = target.width();
+    let message_w = message.as_ref().map_or(0, |m| GAP + m.text.width());
+    let hints_w = |h: &[Span]| h.iter().map(|s| s.content.width()).sum::<usize>();
+    // drop hints from the left end until the message fits beside them, a gap apart
+    while !hints.is_empty() && target_w + message_w + GAP + hints_w(&hints) > width {
         hints.drain(..2.min(hints.len()));
     }
-    let hints_w: usize = hints.iter().map(|s| s.content.width()).sum();
-    let pad = usize::from(area.width).saturating_sub(left_w + hints_w);
+    let mut left = vec![Span::styled(target, target_style)];
+    if let Some(m) = message {
+        let room = width.saturating_sub(target_w + GAP + if hints.is_empty() { 0 } else { GAP + hints_w(&hints) });
+        left.push(Span::raw(" ".repeat(GAP)));
+        if m.text.width() <= room {
+            left.push(Span::styled(m.text, m.style));
+        } else if m.prompt {
+            // what is being typed stays in view
+            left.push(Span::styled(tail(&m.text, room), m.style));
+        } else {
+            // cut (a path in its middle, keeping the file name), and say how to read it whole
+            let more = format!(" {} whole", app.key_for(crate::input::Context::Global, crate::input::Command::LastMessage));
+            left.push(Span::styled(shorten(&m.text, room.saturating_sub(more.width())), m.style));
+            if room > more.width() {
+                left.push(Span::styled(more, theme::key_hint()));
+            }
+        }
+    }
+    let left_w = hints_w(&left);
+    let pad = width.saturating_sub(left_w + hints_w(&hints));
     left.push(Span::raw(" ".repeat(pad)));
     left.extend(hints);
     frame.render_widget(Paragraph::new(Line::from(left)).style(theme::status_bar()), area);
+}
+
+struct Message {
+    text: String,
+    style: ratatui::style::Style,
+    /// The search prompt: cut at its start, not its end.
+    prompt: bool,
+}
+
+/// `text` in at most `width` columns: its longest paths lose their middle first
+/// (`/home/me/.local/share/kubedojo/progress.json` → `/home/…/progress.json`), then its end.
+pub(crate) fn shorten(text: &str, width: usize) -> String {
+    let mut words: Vec<String> = text.split(' ').map(str::to_string).collect();
+    let total = |w: &[String]| w.iter().map(|s| s.width()).sum::<usize>() + w.len().saturating_sub(1);
+    let mut paths: Vec<usize> = (0..words.len()).filter(|&i| words[i].matches('/').count() >= 2).collect();
+    paths.sort_by_key(|&i| std::cmp::Reverse(words[i].width()));
+    for i in paths {
+        let over = total(&words).saturating_sub(width);
+        if over == 0 {
+            break;
+        }
+        words[i] = shorten_path(&words[i], words[i].width().saturating_sub(over));
+    }
+    super::ellipsis(&words.join(" "), width)
+}
+
+/// A path in at most `width` columns, its middle parts replaced by `…` one at a time; the last
+/// part (the file name) stays whole while anything else can go.
+fn shorten_path(path: &str, width: usize) -> String {
+    let parts: Vec<&str> = path.split('/').collect();
+    if path.width() <= width || parts.len() < 3 {
+        return path.to_string();
+    }
+    let last = parts.len() - 1;
+    // keep the first part (`/home` of an absolute path) and the last `keep` parts; the rest becomes …
+    let head = if parts[0].is_empty() { 2 } else { 1 };
+    for keep in (1..last.saturating_sub(head) + 1).rev() {
+        let candidate = format!("{}/…/{}", parts[..head].join("/"), parts[last + 1 - keep..].join("/"));
+        if candidate.width() <= width {
+            return candidate;
+        }
+    }
+    format!("…/{}", parts[last])
+}
+
+/// The end of `s` in at most `width` columns, `…` first when cut.
+fn tail(s: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthChar;
+    if s.width() <= width {
+        return s.to_string();
+    }
+    let mut out: Vec<char> = Vec::new();
+    let mut w = 1;
+    for c in s.chars().rev() {
+        let cw = c.width().unwrap_or(0);
+        if w + cw > width {
+            break;
+        }
+        w += cw;
+        out.push(c);
+    }
+    std::iter::once('…').chain(out.into_iter().rev()).collect()
 }
 
 fn search_prompt(app: &App) -> Option<&str> {
@@ -104,5 +191,29 @@ fn search_prompt(app: &App) -> Option<&str> {
         Screen::Lesson(v) => v.reader.search.input.as_deref(),
         Screen::Exercise(v) => v.reader.search.input.as_deref(),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_path_loses_its_middle_not_its_file_name() {
+        let msg = "Progress saved to /home/learner/.local/share/kubedojo/progress.json after the step";
+        assert_eq!(shorten(msg, 200), msg);
+        let cut = shorten(msg, 60);
+        assert_eq!(cut, "Progress saved to /home/…/progress.json after the step");
+        assert!(cut.width() <= 60);
+        assert_eq!(shorten(msg, 64), "Progress saved to /home/…/kubedojo/progress.json after the step");
+        // too long even so: the end is cut with an ellipsis
+        let short = shorten(msg, 30);
+        assert!(short.ends_with('…') && short.width() <= 30, "{short}");
+    }
+
+    #[test]
+    fn a_prompt_keeps_its_end() {
+        assert_eq!(tail("/a long search query▏", 8), "… query▏");
+        assert_eq!(tail("/q▏", 8), "/q▏");
     }
 }

@@ -110,6 +110,34 @@ fn a_long_title_never_runs_into_the_counter() {
     }
 }
 
+/// A status message longer than the bar is cut (a path in its middle, keeping its file name),
+/// a gap before the key hints, and `!` shows it whole.
+#[test]
+fn a_long_message_is_cut_and_shown_whole_on_demand() {
+    for size in SIZES {
+        let mut app = app_with(fixture_pack(), Progress::default(), size);
+        key(&mut app, KeyCode::Enter);
+        let text = "Wrote 14 files for the pod-identity-access lab to /home/learner/work/kubedojo-work/pod-identity-access/trust-policy.json and 13 more; kubectl and aws run from there";
+        app.flash(kubedojo::app::Level::Success, text);
+        let shown = screen(&app);
+        let bar = shown.lines().last().expect("a status bar").trim_matches('"').to_string();
+        assert_eq!(unicode_width::UnicodeWidthStr::width(bar.as_str()), usize::from(size.0), "{bar}");
+        assert!(bar.contains("… ! whole"), "{bar}");
+        if size.0 == 120 {
+            assert!(bar.contains("to …/trust-policy.json and"), "the path loses its middle, the file name stays: {bar}");
+        }
+        keys(&mut app, "!");
+        let Some(Overlay::Notice { title, text: whole }) = &app.overlay else { panic!("no notice: {:?}", app.overlay) };
+        assert_eq!((title.as_str(), whole.as_str()), ("Last message", text));
+        snap("last_message", size, &app);
+    }
+    // before any message
+    let mut app = app_with(fixture_pack(), Progress::default(), (80, 24));
+    keys(&mut app, "!");
+    assert!(app.overlay.is_none());
+    assert_eq!(app.flash.as_ref().map(|f| f.text.as_str()), Some("No message yet"));
+}
+
 #[test]
 fn help_overlay_lists_the_screen_keys() {
     for size in SIZES {
