@@ -14,6 +14,8 @@ pub struct Reader {
     pub height: u16,
     pub search: Search,
     pub selected_block: Option<usize>,
+    /// The selected link into the course (an index in `rendered.links`).
+    pub selected_link: Option<usize>,
     /// What the last move among matches or code blocks has to say ("match 3 of 11"), for the
     /// screen to show; taken by [`Reader::take_notice`].
     notice: Option<String>,
@@ -46,6 +48,8 @@ impl Reader {
             Command::PrevMatch => self.next_match(false),
             Command::NextBlock => self.select_block(true),
             Command::PrevBlock => self.select_block(false),
+            Command::NextLink => self.select_link(true),
+            Command::PrevLink => self.select_link(false),
             _ => return false,
         }
         true
@@ -65,6 +69,9 @@ impl Reader {
         self.clamp();
         if self.selected_block.is_some_and(|b| b >= self.rendered.code_blocks.len()) {
             self.selected_block = None;
+        }
+        if self.selected_link.is_some_and(|l| l >= self.rendered.links.len()) {
+            self.selected_link = None;
         }
     }
 
@@ -224,6 +231,46 @@ impl Reader {
         }
     }
 
+    /// Select the next (or previous) link into the course, from the screen's top; past the last
+    /// it is the first again, and says so. `open_key` names the key that opens it.
+    pub fn select_link(&mut self, forward: bool) {
+        let links: Vec<usize> = (0..self.rendered.links.len()).filter(|&i| self.rendered.links[i].line != usize::MAX).collect();
+        if links.is_empty() {
+            self.notice = Some("no links into the course on this page".to_string());
+            return;
+        }
+        let h = usize::from(self.height.max(1));
+        let line = |i: usize| self.rendered.links[i].line;
+        let visible = |i: usize| line(i) >= self.scroll && line(i) < self.scroll + h;
+        let n = links.len();
+        let at = self.selected_link.and_then(|s| links.iter().position(|&l| l == s)).filter(|&k| visible(links[k]));
+        let (k, wrapped) = match at {
+            Some(k) if forward => ((k + 1) % n, k + 1 == n),
+            Some(k) => ((k + n - 1) % n, k == 0),
+            None if forward => (links.iter().position(|&l| line(l) >= self.scroll).unwrap_or(0), false),
+            None => (links.iter().rposition(|&l| line(l) < self.scroll + h).unwrap_or(n - 1), false),
+        };
+        let around = match (wrapped && n > 1, forward) {
+            (true, true) => " (past the last: back to the first)",
+            (true, false) => " (before the first: the last)",
+            _ => "",
+        };
+        let link = &self.rendered.links[links[k]];
+        self.notice = Some(format!("link {} of {n}{around}: “{}”, o opens it", k + 1, link.text));
+        let target = link.line;
+        self.selected_link = Some(links[k]);
+        if target < self.scroll || target >= self.scroll + h {
+            self.scroll_to(target.saturating_sub(h / 3));
+        }
+    }
+
+    /// The selected link's target (`lesson:ID`, `exercise:ID[/STEP]`), when it is on screen.
+    pub fn selected_link_target(&self) -> Option<&str> {
+        let link = self.rendered.links.get(self.selected_link?)?;
+        let h = usize::from(self.height.max(1));
+        (link.line >= self.scroll && link.line < self.scroll + h).then_some(link.target.as_str())
+    }
+
     /// The selected block's text and language, when it is on screen.
     pub fn selected_code(&self) -> Option<(&str, &str)> {
         let b = self.rendered.code_blocks.get(self.selected_block?)?;
@@ -285,6 +332,26 @@ mod tests {
         assert!(lines.start >= r.scroll && lines.end <= r.scroll + 10);
         assert_eq!(r.take_notice().as_deref(), Some("code block 2 of 5, c copies it"));
         assert_eq!(r.take_notice(), None, "said once");
+    }
+
+    #[test]
+    fn course_links_are_selected_in_order_and_wrap() {
+        let text = "Read [the costs](lesson:cost) first.\n\n".to_string() + &"filler\n\n".repeat(20) + "Then [the lab](exercise:eks-cluster/preflight).\n";
+        let mut r = Reader::new(&text, 60, 10);
+        r.select_link(true);
+        assert_eq!(r.selected_link_target(), Some("lesson:cost"));
+        assert_eq!(r.take_notice().as_deref(), Some("link 1 of 2: “the costs”, o opens it"));
+        r.select_link(true);
+        assert_eq!(r.selected_link_target(), Some("exercise:eks-cluster/preflight"), "scrolled into view");
+        r.select_link(true);
+        assert_eq!(r.selected_link_target(), Some("lesson:cost"));
+        assert_eq!(r.take_notice().as_deref(), Some("link 1 of 2 (past the last: back to the first): “the costs”, o opens it"));
+        // scrolled away, the selection is not on screen and opens nothing
+        r.scroll_to(usize::MAX);
+        assert_eq!(r.selected_link_target(), None);
+        let mut plain = Reader::new("no links here", 60, 10);
+        plain.select_link(true);
+        assert_eq!(plain.take_notice().as_deref(), Some("no links into the course on this page"));
     }
 
     #[test]

@@ -219,6 +219,7 @@ fn command_in(app: &mut App, context: Context, cmd: Command) -> Vec<Effect> {
         (Context::Lesson | Context::Exercise, Command::NextItem) => step_item(app, 1),
         (Context::Lesson | Context::Exercise, Command::PrevItem) => step_item(app, -1),
         (Context::Lesson | Context::Exercise, Command::CopyBlock) => copy_selected(app),
+        (Context::Lesson | Context::Exercise, Command::OpenLink) => open_link(app),
         (Context::Lesson, cmd) => lesson::command(app, cmd),
         (Context::Exercise, cmd) => exercise::command(app, cmd),
         (Context::Drill, Command::Back) | (Context::Stats, Command::Back) => back_home(app),
@@ -442,6 +443,32 @@ fn mouse(app: &mut App, m: crossterm::event::MouseEvent) -> Vec<Effect> {
         }
         Screen::Stats(_) => vec![],
     }
+}
+
+/// Open the selected link into the course: a lesson, or a lab at its step; or say how to
+/// select one.
+fn open_link(app: &mut App) -> Vec<Effect> {
+    let next = app.key_for(app.screen_context(), Command::NextLink);
+    let Some(target) = reader(app).and_then(|r| r.selected_link_target().map(str::to_string)) else {
+        app.flash(Level::Info, format!("No link selected: press {next} to select one"));
+        return vec![];
+    };
+    let pack = app.pack.clone();
+    if let Some(id) = target.strip_prefix("lesson:")
+        && let Some(i) = pack.lessons.iter().position(|l| l.id == id)
+    {
+        return open_item(app, ItemRef::Lesson(i));
+    }
+    if let Some(rest) = target.strip_prefix("exercise:") {
+        let (id, step) = rest.split_once('/').map_or((rest, None), |(a, b)| (a, Some(b)));
+        if let Some(index) = pack.exercises.iter().position(|e| e.id == id) {
+            let step = step.and_then(|s| pack.exercises[index].steps.iter().position(|st| st.id == s));
+            return go(app, Go::Exercise { index, step });
+        }
+    }
+    // kubedojo lint refuses such a link; a pack loaded without it can still have one
+    app.flash(Level::Warning, format!("The link {target} leads nowhere in this course (kubedojo lint names it)"));
+    vec![]
 }
 
 /// Copy the selected code block (OSC 52), or say how to select one.

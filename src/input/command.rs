@@ -28,6 +28,10 @@ pub enum Command {
     NextBlock,
     PrevBlock,
     CopyBlock,
+    /// Readers: select the next / previous link into the course, and open the selected one.
+    NextLink,
+    PrevLink,
+    OpenLink,
     NextItem,
     PrevItem,
     RunChecks,

@@ -75,6 +75,7 @@ pub fn highlight(lang: &str, text: &str) -> Vec<Vec<StyledSpan>> {
                 bold: style.font_style.contains(FontStyle::BOLD),
                 italic: style.font_style.contains(FontStyle::ITALIC),
                 strike: false,
+                link: None,
             };
             push_span(&mut spans, piece, span_style);
         }

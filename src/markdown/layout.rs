@@ -36,12 +36,39 @@ pub struct Rendered {
     pub code_blocks: Vec<CodeBlockLines>,
     /// Line index of every heading, for jumping between sections.
     pub headings: Vec<usize>,
+    /// Each link into the course (as [`Doc::links`]): its target and the first line it is on.
+    pub links: Vec<LinkLine>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkLine {
+    pub target: String,
+    pub line: usize,
+    /// The link's text as shown.
+    pub text: String,
 }
 
 pub fn layout(doc: &Doc, width: u16) -> Rendered {
     let mut ctx = Ctx { width: usize::from(width.max(8)), out: Rendered { width, ..Rendered::default() } };
     ctx.blocks(&doc.blocks, &[], &[], false);
-    ctx.out
+    let mut out = ctx.out;
+    // a link with no text is on no line (usize::MAX) and cannot be chosen
+    out.links = doc.links.iter().map(|t| LinkLine { target: t.clone(), line: usize::MAX, text: String::new() }).collect();
+    let mut last_line = vec![usize::MAX; out.links.len()];
+    for (i, line) in out.lines.iter().enumerate() {
+        for span in &line.spans {
+            let Some(l) = span.style.link.map(usize::from).filter(|&l| l < out.links.len()) else { continue };
+            let link = &mut out.links[l];
+            link.line = link.line.min(i);
+            // a link wrapped onto the next line lost the space at the break
+            if last_line[l] != usize::MAX && last_line[l] != i && !link.text.ends_with(' ') {
+                link.text.push(' ');
+            }
+            last_line[l] = i;
+            link.text.push_str(&span.text);
+        }
+    }
+    out
 }
 
 type Prefix = [StyledSpan];
@@ -291,6 +318,14 @@ mod tests {
                 assert!(line.width() <= usize::from(width), "{width}: {line:?} is {} wide", line.width());
             }
         }
+    }
+
+    #[test]
+    fn course_links_are_found_with_their_line_and_text() {
+        let r = layout(&parse("See [the **first** lab](exercise:eks-cluster/preflight) and [a page](https://x.io).\n\nThen [`cost`](lesson:cost).\n"), 20);
+        let links: Vec<(&str, usize, &str)> = r.links.iter().map(|l| (l.target.as_str(), l.line, l.text.as_str())).collect();
+        assert_eq!(links, [("exercise:eks-cluster/preflight", 0, "the first lab"), ("lesson:cost", 4, "cost")]);
+        assert_eq!(r.lines[0].plain(), "See the first lab");
     }
 
     #[test]

@@ -9,7 +9,7 @@ pub mod parse;
 pub mod search;
 pub mod wrap;
 
-pub use layout::{CodeBlockLines, DocLine, Rendered, layout};
+pub use layout::{CodeBlockLines, DocLine, LinkLine, Rendered, layout};
 pub use parse::{Block, Doc, parse};
 
 /// The markdown dialect of every content file: CommonMark + GFM tables, strikethrough, task lists.
@@ -43,11 +43,13 @@ pub struct SpanStyle {
     pub bold: bool,
     pub italic: bool,
     pub strike: bool,
+    /// The link into the course this text belongs to: its index in [`Doc::links`].
+    pub link: Option<u16>,
 }
 
 impl SpanStyle {
     pub const fn of(kind: Kind) -> Self {
-        Self { kind, bold: false, italic: false, strike: false }
+        Self { kind, bold: false, italic: false, strike: false, link: None }
     }
 }
 

@@ -40,6 +40,9 @@ pub struct ListItem {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Doc {
     pub blocks: Vec<Block>,
+    /// The targets of the links into the course (`lesson:ID`, `exercise:ID[/STEP]`), in order;
+    /// a span's `style.link` is an index here.
+    pub links: Vec<String>,
 }
 
 enum Frame {
@@ -60,6 +63,9 @@ struct Builder {
     italic: u32,
     strike: u32,
     links: Vec<String>,
+    /// The course links seen so far, and the one whose text is being read.
+    internal: Vec<String>,
+    in_internal: Option<u16>,
 }
 
 impl Builder {
@@ -69,7 +75,8 @@ impl Builder {
             (Kind::Text, None, false) => Kind::Link,
             (k, _, _) => k,
         };
-        SpanStyle { kind, bold: self.bold > 0, italic: self.italic > 0, strike: self.strike > 0 }
+        let link = self.in_internal;
+        SpanStyle { kind, bold: self.bold > 0, italic: self.italic > 0, strike: self.strike > 0, link }
     }
 
     fn text(&mut self, text: &str, kind: Kind) {
@@ -132,7 +139,13 @@ impl Builder {
             Tag::Emphasis => self.italic += 1,
             Tag::Strong => self.bold += 1,
             Tag::Strikethrough => self.strike += 1,
-            Tag::Link { dest_url, .. } => self.links.push(dest_url.to_string()),
+            Tag::Link { dest_url, .. } => {
+                if is_internal(&dest_url) && self.internal.len() < usize::from(u16::MAX) {
+                    self.in_internal = Some(self.internal.len() as u16);
+                    self.internal.push(dest_url.to_string());
+                }
+                self.links.push(dest_url.to_string());
+            }
             Tag::Image { dest_url, .. } => {
                 self.text("[image: ", Kind::Dim);
                 self.links.push(dest_url.to_string());
@@ -202,12 +215,12 @@ impl Builder {
             TagEnd::Strong => self.bold = self.bold.saturating_sub(1),
             TagEnd::Strikethrough => self.strike = self.strike.saturating_sub(1),
             TagEnd::Link => {
+                self.in_internal = None;
                 if let Some(dest) = self.links.pop() {
                     let shown = self.inline.as_ref().map(|s| s.iter().map(|x| x.text.as_str()).collect::<String>());
                     // a link inside the course (lesson:ID, exercise:ID[/STEP]) is its text: its
                     // target is no address a reader can use
-                    let internal = dest.starts_with("lesson:") || dest.starts_with("exercise:");
-                    if !dest.is_empty() && !internal && !shown.is_some_and(|s| s.ends_with(&dest)) {
+                    if !dest.is_empty() && !is_internal(&dest) && !shown.is_some_and(|s| s.ends_with(&dest)) {
                         self.text(&format!(" ({dest})"), Kind::LinkTarget);
                     }
                 }
@@ -231,6 +244,11 @@ fn heading_level(level: HeadingLevel) -> u8 {
         HeadingLevel::H5 => 5,
         HeadingLevel::H6 => 6,
     }
+}
+
+/// A link into the course: to a lesson or a lab (and a step of it).
+pub fn is_internal(dest: &str) -> bool {
+    dest.starts_with("lesson:") || dest.starts_with("exercise:")
 }
 
 pub fn parse(markdown: &str) -> Doc {
@@ -261,7 +279,7 @@ pub fn parse(markdown: &str) -> Doc {
         }
     }
     b.flush_inline();
-    Doc { blocks: b.root }
+    Doc { blocks: b.root, links: b.internal }
 }
 
 #[cfg(test)]

@@ -46,6 +46,9 @@ fn to_line<'a>(reader: &Reader, index: usize, line: &'a DocLine, copy_hint: &str
         if selected && s.style.kind == Kind::CodeFrame {
             style = theme::border_focus().add_modifier(ratatui::style::Modifier::BOLD);
         }
+        if s.style.link.is_some() && s.style.link.map(usize::from) == reader.selected_link {
+            style = style.add_modifier(ratatui::style::Modifier::REVERSED);
+        }
         let (start, end) = (offset, offset + s.text.len());
         offset = end;
         if matches.iter().all(|(ms, me, _)| *me <= start || *ms >= end) {

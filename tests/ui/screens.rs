@@ -138,6 +138,21 @@ fn a_long_message_is_cut_and_shown_whole_on_demand() {
     assert_eq!(app.flash.as_ref().map(|f| f.text.as_str()), Some("No message yet"));
 }
 
+/// A link into the course is chosen with f and opened with o: here the fixture lesson's link to
+/// its lab opens the lab.
+#[test]
+fn a_course_link_opens_on_a_key() {
+    let mut app = app_with(fixture_pack(), Progress::default(), (80, 24));
+    key(&mut app, KeyCode::Enter);
+    keys(&mut app, "o");
+    assert_eq!(app.flash.as_ref().map(|f| f.text.as_str()), Some("No link selected: press f to select one"));
+    keys(&mut app, "f");
+    let bar = screen(&app).lines().last().expect("a status bar").to_string();
+    assert!(bar.contains("link 1 of 1: “link to the lab”"), "{bar}");
+    keys(&mut app, "o");
+    assert!(matches!(&app.screen, kubedojo::app::Screen::Exercise(v) if app.pack.exercises[v.index].id == "demo"), "the lab opened");
+}
+
 #[test]
 fn help_overlay_lists_the_screen_keys() {
     for size in SIZES {
