@@ -61,6 +61,28 @@ export KUBEDOJO_FAILURE_LOG="$CARGO_TARGET_DIR/failure-paths.log"
 phase "tests"        cargo test --locked --no-fail-fast
 phase "failure paths" cargo test --locked --test failure_paths -- --ignored --nocapture
 
+# what a user installs: the crate as `cargo package` ships it (everything the binary embeds),
+# built with the distribution profile (LTO, one codegen unit, stripped), under its size budget,
+# and that binary runs: its version, and a strict lint of the course it carries
+dist_build() {
+    local version crate dir bin size budget=$((30 * 1024 * 1024))
+    version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -1)
+    cargo package --locked --no-verify --allow-dirty --quiet || return 1
+    crate="$CARGO_TARGET_DIR/package/kubedojo-$version.crate"
+    dir="$CARGO_TARGET_DIR/package/unpacked"
+    rm -rf "$dir" && mkdir -p "$dir" && tar -xzf "$crate" -C "$dir" || return 1
+    (cd "$dir/kubedojo-$version" && cargo build --locked --profile dist --bin kubedojo) || return 1
+    bin="$CARGO_TARGET_DIR/dist/kubedojo"
+    size=$(stat -c %s "$bin")
+    echo "dist binary: $bin, $size bytes ($((size / 1024 / 1024)) MB; budget 30 MB)"
+    if [ "$size" -gt "$budget" ]; then
+        echo "the dist binary is $size bytes, over the 30 MB budget: see README, Install" >&2
+        return 1
+    fi
+    "$bin" --version && "$bin" lint --strict
+}
+phase "package + dist build" dist_build
+
 echo
 echo "timings:"
 printf '  %s\n' "${timings[@]}"

@@ -12,6 +12,7 @@ mod cli;
 mod e2e_pty;
 mod layers;
 mod readme;
+mod release;
 mod sandbox_doctor;
 mod sandbox_downloads;
 mod sandbox_eksctl;
