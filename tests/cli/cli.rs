@@ -128,7 +128,7 @@ fn fenced_yaml_that_does_not_parse() {
 fn a_shell_block_with_an_unknown_word_is_refused() {
     let (out, code) = lint(&[("lessons/01-every-element.md", "```bash\n", "```bash if-neded\n")]);
     assert_eq!(code, 1);
-    assert!(out.contains("lessons/01-every-element.md:53:1: error: ```bash if-neded: unknown word after the language"), "{out}");
+    assert!(out.contains("lessons/01-every-element.md:55:1: error: ```bash if-neded: unknown word after the language"), "{out}");
     assert!(out.contains("or, if-needed, afterwards, watch"), "{out}");
 }
 
@@ -136,7 +136,7 @@ fn a_shell_block_with_an_unknown_word_is_refused() {
 fn a_code_block_never_closed_is_refused() {
     let (out, code) = lint(&[("lessons/01-every-element.md", "}\n```\n\n### Check yourself", "}\n\n### Check yourself")]);
     assert_eq!(code, 1);
-    assert!(out.contains("lessons/01-every-element.md:62:1: error: code block is never closed: the rest of the text renders as code"), "{out}");
+    assert!(out.contains("lessons/01-every-element.md:65:1: error: code block is never closed: the rest of the text renders as code"), "{out}");
     assert_eq!(out.matches("never closed").count(), 1, "only the open one: {out}");
 }
 
