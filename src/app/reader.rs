@@ -211,18 +211,13 @@ impl Reader {
             r.start < self.scroll + h && r.end > self.scroll
         };
         let n = blocks.len();
-        // past the last block the next is the first again (and before the first, the last)
-        let (next, wrapped) = match self.selected_block {
-            Some(i) if visible(i) && forward => ((i + 1) % n, i + 1 == n),
-            Some(i) if visible(i) => ((i + n - 1) % n, i == 0),
-            _ if forward => (blocks.iter().position(|b| b.lines.end > self.scroll).unwrap_or(0), false),
-            _ => (blocks.iter().rposition(|b| b.lines.start < self.scroll + h).unwrap_or(n - 1), false),
-        };
-        let around = match (wrapped && n > 1, forward) {
-            (true, true) => " (past the last: back to the first)",
-            (true, false) => " (before the first: the last)",
-            _ => "",
-        };
+        let (next, around) = step(
+            self.selected_block.filter(|&i| visible(i)),
+            n,
+            forward,
+            || blocks.iter().position(|b| b.lines.end > self.scroll),
+            || blocks.iter().rposition(|b| b.lines.start < self.scroll + h),
+        );
         self.notice = Some(format!("code block {} of {n}{around}, c copies it", next + 1));
         self.selected_block = Some(next);
         let lines = blocks[next].lines.clone();
@@ -244,17 +239,8 @@ impl Reader {
         let visible = |i: usize| line(i) >= self.scroll && line(i) < self.scroll + h;
         let n = links.len();
         let at = self.selected_link.and_then(|s| links.iter().position(|&l| l == s)).filter(|&k| visible(links[k]));
-        let (k, wrapped) = match at {
-            Some(k) if forward => ((k + 1) % n, k + 1 == n),
-            Some(k) => ((k + n - 1) % n, k == 0),
-            None if forward => (links.iter().position(|&l| line(l) >= self.scroll).unwrap_or(0), false),
-            None => (links.iter().rposition(|&l| line(l) < self.scroll + h).unwrap_or(n - 1), false),
-        };
-        let around = match (wrapped && n > 1, forward) {
-            (true, true) => " (past the last: back to the first)",
-            (true, false) => " (before the first: the last)",
-            _ => "",
-        };
+        let (k, around) =
+            step(at, n, forward, || links.iter().position(|&l| line(l) >= self.scroll), || links.iter().rposition(|&l| line(l) < self.scroll + h));
         let link = &self.rendered.links[links[k]];
         self.notice = Some(format!("link {} of {n}{around}: “{}”, o opens it", k + 1, link.text));
         let target = link.line;
@@ -276,6 +262,31 @@ impl Reader {
         let b = self.rendered.code_blocks.get(self.selected_block?)?;
         Some((b.text.as_str(), b.lang.as_str()))
     }
+}
+
+/// The next (or previous) of `n` things a key steps through: from the selected one when it is on
+/// screen (past the last it is the first again, and before the first the last), else from the
+/// first one on or below the screen's top (`first_below`) or the last above its bottom
+/// (`last_above`). Returns the index and what to say of a wrap ("" when none).
+fn step(
+    at: Option<usize>,
+    n: usize,
+    forward: bool,
+    first_below: impl FnOnce() -> Option<usize>,
+    last_above: impl FnOnce() -> Option<usize>,
+) -> (usize, &'static str) {
+    let (next, wrapped) = match at {
+        Some(i) if forward => ((i + 1) % n, i + 1 == n),
+        Some(i) => ((i + n - 1) % n, i == 0),
+        None if forward => (first_below().unwrap_or(0), false),
+        None => (last_above().unwrap_or(n - 1), false),
+    };
+    let around = match (wrapped && n > 1, forward) {
+        (true, true) => " (past the last: back to the first)",
+        (true, false) => " (before the first: the last)",
+        _ => "",
+    };
+    (next, around)
 }
 
 #[cfg(test)]
