@@ -243,8 +243,9 @@ pub fn command(app: &mut App, cmd: Command) -> Vec<Effect> {
             vec![]
         }
         _ => {
+            let keys = app.reader_keys(crate::input::Context::Exercise);
             if let Screen::Exercise(view) = &mut app.screen
-                && view.reader.command(cmd)
+                && view.reader.command(cmd, &keys)
                 && let Some(notice) = view.reader.take_notice()
             {
                 app.flash(super::Level::Info, notice);

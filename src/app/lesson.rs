@@ -77,12 +77,13 @@ pub fn leave(app: &mut App) {
 }
 
 pub fn command(app: &mut App, cmd: Command) -> Vec<Effect> {
+    let keys = app.reader_keys(crate::input::Context::Lesson);
     let Screen::Lesson(view) = &mut app.screen else { return vec![] };
     let r = &mut view.reader;
     match cmd {
         Command::Down => r.scroll_by(1),
         Command::Up => r.scroll_by(-1),
-        cmd if r.command(cmd) => {
+        cmd if r.command(cmd, &keys) => {
             if let Some(notice) = r.take_notice() {
                 app.flash(super::Level::Info, notice);
             }

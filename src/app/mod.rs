@@ -197,4 +197,10 @@ impl App {
             .and_then(|b| b.keys.first())
             .map_or_else(|| "?".to_string(), |k| crate::input::keymap::key_label(*k))
     }
+
+    /// The keys a reader's notices name, in a context.
+    pub fn reader_keys(&self, context: Context) -> reader::Keys {
+        use crate::input::Command;
+        reader::Keys { copy: self.key_for(context, Command::CopyBlock), open: self.key_for(context, Command::OpenLink) }
+    }
 }

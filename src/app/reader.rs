@@ -21,6 +21,14 @@ pub struct Reader {
     notice: Option<String>,
 }
 
+/// The labels of the keys a reader's notices name ("c copies it"), as the learner's key map binds
+/// them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Keys {
+    pub copy: String,
+    pub open: String,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Search {
     /// Being typed (search prompt open).
@@ -31,9 +39,9 @@ pub struct Search {
 }
 
 impl Reader {
-    /// The keys every reader shares (paging, search, headings, code blocks): false when `cmd`
-    /// is not one of them.
-    pub fn command(&mut self, cmd: Command) -> bool {
+    /// The keys every reader shares (paging, search, headings, code blocks, links): false when
+    /// `cmd` is not one of them. `keys` names the keys its notices mention.
+    pub fn command(&mut self, cmd: Command, keys: &Keys) -> bool {
         match cmd {
             Command::PageDown => self.scroll_by(self.page()),
             Command::PageUp => self.scroll_by(-self.page()),
@@ -46,10 +54,10 @@ impl Reader {
             Command::Search => self.start_search(),
             Command::NextMatch => self.next_match(true),
             Command::PrevMatch => self.next_match(false),
-            Command::NextBlock => self.select_block(true),
-            Command::PrevBlock => self.select_block(false),
-            Command::NextLink => self.select_link(true),
-            Command::PrevLink => self.select_link(false),
+            Command::NextBlock => self.select_block(true, &keys.copy),
+            Command::PrevBlock => self.select_block(false, &keys.copy),
+            Command::NextLink => self.select_link(true, &keys.open),
+            Command::PrevLink => self.select_link(false, &keys.open),
             _ => return false,
         }
         true
@@ -199,8 +207,9 @@ impl Reader {
 
     // --- code blocks ---
 
-    /// Select the next/previous code block, starting from what is on screen.
-    pub fn select_block(&mut self, forward: bool) {
+    /// Select the next/previous code block, starting from what is on screen. `copy_key` names
+    /// the key that copies it.
+    pub fn select_block(&mut self, forward: bool, copy_key: &str) {
         let blocks = &self.rendered.code_blocks;
         if blocks.is_empty() {
             return;
@@ -218,7 +227,7 @@ impl Reader {
             || blocks.iter().position(|b| b.lines.end > self.scroll),
             || blocks.iter().rposition(|b| b.lines.start < self.scroll + h),
         );
-        self.notice = Some(format!("code block {} of {n}{around}, c copies it", next + 1));
+        self.notice = Some(format!("code block {} of {n}{around}, {copy_key} copies it", next + 1));
         self.selected_block = Some(next);
         let lines = blocks[next].lines.clone();
         if lines.start < self.scroll || lines.end > self.scroll + h {
@@ -228,7 +237,7 @@ impl Reader {
 
     /// Select the next (or previous) link into the course, from the screen's top; past the last
     /// it is the first again, and says so. `open_key` names the key that opens it.
-    pub fn select_link(&mut self, forward: bool) {
+    pub fn select_link(&mut self, forward: bool, open_key: &str) {
         let links: Vec<usize> = (0..self.rendered.links.len()).filter(|&i| self.rendered.links[i].line != usize::MAX).collect();
         if links.is_empty() {
             self.notice = Some("no links into the course on this page".to_string());
@@ -242,7 +251,7 @@ impl Reader {
         let (k, around) =
             step(at, n, forward, || links.iter().position(|&l| line(l) >= self.scroll), || links.iter().rposition(|&l| line(l) < self.scroll + h));
         let link = &self.rendered.links[links[k]];
-        self.notice = Some(format!("link {} of {n}{around}: “{}”, o opens it", k + 1, link.text));
+        self.notice = Some(format!("link {} of {n}{around}: “{}”, {open_key} opens it", k + 1, link.text));
         let target = link.line;
         self.selected_link = Some(links[k]);
         if target < self.scroll || target >= self.scroll + h {
@@ -335,9 +344,9 @@ mod tests {
     #[test]
     fn blocks_are_selected_in_order_and_scrolled_into_view() {
         let mut r = Reader::new(&long_doc(), 60, 10);
-        r.select_block(true);
+        r.select_block(true, "c");
         assert_eq!(r.selected_code(), Some(("echo 0", "bash")));
-        r.select_block(true);
+        r.select_block(true, "c");
         assert_eq!(r.selected_code(), Some(("echo 10", "bash")));
         let lines = r.rendered.code_blocks[1].lines.clone();
         assert!(lines.start >= r.scroll && lines.end <= r.scroll + 10);
@@ -349,19 +358,19 @@ mod tests {
     fn course_links_are_selected_in_order_and_wrap() {
         let text = "Read [the costs](lesson:cost) first.\n\n".to_string() + &"filler\n\n".repeat(20) + "Then [the lab](exercise:eks-cluster/preflight).\n";
         let mut r = Reader::new(&text, 60, 10);
-        r.select_link(true);
+        r.select_link(true, "o");
         assert_eq!(r.selected_link_target(), Some("lesson:cost"));
         assert_eq!(r.take_notice().as_deref(), Some("link 1 of 2: “the costs”, o opens it"));
-        r.select_link(true);
+        r.select_link(true, "o");
         assert_eq!(r.selected_link_target(), Some("exercise:eks-cluster/preflight"), "scrolled into view");
-        r.select_link(true);
+        r.select_link(true, "o");
         assert_eq!(r.selected_link_target(), Some("lesson:cost"));
         assert_eq!(r.take_notice().as_deref(), Some("link 1 of 2 (past the last: back to the first): “the costs”, o opens it"));
         // scrolled away, the selection is not on screen and opens nothing
         r.scroll_to(usize::MAX);
         assert_eq!(r.selected_link_target(), None);
         let mut plain = Reader::new("no links here", 60, 10);
-        plain.select_link(true);
+        plain.select_link(true, "o");
         assert_eq!(plain.take_notice().as_deref(), Some("no links into the course on this page"));
     }
 
@@ -372,7 +381,7 @@ mod tests {
         let shown: Vec<String> = r.rendered.lines.iter().map(|l| l.plain()).collect();
         assert!(shown.len() > 4, "wrapped: {shown:?}");
         assert!(shown[2].starts_with("│ ↪ --cluster-name"), "{shown:?}");
-        r.select_block(true);
+        r.select_block(true, "c");
         assert_eq!(r.selected_code(), Some((cmd, "bash")));
     }
 
@@ -380,13 +389,13 @@ mod tests {
     fn past_the_last_block_or_match_it_wraps_and_says_so() {
         let mut r = Reader::new(&long_doc(), 60, 10);
         for _ in 0..5 {
-            r.select_block(true);
+            r.select_block(true, "c");
         }
         assert_eq!(r.selected_code(), Some(("echo 40", "bash")));
-        r.select_block(true);
+        r.select_block(true, "c");
         assert_eq!(r.selected_code(), Some(("echo 0", "bash")));
         assert_eq!(r.take_notice().as_deref(), Some("code block 1 of 5 (past the last: back to the first), c copies it"));
-        r.select_block(false);
+        r.select_block(false, "c");
         assert_eq!(r.selected_code(), Some(("echo 40", "bash")));
         assert_eq!(r.take_notice().as_deref(), Some("code block 5 of 5 (before the first: the last), c copies it"));
 
