@@ -4,7 +4,8 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::{SpanStyle, StyledSpan, push_span};
 
-/// Wrap at word boundaries; words longer than the width are split. `\n` forces a break.
+/// Wrap at word boundaries; a word longer than the width is split after its last `/` that
+/// fits (a path keeps its segments whole), else at the width. `\n` forces a break.
 /// A word is what lies between spaces, whatever styles it crosses: "`credentials`:" is one
 /// word, so a line never starts with the colon cut from it.
 pub fn wrap(spans: &[StyledSpan], width: usize) -> Vec<Vec<StyledSpan>> {
@@ -45,17 +46,34 @@ pub fn wrap(spans: &[StyledSpan], width: usize) -> Vec<Vec<StyledSpan>> {
                     }
                     line_w += w;
                 } else {
-                    // longer than a whole line: split by characters
-                    for (text, style) in parts {
-                        for ch in text.chars() {
-                            let cw = ch.width().unwrap_or(0);
-                            if line_w + cw > width && line_w > 0 {
-                                lines.push(std::mem::take(&mut line));
-                                line_w = 0;
+                    // longer than a whole line (a path, a URL): split after the last `/` that
+                    // fits, else at the width
+                    let chars: Vec<(char, SpanStyle, usize)> =
+                        parts.iter().flat_map(|(t, st)| t.chars().map(move |c| (c, *st, c.width().unwrap_or(0)))).collect();
+                    let mut at = 0;
+                    while at < chars.len() {
+                        let room = width - line_w;
+                        let (mut fit, mut used) = (0, 0);
+                        while at + fit < chars.len() && used + chars[at + fit].2 <= room {
+                            used += chars[at + fit].2;
+                            fit += 1;
+                        }
+                        if at + fit < chars.len() {
+                            if let Some(slash) = (1..fit).rev().find(|&k| chars[at + k - 1].0 == '/') {
+                                fit = slash;
+                            } else if fit == 0 && line_w == 0 {
+                                fit = 1; // a character wider than the line
                             }
-                            let mut buf = [0u8; 4];
-                            push_span(&mut line, ch.encode_utf8(&mut buf), style);
+                        }
+                        let mut buf = [0u8; 4];
+                        for &(c, st, cw) in &chars[at..at + fit] {
+                            push_span(&mut line, c.encode_utf8(&mut buf), st);
                             line_w += cw;
+                        }
+                        at += fit;
+                        if at < chars.len() {
+                            lines.push(std::mem::take(&mut line));
+                            line_w = 0;
                         }
                     }
                 }
@@ -206,6 +224,12 @@ mod tests {
     fn splits_words_longer_than_the_line_and_honours_breaks() {
         let spans = vec![StyledSpan::new("abcdefghij x\ny", SpanStyle::default())];
         assert_eq!(plain(&wrap(&spans, 4)), ["abcd", "efgh", "ij x", "y"]);
+    }
+
+    #[test]
+    fn a_path_longer_than_the_line_breaks_after_a_slash() {
+        let spans = vec![StyledSpan::new("moved to /home/learner/.local/state/kubedojo/progress.json.corrupt-1 and", SpanStyle::default())];
+        assert_eq!(plain(&wrap(&spans, 30)), ["moved to", "/home/learner/.local/state/", "kubedojo/", "progress.json.corrupt-1 and"]);
     }
 
     #[test]

@@ -78,7 +78,7 @@ pub fn status(frame: &mut Frame, area: Rect, app: &App) {
         Some(t) if t.kube.is_none() && t.aws.is_none() => (" no cluster configured".to_string(), theme::muted()),
         Some(t) => (format!(" {}", t.summary()), theme::status_bar()),
     };
-    // the target takes at most half the bar when a message shares it
+    // the target takes at most half the bar, always: the message and the key hints need the rest
     let target = shorten(&target, width / 2);
     let message = if let Some(prompt) = search_prompt(app) {
         Some(Message { text: format!("/{prompt}▏"), style: theme::key_hint(), prompt: true })
@@ -107,7 +107,7 @@ pub fn status(frame: &mut Frame, area: Rect, app: &App) {
             left.push(Span::styled(m.text, m.style));
         } else if m.prompt {
             // what is being typed stays in view
-            left.push(Span::styled(tail(&m.text, room), m.style));
+            left.push(Span::styled(super::ellipsis_start(&m.text, room), m.style));
         } else {
             // cut (a path in its middle, keeping the file name), and say how to read it whole
             let more = format!(" {} whole", app.key_for(crate::input::Context::Global, crate::input::Command::LastMessage));
@@ -167,25 +167,6 @@ fn shorten_path(path: &str, width: usize) -> String {
     format!("…/{}", parts[last])
 }
 
-/// The end of `s` in at most `width` columns, `…` first when cut.
-fn tail(s: &str, width: usize) -> String {
-    use unicode_width::UnicodeWidthChar;
-    if s.width() <= width {
-        return s.to_string();
-    }
-    let mut out: Vec<char> = Vec::new();
-    let mut w = 1;
-    for c in s.chars().rev() {
-        let cw = c.width().unwrap_or(0);
-        if w + cw > width {
-            break;
-        }
-        w += cw;
-        out.push(c);
-    }
-    std::iter::once('…').chain(out.into_iter().rev()).collect()
-}
-
 fn search_prompt(app: &App) -> Option<&str> {
     match &app.screen {
         Screen::Lesson(v) => v.reader.search.input.as_deref(),
@@ -213,7 +194,7 @@ mod tests {
 
     #[test]
     fn a_prompt_keeps_its_end() {
-        assert_eq!(tail("/a long search query▏", 8), "… query▏");
-        assert_eq!(tail("/q▏", 8), "/q▏");
+        assert_eq!(crate::ui::ellipsis_start("/a long search query▏", 8), "… query▏");
+        assert_eq!(crate::ui::ellipsis_start("/q▏", 8), "/q▏");
     }
 }

@@ -48,22 +48,50 @@ pub fn rect(a: Area) -> Rect {
 
 /// `s` in at most `width` columns: whole, or cut at a character with `…` as its last column.
 pub(crate) fn ellipsis(s: &str, width: usize) -> String {
+    cut(s, width, false)
+}
+
+/// `s` in at most `width` columns: whole, or its end with `…` as its first column (what is
+/// being typed stays in view).
+pub(crate) fn ellipsis_start(s: &str, width: usize) -> String {
+    cut(s, width, true)
+}
+
+fn cut(s: &str, width: usize, keep_end: bool) -> String {
     use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
     if s.width() <= width {
         return s.to_string();
     }
-    let mut out = String::new();
-    let mut w = 0;
-    for c in s.chars() {
+    if width == 0 {
+        return String::new();
+    }
+    let mut kept: Vec<char> = Vec::new();
+    let mut w = 1; // the ellipsis
+    let chars: Box<dyn Iterator<Item = char>> = if keep_end { Box::new(s.chars().rev()) } else { Box::new(s.chars()) };
+    for c in chars {
         let cw = c.width().unwrap_or(0);
-        if w + cw + 1 > width {
+        if w + cw > width {
             break;
         }
         w += cw;
-        out.push(c);
+        kept.push(c);
     }
-    if width > 0 {
-        out.push('…');
+    if keep_end { std::iter::once('…').chain(kept.into_iter().rev()).collect() } else { kept.into_iter().chain(std::iter::once('…')).collect() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ellipsis, ellipsis_start};
+
+    #[test]
+    fn ellipsis_cuts_the_end_or_the_start_by_display_width() {
+        assert_eq!(ellipsis("kubectl get pods", 20), "kubectl get pods");
+        assert_eq!(ellipsis("kubectl get pods", 8), "kubectl…");
+        assert_eq!(ellipsis_start("/kubectl get pods", 8), "…et pods");
+        // a wide character is not split: it goes whole or not at all
+        assert_eq!(ellipsis("ノードグループ", 6), "ノー…");
+        assert_eq!(ellipsis_start("ノードグループ", 6), "…ープ");
+        assert_eq!(ellipsis("abc", 0), "");
+        assert_eq!(ellipsis_start("abc", 0), "");
     }
-    out
 }

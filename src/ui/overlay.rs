@@ -68,12 +68,17 @@ fn help(frame: &mut Frame, app: &App, scroll: usize) {
 fn dialog(frame: &mut Frame, title: &str, text: &str, keys: &[(String, String)]) {
     let width = 64u16.min(frame.area().width.saturating_sub(4));
     let inner_w = usize::from(width.saturating_sub(4)).max(1);
-    let text_lines: usize = text.lines().map(|l| l.chars().count().max(1).div_ceil(inner_w)).sum();
-    let height = text_lines as u16 + 5;
-    let area = centered(frame.area(), width, height);
+    // wrapped here, at spaces and after a path's `/`, so the height is known and no word is cut
+    let plain = crate::markdown::SpanStyle::default();
+    let mut lines: Vec<Line> = crate::markdown::wrap::wrap(&[crate::markdown::StyledSpan::new(text, plain)], inner_w)
+        .into_iter()
+        .map(|l| Line::raw(l.into_iter().map(|s| s.text).collect::<String>()))
+        .collect();
     let keys: Vec<Span> =
         keys.iter().flat_map(|(k, label)| [Span::styled(k.clone(), theme::key_hint()), Span::styled(format!(" {label}   "), theme::muted())]).collect();
-    let mut lines: Vec<Line> = text.lines().map(|l| Line::raw(l.to_string())).collect();
+    let keys_h = Line::from(keys.clone()).width().max(1).div_ceil(inner_w);
+    let height = (lines.len() + 1 + keys_h + 2) as u16;
+    let area = centered(frame.area(), width, height);
     lines.push(Line::raw(""));
     lines.push(Line::from(keys));
     let block = Block::bordered()

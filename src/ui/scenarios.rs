@@ -14,10 +14,19 @@ pub fn draw(frame: &mut Frame, app: &App, view: &ScenariosView) {
         reader::draw(frame, area, r, "");
         return;
     }
-    let mut lines = vec![Line::styled(" From a lab's solved state, one thing breaks: find it and fix it against the clock.", theme::muted()), Line::raw("")];
+    let width = usize::from(area.width);
+    let intro = "From a lab's solved state, one thing breaks: find it and fix it against the clock.";
+    let plain = crate::markdown::SpanStyle::default();
+    let mut lines: Vec<Line> = crate::markdown::wrap::wrap(&[crate::markdown::StyledSpan::new(intro, plain)], width.saturating_sub(2))
+        .into_iter()
+        .map(|l| Line::styled(format!(" {}", l.into_iter().map(|s| s.text).collect::<String>()), theme::muted()))
+        .collect();
+    lines.push(Line::raw(""));
     if app.pack.scenarios.is_empty() {
         lines.push(Line::raw(" This course has no scenarios."));
     }
+    // each scenario is two lines, cut to the width; the selected one is always on screen
+    let mut selected_end = 0;
     for (i, s) in app.pack.scenarios.iter().enumerate() {
         let style = if i == view.selected { theme::selected() } else { ratatui::style::Style::default() };
         let state = state_label(app, &s.id, s.minutes);
@@ -28,8 +37,14 @@ pub fn draw(frame: &mut Frame, app: &App, view: &ScenariosView) {
         } else {
             theme::muted()
         };
-        lines.push(Line::from(vec![Span::styled(format!(" {} ", s.title), style)]));
-        lines.push(Line::from(vec![Span::styled(format!("   lab {} · {} min · ", s.lab, s.minutes), theme::muted()), Span::styled(state, state_style)]));
+        lines.push(Line::from(vec![Span::styled(format!(" {} ", super::ellipsis(&s.title, width.saturating_sub(2))), style)]));
+        let meta = super::ellipsis(&format!("   lab {} · {} min · ", s.lab, s.minutes), width);
+        let room = width.saturating_sub(unicode_width::UnicodeWidthStr::width(meta.as_str()));
+        lines.push(Line::from(vec![Span::styled(meta, theme::muted()), Span::styled(super::ellipsis(&state, room), state_style)]));
+        if i == view.selected {
+            selected_end = lines.len();
+        }
     }
-    frame.render_widget(Paragraph::new(lines), area);
+    let scroll = selected_end.saturating_sub(usize::from(area.height));
+    frame.render_widget(Paragraph::new(lines).scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0)), area);
 }

@@ -98,3 +98,33 @@ fn start_check_hint_and_reset_ask_first_and_record_the_run() {
     assert!(matches!(&app.overlay, Some(Overlay::Notice { title, .. }) if title == "Nothing was broken"));
     assert!(!app.pack_progress().scenarios.contains_key(&first));
 }
+
+/// More scenarios than the screen holds, with titles wider than it: each title is cut with an
+/// ellipsis, the intro wraps, and the selected scenario stays on screen as the cursor moves down.
+#[test]
+fn a_long_list_keeps_the_selection_on_screen_and_cuts_long_titles() {
+    for size in SIZES {
+        let mut app = app_with(builtin(), progress_with_a_fixed_scenario(), size);
+        let pack = std::sync::Arc::make_mut(&mut app.pack);
+        let mut more = pack.scenarios.clone();
+        for (i, s) in more.iter_mut().enumerate() {
+            s.id = format!("{}-again", s.id);
+            s.title = format!("{} {i}, a second time, with a title long enough to be wider than any terminal this runs in", s.title);
+        }
+        pack.scenarios.extend(more);
+        let n = app.pack.scenarios.len();
+        keys(&mut app, "b");
+        for _ in 1..n {
+            keys(&mut app, "j");
+        }
+        let shown = screen(&app);
+        let last = &app.pack.scenarios[n - 1];
+        let again = shown.lines().rfind(|l| l.contains(&last.title[..20]));
+        let cut = again.unwrap_or_else(|| panic!("the last scenario is on screen:\n{shown}"));
+        assert!(cut.contains(" 8, a") && cut.trim_end_matches(['"', ' ']).ends_with('…'), "{cut}");
+        for line in shown.lines() {
+            assert_eq!(unicode_width::UnicodeWidthStr::width(line.trim_matches('"')), usize::from(size.0), "{line}");
+        }
+        snap("scenarios_long_list", size, &app);
+    }
+}

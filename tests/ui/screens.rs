@@ -153,6 +153,24 @@ fn a_course_link_opens_on_a_key() {
     assert!(matches!(&app.screen, kubedojo::app::Screen::Exercise(v) if app.pack.exercises[v.index].id == "demo"), "the lab opened");
 }
 
+/// The notices that name a key name the learner's own binding, not the built-in one.
+#[test]
+fn notices_name_the_learners_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("keymap.toml");
+    std::fs::write(&path, "[[lesson]]\naction = \"open-link\"\nkeys = [\"ctrl-o\"]\n\n[[lesson]]\naction = \"copy-block\"\nkeys = [\"ctrl-y\"]\n").unwrap();
+    let mut read = Progress::default();
+    read.pack_mut("fixture").lesson_mut("every-element").completed_at = Some(1); // no "Lesson complete" on reaching the end
+    let mut app = app_with(fixture_pack(), read, (120, 40));
+    app.keymap = kubedojo::input::keymap::Keymap::with_user_file(&path).unwrap();
+    key(&mut app, KeyCode::Enter);
+    keys(&mut app, "f");
+    assert_eq!(app.flash.as_ref().map(|f| f.text.as_str()), Some("link 1 of 1: “link to the lab”, C-o opens it"));
+    key(&mut app, KeyCode::Tab);
+    let text = app.flash.as_ref().map(|f| f.text.clone()).unwrap_or_default();
+    assert!(text.starts_with("code block 1 of ") && text.ends_with(", C-y copies it"), "{text}");
+}
+
 #[test]
 fn help_overlay_lists_the_screen_keys() {
     for size in SIZES {
@@ -169,7 +187,7 @@ fn notice_for_a_recovered_progress_file() {
         let mut app = app_with(builtin(), Progress::default(), size);
         app.overlay = Some(Overlay::Notice {
             title: "Notice".into(),
-            text: "Your progress file could not be read (progress.json: line 2 column 3: expected value). It was moved to /state/progress.json.corrupt-1 and you start fresh; nothing was deleted.".into(),
+            text: "Your progress file could not be read (progress.json: line 2 column 3: expected value). It was moved to /home/learner/.local/state/kubedojo/progress.json.corrupt-1796587447-2 and you start fresh; nothing was deleted.".into(),
         });
         snap("notice", size, &app);
     }
