@@ -1,6 +1,10 @@
 //! Things drawn over a screen: help, a question, a notice.
 
 use crate::content::ItemRef;
+use crate::input::Context;
+use crate::input::keymap::key_label;
+
+use super::App;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Overlay {
@@ -42,4 +46,62 @@ pub enum Pending {
     ScenarioReset {
         id: String,
     },
+}
+
+/// The help box's width, and its key column's: a description wraps in what is left.
+pub const HELP_WIDTH: u16 = 72;
+pub const HELP_KEYS_WIDTH: usize = 24;
+
+/// One line of the help: a section title, a binding (or the continuation of its description,
+/// with `keys` empty), or the blank line after a section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HelpRow {
+    Title(&'static str),
+    Keys { keys: String, desc: String },
+    Blank,
+}
+
+/// What the help lists for the screen: its keys, the search prompt's where it has one, and the
+/// keys that work everywhere; descriptions wrapped to the box.
+pub fn help_rows(app: &App) -> Vec<HelpRow> {
+    let context = app.screen_context();
+    let name = match context {
+        Context::Home => "Course",
+        Context::Lesson => "Lesson",
+        Context::Exercise => "Exercise",
+        Context::Drill => "Drills",
+        Context::Typing => "Typing an answer",
+        Context::Mock => "Mock interview",
+        Context::Stats => "Drill statistics",
+        Context::Transcripts => "Transcripts",
+        Context::Scenarios => "Break-fix scenarios",
+        _ => "This screen",
+    };
+    let mut sections = vec![(name, context)];
+    if matches!(context, Context::Lesson | Context::Exercise) {
+        sections.push(("Search prompt", Context::Search));
+    }
+    sections.push(("Everywhere", Context::Global));
+    let desc_w = usize::from(HELP_WIDTH) - 2 - HELP_KEYS_WIDTH;
+    let mut rows = Vec::new();
+    for (title, ctx) in sections {
+        rows.push(HelpRow::Title(title));
+        for b in app.keymap.bindings(ctx) {
+            let keys = b.keys.iter().map(|k| key_label(*k)).collect::<Vec<_>>().join(", ");
+            let plain = crate::markdown::SpanStyle::default();
+            let desc = crate::markdown::wrap::wrap(&[crate::markdown::StyledSpan::new(b.desc.as_str(), plain)], desc_w);
+            for (i, part) in desc.into_iter().enumerate() {
+                let desc: String = part.into_iter().map(|s| s.text).collect();
+                rows.push(HelpRow::Keys { keys: if i == 0 { keys.clone() } else { String::new() }, desc });
+            }
+        }
+        rows.push(HelpRow::Blank);
+    }
+    rows
+}
+
+/// How far the help scrolls: until its last row is at the bottom of the box (which is as tall
+/// as the rows and its borders, at most the terminal).
+pub fn help_max_scroll(app: &App) -> usize {
+    help_rows(app).len().saturating_sub(usize::from(app.geometry.size.1.saturating_sub(2)))
 }

@@ -161,11 +161,9 @@ fn command_in(app: &mut App, context: Context, cmd: Command) -> Vec<Effect> {
             vec![]
         }
         (Context::Help, Command::Down | Command::Up) => {
-            // the overlay lists the screen's keys, the search prompt's and the global ones
-            let ctx = app.screen_context();
-            let lines = [ctx, Context::Search, Context::Global].iter().map(|c| app.keymap.bindings(*c).len() + 2).sum::<usize>();
+            let max = super::overlay::help_max_scroll(app);
             if let Some(Overlay::Help { scroll }) = &mut app.overlay {
-                *scroll = if cmd == Command::Down { (*scroll + 1).min(lines) } else { scroll.saturating_sub(1) };
+                *scroll = if cmd == Command::Down { (*scroll + 1).min(max) } else { scroll.saturating_sub(1).min(max) };
             }
             vec![]
         }

@@ -34,34 +34,33 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
 }
 
 fn help(frame: &mut Frame, app: &App, scroll: usize) {
-    let context = app.screen_context();
-    let mut lines = Vec::new();
-    let section = |title: &str, ctx: Context, lines: &mut Vec<Line>| {
-        lines.push(Line::styled(title.to_string(), theme::part_title()));
-        for b in app.keymap.bindings(ctx) {
-            let keys = b.keys.iter().map(|k| key_label(*k)).collect::<Vec<_>>().join(", ");
-            lines.push(Line::from(vec![Span::styled(format!("  {keys:<22}"), theme::key_hint()), Span::raw(b.desc.clone())]));
-        }
-        lines.push(Line::raw(""));
+    use crate::app::overlay::{HELP_KEYS_WIDTH, HELP_WIDTH, HelpRow, help_rows};
+    let lines: Vec<Line> = help_rows(app)
+        .into_iter()
+        .map(|row| match row {
+            HelpRow::Title(title) => Line::styled(title, theme::part_title()),
+            HelpRow::Keys { keys, desc } => {
+                Line::from(vec![Span::styled(format!("  {keys:<w$}", w = HELP_KEYS_WIDTH - 2), theme::key_hint()), Span::raw(desc)])
+            }
+            HelpRow::Blank => Line::raw(""),
+        })
+        .collect();
+    let area = centered(frame.area(), HELP_WIDTH, lines.len() as u16 + 2);
+    let max = crate::app::overlay::help_max_scroll(app);
+    // when the list is taller than the box, say where it is and which keys scroll it
+    let label = |cmd| app.key_for(Context::Help, cmd);
+    let footer = if max == 0 {
+        format!(" {} closes ", label(crate::input::Command::Back))
+    } else {
+        let at = if scroll >= max { "end".to_string() } else { format!("{}%", scroll * 100 / max) };
+        format!(" {}/{} scroll · {at} · {} closes ", label(crate::input::Command::Down), label(crate::input::Command::Up), label(crate::input::Command::Back))
     };
-    let name = match context {
-        Context::Home => "Course",
-        Context::Lesson => "Lesson",
-        _ => "Exercise",
-    };
-    section(name, context, &mut lines);
-    if matches!(context, Context::Lesson | Context::Exercise) {
-        section("Search prompt", Context::Search, &mut lines);
-    }
-    section("Everywhere", Context::Global, &mut lines);
-    let area = centered(frame.area(), 72, lines.len() as u16 + 2);
     let block = Block::bordered()
         .border_type(BorderType::Rounded)
         .border_style(theme::border_focus())
         .title(Span::styled(" Keys ", theme::part_title()))
-        .title_bottom(Span::styled(" esc closes ", theme::muted()));
+        .title_bottom(Span::styled(footer, theme::muted()));
     frame.render_widget(Clear, area);
-    let max = lines.len().saturating_sub(usize::from(area.height.saturating_sub(2)));
     frame.render_widget(Paragraph::new(lines).scroll((scroll.min(max) as u16, 0)).block(block), area);
 }
 

@@ -55,18 +55,27 @@ fn the_search_prompt_takes_question_marks_as_text() {
     assert!(app.overlay.is_none());
 }
 
+/// The lesson's help is taller than 80x24: it scrolls exactly to its last row, says where it
+/// is, and a description too long for its column wraps instead of being cut.
 #[test]
 fn help_scroll_stops_at_the_end() {
-    let mut app = app_with(fixture_pack(), Progress::default(), (100, 30));
+    let mut app = app_with(fixture_pack(), Progress::default(), (80, 24));
+    key(&mut app, KeyCode::Enter);
     keys(&mut app, "?");
+    assert!(screen(&app).contains("j/k scroll · 0% · esc closes"), "{}", screen(&app));
+    assert!(screen(&app).contains("(OSC 52)"), "the end of a long description wraps onto its own line");
     for _ in 0..500 {
         keys(&mut app, "j");
     }
     let Some(Overlay::Help { scroll }) = app.overlay else { panic!("help") };
-    assert!(scroll < 100, "{scroll}");
+    assert_eq!(scroll, kubedojo::app::overlay::help_max_scroll(&app));
+    let shown = screen(&app);
+    assert!(shown.contains("j/k scroll · end · esc closes"), "{shown}");
+    let last = app.keymap.bindings(kubedojo::input::Context::Global).last().expect("global keys").desc.clone();
+    assert!(shown.contains(&last[..last.len().min(40)]), "the last key is in view: {last}\n{shown}");
     keys(&mut app, "k");
     let Some(Overlay::Help { scroll: after }) = app.overlay else { panic!("help") };
-    assert_eq!(after, scroll - 1);
+    assert_eq!(after, scroll - 1, "one k moves back at once: the scroll never ran past the end");
 }
 
 #[test]

@@ -258,11 +258,11 @@ fn failures_panel(frame: &mut Frame, area: Rect, board: &Board, p: &Palette) {
             })
             .collect()
     };
+    // the title says how to read a line when there is room for it (at 80 columns there is not)
+    let long = " Most common failures (learners · step · message) ";
+    let title = if long.chars().count() <= usize::from(area.width) { long } else { " Most common failures " };
     // whole messages, wrapped: this is what the instructor reads out to the room
-    frame.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: false }).block(panel(" Most common failures (learners · step · message) ".to_string(), p)),
-        area,
-    );
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(panel(title.to_string(), p)), area);
 }
 
 fn status_bar(frame: &mut Frame, area: Rect, s: &BoardScreen, keymap: &Keymap, p: &Palette) {
