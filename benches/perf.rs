@@ -58,21 +58,26 @@ fn main() {
     // the longest lesson, scrolled to its middle
     let (pack, files) = kubedojo::session::load_pack(PackFiles::embedded()).expect("pack");
     let longest = (0..pack.lessons.len()).max_by_key(|&i| pack.lessons[i].body.text.len()).expect("lessons");
-    let mut app = App::new(pack.clone(), files.clone(), Default::default(), Keymap::built_in(), (120, 40));
-    app::update(&mut app, Action::Resize(120, 40));
-    let open = time(20, || {
-        let mut a = App::new(pack.clone(), files.clone(), Default::default(), Keymap::built_in(), (120, 40));
-        app::update(&mut a, Action::Resize(120, 40));
-        kubedojo::app::update::open_item(&mut a, ItemRef::Lesson(longest))
-    });
-    kubedojo::app::update::open_item(&mut app, ItemRef::Lesson(longest));
-    for _ in 0..60 {
-        app::update(&mut app, Action::Key(KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE)));
+    for (w, h) in [(80u16, 24u16), (120, 40)] {
+        let open = time(20, || {
+            let mut a = App::new(pack.clone(), files.clone(), Default::default(), Keymap::built_in(), (w, h));
+            app::update(&mut a, Action::Resize(w, h));
+            kubedojo::app::update::open_item(&mut a, ItemRef::Lesson(longest))
+        });
+        let kb = pack.lessons[longest].body.text.len() / 1024;
+        println!("{:<58} {:>9.2} ms", format!("open the longest lesson ({kb} KB): parse, highlight, layout ({w}x{h})"), ms(open));
     }
-    println!("{:<58} {:>9.2} ms", format!("open the longest lesson ({} KB): parse, highlight, layout", pack.lessons[longest].body.text.len() / 1024), ms(open));
-    let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
-    let frame = time(500, || terminal.draw(|f| kubedojo::ui::draw(f, &app)).map(|_| ()));
-    println!("{:<58} {:>9.3} ms", "one frame of the longest lesson, scrolled (120x40)", ms(frame));
+    let mut app = App::new(pack.clone(), files.clone(), Default::default(), Keymap::built_in(), (80, 24));
+    for (w, h) in [(80u16, 24u16), (120, 40)] {
+        app::update(&mut app, Action::Resize(w, h));
+        kubedojo::app::update::open_item(&mut app, ItemRef::Lesson(longest));
+        for _ in 0..60 {
+            app::update(&mut app, Action::Key(KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE)));
+        }
+        let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+        let frame = time(500, || terminal.draw(|f| kubedojo::ui::draw(f, &app)).map(|_| ()));
+        println!("{:<58} {:>9.3} ms", format!("one frame of the longest lesson, scrolled ({w}x{h})"), ms(frame));
+    }
     let mut width = 100;
     let relayout = time(50, || {
         width = if width == 100 { 90 } else { 100 };

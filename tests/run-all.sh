@@ -71,6 +71,7 @@ dist_build() {
     crate="$CARGO_TARGET_DIR/package/kubedojo-$version.crate"
     dir="$CARGO_TARGET_DIR/package/unpacked"
     rm -rf "$dir" && mkdir -p "$dir" && tar -xzf "$crate" -C "$dir" || return 1
+    [ -s "$dir/kubedojo-$version/LICENSE" ] || { echo "the packaged crate has no LICENSE" >&2; return 1; }
     (cd "$dir/kubedojo-$version" && cargo build --locked --profile dist --bin kubedojo) || return 1
     bin="$CARGO_TARGET_DIR/dist/kubedojo"
     size=$(stat -c %s "$bin")

@@ -41,6 +41,18 @@ fn the_workflow_builds_the_four_archives_on_a_tag() {
     let archive = steps.iter().find(|s| s["name"] == "Archive").expect("an Archive step")["run"].as_str().expect("run").to_string();
     assert!(archive.contains(r#"name="kubedojo-$GITHUB_REF_NAME-${{ matrix.target }}""#), "{archive}");
     assert!(archive.contains("shasum -a 256"), "each archive has its SHA-256");
+    assert!(archive.contains(r#"cp "$bin" README.md LICENSE "$name/""#), "the archive carries the licence: {archive}");
+}
+
+/// The licence Cargo.toml names is in the repository and in the published crate.
+#[test]
+fn the_licence_ships_with_the_crate_and_the_archives() {
+    let m = manifest();
+    assert_eq!(m["package"]["license"].as_str(), Some("Apache-2.0"));
+    let include: Vec<&str> = m["package"]["include"].as_array().expect("include").iter().filter_map(|v| v.as_str()).collect();
+    assert!(include.contains(&"/LICENSE"), "{include:?}");
+    let text = read("LICENSE");
+    assert!(text.contains("Apache License") && text.contains("Version 2.0, January 2004") && text.contains("END OF TERMS AND CONDITIONS"));
 }
 
 #[test]
