@@ -23,6 +23,14 @@ pub fn step_markdown(pack: &crate::content::Pack, ex: &Exercise, step_index: usi
         md.push_str(&format!("# {}\n\n{}\n\n---\n\n", ex.title, ex.expand(&ex.summary.text)));
     }
     md.push_str(&format!("## Step {} of {}: {}\n\n", step_index + 1, ex.steps.len(), ex.expand(&step.title)));
+    // what the lab costs, before the first step that creates something that bills (or at the
+    // start, for a lab that creates nothing that bills)
+    if let Some(estimate) = crate::content::cost::estimate(pack, ex) {
+        let from = ex.cost.as_ref().and_then(|c| c.from.as_deref());
+        if from.map_or(step_index == 0, |f| f == step.id) {
+            md.push_str(&estimate.markdown(pack));
+        }
+    }
     md.push_str(&ex.expand(&step.instructions.text));
     let revealed = usize::from(sp.map_or(0, |s| s.hints_revealed)).min(step.hints.len());
     if revealed > 0 {

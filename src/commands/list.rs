@@ -24,7 +24,12 @@ pub fn list(pack: &Pack, pp: &PackProgress) -> String {
                     ("lab".to_string(), format!("{d}/{t} steps"))
                 }
             };
-            let _ = writeln!(out, "  {} {label:<3} {:<56} {meta:<11} {}", status.symbol(), pack.item_title(item), status.label());
+            // a lab's cost per hour while its resources exist (+ on top of the cluster it uses)
+            let cost = match item {
+                ItemRef::Exercise(i) => crate::content::cost::estimate(pack, &pack.exercises[i]).map(|e| e.short()).unwrap_or_default(),
+                ItemRef::Lesson(_) => String::new(),
+            };
+            let _ = writeln!(out, "  {} {label:<3} {:<56} {meta:<11} {cost:<10} {}", status.symbol(), pack.item_title(item), status.label());
         }
     }
     out

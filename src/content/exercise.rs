@@ -29,6 +29,8 @@ struct RawExercise {
     needs: Vec<Spanned<String>>,
     #[serde(default)]
     vars: BTreeMap<String, String>,
+    #[serde(default)]
+    cost: Option<Spanned<super::cost::RawCost>>,
     steps: Vec<RawStep>,
 }
 
@@ -106,6 +108,10 @@ pub fn parse(src: &TomlFile<'_>, kinds: &CheckKinds, diags: &mut Vec<Diagnostic>
             loc: src.loc(&rs.id),
         });
     }
+    let cost = raw.cost.map(|c| {
+        let line = src.at(c.span().start).0;
+        c.into_inner().into_cost(src, line, diags)
+    });
     let exercise = Exercise {
         id: raw.id.get_ref().clone(),
         title: raw.title,
@@ -119,6 +125,7 @@ pub fn parse(src: &TomlFile<'_>, kinds: &CheckKinds, diags: &mut Vec<Diagnostic>
         },
         vars: raw.vars,
         steps,
+        cost,
         loc: src.loc(&raw.id),
     };
     Some((exercise, refs))

@@ -122,6 +122,7 @@ pub fn load(files: &PackFiles, kinds: &CheckKinds) -> Loaded {
     }
     load_scenarios(files, kinds, &mut pack, &mut diags);
     check_exercise_refs(files, &pack, &exercise_refs, &mut diags);
+    super::cost::check(&pack, &mut diags);
     load_course(files, &mut pack, &mut diags);
     diag::sort(&mut diags);
     Loaded { pack, diagnostics: diags }

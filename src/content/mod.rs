@@ -3,6 +3,7 @@
 pub mod assets;
 pub mod card;
 pub mod commands;
+pub mod cost;
 pub mod course;
 pub mod diag;
 pub mod exercise;

@@ -62,6 +62,8 @@ pub struct Exercise {
     pub concepts: Concepts,
     pub vars: BTreeMap<String, String>,
     pub steps: Vec<Step>,
+    /// What the lab costs (`[cost]`), priced by `content::cost::estimate`.
+    pub cost: Option<super::cost::Cost>,
     pub loc: Loc,
 }
 

@@ -146,6 +146,10 @@ struct RawPrices {
 struct RawPrice {
     usd: f64,
     per: String,
+    /// Where this price was read, when not the table's own source.
+    #[serde(default)]
+    #[allow(dead_code)]
+    source: Option<String>,
 }
 
 /// Unknown keys are the component's own fields (a chart version, a second tag); serde cannot

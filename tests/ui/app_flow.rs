@@ -87,3 +87,23 @@ fn terminate_saves_the_place_in_the_lesson() {
     assert!(effects.contains(&Effect::Quit) && effects.contains(&Effect::Save));
     assert!(app.pack_progress().lessons["every-element"].scroll > 0);
 }
+
+/// A lab's cost is shown at the first step that creates something that bills, itemised from the
+/// price table; a lab that creates nothing says so at its first step, with what it runs on.
+#[test]
+fn the_cost_shows_before_the_first_step_that_bills() {
+    let app = app_with(builtin(), Progress::default(), (120, 40));
+    let (pack, files) = (&app.pack, &app.files);
+    let md = |lab: &str, step: usize| {
+        let ex = pack.exercise(lab).expect("lab");
+        kubedojo::app::exercise::step_markdown(pack, ex, step, None, files, "h")
+    };
+    let preflight = md("eks-cluster", 0);
+    assert!(!preflight.contains("What this lab costs"), "nothing bills during the preflight");
+    let create = md("eks-cluster", 1);
+    assert!(create.contains("> **What this lab costs** (eu-west-1 on-demand prices, read 2026-12-06; versions.toml)"), "{create}");
+    assert!(create.contains("six nodes: general 2 and critical 2 m6i.large, spot 2 counted at the m6i.large on-demand price: $0.64/h"), "{create}");
+    assert!(create.contains("About **$0.83/h** while it all exists"), "{create}");
+    let irsa = md("irsa-s3", 0);
+    assert!(irsa.contains("It creates nothing that bills.") && irsa.contains("which bills $0.83/h while it exists"), "{irsa}");
+}
