@@ -292,7 +292,15 @@ fn scenario_access(
         aws_region: lab.aws_region.clone(),
         aws_endpoint_url: lab.aws_endpoint_url.clone(),
     };
-    pack.scenarios.iter().map(|s| (s.id.clone(), commands::scenario::allowed(s, &args, lab, sandbox.as_ref()).map(|a| (a.options, a.label)))).collect()
+    pack.scenarios
+        .iter()
+        .map(|s| {
+            (
+                s.id.clone(),
+                commands::scenario::allowed(s, &args, lab, sandbox.as_ref(), kubedojo::scenario::access::Naming::LabToml).map(|a| (a.options, a.label)),
+            )
+        })
+        .collect()
 }
 
 fn scenario(cli: &Cli, action: &kubedojo::cli::ScenarioAction) -> Result<i32, String> {
@@ -325,7 +333,7 @@ fn scenario(cli: &Cli, action: &kubedojo::cli::ScenarioAction) -> Result<i32, St
             let vars = sc::vars(&pack, s, &args.vars)?;
             let dir = kubedojo::progress::store::state_dir();
             let sandbox = dir.as_deref().and_then(kubedojo::sandbox::load);
-            let allowed = sc::allowed(s, &args.target, &lab.target, sandbox.as_ref())?;
+            let allowed = sc::allowed(s, &args.target, &lab.target, sandbox.as_ref(), kubedojo::scenario::access::Naming::Flags)?;
             let rt = runtime()?;
             let backend = rt.block_on(kubedojo::checks::backend::Backend::connect(&allowed.options));
             let pp = progress.pack_mut(&pack.id);

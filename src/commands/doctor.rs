@@ -116,7 +116,12 @@ pub async fn doctor(opts: &TargetOptions) -> (String, i32) {
                 Ok(Ok(v)) => line(&mut out, true, "API server", &format!("Kubernetes {}", v.git_version)),
                 Ok(Err(e)) => {
                     code = 1;
-                    line(&mut out, false, "API server", &format!("unreachable: {e} (is the cluster running? are the credentials current?)"));
+                    line(
+                        &mut out,
+                        false,
+                        "API server",
+                        &format!("unreachable: {} (is the cluster running? are the credentials current?)", crate::kube_text::error(&e)),
+                    );
                 }
                 Err(_) => {
                     code = 1;
@@ -131,7 +136,8 @@ pub async fn doctor(opts: &TargetOptions) -> (String, i32) {
     }
     let target = match backend.kind {
         Some(TargetKind::Eks) => "EKS (nodes have aws:/// providerIDs)",
-        Some(TargetKind::Kind) => "kind: AWS checks skip, Kubernetes checks degrade",
+        Some(TargetKind::Kind) if backend.aws.is_some() => "kind: AWS checks run against the emulator, Kubernetes checks degrade",
+        Some(TargetKind::Kind) => "kind: AWS checks skip (no emulator set: AWS_ENDPOINT_URL), Kubernetes checks degrade",
         Some(TargetKind::Kwok) if backend.aws.is_some() => "kwok: simulated nodes; AWS checks run against the emulator",
         Some(TargetKind::Kwok) => "kwok: simulated nodes; AWS checks skip (no emulator set: --aws-endpoint-url or AWS_ENDPOINT_URL)",
         None => "unknown (no nodes to tell by): pass --target",

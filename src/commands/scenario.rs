@@ -12,7 +12,13 @@ use crate::progress::PackProgress;
 use crate::scenario::{self, access::Allowed};
 
 /// The target a scenario may change (`scenario::access::allowed`), from the command line's flags.
-pub fn allowed(s: &Scenario, args: &TargetArgs, lab: &crate::labconfig::TargetDefaults, sandbox: Option<&crate::sandbox::Sandbox>) -> Result<Allowed, String> {
+pub fn allowed(
+    s: &Scenario,
+    args: &TargetArgs,
+    lab: &crate::labconfig::TargetDefaults,
+    sandbox: Option<&crate::sandbox::Sandbox>,
+    how: scenario::access::Naming,
+) -> Result<Allowed, String> {
     let named = TargetOptions {
         kind: args.target,
         kubeconfig: args.kubeconfig.clone(),
@@ -21,7 +27,7 @@ pub fn allowed(s: &Scenario, args: &TargetArgs, lab: &crate::labconfig::TargetDe
         aws_region: args.aws_region.clone(),
         aws_endpoint: args.aws_endpoint_url.clone(),
     };
-    scenario::access::allowed(s, &named, &args.target_options(lab), sandbox)
+    scenario::access::allowed(s, &named, &args.target_options(lab), sandbox, how)
 }
 
 pub fn find<'p>(pack: &'p Pack, id: &str) -> Result<&'p Scenario, String> {

@@ -77,6 +77,23 @@ pub enum Command {
 }
 
 impl Command {
+    /// Its name as keymap.toml writes it (`next-block`): the variant's name in kebab-case, as
+    /// serde's `rename_all` reads it.
+    pub fn name(self) -> String {
+        let mut out = String::new();
+        for (i, c) in format!("{self:?}").chars().enumerate() {
+            if c.is_ascii_uppercase() {
+                if i > 0 {
+                    out.push('-');
+                }
+                out.push(c.to_ascii_lowercase());
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+
     /// The key command of an FSRS grade (drills and mock interviews share them).
     pub fn for_grade(g: crate::progress::drill::Grade) -> Self {
         use crate::progress::drill::Grade;

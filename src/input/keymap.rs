@@ -115,7 +115,7 @@ impl Keymap {
                         && other != b.command
                     {
                         diags.push(
-                            Diagnostic::error(file, (1, 1), format!("[{}] key {k} is bound to both {other:?} and {:?}", context.name(), b.command))
+                            Diagnostic::error(file, (1, 1), format!("[{}] key {k} is bound to both {} and {}", context.name(), other.name(), b.command.name()))
                                 .hint("give each key one action per context"),
                         );
                     }
@@ -238,7 +238,7 @@ mod tests {
 
         std::fs::write(&path, "[[lesson]]\naction = \"search\"\nkeys = [\"j\"]\n").unwrap();
         let err = Keymap::with_user_file(&path).unwrap_err();
-        assert!(err[0].message.contains("bound to both"), "{}", err[0]);
+        assert_eq!(err[0].message, "[lesson] key j is bound to both down and search", "the actions as keymap.toml names them");
 
         std::fs::write(&path, "[[lesson]]\naction = \"search\"\nkeys = [\"ctrl-nope\"]\n").unwrap();
         let err = Keymap::with_user_file(&path).unwrap_err();

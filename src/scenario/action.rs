@@ -137,10 +137,12 @@ fn merge(into: &mut Value, from: Value) {
     }
 }
 
-fn aws_err<E: ProvideErrorMetadata + std::fmt::Debug, R: std::fmt::Debug>(e: &aws_sdk_iam::error::SdkError<E, R>, what: &str) -> String {
+/// An AWS error in a sentence: its code and message, or (no answer: credentials, network) the
+/// chain of causes as text, never the SDK's Debug dump.
+fn aws_err<E: ProvideErrorMetadata + std::error::Error + 'static, R: std::fmt::Debug>(e: &aws_sdk_iam::error::SdkError<E, R>, what: &str) -> String {
     match e.code() {
         Some(code) => format!("{what}: {code}: {}", e.message().unwrap_or_default()),
-        None => format!("{what}: {e:?}"),
+        None => format!("{what}: {}", aws_sdk_iam::error::DisplayErrorContext(e)),
     }
 }
 

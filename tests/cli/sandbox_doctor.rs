@@ -17,7 +17,8 @@ fn doctor_reports_the_target_and_missing_tools() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(text.contains("✔ API server      Kubernetes v1.37.2"), "{text}");
-    assert!(text.contains("✔ target          kwok"), "{text}");
+    assert!(text.contains("✔ target          kwok: simulated nodes; AWS checks run against the emulator"), "{text}");
+    assert!(!text.contains("AWS checks skip"), "an emulator is set: {text}");
     assert!(text.contains("✔ AWS identity    arn:aws:sts::123456789012:user/moto"), "{text}");
     for tool in ["kubectl", "eksctl", "helm", "aws", "kubectl-argo-rollouts", "kind", "kwokctl"] {
         assert!(text.lines().any(|l| l[4..].starts_with(tool)), "no line for {tool}: {text}");

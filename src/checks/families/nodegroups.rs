@@ -117,11 +117,11 @@ pub async fn present(ctx: &Ctx<'_>) -> Step<Outcome> {
     let want = wanted(ctx);
     if ctx.backend.aws.is_none() {
         let groups = nodes_by_group(ctx).await?;
-        let found: Vec<&String> = groups.keys().collect();
+        let found = if groups.is_empty() { "no labelled node".to_string() } else { groups.keys().map(String::as_str).collect::<Vec<_>>().join(", ") };
         for ng in &want {
             if !groups.contains_key(ng) {
-                return Ok(fail(format!("Node group {ng} missing: no node labelled {LAB_POOL_LABEL}={ng} (or {NODEGROUP_LABEL}); found {found:?}"))
-                    .found_expected(format!("{found:?}"), format!("{want:?}"))
+                return Ok(fail(format!("Node group {ng} missing: no node labelled {LAB_POOL_LABEL}={ng} (or {NODEGROUP_LABEL}); found {found}"))
+                    .found_expected(found.clone(), want.join(", "))
                     .next(label_local_node(ng)));
             }
         }

@@ -76,7 +76,7 @@ pub async fn create(ctx: &Ctx, c: &ClusterConfig) -> Result<(), String> {
         ));
     }
     let zones = c.zones();
-    info(&format!("setting availability zones to {zones:?}"));
+    info(&format!("setting availability zones to [{}]", zones.join(" "))); // Go's %v of a slice
     info(&format!("using Kubernetes version {}", c.version()));
     info(&format!("creating {meta}, with {} managed nodegroup(s)", c.managed_node_groups.len()));
     let tags = super::eksctl_tags(c);
@@ -368,7 +368,7 @@ pub async fn update_vpc_config(ctx: &Ctx, name: &str, a: &VpcConfigArgs, config:
     }
     if !cidrs.is_empty() && cidrs != cur_cidrs {
         changes.push((
-            format!("update public access CIDRs for cluster {name:?} in {:?} to: {cidrs:?}", ctx.region),
+            format!("update public access CIDRs for cluster {name:?} in {:?} to: [{}]", ctx.region, cidrs.join(" ")),
             VpcConfigRequest::builder().set_public_access_cidrs(Some(cidrs.clone())).build(),
         ));
     }

@@ -304,7 +304,7 @@ async fn remove_nodes(ctx: &Ctx, nodes: &[Node]) -> Result<(), String> {
         }
     }
     if !nodes.is_empty() {
-        success(&format!("drained all nodes: {:?}", nodes.iter().filter_map(|n| n.metadata.name.clone()).collect::<Vec<_>>()));
+        success(&format!("drained all nodes: [{}]", nodes.iter().filter_map(|n| n.metadata.name.clone()).collect::<Vec<_>>().join(" ")));
     }
     for n in nodes {
         let _ = api.delete(n.metadata.name.as_deref().unwrap_or_default(), &DeleteParams::default()).await;
