@@ -206,6 +206,26 @@ async fn events_are_stored_once_and_fold_into_the_board(backend: Backend) {
     assert_eq!(s, 400);
 }
 
+on_both!(simultaneous_joins_with_one_name_make_one_learner);
+/// Eight joins with the same name at the same moment: one learner, seven refusals (the unique
+/// index of migration 2 closes the gap between the name check and the insert).
+async fn simultaneous_joins_with_one_name_make_one_learner(backend: Backend) {
+    let store = Store::new(backend).await;
+    let w = store.create("Workshop R");
+    let server = Server::start(&store, &[]);
+    let c = http();
+    let tries = (0..8).map(|i| {
+        let (c, url, code) = (c.clone(), server.url.clone(), w.code.clone());
+        let name = if i % 2 == 0 { "Zed" } else { "zed" };
+        async move { c.post(format!("{url}/api/join")).json(&serde_json::json!({"code": code, "name": name})).send().await.unwrap().status().as_u16() }
+    });
+    let mut codes = futures::future::join_all(tries).await;
+    codes.sort_unstable();
+    assert_eq!(codes, [201, 409, 409, 409, 409, 409, 409, 409]);
+    let b = board(&server.url, &w.id, &w.token).await;
+    assert_eq!(b.learners.len(), 1, "{:?}", b.learners.iter().map(|l| &l.name).collect::<Vec<_>>());
+}
+
 on_both!(pacing_and_join_codes);
 async fn pacing_and_join_codes(backend: Backend) {
     let store = Store::new(backend).await;

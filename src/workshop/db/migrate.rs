@@ -10,7 +10,8 @@ use sqlx::error::BoxDynError;
 use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
 
 /// (version, description, SQL), in order.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "workshops", include_str!("migrations/0001_workshops.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] =
+    &[(1, "workshops", include_str!("migrations/0001_workshops.sql")), (2, "unique learner names", include_str!("migrations/0002_unique_learner_names.sql"))];
 
 #[derive(Debug)]
 struct Embedded;

@@ -236,7 +236,7 @@ impl Db {
         }
         let learner = token::public_id(12);
         let learner_token = token::learner_token();
-        on!(self, write, |p| sqlx::query(sql::INSERT_LEARNER)
+        let inserted = on!(self, write, |p| sqlx::query(sql::INSERT_LEARNER)
             .bind(&learner)
             .bind(&workshop)
             .bind(name)
@@ -244,7 +244,13 @@ impl Db {
             .bind(now_ms())
             .execute(p)
             .await
-            .map(|_| ()))?;
+            .map(|_| ()));
+        match inserted {
+            Ok(_) => {}
+            // another join took the name between the check above and this insert
+            Err(e) if e.as_database_error().is_some_and(|d| d.is_unique_violation()) => return Ok(Err(JoinRefused::NameTaken)),
+            Err(e) => return Err(e.into()),
+        }
         self.notify(&workshop, Some(&learner)).await?;
         let info = self.workshop(&workshop).await?.context("the workshop disappeared")?;
         Ok(Ok(Joined { info, learner, token: learner_token, again: false }))
