@@ -19,39 +19,11 @@
 use serde::Deserialize;
 
 use super::diag::Diagnostic;
-use super::model::{Exercise, Pack};
+use super::model::{Cost, CostItem, Exercise, Pack, Quantity};
 use super::versions::Prices;
 
 /// Hours in a month as AWS's price pages and calculator count them.
 pub const HOURS_PER_MONTH: f64 = 730.0;
-
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Cost {
-    /// The step from which something bills (the estimate is shown there).
-    pub from: Option<String>,
-    /// The lab whose resources this one uses and that keep billing under it.
-    pub runs_on: Option<String>,
-    pub items: Vec<CostItem>,
-    /// The line of `[cost]` in exercise.toml.
-    pub line: usize,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct CostItem {
-    pub price: String,
-    pub quantity: Quantity,
-    /// What it is, for the learner: "six m6i.large nodes (the spot ones at the on-demand price)".
-    pub what: String,
-    pub line: usize,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Quantity {
-    /// How many of an hourly (or monthly) thing exist while the lab's resources do.
-    Count(f64),
-    /// How much of a by-use price the lab consumes (GB of logs).
-    Amount(f64),
-}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

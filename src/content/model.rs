@@ -63,7 +63,7 @@ pub struct Exercise {
     pub vars: BTreeMap<String, String>,
     pub steps: Vec<Step>,
     /// What the lab costs (`[cost]`), priced by `content::cost::estimate`.
-    pub cost: Option<super::cost::Cost>,
+    pub cost: Option<Cost>,
     pub loc: Loc,
 }
 
@@ -296,4 +296,33 @@ impl Exercise {
     pub fn expand(&self, text: &str) -> String {
         super::vars::expand(text, &self.vars)
     }
+}
+
+/// What a lab creates that bills (`[cost]` in exercise.toml); `content::cost` prices it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Cost {
+    /// The step from which something bills (the estimate is shown there).
+    pub from: Option<String>,
+    /// The lab whose resources this one uses and that keep billing under it.
+    pub runs_on: Option<String>,
+    pub items: Vec<CostItem>,
+    /// The line of `[cost]` in exercise.toml.
+    pub line: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CostItem {
+    pub price: String,
+    pub quantity: Quantity,
+    /// What it is, for the learner: "six m6i.large nodes (the spot ones at the on-demand price)".
+    pub what: String,
+    pub line: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Quantity {
+    /// How many of an hourly (or monthly) thing exist while the lab's resources do.
+    Count(f64),
+    /// How much of a by-use price the lab consumes (GB of logs).
+    Amount(f64),
 }
