@@ -100,8 +100,8 @@ pub fn help_rows(app: &App) -> Vec<HelpRow> {
     rows
 }
 
-/// How far the help scrolls: until its last row is at the bottom of the box (which is as tall
-/// as the rows and its borders, at most the terminal).
-pub fn help_max_scroll(app: &App) -> usize {
-    help_rows(app).len().saturating_sub(usize::from(app.geometry.size.1.saturating_sub(2)))
+/// How far `rows` of help scroll on a terminal `height` rows tall: until the last row is at the
+/// bottom of the box (as tall as the rows and its borders, at most the terminal).
+pub fn help_max_scroll(rows: usize, height: u16) -> usize {
+    rows.saturating_sub(usize::from(height.saturating_sub(2)))
 }

@@ -161,7 +161,7 @@ fn command_in(app: &mut App, context: Context, cmd: Command) -> Vec<Effect> {
             vec![]
         }
         (Context::Help, Command::Down | Command::Up) => {
-            let max = super::overlay::help_max_scroll(app);
+            let max = super::overlay::help_max_scroll(super::overlay::help_rows(app).len(), app.geometry.size.1);
             if let Some(Overlay::Help { scroll }) = &mut app.overlay {
                 *scroll = if cmd == Command::Down { (*scroll + 1).min(max) } else { scroll.saturating_sub(1).min(max) };
             }

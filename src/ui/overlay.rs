@@ -46,7 +46,7 @@ fn help(frame: &mut Frame, app: &App, scroll: usize) {
         })
         .collect();
     let area = centered(frame.area(), HELP_WIDTH, lines.len() as u16 + 2);
-    let max = crate::app::overlay::help_max_scroll(app);
+    let max = crate::app::overlay::help_max_scroll(lines.len(), app.geometry.size.1);
     // when the list is taller than the box, say where it is and which keys scroll it
     let label = |cmd| app.key_for(Context::Help, cmd);
     let footer = if max == 0 {

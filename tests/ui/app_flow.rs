@@ -68,7 +68,7 @@ fn help_scroll_stops_at_the_end() {
         keys(&mut app, "j");
     }
     let Some(Overlay::Help { scroll }) = app.overlay else { panic!("help") };
-    assert_eq!(scroll, kubedojo::app::overlay::help_max_scroll(&app));
+    assert_eq!(scroll, kubedojo::app::overlay::help_max_scroll(kubedojo::app::overlay::help_rows(&app).len(), 24));
     let shown = screen(&app);
     assert!(shown.contains("j/k scroll · end · esc closes"), "{shown}");
     let last = app.keymap.bindings(kubedojo::input::Context::Global).last().expect("global keys").desc.clone();
