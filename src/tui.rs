@@ -29,10 +29,13 @@ pub struct Session {
 /// Run the TUI until the learner quits. The terminal is restored on every path out:
 /// return, error, and panic (ratatui's hook, with ours chained before it).
 pub async fn run(session: Session) -> anyhow::Result<()> {
+    // Installed before the terminal turns raw, so a signal in between is held for the loop
+    // instead of ending the process with the terminal left raw.
+    let signals = Signals::install()?;
     let mut terminal = ratatui::init();
     install_panic_hook();
     let _ = crossterm::execute!(io::stdout(), EnableMouseCapture, EnableBracketedPaste);
-    let result = event_loop(&mut terminal, session).await;
+    let result = event_loop(&mut terminal, session, signals).await;
     restore();
     result
 }
@@ -60,7 +63,7 @@ fn map_event(event: Event) -> Option<Action> {
     }
 }
 
-async fn event_loop(terminal: &mut DefaultTerminal, session: Session) -> anyhow::Result<()> {
+async fn event_loop(terminal: &mut DefaultTerminal, session: Session, signals: Signals) -> anyhow::Result<()> {
     let Session { mut app, store, engine, target, workshop } = session;
     let size = terminal.size()?;
     // the one place the TUI reads the clock: `update` and every frame get the time from the state
@@ -84,12 +87,7 @@ async fn event_loop(terminal: &mut DefaultTerminal, session: Session) -> anyhow:
     let mut watching: Option<JoinHandle<()>> = None;
     let mut events = EventStream::new();
     let mut ticker = tokio::time::interval(Duration::from_millis(1000 / app::TICKS_PER_SECOND));
-    let mut terminate = signal(tokio::signal::unix::SignalKind::terminate());
-    let mut hangup = signal(tokio::signal::unix::SignalKind::hangup());
-    // In raw mode Ctrl-C and Ctrl-\ are keys, but `kill -INT` / `kill -QUIT` still arrive as
-    // signals, whose default action would end the process with the terminal left raw.
-    let mut interrupt = signal(tokio::signal::unix::SignalKind::interrupt());
-    let mut quit = signal(tokio::signal::unix::SignalKind::quit());
+    let Signals { mut terminate, mut hangup, mut interrupt, mut quit } = signals;
 
     loop {
         let first = tokio::select! {
@@ -268,8 +266,27 @@ async fn run_scenario(
     }
 }
 
-fn signal(kind: tokio::signal::unix::SignalKind) -> tokio::signal::unix::Signal {
-    tokio::signal::unix::signal(kind).expect("signal handlers can be installed")
+/// The signals that ask the TUI to end. In raw mode Ctrl-C and Ctrl-\\ are keys, but
+/// `kill -INT` / `kill -QUIT` still arrive as signals, whose default action would end the
+/// process with the terminal left raw.
+struct Signals {
+    terminate: tokio::signal::unix::Signal,
+    hangup: tokio::signal::unix::Signal,
+    interrupt: tokio::signal::unix::Signal,
+    quit: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn install() -> anyhow::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        let on = |kind: SignalKind, name: &str| signal(kind).map_err(|e| anyhow::anyhow!("could not install the handler for {name}: {e}"));
+        Ok(Self {
+            terminate: on(SignalKind::terminate(), "SIGTERM")?,
+            hangup: on(SignalKind::hangup(), "SIGHUP")?,
+            interrupt: on(SignalKind::interrupt(), "SIGINT")?,
+            quit: on(SignalKind::quit(), "SIGQUIT")?,
+        })
+    }
 }
 
 /// Writes progress in the background; a newer snapshot replaces one not yet written.

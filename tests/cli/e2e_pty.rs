@@ -80,10 +80,29 @@ fn a_signal_to_end_saves_and_restores_the_terminal() {
         let status = std::process::Command::new("kill").args([&format!("-{signal}"), &pid.to_string()]).status().expect("kill");
         assert!(status.success());
         let exit = tty.wait_exit();
-        assert!(exit.success(), "SIG{signal}: exit status {exit:?}");
         tty.assert_restored();
+        assert!(exit.success(), "SIG{signal}: exit status {exit:?}");
         let saved = std::fs::read_to_string(state.path().join("progress.json")).unwrap_or_else(|e| panic!("SIG{signal}: progress not saved ({e})"));
         assert!(saved.contains("eks-architecture"), "SIG{signal}: {saved}");
+    }
+}
+
+/// A signal during start-up, before or after the terminal turns raw, never leaves it raw: the
+/// handlers are installed before raw mode, so a signal in that window waits for the loop.
+/// Sent at delays that sweep start-up (content loading, raw mode, the first frame).
+#[test]
+fn a_signal_during_start_up_never_leaves_the_terminal_raw() {
+    for delay in (0..=80).step_by(8) {
+        let state = tempfile::tempdir().expect("tempdir");
+        let home = tempfile::tempdir().expect("tempdir");
+        let mut tty = Tty::spawn(state.path(), home.path());
+        std::thread::sleep(std::time::Duration::from_millis(delay));
+        let pid = tty.child.process_id().expect("pid");
+        let status = std::process::Command::new("kill").args(["-INT", &pid.to_string()]).status().expect("kill");
+        assert!(status.success());
+        // killed before its handlers were installed, or ended by the loop: either way it ends
+        let _ = tty.wait_exit();
+        tty.assert_restored();
     }
 }
 

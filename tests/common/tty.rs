@@ -4,12 +4,17 @@ use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use nix::sys::termios::{LocalFlags, Termios};
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 
 pub struct Tty {
     screen: Arc<Mutex<vt100::Parser>>,
     writer: Box<dyn Write + Send>,
     pub child: Box<dyn portable_pty::Child + Send + Sync>,
+    /// Kept open so the terminal's modes can be read after the child exits.
+    master: Box<dyn portable_pty::MasterPty + Send>,
+    /// The terminal's modes before the child started (cooked: canonical input, echo).
+    modes_at_start: Termios,
 }
 
 impl Tty {
@@ -30,6 +35,7 @@ impl Tty {
         for var in ["KUBECONFIG", "AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID"] {
             cmd.env_remove(var);
         }
+        let modes_at_start = pty.master.get_termios().expect("the pty's modes");
         let child = pty.slave.spawn_command(cmd).expect("spawn kubedojo");
         drop(pty.slave);
         let mut reader = pty.master.try_clone_reader().expect("reader");
@@ -37,7 +43,6 @@ impl Tty {
         let screen = Arc::new(Mutex::new(vt100::Parser::new(std::num::NonZero::new(30).expect("rows"), std::num::NonZero::new(100).expect("cols"), 0)));
         let sink = screen.clone();
         std::thread::spawn(move || {
-            let _master = pty.master; // keep the pty open while reading
             let mut buf = [0u8; 8192];
             while let Ok(n) = reader.read(&mut buf) {
                 if n == 0 {
@@ -46,7 +51,7 @@ impl Tty {
                 sink.lock().expect("screen").process(&buf[..n]);
             }
         });
-        Self { screen, writer, child }
+        Self { screen, writer, child, master: pty.master, modes_at_start }
     }
 
     pub fn contents(&self) -> String {
@@ -76,9 +81,18 @@ impl Tty {
         }
     }
 
-    /// After exit: the main screen is back, the mouse released, the cursor shown.
+    /// After exit: the terminal is out of raw mode (its modes as before the start), the main
+    /// screen is back, the mouse released, the cursor shown.
     pub fn assert_restored(&self) {
         std::thread::sleep(Duration::from_millis(100));
+        let modes = self.master.get_termios().expect("the pty's modes");
+        let cooked = LocalFlags::ICANON | LocalFlags::ECHO;
+        assert!(modes.local_flags.contains(cooked), "the terminal is left in raw mode: local modes {:?}", modes.local_flags);
+        assert_eq!(
+            (modes.input_flags, modes.output_flags, modes.local_flags),
+            (self.modes_at_start.input_flags, self.modes_at_start.output_flags, self.modes_at_start.local_flags),
+            "the terminal's modes differ from before the start"
+        );
         let parser = self.screen.lock().expect("screen");
         let screen = parser.screen();
         assert!(!screen.alternate_screen(), "still on the alternate screen");
