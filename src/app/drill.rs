@@ -136,9 +136,8 @@ fn shuffled(n: usize, item: &str, salt: u64) -> Vec<usize> {
 fn refresh(app: &App, view: &mut DrillView) {
     let g = app.geometry;
     let height = g.body.height.saturating_sub(panel_height(&app.pack, view));
-    view.reader.resize(g.lesson.width, height);
     let text = document(app, view);
-    view.reader.set_text(&text);
+    view.reader.show(&text, g.lesson.width, height);
 }
 
 fn document(app: &App, view: &DrillView) -> String {

@@ -121,9 +121,8 @@ impl MockView {
 
 fn refresh(app: &App, v: &mut MockView) {
     let g = app.geometry;
-    v.reader.resize(g.lesson.width, text_height(g.body.height, v.phase, v.points()));
     let text = document(app, v);
-    v.reader.set_text(&text);
+    v.reader.show(&text, g.lesson.width, text_height(g.body.height, v.phase, v.points()));
 }
 
 fn document(app: &App, v: &MockView) -> String {

@@ -8,7 +8,11 @@ use crate::markdown::{self, Doc, Rendered};
 
 #[derive(Debug, Clone, Default)]
 pub struct Reader {
+    /// The markdown shown, kept to tell an unchanged text from a new one.
+    source: String,
     doc: Doc,
+    /// How many times the document was laid out: once per text and width (see [`Reader::layouts`]).
+    layouts: u64,
     pub rendered: Rendered,
     pub scroll: usize,
     pub height: u16,
@@ -66,13 +70,44 @@ impl Reader {
     pub fn new(markdown_text: &str, width: u16, height: u16) -> Self {
         let doc = markdown::parse(markdown_text);
         let rendered = markdown::layout(&doc, width);
-        Self { doc, rendered, height, ..Self::default() }
+        Self { source: markdown_text.to_string(), doc, layouts: 1, rendered, height, ..Self::default() }
+    }
+
+    /// How many times the document was laid out since [`Reader::new`]: a new text or a new width
+    /// lays it out once; scrolling, a new height or the same text again do not.
+    pub fn layouts(&self) -> u64 {
+        self.layouts
+    }
+
+    fn lay_out(&mut self, width: u16) {
+        self.rendered = markdown::layout(&self.doc, width);
+        self.layouts += 1;
     }
 
     /// Replace the text (e.g. a hint was revealed) keeping the scroll position.
     pub fn set_text(&mut self, markdown_text: &str) {
-        self.doc = markdown::parse(markdown_text);
-        self.rendered = markdown::layout(&self.doc, self.rendered.width);
+        self.show(markdown_text, self.rendered.width, self.height);
+    }
+
+    /// Show `markdown_text` at `width` x `height`, laid out once: a text that changed with the
+    /// width is not laid out for the old text first. Keeps the scroll position (for a new width,
+    /// the same part of the text at the top of the view).
+    pub fn show(&mut self, markdown_text: &str, width: u16, height: u16) {
+        self.height = height;
+        let new_text = markdown_text != self.source;
+        if !new_text && width == self.rendered.width {
+            self.clamp();
+            return;
+        }
+        let fraction = (width != self.rendered.width).then(|| self.scroll as f64 / self.rendered.lines.len().max(1) as f64);
+        if new_text {
+            self.doc = markdown::parse(markdown_text);
+            self.source = markdown_text.to_string();
+        }
+        self.lay_out(width);
+        if let Some(fraction) = fraction {
+            self.scroll = (fraction * self.rendered.lines.len() as f64).round() as usize;
+        }
         self.refresh_search();
         self.clamp();
         if self.selected_block.is_some_and(|b| b >= self.rendered.code_blocks.len()) {
@@ -88,7 +123,7 @@ impl Reader {
         self.height = height;
         if width != self.rendered.width {
             let fraction = self.scroll as f64 / self.rendered.lines.len().max(1) as f64;
-            self.rendered = markdown::layout(&self.doc, width);
+            self.lay_out(width);
             self.scroll = (fraction * self.rendered.lines.len() as f64).round() as usize;
             self.refresh_search();
         }

@@ -107,3 +107,50 @@ fn the_cost_shows_before_the_first_step_that_bills() {
     let irsa = md("irsa-s3", 0);
     assert!(irsa.contains("It creates nothing that bills.") && irsa.contains("which bills $0.83/h while it exists"), "{irsa}");
 }
+
+/// A document is laid out once per text and width: scrolling, ticks, a new height or the same
+/// width again do not lay it out; a new width does, once, in the lesson reader, the drills and a
+/// mock interview (whose texts change with the width's new panel height).
+#[test]
+fn a_document_is_laid_out_once_per_width() {
+    fn layouts(app: &kubedojo::app::App) -> u64 {
+        match &app.screen {
+            Screen::Lesson(v) => v.reader.layouts(),
+            Screen::Drill(v) => v.reader.layouts(),
+            Screen::Mock(v) => v.reader.layouts(),
+            _ => panic!("no reader on this screen"),
+        }
+    }
+    let mut app = app_with(builtin(), Progress::default(), (80, 24));
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(layouts(&app), 1, "opening the lesson");
+    keys(&mut app, "jjjj");
+    key(&mut app, KeyCode::PageDown);
+    for _ in 0..20 {
+        app::update(&mut app, Action::Tick);
+    }
+    app::update(&mut app, Action::Resize(80, 30));
+    assert_eq!(layouts(&app), 1, "scrolling, ticks and a taller terminal keep the layout");
+    app::update(&mut app, Action::Resize(120, 40));
+    app::update(&mut app, Action::Resize(120, 40));
+    assert_eq!(layouts(&app), 2, "one layout for the new width");
+
+    key(&mut app, KeyCode::Char('q'));
+    keys(&mut app, "d");
+    let opened = layouts(&app);
+    for _ in 0..20 {
+        app::update(&mut app, Action::Tick);
+    }
+    app::update(&mut app, Action::Resize(120, 30));
+    assert_eq!(layouts(&app), opened, "the drill card at a new height only");
+    app::update(&mut app, Action::Resize(90, 30));
+    assert_eq!(layouts(&app), opened + 1, "the drill card at a new width");
+
+    app::mock::open_at(&mut app, kubedojo::drill::mock::MockConfig { questions: 2, minutes: 10, topic: None }, NOW);
+    let opened = layouts(&app);
+    for _ in 0..20 {
+        app::update(&mut app, Action::Tick);
+    }
+    app::update(&mut app, Action::Resize(100, 30));
+    assert_eq!(layouts(&app), opened + 1, "the mock question at a new width");
+}
