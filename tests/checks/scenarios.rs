@@ -209,35 +209,41 @@ async fn ca_discovery_tag_removed() {
     drop(run);
 }
 
+/// Also through the CLI's own texts (`scenario start`, `scenario status`, `scenario hint`): the
+/// symptom, the hints, the fix and the debrief carry the learner's values, never a `{{variable}}`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rollout_left_paused() {
     let s = scenario_def("rollout-left-paused");
     let sim = SimEks::start(&exercise("argo-rollouts-bluegreen"), "kd-sc-ro", "il-central-1").await;
     labs::argo_rollouts_bluegreen(&mut Proof::setup(exercise("argo-rollouts-bluegreen")), &sim).await;
     let v = vars_for(&s, &sim);
+    let unexpanded = |what: &str, text: &str| assert!(!text.contains("{{"), "{what} shows a variable unexpanded:\n{text}");
     // the controller (stood in) reconciles after every change
-    let run = match scenario::start(
-        &sim.backend,
-        &kubedojo::content::load(&PackFiles::embedded(), &kubedojo::checks::catalog::known_kinds()).pack,
-        &PackFiles::embedded(),
-        &s,
-        &v,
-        1,
-        "test".into(),
-    )
-    .await
-    {
-        Ok(run) => run,
-        Err(e) => panic!("start failed: {e:?}"),
+    let pack = kubedojo::content::load(&PackFiles::embedded(), &kubedojo::checks::catalog::known_kinds()).pack;
+    let (mut run, started) = match kubedojo::commands::scenario::start(&sim.backend, &pack, &PackFiles::embedded(), &s, &v, 1_000, "test").await {
+        Ok(started) => started,
+        Err(e) => panic!("start failed: {e}"),
     };
+    assert!(started.contains("rollout shop/web is not Healthy"), "the symptom with the learner's rollout:\n{started}");
+    unexpanded("scenario start", &started);
     labs::argo::reconcile(&sim, "shop", "web", false);
     let r = scenario::check(&sim.backend, &s, &v).await;
     assert!(scenario::shows_fault(&s, &r), "{}", show(&r));
+    let (broken, fixed) = kubedojo::commands::scenario::status(&sim.backend, &s, &v, &mut run, 1_100).await;
+    assert!(!fixed && broken.contains("Still broken after 1:40"), "{broken}");
+    let first = kubedojo::commands::scenario::hint(&s, &mut run, &v);
+    assert!(first.starts_with("Hint 1 of "), "{first}");
+    let hint = kubedojo::commands::scenario::hint(&s, &mut run, &v);
+    assert!(hint.starts_with("Hint 2 of ") && hint.contains("kubectl argo rollouts get rollout web -n shop"), "{hint}");
+    unexpanded("scenario hint", &hint);
     // kubectl argo rollouts promote web: unpauses, and the controller makes it Healthy
     sim.kubectl(&["-n", "shop", "patch", "rollout", "web", "--type=merge", "-p", r#"{"spec":{"paused":false}}"#], None);
     labs::argo::reconcile(&sim, "shop", "web", true);
     assert_fixed(&sim, &s, &v).await;
-    drop(run);
+    let (done, fixed) = kubedojo::commands::scenario::status(&sim.backend, &s, &v, &mut run, 1_300).await;
+    assert!(fixed && done.contains("Fixed in 5:00 with 2 hints"), "{done}");
+    assert!(done.contains("## Debrief") && done.contains("Someone froze `web`"), "the debrief with the learner's rollout:\n{done}");
+    unexpanded("scenario status (fixed)", &done);
 }
 
 /// A scenario whose working state kubedojo can build itself (its `setup`), on a cluster where no
