@@ -84,5 +84,5 @@ async fn cleanup_names_every_labs_leftovers_and_exits_zero_when_none_remain() {
     s3.delete_bucket().bucket("kubedojo-lab-reports").send().await.expect("rb");
     let (out, code) = cleanup(state.path(), &cluster, false);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("nothing is left: no resource of fluent-bit-logs, irsa-s3, pod-identity-access remains"), "{out}");
+    assert!(out.contains("nothing is left: no resource of eks-cluster, fluent-bit-logs, irsa-s3, pod-identity-access remains"), "{out}");
 }

@@ -219,7 +219,7 @@ fn list_prints_the_course_and_progress() {
     let out = String::from_utf8_lossy(&out);
     assert!(out.starts_with("Production Kubernetes on AWS EKS (eks-production): 1/18 done"), "{out}");
     assert!(out.contains("●  1. Why production Kubernetes is different"), "{out}");
-    assert!(out.contains("1/5 steps   $0.83/h    in progress"), "what the cluster lab bills per hour: {out}");
+    assert!(out.contains("1/6 steps   $0.83/h    in progress"), "what the cluster lab bills per hour: {out}");
     assert!(out.contains("IRSA: an app that reads S3 with its own IAM role         0/5 steps   +$0/h"), "a lab that adds nothing to the cluster: {out}");
 }
 

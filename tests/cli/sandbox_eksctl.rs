@@ -162,10 +162,35 @@ fn the_eks_cluster_lab_in_the_sandbox_with_its_own_eksctl_commands() {
         exec(&["aws", "eks", "describe-cluster", "--name", "kubedojo-lab", "--query", "cluster.resourcesVpcConfig.publicAccessCidrs[0]", "--output", "text"]);
     assert_eq!(cidrs.stdout.trim(), "198.18.7.11/32", "{}", cidrs.stderr);
 
-    let deleted = exec(&["eksctl", "delete", "cluster", "-f", "eks-cluster/cluster.yaml"]);
+    // the teardown names what bills (the cluster, its node groups, the NAT gateway and its
+    // Elastic IP) and what lingers (the VPC, eksctl's roles, the OIDC provider, the log group)
+    let teardown = run(state, &["sandbox", "exec", "--", env!("CARGO_BIN_EXE_kubedojo"), "check", "eks-cluster/teardown"]);
+    assert_ne!(teardown.code, Some(0), "{}", teardown.stdout);
+    for what in [
+        "managed node group critical of kubedojo-lab",
+        "EKS cluster kubedojo-lab",
+        "NAT gateway nat-",
+        "Elastic IP ",
+        "VPC vpc-",
+        "IAM role eksctl-kubedojo-lab-cluster-ServiceRole-",
+        "IAM OIDC provider arn:aws:iam::111122223333:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/",
+        "CloudWatch log group /aws/eks/kubedojo-lab/cluster",
+        "later labs run on the cluster: delete it when you finish the course",
+        "eksctl delete cluster --name kubedojo-lab --region eu-west-1 --wait",
+    ] {
+        assert!(teardown.stdout.contains(what), "the teardown names {what:?}:\n{}", teardown.stdout);
+    }
+
+    // the teardown step's own commands (eksctl delete cluster, the log group)
+    // (with this test's values: the lab's defaults, as its lab.toml sets only adminCidr)
+    let (pack, _) = kubedojo::session::load_pack(kubedojo::content::PackFiles::embedded()).expect("the built-in course loads");
+    let commands = crate::sandbox_labs::commands_of(&pack, "eks-cluster/teardown", kubedojo::content::commands::Use::Run);
+    let deleted = exec(&["bash", "-euo", "pipefail", "-c", &commands]);
     assert_eq!(deleted.code, Some(0), "{}\n{}", deleted.stdout, deleted.stderr);
     let left = exec(&["kubectl", "get", "nodes", "-l", "eks.amazonaws.com/nodegroup", "-o", "name"]);
     assert_eq!(left.stdout.trim(), "");
+    let clean = run(state, &["sandbox", "exec", "--", env!("CARGO_BIN_EXE_kubedojo"), "check", "eks-cluster/teardown"]);
+    assert_eq!(clean.code, Some(0), "nothing left after the teardown's commands:\n{}\n{}", clean.stdout, clean.stderr);
     let down = run(state, &["sandbox", "down", "--yes"]);
     assert_eq!(down.code, Some(0), "{}", down.stderr);
 }

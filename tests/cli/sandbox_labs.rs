@@ -246,6 +246,7 @@ fn eks_cluster_lab_in_the_sandbox() {
             ("node-groups", Already("create-cluster made the three node groups; this step reads them")),
             ("critical-pool", Proved),
             ("spot-pool", Already("create-cluster made the spot group as cluster.yaml describes it; this step verifies it")),
+            ("teardown", Proved),
         ],
     );
 }

@@ -341,6 +341,8 @@ impl SimEks {
         let aws = self.aws();
         let cidr = config["vpc"]["cidr"].as_str().unwrap_or("192.168.0.0/16");
         let vpc = aws.ec2.create_vpc().cidr_block(cidr).send().await.expect("ec2:CreateVpc").vpc.and_then(|v| v.vpc_id).expect("vpc id");
+        let cluster_tag = || aws_sdk_ec2::types::Tag::builder().key("alpha.eksctl.io/cluster-name").value(&self.name).build();
+        aws.ec2.create_tags().resources(&vpc).tags(cluster_tag()).send().await.expect("ec2:CreateTags (VPC)");
         let zones = self.zones(config);
         let mut private = Vec::new();
         let mut public = Vec::new();
@@ -376,6 +378,32 @@ impl SimEks {
                     .expect("ec2:CreateTags");
                 list.push(id);
             }
+        }
+        // nat.gateway Single (eksctl's default): an Elastic IP and a NAT gateway in the first
+        // zone's public subnet, tagged as the VPC stack's resources are
+        if config["vpc"]["nat"]["gateway"].as_str().unwrap_or("Single") != "Disable" {
+            let eip = |t| aws_sdk_ec2::types::TagSpecification::builder().resource_type(t).tags(cluster_tag()).build();
+            let ip = aws
+                .ec2
+                .allocate_address()
+                .domain(aws_sdk_ec2::types::DomainType::Vpc)
+                .tag_specifications(eip(aws_sdk_ec2::types::ResourceType::ElasticIp))
+                .send()
+                .await
+                .expect("ec2:AllocateAddress");
+            aws.ec2
+                .create_nat_gateway()
+                .subnet_id(&public[0])
+                .set_allocation_id(ip.allocation_id)
+                .tag_specifications(eip(aws_sdk_ec2::types::ResourceType::Natgateway))
+                .send()
+                .await
+                .expect("ec2:CreateNatGateway");
+        }
+        if let Some(days) = config["cloudWatch"]["clusterLogging"]["logRetentionInDays"].as_i64() {
+            let group = format!("/aws/eks/{}/cluster", self.name);
+            aws.logs.create_log_group().log_group_name(&group).send().await.expect("logs:CreateLogGroup");
+            aws.logs.put_retention_policy().log_group_name(&group).retention_in_days(days as i32).send().await.expect("logs:PutRetentionPolicy");
         }
         let role = self.role(&format!("{}-cluster-ServiceRole", self.name), &json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "eks.amazonaws.com"}, "Action": "sts:AssumeRole"}]})).await;
         let version = config["metadata"]["version"].as_str().unwrap_or("1.35");
@@ -802,9 +830,48 @@ impl SimEks {
             .url(&issuer)
             .client_id_list("sts.amazonaws.com")
             .thumbprint_list("9e99a48a9960b14926bb7f3b02e22da2b0ab7280")
+            .tags(aws_sdk_iam::types::Tag::builder().key("alpha.eksctl.io/cluster-name").value(&self.name).build().expect("tag"))
             .send()
             .await
             .expect("iam:CreateOpenIDConnectProvider");
+    }
+
+    /// `eksctl delete cluster --wait` and the control plane log group: the node groups, the
+    /// cluster, the OIDC provider, the NAT gateway and its Elastic IP, the subnets and the VPC.
+    pub async fn eksctl_delete_cluster(&self) {
+        let aws = self.aws();
+        let issuer = self.issuer().await;
+        let groups = aws.eks.list_nodegroups().cluster_name(&self.name).send().await.expect("eks:ListNodegroups").nodegroups.unwrap_or_default();
+        for g in groups {
+            aws.eks.delete_nodegroup().cluster_name(&self.name).nodegroup_name(g).send().await.expect("eks:DeleteNodegroup");
+        }
+        aws.eks.delete_cluster().name(&self.name).send().await.expect("eks:DeleteCluster");
+        let providers =
+            aws.iam.list_open_id_connect_providers().send().await.expect("iam:ListOpenIDConnectProviders").open_id_connect_provider_list.unwrap_or_default();
+        let host = issuer.trim_start_matches("https://");
+        for arn in providers.into_iter().filter_map(|p| p.arn).filter(|a| a.ends_with(host)) {
+            aws.iam.delete_open_id_connect_provider().open_id_connect_provider_arn(arn).send().await.expect("iam:DeleteOpenIDConnectProvider");
+        }
+        let ours = |tags: &[aws_sdk_ec2::types::Tag]| {
+            tags.iter().any(|t| t.key.as_deref() == Some("alpha.eksctl.io/cluster-name") && t.value.as_deref() == Some(&self.name))
+        };
+        for g in
+            aws.ec2.describe_nat_gateways().send().await.expect("ec2:DescribeNatGateways").nat_gateways.unwrap_or_default().iter().filter(|g| ours(g.tags()))
+        {
+            aws.ec2.delete_nat_gateway().set_nat_gateway_id(g.nat_gateway_id.clone()).send().await.expect("ec2:DeleteNatGateway");
+        }
+        for a in aws.ec2.describe_addresses().send().await.expect("ec2:DescribeAddresses").addresses.unwrap_or_default().iter().filter(|a| ours(a.tags())) {
+            aws.ec2.release_address().set_allocation_id(a.allocation_id.clone()).send().await.expect("ec2:ReleaseAddress");
+        }
+        let tagged = aws_sdk_ec2::types::Filter::builder().name("tag:alpha.eksctl.io/cluster-name").values(&self.name).build();
+        for s in aws.ec2.describe_subnets().filters(tagged.clone()).send().await.expect("ec2:DescribeSubnets").subnets.unwrap_or_default() {
+            aws.ec2.delete_subnet().set_subnet_id(s.subnet_id).send().await.expect("ec2:DeleteSubnet");
+        }
+        for v in aws.ec2.describe_vpcs().filters(tagged).send().await.expect("ec2:DescribeVpcs").vpcs.unwrap_or_default() {
+            aws.ec2.delete_vpc().set_vpc_id(v.vpc_id).send().await.expect("ec2:DeleteVpc");
+        }
+        let group = format!("/aws/eks/{}/cluster", self.name);
+        let _ = aws.logs.delete_log_group().log_group_name(group).send().await;
     }
 
     pub async fn issuer(&self) -> String {

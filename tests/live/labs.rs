@@ -24,6 +24,13 @@ pub async fn eks_cluster(p: &mut Proof, sim: &mut SimEks) {
     p.after(sim, "critical-pool").await;
 
     p.already(sim, "spot-pool", "`eksctl create cluster -f cluster.yaml` (the spot group is in the config)").await;
+    if p.setting_up() {
+        return;
+    }
+
+    p.before(sim, "teardown").await;
+    sim.eksctl_delete_cluster().await;
+    p.after(sim, "teardown").await;
 }
 
 pub async fn irsa_s3(p: &mut Proof, sim: &SimEks) {

@@ -35,6 +35,14 @@ pub async fn leftovers(ctx: &Ctx<'_>) -> Step<Vec<Leftover>> {
     let aws = ctx.aws()?;
     let (cluster, region) = (ctx.cluster(), region_flag(ctx));
     let mut out = Vec::new();
+    // the lab's own clusters and what eksctl made for them (the eks-cluster lab)
+    for name in ctx.list("clusters", &[]) {
+        out.extend(cluster_leftovers(ctx, &name, &region).await?);
+    }
+    for name in ctx.list("eksctlTagged", &[]) {
+        let cluster_left = out.iter().any(|l| l.what == format!("EKS cluster {name}"));
+        out.extend(eksctl_leftovers(ctx, &name, &region, cluster_left).await?);
+    }
     // the cluster's own objects first: they go before the roles they name
     let cluster_exists = match timed("eks:DescribeCluster", aws.eks.describe_cluster().name(&cluster).send()).await? {
         Ok(_) => true,
@@ -146,6 +154,129 @@ pub async fn leftovers(ctx: &Ctx<'_>) -> Step<Vec<Leftover>> {
     Ok(out)
 }
 
+/// An EKS cluster of the lab and its managed node groups: each bills (the control plane by the
+/// hour, the groups through their EC2 instances and volumes). `eksctl delete cluster` deletes
+/// the groups first, then the cluster and the stacks eksctl made for it.
+async fn cluster_leftovers(ctx: &Ctx<'_>, name: &str, region: &str) -> Step<Vec<Leftover>> {
+    let aws = ctx.aws()?;
+    match timed("eks:DescribeCluster", aws.eks.describe_cluster().name(name).send()).await? {
+        Ok(_) => {}
+        Err(e) if not_found(&e, &["ResourceNotFoundException"]) => return Ok(Vec::new()),
+        Err(e) => return Err(aws_error(&e, "eks:DescribeCluster")),
+    }
+    let groups = timed("eks:ListNodegroups", aws.eks.list_nodegroups().cluster_name(name).send())
+        .await?
+        .map_err(|e| aws_error(&e, "eks:ListNodegroups"))?
+        .nodegroups
+        .unwrap_or_default();
+    let mut out: Vec<Leftover> = groups
+        .iter()
+        .map(|g| Leftover {
+            what: format!("managed node group {g} of {name} (its EC2 instances and volumes bill)"),
+            delete: format!("eksctl delete nodegroup --cluster {name} --name {g}{region} --wait"),
+            bills: true,
+        })
+        .collect();
+    out.push(Leftover {
+        what: format!("EKS cluster {name}"),
+        delete: format!("eksctl delete cluster --name {name}{region} --wait (it deletes the node groups, the VPC and the OIDC provider eksctl made, too)"),
+        bills: true,
+    });
+    Ok(out)
+}
+
+/// What eksctl made for cluster `name` and tagged `alpha.eksctl.io/cluster-name` (eksctl puts
+/// the tag on its CloudFormation stacks, whose tags land on the resources, and on the OIDC
+/// provider): NAT gateways and their Elastic IPs (both bill by the hour), the VPC, its IAM roles
+/// (named `eksctl-NAME-...`) and the IAM OIDC provider. While the cluster is still there, they
+/// go with it (`cluster_left`); without it, each is named with its own delete.
+async fn eksctl_leftovers(ctx: &Ctx<'_>, name: &str, region: &str, cluster_left: bool) -> Step<Vec<Leftover>> {
+    const TAG: &str = "alpha.eksctl.io/cluster-name";
+    let aws = ctx.aws()?;
+    let with_cluster = format!("deleted with the cluster: eksctl delete cluster --name {name}{region} --wait");
+    let or_with = |own: String| if cluster_left { with_cluster.clone() } else { own };
+    let tagged = |tags: &[aws_sdk_ec2::types::Tag]| tags.iter().any(|t| t.key.as_deref() == Some(TAG) && t.value.as_deref() == Some(name));
+    let mut out = Vec::new();
+    let gateways = timed("ec2:DescribeNatGateways", aws.ec2.describe_nat_gateways().send())
+        .await?
+        .map_err(|e| aws_error(&e, "ec2:DescribeNatGateways"))?
+        .nat_gateways
+        .unwrap_or_default();
+    use aws_sdk_ec2::types::NatGatewayState;
+    for g in gateways.iter().filter(|g| tagged(g.tags()) && !matches!(g.state, Some(NatGatewayState::Deleted | NatGatewayState::Deleting))) {
+        let id = g.nat_gateway_id.clone().unwrap_or_default();
+        out.push(Leftover {
+            what: format!("NAT gateway {id} of {name}"),
+            delete: or_with(format!("aws ec2 delete-nat-gateway{region} --nat-gateway-id {id}")),
+            bills: true,
+        });
+    }
+    let addresses = timed("ec2:DescribeAddresses", aws.ec2.describe_addresses().send())
+        .await?
+        .map_err(|e| aws_error(&e, "ec2:DescribeAddresses"))?
+        .addresses
+        .unwrap_or_default();
+    for a in addresses.iter().filter(|a| tagged(a.tags())) {
+        let (id, ip) = (a.allocation_id.clone().unwrap_or_default(), a.public_ip.clone().unwrap_or_default());
+        out.push(Leftover {
+            what: format!("Elastic IP {ip} ({id}) of {name}"),
+            delete: or_with(format!("aws ec2 release-address{region} --allocation-id {id} (once the NAT gateway that holds it is deleted)")),
+            bills: true,
+        });
+    }
+    let filter = aws_sdk_ec2::types::Filter::builder().name(format!("tag:{TAG}")).values(name).build();
+    let vpcs = timed("ec2:DescribeVpcs", aws.ec2.describe_vpcs().filters(filter).send())
+        .await?
+        .map_err(|e| aws_error(&e, "ec2:DescribeVpcs"))?
+        .vpcs
+        .unwrap_or_default();
+    for v in &vpcs {
+        let id = v.vpc_id.clone().unwrap_or_default();
+        let stack = v.tags().iter().find(|t| t.key.as_deref() == Some("aws:cloudformation:stack-name")).and_then(|t| t.value.clone());
+        let own = match stack {
+            Some(stack) => format!("aws cloudformation delete-stack{region} --stack-name {stack} (the stack eksctl made it in)"),
+            None => format!(
+                "aws ec2 delete-vpc{region} --vpc-id {id} (its subnets, route tables and internet gateway first: aws ec2 describe-subnets{region} --filters Name=vpc-id,Values={id})"
+            ),
+        };
+        out.push(Leftover { what: format!("VPC {id} of {name} (no hourly charge; it holds the subnets)"), delete: or_with(own), bills: false });
+    }
+    // eksctl names its roles eksctl-NAME-cluster-ServiceRole-..., eksctl-NAME-nodegroup-...
+    let prefix = format!("eksctl-{name}-");
+    let roles = timed("iam:ListRoles", aws.iam.list_roles().max_items(1000).send()).await?.map_err(|e| aws_error(&e, "iam:ListRoles"))?.roles;
+    for r in roles.iter().filter(|r| r.role_name.starts_with(&prefix) && !r.role_name.contains("-addon-iamserviceaccount-")) {
+        let tags =
+            timed("iam:ListRoleTags", aws.iam.list_role_tags().role_name(&r.role_name).send()).await?.map_err(|e| aws_error(&e, "iam:ListRoleTags"))?.tags;
+        if tags.iter().any(|t| t.key == TAG && t.value == name)
+            && let Some(mut l) = role_leftover(ctx, &r.role_name).await?
+        {
+            l.what = format!("IAM role {} that eksctl made for {name}", r.role_name);
+            if cluster_left {
+                l.delete = with_cluster.clone();
+            }
+            out.push(l);
+        }
+    }
+    let providers = timed("iam:ListOpenIDConnectProviders", aws.iam.list_open_id_connect_providers().send())
+        .await?
+        .map_err(|e| aws_error(&e, "iam:ListOpenIDConnectProviders"))?
+        .open_id_connect_provider_list
+        .unwrap_or_default();
+    for arn in providers.iter().filter_map(|p| p.arn.as_deref()).filter(|a| a.contains(":oidc-provider/oidc.eks.")) {
+        let got = timed("iam:GetOpenIDConnectProvider", aws.iam.get_open_id_connect_provider().open_id_connect_provider_arn(arn).send())
+            .await?
+            .map_err(|e| aws_error(&e, "iam:GetOpenIDConnectProvider"))?;
+        if got.tags().iter().any(|t| t.key == TAG && t.value == name) {
+            out.push(Leftover {
+                what: format!("IAM OIDC provider {arn} of {name}"),
+                delete: or_with(format!("aws iam delete-open-id-connect-provider --open-id-connect-provider-arn {arn}")),
+                bills: false,
+            });
+        }
+    }
+    Ok(out)
+}
+
 /// A role of the lab, with what must go before it (attached and inline policies).
 async fn role_leftover(ctx: &Ctx<'_>, role: &str) -> Step<Option<Leftover>> {
     let aws = ctx.aws()?;
@@ -176,16 +307,24 @@ async fn role_leftover(ctx: &Ctx<'_>, role: &str) -> Step<Option<Leftover>> {
 pub async fn clean(ctx: &Ctx<'_>) -> Step<Outcome> {
     let left = leftovers(ctx).await?;
     if left.is_empty() {
-        let looked: usize = ["roles", "policies", "buckets", "podIdentity", "accessEntries", "addons", "iamServiceAccounts", "logGroups"]
+        let tagged = ctx.list("eksctlTagged", &[]);
+        let also = if tagged.is_empty() { String::new() } else { format!(", nor anything eksctl tagged for {}", tagged.join(", ")) };
+        let looked: usize = ["clusters", "roles", "policies", "buckets", "podIdentity", "accessEntries", "addons", "iamServiceAccounts", "logGroups"]
             .iter()
             .map(|p| ctx.list(p, &[]).len())
             .sum();
-        return Ok(pass(format!("nothing the lab created is left: none of the {looked} resources it makes exists")));
+        return Ok(pass(format!("nothing the lab created is left: none of the {looked} resources it makes exists{also}")));
     }
     let billing = left.iter().filter(|l| l.bills).count();
     let what: Vec<&str> = left.iter().map(|l| l.what.as_str()).collect();
     let head = if billing > 0 { format!("{billing} of them bill while they exist; ") } else { String::new() };
-    Ok(fail(format!("{} of the lab's resources remain ({head}none is needed by a later lab): {}", left.len(), what.join(", ")))
+    // the eks-cluster lab's cluster is the one thing later labs need: its teardown is the last step of the course
+    let later = if ctx.list("clusters", &[]).is_empty() {
+        "none is needed by a later lab"
+    } else {
+        "later labs run on the cluster: delete it when you finish the course"
+    };
+    Ok(fail(format!("{} of the lab's resources remain ({head}{later}): {}", left.len(), what.join(", ")))
         .found_expected(what.join(", "), "nothing left")
         .next(left.iter().map(|l| l.delete.clone()).collect::<Vec<_>>().join("; ")))
 }

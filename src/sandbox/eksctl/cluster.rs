@@ -127,6 +127,8 @@ pub async fn create(ctx: &Ctx, c: &ClusterConfig) -> Result<(), String> {
             subnets.push(id);
         }
     }
+    let nat = c.vpc.nat.as_ref().and_then(|n| n.gateway.clone()).unwrap_or_else(|| "Single".into());
+    nat_gateways(ctx, name, &nat, &zones, &subnets[..zones.len()], &tags).await?;
     let role = super::iam::role(
         ctx,
         &super::iam::generated_name(&format!("eksctl-{name}-cluster-ServiceRole")),
@@ -208,6 +210,63 @@ pub async fn create(ctx: &Ctx, c: &ClusterConfig) -> Result<(), String> {
     Ok(())
 }
 
+/// The NAT gateways of eksctl's VPC, each with an Elastic IP (pkg/cfn/builder/vpc_ipv4.go):
+/// `Single` one in the first zone's public subnet, `HighlyAvailable` one per zone, `Disable`
+/// none. Named as eksctl's stack names them (`${AWS::StackName}/NATIP`, `.../NATGateway`; per
+/// zone `NATIPEUWEST1A`), with the stack's tags.
+async fn nat_gateways(ctx: &Ctx, name: &str, mode: &str, zones: &[String], public: &[String], tags: &BTreeMap<String, String>) -> Result<(), String> {
+    use aws_sdk_ec2::types::{DomainType, ResourceType, TagSpecification};
+    let suffixes: Vec<(String, &String)> = match mode {
+        "Single" => vec![(String::new(), &public[0])],
+        "HighlyAvailable" => zones.iter().zip(public).map(|(z, s)| (z.replace('-', "").to_uppercase(), s)).collect(),
+        _ => return Ok(()),
+    };
+    let spec = |kind: ResourceType, logical: String| {
+        let mut all = tags.clone();
+        all.insert("Name".into(), format!("eksctl-{name}-cluster/{logical}"));
+        TagSpecification::builder()
+            .resource_type(kind)
+            .set_tags(Some(all.into_iter().map(|(k, v)| aws_sdk_ec2::types::Tag::builder().key(k).value(v).build()).collect()))
+            .build()
+    };
+    for (zone, subnet) in suffixes {
+        let ip = ctx
+            .aws
+            .ec2
+            .allocate_address()
+            .domain(DomainType::Vpc)
+            .tag_specifications(spec(ResourceType::ElasticIp, format!("NATIP{zone}")))
+            .send()
+            .await
+            .map_err(|e| aws_err("ec2:AllocateAddress", e))?;
+        ctx.aws
+            .ec2
+            .create_nat_gateway()
+            .subnet_id(subnet)
+            .set_allocation_id(ip.allocation_id)
+            .tag_specifications(spec(ResourceType::Natgateway, format!("NATGateway{zone}")))
+            .send()
+            .await
+            .map_err(|e| aws_err("ec2:CreateNatGateway", e))?;
+    }
+    Ok(())
+}
+
+/// `delete cluster`'s VPC stack: its NAT gateways first, then the Elastic IPs they held.
+async fn delete_nat_gateways(ctx: &Ctx, name: &str) -> Result<(), String> {
+    let ours =
+        |tags: &[aws_sdk_ec2::types::Tag]| tags.iter().any(|t| t.key.as_deref() == Some("alpha.eksctl.io/cluster-name") && t.value.as_deref() == Some(name));
+    let gateways = ctx.aws.ec2.describe_nat_gateways().send().await.map_err(|e| aws_err("ec2:DescribeNatGateways", e))?.nat_gateways.unwrap_or_default();
+    for g in gateways.iter().filter(|g| ours(g.tags())) {
+        ctx.aws.ec2.delete_nat_gateway().set_nat_gateway_id(g.nat_gateway_id.clone()).send().await.map_err(|e| aws_err("ec2:DeleteNatGateway", e))?;
+    }
+    let addresses = ctx.aws.ec2.describe_addresses().send().await.map_err(|e| aws_err("ec2:DescribeAddresses", e))?.addresses.unwrap_or_default();
+    for a in addresses.iter().filter(|a| ours(a.tags())) {
+        ctx.aws.ec2.release_address().set_allocation_id(a.allocation_id.clone()).send().await.map_err(|e| aws_err("ec2:ReleaseAddress", e))?;
+    }
+    Ok(())
+}
+
 /// eksctl writes a context for the cluster's endpoint into the kubeconfig and makes it current;
 /// the sandbox's endpoint is the emulator's and leads nowhere, so the sandbox's context stays.
 fn keep_kubeconfig(ctx: &Ctx) {
@@ -274,6 +333,7 @@ pub async fn delete(ctx: &Ctx, name: &str) -> Result<(), String> {
         aws.iam.delete_open_id_connect_provider().open_id_connect_provider_arn(arn).send().await.map_err(|e| aws_err("iam:DeleteOpenIDConnectProvider", e))?;
     }
     super::iam::delete_tagged_roles(ctx, name).await?;
+    delete_nat_gateways(ctx, name).await?;
     let tagged = aws_sdk_ec2::types::Filter::builder().name("tag:alpha.eksctl.io/cluster-name").values(name).build();
     let out = aws.ec2.describe_subnets().filters(tagged.clone()).send().await.map_err(|e| aws_err("ec2:DescribeSubnets", e))?;
     for s in out.subnets.unwrap_or_default() {
