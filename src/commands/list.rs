@@ -5,6 +5,9 @@ use std::fmt::Write as _;
 use crate::content::{ItemRef, Pack};
 use crate::progress::{ItemStatus, PackProgress};
 
+/// The title column's width.
+const TITLE: usize = 56;
+
 pub fn list(pack: &Pack, pp: &PackProgress) -> String {
     let mut out = String::new();
     let done = pack.items().filter(|&i| pp.status(pack, i) == ItemStatus::Done).count();
@@ -29,7 +32,9 @@ pub fn list(pack: &Pack, pp: &PackProgress) -> String {
                 ItemRef::Exercise(i) => crate::content::cost::estimate(pack, &pack.exercises[i]).map(|e| e.short()).unwrap_or_default(),
                 ItemRef::Lesson(_) => String::new(),
             };
-            let _ = writeln!(out, "  {} {label:<3} {:<56} {meta:<11} {cost:<10} {}", status.symbol(), pack.item_title(item), status.label());
+            // a title longer than its column is cut, so the counts stay in their columns
+            let title = crate::ui::ellipsis(pack.item_title(item), TITLE).replace(" …", "…");
+            let _ = writeln!(out, "  {} {label:<3} {title:<TITLE$} {meta:<11} {cost:<10} {}", status.symbol(), status.label());
         }
     }
     out
