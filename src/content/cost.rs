@@ -106,6 +106,9 @@ pub struct Estimate {
     pub minutes: u32,
     pub region: String,
     pub verified: String,
+    /// Whether EC2 nodes are counted (the lab's or those of the lab it runs on): each at its
+    /// on-demand price, which Spot nodes undercut.
+    pub nodes: bool,
 }
 
 impl Estimate {
@@ -147,10 +150,11 @@ impl Estimate {
             md.push_str(&format!("> - it runs on what the lab “{title}” made, which bills {}/h while it exists\n", usd(*hourly)));
         }
         md.push_str(&format!(
-            ">\n> About **{}/h** while it all exists, **{}** for the lab's {} minutes. Spot nodes cost less than the on-demand price counted here. Tax, data transfer and the free tier are not counted. `kubedojo cleanup` lists whatever is still there.\n\n",
+            ">\n> About **{}/h** while it all exists, **{}** for the lab's {} minutes.{} Tax, data transfer and the free tier are not counted. `kubedojo cleanup` lists whatever is still there.\n\n",
             usd(self.hourly_total()),
             usd(self.for_the_lab()),
-            self.minutes
+            self.minutes,
+            if self.nodes { " Nodes are counted at the on-demand price: Spot nodes cost less." } else { "" }
         ));
         md
     }
@@ -163,7 +167,14 @@ pub fn estimate(pack: &Pack, ex: &Exercise) -> Option<Estimate> {
     let prices = pack.versions.prices.as_ref()?;
     let (hourly, once, lines) = own(prices, cost);
     let base = cost.runs_on.as_ref().map(|lab| (lab.clone(), base_hourly(pack, prices, lab, 0)));
-    Some(Estimate { hourly, once, lines, base, minutes: ex.minutes, region: prices.region.clone(), verified: prices.verified.on.to_string() })
+    let nodes = counts_nodes(pack, cost, 0);
+    Some(Estimate { hourly, once, lines, base, minutes: ex.minutes, region: prices.region.clone(), verified: prices.verified.on.to_string(), nodes })
+}
+
+/// Whether a lab or one it runs on counts EC2 instances (the prices named `ec2-...`).
+fn counts_nodes(pack: &Pack, cost: &Cost, depth: usize) -> bool {
+    cost.items.iter().any(|i| i.price.starts_with("ec2-"))
+        || (depth < 8 && cost.runs_on.as_ref().and_then(|lab| pack.exercise(lab)?.cost.as_ref()).is_some_and(|below| counts_nodes(pack, below, depth + 1)))
 }
 
 fn own(prices: &Prices, cost: &Cost) -> (f64, f64, Vec<(String, f64, Rate)>) {
@@ -254,7 +265,7 @@ mod tests {
     use super::super::{CheckKinds, PackFiles, load};
     use super::*;
 
-    const PRICES: &str = "[prices]\nregion = \"eu-west-1\"\nsource = \"s\"\nverified = 2026-12-06\nitems.node = { usd = 0.1, per = \"hour\" }\nitems.key = { usd = 1.0, per = \"month\" }\nitems.disk = { usd = 0.073, per = \"GB-month\" }\nitems.logs = { usd = 0.5, per = \"GB ingested\" }\n";
+    const PRICES: &str = "[prices]\nregion = \"eu-west-1\"\nsource = \"s\"\nverified = 2026-12-06\nitems.node = { usd = 0.1, per = \"hour\" }\nitems.ec2-node = { usd = 0.1, per = \"hour\" }\nitems.key = { usd = 1.0, per = \"month\" }\nitems.disk = { usd = 0.073, per = \"GB-month\" }\nitems.logs = { usd = 0.5, per = \"GB ingested\" }\n";
 
     fn pack(base_cost: &str, lab_cost: &str) -> (Pack, Vec<String>) {
         let lab = |id: &str, cost: &str| {
@@ -296,6 +307,20 @@ mod tests {
         assert!(md.contains("a key: $0.001/h") && md.contains("0.2 GB of logs: $0.10 once"), "{md}");
         assert!(md.contains("it runs on what the lab “Lab base” made, which bills $0.21/h"), "{md}");
         assert!(md.contains("About **$0.21/h** while it all exists, **$0.42** for the lab's 90 minutes"), "{md}");
+        assert!(!md.contains("Spot"), "no EC2 price is counted, so nothing is said of Spot: {md}");
+    }
+
+    /// An EC2 price (named `ec2-...`) counted by the lab or by one it runs on: the callout says
+    /// Spot nodes cost less than the on-demand price counted.
+    #[test]
+    fn spot_is_mentioned_only_where_nodes_are_counted() {
+        let base = "[cost]\nfrom = \"s\"\nitems = [{ price = \"ec2-node\", count = 2, what = \"two nodes\" }]\n";
+        let (pack, diags) = pack(base, "[cost]\nruns_on = \"base\"\nitems = []\n");
+        assert!(diags.is_empty(), "{diags:?}");
+        for lab in ["base", "lab"] {
+            let md = estimate(&pack, pack.exercise(lab).unwrap()).expect("an estimate").markdown(&pack);
+            assert!(md.contains("Nodes are counted at the on-demand price: Spot nodes cost less."), "{lab}: {md}");
+        }
     }
 
     #[test]
