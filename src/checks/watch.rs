@@ -69,6 +69,7 @@ fn reads(kind: &str) -> &'static [Watched] {
         "logs.fluentbit-config" | "logs.fluentbit-iam" => &[ConfigMaps, DaemonSets, ServiceAccounts],
         "csi.ebs" | "csi.efs" => &[CsiDrivers, StorageClasses, Deployments],
         "spot.interruption" | "dev.scale-to-zero" => &[Deployments, DaemonSets],
+        "teardown.cluster-clean" => &[Namespaces, Deployments, Services, ServiceAccounts, Rollouts],
         _ => &[],
     }
 }

@@ -176,3 +176,29 @@ async fn daemonset_on_a_node_without_a_kubelet_is_not_ready() {
     );
     delete_namespace(&c, &ns).await;
 }
+
+/// `teardown.cluster-clean`: an object of a kind the cluster serves is named with its delete
+/// command while it exists; one of a kind no CRD defines (any more) is gone; an entry that is
+/// not `Kind NAME` / `Kind NAMESPACE/NAME` is an error naming it.
+#[tokio::test]
+async fn what_a_lab_applied_is_named_until_it_is_deleted() {
+    let b = backend(None, false).await;
+    let c = client(&b);
+    let ns = namespace(&c, "kd-gone").await;
+    let _: ServiceAccount = create(&c, &ns, json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "leftover"}})).await;
+    let objects = |list: &[String]| kubedojo::content::CheckSpec {
+        kind: "teardown.cluster-clean".into(),
+        params: [("objects".to_string(), kubedojo::content::ParamValue::List(list.to_vec()))].into_iter().collect(),
+        loc: Default::default(),
+    };
+    let check = objects(&[format!("Namespace {ns}"), format!("ServiceAccount {ns}/leftover"), format!("Rollout {ns}/never-defined")]);
+    let v = vars(&[]);
+    let r = run(&b, &check, &v).await;
+    assert_status(&r, Fail, &format!("2 of the lab's objects remain in the cluster: Namespace {ns}, ServiceAccount {ns}/leftover"));
+    assert_eq!(r.next.as_deref(), Some(format!("kubectl delete namespace {ns}; kubectl -n {ns} delete serviceaccount leftover").as_str()), "{r:?}");
+    delete_namespace(&c, &ns).await;
+    let r = run_until(&b, &check, &v, Pass, "none of the 3 objects it makes exists").await;
+    assert_status(&r, Pass, "none of the 3 objects it makes exists");
+    let r = run(&b, &objects(&["Deployment".into()]), &v).await;
+    assert_status(&r, Error, "the objects entry \"Deployment\" is not `Kind NAME` or `Kind NAMESPACE/NAME`");
+}

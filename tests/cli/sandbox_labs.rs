@@ -310,6 +310,7 @@ fn cluster_autoscaler_lab_in_the_sandbox() {
                 ),
             ),
             ("scale-up", Gap("Cluster Autoscaler's scale-up and its log: kwok runs no containers, and no simulator adds nodes")),
+            ("teardown", Proved),
         ],
     );
 }
@@ -368,6 +369,7 @@ fn argo_rollouts_bluegreen_lab_in_the_sandbox() {
             ("deploy-blue", Proved),
             ("release-green", ChecksOnly(no_server)),
             ("promote", ChecksOnly(no_server)),
+            ("teardown", Proved),
         ],
     );
 }

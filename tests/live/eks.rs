@@ -162,6 +162,7 @@ impl SimEks {
             }
         }
         let _ = aws.logs.delete_log_group().log_group_name(format!("/aws/containerinsights/{}/application", self.name)).send().await;
+        let _ = aws.logs.delete_log_group().log_group_name(format!("/aws/eks/{}/cluster", self.name)).send().await;
         if let Some(bucket) = self.vars.get("bucket") {
             if let Ok(objects) = aws.s3.list_objects_v2().bucket(bucket).send().await {
                 for o in objects.contents.unwrap_or_default() {
@@ -402,7 +403,8 @@ impl SimEks {
         }
         if let Some(days) = config["cloudWatch"]["clusterLogging"]["logRetentionInDays"].as_i64() {
             let group = format!("/aws/eks/{}/cluster", self.name);
-            aws.logs.create_log_group().log_group_name(&group).send().await.expect("logs:CreateLogGroup");
+            // EKS creates it when logging is on; a run before this one may have left it
+            let _ = aws.logs.create_log_group().log_group_name(&group).send().await;
             aws.logs.put_retention_policy().log_group_name(&group).retention_in_days(days as i32).send().await.expect("logs:PutRetentionPolicy");
         }
         let role = self.role(&format!("{}-cluster-ServiceRole", self.name), &json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "eks.amazonaws.com"}, "Action": "sts:AssumeRole"}]})).await;
@@ -529,6 +531,24 @@ impl SimEks {
     }
 
     /// `eksctl scale nodegroup --name NG --nodes N --nodes-min MIN`.
+    /// What Cluster Autoscaler does to a node group (and `aws autoscaling set-desired-capacity`):
+    /// the desired capacity of its Auto Scaling group, not the EKS scaling config.
+    pub async fn scale_asg(&self, group: &str, desired: i32) {
+        let aws = self.aws();
+        let ng = aws
+            .eks
+            .describe_nodegroup()
+            .cluster_name(&self.name)
+            .nodegroup_name(group)
+            .send()
+            .await
+            .expect("eks:DescribeNodegroup")
+            .nodegroup
+            .expect("node group");
+        let asg = ng.resources.and_then(|r| r.auto_scaling_groups?.first()?.name.clone()).expect("ASG name");
+        aws.autoscaling.set_desired_capacity().auto_scaling_group_name(asg).desired_capacity(desired).send().await.expect("autoscaling:SetDesiredCapacity");
+    }
+
     pub async fn scale_nodegroup(&self, name: &str, desired: i32, min: i32) {
         let aws = self.aws();
         let group = aws

@@ -180,7 +180,21 @@ pub async fn cluster_autoscaler(p: &mut Proof, sim: &SimEks) {
 
     p.before(sim, "scale-up").await;
     sim.apply("cluster-autoscaler/scale-test.yaml").await;
+    // the scale-up CA makes (stood in): the general group's ASG to 4
+    sim.scale_asg("general", 4).await;
     p.after(sim, "scale-up").await;
+    if p.setting_up() {
+        return;
+    }
+
+    p.before(sim, "teardown").await;
+    let ns = sim.var("appNs").to_string();
+    sim.kubectl(&["-n", &ns, "delete", "deployment", "scale-test", "--ignore-not-found"], None);
+    sim.kubectl(&["delete", "-f", "-", "--ignore-not-found"], Some(&sim.asset("cluster-autoscaler/cluster-autoscaler.yaml")));
+    sim.kubectl(&["-n", "kube-system", "delete", "serviceaccount", "cluster-autoscaler"], None); // eksctl delete iamserviceaccount
+    sim.delete_role(&format!("{cluster}-cluster-autoscaler")).await; // its stack's role, then aws iam delete-policy
+    sim.scale_asg("general", 2).await; // aws autoscaling set-desired-capacity ... minSize
+    p.after(sim, "teardown").await;
 }
 
 pub async fn fluent_bit_logs(p: &mut Proof, sim: &SimEks) {
@@ -305,6 +319,15 @@ pub async fn argo_rollouts_bluegreen(p: &mut Proof, sim: &SimEks) {
     p.before(sim, "promote").await;
     argo::reconcile(sim, &ns, &name, true); // kubectl argo rollouts promote web
     p.after(sim, "promote").await;
+    if p.setting_up() {
+        return;
+    }
+
+    p.before(sim, "teardown").await;
+    sim.kubectl(&["-n", &ns, "delete", "rollout", &name, "--ignore-not-found"], None);
+    sim.kubectl(&["-n", &ns, "delete", "service", "web-active", "web-preview", "--ignore-not-found"], None);
+    argo::uninstall(sim);
+    p.after(sim, "teardown").await;
 }
 
 pub async fn production_hardening(p: &mut Proof, sim: &SimEks) {
@@ -423,6 +446,13 @@ pub mod argo {
         });
         sim.kubectl(&["apply", "-f", "-"], Some(&json!({"apiVersion": "v1", "kind": "List", "items": [crd, controller]}).to_string()));
         sim.kubectl(&["wait", "--for=condition=Established", "crd/rollouts.argoproj.io", "--timeout=60s"], None);
+    }
+
+    /// `kubectl delete -n argo-rollouts -f install.yaml` and the namespace: the CRD (and any
+    /// Rollout left) and the controller go.
+    pub fn uninstall(sim: &SimEks) {
+        sim.kubectl(&["delete", "crd", "rollouts.argoproj.io", "--ignore-not-found", "--wait=true"], None);
+        sim.kubectl(&["delete", "namespace", "argo-rollouts", "--ignore-not-found", "--wait=false"], None);
     }
 
     /// A pod template hash as the controller derives one: stable for the same template.

@@ -73,6 +73,7 @@ pub async fn run(ctx: &Ctx<'_>) -> Option<Outcome> {
         "irsa.s3-access" => Box::pin(irsa::s3_access(ctx)).await,
         "access.mode" => Box::pin(access::mode(ctx)).await,
         "teardown.clean" => Box::pin(teardown::clean(ctx)).await,
+        "teardown.cluster-clean" => Box::pin(teardown::cluster_clean(ctx)).await,
         "access.entry" => Box::pin(access::entry(ctx)).await,
         "podidentity.agent" => Box::pin(podidentity::agent(ctx)).await,
         "podidentity.association" => Box::pin(podidentity::association_check(ctx)).await,

@@ -73,6 +73,11 @@ pub async fn leftovers(ctx: &Ctx<'_>) -> Step<Vec<Leftover>> {
                 }
             }
         }
+        for group in ctx.list("scaledBack", &[]) {
+            if let Some(l) = scaled_up(ctx, &cluster, &group, &region).await? {
+                out.push(l);
+            }
+        }
         for addon in ctx.list("addons", &[]) {
             // whatever its status, it is still there
             if !matches!(super::common::addon(ctx, &addon).await?, super::common::Addon::Missing | super::common::Addon::NoApi) {
@@ -277,6 +282,82 @@ async fn eksctl_leftovers(ctx: &Ctx<'_>, name: &str, region: &str, cluster_left:
     Ok(out)
 }
 
+/// A node group an autoscaler grew, left above its minimum: its Auto Scaling group's desired
+/// capacity (what Cluster Autoscaler sets) against the group's `minSize`. The extra nodes bill
+/// until the group is back at its minimum.
+async fn scaled_up(ctx: &Ctx<'_>, cluster: &str, group: &str, region: &str) -> Step<Option<Leftover>> {
+    let aws = ctx.aws()?;
+    let ng = match timed("eks:DescribeNodegroup", aws.eks.describe_nodegroup().cluster_name(cluster).nodegroup_name(group).send()).await? {
+        Ok(out) => out.nodegroup,
+        Err(e) if not_found(&e, &["ResourceNotFoundException"]) => return Ok(None),
+        Err(e) => return Err(aws_error(&e, "eks:DescribeNodegroup")),
+    };
+    let Some(ng) = ng else { return Ok(None) };
+    let min = ng.scaling_config.as_ref().and_then(|s| s.min_size).unwrap_or(0);
+    let Some(asg) = ng.resources.and_then(|r| r.auto_scaling_groups).and_then(|g| g.into_iter().next()).and_then(|g| g.name) else { return Ok(None) };
+    let groups = timed("autoscaling:DescribeAutoScalingGroups", aws.autoscaling.describe_auto_scaling_groups().auto_scaling_group_names(&asg).send())
+        .await?
+        .map_err(|e| aws_error(&e, "autoscaling:DescribeAutoScalingGroups"))?
+        .auto_scaling_groups
+        .unwrap_or_default();
+    let desired = groups.first().and_then(|g| g.desired_capacity).unwrap_or(0);
+    Ok((desired > min).then(|| Leftover {
+        what: format!(
+            "{} extra node{} in node group {group} (its Auto Scaling group {asg} wants {desired}, the group's minSize is {min})",
+            desired - min,
+            if desired - min == 1 { "" } else { "s" }
+        ),
+        delete: format!("aws autoscaling set-desired-capacity{region} --auto-scaling-group-name {asg} --desired-capacity {min}"),
+        bills: true,
+    }))
+}
+
+/// What the lab made inside the cluster that is still there: each of `objects` (`Kind NAME`
+/// for a cluster-wide object, `Kind NAMESPACE/NAME` for a namespaced one), looked up by the
+/// kind the API server serves (found by discovery: a kind whose CRD is gone has no objects).
+pub async fn cluster_clean(ctx: &Ctx<'_>) -> Step<Outcome> {
+    use kube::api::{Api, DynamicObject};
+    let client = ctx.kube()?.clone();
+    let objects = ctx.list("objects", &[]);
+    let discovery = crate::checks::context::kube_call("discover the API server's kinds", kube::Discovery::new(client.clone()).run()).await?;
+    let mut left = Vec::new();
+    for entry in &objects {
+        let Some((kind, id)) = entry.split_once(' ').filter(|(k, id)| !k.is_empty() && !id.trim().is_empty()) else {
+            return Err(error(format!(
+                "teardown.cluster-clean: the objects entry {entry:?} is not `Kind NAME` or `Kind NAMESPACE/NAME`, so the checker cannot look it up (fix it in the lab's exercise.toml)"
+            )));
+        };
+        let (ns, name) = match id.trim().split_once('/') {
+            Some((ns, name)) => (Some(ns), name),
+            None => (None, id.trim()),
+        };
+        let found = discovery.groups().flat_map(|g| g.recommended_resources()).find(|(ar, _)| ar.kind.eq_ignore_ascii_case(kind));
+        let Some((ar, caps)) = found else { continue };
+        let api: Api<DynamicObject> = match (caps.scope, ns) {
+            (kube::discovery::Scope::Namespaced, Some(ns)) => Api::namespaced_with(client.clone(), ns, &ar),
+            _ => Api::all_with(client.clone(), &ar),
+        };
+        let what = format!("get {} {}", ar.kind, id.trim());
+        if crate::checks::context::kube_call(&what, api.get_opt(name)).await?.is_some() {
+            let resource = ar.kind.to_lowercase();
+            left.push((
+                format!("{} {}", ar.kind, id.trim()),
+                match ns {
+                    Some(ns) => format!("kubectl -n {ns} delete {resource} {name}"),
+                    None => format!("kubectl delete {resource} {name}"),
+                },
+            ));
+        }
+    }
+    if left.is_empty() {
+        return Ok(pass(format!("nothing the lab made is left in the cluster: none of the {} objects it makes exists", objects.len())));
+    }
+    let what: Vec<&str> = left.iter().map(|(w, _)| w.as_str()).collect();
+    Ok(fail(format!("{} of the lab's objects remain in the cluster: {}", left.len(), what.join(", ")))
+        .found_expected(what.join(", "), "none of them")
+        .next(left.iter().map(|(_, d)| d.clone()).collect::<Vec<_>>().join("; ")))
+}
+
 /// A role of the lab, with what must go before it (attached and inline policies).
 async fn role_leftover(ctx: &Ctx<'_>, role: &str) -> Step<Option<Leftover>> {
     let aws = ctx.aws()?;
@@ -309,15 +390,20 @@ pub async fn clean(ctx: &Ctx<'_>) -> Step<Outcome> {
     if left.is_empty() {
         let tagged = ctx.list("eksctlTagged", &[]);
         let also = if tagged.is_empty() { String::new() } else { format!(", nor anything eksctl tagged for {}", tagged.join(", ")) };
-        let looked: usize = ["clusters", "roles", "policies", "buckets", "podIdentity", "accessEntries", "addons", "iamServiceAccounts", "logGroups"]
-            .iter()
-            .map(|p| ctx.list(p, &[]).len())
-            .sum();
+        let looked: usize =
+            ["clusters", "scaledBack", "roles", "policies", "buckets", "podIdentity", "accessEntries", "addons", "iamServiceAccounts", "logGroups"]
+                .iter()
+                .map(|p| ctx.list(p, &[]).len())
+                .sum();
         return Ok(pass(format!("nothing the lab created is left: none of the {looked} resources it makes exists{also}")));
     }
     let billing = left.iter().filter(|l| l.bills).count();
     let what: Vec<&str> = left.iter().map(|l| l.what.as_str()).collect();
-    let head = if billing > 0 { format!("{billing} of them bill while they exist; ") } else { String::new() };
+    let head = match billing {
+        0 => String::new(),
+        1 => "1 of them bills while it exists; ".to_string(),
+        n => format!("{n} of them bill while they exist; "),
+    };
     // the eks-cluster lab's cluster is the one thing later labs need: its teardown is the last step of the course
     let later = if ctx.list("clusters", &[]).is_empty() {
         "none is needed by a later lab"
