@@ -74,6 +74,9 @@ pub struct Aws {
     pub s3: aws_sdk_s3::Client,
     pub ec2: aws_sdk_ec2::Client,
     pub autoscaling: aws_sdk_autoscaling::Client,
+    pub kms: aws_sdk_kms::Client,
+    pub elbv2: aws_sdk_elasticloadbalancingv2::Client,
+    pub acm: aws_sdk_acm::Client,
 }
 
 pub struct Backend {
@@ -146,6 +149,9 @@ impl Aws {
             s3: aws_sdk_s3::Client::from_conf(s3),
             ec2: aws_sdk_ec2::Client::new(&config),
             autoscaling: aws_sdk_autoscaling::Client::new(&config),
+            kms: aws_sdk_kms::Client::new(&config),
+            elbv2: aws_sdk_elasticloadbalancingv2::Client::new(&config),
+            acm: aws_sdk_acm::Client::new(&config),
             config,
         }
     }

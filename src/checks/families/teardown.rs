@@ -73,6 +73,11 @@ pub async fn leftovers(ctx: &Ctx<'_>) -> Step<Vec<Leftover>> {
                 }
             }
         }
+        for group in ctx.list("nodegroups", &[]) {
+            if let Some(l) = nodegroup_leftover(ctx, &cluster, &group, &region).await? {
+                out.push(l);
+            }
+        }
         for group in ctx.list("scaledBack", &[]) {
             if let Some(l) = scaled_up(ctx, &cluster, &group, &region).await? {
                 out.push(l);
@@ -130,6 +135,17 @@ pub async fn leftovers(ctx: &Ctx<'_>) -> Step<Vec<Leftover>> {
                     bills: false,
                 });
             }
+        }
+    }
+    for name in ctx.list("loadBalancersOf", &[]) {
+        out.extend(load_balancer_leftovers(ctx, &name, &region).await?);
+    }
+    for domain in ctx.list("certificates", &[]) {
+        out.extend(certificate_leftovers(ctx, &domain, &region).await?);
+    }
+    for alias in ctx.list("kmsAliases", &[]) {
+        if let Key::Left(l) = kms_key(ctx, &alias, &region).await? {
+            out.push(l);
         }
     }
     for bucket in ctx.list("buckets", &[]) {
@@ -282,6 +298,162 @@ async fn eksctl_leftovers(ctx: &Ctx<'_>, name: &str, region: &str, cluster_left:
     Ok(out)
 }
 
+/// A managed node group the lab made: its nodes bill while it has any (a group scaled to zero
+/// does not bill, but lingers).
+async fn nodegroup_leftover(ctx: &Ctx<'_>, cluster: &str, group: &str, region: &str) -> Step<Option<Leftover>> {
+    let aws = ctx.aws()?;
+    let ng = match timed("eks:DescribeNodegroup", aws.eks.describe_nodegroup().cluster_name(cluster).nodegroup_name(group).send()).await? {
+        Ok(out) => out.nodegroup,
+        Err(e) if not_found(&e, &["ResourceNotFoundException"]) => return Ok(None),
+        Err(e) => return Err(aws_error(&e, "eks:DescribeNodegroup")),
+    };
+    let Some(ng) = ng else { return Ok(None) };
+    let desired = ng.scaling_config.and_then(|s| s.desired_size).unwrap_or(0);
+    let nodes =
+        if desired == 0 { "no nodes, so no hourly charge".to_string() } else { format!("{desired} node{}, which bill", if desired == 1 { "" } else { "s" }) };
+    Ok(Some(Leftover {
+        what: format!("managed node group {group} of {cluster} ({nodes})"),
+        delete: format!("eksctl delete nodegroup --cluster {cluster} --name {group}{region} --wait"),
+        bills: desired > 0,
+    }))
+}
+
+/// What the AWS Load Balancer Controller made for cluster `name` and tagged
+/// `elbv2.k8s.aws/cluster` (kubernetes-sigs/aws-load-balancer-controller
+/// pkg/deploy/tracking/provider.go): load balancers (each bills by the hour), their target
+/// groups and the security groups it manages (which keep the VPC from being deleted). Deleting
+/// the Ingress (tag `ingress.k8s.aws/stack`: NAMESPACE/NAME) makes the controller delete them.
+async fn load_balancer_leftovers(ctx: &Ctx<'_>, name: &str, region: &str) -> Step<Vec<Leftover>> {
+    const TAG: &str = "elbv2.k8s.aws/cluster";
+    let aws = ctx.aws()?;
+    let lbs = timed("elasticloadbalancing:DescribeLoadBalancers", aws.elbv2.describe_load_balancers().send())
+        .await?
+        .map_err(|e| aws_error(&e, "elasticloadbalancing:DescribeLoadBalancers"))?
+        .load_balancers
+        .unwrap_or_default();
+    let groups = timed("elasticloadbalancing:DescribeTargetGroups", aws.elbv2.describe_target_groups().send())
+        .await?
+        .map_err(|e| aws_error(&e, "elasticloadbalancing:DescribeTargetGroups"))?
+        .target_groups
+        .unwrap_or_default();
+    let arns: Vec<String> = lbs.iter().filter_map(|l| l.load_balancer_arn.clone()).chain(groups.iter().filter_map(|g| g.target_group_arn.clone())).collect();
+    // DescribeTags takes at most 20 ARNs a call
+    let mut tags: std::collections::HashMap<String, Vec<(String, String)>> = std::collections::HashMap::new();
+    for chunk in arns.chunks(20) {
+        let out = timed("elasticloadbalancing:DescribeTags", aws.elbv2.describe_tags().set_resource_arns(Some(chunk.to_vec())).send())
+            .await?
+            .map_err(|e| aws_error(&e, "elasticloadbalancing:DescribeTags"))?;
+        for d in out.tag_descriptions.unwrap_or_default() {
+            let pairs = d.tags.unwrap_or_default().into_iter().map(|t| (t.key.unwrap_or_default(), t.value.unwrap_or_default())).collect();
+            tags.insert(d.resource_arn.unwrap_or_default(), pairs);
+        }
+    }
+    let tag = |arn: &str, key: &str| tags.get(arn).and_then(|t| t.iter().find(|(k, _)| k == key)).map(|(_, v)| v.clone());
+    let ours = |arn: &str| tag(arn, TAG).as_deref() == Some(name);
+    let mut out = Vec::new();
+    for lb in lbs.iter().filter(|l| l.load_balancer_arn.as_deref().is_some_and(ours)) {
+        let arn = lb.load_balancer_arn.clone().unwrap_or_default();
+        let lb_name = lb.load_balancer_name.clone().unwrap_or_default();
+        let own = format!("aws elbv2 delete-load-balancer{region} --load-balancer-arn {arn}");
+        let delete = match tag(&arn, "ingress.k8s.aws/stack").and_then(|s| s.split_once('/').map(|(n, i)| (n.to_string(), i.to_string()))) {
+            Some((ns, ingress)) => format!(
+                "kubectl -n {ns} delete ingress {ingress} (the controller deletes the load balancer, its target groups and security groups); without the controller: {own}"
+            ),
+            None => own,
+        };
+        out.push(Leftover { what: format!("load balancer {lb_name} of {name}"), delete, bills: true });
+    }
+    for g in groups.iter().filter(|g| g.target_group_arn.as_deref().is_some_and(ours)) {
+        let arn = g.target_group_arn.clone().unwrap_or_default();
+        out.push(Leftover {
+            what: format!("target group {} of {name} (no hourly charge)", g.target_group_name.clone().unwrap_or_default()),
+            delete: format!("aws elbv2 delete-target-group{region} --target-group-arn {arn} (after its load balancer)"),
+            bills: false,
+        });
+    }
+    let filter = aws_sdk_ec2::types::Filter::builder().name(format!("tag:{TAG}")).values(name).build();
+    let sgs = timed("ec2:DescribeSecurityGroups", aws.ec2.describe_security_groups().filters(filter).send())
+        .await?
+        .map_err(|e| aws_error(&e, "ec2:DescribeSecurityGroups"))?
+        .security_groups
+        .unwrap_or_default();
+    for sg in sgs {
+        let id = sg.group_id.unwrap_or_default();
+        out.push(Leftover {
+            what: format!("security group {id} ({}) of {name} (no charge; it keeps the VPC from being deleted)", sg.group_name.unwrap_or_default()),
+            delete: format!("aws ec2 delete-security-group{region} --group-id {id} (after the load balancer that uses it)"),
+            bills: false,
+        });
+    }
+    Ok(out)
+}
+
+/// Certificates in ACM for `domain` that the lab imported or requested: no charge (imported and
+/// public ACM certificates are free), but they linger.
+async fn certificate_leftovers(ctx: &Ctx<'_>, domain: &str, region: &str) -> Step<Vec<Leftover>> {
+    let aws = ctx.aws()?;
+    let list = timed("acm:ListCertificates", aws.acm.list_certificates().send())
+        .await?
+        .map_err(|e| aws_error(&e, "acm:ListCertificates"))?
+        .certificate_summary_list
+        .unwrap_or_default();
+    Ok(list
+        .into_iter()
+        .filter(|c| c.domain_name.as_deref() == Some(domain))
+        .filter_map(|c| c.certificate_arn)
+        .map(|arn| Leftover {
+            what: format!("ACM certificate {arn} for {domain} (no charge)"),
+            delete: format!("aws acm delete-certificate{region} --certificate-arn {arn} (once no load balancer uses it)"),
+            bills: false,
+        })
+        .collect())
+}
+
+/// A customer managed KMS key, found by its alias.
+enum Key {
+    /// No such alias, or its key is already scheduled for deletion (or deleted).
+    Gone,
+    /// It encrypts the Secrets of the lab's cluster, which is still there: it must stay until
+    /// the cluster is deleted (without it the cluster cannot read its Secrets).
+    Kept {
+        cluster: String,
+    },
+    Left(Leftover),
+}
+
+async fn kms_key(ctx: &Ctx<'_>, alias: &str, region: &str) -> Step<Key> {
+    let aws = ctx.aws()?;
+    let aliases = timed("kms:ListAliases", aws.kms.list_aliases().send()).await?.map_err(|e| aws_error(&e, "kms:ListAliases"))?.aliases.unwrap_or_default();
+    let Some(id) = aliases.into_iter().find(|a| a.alias_name.as_deref() == Some(alias)).and_then(|a| a.target_key_id) else { return Ok(Key::Gone) };
+    let meta = match timed("kms:DescribeKey", aws.kms.describe_key().key_id(&id).send()).await? {
+        Ok(out) => out.key_metadata,
+        Err(e) if aws_code(&e) == Some("NotFoundException") => return Ok(Key::Gone),
+        Err(e) => return Err(aws_error(&e, "kms:DescribeKey")),
+    };
+    let Some(meta) = meta else { return Ok(Key::Gone) };
+    use aws_sdk_kms::types::KeyState;
+    if matches!(meta.key_state, Some(KeyState::PendingDeletion | KeyState::PendingReplicaDeletion)) {
+        return Ok(Key::Gone);
+    }
+    let arn = meta.arn.unwrap_or_default();
+    let cluster = ctx.cluster();
+    if let Ok(out) = timed("eks:DescribeCluster", aws.eks.describe_cluster().name(&cluster).send()).await?
+        && out
+            .cluster
+            .and_then(|c| c.encryption_config)
+            .unwrap_or_default()
+            .iter()
+            .any(|e| e.provider.as_ref().and_then(|p| p.key_arn.as_deref()) == Some(arn.as_str()))
+    {
+        return Ok(Key::Kept { cluster });
+    }
+    Ok(Key::Left(Leftover {
+        what: format!("KMS key {alias} ({id}; $1 a month while it is not scheduled for deletion)"),
+        delete: format!("aws kms schedule-key-deletion{region} --key-id {id} --pending-window-in-days 7 (its alias goes with it)"),
+        bills: true,
+    }))
+}
+
 /// A node group an autoscaler grew, left above its minimum: its Auto Scaling group's desired
 /// capacity (what Cluster Autoscaler sets) against the group's `minSize`. The extra nodes bill
 /// until the group is back at its minimum.
@@ -390,12 +562,34 @@ pub async fn clean(ctx: &Ctx<'_>) -> Step<Outcome> {
     if left.is_empty() {
         let tagged = ctx.list("eksctlTagged", &[]);
         let also = if tagged.is_empty() { String::new() } else { format!(", nor anything eksctl tagged for {}", tagged.join(", ")) };
-        let looked: usize =
-            ["clusters", "scaledBack", "roles", "policies", "buckets", "podIdentity", "accessEntries", "addons", "iamServiceAccounts", "logGroups"]
-                .iter()
-                .map(|p| ctx.list(p, &[]).len())
-                .sum();
-        return Ok(pass(format!("nothing the lab created is left: none of the {looked} resources it makes exists{also}")));
+        let mut kept = String::new();
+        for alias in ctx.list("kmsAliases", &[]) {
+            if let Key::Kept { cluster } = kms_key(ctx, &alias, &region_flag(ctx)).await? {
+                kept.push_str(&format!(
+                    "; the KMS key {alias} stays while it encrypts the Secrets of cluster {cluster} (without it the cluster cannot read its Secrets): schedule its deletion after the cluster's, as the eks-cluster lab's teardown does"
+                ));
+            }
+        }
+        let looked: usize = [
+            "clusters",
+            "loadBalancersOf",
+            "certificates",
+            "nodegroups",
+            "scaledBack",
+            "kmsAliases",
+            "roles",
+            "policies",
+            "buckets",
+            "podIdentity",
+            "accessEntries",
+            "addons",
+            "iamServiceAccounts",
+            "logGroups",
+        ]
+        .iter()
+        .map(|p| ctx.list(p, &[]).len())
+        .sum();
+        return Ok(pass(format!("nothing the lab created is left: none of the {looked} resources it makes exists{also}{kept}")));
     }
     let billing = left.iter().filter(|l| l.bills).count();
     let what: Vec<&str> = left.iter().map(|l| l.what.as_str()).collect();
