@@ -222,7 +222,7 @@ fn list_prints_the_course_and_progress() {
     assert!(out.contains("1/6 steps   $0.83/h    in progress"), "what the cluster lab bills per hour: {out}");
     assert!(out.contains("IRSA: an app that reads S3 with its own IAM role         0/5 steps   +$0/h"), "a lab that adds nothing to the cluster: {out}");
     // a title longer than its column is cut, and the counts stay in their column
-    assert!(out.contains("Expose a service over HTTPS with the AWS Load Balancer…  0/5 steps"), "{out}");
+    assert!(out.contains("Expose a service over HTTPS with the AWS Load Balancer…  0/6 steps"), "{out}");
     let columns: std::collections::BTreeSet<usize> =
         out.lines().filter(|l| l.contains(" steps ")).map(|l| l[..l.find(" steps ").unwrap_or(0)].chars().count()).collect();
     assert_eq!(columns.len(), 1, "the step counts in one column: {out}");

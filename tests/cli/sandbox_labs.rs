@@ -346,6 +346,7 @@ fn alb_ingress_lab_in_the_sandbox() {
             ("deploy-app", Proved),
             ("tls-ingress", Proved),
             ("alb-ready", Gap("the AWS Load Balancer Controller: nothing in the sandbox makes an ALB for the Ingress yet")),
+            ("teardown", Proved),
         ],
     );
 }
@@ -387,6 +388,7 @@ fn production_hardening_lab_in_the_sandbox() {
             ("ebs-csi", Proved),
             ("spot-interruption", Proved),
             ("dev-scale-to-zero", Proved),
+            ("teardown", Proved),
         ],
     );
 }

@@ -531,6 +531,134 @@ impl SimEks {
     }
 
     /// `eksctl scale nodegroup --name NG --nodes N --nodes-min MIN`.
+    /// alb-ingress/self-signed-cert.sh: a self-signed certificate for shop.kubedojo.test made
+    /// with openssl, imported into ACM with the tag project=kubedojo; its ARN.
+    pub async fn import_self_signed_certificate(&self) -> String {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (key, cert) = (dir.path().join("key.pem"), dir.path().join("cert.pem"));
+        let status = Command::new("openssl")
+            .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30", "-keyout"])
+            .arg(&key)
+            .arg("-out")
+            .arg(&cert)
+            .args(["-subj", "/CN=shop.kubedojo.test", "-addext", "subjectAltName=DNS:shop.kubedojo.test,DNS:*.elb.amazonaws.com"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("openssl (the certificate script needs it)");
+        assert!(status.success(), "openssl req failed");
+        let read = |p: &std::path::Path| aws_sdk_acm::primitives::Blob::new(std::fs::read(p).expect("PEM"));
+        self.aws()
+            .acm
+            .import_certificate()
+            .certificate(read(&cert))
+            .private_key(read(&key))
+            .tags(aws_sdk_acm::types::Tag::builder().key("project").value("kubedojo").build().expect("tag"))
+            .send()
+            .await
+            .expect("acm:ImportCertificate")
+            .certificate_arn
+            .expect("certificate ARN")
+    }
+
+    /// Stand-in for the AWS Load Balancer Controller reconciling Ingress NS/NAME: what it makes
+    /// in AWS, tagged as it tags them (pkg/deploy/tracking/provider.go): the managed security
+    /// group, the internet-facing ALB in the public subnets and an ip target group.
+    pub async fn lbc_provision(&self, ns: &str, ingress: &str) {
+        let aws = self.aws();
+        let tags = |resource: &str| {
+            [
+                ("elbv2.k8s.aws/cluster", self.name.clone()),
+                ("ingress.k8s.aws/stack", format!("{ns}/{ingress}")),
+                ("ingress.k8s.aws/resource", resource.to_string()),
+            ]
+        };
+        let elb_tags = |resource: &str| tags(resource).map(|(k, v)| aws_sdk_elasticloadbalancingv2::types::Tag::builder().key(k).value(v).build()).to_vec();
+        // the VPC of the cluster's subnets (the emulator's DescribeCluster leaves vpcId out)
+        let tagged = aws_sdk_ec2::types::Filter::builder().name("tag:alpha.eksctl.io/cluster-name").values(&self.name).build();
+        let subnets = aws.ec2.describe_subnets().filters(tagged).send().await.expect("ec2:DescribeSubnets").subnets.unwrap_or_default();
+        let vpc = subnets.iter().find_map(|s| s.vpc_id.clone()).expect("the cluster's VPC");
+        let sg_tags = aws_sdk_ec2::types::TagSpecification::builder()
+            .resource_type(aws_sdk_ec2::types::ResourceType::SecurityGroup)
+            .set_tags(Some(tags("ManagedLBSecurityGroup").map(|(k, v)| aws_sdk_ec2::types::Tag::builder().key(k).value(v).build()).to_vec()))
+            .build();
+        let stack = format!("{}-{}", &ns[..ns.len().min(8)], &ingress[..ingress.len().min(8)]);
+        let sg = aws
+            .ec2
+            .create_security_group()
+            .group_name(format!("k8s-{stack}-3f9a1c2b7d"))
+            .description("[k8s] Managed SecurityGroup for LoadBalancer")
+            .vpc_id(&vpc)
+            .tag_specifications(sg_tags)
+            .send()
+            .await
+            .expect("ec2:CreateSecurityGroup")
+            .group_id
+            .expect("group id");
+        let public: Vec<String> = self.subnets(false).await.into_iter().map(|(id, _)| id).collect();
+        aws.elbv2
+            .create_load_balancer()
+            .name(format!("k8s-{stack}-3f9a1c2b7d"))
+            .scheme(aws_sdk_elasticloadbalancingv2::types::LoadBalancerSchemeEnum::InternetFacing)
+            .r#type(aws_sdk_elasticloadbalancingv2::types::LoadBalancerTypeEnum::Application)
+            .set_subnets(Some(public))
+            .security_groups(sg)
+            .set_tags(Some(elb_tags("LoadBalancer")))
+            .send()
+            .await
+            .expect("elasticloadbalancing:CreateLoadBalancer");
+        aws.elbv2
+            .create_target_group()
+            .name(format!("k8s-{stack}-1c2b7d3f9a"))
+            .protocol(aws_sdk_elasticloadbalancingv2::types::ProtocolEnum::Http)
+            .port(8080)
+            .vpc_id(&vpc)
+            .target_type(aws_sdk_elasticloadbalancingv2::types::TargetTypeEnum::Ip)
+            .set_tags(Some(elb_tags(&format!("{ns}/{ingress}-storefront:80"))))
+            .send()
+            .await
+            .expect("elasticloadbalancing:CreateTargetGroup");
+    }
+
+    /// Stand-in for the controller finalizing a deleted Ingress: what it made for this cluster
+    /// goes (the load balancers, then the target groups, then the security groups).
+    pub async fn lbc_deprovision(&self) {
+        let aws = self.aws();
+        let ours = |tags: &[aws_sdk_elasticloadbalancingv2::types::Tag]| {
+            tags.iter().any(|t| t.key.as_deref() == Some("elbv2.k8s.aws/cluster") && t.value.as_deref() == Some(&self.name))
+        };
+        let lbs = aws.elbv2.describe_load_balancers().send().await.expect("DescribeLoadBalancers").load_balancers.unwrap_or_default();
+        let tgs = aws.elbv2.describe_target_groups().send().await.expect("DescribeTargetGroups").target_groups.unwrap_or_default();
+        for arn in lbs.iter().filter_map(|l| l.load_balancer_arn.clone()) {
+            let tags = aws.elbv2.describe_tags().resource_arns(&arn).send().await.expect("DescribeTags").tag_descriptions.unwrap_or_default();
+            if tags.iter().any(|d| ours(d.tags())) {
+                aws.elbv2.delete_load_balancer().load_balancer_arn(&arn).send().await.expect("DeleteLoadBalancer");
+            }
+        }
+        for arn in tgs.iter().filter_map(|g| g.target_group_arn.clone()) {
+            let tags = aws.elbv2.describe_tags().resource_arns(&arn).send().await.expect("DescribeTags").tag_descriptions.unwrap_or_default();
+            if tags.iter().any(|d| ours(d.tags())) {
+                aws.elbv2.delete_target_group().target_group_arn(&arn).send().await.expect("DeleteTargetGroup");
+            }
+        }
+        let filter = aws_sdk_ec2::types::Filter::builder().name("tag:elbv2.k8s.aws/cluster").values(&self.name).build();
+        for sg in aws.ec2.describe_security_groups().filters(filter).send().await.expect("DescribeSecurityGroups").security_groups.unwrap_or_default() {
+            aws.ec2.delete_security_group().set_group_id(sg.group_id).send().await.expect("DeleteSecurityGroup");
+        }
+    }
+
+    /// `eksctl delete nodegroup --wait`: the group and its nodes.
+    pub async fn delete_nodegroup(&self, name: &str) {
+        self.aws().eks.delete_nodegroup().cluster_name(&self.name).nodegroup_name(name).send().await.expect("eks:DeleteNodegroup");
+        let nodes = Api::<Node>::all(self.client())
+            .list(&kube::api::ListParams::default().labels(&format!("eks.amazonaws.com/nodegroup={name}")))
+            .await
+            .expect("list nodes");
+        for n in nodes.items {
+            let _ = Api::<Node>::all(self.client()).delete(n.metadata.name.as_deref().unwrap_or_default(), &Default::default()).await;
+        }
+    }
+
     /// What Cluster Autoscaler does to a node group (and `aws autoscaling set-desired-capacity`):
     /// the desired capacity of its Auto Scaling group, not the EKS scaling config.
     pub async fn scale_asg(&self, group: &str, desired: i32) {
@@ -658,7 +786,7 @@ impl SimEks {
     }
 
     /// The subnets eksctl created for this cluster (private ones host the nodes).
-    async fn subnets(&self, private: bool) -> Vec<(String, String)> {
+    pub async fn subnets(&self, private: bool) -> Vec<(String, String)> {
         let out = self
             .aws()
             .ec2

@@ -278,7 +278,7 @@ pub async fn alb_ingress(p: &mut Proof, sim: &SimEks) {
 
     p.before(sim, "tls-ingress").await;
     // self-signed-cert.sh imports a certificate into ACM and prints its ARN
-    let cert = format!("arn:aws:acm:{}:{}:certificate/5f0c8a2e-3b1d-4c7e-9a6f-2d8e1b4c7a90", sim.region, ACCOUNT);
+    let cert = sim.import_self_signed_certificate().await;
     let ingress = sim
         .asset("alb-ingress/ingress.yaml")
         .replace(&format!("arn:aws:acm:{}:{}:certificate/00000000-0000-0000-0000-000000000000", sim.region, ACCOUNT), &cert);
@@ -291,7 +291,29 @@ pub async fn alb_ingress(p: &mut Proof, sim: &SimEks) {
     let ns = sim.var("appNs").to_string();
     let hostname = format!("k8s-{}-storefro-3f9a1c2b7d-1234567890.{}.elb.amazonaws.com", &ns[..ns.len().min(8)], sim.region);
     sim.write_status("ingress", &ns, "storefront", serde_json::json!({"loadBalancer": {"ingress": [{"hostname": hostname}]}}));
+    sim.lbc_provision(&ns, "storefront").await;
     p.after(sim, "alb-ready").await;
+    if p.setting_up() {
+        return;
+    }
+
+    p.before(sim, "teardown").await;
+    sim.kubectl(&["-n", &ns, "delete", "ingress", "storefront", "--ignore-not-found"], None);
+    sim.lbc_deprovision().await; // the controller, finalizing the Ingress
+    sim.kubectl(&["-n", &ns, "delete", "deployment/storefront", "service/storefront", "--ignore-not-found"], None);
+    // helm uninstall: what the chart stand-in applied
+    sim.kubectl(&["-n", "kube-system", "delete", "deployment", "aws-load-balancer-controller", "--ignore-not-found"], None);
+    sim.kubectl(&["delete", "ingressclass", "alb", "--ignore-not-found"], None);
+    sim.kubectl(&["-n", "kube-system", "delete", "serviceaccount", "aws-load-balancer-controller", "--ignore-not-found"], None); // eksctl delete iamserviceaccount
+    sim.delete_role(&format!("{cluster}-aws-load-balancer-controller")).await; // its role, then aws iam delete-policy
+    // every certificate for the script's domain, as the step's list-certificates | xargs does
+    let acm = &sim.aws().acm;
+    let certs = acm.list_certificates().send().await.expect("acm:ListCertificates").certificate_summary_list.unwrap_or_default();
+    for arn in certs.into_iter().filter(|c| c.domain_name.as_deref() == Some("shop.kubedojo.test")).filter_map(|c| c.certificate_arn) {
+        acm.delete_certificate().certificate_arn(arn).send().await.expect("acm:DeleteCertificate");
+    }
+    assert!(!cert.is_empty());
+    p.after(sim, "teardown").await;
 }
 
 pub async fn argo_rollouts_bluegreen(p: &mut Proof, sim: &SimEks) {
@@ -350,7 +372,14 @@ pub async fn production_hardening(p: &mut Proof, sim: &SimEks) {
     p.before(sim, "control-plane").await;
     let control_plane = sim.cluster_config("production-hardening/control-plane.yaml");
     sim.update_cluster_vpc_config(&control_plane).await;
-    let key = control_plane["secretsEncryption"]["keyARN"].as_str().expect("keyARN").to_string();
+    // aws kms create-key, create-alias alias/CLUSTER-secrets (the step's commands; the config's
+    // keyARN is the key they made)
+    let kms = &sim.aws().kms;
+    let key =
+        kms.create_key().description(format!("{cluster} Kubernetes Secrets envelope key")).send().await.expect("kms:CreateKey").key_metadata.expect("key").arn;
+    let key = key.expect("key ARN");
+    kms.create_alias().alias_name(format!("alias/{cluster}-secrets")).target_key_id(&key).send().await.expect("kms:CreateAlias");
+    assert!(control_plane["secretsEncryption"]["keyARN"].is_string(), "control-plane.yaml names the key");
     sim.associate_encryption_config(&key, &cluster_config).await;
     p.after(sim, "control-plane").await;
 
@@ -379,6 +408,19 @@ pub async fn production_hardening(p: &mut Proof, sim: &SimEks) {
     sim.scale_nodegroup("dev", 0, 0).await;
     sim.apply("production-hardening/dev-workload.yaml").await;
     p.after(sim, "dev-scale-to-zero").await;
+    if p.setting_up() {
+        return;
+    }
+
+    p.before(sim, "teardown").await;
+    for file in ["ebs-test", "dev-workload", "spot-workloads", "networkpolicies", "pdb-payments"] {
+        sim.kubectl(&["delete", "-f", "-", "--ignore-not-found"], Some(&sim.asset(&format!("production-hardening/{file}.yaml"))));
+    }
+    sim.kubectl(&["delete", "storageclass", "gp3", "--ignore-not-found"], None);
+    sim.delete_nodegroup("dev").await; // eksctl delete nodegroup --name dev --wait
+    // aws eks delete-addon: the emulator has no add-on API (the sandbox's front has one)
+    sim.delete_role(&format!("{cluster}-ebs-csi")).await; // eksctl delete iamserviceaccount
+    p.after(sim, "teardown").await;
 }
 
 /// Stand-in for `helm upgrade --install aws-load-balancer-controller eks/aws-load-balancer-controller
