@@ -18,6 +18,9 @@ pub struct Left {
     pub what: String,
     pub delete: String,
     pub bills: bool,
+    /// What it bills an hour, priced from the course's table (`None`: no hourly charge, or no
+    /// price in the table for it).
+    pub usd_per_hour: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize, Default)]
@@ -52,18 +55,24 @@ impl Report {
                 let _ = writeln!(out, "{}:", l.exercise);
                 lab = &l.exercise;
             }
-            let bills = if l.bills { "bills by the hour" } else { "no hourly charge" };
+            let bills = match (l.bills, l.usd_per_hour) {
+                (true, Some(usd)) => format!("bills about {}/h", crate::content::cost::usd(usd)),
+                (true, None) => "bills by the hour".to_string(),
+                (false, _) => "no hourly charge".to_string(),
+            };
             let _ = writeln!(out, "  {} ({bills})\n    {}", l.what, l.delete);
         }
         for (ex, why) in &self.unread {
             let _ = writeln!(out, "{ex}: not read: {why}");
         }
         let billing = self.left.iter().filter(|l| l.bills).count();
+        let hourly: f64 = self.left.iter().filter_map(|l| l.usd_per_hour).sum();
+        let priced = if hourly > 0.0 { format!(", about {}/h in all", crate::content::cost::usd(hourly)) } else { String::new() };
         let _ = writeln!(
             out,
             "{} left{}; delete in the order shown (what a lab's cluster holds goes before the roles it names)",
             self.left.len(),
-            if billing > 0 { format!(", {billing} billing by the hour") } else { String::new() }
+            if billing > 0 { format!(", {billing} billing by the hour{priced}") } else { String::new() }
         );
         out
     }
@@ -82,10 +91,72 @@ pub async fn run(backend: &Backend, pack: &Pack, overrides: &BTreeMap<String, St
         report.labs.push(ex.id.clone());
         for spec in specs {
             match leftovers(backend, &spec, &vars).await {
-                Ok(left) => report.left.extend(left.into_iter().map(|l| Left { exercise: ex.id.clone(), what: l.what, delete: l.delete, bills: l.bills })),
+                Ok(left) => report.left.extend(left.into_iter().map(|l| {
+                    let usd_per_hour = l.rate.as_ref().and_then(|(price, count)| per_hour(pack, price, *count));
+                    Left { exercise: ex.id.clone(), what: l.what, delete: l.delete, bills: l.bills, usd_per_hour }
+                })),
                 Err(r) => report.unread.push((ex.id.clone(), r.message)),
             }
         }
     }
     report
+}
+
+/// USD an hour for `count` of a price of the course's table: by the hour as it is, by the month
+/// over its 730 hours; by use (or not in the table) is no hourly price.
+fn per_hour(pack: &Pack, price: &str, count: f64) -> Option<f64> {
+    let (usd, per) = pack.versions.prices.as_ref()?.items.get(price)?;
+    match crate::content::cost::Rate::of(per) {
+        crate::content::cost::Rate::Hourly => Some(usd * count),
+        crate::content::cost::Rate::Monthly => Some(usd * count / crate::content::cost::HOURS_PER_MONTH),
+        crate::content::cost::Rate::ByUse => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pack() -> std::sync::Arc<Pack> {
+        crate::session::load_pack(crate::content::PackFiles::embedded()).expect("the built-in course loads").0
+    }
+
+    #[test]
+    fn a_leftover_is_priced_by_the_hour_from_the_course_table() {
+        let pack = pack();
+        assert_eq!(per_hour(&pack, "control-plane-standard", 1.0), Some(0.10));
+        let nodes = per_hour(&pack, "ec2-m6i-large", 2.0).expect("m6i.large is in the table");
+        assert!((nodes - 0.214).abs() < 1e-9, "{nodes}");
+        let key = per_hour(&pack, "kms-key", 1.0).expect("a monthly price");
+        assert!((key - 1.0 / 730.0).abs() < 1e-9, "{key}");
+        assert_eq!(per_hour(&pack, "logs-ingestion", 1.0), None, "by use: no hourly price");
+        assert_eq!(per_hour(&pack, "ec2-p5-48xlarge", 1.0), None, "not in the table");
+    }
+
+    #[test]
+    fn the_report_says_what_each_leftover_bills_and_the_total() {
+        let left = |what: &str, bills: bool, usd: Option<f64>| Left {
+            exercise: "eks-cluster".into(),
+            what: what.into(),
+            delete: format!("delete {what}"),
+            bills,
+            usd_per_hour: usd,
+        };
+        let report = Report {
+            left: vec![
+                left("EKS cluster lab", true, Some(0.10)),
+                left("NAT gateway nat-1", true, Some(0.048)),
+                left("a node group of an instance type the table lacks", true, None),
+                left("VPC vpc-1", false, None),
+            ],
+            unread: vec![],
+            labs: vec!["eks-cluster".into()],
+        };
+        let text = report.human();
+        assert!(text.contains("  EKS cluster lab (bills about $0.10/h)\n    delete EKS cluster lab\n"), "{text}");
+        assert!(text.contains("NAT gateway nat-1 (bills about $0.048/h)"), "{text}");
+        assert!(text.contains("the table lacks (bills by the hour)"), "{text}");
+        assert!(text.contains("VPC vpc-1 (no hourly charge)"), "{text}");
+        assert!(text.contains("4 left, 3 billing by the hour, about $0.15/h in all;"), "{text}");
+    }
 }

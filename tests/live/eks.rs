@@ -163,6 +163,8 @@ impl SimEks {
         }
         let _ = aws.logs.delete_log_group().log_group_name(format!("/aws/containerinsights/{}/application", self.name)).send().await;
         let _ = aws.logs.delete_log_group().log_group_name(format!("/aws/eks/{}/cluster", self.name)).send().await;
+        // production-hardening's Secrets key: its alias, so a run after this one can make it again
+        let _ = aws.kms.delete_alias().alias_name(format!("alias/{}-secrets", self.name)).send().await;
         if let Some(bucket) = self.vars.get("bucket") {
             if let Ok(objects) = aws.s3.list_objects_v2().bucket(bucket).send().await {
                 for o in objects.contents.unwrap_or_default() {

@@ -12,7 +12,7 @@ use crate::checks::outcome::{Outcome, Step, aws_code, aws_error, error, fail, pa
 use super::common::region_flag;
 
 /// One resource of the lab that still exists.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Leftover {
     /// What it is and its name: "IAM role kubedojo-lab-report-reader".
     pub what: String,
@@ -20,6 +20,15 @@ pub struct Leftover {
     pub delete: String,
     /// Whether it bills while it exists (beyond storage).
     pub bills: bool,
+    /// What it bills by the hour, as a price of the course's table (`versions.toml`
+    /// `[prices]`: control-plane-standard, nat-gateway, ec2-m6i-large...) and a count, for
+    /// `kubedojo cleanup` to price; `None` when it has no hourly charge or no price there.
+    pub rate: Option<(String, f64)>,
+}
+
+/// The price of an EC2 instance type in the course's table: `m6i.large` is `ec2-m6i-large`.
+fn instance_price(instance_type: &str) -> String {
+    format!("ec2-{}", instance_type.replace('.', "-"))
 }
 
 /// EKS's "not found" (or a bare 404 from an endpoint without the API).
@@ -57,6 +66,7 @@ pub async fn leftovers(ctx: &Ctx<'_>) -> Step<Vec<Leftover>> {
                     what: format!("Pod Identity association {id} of {ns}/{sa}"),
                     delete: format!("aws eks delete-pod-identity-association --cluster-name {cluster}{region} --association-id {id}"),
                     bills: false,
+                    rate: None,
                 });
             }
         }
@@ -69,6 +79,7 @@ pub async fn leftovers(ctx: &Ctx<'_>) -> Step<Vec<Leftover>> {
                         what: format!("access entry of {arn}"),
                         delete: format!("aws eks delete-access-entry --cluster-name {cluster}{region} --principal-arn {arn}"),
                         bills: false,
+                        rate: None,
                     });
                 }
             }
@@ -90,6 +101,7 @@ pub async fn leftovers(ctx: &Ctx<'_>) -> Step<Vec<Leftover>> {
                     what: format!("EKS add-on {addon}"),
                     delete: format!("aws eks delete-addon --cluster-name {cluster}{region} --addon-name {addon}"),
                     bills: false,
+                    rate: None,
                 });
             }
         }
@@ -113,7 +125,7 @@ pub async fn leftovers(ctx: &Ctx<'_>) -> Step<Vec<Leftover>> {
         } else {
             format!("aws cloudformation delete-stack{region} --stack-name eksctl-{cluster}-addon-iamserviceaccount-{ns}-{name}")
         };
-        out.push(Leftover { what: format!("IAM role {role} of eksctl's iamserviceaccount {ns}/{name}"), delete, bills: false });
+        out.push(Leftover { what: format!("IAM role {role} of eksctl's iamserviceaccount {ns}/{name}"), delete, bills: false, rate: None });
     }
     for role in ctx.list("roles", &[]) {
         if let Some(l) = role_leftover(ctx, &role).await? {
@@ -133,6 +145,7 @@ pub async fn leftovers(ctx: &Ctx<'_>) -> Step<Vec<Leftover>> {
                         "aws iam delete-policy --policy-arn {arn} (detach it first from what still uses it: aws iam list-entities-for-policy --policy-arn {arn})"
                     ),
                     bills: false,
+                    rate: None,
                 });
             }
         }
@@ -154,6 +167,7 @@ pub async fn leftovers(ctx: &Ctx<'_>) -> Step<Vec<Leftover>> {
                 what: format!("S3 bucket {bucket}"),
                 delete: format!("aws s3 rb s3://{bucket} --force (it deletes the objects first)"),
                 bills: false,
+                rate: None,
             }),
             Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => {}
             // another account's bucket of that name (names are global): not this lab's
@@ -169,6 +183,7 @@ pub async fn leftovers(ctx: &Ctx<'_>) -> Step<Vec<Leftover>> {
                 what: format!("CloudWatch log group {group} (its stored events bill by the GB-month)"),
                 delete: format!("aws logs delete-log-group{region} --log-group-name {group}"),
                 bills: false,
+                rate: None,
             });
         }
     }
@@ -190,20 +205,42 @@ async fn cluster_leftovers(ctx: &Ctx<'_>, name: &str, region: &str) -> Step<Vec<
         .map_err(|e| aws_error(&e, "eks:ListNodegroups"))?
         .nodegroups
         .unwrap_or_default();
-    let mut out: Vec<Leftover> = groups
-        .iter()
-        .map(|g| Leftover {
+    let mut out = Vec::new();
+    for g in &groups {
+        out.push(Leftover {
             what: format!("managed node group {g} of {name} (its EC2 instances and volumes bill)"),
             delete: format!("eksctl delete nodegroup --cluster {name} --name {g}{region} --wait"),
             bills: true,
-        })
-        .collect();
+            rate: nodes_rate(ctx, name, g).await?,
+        });
+    }
     out.push(Leftover {
         what: format!("EKS cluster {name}"),
         delete: format!("eksctl delete cluster --name {name}{region} --wait (it deletes the node groups, the VPC and the OIDC provider eksctl made, too)"),
         bills: true,
+        rate: Some(("control-plane-standard".into(), 1.0)),
     });
     Ok(out)
+}
+
+/// A managed node group of `cluster`, or `None` when there is no such group (or cluster).
+async fn nodegroup(ctx: &Ctx<'_>, cluster: &str, group: &str) -> Step<Option<aws_sdk_eks::types::Nodegroup>> {
+    let aws = ctx.aws()?;
+    match timed("eks:DescribeNodegroup", aws.eks.describe_nodegroup().cluster_name(cluster).nodegroup_name(group).send()).await? {
+        Ok(out) => Ok(out.nodegroup),
+        Err(e) if not_found(&e, &["ResourceNotFoundException"]) => Ok(None),
+        Err(e) => Err(aws_error(&e, "eks:DescribeNodegroup")),
+    }
+}
+
+/// What a node group's nodes bill: its first instance type's price (Spot groups at the on-demand
+/// price, an upper bound) times its desired size.
+async fn nodes_rate(ctx: &Ctx<'_>, cluster: &str, group: &str) -> Step<Option<(String, f64)>> {
+    Ok(nodegroup(ctx, cluster, group).await?.and_then(|ng| {
+        let desired = ng.scaling_config.and_then(|s| s.desired_size).unwrap_or(0);
+        let instance = ng.instance_types.and_then(|t| t.into_iter().next())?;
+        (desired > 0).then(|| (instance_price(&instance), f64::from(desired)))
+    }))
 }
 
 /// What eksctl made for cluster `name` and tagged `alpha.eksctl.io/cluster-name` (eksctl puts
@@ -230,6 +267,7 @@ async fn eksctl_leftovers(ctx: &Ctx<'_>, name: &str, region: &str, cluster_left:
             what: format!("NAT gateway {id} of {name}"),
             delete: or_with(format!("aws ec2 delete-nat-gateway{region} --nat-gateway-id {id}")),
             bills: true,
+            rate: Some(("nat-gateway".into(), 1.0)),
         });
     }
     let addresses = timed("ec2:DescribeAddresses", aws.ec2.describe_addresses().send())
@@ -243,6 +281,7 @@ async fn eksctl_leftovers(ctx: &Ctx<'_>, name: &str, region: &str, cluster_left:
             what: format!("Elastic IP {ip} ({id}) of {name}"),
             delete: or_with(format!("aws ec2 release-address{region} --allocation-id {id} (once the NAT gateway that holds it is deleted)")),
             bills: true,
+            rate: Some(("public-ipv4".into(), 1.0)),
         });
     }
     let filter = aws_sdk_ec2::types::Filter::builder().name(format!("tag:{TAG}")).values(name).build();
@@ -260,7 +299,7 @@ async fn eksctl_leftovers(ctx: &Ctx<'_>, name: &str, region: &str, cluster_left:
                 "aws ec2 delete-vpc{region} --vpc-id {id} (its subnets, route tables and internet gateway first: aws ec2 describe-subnets{region} --filters Name=vpc-id,Values={id})"
             ),
         };
-        out.push(Leftover { what: format!("VPC {id} of {name} (no hourly charge; it holds the subnets)"), delete: or_with(own), bills: false });
+        out.push(Leftover { what: format!("VPC {id} of {name} (no hourly charge; it holds the subnets)"), delete: or_with(own), bills: false, rate: None });
     }
     // eksctl names its roles eksctl-NAME-cluster-ServiceRole-..., eksctl-NAME-nodegroup-...
     let prefix = format!("eksctl-{name}-");
@@ -292,6 +331,7 @@ async fn eksctl_leftovers(ctx: &Ctx<'_>, name: &str, region: &str, cluster_left:
                 what: format!("IAM OIDC provider {arn} of {name}"),
                 delete: or_with(format!("aws iam delete-open-id-connect-provider --open-id-connect-provider-arn {arn}")),
                 bills: false,
+                rate: None,
             });
         }
     }
@@ -301,20 +341,16 @@ async fn eksctl_leftovers(ctx: &Ctx<'_>, name: &str, region: &str, cluster_left:
 /// A managed node group the lab made: its nodes bill while it has any (a group scaled to zero
 /// does not bill, but lingers).
 async fn nodegroup_leftover(ctx: &Ctx<'_>, cluster: &str, group: &str, region: &str) -> Step<Option<Leftover>> {
-    let aws = ctx.aws()?;
-    let ng = match timed("eks:DescribeNodegroup", aws.eks.describe_nodegroup().cluster_name(cluster).nodegroup_name(group).send()).await? {
-        Ok(out) => out.nodegroup,
-        Err(e) if not_found(&e, &["ResourceNotFoundException"]) => return Ok(None),
-        Err(e) => return Err(aws_error(&e, "eks:DescribeNodegroup")),
-    };
-    let Some(ng) = ng else { return Ok(None) };
+    let Some(ng) = nodegroup(ctx, cluster, group).await? else { return Ok(None) };
     let desired = ng.scaling_config.and_then(|s| s.desired_size).unwrap_or(0);
     let nodes =
         if desired == 0 { "no nodes, so no hourly charge".to_string() } else { format!("{desired} node{}, which bill", if desired == 1 { "" } else { "s" }) };
+    let rate = ng.instance_types.and_then(|t| t.into_iter().next()).filter(|_| desired > 0).map(|t| (instance_price(&t), f64::from(desired)));
     Ok(Some(Leftover {
         what: format!("managed node group {group} of {cluster} ({nodes})"),
         delete: format!("eksctl delete nodegroup --cluster {cluster} --name {group}{region} --wait"),
         bills: desired > 0,
+        rate,
     }))
 }
 
@@ -361,7 +397,7 @@ async fn load_balancer_leftovers(ctx: &Ctx<'_>, name: &str, region: &str) -> Ste
             ),
             None => own,
         };
-        out.push(Leftover { what: format!("load balancer {lb_name} of {name}"), delete, bills: true });
+        out.push(Leftover { what: format!("load balancer {lb_name} of {name}"), delete, bills: true, rate: Some(("alb".into(), 1.0)) });
     }
     for g in groups.iter().filter(|g| g.target_group_arn.as_deref().is_some_and(ours)) {
         let arn = g.target_group_arn.clone().unwrap_or_default();
@@ -369,6 +405,7 @@ async fn load_balancer_leftovers(ctx: &Ctx<'_>, name: &str, region: &str) -> Ste
             what: format!("target group {} of {name} (no hourly charge)", g.target_group_name.clone().unwrap_or_default()),
             delete: format!("aws elbv2 delete-target-group{region} --target-group-arn {arn} (after its load balancer)"),
             bills: false,
+            rate: None,
         });
     }
     let filter = aws_sdk_ec2::types::Filter::builder().name(format!("tag:{TAG}")).values(name).build();
@@ -383,6 +420,7 @@ async fn load_balancer_leftovers(ctx: &Ctx<'_>, name: &str, region: &str) -> Ste
             what: format!("security group {id} ({}) of {name} (no charge; it keeps the VPC from being deleted)", sg.group_name.unwrap_or_default()),
             delete: format!("aws ec2 delete-security-group{region} --group-id {id} (after the load balancer that uses it)"),
             bills: false,
+            rate: None,
         });
     }
     Ok(out)
@@ -405,6 +443,7 @@ async fn certificate_leftovers(ctx: &Ctx<'_>, domain: &str, region: &str) -> Ste
             what: format!("ACM certificate {arn} for {domain} (no charge)"),
             delete: format!("aws acm delete-certificate{region} --certificate-arn {arn} (once no load balancer uses it)"),
             bills: false,
+            rate: None,
         })
         .collect())
 }
@@ -451,6 +490,7 @@ async fn kms_key(ctx: &Ctx<'_>, alias: &str, region: &str) -> Step<Key> {
         what: format!("KMS key {alias} ({id}; $1 a month while it is not scheduled for deletion)"),
         delete: format!("aws kms schedule-key-deletion{region} --key-id {id} --pending-window-in-days 7 (its alias goes with it)"),
         bills: true,
+        rate: Some(("kms-key".into(), 1.0)),
     }))
 }
 
@@ -459,13 +499,9 @@ async fn kms_key(ctx: &Ctx<'_>, alias: &str, region: &str) -> Step<Key> {
 /// until the group is back at its minimum.
 async fn scaled_up(ctx: &Ctx<'_>, cluster: &str, group: &str, region: &str) -> Step<Option<Leftover>> {
     let aws = ctx.aws()?;
-    let ng = match timed("eks:DescribeNodegroup", aws.eks.describe_nodegroup().cluster_name(cluster).nodegroup_name(group).send()).await? {
-        Ok(out) => out.nodegroup,
-        Err(e) if not_found(&e, &["ResourceNotFoundException"]) => return Ok(None),
-        Err(e) => return Err(aws_error(&e, "eks:DescribeNodegroup")),
-    };
-    let Some(ng) = ng else { return Ok(None) };
+    let Some(ng) = nodegroup(ctx, cluster, group).await? else { return Ok(None) };
     let min = ng.scaling_config.as_ref().and_then(|s| s.min_size).unwrap_or(0);
+    let instance = ng.instance_types.clone().and_then(|t| t.into_iter().next());
     let Some(asg) = ng.resources.and_then(|r| r.auto_scaling_groups).and_then(|g| g.into_iter().next()).and_then(|g| g.name) else { return Ok(None) };
     let groups = timed("autoscaling:DescribeAutoScalingGroups", aws.autoscaling.describe_auto_scaling_groups().auto_scaling_group_names(&asg).send())
         .await?
@@ -481,6 +517,7 @@ async fn scaled_up(ctx: &Ctx<'_>, cluster: &str, group: &str, region: &str) -> S
         ),
         delete: format!("aws autoscaling set-desired-capacity{region} --auto-scaling-group-name {asg} --desired-capacity {min}"),
         bills: true,
+        rate: instance.map(|t| (instance_price(&t), f64::from(desired - min))),
     }))
 }
 
@@ -554,7 +591,7 @@ async fn role_leftover(ctx: &Ctx<'_>, role: &str) -> Step<Option<Leftover>> {
         .chain(inline.iter().map(|p| format!("aws iam delete-role-policy --role-name {role} --policy-name {p}")))
         .collect();
     steps.push(format!("aws iam delete-role --role-name {role}"));
-    Ok(Some(Leftover { what: format!("IAM role {role}"), delete: steps.join(" && "), bills: false }))
+    Ok(Some(Leftover { what: format!("IAM role {role}"), delete: steps.join(" && "), bills: false, rate: None }))
 }
 
 pub async fn clean(ctx: &Ctx<'_>) -> Step<Outcome> {
