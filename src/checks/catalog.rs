@@ -2,7 +2,7 @@
 //! of `shared/spec/check-catalogue.md`: they appear in exercise files and in `--json` output.
 //! Add new kinds here; never rename one.
 
-use crate::content::kinds::{CheckKinds, KnownKind, ParamKind};
+use crate::content::kinds::{CheckKinds, KnownKind, ParamKind, Shape};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Family {
@@ -42,6 +42,11 @@ const fn text(name: &'static str, about: &'static str) -> Param {
 
 const fn list(name: &'static str, about: &'static str) -> Param {
     Param { name, kind: ParamKind::List, about }
+}
+
+/// A list whose entries lint holds to a shape.
+const fn entries(name: &'static str, shape: Shape, about: &'static str) -> Param {
+    Param { name, kind: ParamKind::Entries(shape), about }
 }
 
 const NS: Param = text("namespace", "namespace of the object (default from the exercise vars)");
@@ -90,8 +95,8 @@ kinds! {
     "podidentity.s3-access", PodIdentity, "the association's role may read the bucket and the app did", [NS, POD_SA, text("bucket", "bucket name"), text("marker", "log line the app prints on success")];
     "access.mode", Access, "the cluster authenticates through access entries only, and every principal aws-auth mapped has one", [text("mode", "the authentication mode expected (default API)")];
     "access.entry", Access, "a principal's access entry grants one access policy, in the namespaces named", [text("role", "the IAM role's name"), text("policy", "the access policy's name, e.g. AmazonEKSViewPolicy"), list("namespaces", "the namespaces it applies in")];
-    "teardown.cluster-clean", Teardown, "nothing the lab made in the cluster is left", [list("objects", "`Kind NAME` or `Kind NAMESPACE/NAME` of what the lab applied")];
-    "teardown.clean", Teardown, "nothing the lab created in AWS is left", [list("clusters", "EKS cluster names (with their managed node groups)"), list("eksctlTagged", "cluster names whose NAT gateways, Elastic IPs, VPC, IAM roles and OIDC provider eksctl tagged alpha.eksctl.io/cluster-name"), list("roles", "IAM role names"), list("policies", "customer managed policy names"), list("buckets", "S3 bucket names"), list("podIdentity", "NAMESPACE/SERVICEACCOUNT pairs with a Pod Identity association"), list("accessEntries", "IAM role names with an access entry"), list("addons", "EKS add-on names"), list("nodegroups", "managed node groups the lab made (of the lab's cluster)"), list("loadBalancersOf", "cluster names whose load balancers, target groups and security groups the AWS Load Balancer Controller tagged elbv2.k8s.aws/cluster"), list("certificates", "domain names of ACM certificates the lab imported or requested"), list("kmsAliases", "aliases of customer managed KMS keys (kept while they encrypt the cluster's Secrets)"), list("scaledBack", "managed node groups whose Auto Scaling group must be back at the group's minSize"), list("iamServiceAccounts", "eksctl iamserviceaccounts as NAMESPACE/NAME:ROLE"), list("logGroups", "CloudWatch log group names")];
+    "teardown.cluster-clean", Teardown, "nothing the lab made in the cluster is left", [entries("objects", Shape::KindObject, "what the lab applied")];
+    "teardown.clean", Teardown, "nothing the lab created in AWS is left", [list("clusters", "EKS cluster names (with their managed node groups)"), list("eksctlTagged", "cluster names whose NAT gateways, Elastic IPs, VPC, IAM roles and OIDC provider eksctl tagged alpha.eksctl.io/cluster-name"), list("roles", "IAM role names"), list("policies", "customer managed policy names"), list("buckets", "S3 bucket names"), entries("podIdentity", Shape::NamespacedName, "ServiceAccounts with a Pod Identity association"), list("accessEntries", "IAM role names with an access entry"), list("addons", "EKS add-on names"), list("nodegroups", "managed node groups the lab made (of the lab's cluster)"), list("loadBalancersOf", "cluster names whose load balancers, target groups and security groups the AWS Load Balancer Controller tagged elbv2.k8s.aws/cluster"), list("certificates", "domain names of ACM certificates the lab imported or requested"), list("kmsAliases", "aliases of customer managed KMS keys (kept while they encrypt the cluster's Secrets)"), list("scaledBack", "managed node groups whose Auto Scaling group must be back at the group's minSize"), entries("iamServiceAccounts", Shape::ServiceAccountRole, "eksctl iamserviceaccounts and their roles"), list("logGroups", "CloudWatch log group names")];
     "logs.fluentbit-ds", Logging, "the Fluent Bit DaemonSet is ready on every node", [NS, NAME];
     "logs.fluentbit-config", Logging, "Fluent Bit ships application logs for this cluster and region", [NS, NAME, text("configMap", "the Fluent Bit config ConfigMap (default fluent-bit-config)")];
     "logs.fluentbit-iam", Logging, "Fluent Bit's principal may write to CloudWatch Logs", [NS, NAME, text("configMap", "the Fluent Bit config ConfigMap (default fluent-bit-config)")];

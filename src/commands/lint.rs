@@ -43,6 +43,7 @@ pub fn kinds() -> String {
             .map(|p| match p.kind {
                 ParamKind::Text => p.name.to_string(),
                 ParamKind::List => format!("{}[]", p.name),
+                ParamKind::Entries(shape) => format!("{}[{}]", p.name, shape.form().replace('`', "")),
             })
             .collect::<Vec<_>>()
             .join(", ");

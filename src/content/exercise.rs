@@ -164,19 +164,27 @@ pub(super) fn check_spec(src: &TomlFile<'_>, table: &Spanned<toml::Table>, kinds
         };
         let parsed = match (param, value) {
             (ParamKind::Text, toml::Value::String(s)) => Some(ParamValue::Text(s.clone())),
-            (ParamKind::List, toml::Value::Array(items)) => {
+            (ParamKind::List | ParamKind::Entries(_), toml::Value::Array(items)) => {
                 items.iter().map(|v| v.as_str().map(str::to_string)).collect::<Option<Vec<_>>>().map(ParamValue::List)
             }
             _ => None,
         };
         match parsed {
             Some(v) => {
+                if let (ParamKind::Entries(shape), ParamValue::List(entries)) = (param, &v) {
+                    for entry in entries.iter().filter(|e| !shape.fits(e)) {
+                        diags.push(
+                            Diagnostic::error(src.file, at, format!("{kind}: the {name} entry {entry:?} is not {}", shape.form()))
+                                .hint(format!("write each entry of {name} as {}, so the checker can look it up", shape.form())),
+                        );
+                    }
+                }
                 params.insert(name.clone(), v);
             }
             None => {
                 let want = match param {
                     ParamKind::Text => "a string",
-                    ParamKind::List => "a list of strings",
+                    ParamKind::List | ParamKind::Entries(_) => "a list of strings",
                 };
                 diags.push(Diagnostic::error(src.file, at, format!("{kind}: parameter {name:?} must be {want}")));
             }

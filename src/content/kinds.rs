@@ -7,6 +7,41 @@
 pub enum ParamKind {
     Text,
     List,
+    /// A list whose every entry has this shape (lint says which entry does not).
+    Entries(Shape),
+}
+
+/// The shape of a list parameter's entries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// `Kind NAME` (a cluster-wide object) or `Kind NAMESPACE/NAME`.
+    KindObject,
+    /// `NAMESPACE/NAME`.
+    NamespacedName,
+    /// `NAMESPACE/NAME:ROLE`.
+    ServiceAccountRole,
+}
+
+impl Shape {
+    /// The form, as lint names it.
+    pub fn form(self) -> &'static str {
+        match self {
+            Self::KindObject => "`Kind NAME` or `Kind NAMESPACE/NAME`",
+            Self::NamespacedName => "NAMESPACE/NAME",
+            Self::ServiceAccountRole => "NAMESPACE/NAME:ROLE",
+        }
+    }
+
+    /// Whether `entry` has this shape (each part non-empty, no stray spaces).
+    pub fn fits(self, entry: &str) -> bool {
+        let pair = |s: &str| s.split_once('/').is_some_and(|(a, b)| !a.is_empty() && !b.is_empty() && !b.contains('/'));
+        let word = |s: &str| !s.is_empty() && !s.contains(char::is_whitespace);
+        match self {
+            Self::KindObject => entry.split_once(' ').is_some_and(|(kind, id)| word(kind) && word(id) && (!id.contains('/') || pair(id))),
+            Self::NamespacedName => word(entry) && pair(entry),
+            Self::ServiceAccountRole => word(entry) && entry.split_once(':').is_some_and(|(sa, role)| pair(sa) && !role.is_empty()),
+        }
+    }
 }
 
 /// One check kind: its id and its parameters (name and value kind), in catalogue order.

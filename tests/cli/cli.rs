@@ -96,6 +96,22 @@ fn unknown_check_parameter_lists_the_allowed_ones() {
     assert!(out.contains("k8s.namespace takes: name"), "{out}");
 }
 
+/// A teardown entry the checker could not look up is reported where it is written, not when a
+/// learner runs the check.
+#[test]
+fn a_teardown_entry_of_the_wrong_shape_is_an_error() {
+    let (out, code) = lint(&[(
+        "exercises/demo/exercise.toml",
+        "kind = \"k8s.namespace\"\nname = \"{{ns}}\"",
+        "kind = \"teardown.cluster-clean\"\nobjects = [\"Deployment {{ns}}/web\", \"Deployment\", \"Service a/b/c\"]\n\n[[steps.checks]]\nkind = \"teardown.clean\"\niamServiceAccounts = [\"kube-system/ca\"]",
+    )]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("teardown.cluster-clean: the objects entry \"Deployment\" is not `Kind NAME` or `Kind NAMESPACE/NAME`"), "{out}");
+    assert!(out.contains("the objects entry \"Service a/b/c\" is not"), "{out}");
+    assert!(!out.contains("\"Deployment {{ns}}/web\" is not"), "a good entry passes: {out}");
+    assert!(out.contains("teardown.clean: the iamServiceAccounts entry \"kube-system/ca\" is not NAMESPACE/NAME:ROLE"), "{out}");
+}
+
 #[test]
 fn missing_asset_file() {
     let (out, code) = lint(&[("exercises/demo/exercise.toml", "demo/namespace.yaml", "demo/nope.yaml")]);
