@@ -169,11 +169,36 @@ fn free_port() -> Result<u16, String> {
     Ok(free_ports(1)?[0])
 }
 
-/// `n` distinct free ports on 127.0.0.1: every listener is held until all are chosen, so the
-/// kernel cannot hand the same port out twice (a program given one port for its webhook and the
-/// same for its metrics fails with "address already in use").
+/// `n` distinct free ports: every listener is held until all are chosen, so the same port is not
+/// handed out twice (a program given one port for its webhook and the same for its metrics fails
+/// with "address already in use").
+///
+/// They are taken below the kernel's ephemeral range (`ip_local_port_range`), free on every
+/// address: a port the kernel hands out (port 0) is free only until the program binds it, and
+/// in between any outgoing connection may take it as its local port (seen: the webhook's
+/// metrics port taken while moto started). Outside that range only a listener can take it.
 fn free_ports(n: usize) -> Result<Vec<u16>, String> {
-    let listeners = (0..n).map(|_| std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())).collect::<Result<Vec<_>, _>>()?;
+    use std::hash::{BuildHasher, Hasher};
+    let ephemeral =
+        std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range").ok().and_then(|t| t.split_whitespace().next()?.parse::<u16>().ok()).unwrap_or(32768);
+    let (bottom, top) = (10_000u16, ephemeral.clamp(10_001, 32768));
+    let seed = std::collections::hash_map::RandomState::new();
+    let mut listeners = Vec::new();
+    for attempt in 0..400u32 {
+        if listeners.len() == n {
+            break;
+        }
+        let mut h = seed.build_hasher();
+        h.write_u32(attempt);
+        let port = bottom + (h.finish() % u64::from(top - bottom)) as u16;
+        if let Ok(l) = std::net::TcpListener::bind(("0.0.0.0", port)) {
+            listeners.push(l);
+        }
+    }
+    // a machine whose low ports are all taken: the kernel's choice, as before
+    while listeners.len() < n {
+        listeners.push(std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?);
+    }
     listeners.iter().map(|l| l.local_addr().map(|a| a.port()).map_err(|e| e.to_string())).collect()
 }
 
