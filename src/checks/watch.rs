@@ -69,7 +69,9 @@ fn reads(kind: &str) -> &'static [Watched] {
         "logs.fluentbit-config" | "logs.fluentbit-iam" => &[ConfigMaps, DaemonSets, ServiceAccounts],
         "csi.ebs" | "csi.efs" => &[CsiDrivers, StorageClasses, Deployments],
         "spot.interruption" | "dev.scale-to-zero" => &[Deployments, DaemonSets],
-        "teardown.cluster-clean" => &[Namespaces, Deployments, Services, ServiceAccounts, Rollouts],
+        "teardown.cluster-clean" => {
+            &[Namespaces, Deployments, Pods, Services, ServiceAccounts, Ingresses, IngressClasses, NetworkPolicies, Pdbs, StorageClasses, Rollouts]
+        }
         _ => &[],
     }
 }

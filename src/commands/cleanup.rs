@@ -33,6 +33,23 @@ pub struct Report {
 }
 
 impl Report {
+    /// A leftover, unless one for the same resource is listed already (the eks-cluster lab names
+    /// the load balancers and the KMS key the alb-ingress and production-hardening labs do; a
+    /// node group whole, and its extra nodes): the one that bills more an hour stays.
+    fn add(&mut self, key: String, left: Left, seen: &mut std::collections::HashMap<String, usize>) {
+        match seen.get(&key) {
+            Some(&i) => {
+                if left.usd_per_hour.unwrap_or(0.0) > self.left[i].usd_per_hour.unwrap_or(0.0) {
+                    self.left[i] = left;
+                }
+            }
+            None => {
+                seen.insert(key, self.left.len());
+                self.left.push(left);
+            }
+        }
+    }
+
     pub fn exit_code(&self) -> i32 {
         if !self.left.is_empty() {
             1
@@ -81,6 +98,8 @@ impl Report {
 /// The leftovers of every lab with a teardown check, with the lab's values and `overrides`.
 pub async fn run(backend: &Backend, pack: &Pack, overrides: &BTreeMap<String, String>) -> Report {
     let mut report = Report::default();
+    // what two labs' teardowns both name is listed once
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for ex in &pack.exercises {
         let mut vars = ex.vars.clone();
         vars.extend(overrides.clone());
@@ -91,10 +110,14 @@ pub async fn run(backend: &Backend, pack: &Pack, overrides: &BTreeMap<String, St
         report.labs.push(ex.id.clone());
         for spec in specs {
             match leftovers(backend, &spec, &vars).await {
-                Ok(left) => report.left.extend(left.into_iter().map(|l| {
-                    let usd_per_hour = l.rate.as_ref().and_then(|(price, count)| per_hour(pack, price, *count));
-                    Left { exercise: ex.id.clone(), what: l.what, delete: l.delete, bills: l.bills, usd_per_hour }
-                })),
+                Ok(left) => {
+                    for l in left {
+                        let usd_per_hour = l.rate.as_ref().and_then(|(price, count)| per_hour(pack, price, *count));
+                        let key = l.resource.clone().unwrap_or_else(|| l.what.clone());
+                        let left = Left { exercise: ex.id.clone(), what: l.what, delete: l.delete, bills: l.bills, usd_per_hour };
+                        report.add(key, left, &mut seen);
+                    }
+                }
                 Err(r) => report.unread.push((ex.id.clone(), r.message)),
             }
         }
@@ -131,6 +154,24 @@ mod tests {
         assert!((key - 1.0 / 730.0).abs() < 1e-9, "{key}");
         assert_eq!(per_hour(&pack, "logs-ingestion", 1.0), None, "by use: no hourly price");
         assert_eq!(per_hour(&pack, "ec2-p5-48xlarge", 1.0), None, "not in the table");
+    }
+
+    #[test]
+    fn a_resource_two_labs_name_is_listed_once_with_the_larger_charge() {
+        let left = |exercise: &str, what: &str, usd: Option<f64>| Left {
+            exercise: exercise.into(),
+            what: what.into(),
+            delete: String::new(),
+            bills: usd.is_some(),
+            usd_per_hour: usd,
+        };
+        let (mut report, mut seen) = (Report::default(), std::collections::HashMap::new());
+        report.add("nodegroup lab/general".into(), left("cluster-autoscaler", "2 extra nodes in node group general", Some(0.214)), &mut seen);
+        report.add("load balancer k8s-x".into(), left("alb-ingress", "load balancer k8s-x of lab", Some(0.0252)), &mut seen);
+        report.add("nodegroup lab/general".into(), left("eks-cluster", "managed node group general of lab (4 nodes, which bill)", Some(0.428)), &mut seen);
+        report.add("load balancer k8s-x".into(), left("eks-cluster", "load balancer k8s-x of lab", Some(0.0252)), &mut seen);
+        let listed: Vec<(&str, &str)> = report.left.iter().map(|l| (l.exercise.as_str(), l.what.as_str())).collect();
+        assert_eq!(listed, [("eks-cluster", "managed node group general of lab (4 nodes, which bill)"), ("alb-ingress", "load balancer k8s-x of lab")]);
     }
 
     #[test]

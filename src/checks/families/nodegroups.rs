@@ -32,8 +32,13 @@ async fn nodes_by_group(ctx: &Ctx<'_>) -> Step<BTreeMap<String, Vec<Node>>> {
 }
 
 pub async fn describe(ctx: &Ctx<'_>, name: &str) -> Step<Option<Nodegroup>> {
+    describe_in(ctx, &ctx.cluster(), name).await
+}
+
+/// A node group of `cluster` (the lab's, or another the check names); `None` when it is not there.
+pub async fn describe_in(ctx: &Ctx<'_>, cluster: &str, name: &str) -> Step<Option<Nodegroup>> {
     let aws = ctx.aws()?;
-    let out = timed("eks:DescribeNodegroup", aws.eks.describe_nodegroup().cluster_name(ctx.cluster()).nodegroup_name(name).send()).await?;
+    let out = timed("eks:DescribeNodegroup", aws.eks.describe_nodegroup().cluster_name(cluster).nodegroup_name(name).send()).await?;
     match out {
         Ok(o) => Ok(o.nodegroup),
         Err(e) if aws_code(&e) == Some("ResourceNotFoundException") => Ok(None),

@@ -24,6 +24,9 @@ pub struct Leftover {
     /// `[prices]`: control-plane-standard, nat-gateway, ec2-m6i-large...) and a count, for
     /// `kubedojo cleanup` to price; `None` when it has no hourly charge or no price there.
     pub rate: Option<(String, f64)>,
+    /// The resource, where two checks can name it (a node group, whole or its extra nodes):
+    /// `kubedojo cleanup` lists it once, with the larger of the hourly charges.
+    pub resource: Option<String>,
 }
 
 /// The price of an EC2 instance type in the course's table: `m6i.large` is `ec2-m6i-large`.
@@ -39,18 +42,37 @@ fn not_found<E: aws_sdk_eks::error::ProvideErrorMetadata>(
     aws_code(e).is_some_and(|c| codes.contains(&c)) || (aws_code(e).is_none() && e.raw_response().is_some_and(|r| r.status().as_u16() == 404))
 }
 
+/// Every item of a paged AWS list (the SDK's paginator, collected), or the error of the page
+/// that failed.
+async fn paged<T, E, R>(what: &str, pages: impl std::future::Future<Output = Vec<Result<T, aws_sdk_eks::error::SdkError<E, R>>>>) -> Step<Vec<T>>
+where
+    E: aws_sdk_eks::error::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    timed(what, pages).await?.into_iter().collect::<Result<Vec<T>, _>>().map_err(|e| aws_error(&e, what))
+}
+
 /// What of the check's parameters still exists, in the order it should be deleted.
 pub async fn leftovers(ctx: &Ctx<'_>) -> Step<Vec<Leftover>> {
     let aws = ctx.aws()?;
     let (cluster, region) = (ctx.cluster(), region_flag(ctx));
     let mut out = Vec::new();
+    // load balancers first: the controller deletes them while the cluster runs it, and their
+    // security groups keep the VPC from being deleted
+    for name in ctx.list("loadBalancersOf", &[]) {
+        out.extend(load_balancer_leftovers(ctx, &name, &region).await?);
+    }
     // the lab's own clusters and what eksctl made for them (the eks-cluster lab)
+    let mut clusters_left = Vec::new();
     for name in ctx.list("clusters", &[]) {
-        out.extend(cluster_leftovers(ctx, &name, &region).await?);
+        let left = cluster_leftovers(ctx, &name, &region).await?;
+        if !left.is_empty() {
+            clusters_left.push(name);
+        }
+        out.extend(left);
     }
     for name in ctx.list("eksctlTagged", &[]) {
-        let cluster_left = out.iter().any(|l| l.what == format!("EKS cluster {name}"));
-        out.extend(eksctl_leftovers(ctx, &name, &region, cluster_left).await?);
+        out.extend(eksctl_leftovers(ctx, &name, &region, clusters_left.contains(&name)).await?);
     }
     // the cluster's own objects first: they go before the roles they name
     let cluster_exists = match timed("eks:DescribeCluster", aws.eks.describe_cluster().name(&cluster).send()).await? {
@@ -67,6 +89,7 @@ pub async fn leftovers(ctx: &Ctx<'_>) -> Step<Vec<Leftover>> {
                     delete: format!("aws eks delete-pod-identity-association --cluster-name {cluster}{region} --association-id {id}"),
                     bills: false,
                     rate: None,
+                    resource: None,
                 });
             }
         }
@@ -80,6 +103,7 @@ pub async fn leftovers(ctx: &Ctx<'_>) -> Step<Vec<Leftover>> {
                         delete: format!("aws eks delete-access-entry --cluster-name {cluster}{region} --principal-arn {arn}"),
                         bills: false,
                         rate: None,
+                        resource: None,
                     });
                 }
             }
@@ -102,6 +126,7 @@ pub async fn leftovers(ctx: &Ctx<'_>) -> Step<Vec<Leftover>> {
                     delete: format!("aws eks delete-addon --cluster-name {cluster}{region} --addon-name {addon}"),
                     bills: false,
                     rate: None,
+                    resource: None,
                 });
             }
         }
@@ -125,7 +150,7 @@ pub async fn leftovers(ctx: &Ctx<'_>) -> Step<Vec<Leftover>> {
         } else {
             format!("aws cloudformation delete-stack{region} --stack-name eksctl-{cluster}-addon-iamserviceaccount-{ns}-{name}")
         };
-        out.push(Leftover { what: format!("IAM role {role} of eksctl's iamserviceaccount {ns}/{name}"), delete, bills: false, rate: None });
+        out.push(Leftover { what: format!("IAM role {role} of eksctl's iamserviceaccount {ns}/{name}"), delete, bills: false, rate: None, resource: None });
     }
     for role in ctx.list("roles", &[]) {
         if let Some(l) = role_leftover(ctx, &role).await? {
@@ -146,12 +171,10 @@ pub async fn leftovers(ctx: &Ctx<'_>) -> Step<Vec<Leftover>> {
                     ),
                     bills: false,
                     rate: None,
+                    resource: None,
                 });
             }
         }
-    }
-    for name in ctx.list("loadBalancersOf", &[]) {
-        out.extend(load_balancer_leftovers(ctx, &name, &region).await?);
     }
     for domain in ctx.list("certificates", &[]) {
         out.extend(certificate_leftovers(ctx, &domain, &region).await?);
@@ -168,6 +191,7 @@ pub async fn leftovers(ctx: &Ctx<'_>) -> Step<Vec<Leftover>> {
                 delete: format!("aws s3 rb s3://{bucket} --force (it deletes the objects first)"),
                 bills: false,
                 rate: None,
+                resource: None,
             }),
             Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => {}
             // another account's bucket of that name (names are global): not this lab's
@@ -184,6 +208,7 @@ pub async fn leftovers(ctx: &Ctx<'_>) -> Step<Vec<Leftover>> {
                 delete: format!("aws logs delete-log-group{region} --log-group-name {group}"),
                 bills: false,
                 rate: None,
+                resource: None,
             });
         }
     }
@@ -207,40 +232,16 @@ async fn cluster_leftovers(ctx: &Ctx<'_>, name: &str, region: &str) -> Step<Vec<
         .unwrap_or_default();
     let mut out = Vec::new();
     for g in &groups {
-        out.push(Leftover {
-            what: format!("managed node group {g} of {name} (its EC2 instances and volumes bill)"),
-            delete: format!("eksctl delete nodegroup --cluster {name} --name {g}{region} --wait"),
-            bills: true,
-            rate: nodes_rate(ctx, name, g).await?,
-        });
+        out.extend(nodegroup_leftover(ctx, name, g, region).await?);
     }
     out.push(Leftover {
         what: format!("EKS cluster {name}"),
         delete: format!("eksctl delete cluster --name {name}{region} --wait (it deletes the node groups, the VPC and the OIDC provider eksctl made, too)"),
         bills: true,
         rate: Some(("control-plane-standard".into(), 1.0)),
+        resource: None,
     });
     Ok(out)
-}
-
-/// A managed node group of `cluster`, or `None` when there is no such group (or cluster).
-async fn nodegroup(ctx: &Ctx<'_>, cluster: &str, group: &str) -> Step<Option<aws_sdk_eks::types::Nodegroup>> {
-    let aws = ctx.aws()?;
-    match timed("eks:DescribeNodegroup", aws.eks.describe_nodegroup().cluster_name(cluster).nodegroup_name(group).send()).await? {
-        Ok(out) => Ok(out.nodegroup),
-        Err(e) if not_found(&e, &["ResourceNotFoundException"]) => Ok(None),
-        Err(e) => Err(aws_error(&e, "eks:DescribeNodegroup")),
-    }
-}
-
-/// What a node group's nodes bill: its first instance type's price (Spot groups at the on-demand
-/// price, an upper bound) times its desired size.
-async fn nodes_rate(ctx: &Ctx<'_>, cluster: &str, group: &str) -> Step<Option<(String, f64)>> {
-    Ok(nodegroup(ctx, cluster, group).await?.and_then(|ng| {
-        let desired = ng.scaling_config.and_then(|s| s.desired_size).unwrap_or(0);
-        let instance = ng.instance_types.and_then(|t| t.into_iter().next())?;
-        (desired > 0).then(|| (instance_price(&instance), f64::from(desired)))
-    }))
 }
 
 /// What eksctl made for cluster `name` and tagged `alpha.eksctl.io/cluster-name` (eksctl puts
@@ -255,19 +256,20 @@ async fn eksctl_leftovers(ctx: &Ctx<'_>, name: &str, region: &str, cluster_left:
     let or_with = |own: String| if cluster_left { with_cluster.clone() } else { own };
     let tagged = |tags: &[aws_sdk_ec2::types::Tag]| tags.iter().any(|t| t.key.as_deref() == Some(TAG) && t.value.as_deref() == Some(name));
     let mut out = Vec::new();
-    let gateways = timed("ec2:DescribeNatGateways", aws.ec2.describe_nat_gateways().send())
-        .await?
-        .map_err(|e| aws_error(&e, "ec2:DescribeNatGateways"))?
-        .nat_gateways
-        .unwrap_or_default();
+    let filter = aws_sdk_ec2::types::Filter::builder().name(format!("tag:{TAG}")).values(name).build();
+    let gateways = paged("ec2:DescribeNatGateways", aws.ec2.describe_nat_gateways().filter(filter).into_paginator().items().send().collect()).await?;
     use aws_sdk_ec2::types::NatGatewayState;
-    for g in gateways.iter().filter(|g| tagged(g.tags()) && !matches!(g.state, Some(NatGatewayState::Deleted | NatGatewayState::Deleting))) {
+    // a gateway that failed to create, or is being or was deleted, does not bill
+    for g in
+        gateways.iter().filter(|g| tagged(g.tags()) && !matches!(g.state, Some(NatGatewayState::Deleted | NatGatewayState::Deleting | NatGatewayState::Failed)))
+    {
         let id = g.nat_gateway_id.clone().unwrap_or_default();
         out.push(Leftover {
             what: format!("NAT gateway {id} of {name}"),
             delete: or_with(format!("aws ec2 delete-nat-gateway{region} --nat-gateway-id {id}")),
             bills: true,
             rate: Some(("nat-gateway".into(), 1.0)),
+            resource: None,
         });
     }
     let addresses = timed("ec2:DescribeAddresses", aws.ec2.describe_addresses().send())
@@ -282,6 +284,7 @@ async fn eksctl_leftovers(ctx: &Ctx<'_>, name: &str, region: &str, cluster_left:
             delete: or_with(format!("aws ec2 release-address{region} --allocation-id {id} (once the NAT gateway that holds it is deleted)")),
             bills: true,
             rate: Some(("public-ipv4".into(), 1.0)),
+            resource: None,
         });
     }
     let filter = aws_sdk_ec2::types::Filter::builder().name(format!("tag:{TAG}")).values(name).build();
@@ -299,11 +302,17 @@ async fn eksctl_leftovers(ctx: &Ctx<'_>, name: &str, region: &str, cluster_left:
                 "aws ec2 delete-vpc{region} --vpc-id {id} (its subnets, route tables and internet gateway first: aws ec2 describe-subnets{region} --filters Name=vpc-id,Values={id})"
             ),
         };
-        out.push(Leftover { what: format!("VPC {id} of {name} (no hourly charge; it holds the subnets)"), delete: or_with(own), bills: false, rate: None });
+        out.push(Leftover {
+            what: format!("VPC {id} of {name} (no hourly charge; it holds the subnets)"),
+            delete: or_with(own),
+            bills: false,
+            rate: None,
+            resource: None,
+        });
     }
     // eksctl names its roles eksctl-NAME-cluster-ServiceRole-..., eksctl-NAME-nodegroup-...
     let prefix = format!("eksctl-{name}-");
-    let roles = timed("iam:ListRoles", aws.iam.list_roles().max_items(1000).send()).await?.map_err(|e| aws_error(&e, "iam:ListRoles"))?.roles;
+    let roles = paged("iam:ListRoles", aws.iam.list_roles().into_paginator().items().send().collect()).await?;
     for r in roles.iter().filter(|r| r.role_name.starts_with(&prefix) && !r.role_name.contains("-addon-iamserviceaccount-")) {
         let tags =
             timed("iam:ListRoleTags", aws.iam.list_role_tags().role_name(&r.role_name).send()).await?.map_err(|e| aws_error(&e, "iam:ListRoleTags"))?.tags;
@@ -332,6 +341,7 @@ async fn eksctl_leftovers(ctx: &Ctx<'_>, name: &str, region: &str, cluster_left:
                 delete: or_with(format!("aws iam delete-open-id-connect-provider --open-id-connect-provider-arn {arn}")),
                 bills: false,
                 rate: None,
+                resource: None,
             });
         }
     }
@@ -341,7 +351,7 @@ async fn eksctl_leftovers(ctx: &Ctx<'_>, name: &str, region: &str, cluster_left:
 /// A managed node group the lab made: its nodes bill while it has any (a group scaled to zero
 /// does not bill, but lingers).
 async fn nodegroup_leftover(ctx: &Ctx<'_>, cluster: &str, group: &str, region: &str) -> Step<Option<Leftover>> {
-    let Some(ng) = nodegroup(ctx, cluster, group).await? else { return Ok(None) };
+    let Some(ng) = super::nodegroups::describe_in(ctx, cluster, group).await? else { return Ok(None) };
     let desired = ng.scaling_config.and_then(|s| s.desired_size).unwrap_or(0);
     let nodes =
         if desired == 0 { "no nodes, so no hourly charge".to_string() } else { format!("{desired} node{}, which bill", if desired == 1 { "" } else { "s" }) };
@@ -351,6 +361,7 @@ async fn nodegroup_leftover(ctx: &Ctx<'_>, cluster: &str, group: &str, region: &
         delete: format!("eksctl delete nodegroup --cluster {cluster} --name {group}{region} --wait"),
         bills: desired > 0,
         rate,
+        resource: Some(format!("nodegroup {cluster}/{group}")),
     }))
 }
 
@@ -362,16 +373,8 @@ async fn nodegroup_leftover(ctx: &Ctx<'_>, cluster: &str, group: &str, region: &
 async fn load_balancer_leftovers(ctx: &Ctx<'_>, name: &str, region: &str) -> Step<Vec<Leftover>> {
     const TAG: &str = "elbv2.k8s.aws/cluster";
     let aws = ctx.aws()?;
-    let lbs = timed("elasticloadbalancing:DescribeLoadBalancers", aws.elbv2.describe_load_balancers().send())
-        .await?
-        .map_err(|e| aws_error(&e, "elasticloadbalancing:DescribeLoadBalancers"))?
-        .load_balancers
-        .unwrap_or_default();
-    let groups = timed("elasticloadbalancing:DescribeTargetGroups", aws.elbv2.describe_target_groups().send())
-        .await?
-        .map_err(|e| aws_error(&e, "elasticloadbalancing:DescribeTargetGroups"))?
-        .target_groups
-        .unwrap_or_default();
+    let lbs = paged("elasticloadbalancing:DescribeLoadBalancers", aws.elbv2.describe_load_balancers().into_paginator().items().send().collect()).await?;
+    let groups = paged("elasticloadbalancing:DescribeTargetGroups", aws.elbv2.describe_target_groups().into_paginator().items().send().collect()).await?;
     let arns: Vec<String> = lbs.iter().filter_map(|l| l.load_balancer_arn.clone()).chain(groups.iter().filter_map(|g| g.target_group_arn.clone())).collect();
     // DescribeTags takes at most 20 ARNs a call
     let mut tags: std::collections::HashMap<String, Vec<(String, String)>> = std::collections::HashMap::new();
@@ -397,7 +400,7 @@ async fn load_balancer_leftovers(ctx: &Ctx<'_>, name: &str, region: &str) -> Ste
             ),
             None => own,
         };
-        out.push(Leftover { what: format!("load balancer {lb_name} of {name}"), delete, bills: true, rate: Some(("alb".into(), 1.0)) });
+        out.push(Leftover { what: format!("load balancer {lb_name} of {name}"), delete, bills: true, rate: Some(("alb".into(), 1.0)), resource: None });
     }
     for g in groups.iter().filter(|g| g.target_group_arn.as_deref().is_some_and(ours)) {
         let arn = g.target_group_arn.clone().unwrap_or_default();
@@ -406,6 +409,7 @@ async fn load_balancer_leftovers(ctx: &Ctx<'_>, name: &str, region: &str) -> Ste
             delete: format!("aws elbv2 delete-target-group{region} --target-group-arn {arn} (after its load balancer)"),
             bills: false,
             rate: None,
+            resource: None,
         });
     }
     let filter = aws_sdk_ec2::types::Filter::builder().name(format!("tag:{TAG}")).values(name).build();
@@ -421,6 +425,7 @@ async fn load_balancer_leftovers(ctx: &Ctx<'_>, name: &str, region: &str) -> Ste
             delete: format!("aws ec2 delete-security-group{region} --group-id {id} (after the load balancer that uses it)"),
             bills: false,
             rate: None,
+            resource: None,
         });
     }
     Ok(out)
@@ -430,11 +435,7 @@ async fn load_balancer_leftovers(ctx: &Ctx<'_>, name: &str, region: &str) -> Ste
 /// public ACM certificates are free), but they linger.
 async fn certificate_leftovers(ctx: &Ctx<'_>, domain: &str, region: &str) -> Step<Vec<Leftover>> {
     let aws = ctx.aws()?;
-    let list = timed("acm:ListCertificates", aws.acm.list_certificates().send())
-        .await?
-        .map_err(|e| aws_error(&e, "acm:ListCertificates"))?
-        .certificate_summary_list
-        .unwrap_or_default();
+    let list = paged("acm:ListCertificates", aws.acm.list_certificates().into_paginator().items().send().collect()).await?;
     Ok(list
         .into_iter()
         .filter(|c| c.domain_name.as_deref() == Some(domain))
@@ -444,6 +445,7 @@ async fn certificate_leftovers(ctx: &Ctx<'_>, domain: &str, region: &str) -> Ste
             delete: format!("aws acm delete-certificate{region} --certificate-arn {arn} (once no load balancer uses it)"),
             bills: false,
             rate: None,
+            resource: None,
         })
         .collect())
 }
@@ -462,9 +464,8 @@ enum Key {
 
 async fn kms_key(ctx: &Ctx<'_>, alias: &str, region: &str) -> Step<Key> {
     let aws = ctx.aws()?;
-    let aliases = timed("kms:ListAliases", aws.kms.list_aliases().send()).await?.map_err(|e| aws_error(&e, "kms:ListAliases"))?.aliases.unwrap_or_default();
-    let Some(id) = aliases.into_iter().find(|a| a.alias_name.as_deref() == Some(alias)).and_then(|a| a.target_key_id) else { return Ok(Key::Gone) };
-    let meta = match timed("kms:DescribeKey", aws.kms.describe_key().key_id(&id).send()).await? {
+    // DescribeKey takes the alias itself (ListAliases would be paged, AWS's own aliases first)
+    let meta = match timed("kms:DescribeKey", aws.kms.describe_key().key_id(alias).send()).await? {
         Ok(out) => out.key_metadata,
         Err(e) if aws_code(&e) == Some("NotFoundException") => return Ok(Key::Gone),
         Err(e) => return Err(aws_error(&e, "kms:DescribeKey")),
@@ -474,16 +475,17 @@ async fn kms_key(ctx: &Ctx<'_>, alias: &str, region: &str) -> Step<Key> {
     if matches!(meta.key_state, Some(KeyState::PendingDeletion | KeyState::PendingReplicaDeletion)) {
         return Ok(Key::Gone);
     }
-    let arn = meta.arn.unwrap_or_default();
+    let (id, arn) = (meta.key_id, meta.arn.unwrap_or_default());
+    // the ARN of the alias, which EKS accepts as the key's name too
+    let alias_arn = arn.split_once(":key/").map(|(head, _)| format!("{head}:{alias}")).unwrap_or_default();
     let cluster = ctx.cluster();
-    if let Ok(out) = timed("eks:DescribeCluster", aws.eks.describe_cluster().name(&cluster).send()).await?
-        && out
-            .cluster
-            .and_then(|c| c.encryption_config)
-            .unwrap_or_default()
-            .iter()
-            .any(|e| e.provider.as_ref().and_then(|p| p.key_arn.as_deref()) == Some(arn.as_str()))
-    {
+    let encryption = match timed("eks:DescribeCluster", aws.eks.describe_cluster().name(&cluster).send()).await? {
+        Ok(out) => out.cluster.and_then(|c| c.encryption_config).unwrap_or_default(),
+        Err(e) if not_found(&e, &["ResourceNotFoundException"]) => Vec::new(),
+        // never say to delete a key while it cannot be told whether the cluster needs it
+        Err(e) => return Err(aws_error(&e, "eks:DescribeCluster")),
+    };
+    if encryption.iter().filter_map(|e| e.provider.as_ref()?.key_arn.as_deref()).any(|k| k == arn || k == alias_arn || k == id) {
         return Ok(Key::Kept { cluster });
     }
     Ok(Key::Left(Leftover {
@@ -491,6 +493,7 @@ async fn kms_key(ctx: &Ctx<'_>, alias: &str, region: &str) -> Step<Key> {
         delete: format!("aws kms schedule-key-deletion{region} --key-id {id} --pending-window-in-days 7 (its alias goes with it)"),
         bills: true,
         rate: Some(("kms-key".into(), 1.0)),
+        resource: None,
     }))
 }
 
@@ -498,17 +501,11 @@ async fn kms_key(ctx: &Ctx<'_>, alias: &str, region: &str) -> Step<Key> {
 /// capacity (what Cluster Autoscaler sets) against the group's `minSize`. The extra nodes bill
 /// until the group is back at its minimum.
 async fn scaled_up(ctx: &Ctx<'_>, cluster: &str, group: &str, region: &str) -> Step<Option<Leftover>> {
-    let aws = ctx.aws()?;
-    let Some(ng) = nodegroup(ctx, cluster, group).await? else { return Ok(None) };
+    let Some(ng) = super::nodegroups::describe_in(ctx, cluster, group).await? else { return Ok(None) };
     let min = ng.scaling_config.as_ref().and_then(|s| s.min_size).unwrap_or(0);
     let instance = ng.instance_types.clone().and_then(|t| t.into_iter().next());
-    let Some(asg) = ng.resources.and_then(|r| r.auto_scaling_groups).and_then(|g| g.into_iter().next()).and_then(|g| g.name) else { return Ok(None) };
-    let groups = timed("autoscaling:DescribeAutoScalingGroups", aws.autoscaling.describe_auto_scaling_groups().auto_scaling_group_names(&asg).send())
-        .await?
-        .map_err(|e| aws_error(&e, "autoscaling:DescribeAutoScalingGroups"))?
-        .auto_scaling_groups
-        .unwrap_or_default();
-    let desired = groups.first().and_then(|g| g.desired_capacity).unwrap_or(0);
+    let Some(first) = super::nodegroups::asgs(ctx, &ng).await?.into_iter().next() else { return Ok(None) };
+    let (asg, desired) = (first.auto_scaling_group_name.unwrap_or_default(), first.desired_capacity.unwrap_or(0));
     Ok((desired > min).then(|| Leftover {
         what: format!(
             "{} extra node{} in node group {group} (its Auto Scaling group {asg} wants {desired}, the group's minSize is {min})",
@@ -518,6 +515,7 @@ async fn scaled_up(ctx: &Ctx<'_>, cluster: &str, group: &str, region: &str) -> S
         delete: format!("aws autoscaling set-desired-capacity{region} --auto-scaling-group-name {asg} --desired-capacity {min}"),
         bills: true,
         rate: instance.map(|t| (instance_price(&t), f64::from(desired - min))),
+        resource: Some(format!("nodegroup {cluster}/{group}")),
     }))
 }
 
@@ -591,7 +589,7 @@ async fn role_leftover(ctx: &Ctx<'_>, role: &str) -> Step<Option<Leftover>> {
         .chain(inline.iter().map(|p| format!("aws iam delete-role-policy --role-name {role} --policy-name {p}")))
         .collect();
     steps.push(format!("aws iam delete-role --role-name {role}"));
-    Ok(Some(Leftover { what: format!("IAM role {role}"), delete: steps.join(" && "), bills: false, rate: None }))
+    Ok(Some(Leftover { what: format!("IAM role {role}"), delete: steps.join(" && "), bills: false, rate: None, resource: None }))
 }
 
 pub async fn clean(ctx: &Ctx<'_>) -> Step<Outcome> {
@@ -636,12 +634,11 @@ pub async fn clean(ctx: &Ctx<'_>) -> Step<Outcome> {
         n => format!("{n} of them bill while they exist; "),
     };
     // the eks-cluster lab's cluster is the one thing later labs need: its teardown is the last step of the course
-    let later = if ctx.list("clusters", &[]).is_empty() {
-        "none is needed by a later lab"
-    } else {
-        "later labs run on the cluster: delete it when you finish the course"
-    };
-    Ok(fail(format!("{} of the lab's resources remain ({head}{later}): {}", left.len(), what.join(", ")))
+    let later = if ctx.list("clusters", &[]).is_empty() { "" } else { "later labs run on the cluster: delete it when you finish the course" };
+    let note = format!("{head}{later}");
+    let note = note.trim_end_matches("; ");
+    let note = if note.is_empty() { String::new() } else { format!(" ({note})") };
+    Ok(fail(format!("{} of the lab's resources remain{note}: {}", left.len(), what.join(", ")))
         .found_expected(what.join(", "), "nothing left")
         .next(left.iter().map(|l| l.delete.clone()).collect::<Vec<_>>().join("; ")))
 }

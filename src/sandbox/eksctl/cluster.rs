@@ -257,7 +257,9 @@ async fn delete_nat_gateways(ctx: &Ctx, name: &str) -> Result<(), String> {
     let ours =
         |tags: &[aws_sdk_ec2::types::Tag]| tags.iter().any(|t| t.key.as_deref() == Some("alpha.eksctl.io/cluster-name") && t.value.as_deref() == Some(name));
     let gateways = ctx.aws.ec2.describe_nat_gateways().send().await.map_err(|e| aws_err("ec2:DescribeNatGateways", e))?.nat_gateways.unwrap_or_default();
-    for g in gateways.iter().filter(|g| ours(g.tags())) {
+    use aws_sdk_ec2::types::NatGatewayState;
+    let live = |g: &&aws_sdk_ec2::types::NatGateway| !matches!(g.state, Some(NatGatewayState::Deleted | NatGatewayState::Deleting | NatGatewayState::Failed));
+    for g in gateways.iter().filter(|g| ours(g.tags())).filter(live) {
         ctx.aws.ec2.delete_nat_gateway().set_nat_gateway_id(g.nat_gateway_id.clone()).send().await.map_err(|e| aws_err("ec2:DeleteNatGateway", e))?;
     }
     let addresses = ctx.aws.ec2.describe_addresses().send().await.map_err(|e| aws_err("ec2:DescribeAddresses", e))?.addresses.unwrap_or_default();
