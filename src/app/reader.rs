@@ -120,14 +120,9 @@ impl Reader {
 
     /// Re-wrap for a new width, keeping the same text at the top of the view.
     pub fn resize(&mut self, width: u16, height: u16) {
-        self.height = height;
-        if width != self.rendered.width {
-            let fraction = self.scroll as f64 / self.rendered.lines.len().max(1) as f64;
-            self.lay_out(width);
-            self.scroll = (fraction * self.rendered.lines.len() as f64).round() as usize;
-            self.refresh_search();
-        }
-        self.clamp();
+        // the same text: only a new width lays it out
+        let text = self.source.clone();
+        self.show(&text, width, height);
     }
 
     pub fn max_scroll(&self) -> usize {

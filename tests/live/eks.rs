@@ -532,7 +532,6 @@ impl SimEks {
             .expect("eks:UpdateClusterConfig");
     }
 
-    /// `eksctl scale nodegroup --name NG --nodes N --nodes-min MIN`.
     /// alb-ingress/self-signed-cert.sh: a self-signed certificate for shop.kubedojo.test made
     /// with openssl, imported into ACM with the tag project=kubedojo; its ARN.
     pub async fn import_self_signed_certificate(&self) -> String {
@@ -679,6 +678,7 @@ impl SimEks {
         aws.autoscaling.set_desired_capacity().auto_scaling_group_name(asg).desired_capacity(desired).send().await.expect("autoscaling:SetDesiredCapacity");
     }
 
+    /// `eksctl scale nodegroup --name NG --nodes N --nodes-min MIN`.
     pub async fn scale_nodegroup(&self, name: &str, desired: i32, min: i32) {
         let aws = self.aws();
         let group = aws
