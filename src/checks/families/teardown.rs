@@ -54,6 +54,12 @@ where
 
 /// What of the check's parameters still exists, in the order it should be deleted.
 pub async fn leftovers(ctx: &Ctx<'_>) -> Step<Vec<Leftover>> {
+    Ok(inventory(ctx).await?.0)
+}
+
+/// The leftovers, and the KMS aliases whose key is kept while the cluster it encrypts exists
+/// (with that cluster), read once for both.
+async fn inventory(ctx: &Ctx<'_>) -> Step<(Vec<Leftover>, Vec<(String, String)>)> {
     let aws = ctx.aws()?;
     let (cluster, region) = (ctx.cluster(), region_flag(ctx));
     let mut out = Vec::new();
@@ -179,9 +185,12 @@ pub async fn leftovers(ctx: &Ctx<'_>) -> Step<Vec<Leftover>> {
     for domain in ctx.list("certificates", &[]) {
         out.extend(certificate_leftovers(ctx, &domain, &region).await?);
     }
+    let mut kept = Vec::new();
     for alias in ctx.list("kmsAliases", &[]) {
-        if let Key::Left(l) = kms_key(ctx, &alias, &region).await? {
-            out.push(l);
+        match kms_key(ctx, &alias, &region).await? {
+            Key::Left(l) => out.push(l),
+            Key::Kept { cluster } => kept.push((alias, cluster)),
+            Key::Gone => {}
         }
     }
     for bucket in ctx.list("buckets", &[]) {
@@ -212,7 +221,7 @@ pub async fn leftovers(ctx: &Ctx<'_>) -> Step<Vec<Leftover>> {
             });
         }
     }
-    Ok(out)
+    Ok((out, kept))
 }
 
 /// An EKS cluster of the lab and its managed node groups: each bills (the control plane by the
@@ -593,18 +602,16 @@ async fn role_leftover(ctx: &Ctx<'_>, role: &str) -> Step<Option<Leftover>> {
 }
 
 pub async fn clean(ctx: &Ctx<'_>) -> Step<Outcome> {
-    let left = leftovers(ctx).await?;
+    let (left, kept_keys) = inventory(ctx).await?;
     if left.is_empty() {
         let tagged = ctx.list("eksctlTagged", &[]);
         let also = if tagged.is_empty() { String::new() } else { format!(", nor anything eksctl tagged for {}", tagged.join(", ")) };
-        let mut kept = String::new();
-        for alias in ctx.list("kmsAliases", &[]) {
-            if let Key::Kept { cluster } = kms_key(ctx, &alias, &region_flag(ctx)).await? {
-                kept.push_str(&format!(
-                    "; the KMS key {alias} stays while it encrypts the Secrets of cluster {cluster} (without it the cluster cannot read its Secrets): schedule its deletion after the cluster's, as the eks-cluster lab's teardown does"
-                ));
-            }
-        }
+        let kept: String = kept_keys
+            .iter()
+            .map(|(alias, cluster)| format!(
+                "; the KMS key {alias} stays while it encrypts the Secrets of cluster {cluster} (without it the cluster cannot read its Secrets): schedule its deletion after the cluster's, as the eks-cluster lab's teardown does"
+            ))
+            .collect();
         let looked: usize = [
             "clusters",
             "loadBalancersOf",
