@@ -48,6 +48,9 @@ WEBHOOK_BIN=$CACHE/testenv/tools/pod-identity-webhook-$WEBHOOK_VERSION
 # the Argo Rollouts controller (run by the sandbox's supervisor) and its kubectl plugin
 ARGO_VERSION=$(course_version argo-rollouts version)
 ARGO_BIN=$CACHE/testenv/tools/argo-rollouts-$ARGO_VERSION
+# Karpenter's AWS controller (run by the supervisor for the chart's pod)
+KARPENTER_VERSION=$(course_version karpenter version)
+KARPENTER_BIN=$CACHE/testenv/tools/karpenter-v$KARPENTER_VERSION
 AWSCLI_REQ_HASH=$(sha256sum "$HERE/awscli-requirements.txt" | cut -c1-12)
 AWSCLI_VENV=$CACHE/testenv/awscli-$AWSCLI_REQ_HASH
 
@@ -105,15 +108,37 @@ build_argo_rollouts() {
     say "built rollouts-controller and kubectl-argo-rollouts in $((SECONDS - started))s"
 }
 
+build_karpenter() {
+    # karpenter-controller at the course's version, from the tools module tests/testenv/karpenter.
+    # Its go.mod names Go 1.26.11: GOTOOLCHAIN=go1.27.3 makes the go command fetch that toolchain
+    # from the module proxy for this build only. The version goes in as upstream's Makefile puts it
+    # (LDFLAGS -X sigs.k8s.io/karpenter/pkg/operator.Version); the supervisor reads the release from
+    # the binary's Go build info (what `go version -m` prints).
+    local dir=$KARPENTER_BIN required started=$SECONDS
+    [ -x "$dir/karpenter-controller" ] && return 0
+    [ -n "$KARPENTER_VERSION" ] || die "versions.toml has no [components.karpenter] version"
+    required=$(awk '$1 == "require" && $2 == "github.com/aws/karpenter-provider-aws" {print $3}' "$HERE/karpenter/go.mod")
+    [ "$required" = "v$KARPENTER_VERSION" ] || die "tests/testenv/karpenter/go.mod requires karpenter-provider-aws $required, versions.toml says $KARPENTER_VERSION: update the go.mod (go get github.com/aws/karpenter-provider-aws@v$KARPENTER_VERSION, go mod tidy -e) to v$KARPENTER_VERSION"
+    say "building karpenter-controller $KARPENTER_VERSION (the first build takes minutes)"
+    mkdir -p "$dir"
+    (cd "$HERE/karpenter" && GOTOOLCHAIN=go1.27.3 CGO_ENABLED=0 go build -trimpath \
+        -ldflags "-s -w -X sigs.k8s.io/karpenter/pkg/operator.Version=$KARPENTER_VERSION" \
+        -o "$dir/karpenter-controller" github.com/aws/karpenter-provider-aws/cmd/controller) \
+        || die "missing component: Karpenter (go build in tests/testenv/karpenter failed, see above)"
+    say "built karpenter-controller in $((SECONDS - started))s"
+}
+
 go_mod_download_served() {
     # The Go modules the sandbox's downloads proxy serves files from (src/sandbox/downloads/served.toml),
     # at the course's versions, into the module cache: the tests run the sandbox with GOPROXY=off.
     local component module version
-    for component in aws-load-balancer-controller argo-rollouts; do
+    for component in aws-load-balancer-controller argo-rollouts karpenter; do
         module=$(course_version "$component" module)
         version=$(course_version "$component" version)
         [ -n "$module" ] && [ -n "$version" ] || die "versions.toml has no [components.$component] module and version"
-        (cd / && go mod download "$module@$version") \
+        version=v${version#v}   # a module version starts with v (Karpenter's chart versions do not)
+        # GOTOOLCHAIN: a module whose go.mod asks for a newer Go (Karpenter: 1.26.11) is refused by an older go command
+        (cd / && GOTOOLCHAIN=go1.27.3 go mod download "$module@$version") \
             || die "missing component: the Go module $module@$version (go mod download failed, see above)"
     done
 }
@@ -141,6 +166,7 @@ build() {
     # upstream's Dockerfile builds it with -ldflags "-w -s" too
     go_install "$WEBHOOK_BIN" amazon-eks-pod-identity-webhook "$WEBHOOK_MODULE@$WEBHOOK_VERSION"
     build_argo_rollouts
+    build_karpenter
     go_mod_download_served
     if [ ! -x "$VENV/bin/moto_server" ]; then
         say "installing moto into $VENV"
@@ -250,6 +276,7 @@ export KUBEDOJO_TEST_AWSCLI_BIN='$AWSCLI_VENV/bin'
 export KUBEDOJO_TEST_HELM_BIN='$HELM_BIN'
 export KUBEDOJO_TEST_WEBHOOK_BIN='$WEBHOOK_BIN'
 export KUBEDOJO_TEST_ARGO_BIN='$ARGO_BIN'
+export KUBEDOJO_TEST_KARPENTER_BIN='$KARPENTER_BIN'
 export PATH='$BIN':'$HELM_BIN':"\$PATH"
 export AWS_ACCESS_KEY_ID=testing
 export AWS_SECRET_ACCESS_KEY=testing

@@ -18,6 +18,7 @@
 pub mod ca;
 mod chart;
 mod module;
+mod oci;
 mod proxy;
 mod sources;
 pub mod table;

@@ -64,7 +64,19 @@ async fn read_head(stream: &mut (impl AsyncRead + Unpin)) -> Result<String, Stri
 }
 
 async fn respond(stream: &mut (impl AsyncWrite + Unpin), status: u16, reason: &str, content_type: &str, body: &[u8], head_only: bool) -> std::io::Result<()> {
-    let head = format!("HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
+    respond_with(stream, (status, reason), content_type, "", body, head_only).await
+}
+
+/// `extra`: more header lines, each ending in CRLF.
+async fn respond_with(
+    stream: &mut (impl AsyncWrite + Unpin),
+    (status, reason): (u16, &str),
+    content_type: &str,
+    extra: &str,
+    body: &[u8],
+    head_only: bool,
+) -> std::io::Result<()> {
+    let head = format!("HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n{extra}Connection: close\r\n\r\n", body.len());
     stream.write_all(head.as_bytes()).await?;
     if !head_only {
         stream.write_all(body).await?;
@@ -96,9 +108,16 @@ async fn connection(mut stream: TcpStream, state: &State) -> Result<(), String> 
     let (method, target) = (words.next().unwrap_or_default(), words.next().unwrap_or_default());
     let path = target.split(['?', '#']).next().unwrap_or_default();
     let started = std::time::Instant::now();
+    let mut extra = String::new();
     let (status, reason, content_type, body) = if method == "GET" || method == "HEAD" {
         match sources::answer(&state.table, &host, path, &state.http).await {
             Answer::Served { body, content_type } => (200, "OK", content_type, body),
+            Answer::Registry { body, content_type, digest } => {
+                if !digest.is_empty() {
+                    extra = format!("Docker-Content-Digest: {digest}\r\n");
+                }
+                (200, "OK", content_type, body)
+            }
             Answer::Refused { status, message } => {
                 println!("{method} https://{host}{path}: {message}");
                 let reason =
@@ -114,7 +133,7 @@ async fn connection(mut stream: TcpStream, state: &State) -> Result<(), String> 
             format!("the kubedojo sandbox answers GET and HEAD for https://{host}, not {method}\n").into_bytes(),
         )
     };
-    respond(&mut tls, status, reason, content_type, &body, method == "HEAD").await.map_err(|e| format!("answering {line}: {e}"))?;
+    respond_with(&mut tls, (status, reason), content_type, &extra, &body, method == "HEAD").await.map_err(|e| format!("answering {line}: {e}"))?;
     let _ = tls.shutdown().await;
     println!("{method} https://{host}{path} -> {status} ({} bytes in {} ms)", body.len(), started.elapsed().as_millis());
     Ok(())

@@ -2,8 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use super::table::{ChartRepository, Download, ModuleFile, Source, Table};
-use super::{chart, module};
+use super::table::{ChartRepository, Download, ModuleFile, OciChart, Source, Table};
+use super::{chart, module, oci};
 
 /// The answer to one request.
 #[derive(Debug, PartialEq, Eq)]
@@ -11,6 +11,12 @@ pub enum Answer {
     Served {
         body: Vec<u8>,
         content_type: &'static str,
+    },
+    /// A registry's answer (OCI distribution): also its `Docker-Content-Digest` (none: empty).
+    Registry {
+        body: Vec<u8>,
+        content_type: &'static str,
+        digest: String,
     },
     /// An error the learner can act on: the status, and what was found, what was expected and what to do.
     Refused {
@@ -41,8 +47,37 @@ pub async fn answer(table: &Table, host: &str, path: &str, http: &reqwest::Clien
         Source::ModuleFile(m) => module_file(m, &values, http).await,
         Source::Program(p) => program(&p.program, values.get("version").map(String::as_str).unwrap_or_default()).await,
         Source::ChartRepository(r) => chart_repository(download, r, values.get("file").map(String::as_str).unwrap_or_default(), http).await,
+        Source::OciChart(c) => oci_chart(download, c, &values, http).await,
         Source::PublicAddress(_) => public_address(),
     }
+}
+
+async fn oci_chart(download: &Download, c: &OciChart, values: &BTreeMap<&'static str, String>, http: &reqwest::Client) -> Answer {
+    let Some(version) = component_version(&c.component) else {
+        return refused(502, format!("versions.toml has no [components.{}] version for the chart in {}", c.component, c.module));
+    };
+    let module_version = format!("v{}", version.trim_start_matches('v'));
+    let zip = match module::open(&c.module, &module_version, http).await {
+        Ok(z) => z,
+        Err(e) => return refused(502, e),
+    };
+    let whence = format!("{}@{module_version}/{}", c.module, c.folder);
+    let crds = match &c.crds {
+        Some(folder) => match zip.folder(folder) {
+            Ok(f) => f,
+            Err(e) => return refused(502, e),
+        },
+        None => Vec::new(),
+    };
+    let artifact = zip.folder(&c.folder).and_then(|files| oci::artifact(&oci::release_files(files, crds, &version, c.image.as_deref()), &whence));
+    let artifact = match artifact {
+        Ok(a) => a,
+        Err(e) => return refused(502, e),
+    };
+    // the repository's name: the url's path between /v2/ and /{kind}
+    let name = download.url.split_once("/v2/").map(|(_, rest)| rest.trim_end_matches("/{kind}/{reference}")).unwrap_or_default();
+    let get = |k: &str| values.get(k).map(String::as_str).unwrap_or_default();
+    oci::answer(&artifact, name, &version, get("kind"), get("reference"))
 }
 
 fn version_of<'a>(values: &'a BTreeMap<&'static str, String>) -> Result<&'a str, Answer> {

@@ -20,6 +20,7 @@ pub enum Source {
     ModuleFile(ModuleFile),
     Program(Program),
     ChartRepository(ChartRepository),
+    OciChart(OciChart),
     PublicAddress(PublicAddress),
 }
 
@@ -55,6 +56,23 @@ pub struct Chart {
     pub folder: String,
 }
 
+/// A chart as an OCI artifact (`oci.rs`): the url ends in `/{kind}/{reference}`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OciChart {
+    /// `[components.NAME]` of versions.toml: `version` is the chart's, `module` the source.
+    pub component: String,
+    pub module: String,
+    /// The chart's folder in the module.
+    pub folder: String,
+    /// The folder of the CRDs the chart ships in `crds/`.
+    #[serde(default)]
+    pub crds: Option<String>,
+    /// The image (repository) whose tag the release sets to the version in values.yaml.
+    #[serde(default)]
+    pub image: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PublicAddress {}
@@ -72,7 +90,7 @@ pub struct Table {
 }
 
 /// The placeholders a URL may hold, each one whole path segment.
-const PLACEHOLDERS: &[&str] = &["{version}", "{file}"];
+const PLACEHOLDERS: &[&str] = &["{version}", "{file}", "{kind}", "{reference}"];
 
 impl Download {
     pub fn host(&self) -> &str {
@@ -129,6 +147,9 @@ impl Download {
                 .then(|| "a chart-repository url ends in /{file}".to_string())
                 .or_else(|| r.charts.is_empty().then(|| "a chart-repository names at least one chart".to_string()))
                 .or_else(|| r.charts.iter().find_map(|c| problem_of_module(&c.module))),
+            Source::OciChart(c) => (!segments.ends_with(&["{kind}", "{reference}"]))
+                .then(|| "an oci-chart url ends in /{kind}/{reference}".to_string())
+                .or_else(|| problem_of_module(&c.module)),
             Source::PublicAddress(_) => PLACEHOLDERS.iter().find(|p| has(p)).map(|p| format!("a public-address url has no placeholder, not {p}")),
         }
     }
@@ -186,13 +207,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_builtin_table_is_valid_and_answers_four_hosts() {
+    fn the_builtin_table_is_valid_and_answers_five_hosts() {
         let table = Table::parse(include_str!("served.toml"), "served.toml").expect("served.toml");
         let mut hosts: Vec<&str> = table.downloads.iter().map(Download::host).collect();
         hosts.dedup();
         hosts.sort();
         hosts.dedup();
-        assert_eq!(hosts, ["aws.github.io", "checkip.amazonaws.com", "github.com", "raw.githubusercontent.com"]);
+        assert_eq!(hosts, ["aws.github.io", "checkip.amazonaws.com", "github.com", "public.ecr.aws", "raw.githubusercontent.com"]);
         assert!(table.answers("GitHub.com") && !table.answers("example.com"));
     }
 

@@ -33,6 +33,8 @@ pub struct Clusters {
     settle: f64,
     /// cluster name -> what the front keeps of it
     state: Mutex<BTreeMap<String, ClusterState>>,
+    /// cluster name -> (its createdAt, the cluster security group the front made for it)
+    security_groups: Mutex<BTreeMap<String, (Value, String)>>,
 }
 
 /// The body of CreateCluster, the part the front reads.
@@ -54,7 +56,7 @@ enum Op<'a> {
 
 impl Clusters {
     pub fn new(settle: Duration) -> Clusters {
-        Clusters { settle: settle.as_secs_f64(), state: Mutex::new(BTreeMap::new()) }
+        Clusters { settle: settle.as_secs_f64(), state: Mutex::new(BTreeMap::new()), security_groups: Mutex::new(BTreeMap::new()) }
     }
 
     /// The answer to a cluster request the front takes part in; None: the emulator's alone.
@@ -81,6 +83,12 @@ impl Clusters {
                 let answer = super::forward(front, method, path, headers, axum::body::Bytes::copy_from_slice(body)).await;
                 if answer.status() == StatusCode::OK {
                     self.lock().remove(c);
+                    // EKS deletes the cluster security group it made with the cluster
+                    let made = self.security_groups.lock().unwrap_or_else(|e| e.into_inner()).remove(c);
+                    if let (Some((_, sg)), Some(ec2)) = (made, rescoped(headers, "ec2")) {
+                        let query = format!("Action=DeleteSecurityGroup&Version=2016-11-15&GroupId={sg}");
+                        let _ = super::send(front, &Method::POST, "/", &ec2, axum::body::Bytes::from(query)).await;
+                    }
                 }
                 answer
             }
@@ -143,16 +151,57 @@ impl Clusters {
                 if let Some(vpc) = vpc {
                     cluster["resourcesVpcConfig"]["vpcId"] = json!(vpc);
                 }
+                let sg = self.security_group(front, name, &cluster, headers).await;
                 let now = crate::clock::unix_now_ms();
                 let mut all = self.lock();
                 let state = known(&mut all, name, &cluster);
                 state.settle(now);
                 state.merge(&mut cluster);
+                if let Some(sg) = sg {
+                    cluster["resourcesVpcConfig"]["clusterSecurityGroupId"] = json!(sg);
+                }
                 ok(json!({ "cluster": cluster }))
             }
             Ok(None) => no_cluster(name),
             Err(e) => e.into_response(),
         }
+    }
+
+    /// The cluster security group, which moto 5.2.5 does not make: EKS creates one for each
+    /// cluster, named `eks-cluster-sg-NAME-ID`, tagged `kubernetes.io/cluster/NAME=owned` and
+    /// `aws:eks:cluster-name=NAME` (EKS user guide, "View Amazon EKS security group requirements
+    /// for clusters"), and names it in `resourcesVpcConfig.clusterSecurityGroupId`; labs tag it
+    /// (Karpenter's discovery). The front makes it in the emulator the first time the cluster
+    /// is described, and deletes it with the cluster. moto refuses tag keys starting with
+    /// `aws:`, so that tag is missing.
+    async fn security_group(&self, front: &Shared, name: &str, cluster: &Value, headers: &HeaderMap) -> Option<String> {
+        if let Some(sg) = cluster["resourcesVpcConfig"]["clusterSecurityGroupId"].as_str().filter(|s| !s.is_empty()) {
+            return Some(sg.to_string());
+        }
+        let created = cluster["createdAt"].clone();
+        if let Some((_, sg)) = self.security_groups.lock().unwrap_or_else(|e| e.into_inner()).get(name).filter(|(at, _)| *at == created) {
+            return Some(sg.clone());
+        }
+        let vpc = cluster["resourcesVpcConfig"]["vpcId"].as_str()?;
+        let ec2 = rescoped(headers, "ec2")?;
+        let enc = |s: &str| percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string();
+        // EKS's ids are ten digits; the sandbox's come from the cluster's creation time
+        let id = format!("{:010}", (created.as_f64().unwrap_or_default() * 1000.0) as u64 % 10_000_000_000);
+        let group = format!("eks-cluster-sg-{name}-{id}");
+        let description = "EKS created security group applied to ENI that is attached to EKS Control Plane master nodes, as well as any managed workloads.";
+        let query = format!("Action=CreateSecurityGroup&Version=2016-11-15&GroupName={}&GroupDescription={}&VpcId={}", enc(&group), enc(description), enc(vpc));
+        let r = super::send(front, &Method::POST, "/", &ec2, axum::body::Bytes::from(query)).await.ok()?;
+        let xml = r.text().await.ok()?;
+        let sg = xml.split("<groupId>").nth(1)?.split("</groupId>").next()?.to_string();
+        let tags = format!(
+            "Action=CreateTags&Version=2016-11-15&ResourceId.1={}&Tag.1.Key=Name&Tag.1.Value={}&Tag.2.Key={}&Tag.2.Value=owned",
+            enc(&sg),
+            enc(&group),
+            enc(&format!("kubernetes.io/cluster/{name}"))
+        );
+        let _ = super::send(front, &Method::POST, "/", &ec2, axum::body::Bytes::from(tags)).await;
+        self.security_groups.lock().unwrap_or_else(|e| e.into_inner()).insert(name.to_string(), (created, sg.clone()));
+        Some(sg)
     }
 
     /// CreateCluster: the emulator creates it; the front remembers its access configuration

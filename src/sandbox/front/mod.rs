@@ -6,12 +6,15 @@
 //! AssociateEncryptionConfig; [`access`]: access entries and access policies; [`nodegroups`]:
 //! UpdateNodegroupVersion, whose drain the cluster's disruption budgets decide; [`versions`]:
 //! DescribeClusterVersions from the course's version table), following the EKS API reference,
-//! and IAM's SimulatePrincipalPolicy ([`simulate`]), and passes every other request to the
+//! IAM's SimulatePrincipalPolicy ([`simulate`]), and what Karpenter reads from SSM and EC2 that
+//! the emulator lacks ([`ec2`]: the EKS optimized AMIs' parameters, a fleet's instances in their
+//! launch template's security groups), and passes every other request to the
 //! emulator unchanged. Which service a request is for is
 //! read from its SigV4 credential scope, as AWS reads it.
 
 pub mod access;
 pub mod cluster;
+pub mod ec2;
 pub mod eks;
 pub mod install;
 pub mod nodegroups;
@@ -71,6 +74,7 @@ struct Shared {
     emulator: String,
     http: reqwest::Client,
     eks: eks::Eks,
+    ec2: ec2::Ec2,
     pod_identity: pod_identity::PodIdentity,
     clusters: cluster::Clusters,
     nodegroups: nodegroups::Nodegroups,
@@ -100,6 +104,7 @@ impl Front {
             emulator: options.emulator.trim_end_matches('/').to_string(),
             http,
             eks,
+            ec2: ec2::Ec2::default(),
             pod_identity: pod_identity::PodIdentity::new(options.pod_identities.clone())?,
             clusters: cluster::Clusters::new(options.settle),
             nodegroups: nodegroups::Nodegroups::new(options.settle),
@@ -213,6 +218,12 @@ async fn handle(State(front): State<Arc<Shared>>, request: Request) -> Response 
     if let Some(scope) = scope.as_ref().filter(|s| s.service == "iam") {
         let call = Call { scope, method: &parts.method, path: parts.uri.path(), query: parts.uri.query(), headers: &parts.headers, body: &body };
         if let Some(answer) = simulate::handle(&front, &call).await {
+            return answer;
+        }
+    }
+    if let Some(scope) = scope.as_ref().filter(|s| s.service == "ssm" || s.service == "ec2") {
+        let call = Call { scope, method: &parts.method, path: parts.uri.path(), query: parts.uri.query(), headers: &parts.headers, body: &body };
+        if let Some(answer) = front.ec2.handle(&front, &call).await {
             return answer;
         }
     }

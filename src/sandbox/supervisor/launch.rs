@@ -4,7 +4,7 @@
 
 use k8s_openapi::api::core::v1::{Container, Pod};
 
-use super::table::Program;
+use super::table::{KubeconfigBy, Program};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Launch {
@@ -50,7 +50,9 @@ pub fn launch(pod: &Pod, container: &Container, program: &Program, kubeconfig: &
     }
     args.extend(container.args.iter().flatten().cloned());
     let (namespace, name, _) = identity(pod);
-    args.push(format!("--kubeconfig={kubeconfig}"));
+    if program.kubeconfig == KubeconfigBy::Flag {
+        args.push(format!("--kubeconfig={kubeconfig}"));
+    }
     for (flag, port) in program.ports.iter().zip(ports) {
         args.push(format!("{flag}={port}"));
     }
@@ -82,6 +84,10 @@ pub fn launch(pod: &Pod, container: &Container, program: &Program, kubeconfig: &
     // a container's hostname is its pod's name
     if !env.iter().any(|(k, _)| k == "HOSTNAME") {
         env.push(("HOSTNAME".into(), name));
+    }
+    if program.kubeconfig == KubeconfigBy::Env {
+        env.retain(|(k, _)| k != "KUBECONFIG");
+        env.push(("KUBECONFIG".into(), kubeconfig.to_string()));
     }
     Ok(Launch { args, env, notes })
 }

@@ -13,8 +13,11 @@
 //! kubeconfig; [`watch`]: the loop; [`webhooks`]: admission webhooks that name a Service,
 //! answered on 127.0.0.1.
 
+pub mod aws;
+pub mod buildinfo;
 pub mod identity;
 pub mod launch;
+pub mod nodeclaims;
 pub mod table;
 pub mod watch;
 pub mod webhooks;

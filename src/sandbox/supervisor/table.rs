@@ -12,12 +12,36 @@ pub struct Program {
     /// The image's ENTRYPOINT: what a container's `command` must start with.
     pub entrypoint: String,
     /// The arguments that make the program print its version.
+    #[serde(default)]
     pub version: Vec<String>,
+    /// For a program that prints no version: the Go module whose version its build info
+    /// records (what `go version -m` prints), read from the binary instead.
+    #[serde(default)]
+    pub module: Option<String>,
+    /// The image's tags leave out the version's `v` (Karpenter's `1.14.4` for v1.14.4).
+    #[serde(default)]
+    pub tag_without_v: bool,
+    /// How the program is given its kubeconfig: the `--kubeconfig` flag, or the KUBECONFIG
+    /// variable for a program whose flags do not take one.
+    #[serde(default)]
+    pub kubeconfig: KubeconfigBy,
+    /// It calls AWS: it gets the sandbox's AWS endpoint and region, and the credentials of its
+    /// ServiceAccount's Pod Identity association or IRSA role (`supervisor::aws`).
+    #[serde(default)]
+    pub aws: bool,
     /// Flags that bind a port: each gets a free one.
     #[serde(default)]
     pub ports: Vec<String>,
     /// Its row in versions.toml.
     pub component: String,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum KubeconfigBy {
+    #[default]
+    Flag,
+    Env,
 }
 
 #[derive(Deserialize)]
@@ -52,10 +76,15 @@ pub fn for_image(image: &str) -> Option<&'static Program> {
 }
 
 /// Whether an image's tag is the program's version (`v1.9.1` and `v1.9.1+b6bd3bc`, a build's
-/// metadata after `+`, are the same release).
-pub fn same_version(tag: Option<&str>, version: &str) -> bool {
+/// metadata after `+`, are the same release); `without_v`: the tags leave out the `v`.
+pub fn same_version(tag: Option<&str>, version: &str, without_v: bool) -> bool {
+    tag.is_some_and(|t| t == tag_of(version, without_v))
+}
+
+/// The image tag of a program's version.
+pub fn tag_of(version: &str, without_v: bool) -> &str {
     let release = version.split_once('+').map_or(version, |(v, _)| v);
-    tag.is_some_and(|t| t == release)
+    if without_v { release.strip_prefix('v').unwrap_or(release) } else { release }
 }
 
 /// The version a program prints (`v1.9.1+b6bd3bc`): the first word that starts with `v` and a digit.
@@ -88,10 +117,15 @@ mod tests {
 
     #[test]
     fn versions_compare_without_build_metadata() {
-        assert!(same_version(Some("v1.9.1"), "v1.9.1+b6bd3bc"));
-        assert!(!same_version(Some("v1.8.3"), "v1.9.1+b6bd3bc"));
-        assert!(!same_version(Some("latest"), "v1.9.1"));
-        assert!(!same_version(None, "v1.9.1"));
+        assert!(same_version(Some("v1.9.1"), "v1.9.1+b6bd3bc", false));
+        assert!(!same_version(Some("v1.8.3"), "v1.9.1+b6bd3bc", false));
+        assert!(!same_version(Some("latest"), "v1.9.1", false));
+        assert!(!same_version(None, "v1.9.1", false));
+        assert!(!same_version(Some("1.9.1"), "v1.9.1", false));
+        // Karpenter's images are tagged without the v
+        assert!(same_version(Some("1.14.4"), "v1.14.4", true));
+        assert!(!same_version(Some("v1.14.4"), "v1.14.4", true));
+        assert_eq!(tag_of("v1.14.4", true), "1.14.4");
         assert_eq!(version_in("v1.9.1+b6bd3bc\n").as_deref(), Some("v1.9.1+b6bd3bc"));
         assert_eq!(version_in("kubectl-argo-rollouts: v1.9.1+b6bd3bc\n  BuildDate: x").as_deref(), Some("v1.9.1+b6bd3bc"));
     }

@@ -60,6 +60,8 @@ pub async fn run(dir: PathBuf, kubeconfig: PathBuf) -> Result<(), String> {
     let endpoint = super::webhooks::listen().await?;
     println!("admission webhooks that name a Service are answered at {}", endpoint.url);
     let rewriting = tokio::spawn(super::webhooks::keep_rewriting(client.clone(), endpoint));
+    // Karpenter's instances register as nodes, as their kubelets would
+    let registering = tokio::spawn(super::nodeclaims::keep_registering(client.clone(), s.dir.clone()));
     let mut pods = watcher(Api::<Pod>::all(client), watcher::Config::default()).default_backoff().boxed();
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).map_err(|e| format!("cannot watch for SIGTERM: {e}"))?;
     let mut refresh = tokio::time::interval(Duration::from_secs((identity::TOKEN_SECONDS / 2) as u64));
@@ -96,6 +98,7 @@ pub async fn run(dir: PathBuf, kubeconfig: PathBuf) -> Result<(), String> {
         }
     }
     rewriting.abort();
+    registering.abort();
     let uids: Vec<String> = s.running.keys().cloned().collect();
     for uid in uids {
         s.gone(&uid).await;
@@ -188,6 +191,11 @@ impl Supervisor {
         if let Some(v) = self.versions.get(&program.program) {
             return v.clone();
         }
+        if let Some(module) = &program.module {
+            let v = super::buildinfo::module_version(path, module);
+            self.versions.insert(program.program.clone(), v.clone());
+            return v;
+        }
         let out = tokio::time::timeout(Duration::from_secs(10), tokio::process::Command::new(path).args(&program.version).stdin(Stdio::null()).output()).await;
         let v = match out {
             Ok(Ok(o)) => table::version_in(&String::from_utf8_lossy(&o.stdout))
@@ -220,7 +228,7 @@ impl Supervisor {
         let version = self.version(program, &path).await.map_err(|e| ("SandboxProgramBroken", e))?;
         entry.version = Some(version.clone());
         let (_, tag) = table::split_image(&entry.image);
-        if !table::same_version(tag, &version) {
+        if !table::same_version(tag, &version, program.tag_without_v) {
             entry.state = State::VersionMismatch;
             return Err((
                 "SandboxVersionMismatch",
@@ -229,7 +237,7 @@ impl Supervisor {
                     entry.image,
                     tag.unwrap_or("latest"),
                     program.program,
-                    version.split_once('+').map_or(version.as_str(), |(v, _)| v),
+                    table::tag_of(&version, program.tag_without_v),
                     program.program,
                     tag.unwrap_or("of that version")
                 ),
@@ -245,8 +253,21 @@ impl Supervisor {
         let text = identity::kubeconfig(&self.kubeconfig, &token_file, &namespace).map_err(|e| ("SandboxFailed", e))?;
         identity::write_private(&kubeconfig, &text).map_err(|e| ("SandboxFailed", e))?;
         let ports = super::super::free_ports(program.ports.len()).map_err(|e| ("SandboxFailed", e))?;
-        let Launch { args, env, notes } =
+        let Launch { args, mut env, mut notes } =
             launch::launch(pod, container, program, &kubeconfig.display().to_string(), &ports).map_err(|e| ("SandboxRefused", e))?;
+        if program.aws {
+            let front = super::super::load(&self.dir).and_then(|s| s.front.or(s.emulator)).ok_or((
+                "SandboxFailed",
+                format!(
+                    "{} calls AWS, but the sandbox has no AWS emulator: `pip install 'moto[server]'`, then `kubedojo sandbox down` and `up`",
+                    program.program
+                ),
+            ))?;
+            let access = super::aws::access(&front.url, &namespace, &service_account, &name, &env).await.map_err(|e| ("SandboxFailed", e))?;
+            env.retain(|(k, _)| !super::aws::pod_only(k) && !access.env.iter().any(|(a, _)| a == k));
+            env.extend(access.env);
+            notes.push(access.note);
+        }
         let mut log = std::fs::File::create(&entry.log).map_err(|e| ("SandboxFailed", format!("{}: {e}", entry.log.display())))?;
         {
             use std::io::Write as _;
