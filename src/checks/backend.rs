@@ -77,6 +77,8 @@ pub struct Aws {
     pub kms: aws_sdk_kms::Client,
     pub elbv2: aws_sdk_elasticloadbalancingv2::Client,
     pub acm: aws_sdk_acm::Client,
+    pub sqs: aws_sdk_sqs::Client,
+    pub events: aws_sdk_eventbridge::Client,
 }
 
 pub struct Backend {
@@ -149,6 +151,8 @@ impl Aws {
             s3: aws_sdk_s3::Client::from_conf(s3),
             ec2: aws_sdk_ec2::Client::new(&config),
             autoscaling: aws_sdk_autoscaling::Client::new(&config),
+            sqs: aws_sdk_sqs::Client::new(&config),
+            events: aws_sdk_eventbridge::Client::new(&config),
             kms: aws_sdk_kms::Client::new(&config),
             elbv2: aws_sdk_elasticloadbalancingv2::Client::new(&config),
             acm: aws_sdk_acm::Client::new(&config),

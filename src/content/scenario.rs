@@ -13,7 +13,7 @@ use super::model::{FaultAction, Scenario, ScenarioCheck};
 use super::toml_src::TomlFile;
 
 /// Kubernetes kinds a fault may patch or create, with their API group/version and plural.
-pub const K8S_KINDS: [(&str, &str, &str, &str); 9] = [
+pub const K8S_KINDS: [(&str, &str, &str, &str); 10] = [
     ("Deployment", "apps", "v1", "deployments"),
     ("DaemonSet", "apps", "v1", "daemonsets"),
     ("Service", "", "v1", "services"),
@@ -23,6 +23,8 @@ pub const K8S_KINDS: [(&str, &str, &str, &str); 9] = [
     ("Ingress", "networking.k8s.io", "v1", "ingresses"),
     ("IngressClass", "networking.k8s.io", "v1", "ingressclasses"),
     ("Rollout", "argoproj.io", "v1alpha1", "rollouts"),
+    // cluster-scoped: a fault on it names no namespace
+    ("NodePool", "karpenter.sh", "v1", "nodepools"),
 ];
 
 #[derive(Deserialize)]

@@ -123,8 +123,40 @@ pub fn prepare(dir: &Path, exe: &Path) -> Result<(), String> {
     std::fs::write(&eksctl, script).map_err(|e| format!("{}: {e}", eksctl.display()))?;
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&eksctl, std::fs::Permissions::from_mode(0o755)).map_err(|e| format!("{}: {e}", eksctl.display()))?;
+    let aws = bin_dir(dir).join("aws");
+    std::fs::write(&aws, AWS_WRAPPER).map_err(|e| format!("{}: {e}", aws.display()))?;
+    std::fs::set_permissions(&aws, std::fs::Permissions::from_mode(0o755)).map_err(|e| format!("{}: {e}", aws.display()))?;
     Ok(())
 }
+
+/// The sandbox's `aws`: the AWS CLI found on PATH after the sandbox's folder. AWS CLI v1 sets
+/// SQS's endpoint itself unless `--endpoint-url` is given (awscli 1.46
+/// `customizations/overridesslcommonname.py`, `update_endpoint_url`: "only change url if user has
+/// not overridden already themselves"), so it ignores AWS_ENDPOINT_URL there and would reach
+/// the real SQS: for `sqs` the sandbox's endpoint is passed as that flag.
+const AWS_WRAPPER: &str = r#"#!/bin/sh
+# the sandbox's aws (kubedojo sandbox): the AWS CLI on PATH after this folder, with
+# --endpoint-url "$AWS_ENDPOINT_URL" for sqs, whose endpoint AWS CLI v1 sets itself
+here=$(cd "$(dirname "$0")" && pwd)
+real=
+IFS=:
+for d in $PATH; do
+  [ "$d" = "$here" ] && continue
+  if [ -x "$d/aws" ]; then real="$d/aws"; break; fi
+done
+unset IFS
+if [ -z "$real" ]; then
+  echo "aws: the AWS CLI is not installed (none on PATH): install the AWS CLI v2, or v1 with pip install awscli, then run the command again" >&2
+  exit 127
+fi
+if [ -n "$AWS_ENDPOINT_URL" ]; then
+  case " $* " in
+    *" --endpoint-url"*) ;;
+    *" sqs "*) exec "$real" --endpoint-url "$AWS_ENDPOINT_URL" "$@" ;;
+  esac
+fi
+exec "$real" "$@"
+"#;
 
 /// A command that runs in the sandbox's environment.
 pub fn command(program: &str, args: &[String], env: &Environment) -> Command {

@@ -5,7 +5,7 @@ use aws_sdk_eks::types::CapacityTypes;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{ConfigMap, ServiceAccount};
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
-use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, PostParams};
+use kube::api::{Api, PostParams};
 use kubedojo::checks::CheckStatus::*;
 use kubedojo::checks::backend::Aws;
 use serde_json::json;
@@ -135,7 +135,7 @@ async fn ca_iam_cases() {
     }
 }
 
-async fn crd(c: &kube::Client, group: &str, kind: &str, plural: &str, version: &str, scope: &str) {
+pub(crate) async fn crd(c: &kube::Client, group: &str, kind: &str, plural: &str, version: &str, scope: &str) {
     let api: Api<CustomResourceDefinition> = Api::all(c.clone());
     let obj: CustomResourceDefinition = serde_json::from_value(json!({
         "metadata": {"name": format!("{plural}.{group}")},
@@ -148,36 +148,6 @@ async fn crd(c: &kube::Client, group: &str, kind: &str, plural: &str, version: &
         Err(kube::Error::Api(s)) if s.code == 409 => {}
         Err(e) => panic!("crd: {e}"),
     }
-}
-
-#[tokio::test]
-async fn karpenter_cases() {
-    let b = backend(None, false).await;
-    let c = client(&b);
-    let crds: Api<CustomResourceDefinition> = Api::all(c.clone());
-    // start from no Karpenter (the cluster may keep CRDs from an earlier run)
-    let _ = crds.delete("nodepools.karpenter.sh", &Default::default()).await;
-    let ns = namespace(&c, "karpenter").await;
-    let s = spec("karpenter.ready", &[("namespace", &ns)]);
-    let v = vars(&[]);
-    assert_status(&run_until(&b, &s, &v, Fail, "nodepools").await, Fail, "CRD nodepools.karpenter.sh missing");
-    crd(&c, "karpenter.sh", "NodePool", "nodepools", "v1", "Cluster").await;
-    crd(&c, "karpenter.k8s.aws", "EC2NodeClass", "ec2nodeclasses", "v1", "Cluster").await;
-    assert_status(&run_until(&b, &s, &v, Fail, "not found").await, Fail, &format!("Deployment {ns}/karpenter not found"));
-    let karpenter = |queue: Option<&str>| {
-        let env = queue.map(|q| json!([{"name": "INTERRUPTION_QUEUE", "value": q}])).unwrap_or(json!([]));
-        json!({"metadata": {"name": "karpenter"}, "spec": {"selector": {"matchLabels": {"app": "karpenter"}}, "template": {"metadata": {"labels": {"app": "karpenter"}}, "spec": {"nodeSelector": {"type": "kwok"}, "containers": [{"name": "controller", "image": "public.ecr.aws/karpenter/controller:1.8.0", "env": env}]}}}})
-    };
-    let _: Deployment = create(&c, &ns, karpenter(None)).await;
-    assert_status(&run_until(&b, &s, &v, Fail, "0 NodePools").await, Fail, "Karpenter present but 0 NodePools");
-    let pools: Api<DynamicObject> =
-        Api::all_with(c.clone(), &ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk("karpenter.sh", "v1", "NodePool"), "nodepools"));
-    let pool: DynamicObject = serde_json::from_value(json!({"apiVersion": "karpenter.sh/v1", "kind": "NodePool", "metadata": {"name": unique("general")}, "spec": {"template": {"spec": {"nodeClassRef": {"group": "karpenter.k8s.aws", "kind": "EC2NodeClass", "name": "default"}, "requirements": []}}}})).expect("pool");
-    pools.create(&PostParams::default(), &pool).await.expect("nodepool");
-    assert_status(&run(&b, &s, &v).await, Warn, "settings.interruptionQueue is unset");
-    let ns2 = namespace(&c, "karpenter").await;
-    let _: Deployment = create(&c, &ns2, karpenter(Some("kubedojo-lab"))).await;
-    assert_status(&run_until(&b, &spec("karpenter.ready", &[("namespace", &ns2)]), &v, Pass, "queue").await, Pass, "and an interruption queue");
 }
 
 #[tokio::test]

@@ -10,6 +10,7 @@ mod checks_addons;
 mod checks_autoscaling;
 mod checks_aws;
 mod checks_k8s;
+mod checks_karpenter;
 mod checks_lb;
 mod checks_logs;
 mod checks_nodes;

@@ -56,7 +56,7 @@ fn the_built_in_course_lints_clean() {
         .args(["lint", "--strict"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("10 lessons, 8 exercises").and(predicate::str::contains("0 errors, 0 warnings")));
+        .stdout(predicate::str::contains("10 lessons, 9 exercises").and(predicate::str::contains("0 errors, 0 warnings")));
 }
 
 #[test]
@@ -233,7 +233,7 @@ fn list_prints_the_course_and_progress() {
     .expect("write");
     let out = kubedojo(state.path()).arg("list").assert().success().get_output().stdout.clone();
     let out = String::from_utf8_lossy(&out);
-    assert!(out.starts_with("Production Kubernetes on AWS EKS (eks-production): 1/18 done"), "{out}");
+    assert!(out.starts_with("Production Kubernetes on AWS EKS (eks-production): 1/19 done"), "{out}");
     assert!(out.contains("●  1. Why production Kubernetes is different"), "{out}");
     assert!(out.contains("1/6 steps   $0.83/h    in progress"), "what the cluster lab bills per hour: {out}");
     assert!(out.contains("IRSA: an app that reads S3 with its own IAM role         0/5 steps   +$0/h"), "a lab that adds nothing to the cluster: {out}");
@@ -253,7 +253,7 @@ fn a_corrupt_progress_file_is_moved_aside_not_lost() {
         .assert()
         .success()
         .stderr(predicate::str::contains("could not be read").and(predicate::str::contains("progress.json.corrupt-")))
-        .stdout(predicate::str::contains("0/18 done"));
+        .stdout(predicate::str::contains("0/19 done"));
     let moved: Vec<_> =
         fs::read_dir(state.path()).expect("dir").filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().contains("corrupt")).collect();
     assert_eq!(moved.len(), 1);

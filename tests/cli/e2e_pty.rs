@@ -23,7 +23,7 @@ fn a_learner_reads_scrolls_takes_a_hint_and_progress_is_saved() {
     assert_ne!(top, scrolled, "the lesson did not scroll");
     // back home, down to the first lab (five lessons, then the lab), open it
     tty.send("q");
-    tty.wait_for("0/18 done");
+    tty.wait_for("0/19 done");
     tty.send("jjjjj");
     tty.send("\r");
     tty.wait_for("Exercise · ");

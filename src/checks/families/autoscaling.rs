@@ -4,9 +4,8 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::ConfigMap;
-use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::Api;
-use kube::api::{ApiResource, DynamicObject, GroupVersionKind, ListParams};
+use kube::api::ListParams;
 
 use crate::checks::context::{Ctx, kube_call};
 use crate::checks::outcome::{Outcome, Step, fail, pass, warn};
@@ -228,45 +227,6 @@ pub async fn iam(ctx: &Ctx<'_>) -> Step<Outcome> {
         )));
     }
     Ok(pass(format!("{} may scale the node groups' ASGs{}", identity.describe(), answer.note())))
-}
-
-pub async fn karpenter(ctx: &Ctx<'_>) -> Step<Outcome> {
-    let client = ctx.kube()?.clone();
-    let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
-    let ns = ctx.text("namespace", "karpenterNamespace", "kube-system");
-    let version = ctx.vars.get("versions.karpenter").map(|v| format!(" --version {v}")).unwrap_or_default();
-    let install = format!(
-        "helm upgrade --install karpenter oci://public.ecr.aws/karpenter/karpenter{version} --namespace {ns} --set settings.clusterName={} --wait (its IAM role and node role come first: karpenter.sh, Getting Started)",
-        ctx.cluster()
-    );
-    for crd in ["nodepools.karpenter.sh", "ec2nodeclasses.karpenter.k8s.aws"] {
-        if kube_call(&format!("get customresourcedefinition {crd}"), crds.get_opt(crd)).await?.is_none() {
-            return Ok(fail(format!("CRD {crd} missing: install Karpenter's chart (it ships the CRDs)")).found_expected("no CRD", crd).next(install));
-        }
-    }
-    let deployments: Api<Deployment> = Api::namespaced(client.clone(), &ns);
-    let Some(d) = kube_call(&format!("get deployment {ns}/karpenter"), deployments.get_opt("karpenter")).await? else {
-        return Ok(fail(format!("Deployment {ns}/karpenter not found")).found_expected("no controller", format!("{ns}/karpenter")).next(install));
-    };
-    if d.status.as_ref().and_then(|s| s.available_replicas).unwrap_or(0) < 1 {
-        return Ok(fail("karpenter has no available replica").found_expected("0 available", "1 or more").next(format!(
-            "read why in the events and its log: kubectl -n {ns} describe deployment karpenter, then kubectl -n {ns} logs deployment/karpenter --tail=50"
-        )));
-    }
-    let pools: Api<DynamicObject> =
-        Api::all_with(client, &ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk("karpenter.sh", "v1", "NodePool"), "nodepools"));
-    let count = kube_call("list nodepools", pools.list(&ListParams::default())).await?.items.len();
-    if count == 0 {
-        return Ok(fail("Karpenter present but 0 NodePools: it will launch nothing").found_expected("0 NodePools", "1 or more").next(
-            "kubectl apply -f a NodePool and the EC2NodeClass it references (karpenter.sh, Concepts: NodePools has examples), then kubectl get nodepools",
-        ));
-    }
-    if !has_interruption_queue(&d) {
-        return Ok(warn(format!(
-            "Karpenter runs with {count} NodePool(s), but settings.interruptionQueue is unset: Spot interruptions are not handled ahead of time"
-        )));
-    }
-    Ok(pass(format!("Karpenter runs with {count} NodePool(s) and an interruption queue")))
 }
 
 /// Whether a Karpenter Deployment is configured with an interruption queue

@@ -9,6 +9,7 @@ mod common;
 mod identity;
 mod irsa;
 mod k8s;
+mod karpenter;
 mod loadbalancing;
 mod logging;
 mod nodegroups;
@@ -58,7 +59,14 @@ pub async fn run(ctx: &Ctx<'_>) -> Option<Outcome> {
         "ca.deployed" => Box::pin(autoscaling::deployed(ctx)).await,
         "ca.autodiscovery" => Box::pin(autoscaling::autodiscovery(ctx)).await,
         "ca.iam" => Box::pin(autoscaling::iam(ctx)).await,
-        "karpenter.ready" => Box::pin(autoscaling::karpenter(ctx)).await,
+        "karpenter.ready" => Box::pin(karpenter::ready(ctx)).await,
+        "karpenter.node-role" => Box::pin(karpenter::node_role_check(ctx)).await,
+        "karpenter.discovery" => Box::pin(karpenter::discovery(ctx)).await,
+        "karpenter.interruption-queue" => Box::pin(karpenter::interruption_queue(ctx)).await,
+        "karpenter.nodeclass" => Box::pin(karpenter::nodeclass(ctx)).await,
+        "karpenter.nodepool" => Box::pin(karpenter::nodepool(ctx)).await,
+        "karpenter.provisioned" => Box::pin(karpenter::provisioned(ctx)).await,
+        "karpenter.consolidated" => Box::pin(karpenter::consolidated(ctx)).await,
         "pdb.critical" => Box::pin(practices::pdb(ctx)).await,
         "netpol.isolation" => Box::pin(practices::netpol(ctx)).await,
         "csi.ebs" => practices::csi(ctx, false).await,

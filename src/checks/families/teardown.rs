@@ -65,6 +65,9 @@ async fn inventory(ctx: &Ctx<'_>) -> Step<(Vec<Leftover>, Vec<(String, String)>)
     let mut out = Vec::new();
     // load balancers first: the controller deletes them while the cluster runs it, and their
     // security groups keep the VPC from being deleted
+    for name in ctx.list("karpenterOf", &[]) {
+        out.extend(karpenter_leftovers(ctx, &name, &region).await?);
+    }
     for name in ctx.list("loadBalancersOf", &[]) {
         out.extend(load_balancer_leftovers(ctx, &name, &region).await?);
     }
@@ -158,6 +161,34 @@ async fn inventory(ctx: &Ctx<'_>) -> Step<(Vec<Leftover>, Vec<(String, String)>)
         };
         out.push(Leftover { what: format!("IAM role {role} of eksctl's iamserviceaccount {ns}/{name}"), delete, bills: false, rate: None, resource: None });
     }
+    for rule in ctx.list("eventRules", &[]) {
+        match timed("events:DescribeRule", aws.events.describe_rule().name(&rule).send()).await? {
+            Ok(_) => out.push(Leftover {
+                what: format!("EventBridge rule {rule}"),
+                delete: format!(
+                    "aws events remove-targets{region} --rule {rule} --ids $(aws events list-targets-by-rule{region} --rule {rule} --query 'Targets[].Id' --output text) && aws events delete-rule{region} --name {rule}"
+                ),
+                bills: false,
+                rate: None,
+                resource: None,
+            }),
+            Err(e) if aws_code(&e) == Some("ResourceNotFoundException") => {}
+            Err(e) => return Err(aws_error(&e, "events:DescribeRule")),
+        }
+    }
+    for queue in ctx.list("queues", &[]) {
+        match timed("sqs:GetQueueUrl", aws.sqs.get_queue_url().queue_name(&queue).send()).await? {
+            Ok(o) => out.push(Leftover {
+                what: format!("SQS queue {queue}"),
+                delete: format!("aws sqs delete-queue{region} --queue-url {}", o.queue_url.unwrap_or_default()),
+                bills: false,
+                rate: None,
+                resource: None,
+            }),
+            Err(e) if matches!(aws_code(&e), Some("AWS.SimpleQueueService.NonExistentQueue" | "QueueDoesNotExist")) => {}
+            Err(e) => return Err(aws_error(&e, "sqs:GetQueueUrl")),
+        }
+    }
     for role in ctx.list("roles", &[]) {
         if let Some(l) = role_leftover(ctx, &role).await? {
             out.push(l);
@@ -222,6 +253,86 @@ async fn inventory(ctx: &Ctx<'_>) -> Step<(Vec<Leftover>, Vec<(String, String)>)
         }
     }
     Ok((out, kept))
+}
+
+/// What Karpenter made for cluster `name` and deletes itself while it runs: its instances
+/// (tagged `karpenter.sh/nodepool` and `kubernetes.io/cluster/NAME=owned`; they bill), its
+/// launch templates (tagged `eks:eks-cluster-name`, named `karpenter.k8s.aws/...`) and the
+/// instance profiles it made (path `/karpenter/REGION/NAME/...`: aws/karpenter-provider-aws@v1.14.4
+/// pkg/providers/instanceprofile, launchtemplate). Deleting the NodePool drains and terminates
+/// its nodes; deleting the EC2NodeClass deletes the templates and the profile.
+async fn karpenter_leftovers(ctx: &Ctx<'_>, name: &str, region: &str) -> Step<Vec<Leftover>> {
+    let aws = ctx.aws()?;
+    let filter = |k: &str, v: &str| aws_sdk_ec2::types::Filter::builder().name(k).values(v).build();
+    let instances = paged(
+        "ec2:DescribeInstances",
+        aws.ec2
+            .describe_instances()
+            .filters(filter("tag-key", "karpenter.sh/nodepool"))
+            .filters(filter(&format!("tag:kubernetes.io/cluster/{name}"), "owned"))
+            .filters(
+                aws_sdk_ec2::types::Filter::builder()
+                    .name("instance-state-name")
+                    .set_values(Some(vec!["pending".into(), "running".into(), "stopping".into(), "stopped".into()]))
+                    .build(),
+            )
+            .into_paginator()
+            .send()
+            .collect::<Vec<_>>(),
+    )
+    .await?;
+    let mut out = Vec::new();
+    for i in instances.iter().flat_map(|p| p.reservations()).flat_map(|r| r.instances()) {
+        let id = i.instance_id().unwrap_or_default();
+        let kind = i.instance_type().map(|t| t.as_str().to_string()).unwrap_or_default();
+        out.push(Leftover {
+            what: format!("EC2 instance {id} ({kind}) Karpenter launched for {name}"),
+            delete: format!(
+                "kubectl delete nodepool --all while Karpenter runs (it drains and terminates its nodes); with Karpenter gone: aws ec2 terminate-instances{region} --instance-ids {id}"
+            ),
+            bills: true,
+            rate: Some((instance_price(&kind), 1.0)),
+            resource: Some(format!("instance {id}")),
+        });
+    }
+    let templates = paged(
+        "ec2:DescribeLaunchTemplates",
+        aws.ec2.describe_launch_templates().filters(filter("tag:eks:eks-cluster-name", name)).into_paginator().send().collect::<Vec<_>>(),
+    )
+    .await?;
+    for t in templates.iter().flat_map(|p| p.launch_templates()).filter(|t| t.launch_template_name().is_some_and(|n| n.starts_with("karpenter.k8s.aws/"))) {
+        let id = t.launch_template_id().unwrap_or_default();
+        out.push(Leftover {
+            what: format!("launch template {} Karpenter made for {name}", t.launch_template_name().unwrap_or_default()),
+            delete: format!(
+                "kubectl delete ec2nodeclass --all while Karpenter runs; with Karpenter gone: aws ec2 delete-launch-template{region} --launch-template-id {id}"
+            ),
+            bills: false,
+            rate: None,
+            resource: None,
+        });
+    }
+    let prefix = format!("/karpenter/{}/{name}/", region_of(ctx, region));
+    let profiles = paged("iam:ListInstanceProfiles", aws.iam.list_instance_profiles().path_prefix(&prefix).into_paginator().send().collect::<Vec<_>>()).await?;
+    for p in profiles.iter().flat_map(|p| p.instance_profiles()).filter(|p| p.path().starts_with(&prefix)) {
+        let profile = p.instance_profile_name();
+        let roles: Vec<&str> = p.roles().iter().map(|r| r.role_name()).collect();
+        let remove: String =
+            roles.iter().map(|r| format!("aws iam remove-role-from-instance-profile --instance-profile-name {profile} --role-name {r} && ")).collect();
+        out.push(Leftover {
+            what: format!("instance profile {profile} Karpenter made for {name}"),
+            delete: format!("kubectl delete ec2nodeclass --all while Karpenter runs; with Karpenter gone: {remove}aws iam delete-instance-profile --instance-profile-name {profile}"),
+            bills: false,
+            rate: None,
+            resource: None,
+        });
+    }
+    Ok(out)
+}
+
+/// The region the checks run in: `--region R` written into commands, else the backend's.
+fn region_of(ctx: &Ctx<'_>, flag: &str) -> String {
+    flag.trim().strip_prefix("--region ").map(str::to_string).or_else(|| ctx.backend.aws.as_ref().and_then(|a| a.region())).unwrap_or_default()
 }
 
 /// An EKS cluster of the lab and its managed node groups: each bills (the control plane by the
@@ -627,6 +738,9 @@ pub async fn clean(ctx: &Ctx<'_>) -> Step<Outcome> {
             "addons",
             "iamServiceAccounts",
             "logGroups",
+            "karpenterOf",
+            "queues",
+            "eventRules",
         ]
         .iter()
         .map(|p| ctx.list(p, &[]).len())

@@ -85,6 +85,9 @@ pub fn launch(pod: &Pod, container: &Container, program: &Program, kubeconfig: &
     if !env.iter().any(|(k, _)| k == "HOSTNAME") {
         env.push(("HOSTNAME".into(), name));
     }
+    if let Some(var) = program.namespace_env.as_ref().filter(|v| !env.iter().any(|(k, _)| k == *v)) {
+        env.push((var.clone(), namespace.clone()));
+    }
     if program.kubeconfig == KubeconfigBy::Env {
         env.retain(|(k, _)| k != "KUBECONFIG");
         env.push(("KUBECONFIG".into(), kubeconfig.to_string()));

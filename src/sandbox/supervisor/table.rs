@@ -29,6 +29,11 @@ pub struct Program {
     /// ServiceAccount's Pod Identity association or IRSA role (`supervisor::aws`).
     #[serde(default)]
     pub aws: bool,
+    /// The variable that tells the program its namespace, which in a pod it reads from the
+    /// ServiceAccount's mounted `/var/run/secrets/kubernetes.io/serviceaccount/namespace` (no
+    /// such file for a host process); set to the pod's namespace unless the container sets it.
+    #[serde(default)]
+    pub namespace_env: Option<String>,
     /// Flags that bind a port: each gets a free one.
     #[serde(default)]
     pub ports: Vec<String>,
