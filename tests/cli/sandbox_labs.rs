@@ -78,8 +78,10 @@ impl Sandbox {
         let webhook = std::env::var("KUBEDOJO_TEST_WEBHOOK_BIN").expect("KUBEDOJO_TEST_WEBHOOK_BIN (tests/testenv.sh builds the pod identity webhook)");
         // rollouts-controller (which the supervisor runs) and the kubectl plugin, as a learner has them on PATH
         let argo = std::env::var("KUBEDOJO_TEST_ARGO_BIN").expect("KUBEDOJO_TEST_ARGO_BIN (tests/testenv.sh builds Argo Rollouts)");
+        // karpenter-controller, which the supervisor runs for the chart's pod
+        let karpenter = std::env::var("KUBEDOJO_TEST_KARPENTER_BIN").expect("KUBEDOJO_TEST_KARPENTER_BIN (tests/testenv.sh builds Karpenter's controller)");
         let kubedojo = Path::new(env!("CARGO_BIN_EXE_kubedojo")).parent().expect("bin dir").display().to_string();
-        let path = format!("{kubedojo}:{bin}:{moto}:{awscli}:{helm}:{webhook}:{argo}:{}", std::env::var("PATH").unwrap_or_default());
+        let path = format!("{kubedojo}:{bin}:{moto}:{awscli}:{helm}:{webhook}:{argo}:{karpenter}:{}", std::env::var("PATH").unwrap_or_default());
         cmd.env("KUBEDOJO_STATE_DIR", self.path())
             .env("KUBEDOJO_LAB_CONFIG", self.path().join("lab.toml"))
             .env_remove("AWS_ENDPOINT_URL")
@@ -310,6 +312,28 @@ fn cluster_autoscaler_lab_in_the_sandbox() {
                 ),
             ),
             ("scale-up", Gap("Cluster Autoscaler's scale-up and its log: kwok runs no containers, and no simulator adds nodes")),
+            ("teardown", Proved),
+        ],
+    );
+}
+
+/// The real Karpenter controller (the supervisor runs it for the chart's pod, as its Pod Identity
+/// role), launching into the emulator, its instances registered as nodes (supervisor/nodeclaims.rs).
+#[test]
+fn karpenter_lab_in_the_sandbox() {
+    use Expect::*;
+    prove(
+        "karpenter",
+        &["eks-cluster/create-cluster"],
+        &[
+            ("node-role", Proved),
+            ("discovery", Proved),
+            ("controller-role", Proved),
+            ("interruption-queue", Proved),
+            ("install", Proved),
+            ("nodepool", Proved),
+            ("provision", Proved),
+            ("consolidation", Proved),
             ("teardown", Proved),
         ],
     );
