@@ -3,6 +3,7 @@
 //! identity webhook when they are installed. Only what `up` created is ever stopped or deleted:
 //! it is recorded in the state folder, and `down` touches nothing else.
 
+pub mod aws;
 pub mod downloads;
 pub mod eksctl;
 pub mod front;

@@ -137,14 +137,15 @@ pub fn prepare(dir: &Path, exe: &Path) -> Result<(), String> {
 const AWS_WRAPPER: &str = r#"#!/bin/sh
 # the sandbox's aws (kubedojo sandbox): the AWS CLI on PATH after this folder, with
 # --endpoint-url "$AWS_ENDPOINT_URL" for sqs, whose endpoint AWS CLI v1 sets itself
-here=$(cd "$(dirname "$0")" && pwd)
 real=
+set -f
 IFS=:
 for d in $PATH; do
-  [ "$d" = "$here" ] && continue
-  if [ -x "$d/aws" ]; then real="$d/aws"; break; fi
+  # this script, however PATH spells its folder, is not the CLI
+  [ -x "$d/aws" ] && ! [ "$d/aws" -ef "$0" ] && { real="$d/aws"; break; }
 done
 unset IFS
+set +f
 if [ -z "$real" ]; then
   echo "aws: the AWS CLI is not installed (none on PATH): install the AWS CLI v2, or v1 with pip install awscli, then run the command again" >&2
   exit 127

@@ -34,14 +34,22 @@ pub const NODE_POLICIES: [&str; 4] =
     ["AmazonEKS_CNI_Policy", "AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly", "AmazonSSMManagedInstanceCore"];
 /// The tag Karpenter's selectors match on, as the lab sets it (value: the cluster's name).
 pub const DISCOVERY: &str = "karpenter.sh/discovery";
-/// The event types Karpenter handles from its queue: (source, detail-type).
-pub const EVENTS: [(&str, &str); 5] = [
-    ("aws.health", "AWS Health Event"),
-    ("aws.ec2", "EC2 Spot Instance Interruption Warning"),
-    ("aws.ec2", "EC2 Instance Rebalance Recommendation"),
-    ("aws.ec2", "EC2 Instance State-change Notification"),
-    ("aws.ec2", "EC2 Capacity Reservation Instance Interruption Warning"),
+/// The event types Karpenter handles from its queue: (source, detail-type, the lab's rule: its
+/// name after `CLUSTER-` and its pattern file under karpenter/rules/).
+pub const EVENTS: [(&str, &str, &str, &str); 5] = [
+    ("aws.health", "AWS Health Event", "kpt-scheduled", "scheduled"),
+    ("aws.ec2", "EC2 Spot Instance Interruption Warning", "kpt-spot", "spot"),
+    ("aws.ec2", "EC2 Instance Rebalance Recommendation", "kpt-rebalance", "rebalance"),
+    ("aws.ec2", "EC2 Instance State-change Notification", "kpt-state", "state"),
+    ("aws.ec2", "EC2 Capacity Reservation Instance Interruption Warning", "kpt-capacity", "capacity"),
 ];
+
+/// SQS's "no such queue": `AWS.SimpleQueueService.NonExistentQueue` from the query-compatible
+/// error header, else the JSON protocol's `QueueDoesNotExist` (aws-sdk-sqs 1.93
+/// `parse_http_error_metadata`).
+pub fn no_such_queue<E: aws_sdk_sqs::error::ProvideErrorMetadata, R>(e: &aws_sdk_sqs::error::SdkError<E, R>) -> bool {
+    matches!(aws_code(e), Some("AWS.SimpleQueueService.NonExistentQueue" | "QueueDoesNotExist"))
+}
 /// The lab's folder: the files the messages name.
 const FOLDER: &str = "karpenter";
 
@@ -104,13 +112,20 @@ pub async fn node_role_check(ctx: &Ctx<'_>) -> Step<Outcome> {
             .next(format!("aws iam update-assume-role-policy --role-name {name} --policy-document file://{FOLDER}/node-trust-policy.json")));
     }
     let attached = match timed("iam:ListAttachedRolePolicies", aws.iam.list_attached_role_policies().role_name(&name).send()).await? {
-        Ok(o) => o.attached_policies.unwrap_or_default().into_iter().filter_map(|p| p.policy_name).collect::<Vec<_>>(),
+        // by ARN: a customer managed policy of the same name is not AWS's
+        Ok(o) => o
+            .attached_policies
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|p| p.policy_arn)
+            .filter_map(|a| a.split_once(":iam::aws:policy/").map(|(_, n)| n.to_string()))
+            .collect::<Vec<_>>(),
         Err(e) => return Err(aws_error(&e, "iam:ListAttachedRolePolicies")),
     };
     let missing: Vec<&str> = NODE_POLICIES.iter().copied().filter(|p| !attached.iter().any(|a| a == p)).collect();
     if let Some(first) = missing.first() {
         return Ok(fail(format!("role {name} lacks {}: its nodes cannot {}", missing.join(", "), consequence(first)))
-            .found_expected(if attached.is_empty() { "no policies".to_string() } else { attached.join(", ") }, NODE_POLICIES.join(", "))
+            .found_expected(if attached.is_empty() { "no AWS managed policies".to_string() } else { attached.join(", ") }, NODE_POLICIES.join(", "))
             .next(
                 missing
                     .iter()
@@ -129,7 +144,7 @@ pub async fn node_role_check(ctx: &Ctx<'_>) -> Step<Outcome> {
             ))
             .found_expected("authentication mode CONFIG_MAP", "API_AND_CONFIG_MAP or API, and an EC2_LINUX access entry for the role")
             .next(format!(
-                "aws eks update-cluster-config --name {cluster}{region} --access-config authenticationMode=API_AND_CONFIG_MAP (the pod-identity-access lab does it), then aws eks create-access-entry --cluster-name {cluster}{region} --principal-arn {arn} --type EC2_LINUX"
+                "aws eks update-cluster-config --name {cluster}{region} --access-config authenticationMode=API_AND_CONFIG_MAP (the pod-identity-access lab moves it on to API), then aws eks create-access-entry --cluster-name {cluster}{region} --principal-arn {arn} --type EC2_LINUX"
             )));
         }
         Err(e) => return Err(aws_error(&e, "eks:DescribeAccessEntry")),
@@ -207,10 +222,11 @@ pub async fn interruption_queue(ctx: &Ctx<'_>) -> Step<Outcome> {
     let aws = ctx.aws()?;
     let cluster = ctx.cluster();
     let queue = ctx.text("queue", "karpenterQueue", &cluster);
-    let create = format!("aws sqs create-queue --queue-name {queue} --attributes file://{FOLDER}/queue-attributes.json");
+    let region = region_flag(ctx);
+    let create = format!("aws sqs create-queue{region} --queue-name {queue} --attributes file://{FOLDER}/queue-attributes.json");
     let url = match timed("sqs:GetQueueUrl", aws.sqs.get_queue_url().queue_name(&queue).send()).await? {
         Ok(o) => o.queue_url.unwrap_or_default(),
-        Err(e) if matches!(aws_code(&e), Some("AWS.SimpleQueueService.NonExistentQueue" | "QueueDoesNotExist")) => {
+        Err(e) if no_such_queue(&e) => {
             return Ok(fail(format!(
                 "no SQS queue {queue}: Karpenter gets no notice of Spot interruptions, rebalance recommendations or scheduled maintenance"
             ))
@@ -230,7 +246,7 @@ pub async fn interruption_queue(ctx: &Ctx<'_>) -> Step<Outcome> {
     };
     let get = |k: aws_sdk_sqs::types::QueueAttributeName| attributes.get(&k).cloned().unwrap_or_default();
     let arn = get(aws_sdk_sqs::types::QueueAttributeName::QueueArn);
-    let set = format!("aws sqs set-queue-attributes --queue-url {url} --attributes file://{FOLDER}/queue-attributes.json");
+    let set = format!("aws sqs set-queue-attributes{region} --queue-url {url} --attributes file://{FOLDER}/queue-attributes.json");
     let policy = get(aws_sdk_sqs::types::QueueAttributeName::Policy);
     let senders: Vec<String> = iam_policy::parse(&policy)
         .map(|p| {
@@ -247,10 +263,20 @@ pub async fn interruption_queue(ctx: &Ctx<'_>) -> Step<Outcome> {
     if !sse {
         return Ok(fail(format!("queue {queue} is not encrypted at rest")).found_expected("SqsManagedSseEnabled false", "SqsManagedSseEnabled true").next(set));
     }
-    let rules = match timed("events:ListRuleNamesByTarget", aws.events.list_rule_names_by_target().target_arn(&arn).send()).await? {
-        Ok(o) => o.rule_names.unwrap_or_default(),
-        Err(e) => return Err(aws_error(&e, "events:ListRuleNamesByTarget")),
-    };
+    let mut rules = Vec::new();
+    let mut token = None;
+    loop {
+        let call = aws.events.list_rule_names_by_target().target_arn(&arn).set_next_token(token).send();
+        let page = match timed("events:ListRuleNamesByTarget", call).await? {
+            Ok(o) => o,
+            Err(e) => return Err(aws_error(&e, "events:ListRuleNamesByTarget")),
+        };
+        rules.extend(page.rule_names.unwrap_or_default());
+        token = page.next_token;
+        if token.is_none() {
+            break;
+        }
+    }
     let mut covered: Vec<(String, String)> = Vec::new();
     for rule in &rules {
         let described = match timed("events:DescribeRule", aws.events.describe_rule().name(rule).send()).await? {
@@ -272,18 +298,25 @@ pub async fn interruption_queue(ctx: &Ctx<'_>) -> Step<Outcome> {
             }
         }
     }
-    let missing: Vec<String> = EVENTS.iter().filter(|(s, d)| !covered.iter().any(|(cs, cd)| cs == s && cd == d)).map(|(s, d)| format!("{s} \"{d}\"")).collect();
+    let missing: Vec<&(&str, &str, &str, &str)> = EVENTS.iter().filter(|(s, d, _, _)| !covered.iter().any(|(cs, cd)| cs == s && cd == d)).collect();
     if !missing.is_empty() {
+        let names: Vec<String> = missing.iter().map(|(s, d, _, _)| format!("{s} \"{d}\"")).collect();
+        let commands: Vec<String> = missing
+            .iter()
+            .map(|(_, _, rule, file)| {
+                format!(
+                    "aws events put-rule{region} --name {cluster}-{rule} --event-pattern file://{FOLDER}/rules/{file}.json && aws events put-targets{region} --rule {cluster}-{rule} --targets Id=KarpenterInterruptionQueueTarget,Arn={arn}"
+                )
+            })
+            .collect();
         return Ok(fail(format!(
             "{} of the {} event types Karpenter handles reach queue {queue}: no enabled rule sends {}",
             EVENTS.len() - missing.len(),
             EVENTS.len(),
-            missing.join(", ")
+            names.join(", ")
         ))
         .found_expected(format!("{} rule(s) targeting the queue", rules.len()), "a rule for each of the five event types, targeting the queue")
-        .next(format!(
-            "for each missing one: aws events put-rule --name {cluster}-karpenter-<kind> --event-pattern file://{FOLDER}/rules/<kind>.json, then aws events put-targets --rule {cluster}-karpenter-<kind> --targets Id=KarpenterInterruptionQueueTarget,Arn={arn}"
-        )));
+        .next(commands.join("; ")));
     }
     let retention = get(aws_sdk_sqs::types::QueueAttributeName::MessageRetentionPeriod);
     if retention.parse::<u64>().is_ok_and(|r| r > 300) {
@@ -326,7 +359,11 @@ pub async fn ready(ctx: &Ctx<'_>) -> Step<Outcome> {
             &ns,
             &sa,
             "Karpenter cannot call EC2 to launch a node",
-            &format!("arn:aws:iam::{}:policy/KarpenterControllerPolicy-{}", ctx.var("account", "111122223333"), ctx.cluster()),
+            &format!(
+                "arn:aws:iam::{account}:policy/KarpenterControllerNodeLifecyclePolicy-{cluster} arn:aws:iam::{account}:policy/KarpenterControllerPolicy-{cluster}",
+                account = ctx.var("account", "111122223333"),
+                cluster = ctx.cluster()
+            ),
         ));
     }
     if !super::autoscaling::has_interruption_queue(&d) {
@@ -476,7 +513,7 @@ pub async fn provisioned(ctx: &Ctx<'_>) -> Step<Outcome> {
     let ready_nodes: Vec<&Node> = labelled.iter().filter(|n| node_ready(n)).collect();
     let ready_claims: Vec<&DynamicObject> = claims.iter().filter(|c| not_true(c, &["Launched", "Registered", "Initialized", "Ready"]).is_none()).collect();
     if ready_claims.is_empty() || ready_nodes.is_empty() {
-        let claim = &claims[0];
+        let claim = claims.iter().find(|c| not_true(c, &["Launched", "Registered", "Initialized", "Ready"]).is_some()).unwrap_or(&claims[0]);
         let problem = not_true(claim, &["Launched", "Registered", "Initialized", "Ready"]).unwrap_or_else(|| "its node is not Ready".into());
         let cname = claim.metadata.name.clone().unwrap_or_default();
         return Ok(fail(format!("NodeClaim {cname} of NodePool {pool} is not Ready yet: {problem}")).found_expected(problem, "Launched, Registered, Initialized, Ready").next(
@@ -508,11 +545,16 @@ pub async fn consolidated(ctx: &Ctx<'_>) -> Step<Outcome> {
     let events: Api<Event> = Api::all(client.clone());
     let all = kube_call("list events", events.list(&ListParams::default().fields("reason=DisruptionTerminating"))).await?.items;
     let now = jiff::Timestamp::from_second(i64::try_from(ctx.now).unwrap_or_default()).unwrap_or_default();
+    // a pool's NodeClaims are named generateName `POOL-` (sigs.k8s.io/karpenter@v1.14.3
+    // nodeclaimtemplate.go): the base cut to 58 characters, then 5 random ones; only
+    // consolidation's reasons count (a Drifted or Expired node is replaced, not consolidated)
+    let base: String = format!("{pool}-").chars().take(58).collect();
+    let of_pool =
+        |n: &str| n.strip_prefix(base.as_str()).is_some_and(|rest| rest.len() == 5 && rest.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
     let recent: Vec<&Event> = all
         .iter()
-        .filter(|e| {
-            e.involved_object.kind.as_deref() == Some("NodeClaim") && e.involved_object.name.as_deref().is_some_and(|n| n.starts_with(&format!("{pool}-")))
-        })
+        .filter(|e| e.involved_object.kind.as_deref() == Some("NodeClaim") && e.involved_object.name.as_deref().is_some_and(of_pool))
+        .filter(|e| e.message.as_deref().is_some_and(|m| m.ends_with(": Empty") || m.ends_with(": Underutilized")))
         .filter(|e| {
             let at = e.last_timestamp.as_ref().map(|t| t.0).or_else(|| e.event_time.as_ref().map(|t| t.0));
             at.is_some_and(|t| now.as_second() - t.as_second() <= 3600)

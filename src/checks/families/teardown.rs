@@ -65,8 +65,9 @@ async fn inventory(ctx: &Ctx<'_>) -> Step<(Vec<Leftover>, Vec<(String, String)>)
     let mut out = Vec::new();
     // load balancers first: the controller deletes them while the cluster runs it, and their
     // security groups keep the VPC from being deleted
+    // boxed: an SDK call's future is large, and a debug build's poll frame holds each one
     for name in ctx.list("karpenterOf", &[]) {
-        out.extend(karpenter_leftovers(ctx, &name, &region).await?);
+        out.extend(Box::pin(karpenter_leftovers(ctx, &name, &region)).await?);
     }
     for name in ctx.list("loadBalancersOf", &[]) {
         out.extend(load_balancer_leftovers(ctx, &name, &region).await?);
@@ -161,34 +162,7 @@ async fn inventory(ctx: &Ctx<'_>) -> Step<(Vec<Leftover>, Vec<(String, String)>)
         };
         out.push(Leftover { what: format!("IAM role {role} of eksctl's iamserviceaccount {ns}/{name}"), delete, bills: false, rate: None, resource: None });
     }
-    for rule in ctx.list("eventRules", &[]) {
-        match timed("events:DescribeRule", aws.events.describe_rule().name(&rule).send()).await? {
-            Ok(_) => out.push(Leftover {
-                what: format!("EventBridge rule {rule}"),
-                delete: format!(
-                    "aws events remove-targets{region} --rule {rule} --ids $(aws events list-targets-by-rule{region} --rule {rule} --query 'Targets[].Id' --output text) && aws events delete-rule{region} --name {rule}"
-                ),
-                bills: false,
-                rate: None,
-                resource: None,
-            }),
-            Err(e) if aws_code(&e) == Some("ResourceNotFoundException") => {}
-            Err(e) => return Err(aws_error(&e, "events:DescribeRule")),
-        }
-    }
-    for queue in ctx.list("queues", &[]) {
-        match timed("sqs:GetQueueUrl", aws.sqs.get_queue_url().queue_name(&queue).send()).await? {
-            Ok(o) => out.push(Leftover {
-                what: format!("SQS queue {queue}"),
-                delete: format!("aws sqs delete-queue{region} --queue-url {}", o.queue_url.unwrap_or_default()),
-                bills: false,
-                rate: None,
-                resource: None,
-            }),
-            Err(e) if matches!(aws_code(&e), Some("AWS.SimpleQueueService.NonExistentQueue" | "QueueDoesNotExist")) => {}
-            Err(e) => return Err(aws_error(&e, "sqs:GetQueueUrl")),
-        }
-    }
+    out.extend(Box::pin(interruption_leftovers(ctx, &region)).await?);
     for role in ctx.list("roles", &[]) {
         if let Some(l) = role_leftover(ctx, &role).await? {
             out.push(l);
@@ -255,6 +229,42 @@ async fn inventory(ctx: &Ctx<'_>) -> Step<(Vec<Leftover>, Vec<(String, String)>)
     Ok((out, kept))
 }
 
+/// The interruption queues and EventBridge rules of the check's parameters that still exist.
+async fn interruption_leftovers(ctx: &Ctx<'_>, region: &str) -> Step<Vec<Leftover>> {
+    let aws = ctx.aws()?;
+    let mut out = Vec::new();
+    for rule in ctx.list("eventRules", &[]) {
+        match timed("events:DescribeRule", aws.events.describe_rule().name(&rule).send()).await? {
+            Ok(_) => out.push(Leftover {
+                what: format!("EventBridge rule {rule}"),
+                // a rule with targets cannot be deleted; one whose targets are gone already can
+                delete: format!(
+                    "T=$(aws events list-targets-by-rule{region} --rule {rule} --query 'Targets[].Id' --output text); [ -z \"$T\" ] || aws events remove-targets{region} --rule {rule} --ids $T; aws events delete-rule{region} --name {rule}"
+                ),
+                bills: false,
+                rate: None,
+                resource: None,
+            }),
+            Err(e) if aws_code(&e) == Some("ResourceNotFoundException") => {}
+            Err(e) => return Err(aws_error(&e, "events:DescribeRule")),
+        }
+    }
+    for queue in ctx.list("queues", &[]) {
+        match timed("sqs:GetQueueUrl", aws.sqs.get_queue_url().queue_name(&queue).send()).await? {
+            Ok(o) => out.push(Leftover {
+                what: format!("SQS queue {queue}"),
+                delete: format!("aws sqs delete-queue{region} --queue-url {}", o.queue_url.unwrap_or_default()),
+                bills: false,
+                rate: None,
+                resource: None,
+            }),
+            Err(e) if super::karpenter::no_such_queue(&e) => {}
+            Err(e) => return Err(aws_error(&e, "sqs:GetQueueUrl")),
+        }
+    }
+    Ok(out)
+}
+
 /// What Karpenter made for cluster `name` and deletes itself while it runs: its instances
 /// (tagged `karpenter.sh/nodepool` and `kubernetes.io/cluster/NAME=owned`; they bill), its
 /// launch templates (tagged `eks:eks-cluster-name`, named `karpenter.k8s.aws/...`) and the
@@ -312,7 +322,7 @@ async fn karpenter_leftovers(ctx: &Ctx<'_>, name: &str, region: &str) -> Step<Ve
             resource: None,
         });
     }
-    let prefix = format!("/karpenter/{}/{name}/", region_of(ctx, region));
+    let prefix = format!("/karpenter/{}/{name}/", super::common::region(ctx).unwrap_or_default());
     let profiles = paged("iam:ListInstanceProfiles", aws.iam.list_instance_profiles().path_prefix(&prefix).into_paginator().send().collect::<Vec<_>>()).await?;
     for p in profiles.iter().flat_map(|p| p.instance_profiles()).filter(|p| p.path().starts_with(&prefix)) {
         let profile = p.instance_profile_name();
@@ -328,11 +338,6 @@ async fn karpenter_leftovers(ctx: &Ctx<'_>, name: &str, region: &str) -> Step<Ve
         });
     }
     Ok(out)
-}
-
-/// The region the checks run in: `--region R` written into commands, else the backend's.
-fn region_of(ctx: &Ctx<'_>, flag: &str) -> String {
-    flag.trim().strip_prefix("--region ").map(str::to_string).or_else(|| ctx.backend.aws.as_ref().and_then(|a| a.region())).unwrap_or_default()
 }
 
 /// An EKS cluster of the lab and its managed node groups: each bills (the control plane by the

@@ -13,7 +13,6 @@ pub mod config;
 mod iam;
 mod nodegroup;
 
-use aws_config::{BehaviorVersion, Region};
 use clap::{Args, Parser, Subcommand};
 
 use std::collections::BTreeMap;
@@ -196,19 +195,7 @@ impl Ctx {
             .as_ref()
             .or(s.emulator.as_ref())
             .ok_or("the sandbox has no AWS emulator: `pip install 'moto[server]'`, then `kubedojo sandbox down` and `up`")?;
-        let creds = aws_credential_types::Credentials::new("testing", "testing", None, None, "kubedojo-sandbox");
-        // one TLS stack for everything, as the checks' clients (checks::backend::Aws::load)
-        let http = aws_smithy_http_client::Builder::new()
-            .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring))
-            .build_https();
-        let config = aws_config::defaults(BehaviorVersion::latest())
-            .http_client(http)
-            .region(Region::new(region.to_string()))
-            .endpoint_url(&endpoint.url)
-            .credentials_provider(creds)
-            .retry_config(aws_config::retry::RetryConfig::disabled())
-            .load()
-            .await;
+        let config = crate::sandbox::aws::sdk_config(&endpoint.url, region).await;
         let kubeconfig = kube::config::Kubeconfig::read_from(&s.kubeconfig).map_err(|e| format!("the sandbox's kubeconfig {}: {e}", s.kubeconfig.display()))?;
         let context = kubeconfig.current_context.clone();
         let mut kc = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default()).await.map_err(|e| format!("the sandbox's kubeconfig: {e}"))?;

@@ -400,13 +400,20 @@ async fn creator(front: &Shared, headers: &HeaderMap) -> Option<String> {
     principal_of(arn)
 }
 
-/// The headers of an EKS request, for a query-protocol request of the same caller to `service`
-/// in the emulator (its credential scope names the service; the emulator does not check the
+/// The headers of a request, for a query-protocol request of the same caller to `service` in
+/// the emulator (its credential scope names the service; the emulator does not check the
 /// signature).
 pub(super) fn rescoped(headers: &HeaderMap, service: &str) -> Option<HeaderMap> {
     let auth = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    // Credential=KEY/DATE/REGION/SERVICE/aws4_request
+    let (before, after) = auth.split_once("Credential=")?;
+    let mut parts: Vec<&str> = after.splitn(5, '/').collect();
+    if parts.len() < 5 {
+        return None;
+    }
+    parts[3] = service;
     let mut out = HeaderMap::new();
-    out.insert(header::AUTHORIZATION, HeaderValue::from_str(&auth.replacen("/eks/aws4_request", &format!("/{service}/aws4_request"), 1)).ok()?);
+    out.insert(header::AUTHORIZATION, HeaderValue::from_str(&format!("{before}Credential={}", parts.join("/"))).ok()?);
     out.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/x-www-form-urlencoded"));
     for h in ["x-amz-date", "x-amz-security-token"] {
         if let Some(v) = headers.get(h) {

@@ -24,7 +24,7 @@
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::http::{HeaderMap, Method, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
@@ -90,7 +90,7 @@ impl Ec2 {
         if let Some(id) = self.amis.lock().ok().and_then(|m| m.get(&key).cloned()) {
             return Ok(id);
         }
-        let ec2 = rescope(call.headers, "ec2").ok_or("the request carries no SigV4 Authorization header")?;
+        let ec2 = super::cluster::rescoped(call.headers, "ec2").ok_or("the request carries no SigV4 Authorization header")?;
         let name = ami_name(k8s, arch);
         let found = query(front, &ec2, &format!("Action=DescribeImages&Version=2016-11-15&Owner.1=self&Filter.1.Name=name&Filter.1.Value.1={name}")).await?;
         let id = match first(&found, "imageId") {
@@ -236,27 +236,6 @@ fn form_urlencoded_pairs(body: &[u8]) -> impl Iterator<Item = (String, String)> 
     })
 }
 
-/// The caller's headers for a query-protocol request of the same caller to `service` (the
-/// emulator reads the service from the credential scope and does not check the signature).
-fn rescope(headers: &HeaderMap, service: &str) -> Option<HeaderMap> {
-    let auth = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (before, after) = auth.split_once("Credential=")?;
-    let mut parts: Vec<&str> = after.splitn(5, '/').collect();
-    if parts.len() < 5 {
-        return None;
-    }
-    parts[3] = service;
-    let mut out = HeaderMap::new();
-    out.insert(header::AUTHORIZATION, HeaderValue::from_str(&format!("{before}Credential={}", parts.join("/"))).ok()?);
-    out.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/x-www-form-urlencoded"));
-    for h in ["x-amz-date", "x-amz-security-token"] {
-        if let Some(v) = headers.get(h) {
-            out.insert(h, v.clone());
-        }
-    }
-    Some(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -303,7 +282,7 @@ mod tests {
             header::AUTHORIZATION,
             "AWS4-HMAC-SHA256 Credential=AKID/20261208/eu-west-1/ssm/aws4_request, SignedHeaders=host, Signature=x".parse().unwrap(),
         );
-        let out = rescope(&h, "ec2").expect("rescoped");
+        let out = super::super::cluster::rescoped(&h, "ec2").expect("rescoped");
         assert_eq!(out[header::AUTHORIZATION], "AWS4-HMAC-SHA256 Credential=AKID/20261208/eu-west-1/ec2/aws4_request, SignedHeaders=host, Signature=x");
     }
 }

@@ -14,8 +14,6 @@
 //! the program started is seen only when its pod is replaced (on EKS too: the webhook injects
 //! the agent's env into new pods only).
 
-use aws_config::{BehaviorVersion, Region};
-
 use crate::sandbox::shell::REGION;
 
 /// The variables a pod's AWS SDK reads that point at what a host process cannot reach.
@@ -36,18 +34,7 @@ pub fn pod_only(name: &str) -> bool {
 /// AWS for the program of the pod `namespace/pod` running as `service_account`, whose
 /// container env is `env`; `endpoint` is the sandbox's AWS front.
 pub async fn access(endpoint: &str, namespace: &str, service_account: &str, pod: &str, env: &[(String, String)]) -> Result<Access, String> {
-    let creds = aws_credential_types::Credentials::new("testing", "testing", None, None, "kubedojo-sandbox");
-    let http = aws_smithy_http_client::Builder::new()
-        .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring))
-        .build_https();
-    let config = aws_config::defaults(BehaviorVersion::latest())
-        .http_client(http)
-        .region(Region::new(REGION))
-        .endpoint_url(endpoint)
-        .credentials_provider(creds)
-        .retry_config(aws_config::retry::RetryConfig::disabled())
-        .load()
-        .await;
+    let config = crate::sandbox::aws::sdk_config(endpoint, REGION).await;
     let mut vars = vec![
         ("AWS_ENDPOINT_URL".to_string(), endpoint.to_string()),
         ("AWS_REGION".to_string(), REGION.to_string()),

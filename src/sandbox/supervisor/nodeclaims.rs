@@ -108,19 +108,7 @@ async fn running_instance(ec2: &aws_sdk_ec2::Client, id: &str) -> Result<Option<
 async fn connect(dir: &std::path::Path) -> Result<aws_sdk_ec2::Client, String> {
     let sandbox = super::super::load(dir).ok_or("the sandbox's state is gone")?;
     let endpoint = sandbox.front.or(sandbox.emulator).ok_or("the sandbox has no AWS emulator: Karpenter's instances cannot become nodes")?;
-    let creds = aws_credential_types::Credentials::new("testing", "testing", None, None, "kubedojo-sandbox");
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new(crate::sandbox::shell::REGION))
-        .endpoint_url(&endpoint.url)
-        .credentials_provider(creds)
-        .retry_config(aws_config::retry::RetryConfig::disabled())
-        .http_client(
-            aws_smithy_http_client::Builder::new()
-                .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring))
-                .build_https(),
-        )
-        .load()
-        .await;
+    let config = crate::sandbox::aws::sdk_config(&endpoint.url, crate::sandbox::shell::REGION).await;
     Ok(aws_sdk_ec2::Client::new(&config))
 }
 
